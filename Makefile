@@ -1,0 +1,43 @@
+# ASPnet Atlas: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= data/aspnet.duckdb
+PORT   ?= 8501
+
+.PHONY: run test venv dev db secret chromium bench clean
+
+run: venv db secret
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+venv: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The demo network is built once; delete the file (or run the CLI with --force) to rebuild.
+db: venv
+	@$(PY) -m aspnet_data demo --db $(DB) --if-missing
+
+# The login cookie is signed with a secret from the environment or a git-ignored file.
+secret:
+	@if [ -z "$$ASPNET_COOKIE_SECRET" ] && [ ! -s .cookie_secret ]; then \
+		umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(48))" > .cookie_secret && \
+		echo "created .cookie_secret"; fi
+
+# Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: dev chromium
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

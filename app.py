@@ -1,0 +1,40 @@
+"""ASPnet Atlas: the router. Pages live in pages/, shared glue in ui/, rules in aspnet_data/."""
+
+import streamlit as st
+
+from ui.i18n import LANGUAGE_NAMES, current_language, t
+from aspnet_data.vocab import LANGUAGES
+
+st.set_page_config(page_title="ASPnet Atlas", page_icon="🌍", layout="wide")
+
+# The language lives in the session and in the URL (?lang=fr), so a copied link keeps it.
+requested = st.query_params.get("lang")
+if "lang" not in st.session_state:
+    st.session_state["lang"] = requested if requested in LANGUAGES else "en"
+    if requested is not None and requested not in LANGUAGES:
+        st.toast(t("common.unknown_language", value=requested[:20]))
+
+
+def _language_changed() -> None:
+    st.session_state["lang"] = st.session_state["lang_picker"]
+
+
+st.sidebar.selectbox(
+    "🌐 " + t("nav.language"),
+    LANGUAGES,
+    index=LANGUAGES.index(current_language()),
+    format_func=LANGUAGE_NAMES.get,
+    key="lang_picker",
+    on_change=_language_changed,
+)
+if current_language() == "en":
+    st.query_params.pop("lang", None)
+else:
+    st.query_params["lang"] = current_language()
+
+pages = {
+    t("nav.explore"): [
+        st.Page("pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
+    ],
+}
+st.navigation(pages).run()

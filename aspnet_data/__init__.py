@@ -1,0 +1,1 @@
+"""ASPnet Atlas data layer: pure Python and DuckDB, no Streamlit."""

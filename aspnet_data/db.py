@@ -1,0 +1,245 @@
+"""The one place that talks to DuckDB.
+
+A :class:`Database` wraps one DuckDB connection per process and hands each thread its
+own cursor (Streamlit runs every session in a thread of one process). Reads return
+polars frames; writes go through :meth:`Database.write`, which runs a function inside a
+transaction, retries it on DuckDB's write-write conflicts, and bumps the data version
+that cached readers key on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+T = TypeVar("T")
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+class DatabaseError(Exception):
+    """A database problem worth one clear line to the user (CLI exits non-zero on it)."""
+
+
+class SchemaTooNewError(DatabaseError):
+    """The file was written by a newer version of ASPnet Atlas."""
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (table or column name). Values are never formatted in."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def utc_now() -> datetime:
+    """Naive UTC timestamp, the form every TIMESTAMP column stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
+    return found
+
+
+def latest_schema_version() -> int:
+    return max(version for version, _, _ in migrations())
+
+
+class Database:
+    """An open ASPnet Atlas database file (or ``:memory:``)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise DatabaseError(f"cannot open database {self.path}: {_first_line(exc)}") from exc
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{self.path} is not a usable DuckDB database: {_first_line(exc)}") from exc
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor (created on first use)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            with self._lock:
+                cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """Run a read and return the whole result as a polars frame."""
+        return self.cursor().sql(sql, params=params).pl()
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        return self.cursor().sql(sql, params=params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        rows = self.cursor().sql(sql, params=params).limit(1).fetchall()
+        return rows[0][0] if rows else None
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+                [name],
+            )
+        )
+
+    # -- writing ---------------------------------------------------------------
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, retries: int = 5) -> T:
+        """Run ``work(cursor)`` in one transaction and bump the data version.
+
+        DuckDB reports a write-write conflict at once ("Conflict on update"); the whole
+        unit of work is then rolled back and run again, up to ``retries`` times.
+        """
+        if self.read_only:
+            raise DatabaseError(f"{self.path} is open read-only")
+        cur = self.cursor()
+        for attempt in range(retries + 1):
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = work(cur)
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                cur.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'data_updated_at'",
+                    [utc_now().isoformat(timespec="seconds")],
+                )
+                cur.execute("COMMIT")
+                return result
+            except duckdb.TransactionException as exc:
+                _rollback(cur)
+                if attempt == retries or "conflict" not in str(exc).lower():
+                    raise
+                time.sleep(0.005 * (2**attempt))
+            except BaseException:
+                _rollback(cur)
+                raise
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A plain transaction without retry, for bulk jobs run by one process (CLI)."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            _rollback(cur)
+            raise
+
+    # -- versions ----------------------------------------------------------------
+    @property
+    def data_version(self) -> int:
+        """Bumped by every write: cached readers key on it."""
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
+        return int(value or 0)
+
+    @property
+    def data_updated_at(self) -> datetime | None:
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_updated_at'")
+        return datetime.fromisoformat(value) if value else None
+
+    def schema_version(self) -> int:
+        if not self.table_exists("schema_migrations"):
+            return 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this file lacks, each in its own transaction."""
+        current = self.schema_version()
+        latest = latest_schema_version()
+        if current > latest:
+            raise SchemaTooNewError(
+                f"{self.path} has schema version {current}, newer than this ASPnet Atlas "
+                f"understands ({latest}); upgrade the application"
+            )
+        applied = []
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            if self.read_only:
+                raise DatabaseError(f"{self.path} needs schema migration {version:03d} but is open read-only")
+            with self.transaction() as cur:
+                cur.execute(sql)
+                cur.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    [version, name, utc_now()],
+                )
+            applied.append(version)
+        return applied
+
+    def checksums(self, tables: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(row count, order-independent hash of all rows) per table, to compare databases."""
+        out = {}
+        for table in tables:
+            count, digest = self.rows(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quote_ident(table)} t")[0]
+            out[table] = (int(count), int(digest))
+        return out
+
+    def checkpoint(self) -> None:
+        self.cursor().execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_database(path: str | Path, *, create: bool = False, read_only: bool = False) -> Database:
+    """Open an ASPnet Atlas database, migrated to the current schema.
+
+    ``create=False`` refuses a path that does not exist, so a typo never silently
+    creates an empty database.
+    """
+    p = Path(path)
+    if str(path) != ":memory:":
+        if not p.exists() and not create:
+            raise DatabaseError(f"no database at {p} (build one with: python -m aspnet_data demo --db {p})")
+        if p.exists() and p.is_dir():
+            raise DatabaseError(f"{p} is a directory, not a database file")
+        if not p.parent.exists():
+            raise DatabaseError(f"folder {p.parent} does not exist")
+    db = Database(path, read_only=read_only)
+    try:
+        db.migrate()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

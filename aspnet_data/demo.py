@@ -1,0 +1,558 @@
+"""A deterministic demo ASPnet network of any size.
+
+``build(db, institutions=10_000, seed=1953)`` fills an empty, migrated database: the
+reference tables, 181 national networks with heavy-tailed sizes, institutions placed at
+real towns of their own country, demo accounts, applications in every stage, message
+board posts and project spaces. The same seed always gives the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import string
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import bcrypt
+import numpy as np
+import polars as pl
+import shapely
+
+from . import demo_names, reference
+from .db import Database, DatabaseError
+from .text import fold, slug
+from .vocab import FIRST_YEAR, LEVELS, THEMES
+
+DEFAULT_SEED = 1953
+DEFAULT_INSTITUTIONS = 10_000
+NETWORK_COUNT = 181
+# The demo is dated so that the same seed gives the same database on any day.
+DEFAULT_AS_OF = datetime(2026, 11, 1, 9, 0, 0)
+
+# Demo-only passwords, printed in the README. A real deployment creates its first admin
+# with `python -m aspnet_data user add` and never has these accounts.
+DEMO_PASSWORDS = {"admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "analyst": "demo-analyst-2026"}
+
+# (levels, weight): the kinds of institution and how common each is.
+_KINDS: list[tuple[tuple[str, ...], float]] = [
+    (("pre_primary",), 0.04),
+    (("pre_primary", "primary"), 0.09),
+    (("primary",), 0.25),
+    (("primary", "secondary"), 0.12),
+    (("pre_primary", "primary", "secondary"), 0.02),
+    (("secondary",), 0.33),
+    (("secondary", "tvet"), 0.05),
+    (("tvet",), 0.06),
+    (("teacher_training",), 0.03),
+    (("secondary", "teacher_training"), 0.01),
+]
+_PUPILS_MEDIAN = {"pre_primary": 90, "primary": 320, "secondary": 650, "tvet": 480, "teacher_training": 700}
+_SECOND_LANGUAGES = ["en", "fr", "es", "ar", "de", "pt", "ru", "zh"]
+
+_PROJECT_TITLES = [
+    ("Climate Action Schools", ("esd",)),
+    ("Sandwatch: Schools Monitoring Their Coasts", ("esd",)),
+    ("Blue Schools for a Healthy Ocean", ("esd",)),
+    ("Biodiversity Gardens Across Borders", ("esd", "heritage")),
+    ("Rivers of the World", ("esd", "heritage")),
+    ("Young People for World Heritage", ("heritage",)),
+    ("Transatlantic Slave Trade Education", ("heritage", "gced")),
+    ("Peace Messengers", ("gced",)),
+    ("Writing for Peace", ("gced", "heritage")),
+    ("Whole-School Approach to Climate Change", ("esd", "gced")),
+    ("Digital Citizenship Circles", ("gced",)),
+    ("Intangible Heritage in the Classroom", ("heritage",)),
+    ("Water for Life", ("esd",)),
+    ("Languages Bridge", ("heritage", "gced")),
+    ("Green Campus Challenge", ("esd",)),
+    ("Human Rights Through Art", ("gced", "heritage")),
+]
+
+_MESSAGES = [
+    "Dear colleagues, our annual ASPnet meeting will take place in {month}. Who would like to present a project?",
+    "We have translated the ESD toolkit into our national language; happy to share the files.",
+    "Is anyone looking for partner schools for a heritage exchange next term?",
+    "Thank you all for the reports. The deadline for the annual survey is the end of {month}.",
+    "Chers collègues, nous cherchons des écoles partenaires pour un projet sur l'océan.",
+    "Bonjour à tous, le réseau national organise un webinaire sur l'éducation à la citoyenneté mondiale en {month}.",
+    "Estimados colegas, compartimos la guía de huertos escolares que preparamos este año.",
+    "¿Alguna red trabaja en patrimonio inmaterial con escuelas técnicas? Buscamos experiencias.",
+    "Our schools celebrated International Day of Peace with a joint video; link in the project space.",
+    "Reminder: please update your network's contact details before the end of {month}.",
+    "Great idea, count us in. Two of our secondary schools would join.",
+    "We did something similar last year and can share our evaluation grid.",
+    "Merci pour le partage, très utile pour nos enseignants.",
+    "Gracias, lo compartiremos con nuestras escuelas asociadas.",
+]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    networks: int
+    institutions: int
+    users: int
+    applications: int
+    projects: int
+    messages: int
+
+
+def build(
+    db: Database,
+    *,
+    institutions: int = DEFAULT_INSTITUTIONS,
+    seed: int = DEFAULT_SEED,
+    as_of: datetime = DEFAULT_AS_OF,
+    progress=None,
+) -> DemoSummary:
+    """Fill an empty database with a demo network. Raises DatabaseError if it has data."""
+    if institutions < 0:
+        raise DatabaseError("--institutions must be zero or more")
+    if db.scalar("SELECT count(*) FROM countries"):
+        raise DatabaseError(f"{db.path} already holds data; the demo needs an empty database")
+    say = progress or (lambda message: None)
+    gen = _Generator(seed=seed, as_of=as_of)
+
+    say("networks")
+    networks = gen.networks()
+    say(f"{institutions:,} institutions")
+    inst = gen.institutions(networks, institutions)
+    networks = gen.finish_networks(networks, inst)
+    say("accounts")
+    users = gen.users(networks)
+    say("applications")
+    apps, events = gen.applications(networks, inst, max(40, institutions // 40))
+    say("projects and message board")
+    projects, members = gen.projects(users, inst, max(6, institutions // 500))
+    channels, messages = gen.board(users, projects, networks, max(120, institutions // 20))
+
+    frames = {
+        "networks": networks.drop("region", "language", "script", "name_en"),
+        "institutions": inst,
+        "users": users,
+        "applications": apps,
+        "application_events": events,
+        "projects": projects,
+        "project_members": members,
+        "channels": channels,
+        "messages": messages,
+    }
+
+    def fill(cur):
+        reference.install(cur)
+        for table, frame in frames.items():
+            cur.register("demo_frame", frame.to_arrow())
+            cols = ", ".join(frame.columns)
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
+            cur.unregister("demo_frame")
+        for table, seq in (("institutions", "institution_id_seq"), ("applications", "application_id_seq"),
+                           ("application_events", "application_event_id_seq"), ("projects", "project_id_seq"),
+                           ("channels", "channel_id_seq"), ("messages", "message_id_seq")):
+            # Sequences cannot be altered in DuckDB: draw them past the ids the demo used.
+            top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
+            if top:
+                cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [top])
+        cur.execute("UPDATE meta SET value = ? WHERE key = 'demo_seed'", [str(seed)])
+        cur.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+            "VALUES (?, 'system', 'demo.build', 'database', 'demo', NULL, ?)",
+            [as_of, json.dumps({"seed": seed, "institutions": institutions})],
+        )
+
+    say("writing")
+    db.write(fill)
+    db.checkpoint()
+    return DemoSummary(
+        networks=networks.height,
+        institutions=inst.height,
+        users=users.height,
+        applications=apps.height,
+        projects=projects.height,
+        messages=messages.height,
+    )
+
+
+class _Generator:
+    def __init__(self, *, seed: int, as_of: datetime) -> None:
+        self.seed = seed
+        self.as_of = as_of
+        self.np = np.random.default_rng(seed)
+        self.py = random.Random(seed)
+        self.countries = reference.countries()
+        self.towns = reference.towns()
+        self.shapes = reference.country_shapes()
+
+    # -- networks --------------------------------------------------------------
+    def networks(self) -> pl.DataFrame:
+        members = self.countries.filter(pl.col("unesco_status") == "member").sort("iso3")
+        chosen = sorted(self.py.sample(members["iso3"].to_list(), NETWORK_COUNT))
+        frame = members.filter(pl.col("iso3").is_in(chosen)).sort("iso3")
+        rows = []
+        for c in frame.iter_rows(named=True):
+            lang = c["language"] if c["language"] in ("fr", "es") else "en"
+            country = c[f"name_{lang}"]
+            first, last = demo_names.people(c["language"] or "en")
+            person = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
+            cc = c["iso2"].lower()
+            rows.append({
+                "iso3": c["iso3"],
+                "name_en": c["name_en"],
+                "region": c["region"],
+                "language": c["language"] or "en",
+                "script": c["script"] or "Latn",
+                "national_commission": demo_names.NATIONAL_COMMISSION[lang].format(country=country),
+                "coordinator_name": person,
+                "coordinator_email": f"aspnet@natcom.{cc}.example",
+                "coordinator_phone": f"+{self.py.randint(1, 999)} {self.py.randint(100, 999)} {self.py.randint(1000, 9999)}",
+                "website": f"https://natcom.{cc}.example/aspnet",
+                "description": (
+                    f"The ASPnet network of {c['name_en']} links schools that put UNESCO's ideals into "
+                    "practice: education for sustainable development, global citizenship, and "
+                    "intercultural and heritage learning."
+                ),
+            })
+        return pl.DataFrame(rows)
+
+    def _network_sizes(self, networks: pl.DataFrame, total: int) -> list[int]:
+        n = networks.height
+        if total == 0:
+            return [0] * n
+        pop = networks.join(self.countries.select("iso3", "population"), on="iso3", how="left")["population"]
+        weights = self.np.lognormal(mean=0.0, sigma=1.25, size=n) * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.2)
+        # The largest national network holds about 11% of all schools (Japan's, with ~1,100
+        # of ~10,000, in reality).
+        top = int(np.argmax(weights))
+        rest = weights.sum() - weights[top]
+        weights[top] = rest * 0.11 / 0.89
+        base = 1 if total >= n else 0
+        remaining = total - base * n
+        exact = weights / weights.sum() * remaining
+        sizes = np.floor(exact).astype(int)
+        for i in np.argsort(-(exact - sizes))[: remaining - sizes.sum()]:
+            sizes[i] += 1
+        return [int(s) + base for s in sizes]
+
+    # -- institutions ------------------------------------------------------------
+    def institutions(self, networks: pl.DataFrame, total: int) -> pl.DataFrame:
+        sizes = self._network_sizes(networks, total)
+        kinds = [k for k, _ in _KINDS]
+        kind_p = np.array([w for _, w in _KINDS])
+        kind_p /= kind_p.sum()
+        years = np.arange(FIRST_YEAR, self.as_of.year + 1)
+        year_p = np.exp(0.055 * (years - FIRST_YEAR))
+        year_p /= year_p.sum()
+        towns_by_country = {key[0]: frame for key, frame in self.towns.group_by(["iso3"])}
+
+        columns: dict[str, list] = {k: [] for k in (
+            "network", "name", "name_latin", "search_text", "city", "latitude", "longitude", "levels",
+            "ownership", "themes", "status", "year_joined", "withdrawn_year", "languages", "pupils",
+            "teachers", "website", "email", "created_at", "updated_at", "updated_by")}
+        for net, size in zip(networks.iter_rows(named=True), sizes):
+            if size == 0:
+                continue
+            iso3 = net["iso3"]
+            towns = towns_by_country[iso3]
+            lat, lon = self._place(iso3, towns, size)
+            town_idx = self._last_town_idx
+            tpl_lang, templates, patrons = demo_names.school_templates(net["language"], net["script"])
+            _, en_templates, en_patrons = demo_names.school_templates("en", "Latn")
+            kind_idx = self.np.choice(len(kinds), size=size, p=kind_p)
+            theme_p = self.np.dirichlet([2.0, 1.4, 1.2])  # each network leans its own way
+            n_themes = self.np.choice([1, 2, 3], size=size, p=[0.55, 0.35, 0.10])
+            status_draw = self.np.random(size)
+            year = self.np.choice(years, size=size, p=year_p)
+            private = self.np.random(size) < (0.2 if net["region"] in ("EUR", "APA") else 0.3)
+            pupils_noise = self.np.lognormal(0.0, 0.5, size=size)
+            pupils_per_teacher = self.np.uniform(12, 28, size=size)
+            updated_days = np.where(self.np.random(size) < 0.15,
+                                    self.np.integers(731, 2200, size=size),
+                                    self.np.integers(0, 730, size=size))
+            second_lang = self.np.random(size) < 0.3
+            has_web = self.np.random(size) < 0.65
+            has_mail = self.np.random(size) < 0.8
+            town_names = towns["name"].to_list()
+            town_locals = towns["name_local"].to_list()
+            cc = iso3[:2].lower()
+            for i in range(size):
+                levels = kinds[kind_idx[i]]
+                main_level = levels[-1] if levels[-1] != "tvet" or len(levels) == 1 else "tvet"
+                t = town_idx[i]
+                town, town_local = town_names[t], town_locals[t]
+                use_local = tpl_lang in demo_names.TEMPLATE_SCRIPTS and town_local
+                tpls, pats = (templates, patrons) if (use_local or tpl_lang not in demo_names.TEMPLATE_SCRIPTS) \
+                    else (en_templates, en_patrons)
+                local_tpl, latin_tpl = tpls[main_level][self.py.randrange(len(tpls[main_level]))]
+                p_local, p_latin = pats[self.py.randrange(len(pats))]
+                n = self.py.randint(1, 60)
+                t_local = town_local if use_local else town
+                name = local_tpl.format(t=t_local, p=p_local, n=n, tl=town, pl=p_latin)
+                name_latin = latin_tpl.format(t=town, p=p_latin, n=n, tl=town, pl=p_latin)
+                themes = sorted(self.np.choice(3, size=n_themes[i], replace=False, p=theme_p).tolist())
+                d = status_draw[i]
+                withdraw_p = 0.10 if year[i] < 2015 else 0.03  # older members drift away more often
+                status = "candidate" if d < 0.04 else ("withdrawn" if d < 0.04 + withdraw_p else "member")
+                y = int(year[i])
+                pupils = int(_PUPILS_MEDIAN[main_level] * pupils_noise[i])
+                created = datetime(y, 1, 1) + timedelta(days=self.py.randrange(360), hours=self.py.randrange(9, 17))
+                if status == "candidate":
+                    created = self.as_of - timedelta(days=self.py.randrange(20, 400))
+                updated = max(created, self.as_of - timedelta(days=int(updated_days[i]), hours=self.py.randrange(24)))
+                site = slug(name_latin, max_length=30)
+                langs = [net["language"]]
+                if second_lang[i]:
+                    extra = self.py.choice(_SECOND_LANGUAGES)
+                    if extra not in langs:
+                        langs.append(extra)
+                columns["network"].append(iso3)
+                columns["name"].append(name)
+                columns["name_latin"].append(name_latin)
+                columns["search_text"].append(_search_text(name, name_latin, town, town_local))
+                columns["city"].append(town)
+                columns["latitude"].append(float(lat[i]))
+                columns["longitude"].append(float(lon[i]))
+                columns["levels"].append(list(levels))
+                columns["ownership"].append("private" if private[i] else "public")
+                columns["themes"].append([THEMES[k] for k in themes])
+                columns["status"].append(status)
+                columns["year_joined"].append(None if status == "candidate" else y)
+                columns["withdrawn_year"].append(
+                    self.py.randint(y + 1, self.as_of.year) if status == "withdrawn" and y < self.as_of.year else
+                    (y if status == "withdrawn" else None))
+                columns["languages"].append(langs)
+                columns["pupils"].append(pupils)
+                columns["teachers"].append(max(2, int(pupils / pupils_per_teacher[i])))
+                columns["website"].append(f"https://{site}.{cc}.example" if has_web[i] else None)
+                columns["email"].append(f"contact@{site}.{cc}.example" if has_mail[i] else None)
+                columns["created_at"].append(created)
+                columns["updated_at"].append(updated)
+                columns["updated_by"].append(f"coord.{iso3.lower()}")
+        frame = pl.DataFrame(columns, schema_overrides={
+            "levels": pl.List(pl.String), "themes": pl.List(pl.String), "languages": pl.List(pl.String),
+            "year_joined": pl.Int32, "withdrawn_year": pl.Int32, "pupils": pl.Int32, "teachers": pl.Int32,
+            "latitude": pl.Float64, "longitude": pl.Float64,
+        })
+        return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
+
+    def _place(self, iso3: str, towns: pl.DataFrame, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Points near real towns of the country, never outside its outline."""
+        pop = towns["population"].fill_null(0).to_numpy().astype(float)
+        weights = np.sqrt(pop + 2000.0)
+        idx = self.np.choice(towns.height, size=size, p=weights / weights.sum())
+        self._last_town_idx = idx
+        base_lat = towns["lat"].to_numpy()[idx]
+        base_lon = towns["lon"].to_numpy()[idx]
+        spread = np.clip(np.sqrt(pop[idx] + 1.0) / 40000.0, 0.004, 0.06)
+        lat = base_lat + self.np.normal(0.0, 1.0, size=size) * spread
+        lon = base_lon + self.np.normal(0.0, 1.0, size=size) * spread / max(0.2, math.cos(math.radians(float(base_lat.mean()))))
+        geom = self.shapes.get(iso3)
+        if geom is not None:
+            shapely.prepare(geom)
+            outside = ~shapely.contains_xy(geom, lon, lat)
+            # A jittered point that left the country (sea, border) goes back to its town,
+            # which the reference data guarantees to be inside.
+            lat = np.where(outside, base_lat, lat)
+            lon = np.where(outside, base_lon, lon)
+        return np.round(lat, 5), np.round(lon, 5)
+
+    def finish_networks(self, networks: pl.DataFrame, inst: pl.DataFrame) -> pl.DataFrame:
+        first = inst.group_by("network").agg(pl.col("year_joined").min().alias("first_year"))
+        out = networks.join(first, left_on="iso3", right_on="network", how="left")
+        founded = [
+            (y if y is not None else self.as_of.year) - self.py.randint(0, 3) for y in out["first_year"].to_list()
+        ]
+        updated = [self.as_of - timedelta(days=self.py.randrange(0, 900)) for _ in range(out.height)]
+        return out.drop("first_year").with_columns(
+            pl.Series("founded_year", [max(FIRST_YEAR, y) for y in founded], dtype=pl.Int32),
+            pl.Series("updated_at", updated),
+            pl.Series("updated_by", [f"coord.{i.lower()}" for i in out["iso3"]]),
+        )
+
+    # -- accounts ------------------------------------------------------------------
+    def users(self, networks: pl.DataFrame) -> pl.DataFrame:
+        hashes = {role: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode()
+                  for role, pw in DEMO_PASSWORDS.items()}
+        created = self.as_of - timedelta(days=400)
+        rows = []
+        for i, name in enumerate(["UNESCO ASPnet Secretariat", "Education Sector Officer", "Network Data Officer"]):
+            username = "admin" if i == 0 else f"admin{i + 1}"
+            rows.append((username, name, f"{username}@unesco.example", "admin", None, hashes["admin"], "en"))
+        for net in networks.iter_rows(named=True):
+            username = f"coord.{net['iso3'].lower()}"
+            lang = net["language"] if net["language"] in ("fr", "es") else "en"
+            rows.append((username, net["coordinator_name"], net["coordinator_email"], "coordinator", net["iso3"],
+                         hashes["coordinator"], lang))
+        for i in range(3):
+            username = "analyst" if i == 0 else f"analyst{i + 1}"
+            rows.append((username, f"Analyst {i + 1}", f"{username}@unesco.example", "analyst", None,
+                         hashes["analyst"], ("en", "fr", "es")[i]))
+        frame = pl.DataFrame(rows, schema=["username", "display_name", "email", "role", "network",
+                                           "password_hash", "language"], orient="row")
+        return frame.with_columns(pl.lit(created).alias("created_at"))
+
+    # -- applications --------------------------------------------------------------
+    def applications(self, networks: pl.DataFrame, inst: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        finals = ["draft", "submitted", "returned", "recommended", "declined_coordinator", "approved",
+                  "declined_unesco", "withdrawn"]
+        final_p = [0.05, 0.2, 0.08, 0.15, 0.07, 0.35, 0.05, 0.05]
+        candidates = inst.filter(pl.col("status") == "candidate").select("id", "network", "name", "name_latin", "city",
+                                                                          "latitude", "longitude", "levels", "ownership",
+                                                                          "languages", "pupils", "teachers", "themes")
+        by_net: dict[str, list[dict]] = {}
+        for row in candidates.iter_rows(named=True):
+            by_net.setdefault(row["network"], []).append(row)
+        pool = inst.select("network", "name", "name_latin", "city", "latitude", "longitude", "levels", "ownership",
+                           "languages", "pupils", "teachers", "themes")
+        sample_idx = self.np.choice(pool.height, size=count) if pool.height else []
+        coord_of = {iso: f"coord.{iso.lower()}" for iso in networks["iso3"]}
+        apps, events = [], []
+        alphabet = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
+        first, last = demo_names.people("en")
+        for app_id, k in enumerate(sample_idx, start=1):
+            base = pool.row(int(k), named=True)
+            final = self.py.choices(finals, weights=final_p)[0]
+            linked = None
+            if final == "approved" and by_net.get(base["network"]):
+                linked = by_net[base["network"]].pop()
+                base = linked
+            path = {
+                "draft": [], "submitted": ["submitted"], "returned": ["submitted", "returned"],
+                "recommended": ["submitted", "recommended"], "declined_coordinator": ["submitted", "declined_coordinator"],
+                "approved": ["submitted", "recommended", "approved"],
+                "declined_unesco": ["submitted", "recommended", "declined_unesco"], "withdrawn": ["submitted", "withdrawn"],
+            }[final]
+            if final in ("recommended", "approved") and self.py.random() < 0.25:
+                path = ["submitted", "returned", "submitted"] + path[1:]
+            created = self.as_of - timedelta(days=self.py.randrange(5, 720))
+            at = created
+            stamps = []
+            for stage in path:
+                at = at + timedelta(days=max(1, int(self.np.lognormal(3.0, 0.8))), hours=self.py.randrange(8))
+                stamps.append((stage, min(at, self.as_of)))
+            iso = base["network"]
+            contact = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
+            reference_code = "ASP-" + "".join(self.py.choice(alphabet) for _ in range(10))
+            plans = {t: "We will run a school-wide project and share it with partner schools." for t in base["themes"]}
+            apps.append({
+                "id": app_id, "reference": reference_code, "network": iso,
+                "institution_name": base["name"], "name_latin": base["name_latin"], "city": base["city"],
+                "address": f"{self.py.randint(1, 200)} Main Street, {base['city']}",
+                "latitude": base["latitude"], "longitude": base["longitude"], "levels": base["levels"],
+                "ownership": base["ownership"], "languages": base["languages"], "pupils": base["pupils"],
+                "teachers": base["teachers"], "themes": base["themes"], "theme_plans": json.dumps(plans),
+                "contact_name": contact, "contact_email": f"{slug(contact, max_length=20)}@school.example",
+                "language": self.py.choice(["en", "fr", "es"]), "stage": final,
+                "institution_id": linked["id"] if linked else None, "created_at": created,
+                "submitted_at": stamps[0][1] if stamps else None,
+                "updated_at": stamps[-1][1] if stamps else created,
+            })
+            for stage, when in stamps:
+                actor = {"submitted": "applicant", "withdrawn": "applicant", "recommended": coord_of[iso],
+                         "returned": coord_of[iso], "declined_coordinator": coord_of[iso]}.get(stage, "admin")
+                comment = {"returned": "Please describe your ESD activities in more detail.",
+                           "recommended": "A committed school with a strong project; recommended.",
+                           "declined_coordinator": "The school is outside the levels covered by ASPnet.",
+                           "approved": "Welcome to ASPnet!", "declined_unesco": "The application does not meet the criteria."}.get(stage)
+                events.append({"application_id": app_id, "occurred_at": when, "stage": stage, "actor": actor, "comment": comment})
+        list_cols = {"levels": pl.List(pl.String), "languages": pl.List(pl.String), "themes": pl.List(pl.String),
+                     "pupils": pl.Int32, "teachers": pl.Int32, "institution_id": pl.Int64,
+                     "latitude": pl.Float64, "longitude": pl.Float64, "submitted_at": pl.Datetime("us")}
+        app_frame = pl.DataFrame(apps, schema_overrides=list_cols) if apps else pl.DataFrame()
+        event_frame = pl.DataFrame(events).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
+        return app_frame, event_frame
+
+    # -- projects and board ----------------------------------------------------------
+    def projects(self, users: pl.DataFrame, inst: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        coords = users.filter(pl.col("role") == "coordinator").select("username", "network").rows()
+        active = inst.filter(pl.col("status") != "withdrawn").select("id", "network")
+        ids_by_net: dict[str, list[int]] = {}
+        for iid, net in active.iter_rows():
+            ids_by_net.setdefault(net, []).append(iid)
+        nets = sorted(ids_by_net)
+        projects, members = [], []
+        for pid in range(1, count + 1):
+            title, themes = _PROJECT_TITLES[(pid - 1) % len(_PROJECT_TITLES)]
+            if pid > len(_PROJECT_TITLES):
+                title = f"{title} {2000 + self.py.randint(15, 26)}"
+            owner, owner_net = self.py.choice(coords)
+            start = (self.as_of - timedelta(days=self.py.randrange(30, 1500))).date()
+            end = start + timedelta(days=self.py.choice([365, 730, 1095]))
+            status = "closed" if end < self.as_of.date() else self.py.choice(["open", "active", "active"])
+            created = datetime.combine(start, datetime.min.time()) - timedelta(days=30)
+            projects.append({
+                "id": pid, "title": title,
+                "description": f"Schools in several countries work together on {title.lower()}, share lessons and "
+                               "meet online each term.",
+                "themes": list(themes), "languages": self.py.sample(["en", "fr", "es"], k=self.py.randint(1, 2)),
+                "start_date": start, "end_date": end, "status": status, "owner": owner, "network": owner_net,
+                "created_at": created, "updated_at": created,
+            })
+            partner_nets = [owner_net] + self.py.sample(nets, k=min(len(nets), self.py.randint(1, 4)))
+            seen = set()
+            for net in partner_nets:
+                pool = ids_by_net.get(net, [])
+                for iid in self.py.sample(pool, k=min(len(pool), self.py.randint(1, 4))):
+                    if iid in seen:
+                        continue
+                    seen.add(iid)
+                    state = "member" if net == owner_net or self.py.random() < 0.8 else "requested"
+                    members.append({"project_id": pid, "institution_id": iid, "state": state,
+                                    "added_by": f"coord.{net.lower()}", "added_at": created + timedelta(days=self.py.randrange(60))})
+        member_frame = pl.DataFrame(members, schema={"project_id": pl.Int64, "institution_id": pl.Int64, "state": pl.String,
+                                                     "added_by": pl.String, "added_at": pl.Datetime("us")})
+        return pl.DataFrame(projects), member_frame
+
+    def board(self, users: pl.DataFrame, projects: pl.DataFrame, networks: pl.DataFrame,
+              count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        start = self.as_of - timedelta(days=365)
+        channels = [{"slug": "all-coordinators", "kind": "all", "title": "All coordinators", "region": None, "project_id": None}]
+        region_names = dict(reference.regions().select("code", "name_en").rows())
+        for code in sorted(region_names):
+            channels.append({"slug": f"region-{code.lower()}", "kind": "region", "title": region_names[code],
+                             "region": code, "project_id": None})
+        for slug_, title in (("climate-education", "Climate education"), ("heritage-learning", "Heritage learning")):
+            channels.append({"slug": slug_, "kind": "topic", "title": title, "region": None, "project_id": None})
+        for pid, title in projects.select("id", "title").rows():
+            channels.append({"slug": f"project-{pid}", "kind": "project", "title": title, "region": None, "project_id": pid})
+        channel_frame = pl.DataFrame(channels, schema={"slug": pl.String, "kind": pl.String, "title": pl.String,
+                                                       "region": pl.String, "project_id": pl.Int64})
+        channel_frame = channel_frame.with_row_index("id", offset=1).with_columns(
+            pl.col("id").cast(pl.Int64), pl.lit("admin").alias("created_by"), pl.lit(start - timedelta(days=30)).alias("created_at"))
+
+        region_of = dict(networks.select("iso3", "region").rows())
+        authors_all = users.filter(pl.col("role").is_in(["coordinator", "admin"])).select("username", "network").rows()
+        by_region: dict[str, list[str]] = {}
+        for username, net in authors_all:
+            if net:
+                by_region.setdefault(region_of[net], []).append(username)
+        chan_rows = channel_frame.select("id", "kind", "region").rows()
+        chan_weights = [6 if kind == "all" else 3 if kind in ("region", "topic") else 1 for _, kind, _ in chan_rows]
+        times = sorted(start + timedelta(seconds=self.py.randrange(365 * 86400)) for _ in range(count))
+        threads: dict[int, list[int]] = {}
+        messages = []
+        for mid, at in enumerate(times, start=1):
+            cid, kind, region = self.py.choices(chan_rows, weights=chan_weights)[0]
+            pool = by_region.get(region) if kind == "region" else None
+            author = self.py.choice(pool) if pool else self.py.choice(authors_all)[0]
+            open_threads = threads.setdefault(cid, [])
+            thread_id = self.py.choice(open_threads[-5:]) if open_threads and self.py.random() < 0.6 else None
+            if thread_id is None:
+                open_threads.append(mid)
+            body = self.py.choice(_MESSAGES).format(month=self.py.choice(_MONTHS))
+            messages.append({"id": mid, "channel_id": cid, "thread_id": thread_id, "author": author, "body": body,
+                             "created_at": at})
+        message_frame = pl.DataFrame(messages, schema={"id": pl.Int64, "channel_id": pl.Int64, "thread_id": pl.Int64,
+                                                       "author": pl.String, "body": pl.String,
+                                                       "created_at": pl.Datetime("us")})
+        return channel_frame, message_frame
+
+
+def _search_text(name: str, name_latin: str, town: str, town_local: str | None) -> str:
+    parts = [name_latin, town]
+    if name != name_latin:
+        parts.append(name)
+    if town_local:
+        parts.append(town_local)
+    return fold(" ".join(parts))

@@ -1,0 +1,73 @@
+"""Home: the network's headline figures, computed live from the database."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from aspnet_data.vocab import THEMES
+from ui import data
+from ui.i18n import current_language, number, percent, t
+from ui.layout import as_of_caption
+from ui.palette import REGION_COLOR, THEME_COLORS
+
+overview = data.overview()
+lang = current_language()
+
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
+
+networks_col, active_col, members_col, candidates_col, withdrawn_col = st.columns(5)
+networks_col.metric(t("home.networks"), number(overview.networks), border=True,
+                    help=t("home.networks_help", states=overview.member_states_with_network,
+                           total=overview.member_states))
+active_col.metric(t("home.active"), number(overview.active), border=True, help=t("home.active_help"))
+members_col.metric(t("status.member"), number(overview.by_status["member"]), border=True,
+                   help=t("home.member_help"))
+candidates_col.metric(t("status.candidate"), number(overview.by_status["candidate"]), border=True,
+                      help=t("home.candidate_help"))
+withdrawn_col.metric(t("status.withdrawn"), number(overview.by_status["withdrawn"]), border=True,
+                     help=t("home.withdrawn_help"))
+st.caption(t("home.networks_definition", states=overview.member_states_with_network,
+             total=overview.member_states, associates=overview.associate_members))
+
+theme_col, region_col = st.columns([2, 3], gap="large")
+with theme_col:
+    st.subheader(t("home.by_theme"))
+    theme_frame = pl.DataFrame({
+        "theme": [t(f"theme.{code}") for code in THEMES],
+        "institutions": [overview.by_theme[code] for code in THEMES],
+        "share": [overview.by_theme[code] / overview.active if overview.active else 0.0 for code in THEMES],
+    })
+    for code, row in zip(THEMES, theme_frame.iter_rows(named=True)):
+        st.markdown(
+            f"<div style='border-left:6px solid {THEME_COLORS[code]};padding:2px 10px;margin:6px 0'>"
+            f"<b>{row['theme']}</b><br>{number(row['institutions'])} · {percent(row['share'])}</div>",
+            unsafe_allow_html=True,
+        )
+    st.caption(t("home.theme_definition"))
+
+with region_col:
+    st.subheader(t("home.by_region"))
+    names = data.region_names(lang)
+    region_frame = overview.by_region.with_columns(
+        pl.col("region").replace_strict(names).alias(t("common.region")),
+    ).rename({"networks": t("home.col_networks"), "institutions": t("home.col_institutions")})
+    chart = (
+        alt.Chart(region_frame.to_pandas())
+        .mark_bar(color=REGION_COLOR)
+        .encode(
+            x=alt.X(f"{t('home.col_institutions')}:Q"),
+            y=alt.Y(f"{t('common.region')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            tooltip=[t("common.region"), t("home.col_networks"), t("home.col_institutions")],
+        )
+        .properties(height=230)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(
+        region_frame.select(t("common.region"), t("home.col_networks"), t("home.col_institutions")),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(t("home.region_definition"))
+
+as_of_caption(overview.as_of, overview.data_version)

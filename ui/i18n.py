@@ -1,0 +1,70 @@
+"""Interface text in English, French and Spanish.
+
+Every string the interface shows goes through :func:`t`. Catalogs are flat JSON files in
+``ui/locales/`` keyed by dotted names; English is the reference catalog, and a test fails
+when a key is missing from another one.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from aspnet_data.vocab import LANGUAGES
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def current_language() -> str:
+    """The language chosen in this session, else the one in the URL, else English."""
+    lang = st.session_state.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    lang = st.query_params.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the current language, with ``{name}`` fields filled in."""
+    lang = current_language()
+    text = catalog(lang).get(key)
+    if text is None:
+        text = catalog(DEFAULT_LANGUAGE).get(key, key)
+    return text.format(**values) if values else text
+
+
+def number(value: int | float, digits: int = 0) -> str:
+    """A number with the current language's thousands separator (1,234 / 1 234 / 1.234)."""
+    text = f"{value:,.{digits}f}"
+    lang = current_language()
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",")
+    if lang == "es":
+        return _es(text)
+    return text
+
+
+def _es(text: str) -> str:
+    # Spanish (RAE): a point groups thousands, a comma marks decimals.
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent(share: float) -> str:
+    """A share (0..1) as a percentage in the current language's style."""
+    value = number(share * 100, 1)
+    return f"{value}\u00a0%" if current_language() in ("fr", "es") else f"{value}%"
+
+
+def name_column() -> str:
+    """The column holding names in the current language (name_en / name_fr / name_es)."""
+    return f"name_{current_language()}"

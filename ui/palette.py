@@ -1,0 +1,10 @@
+"""Colour-blind-safe colours (Okabe and Ito), one per priority theme and status."""
+
+THEME_COLORS = {"esd": "#009E73", "gced": "#0072B2", "heritage": "#E69F00"}
+STATUS_COLORS = {"member": "#0072B2", "candidate": "#56B4E9", "withdrawn": "#999999"}
+REGION_COLOR = "#0072B2"
+
+
+def hex_to_rgb(color: str) -> list[int]:
+    color = color.lstrip("#")
+    return [int(color[i : i + 2], 16) for i in (0, 2, 4)]
