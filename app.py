@@ -20,7 +20,7 @@ def _language_changed() -> None:
 
 
 st.sidebar.selectbox(
-    "🌐 " + t("nav.language"),
+    ":material/language: " + t("nav.language"),
     LANGUAGES,
     index=LANGUAGES.index(current_language()),
     format_func=LANGUAGE_NAMES.get,

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from . import demo
-from .db import Database, DatabaseError, latest_schema_version, open_database, quote_ident
+from .db import Database, DatabaseError, advance_sequences, latest_schema_version, open_database, quote_ident
 
 DEFAULT_DB = Path("data/aspnet.duckdb")
 
@@ -20,11 +20,6 @@ TABLES = (
     "regions", "countries", "networks", "institutions", "users", "audit_log", "applications",
     "application_events", "projects", "project_members", "channels", "messages", "outbox", "meta",
 )
-_SEQUENCES = {
-    "institutions": "institution_id_seq", "audit_log": "audit_id_seq", "applications": "application_id_seq",
-    "application_events": "application_event_id_seq", "projects": "project_id_seq",
-    "channels": "channel_id_seq", "messages": "message_id_seq", "outbox": "outbox_id_seq",
-}
 
 
 class CliError(Exception):
@@ -137,7 +132,7 @@ def _export(args) -> int:
     folder: Path = args.folder
     if folder.exists() and any(folder.iterdir()):
         raise CliError(f"{folder} is not empty")
-    with open_database(args.db, read_only=True) as db:
+    with open_database(args.db) as db:
         folder.mkdir(parents=True, exist_ok=True)
         counts = {}
         for table in TABLES:
@@ -181,10 +176,7 @@ def _import(args) -> int:
                     source = _reader(folder / f"{table}.{fmt}", fmt, columns)
                     names = ", ".join(quote_ident(c) for c, _ in columns)
                     cur.execute(f"INSERT INTO {quote_ident(table)} ({names}) SELECT {names} FROM {source}")
-                for table, seq in _SEQUENCES.items():
-                    top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {quote_ident(table)}").fetchall()[0][0]
-                    if top:
-                        cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [top])
+                advance_sequences(cur)
             db.checkpoint()
         tmp.replace(args.db)
     finally:
@@ -199,7 +191,7 @@ def _backup(args) -> int:
         raise CliError(f"{args.path} already exists")
     if not args.path.parent.exists():
         raise CliError(f"folder {args.path.parent} does not exist")
-    with open_database(args.db, read_only=True) as db:
+    with open_database(args.db) as db:
         cur = db.cursor()
         cur.execute(f"ATTACH '{_sql_path(args.path)}' AS backup_target")
         try:

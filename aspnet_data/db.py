@@ -233,6 +233,32 @@ def open_database(path: str | Path, *, create: bool = False, read_only: bool = F
     return db
 
 
+# Tables whose ids come from a sequence, and that sequence.
+ID_SEQUENCES = {
+    "institutions": "institution_id_seq",
+    "audit_log": "audit_id_seq",
+    "applications": "application_id_seq",
+    "application_events": "application_event_id_seq",
+    "projects": "project_id_seq",
+    "channels": "channel_id_seq",
+    "messages": "message_id_seq",
+    "outbox": "outbox_id_seq",
+}
+
+
+def advance_sequences(cur: duckdb.DuckDBPyConnection) -> None:
+    """Move every id sequence past the largest id stored (after a bulk load with explicit ids).
+
+    DuckDB cannot ALTER a sequence's position, so the sequence is drawn until it passes.
+    """
+    for table, seq in ID_SEQUENCES.items():
+        top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {quote_ident(table)}").fetchall()[0][0]
+        current = cur.sql("SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() WHERE sequence_name = ?",
+                          params=[seq]).fetchall()[0][0]
+        if top > current:
+            cur.sql(f"SELECT max(nextval('{seq}')) FROM range(?)", params=[top - current]).fetchall()
+
+
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     try:
         cur.execute("ROLLBACK")

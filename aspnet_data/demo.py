@@ -21,7 +21,7 @@ import polars as pl
 import shapely
 
 from . import demo_names, reference
-from .db import Database, DatabaseError
+from .db import Database, DatabaseError, advance_sequences
 from .text import fold, slug
 from .vocab import FIRST_YEAR, LEVELS, THEMES
 
@@ -48,6 +48,8 @@ _KINDS: list[tuple[tuple[str, ...], float]] = [
     (("teacher_training",), 0.03),
     (("secondary", "teacher_training"), 0.01),
 ]
+# Europe and North America and Asia and the Pacific hold most ASPnet schools.
+_REGION_WEIGHT = {"EUR": 1.6, "APA": 1.5, "ARB": 0.9, "LAC": 0.8, "AFR": 0.55}
 _PUPILS_MEDIAN = {"pre_primary": 90, "primary": 320, "secondary": 650, "tvet": 480, "teacher_training": 700}
 _SECOND_LANGUAGES = ["en", "fr", "es", "ar", "de", "pt", "ru", "zh"]
 
@@ -148,13 +150,7 @@ def build(
             cols = ", ".join(frame.columns)
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
             cur.unregister("demo_frame")
-        for table, seq in (("institutions", "institution_id_seq"), ("applications", "application_id_seq"),
-                           ("application_events", "application_event_id_seq"), ("projects", "project_id_seq"),
-                           ("channels", "channel_id_seq"), ("messages", "message_id_seq")):
-            # Sequences cannot be altered in DuckDB: draw them past the ids the demo used.
-            top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
-            if top:
-                cur.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [top])
+        advance_sequences(cur)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'demo_seed'", [str(seed)])
         cur.execute(
             "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
@@ -221,7 +217,9 @@ class _Generator:
         if total == 0:
             return [0] * n
         pop = networks.join(self.countries.select("iso3", "population"), on="iso3", how="left")["population"]
-        weights = self.np.lognormal(mean=0.0, sigma=1.25, size=n) * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.2)
+        region_factor = networks["region"].replace_strict(_REGION_WEIGHT, default=1.0).to_numpy()
+        weights = (self.np.lognormal(mean=0.0, sigma=1.25, size=n) * region_factor
+                   * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.35))
         # The largest national network holds about 11% of all schools (Japan's, with ~1,100
         # of ~10,000, in reality).
         top = int(np.argmax(weights))
@@ -372,8 +370,7 @@ class _Generator:
 
     # -- accounts ------------------------------------------------------------------
     def users(self, networks: pl.DataFrame) -> pl.DataFrame:
-        hashes = {role: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(rounds=12)).decode()
-                  for role, pw in DEMO_PASSWORDS.items()}
+        hashes = {role: bcrypt.hashpw(pw.encode(), self._salt()).decode() for role, pw in DEMO_PASSWORDS.items()}
         created = self.as_of - timedelta(days=400)
         rows = []
         for i, name in enumerate(["UNESCO ASPnet Secretariat", "Education Sector Officer", "Network Data Officer"]):
@@ -391,6 +388,12 @@ class _Generator:
         frame = pl.DataFrame(rows, schema=["username", "display_name", "email", "role", "network",
                                            "password_hash", "language"], orient="row")
         return frame.with_columns(pl.lit(created).alias("created_at"))
+
+    def _salt(self) -> bytes:
+        """A bcrypt salt drawn from the seed, so demo databases are reproducible byte for byte."""
+        alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        body = "".join(self.py.choice(alphabet) for _ in range(21)) + self.py.choice(".Oeu")
+        return f"$2b$12${body}".encode()
 
     # -- applications --------------------------------------------------------------
     def applications(self, networks: pl.DataFrame, inst: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -425,12 +428,14 @@ class _Generator:
             }[final]
             if final in ("recommended", "approved") and self.py.random() < 0.25:
                 path = ["submitted", "returned", "submitted"] + path[1:]
-            created = self.as_of - timedelta(days=self.py.randrange(5, 720))
-            at = created
-            stamps = []
-            for stage in path:
-                at = at + timedelta(days=max(1, int(self.np.lognormal(3.0, 0.8))), hours=self.py.randrange(8))
-                stamps.append((stage, min(at, self.as_of)))
+            steps = [timedelta(days=max(1, int(self.np.lognormal(3.0, 0.8))), hours=self.py.randrange(1, 8))
+                     for _ in path]
+            # Each stage takes days to weeks; the whole history ends before the demo's date.
+            created = self.as_of - sum(steps, timedelta()) - timedelta(days=self.py.randrange(1, 500))
+            at, stamps = created, []
+            for stage, step in zip(path, steps):
+                at = at + step
+                stamps.append((stage, at))
             iso = base["network"]
             contact = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
             reference_code = "ASP-" + "".join(self.py.choice(alphabet) for _ in range(10))

@@ -54,7 +54,6 @@ def countries() -> pl.DataFrame:
         REFERENCE_DIR / "countries.csv",
         schema_overrides=_COUNTRY_SCHEMA,
         null_values=[""],
-        missing_utf8_is_empty_string=False,
     ).select(list(_COUNTRY_SCHEMA))
 
 

@@ -1,0 +1,101 @@
+"""End-to-end fixtures: a real Streamlit server on a free port and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ..conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(demo_path, tmp_path_factory):
+    """Base URL of the app served from a private copy of the test network."""
+    db_copy = tmp_path_factory.mktemp("e2e") / "aspnet.duckdb"
+    shutil.copy(demo_path, db_copy)
+    port = _free_port()
+    env = {**os.environ, "ASPNET_DB": str(db_copy), "ASPNET_COOKIE_SECRET": "e2e-test-secret"}
+    log = open(db_copy.with_suffix(".log"), "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+class Watched:
+    """A page plus every request that failed or answered with an error status."""
+
+    def __init__(self, page):
+        self.page = page
+        self.failures: list[str] = []
+        page.on("requestfailed", lambda r: self.failures.append(f"{r.method} {r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and self.failures.append(f"{r.status} {r.url}"))
+
+
+@pytest.fixture()
+def web(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    watched = Watched(context.new_page())
+    yield watched
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

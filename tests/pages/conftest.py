@@ -1,0 +1,27 @@
+"""AppTest helpers: run one page script against the test network."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ..conftest import ROOT
+
+
+@pytest.fixture()
+def page(demo_path, monkeypatch):
+    """``page("pages/home.py", lang="fr", **query)`` -> a run AppTest."""
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+
+    def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
+        at = AppTest.from_file(str(ROOT / script), default_timeout=30)
+        at.session_state["lang"] = lang
+        for key, value in (session or {}).items():
+            at.session_state[key] = value
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run

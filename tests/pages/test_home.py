@@ -1,0 +1,84 @@
+"""The home page shows the database's headline figures, in each language."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aspnet_data import stats
+
+from ..conftest import ROOT
+
+CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+            for lang in ("en", "fr", "es")}
+SEPARATOR = {"en": ",", "fr": "\u202f", "es": "."}
+
+
+def fmt(value, lang):
+    return f"{value:,}".replace(",", SEPARATOR[lang])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_headline_figures_match_the_database(page, db, lang):
+    at = page("pages/home.py", lang=lang)
+    expected = stats.overview(db)
+    cat = CATALOGS[lang]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[cat["home.networks"]] == "181"
+    assert metrics[cat["home.active"]] == fmt(expected.active, lang)
+    assert metrics[cat["status.member"]] == fmt(expected.by_status["member"], lang)
+    assert metrics[cat["status.candidate"]] == fmt(expected.by_status["candidate"], lang)
+    assert metrics[cat["status.withdrawn"]] == fmt(expected.by_status["withdrawn"], lang)
+    text = " ".join(m.value for m in at.markdown)
+    for theme in ("esd", "gced", "heritage"):
+        assert cat[f"theme.{theme}"] in text
+        assert fmt(expected.by_theme[theme], lang) in text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_every_figure_is_defined_and_dated(page, lang):
+    at = page("pages/home.py", lang=lang)
+    captions = " ".join(c.value for c in at.caption)
+    cat = CATALOGS[lang]
+    assert cat["home.theme_definition"].split(".")[0] in captions
+    assert cat["home.region_definition"].split(".")[0] in captions
+    assert "UTC" in captions
+    assert all(m.help for m in at.metric)
+
+
+def test_regions_table_names_regions_in_the_chosen_language(page):
+    at = page("pages/home.py", lang="es")
+    table = at.dataframe[0].value
+    assert "América Latina y el Caribe" in set(table.iloc[:, 0])
+    assert int(table.iloc[:, 1].sum()) == 181
+
+
+def test_router_takes_the_language_from_the_url(demo_path, monkeypatch):
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["lang"] = "fr"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == CATALOGS["fr"]["home.title"]
+    assert at.sidebar.selectbox[0].value == "fr"
+    assert CATALOGS["fr"]["home.networks"] in [m.label for m in at.metric]
+
+
+def test_router_ignores_an_unknown_language(demo_path, monkeypatch):
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params["lang"] = "xx"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox[0].value == "en"
+    assert CATALOGS["en"]["home.networks"] in [m.label for m in at.metric]
+
+
+def test_switching_language_in_the_sidebar(demo_path, monkeypatch):
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.sidebar.selectbox[0].set_value("es").run()
+    assert not at.exception
+    assert CATALOGS["es"]["home.networks"] in [m.label for m in at.metric]
+    assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
