@@ -798,6 +798,13 @@ def build(atlas_dir: Path, out: Path) -> None:
         chosen = big
         if len(big) < MIN_TOWNS:
             chosen = [t for t in pool if ok(t)]
+        if iso3 == "PSE":
+            # GeoNames files Israeli settlements in the West Bank under PS; schools of the
+            # Palestinian network are placed only in Palestinian towns (Arabic name, no
+            # Hebrew-origin name carried with a left-to-right mark).
+            chosen = [t for t in chosen
+                      if (name := local_name(t.get("alternatenames", []), t["name"], c["script"], c["language"]))
+                      and "\u200e" not in name]
         chosen = chosen[:MAX_TOWNS]
         rows = [{
             "iso3": iso3, "geoname_id": t["geonameid"], "name": t["name"].strip(),
