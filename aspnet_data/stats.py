@@ -26,6 +26,7 @@ class Overview:
     by_status: dict[str, int]          # every status, zero included
     by_theme: dict[str, int]           # active institutions declaring each theme
     by_region: pl.DataFrame            # region, networks, institutions (active)
+    largest: pl.DataFrame              # iso3, name_en, name_fr, name_es, region, institutions (top 10)
     as_of: datetime | None
     data_version: int
 
@@ -60,6 +61,16 @@ def overview(db: Database) -> Overview:
     )
     order = {code: i for i, code in enumerate(REGIONS)}
     by_region = by_region.sort(pl.col("region").replace_strict(order, default=len(order)))
+    largest = db.query(
+        """
+        SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions
+        FROM institutions i JOIN countries c ON c.iso3 = i.network
+        WHERE i.status <> 'withdrawn'
+        GROUP BY ALL
+        ORDER BY institutions DESC, c.iso3
+        LIMIT 10
+        """
+    )
     counts = db.rows(
         """
         SELECT
@@ -77,6 +88,7 @@ def overview(db: Database) -> Overview:
         by_status={s: int(status_rows.get(s, 0)) for s in STATUSES},
         by_theme=dict(zip(THEMES, (int(v) for v in theme_row))),
         by_region=by_region,
+        largest=largest,
         as_of=db.data_updated_at,
         data_version=db.data_version,
     )

@@ -70,4 +70,13 @@ with region_col:
     )
     st.caption(t("home.region_definition"))
 
+st.subheader(t("home.largest"))
+largest = overview.largest.select(
+    pl.col(f"name_{lang}").alias(t("common.country")),
+    pl.col("region").replace_strict(names).alias(t("common.region")),
+    pl.col("institutions").alias(t("home.col_institutions")),
+)
+st.dataframe(largest, hide_index=True, width="stretch")
+st.caption(t("home.largest_definition"))
+
 as_of_caption(overview.as_of, overview.data_version)

@@ -82,3 +82,14 @@ def test_switching_language_in_the_sidebar(demo_path, monkeypatch):
     assert not at.exception
     assert CATALOGS["es"]["home.networks"] in [m.label for m in at.metric]
     assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_largest_networks_named_in_the_chosen_language(page, db, lang):
+    at = page("pages/home.py", lang=lang)
+    expected = db.query(
+        f"""SELECT c.name_{lang} AS name, count(*) AS n FROM institutions i JOIN countries c ON c.iso3 = i.network
+            WHERE i.status <> 'withdrawn' GROUP BY 1 ORDER BY n DESC, any_value(c.iso3) LIMIT 1""").row(0)
+    table = at.dataframe[1].value
+    assert table.shape[0] == 10
+    assert (table.iloc[0, 0], int(table.iloc[0, 2])) == expected
