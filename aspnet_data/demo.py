@@ -382,7 +382,10 @@ class _Generator:
         lat = base_lat + self.np.normal(0.0, 1.0, size=size) * spread
         lon = base_lon + self.np.normal(0.0, 1.0, size=size) * spread / max(0.2, math.cos(math.radians(float(base_lat.mean()))))
         geom = self.shapes.get(iso3)
-        if geom is not None:
+        if geom is None:
+            # Without an outline (tiny atolls) nothing can tell land from lagoon: stay on the town.
+            lat, lon = base_lat, base_lon
+        else:
             shapely.prepare(geom)
             outside = ~shapely.contains_xy(geom, lon, lat)
             # A jittered point that left the country (sea, border) goes back to its town,
