@@ -25,3 +25,19 @@ def page(demo_path, monkeypatch):
         return at
 
     return run
+
+
+@pytest.fixture()
+def router(demo_path, monkeypatch):
+    """``router(lang="fr")`` -> the whole app (app.py) run once with those query parameters."""
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+
+    def run(**query) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run

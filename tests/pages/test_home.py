@@ -3,8 +3,6 @@
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from aspnet_data import stats
 
 from ..conftest import ROOT
@@ -53,35 +51,25 @@ def test_regions_table_names_regions_in_the_chosen_language(page):
     assert int(table.iloc[:, 1].sum()) == 181
 
 
-def test_router_takes_the_language_from_the_url(demo_path, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.query_params["lang"] = "fr"
-    at.run()
-    assert not at.exception
+def test_router_takes_the_language_from_the_url(router):
+    at = router(lang="fr")
     assert at.title[0].value == CATALOGS["fr"]["home.title"]
     assert at.sidebar.selectbox[0].value == "fr"
     assert CATALOGS["fr"]["home.networks"] in [m.label for m in at.metric]
 
 
-def test_router_ignores_an_unknown_language(demo_path, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.query_params["lang"] = "xx"
-    at.run()
-    assert not at.exception
+def test_router_ignores_an_unknown_language(router):
+    at = router(lang="xx")
     assert at.sidebar.selectbox[0].value == "en"
     assert CATALOGS["en"]["home.networks"] in [m.label for m in at.metric]
 
 
-def test_switching_language_in_the_sidebar(demo_path, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
+def test_switching_language_in_the_sidebar(router):
+    at = router()
     at.sidebar.selectbox[0].set_value("es").run()
     assert not at.exception
     assert CATALOGS["es"]["home.networks"] in [m.label for m in at.metric]
-    assert at.query_params["lang"] == ["es"] or at.query_params["lang"] == "es"
+    assert at.query_params["lang"] in (["es"], "es")
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
