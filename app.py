@@ -27,14 +27,23 @@ st.sidebar.selectbox(
     key="lang_picker",
     on_change=_language_changed,
 )
+# Written only when it differs: every write to the URL adds a browser history entry.
 if current_language() == "en":
-    st.query_params.pop("lang", None)
-else:
+    if "lang" in st.query_params:
+        del st.query_params["lang"]
+elif st.query_params.get("lang") != current_language():
     st.query_params["lang"] = current_language()
 
 pages = {
     t("nav.explore"): [
         st.Page("pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
+        st.Page("pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
+        st.Page("pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
+        # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
+        st.Page("pages/network.py", title=t("nav.network"), icon=":material/hub:", url_path="network",
+                visibility="hidden"),
+        st.Page("pages/institution.py", title=t("nav.institution"), icon=":material/school:",
+                url_path="institution", visibility="hidden"),
     ],
 }
 st.navigation(pages).run()

@@ -68,3 +68,9 @@ def percent(share: float) -> str:
 def name_column() -> str:
     """The column holding names in the current language (name_en / name_fr / name_es)."""
     return f"name_{current_language()}"
+
+
+def lang_params() -> dict[str, str]:
+    """The language as a query parameter for links to other pages (empty for English)."""
+    lang = current_language()
+    return {} if lang == DEFAULT_LANGUAGE else {"lang": lang}

@@ -8,3 +8,8 @@ REGION_COLOR = "#0072B2"
 def hex_to_rgb(color: str) -> list[int]:
     color = color.lstrip("#")
     return [int(color[i : i + 2], 16) for i in (0, 2, 4)]
+
+# Schools that take up more than one theme.
+SEVERAL_COLOR = "#CC79A7"
+# Five classes of a single-hue sequential scale (ColorBrewer Blues), safe for colour blindness.
+CHOROPLETH = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]

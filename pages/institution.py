@@ -1,0 +1,77 @@
+"""Institution profile: /institution?id=ID."""
+
+import pydeck as pdk
+import streamlit as st
+
+from aspnet_data.profiles import parse_id
+from ui import data, maps
+from ui.i18n import current_language, lang_params, number, t
+from ui.palette import THEME_COLORS
+from ui.safe import md, safe_email, safe_url
+
+lang = current_language()
+raw = st.query_params.get("id")
+institution_id = parse_id(raw)
+record = data.institution(institution_id) if institution_id is not None else None
+if record is None:
+    st.title(t("institution.not_found_title"))
+    st.error(t("institution.not_found", id=md((raw or "")[:20])), icon=":material/search_off:")
+    st.page_link("pages/directory.py", label=t("network.back_to_directory"), icon=":material/arrow_back:",
+                 query_params=lang_params())
+    st.stop()
+
+st.title(md(record["name"]))
+if record["name_latin"] and record["name_latin"] != record["name"]:
+    st.markdown(f"*{md(record['name_latin'])}*")
+country = record[f"country_{lang}"]
+status_colour = {"member": "blue", "candidate": "violet", "withdrawn": "gray"}[record["status"]]
+status_text = t(f"status_one.{record['status']}")
+if record["status"] == "withdrawn" and record["withdrawn_year"]:
+    status_text += f" ({record['withdrawn_year']})"
+st.markdown(f":{status_colour}-badge[{status_text}] &nbsp; {md(record['city'] or '')} · {md(country)}")
+st.page_link("pages/network.py", label=t("institution.network", country=country), icon=":material/hub:",
+             query_params={"code": record["network"]} | lang_params())
+
+details, where = st.columns([3, 2], gap="large")
+with details:
+    chips = " ".join(
+        f"<span style='background:{THEME_COLORS[c]};color:#fff;border-radius:12px;padding:2px 10px;"
+        f"margin-right:6px;font-size:0.9rem'>{t(f'theme.{c}')}</span>" for c in record["themes"])
+    st.markdown(f"**{t('facet.theme')}**<br>{chips}", unsafe_allow_html=True)
+    rows = [
+        (t("facet.level"), maps.level_labels(record["levels"])),
+        (t("facet.ownership"), t(f"ownership.{record['ownership']}")),
+        (t("institution.languages"), ", ".join(md(code) for code in record["languages"])),
+        (t("institution.pupils"), number(record["pupils"]) if record["pupils"] is not None else "—"),
+        (t("institution.teachers"), number(record["teachers"]) if record["teachers"] is not None else "—"),
+        (t("directory.col_joined"), record["year_joined"] or "—"),
+    ]
+    site, email = safe_url(record["website"]), safe_email(record["email"])
+    if site:
+        rows.append((t("institution.website"), f"[{md(site)}]({site})"))
+    if email:
+        rows.append((t("institution.email"), f"[{md(email)}](mailto:{email})"))
+    st.markdown("\n".join(f"- **{label}**: {value}" for label, value in rows))
+    st.caption(t("common.updated", when=record["updated_at"].strftime("%Y-%m-%d")))
+with where:
+    if record["latitude"] is not None:
+        point = [{"lat": record["latitude"], "lon": record["longitude"], "tip": record["name"]}]
+        st.pydeck_chart(pdk.Deck(
+            layers=[
+                pdk.Layer("GeoJsonLayer", data.display_outlines(), stroked=True, filled=True,
+                          get_fill_color=maps.LAND, get_line_color=maps.BORDER, line_width_min_pixels=0.5),
+                pdk.Layer("ScatterplotLayer", point, get_position=["lon", "lat"], get_fill_color=[213, 94, 0],
+                          get_radius=8, radius_units="pixels", stroked=True, get_line_color=[255, 255, 255],
+                          line_width_min_pixels=2, pickable=True),
+            ],
+            initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=6),
+            map_style=maps.BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
+        ), height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
+
+st.subheader(t("network.projects"))
+if record["projects"]:
+    for project in record["projects"]:
+        st.markdown(f"- **{md(project['title'])}** · {t(f'project_status.{project['status']}')} · "
+                    f"{maps.theme_labels(project['themes'])}")
+else:
+    st.caption(t("institution.no_projects"))

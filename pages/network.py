@@ -1,0 +1,143 @@
+"""Network profile: /network?code=ISO3."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from aspnet_data.directory import Selection
+from aspnet_data.profiles import parse_code
+from aspnet_data.vocab import LEVELS, THEMES
+from ui import data, maps
+from ui.i18n import current_language, lang_params, name_column, number, t
+from ui.palette import THEME_COLORS
+from ui.safe import md, safe_email, safe_url
+
+lang = current_language()
+raw = st.query_params.get("code")
+code = parse_code(raw)
+profile = data.network_profile(code) if code else None
+if profile is None:
+    st.title(t("network.not_found_title"))
+    st.error(t("network.not_found", code=md((raw or "")[:20])), icon=":material/travel_explore:")
+    st.page_link("pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params())
+    st.page_link("pages/directory.py", label=t("network.back_to_directory"), icon=":material/list:",
+                 query_params=lang_params())
+    st.stop()
+
+net = profile.network
+country = net[f"name_{lang}"]
+st.title(md(country))
+st.caption(t("network.subtitle", region=data.region_names(lang)[net["region"]],
+             founded=net["founded_year"] or "—"))
+
+members, candidates, withdrawn, active = st.columns(4)
+members.metric(t("status.member"), number(profile.by_status["member"]), border=True)
+candidates.metric(t("status.candidate"), number(profile.by_status["candidate"]), border=True)
+withdrawn.metric(t("status.withdrawn"), number(profile.by_status["withdrawn"]), border=True)
+per_million = (profile.by_status["member"] + profile.by_status["candidate"]) / (net["population"] / 1e6) \
+    if net["population"] else None
+active.metric(t("network.per_million"), number(per_million, 1) if per_million is not None else "—", border=True,
+              help=t("network.per_million_help"))
+
+about, contact = st.columns([3, 2], gap="large")
+with about:
+    if net["description"]:
+        st.markdown(md(net["description"]))
+    st.page_link("pages/directory.py", label=t("network.all_in_directory", count=number(
+        profile.by_status["member"] + profile.by_status["candidate"])), icon=":material/list:",
+        query_params={"country": code} | lang_params())
+with contact:
+    with st.container(border=True):
+        st.markdown(f"**{t('network.commission')}**  \n{md(net['national_commission'])}")
+        lines = [f"**{t('network.coordinator')}**"]
+        if net["coordinator_name"]:
+            lines.append(md(net["coordinator_name"]))
+        email = safe_email(net["coordinator_email"])
+        if email:
+            lines.append(f"[{md(email)}](mailto:{email})")
+        st.markdown("  \n".join(lines))
+        site = safe_url(net["website"])
+        if site:
+            st.markdown(f"[{md(site)}]({site})")
+        st.caption(t("common.updated", when=net["updated_at"].strftime("%Y-%m-%d")))
+
+levels_col, themes_col = st.columns(2, gap="large")
+with levels_col:
+    st.subheader(t("network.by_level"))
+    level_frame = pl.DataFrame({"label": [t(f"level.{c}") for c in LEVELS],
+                                "n": [profile.by_level[c] for c in LEVELS]})
+    st.altair_chart(
+        alt.Chart(level_frame.to_pandas()).mark_bar(color="#56B4E9").encode(
+            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None),
+            tooltip=[alt.Tooltip("label:N", title=t("facet.level")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],
+        ).properties(height=180),
+        width="stretch",
+    )
+with themes_col:
+    st.subheader(t("network.by_theme"))
+    theme_frame = pl.DataFrame({"code": list(THEMES), "label": [t(f"theme.{c}") for c in THEMES],
+                                "n": [profile.by_theme[c] for c in THEMES]})
+    st.altair_chart(
+        alt.Chart(theme_frame.to_pandas()).mark_bar().encode(
+            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None),
+            color=alt.Color("code:N", scale=alt.Scale(domain=list(THEMES), range=[THEME_COLORS[c] for c in THEMES]),
+                            legend=None),
+            tooltip=[alt.Tooltip("label:N", title=t("facet.theme")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],
+        ).properties(height=180),
+        width="stretch",
+    )
+
+st.subheader(t("network.growth"))
+if profile.growth.height:
+    growth = profile.growth.rename({"year": "year", "members": "members"})
+    base = alt.Chart(growth.to_pandas()).encode(x=alt.X("year:O", title=t("network.year"),
+                                                        axis=alt.Axis(labelAngle=0, labelOverlap=True)))
+    st.altair_chart(
+        alt.layer(
+            base.mark_bar(color="#009E73", opacity=0.6).encode(
+                y=alt.Y("joined:Q", title=t("network.joined_per_year"))),
+            base.mark_line(color="#0072B2", strokeWidth=2.5).encode(
+                y=alt.Y("members:Q", title=t("network.members_total"))),
+        ).resolve_scale(y="independent").encode(
+            tooltip=[alt.Tooltip("year:O", title=t("network.year")),
+                     alt.Tooltip("joined:Q", title=t("network.joined_per_year")),
+                     alt.Tooltip("withdrawn:Q", title=t("status.withdrawn")),
+                     alt.Tooltip("members:Q", title=t("network.members_total"))]),
+        width="stretch",
+    )
+    st.caption(t("network.growth_help"))
+
+st.subheader(t("network.map"))
+sel = Selection().with_values("country", [code])
+view = data.map_view(sel)
+countries = data.country_counts(sel)
+event = st.pydeck_chart(maps.build_deck(view, countries, name_column(), choropleth=False), height=420,
+                        on_select="rerun", selection_mode="single-object", key="network_map",
+                        alt=t("map.alt", count=view.total))
+picked = (event.selection or {}).get("objects", {}) if event else {}
+if picked.get("institutions"):
+    st.switch_page("pages/institution.py", query_params={"id": str(picked["institutions"][0]["id"])} | lang_params())
+maps.legend(False)
+
+st.subheader(t("network.institutions"))
+rows = data.institutions_page(sel, 1, lang)
+st.dataframe(
+    rows.select(pl.format("institution?id={}", "id").alias("profile"), "name", "city",
+                pl.col("levels").map_elements(maps.level_labels, return_dtype=pl.String),
+                pl.col("themes").map_elements(maps.theme_labels, return_dtype=pl.String), "year_joined"),
+    hide_index=True, width="stretch",
+    column_config={
+        "profile": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"), width="small"),
+        "name": t("directory.col_name"), "city": t("directory.col_city"), "levels": t("facet.level"),
+        "themes": t("facet.theme"), "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
+    },
+)
+
+st.subheader(t("network.projects"))
+if profile.projects.height:
+    for project in profile.projects.iter_rows(named=True):
+        st.markdown(f"- **{md(project['title'])}** · {t(f'project_status.{project['status']}')} · "
+                    f"{maps.theme_labels(project['themes'])} · "
+                    f"{t('network.project_schools', count=number(project['institutions']))}")
+else:
+    st.caption(t("network.no_projects"))

@@ -1,0 +1,162 @@
+"""The selection panel shared by the directory and the map, bound to the URL.
+
+The URL is the source of truth: a pasted link, a reload or the browser's back button
+set the widgets from it; a change to a widget writes the URL (only when it differs, since
+every write adds a history entry). Facet labels carry live counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from aspnet_data import directory
+from aspnet_data.directory import FACETS, Notice, Selection
+
+from . import data
+from .i18n import current_language, number, t
+
+_KEYS = {f.key: f"sel_{f.key}" for f in FACETS}
+_Q, _YEARS, _SORT, _PAGE, _SYNCED = "sel_q", "sel_years", "sel_sort", "sel_page", "sel_synced"
+PAGE_KEY = _PAGE  # the pagination widget's key
+
+
+def url_selection() -> tuple[Selection, int, list[Notice]]:
+    """The selection, page and notices in the current URL."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    return directory.parse_params(params, countries=data.network_codes())
+
+
+def _load_widgets(sel: Selection, page: int, bounds: tuple[int, int]) -> None:
+    st.session_state[_Q] = sel.q
+    for facet in FACETS:
+        st.session_state[_KEYS[facet.key]] = list(sel.values(facet.key))
+    low, high = bounds
+    st.session_state[_YEARS] = (max(low, sel.year_from or low), min(high, sel.year_to or high))
+    st.session_state[_SORT] = ("-" if sel.descending else "") + sel.sort
+    st.session_state[_PAGE] = page
+
+
+def _widget_selection(bounds: tuple[int, int]) -> Selection:
+    sel = Selection(q=st.session_state.get(_Q, "") or "")
+    for facet in FACETS:
+        sel = sel.with_values(facet.key, st.session_state.get(_KEYS[facet.key]) or [])
+    low, high = st.session_state.get(_YEARS, bounds)
+    sort = st.session_state.get(_SORT, "name")
+    return replace(
+        sel,
+        year_from=low if low > bounds[0] else None,
+        year_to=high if high < bounds[1] else None,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+    )
+
+
+def clear_all() -> None:
+    """Callback: drop every filter and the search."""
+    st.session_state[_Q] = ""
+    for key in _KEYS.values():
+        st.session_state[key] = []
+    st.session_state.pop(_YEARS, None)
+    st.session_state[_PAGE] = 1
+
+
+def drop(part: str) -> None:
+    """Callback: drop one part of the selection ("q", "year" or a facet key)."""
+    if part == "q":
+        st.session_state[_Q] = ""
+    elif part == "year":
+        st.session_state.pop(_YEARS, None)
+    else:
+        st.session_state[_KEYS[part]] = []
+    st.session_state[_PAGE] = 1
+
+
+def selection_panel(*, with_sort: bool = False) -> tuple[Selection, directory.FacetCounts]:
+    """Draw the search and facets in the sidebar; return the selection and its counts."""
+    lang = current_language()
+    bounds = data.year_bounds()
+    url_sel, url_page, notices = url_selection()
+    if st.session_state.get(_SYNCED) != (url_sel, url_page):
+        _load_widgets(url_sel, url_page, bounds)
+    for notice in notices:
+        st.toast(t(f"notice.{notice.reason}", key=notice.key[:30], value=notice.value[:40]), icon=":material/info:")
+
+    sel = _widget_selection(bounds)
+    counts = data.facet_counts(sel)
+    side = st.sidebar
+    side.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
+                    max_chars=500, help=t("filters.search_help"))
+    names = {
+        "region": data.region_names(lang),
+        "country": dict(data.network_countries(lang)),
+    }
+
+    def label(key: str):
+        def fmt(code: str) -> str:
+            text = names[key].get(code, code) if key in names else t(f"{key}.{code}")
+            return f"{text} ({number(counts.of(key, code))})"
+        return fmt
+
+    for facet in FACETS:
+        options = (list(names["country"]) if facet.key == "country" else list(facet.vocabulary or ()))
+        if facet.key == "country":
+            side.multiselect(t("facet.country"), options, key=_KEYS["country"], format_func=label("country"),
+                             placeholder=t("filters.any_country"))
+        else:
+            side.pills(t(f"facet.{facet.key}"), options, selection_mode="multi", key=_KEYS[facet.key],
+                       format_func=label(facet.key))
+            if facet.key == "status" and not sel.values("status"):
+                side.caption(t("filters.status_default"))
+    st.session_state.setdefault(_YEARS, bounds)
+    side.slider(t("facet.year"), bounds[0], bounds[1], key=_YEARS)
+    if sel.narrowed:
+        side.button(t("filters.clear_all"), on_click=clear_all, icon=":material/filter_alt_off:")
+    if with_sort:
+        sort_options = [key for key in directory.SORTS] + ["-" + key for key in directory.SORTS]
+        side.selectbox(t("filters.sort"), sort_options, key=_SORT,
+                       format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"))
+
+    sel = _widget_selection(bounds)
+    page = st.session_state.get(_PAGE, 1)
+    if sel != url_sel:
+        page = st.session_state[_PAGE] = 1
+    write_url(sel, page)
+    return sel, counts
+
+
+def current_page() -> int:
+    return int(st.session_state.get(_PAGE, 1))
+
+
+def set_page(page: int, sel: Selection) -> None:
+    """Move to ``page`` (before the pagination widget is drawn in this run)."""
+    st.session_state[_PAGE] = page
+    write_url(sel, page)
+
+
+def write_url(sel: Selection, page: int) -> None:
+    """Put the selection in the URL if it is not there already (keeps the language)."""
+    st.session_state[_SYNCED] = (sel, page)
+    wanted = directory.to_params(sel, page=page)
+    if "lang" in st.query_params:
+        wanted["lang"] = [st.query_params["lang"]]
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def summary(sel: Selection, counts: directory.FacetCounts) -> str:
+    """The selection in words: "312 institutions · search “ecole” · Theme: ESD"."""
+    lang = current_language()
+    parts = [t("filters.count", count=number(counts.total))]
+    if sel.q.strip():
+        parts.append(t("filters.searching", q=sel.q.strip()[:60]))
+    names = {"region": data.region_names(lang), "country": dict(data.network_countries(lang))}
+    for key, values in sel.filters:
+        shown = [names[key].get(v, v) if key in names else t(f"{key}.{v}") for v in values]
+        parts.append(f"{t(f'facet.{key}')}: {', '.join(shown)}")
+    if sel.year_from or sel.year_to:
+        parts.append(t("filters.years", start=sel.year_from or "…", end=sel.year_to or "…"))
+    return " · ".join(parts)
