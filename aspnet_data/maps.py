@@ -135,11 +135,16 @@ def json_size(value) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
 
 
-def zoom_for(bounds: tuple[float, float, float, float] | None) -> tuple[float, float, float]:
-    """(latitude, longitude, zoom) that frames ``bounds`` in a map about 900 px wide."""
+def zoom_for(bounds: tuple[float, float, float, float] | None, *, width: int = 900,
+             height: int = 520) -> tuple[float, float, float]:
+    """(latitude, longitude, zoom) that frames ``bounds`` in a map of about width x height pixels."""
     if not bounds:
         return 20.0, 10.0, 1.0
     south, west, north, east = bounds
-    extent = max(north - south, (east - west) * 0.55, 0.05)
-    zoom = max(0.6, min(11.0, math.log2(360 / extent) - 0.3))
-    return (south + north) / 2, (west + east) / 2, round(zoom, 2)
+    lat = (south + north) / 2
+    # Web Mercator: 512 px span 360 degrees at zoom 0; latitudes stretch by 1/cos(lat).
+    stretch = 1 / max(0.2, math.cos(math.radians(lat)))
+    lon_span = max(east - west, 0.02)
+    lat_span = max((north - south) * stretch, 0.02)
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.4
+    return lat, (west + east) / 2, round(max(0.6, min(11.0, zoom)), 2)

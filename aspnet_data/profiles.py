@@ -83,7 +83,8 @@ def get_network(db: Database, iso3: str) -> NetworkProfile | None:
         JOIN project_members m ON m.project_id = p.id AND m.state = 'member'
         JOIN institutions i ON i.id = m.institution_id
         WHERE i.network = ?
-        GROUP BY ALL ORDER BY p.status = 'closed', p.title
+        GROUP BY p.id, p.title, p.status, p.themes
+        ORDER BY p.status = 'closed', p.title
         """,
         [iso3],
     )

@@ -74,7 +74,11 @@ if event.selection.rows:
 left, right = st.columns([3, 2], vertical_alignment="center")
 with left:
     if pages > 1:
-        st.pagination(pages, key=filters.PAGE_KEY)
+        # Keyed by the selection and page, so a change of either starts it afresh at `page`.
+        chosen = st.pagination(pages, default=page, key=f"pages_{abs(hash((sel, page, pages)))}")
+        if chosen != page:
+            filters.set_page(chosen, sel)
+            st.rerun()
 with right:
     st.caption(t("directory.page_of", page=number(page), pages=number(pages), total=number(counts.total)))
 

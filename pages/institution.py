@@ -61,7 +61,7 @@ with where:
                 pdk.Layer("GeoJsonLayer", data.display_outlines(), stroked=True, filled=True,
                           get_fill_color=maps.LAND, get_line_color=maps.BORDER, line_width_min_pixels=0.5),
                 pdk.Layer("ScatterplotLayer", point, get_position=["lon", "lat"], get_fill_color=[213, 94, 0],
-                          get_radius=8, radius_units="pixels", stroked=True, get_line_color=[255, 255, 255],
+                          get_radius=8, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
                           line_width_min_pixels=2, pickable=True),
             ],
             initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=6),
@@ -71,7 +71,7 @@ with where:
 st.subheader(t("network.projects"))
 if record["projects"]:
     for project in record["projects"]:
-        st.markdown(f"- **{md(project['title'])}** · {t(f'project_status.{project['status']}')} · "
+        st.markdown(f"- **{md(project['title'])}** · {t('project_status.' + project['status'])} · "
                     f"{maps.theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))

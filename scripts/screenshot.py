@@ -33,6 +33,8 @@ def main() -> None:
         page.wait_for_function(
             "() => !document.querySelector(\"[data-testid='stStatusWidget'], [data-testid='stSkeleton']\")",
             timeout=60_000)
+        for chart in page.locator("[data-testid='stDeckGlJsonChart']").all():
+            chart.locator("canvas").first.wait_for(timeout=30_000)
         page.wait_for_timeout(args.wait * 1000)
         page.screenshot(path=args.out, full_page=True)
         browser.close()

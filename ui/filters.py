@@ -19,7 +19,6 @@ from .i18n import current_language, number, t
 
 _KEYS = {f.key: f"sel_{f.key}" for f in FACETS}
 _Q, _YEARS, _SORT, _PAGE, _SYNCED = "sel_q", "sel_years", "sel_sort", "sel_page", "sel_synced"
-PAGE_KEY = _PAGE  # the pagination widget's key
 
 
 def url_selection() -> tuple[Selection, int, list[Notice]]:

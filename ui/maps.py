@@ -36,14 +36,14 @@ def point_rows(view: maps.MapView) -> list[dict]:
     if view.kind == "points":
         for row in view.rows:
             rows.append({
-                "id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]],
+                "id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]], "radius": 5,
                 "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}",
             })
     else:
         for row in view.rows:
             rows.append({
                 "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]],
-                "radius": 4 + 1.6 * math.sqrt(row["institutions"]),
+                "radius": min(30.0, 3 + 1.1 * math.sqrt(row["institutions"])),
                 "tip": t("map.cell_tip", count=number(row["institutions"]),
                          esd=number(row["esd"]), gced=number(row["gced"]), heritage=number(row["heritage"])),
             })
@@ -92,20 +92,20 @@ def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *,
             [{"lat": r["capital_lat"], "lon": r["capital_lon"], "fill": choropleth_colour(r["institutions"], breaks),
               "tip": extra[r["iso3"]]["tip"]} for r in missing.iter_rows(named=True)],
             id="small-countries", get_position=["lon", "lat"], get_fill_color="fill", get_radius=7,
-            radius_units="pixels", stroked=True, get_line_color=[60, 60, 60], line_width_min_pixels=1, pickable=True,
+            radius_units='"pixels"', stroked=True, get_line_color=[60, 60, 60], line_width_min_pixels=1, pickable=True,
         ))
     else:
         rows = point_rows(view)
         if view.kind == "points":
             layers.append(pdk.Layer(
                 "ScatterplotLayer", rows, id="institutions", get_position=["lon", "lat"], get_fill_color="colour",
-                get_radius=4, radius_units="pixels", radius_min_pixels=3, stroked=True,
+                get_radius="radius", radius_units='"pixels"', stroked=True,
                 get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True, auto_highlight=True,
             ))
         else:
             layers.append(pdk.Layer(
                 "ScatterplotLayer", rows, id="cells", get_position=["lon", "lat"], get_fill_color="colour",
-                get_radius="radius", radius_units="pixels", opacity=0.75, stroked=True,
+                get_radius="radius", radius_units='"pixels"', opacity=0.75, stroked=True,
                 get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True,
             ))
     lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds)
