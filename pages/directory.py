@@ -6,9 +6,10 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import directory
-from ui import data, filters
+from ui import data, filters, require_router
 from ui.i18n import current_language, number, t
 
+require_router()
 lang = current_language()
 st.title(t("directory.title"))
 sel, counts = filters.selection_panel(with_sort=True)

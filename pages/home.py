@@ -5,11 +5,12 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.vocab import THEMES
-from ui import data
+from ui import data, require_router
 from ui.i18n import current_language, number, percent, t
 from ui.layout import as_of_caption
 from ui.palette import REGION_COLOR, THEME_COLORS
 
+require_router()
 overview = data.overview()
 lang = current_language()
 

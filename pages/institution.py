@@ -4,11 +4,12 @@ import pydeck as pdk
 import streamlit as st
 
 from aspnet_data.profiles import parse_id
-from ui import data, maps
+from ui import data, maps, require_router
 from ui.i18n import current_language, lang_params, number, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
+require_router()
 lang = current_language()
 raw = st.query_params.get("id")
 institution_id = parse_id(raw)

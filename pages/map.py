@@ -5,9 +5,10 @@ import streamlit as st
 
 from aspnet_data import directory
 from aspnet_data.maps import POINT_LIMIT
-from ui import data, filters, maps
+from ui import data, filters, maps, require_router
 from ui.i18n import current_language, name_column, number, t
 
+require_router()
 lang = current_language()
 st.title(t("map.title"))
 sel, counts = filters.selection_panel()

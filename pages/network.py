@@ -7,11 +7,12 @@ import streamlit as st
 from aspnet_data.directory import Selection
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
-from ui import data, maps
+from ui import data, maps, require_router
 from ui.i18n import current_language, lang_params, name_column, number, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
+require_router()
 lang = current_language()
 raw = st.query_params.get("code")
 code = parse_code(raw)

@@ -34,7 +34,7 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     """The text for ``key`` in the current language, with ``{name}`` fields filled in."""
     lang = current_language()
     text = catalog(lang).get(key)

@@ -10,16 +10,18 @@ from ..conftest import ROOT
 
 @pytest.fixture()
 def page(demo_path, monkeypatch):
-    """``page("pages/home.py", lang="fr", **query)`` -> a run AppTest."""
+    """``page("pages/home.py", lang="fr", **query)`` -> the app run on that page (through app.py,
+    so links between pages resolve as in the browser)."""
     monkeypatch.setenv("ASPNET_DB", str(demo_path))
 
     def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
-        at = AppTest.from_file(str(ROOT / script), default_timeout=30)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         at.session_state["lang"] = lang
         for key, value in (session or {}).items():
             at.session_state[key] = value
         for key, value in query.items():
             at.query_params[key] = value
+        at.switch_page(script)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
