@@ -41,3 +41,6 @@ test: dev chromium
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
+
+bench: venv
+	$(PY) bench/run.py

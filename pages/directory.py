@@ -12,6 +12,7 @@ from ui.i18n import current_language, number, t
 require_router()
 lang = current_language()
 st.title(t("directory.title"))
+st.caption(t("filters.hint"))
 sel, counts = filters.selection_panel(with_sort=True)
 
 st.markdown(f"**{filters.summary(sel, counts)}**")

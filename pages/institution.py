@@ -5,7 +5,7 @@ import streamlit as st
 
 from aspnet_data.profiles import parse_id
 from ui import data, maps, require_router
-from ui.i18n import current_language, lang_params, number, t
+from ui.i18n import current_language, lang_params, language_name, number, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
@@ -42,7 +42,7 @@ with details:
     rows = [
         (t("facet.level"), maps.level_labels(record["levels"])),
         (t("facet.ownership"), t(f"ownership.{record['ownership']}")),
-        (t("institution.languages"), ", ".join(md(code) for code in record["languages"])),
+        (t("institution.languages"), ", ".join(md(language_name(code)) for code in record["languages"])),
         (t("institution.pupils"), number(record["pupils"]) if record["pupils"] is not None else "—"),
         (t("institution.teachers"), number(record["teachers"]) if record["teachers"] is not None else "—"),
         (t("directory.col_joined"), record["year_joined"] or "—"),
@@ -65,7 +65,7 @@ with where:
                           get_radius=8, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
                           line_width_min_pixels=2, pickable=True),
             ],
-            initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=6),
+            initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=4.5),
             map_style=maps.BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
         ), height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
 

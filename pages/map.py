@@ -11,6 +11,7 @@ from ui.i18n import current_language, name_column, number, t
 require_router()
 lang = current_language()
 st.title(t("map.title"))
+st.caption(t("filters.hint"))
 sel, counts = filters.selection_panel()
 
 mode = st.segmented_control(
@@ -52,7 +53,7 @@ st.dataframe(
                                                width="small"),
         "country": t("common.country"),
         "region": t("common.region"),
-        "institutions": st.column_config.NumberColumn(t("home.col_institutions")),
+        "institutions": st.column_config.NumberColumn(t("map.col_institutions")),
         "esd": t("theme.esd"), "gced": t("theme.gced"), "heritage": t("theme.heritage"),
     },
 )

@@ -69,7 +69,7 @@ with levels_col:
                                 "n": [profile.by_level[c] for c in LEVELS]})
     st.altair_chart(
         alt.Chart(level_frame.to_pandas()).mark_bar(color="#56B4E9").encode(
-            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None),
+            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
             tooltip=[alt.Tooltip("label:N", title=t("facet.level")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],
         ).properties(height=180),
         width="stretch",
@@ -80,7 +80,7 @@ with themes_col:
                                 "n": [profile.by_theme[c] for c in THEMES]})
     st.altair_chart(
         alt.Chart(theme_frame.to_pandas()).mark_bar().encode(
-            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None),
+            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
             color=alt.Color("code:N", scale=alt.Scale(domain=list(THEMES), range=[THEME_COLORS[c] for c in THEMES]),
                             legend=None),
             tooltip=[alt.Tooltip("label:N", title=t("facet.theme")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],

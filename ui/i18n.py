@@ -74,3 +74,29 @@ def lang_params() -> dict[str, str]:
     """The language as a query parameter for links to other pages (empty for English)."""
     lang = current_language()
     return {} if lang == DEFAULT_LANGUAGE else {"lang": lang}
+
+
+@lru_cache(maxsize=None)
+def _language_catalog(lang: str):
+    import gettext
+
+    import pycountry
+
+    return gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@lru_cache(maxsize=2048)
+def _language_name(code: str, lang: str) -> str:
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+    if found is None:
+        return code
+    name = found.name.replace(" (macrolanguage)", "")
+    translated = _language_catalog(lang).gettext(found.name)
+    return translated.split(" (")[0] if lang != "en" else name
+
+
+def language_name(code: str) -> str:
+    """The name of a language of instruction (ISO 639 code) in the interface language."""
+    return _language_name(code, current_language())

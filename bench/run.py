@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""ASPnet Atlas benchmark: the work behind each screen, timed on networks of several sizes.
+
+    make bench                                   # 10,000, 100,000 and 1,000,000 institutions
+    .venv/bin/python bench/run.py --sizes 10000  # one size
+
+Demo networks are built once into bench/cache/ (same seed, so the same data every run).
+Each scenario runs a few times to warm up, then REPEAT times; p50 and p95 are reported.
+Results go to bench/results/latest.md and latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from aspnet_data import directory, maps  # noqa: E402
+from aspnet_data.db import open_database  # noqa: E402
+from aspnet_data.directory import Selection  # noqa: E402
+
+CACHE = ROOT / "bench" / "cache"
+RESULTS = ROOT / "bench" / "results"
+REPEAT = 30
+
+DIRECTORY_VIEWS = {
+    "everything": Selection(),
+    "search 'ecole'": Selection(q="ecole"),
+    "theme + region": Selection().with_values("theme", ["esd"]).with_values("region", ["EUR", "AFR"]),
+    "country + level + search": Selection(q="school").with_values("country", ["IND"]).with_values("level", ["secondary"]),
+    "years + status + sort": Selection(year_from=1990, year_to=2010, sort="joined", descending=True)
+    .with_values("status", ["member", "withdrawn"]),
+}
+MAP_VIEWS = {
+    "world": Selection(),
+    "one region, one theme": Selection().with_values("region", ["LAC"]).with_values("theme", ["heritage"]),
+}
+
+
+def database(size: int) -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"aspnet-{size}.duckdb"
+    if not path.exists():
+        print(f"building the {size:,}-institution network...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "aspnet_data", "demo", "--db", str(path), "--institutions", str(size)],
+                       check=True, cwd=ROOT)
+    return path
+
+
+def timed(work, repeat: int = REPEAT) -> dict:
+    for _ in range(3):
+        work()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2)}
+
+
+def run(size: int) -> dict:
+    db = open_database(database(size))
+    out = {"institutions": size, "directory": {}, "map": {}}
+    for name, sel in DIRECTORY_VIEWS.items():
+        def view(sel=sel):
+            directory.facet_counts(db, sel)
+            directory.list_institutions(db, sel, page=1)
+        out["directory"][name] = timed(view)
+    outlines = maps.json_size(maps.display_outlines())
+    for name, sel in MAP_VIEWS.items():
+        result = timed(lambda sel=sel: maps.map_view(db, sel), repeat=10)
+        view = maps.map_view(db, sel)
+        result.update(kind=view.kind, items=len(view.rows), json_bytes=maps.json_size(view.rows) + outlines)
+        out["map"][name] = result
+    db.close()
+    return out
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["# Benchmark results", "",
+             f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
+             f"{REPEAT} runs per directory view after 3 warm-up runs.", "",
+             "## Directory: facet counts + one page of rows (ms)", "",
+             "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
+             "|---|" + "---|" * len(results)]
+    for name in DIRECTORY_VIEWS:
+        cells = [f"{r['directory'][name]['p50_ms']} / {r['directory'][name]['p95_ms']}" for r in results]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "## Map data (ms, and bytes sent to the browser with the outlines)", "",
+              "| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
+              "|---|" + "---|" * len(results)]
+    for name in MAP_VIEWS:
+        cells = [f"{r['map'][name]['p50_ms']} / {r['map'][name]['p95_ms']} ms · {r['map'][name]['kind']} "
+                 f"{r['map'][name]['items']:,} · {r['map'][name]['json_bytes'] / 1e6:.2f} MB" for r in results]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated network sizes")
+    args = parser.parse_args()
+    results = [run(int(size)) for size in args.sizes.split(",")]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    text = markdown(results)
+    (RESULTS / "latest.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
