@@ -228,27 +228,35 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
     w = _Where()
     p = prefix
     index = None
+    def bind(values: Sequence[str], name: str) -> str:
+        # One parameter per value: DuckDB turns `x IN (...)` into a fast hash lookup,
+        # much faster than list_contains over a list parameter.
+        names = []
+        for k, value in enumerate(values):
+            w.params[f"{name}_{k}"] = value
+            names.append(f"${name}_{k}")
+        return ", ".join(names) if names else "NULL"
+
     for n, token in enumerate(search_tokens(sel.q) if search else []):
         index = index or _country_index(db)
         # A word matches a school's names or city, or the name of its country in any language.
-        w.clauses.append(f"(contains({alias}.search_text, ${p}t{n}) OR list_contains(${p}c{n}::VARCHAR[], {alias}.network))")
         w.params[f"{p}t{n}"] = token
-        w.params[f"{p}c{n}"] = [iso3 for iso3, _, names in index if token in names]
+        countries = [iso3 for iso3, _, names in index if token in names]
+        w.clauses.append(f"(contains({alias}.search_text, ${p}t{n}) OR {alias}.network IN ({bind(countries, f'{p}c{n}')}))")
     for key, values in sel.filters:
         if key == skip:
             continue
         facet = FACET_BY_KEY[key]
         name = f"{p}_{key}"
         if key == "region":
-            index = index or _country_index(db)
-            w.params[name] = [iso3 for iso3, region, _ in index if region in values]
-            w.clauses.append(f"list_contains(${name}::VARCHAR[], {alias}.network)")
+            # A semi-join on the small countries table: two parameters, not fifty.
+            w.clauses.append(f"{alias}.network IN (SELECT iso3 FROM countries WHERE region IN ({bind(values, name)}))")
         elif facet.multi_valued:
-            w.params[name] = list(values)
-            w.clauses.append(f"list_has_any({alias}.{facet.column}, ${name}::VARCHAR[])")
+            # list_contains per value is several times faster than list_has_any.
+            w.clauses.append("(" + " OR ".join(f"list_contains({alias}.{facet.column}, {ref})"
+                                               for ref in bind(values, name).split(", ")) + ")")
         else:
-            w.params[name] = list(values)
-            w.clauses.append(f"list_contains(${name}::VARCHAR[], {alias}.{facet.column})")
+            w.clauses.append(f"{alias}.{facet.column} IN ({bind(values, name)})")
     if skip != "status" and not sel.values("status"):
         w.clauses.append(f"{alias}.status <> 'withdrawn'")
     if skip != "year":
@@ -302,9 +310,13 @@ def facet_counts(db: Database, sel: Selection) -> FacetCounts:
     w = _where(db, sel, prefix="all", search=False)
     params.update(w.params)
     parts.append(f"SELECT 'total', NULL, count(*) FROM base i WHERE {w.sql()}")
-    columns = ", ".join(sorted({f"i.{f.column}" for f in FACETS} | {"i.year_joined"}))
-    statement = (f"WITH base AS MATERIALIZED (SELECT {columns} FROM institutions i WHERE {found.sql()}) "
-                 + " UNION ALL ".join(parts))
+    if found.clauses:
+        columns = ", ".join(sorted({f"i.{f.column}" for f in FACETS} | {"i.year_joined"}))
+        statement = (f"WITH base AS MATERIALIZED (SELECT {columns} FROM institutions i WHERE {found.sql()}) "
+                     + " UNION ALL ".join(parts))
+    else:
+        # Without a search there is nothing worth computing once: count straight from the table.
+        statement = " UNION ALL ".join(parts).replace("FROM base i", "FROM institutions i")
     rows = db.rows(statement, params)
     counts: dict[str, dict[str, int]] = {f.key: {} for f in FACETS}
     total = 0
