@@ -41,7 +41,7 @@ def labels(prefix: str):
 table = rows.select(
     pl.format("institution?id={}", "id").alias("profile"),
     pl.col("name"),
-    pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").alias("latin"),
+    pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),
     "city",
     "country",
     pl.col("levels").map_elements(labels("level"), return_dtype=pl.String),

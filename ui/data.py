@@ -1,12 +1,13 @@
 """Cached access to the database for pages.
 
-One :class:`Database` per server process (``cache_resource``); results are cached with
-``cache_data`` keyed on the data version, which every write bumps, so an edit made in
-one session shows in every other session on its next rerun.
+One :class:`Database` per server process (``cache_resource``). Readers are cached with
+``cache_data`` keyed on the database file and its data version, which every write bumps,
+so an edit made in one session shows in every other session on its next rerun.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -32,119 +33,103 @@ def db() -> Database:
     return _open(db_path())
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
-def _overview(path: str, version: int) -> stats.Overview:
-    return stats.overview(_open(path))
+def versioned(*, ttl: int = 600, max_entries: int = 64):
+    """Turn ``reader(db, *args)`` into ``reader(*args)`` cached on (file, data version, args)."""
+
+    def decorate(reader):
+        def cached(path: str, version: int, *args):
+            return reader(_open(path), *args)
+
+        # Streamlit keys a cache on the function's name and source: give each its own name.
+        cached.__module__, cached.__qualname__ = reader.__module__, f"{reader.__qualname__}.cached"
+        cached = st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(cached)
+
+        @functools.wraps(reader)
+        def call(*args):
+            return cached(db_path(), db().data_version, *args)
+
+        return call
+
+    return decorate
 
 
-def overview() -> stats.Overview:
-    return _overview(db_path(), db().data_version)
+@versioned(ttl=3600, max_entries=8)
+def overview(database: Database) -> stats.Overview:
+    return stats.overview(database)
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=4)
-def _regions(path: str, version: int):
-    return _open(path).query("SELECT * FROM regions ORDER BY code")
+@versioned(ttl=3600, max_entries=4)
+def _regions(database: Database):
+    return database.query("SELECT * FROM regions ORDER BY code")
 
 
 def region_names(lang: str) -> dict[str, str]:
-    frame = _regions(db_path(), db().data_version)
+    frame = _regions()
     return dict(zip(frame["code"], frame[f"name_{lang}"]))
 
 
 # -- directory -------------------------------------------------------------------------
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=8)
-def _networks(path: str, version: int):
-    return _open(path).query(
+@versioned(ttl=3600, max_entries=8)
+def _networks(database: Database):
+    return database.query(
         "SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region FROM networks n JOIN countries c USING (iso3)")
 
 
 def network_codes() -> list[str]:
-    return _networks(db_path(), db().data_version)["iso3"].to_list()
+    return _networks()["iso3"].to_list()
 
 
 def network_countries(lang: str) -> list[tuple[str, str]]:
     """(iso3, country name in ``lang``) of every national network, sorted by name."""
-    frame = _networks(db_path(), db().data_version)
-    return sorted(zip(frame["iso3"], frame[f"name_{lang}"]), key=lambda pair: _collate(pair[1]))
+    frame = _networks()
+    return sorted(zip(frame["iso3"], frame[f"name_{lang}"]), key=lambda pair: fold(pair[1]))
 
 
-def _collate(text: str) -> str:
-    return fold(text)
+@versioned(ttl=3600, max_entries=4)
+def year_bounds(database: Database) -> tuple[int, int]:
+    return directory.year_bounds(database)
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=4)
-def _year_bounds(path: str, version: int) -> tuple[int, int]:
-    return directory.year_bounds(_open(path))
+@versioned(max_entries=256)
+def facet_counts(database: Database, sel: directory.Selection) -> directory.FacetCounts:
+    return directory.facet_counts(database, sel)
 
 
-def year_bounds() -> tuple[int, int]:
-    return _year_bounds(db_path(), db().data_version)
-
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
-def _facet_counts(path: str, version: int, sel: directory.Selection) -> directory.FacetCounts:
-    return directory.facet_counts(_open(path), sel)
-
-
-def facet_counts(sel: directory.Selection) -> directory.FacetCounts:
-    return _facet_counts(db_path(), db().data_version, sel)
-
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
-def _institutions_page(path: str, version: int, sel: directory.Selection, page: int, lang: str):
-    return directory.list_institutions(_open(path), sel, page=page, lang=lang)
-
-
-def institutions_page(sel: directory.Selection, page: int, lang: str):
-    return _institutions_page(db_path(), db().data_version, sel, page, lang)
+@versioned(max_entries=256)
+def institutions_page(database: Database, sel: directory.Selection, page: int, lang: str):
+    return directory.list_institutions(database, sel, page=page, lang=lang)
 
 
 def export(sel: directory.Selection, fmt: str, lang: str) -> bytes:
-    """The whole selection as a file (run when the user clicks download)."""
+    """The whole selection as a file (run when the user clicks download, not cached)."""
     return directory.export_bytes(directory.export_frame(db(), sel, lang=lang), fmt)
 
 
 # -- map -------------------------------------------------------------------------------
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
-def _map_view(path: str, version: int, sel: directory.Selection) -> maps.MapView:
-    return maps.map_view(_open(path), sel)
+@versioned()
+def map_view(database: Database, sel: directory.Selection) -> maps.MapView:
+    return maps.map_view(database, sel)
 
 
-def map_view(sel: directory.Selection) -> maps.MapView:
-    return _map_view(db_path(), db().data_version, sel)
-
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
-def _country_counts(path: str, version: int, sel: directory.Selection):
-    return maps.country_counts(_open(path), sel)
-
-
-def country_counts(sel: directory.Selection):
-    return _country_counts(db_path(), db().data_version, sel)
-
-
-# -- profiles --------------------------------------------------------------------------
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
-def _network_profile(path: str, version: int, iso3: str):
-    return profiles.get_network(_open(path), iso3)
-
-
-def network_profile(iso3: str):
-    return _network_profile(db_path(), db().data_version, iso3)
-
-
-@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
-def _institution(path: str, version: int, institution_id: int):
-    return profiles.get_institution(_open(path), institution_id)
-
-
-def institution(institution_id: int):
-    return _institution(db_path(), db().data_version, institution_id)
+@versioned()
+def country_counts(database: Database, sel: directory.Selection):
+    return maps.country_counts(database, sel)
 
 
 @st.cache_resource(show_spinner=False)
 def display_outlines() -> dict:
     return maps.display_outlines()
+
+
+# -- profiles --------------------------------------------------------------------------
+
+@versioned()
+def network_profile(database: Database, iso3: str):
+    return profiles.get_network(database, iso3)
+
+
+@versioned(max_entries=256)
+def institution(database: Database, institution_id: int):
+    return profiles.get_institution(database, institution_id)

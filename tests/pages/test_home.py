@@ -81,3 +81,23 @@ def test_largest_networks_named_in_the_chosen_language(page, db, lang):
     table = at.dataframe[1].value
     assert table.shape[0] == 10
     assert (table.iloc[0, 0], int(table.iloc[0, 2])) == expected
+
+
+def test_a_write_shows_on_the_next_rerun(scratch_copy, monkeypatch):
+    """Cached figures key on the data version: a write anywhere is seen on the next rerun."""
+    from aspnet_data.db import open_database
+
+    from ..conftest import ROOT as root
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=30)
+    at.run()
+    before = {m.label: m.value for m in at.metric}["Withdrawn"]
+    with open_database(scratch_copy) as other:
+        other.write(lambda cur: cur.execute(
+            "UPDATE institutions SET status = 'withdrawn' WHERE id = (SELECT min(id) FROM institutions "
+            "WHERE status = 'member')"))
+    at.run()
+    after = {m.label: m.value for m in at.metric}["Withdrawn"]
+    assert int(after.replace(",", "")) == int(before.replace(",", "")) + 1
