@@ -45,5 +45,8 @@ pages = {
         st.Page("pages/institution.py", title=t("nav.institution"), icon=":material/school:",
                 url_path="institution", visibility="hidden"),
     ],
+    t("nav.analyse"): [
+        st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
+    ],
 }
 st.navigation(pages).run()

@@ -48,6 +48,21 @@ _KINDS: list[tuple[tuple[str, ...], float]] = [
     (("teacher_training",), 0.03),
     (("secondary", "teacher_training"), 0.01),
 ]
+# Some levels are rarer in some regions' networks (pre-primary and TVET in Africa and the
+# Arab States), which the dashboard's gap analysis should be able to find.
+_LEVEL_FACTOR = {
+    "AFR": {"pre_primary": 0.25, "tvet": 0.35},
+    "ARB": {"pre_primary": 0.4, "tvet": 0.45},
+    "LAC": {"tvet": 0.6, "teacher_training": 1.6},
+}
+
+
+def _regional(kind_p: np.ndarray, kinds: list[tuple[str, ...]], region: str) -> np.ndarray:
+    factors = _LEVEL_FACTOR.get(region, {})
+    weights = kind_p * np.array([min(factors.get(level, 1.0) for level in kind) for kind in kinds])
+    return weights / weights.sum()
+
+
 # Europe and North America and Asia and the Pacific hold most ASPnet schools.
 _REGION_WEIGHT = {"EUR": 1.6, "APA": 1.5, "ARB": 0.9, "LAC": 0.8, "AFR": 0.55}
 _PUPILS_MEDIAN = {"pre_primary": 90, "primary": 320, "secondary": 650, "tvet": 480, "teacher_training": 700}
@@ -268,7 +283,7 @@ class _Generator:
             iso3 = net["iso3"]
             towns = towns_by_country[iso3]
             lat, lon, town_idx = self._place(iso3, towns, size)
-            kind_idx = self.np.choice(len(kinds), size=size, p=kind_p)
+            kind_idx = self.np.choice(len(kinds), size=size, p=_regional(kind_p, kinds, net["region"]))
             theme_mask = self._theme_masks(size)
             year = self.np.choice(years, size=size, p=year_p)
             # Older members drift away more often; a few percent are candidates.

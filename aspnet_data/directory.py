@@ -269,9 +269,11 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
     return w
 
 
-def where_sql(db: Database, sel: Selection, *, alias: str = "i") -> tuple[str, dict[str, object]]:
-    """The WHERE clause and parameters of a selection (for other modules: maps, stats)."""
-    w = _where(db, sel, alias=alias)
+def where_sql(db: Database, sel: Selection, *, alias: str = "i", skip: str | None = None,
+              prefix: str = "p") -> tuple[str, dict[str, object]]:
+    """The WHERE clause and parameters of a selection (for other modules: maps, stats),
+    optionally leaving out one facet (``skip``) as facet counts do."""
+    w = _where(db, sel, alias=alias, skip=skip, prefix=prefix)
     return w.sql(), w.params
 
 

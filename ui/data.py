@@ -13,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from aspnet_data import dashboard as dashboards
 from aspnet_data import directory, maps, profiles, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
@@ -133,3 +134,10 @@ def network_profile(database: Database, iso3: str):
 @versioned(max_entries=256)
 def institution(database: Database, institution_id: int):
     return profiles.get_institution(database, institution_id)
+
+
+# -- dashboard -------------------------------------------------------------------------
+
+@versioned(max_entries=64)
+def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashboard:
+    return dashboards.dashboard(database, sel)

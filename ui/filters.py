@@ -37,10 +37,12 @@ def _load_widgets(sel: Selection, page: int, bounds: tuple[int, int]) -> None:
     st.session_state[_PAGE] = page
 
 
-def _widget_selection(bounds: tuple[int, int]) -> Selection:
-    sel = Selection(q=st.session_state.get(_Q, "") or "")
+def _widget_selection(bounds: tuple[int, int], *, search: bool = True,
+                      shown: tuple[str, ...] | None = None) -> Selection:
+    sel = Selection(q=(st.session_state.get(_Q, "") or "") if search else "")
     for facet in FACETS:
-        sel = sel.with_values(facet.key, st.session_state.get(_KEYS[facet.key]) or [])
+        if shown is None or facet.key in shown:
+            sel = sel.with_values(facet.key, st.session_state.get(_KEYS[facet.key]) or [])
     low, high = st.session_state.get(_YEARS, bounds)
     sort = st.session_state.get(_SORT, "name")
     return replace(
@@ -72,8 +74,14 @@ def drop(part: str) -> None:
     st.session_state[_PAGE] = 1
 
 
-def selection_panel(*, with_sort: bool = False) -> tuple[Selection, directory.FacetCounts]:
-    """Draw the search and facets in the sidebar; return the selection and its counts."""
+def selection_panel(*, with_sort: bool = False, search: bool = True,
+                    facets: tuple[str, ...] | None = None) -> tuple[Selection, directory.FacetCounts]:
+    """Draw the search and facets in the sidebar; return the selection and its counts.
+
+    ``facets`` limits the facets shown (the dashboard has no theme filter, themes being
+    what it analyses); ``search=False`` hides the search box.
+    """
+    shown = facets or tuple(f.key for f in FACETS)
     lang = current_language()
     bounds = data.year_bounds()
     url_sel, url_page, notices = url_selection()
@@ -82,11 +90,12 @@ def selection_panel(*, with_sort: bool = False) -> tuple[Selection, directory.Fa
     for notice in notices:
         st.toast(t(f"notice.{notice.reason}", key=notice.key[:30], value=notice.value[:40]), icon=":material/info:")
 
-    sel = _widget_selection(bounds)
+    sel = _widget_selection(bounds, search=search, shown=shown)
     counts = data.facet_counts(sel)
     side = st.sidebar
-    side.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
-                    max_chars=500, help=t("filters.search_help"))
+    if search:
+        side.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
+                        max_chars=500, help=t("filters.search_help"))
     names = {
         "region": data.region_names(lang),
         "country": dict(data.network_countries(lang)),
@@ -99,6 +108,8 @@ def selection_panel(*, with_sort: bool = False) -> tuple[Selection, directory.Fa
         return fmt
 
     for facet in FACETS:
+        if facet.key not in shown:
+            continue
         options = (list(names["country"]) if facet.key == "country" else list(facet.vocabulary or ()))
         if facet.key == "country":
             side.multiselect(t("facet.country"), options, key=_KEYS["country"], format_func=label("country"),
@@ -117,7 +128,7 @@ def selection_panel(*, with_sort: bool = False) -> tuple[Selection, directory.Fa
         side.selectbox(t("filters.sort"), sort_options, key=_SORT,
                        format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"))
 
-    sel = _widget_selection(bounds)
+    sel = _widget_selection(bounds, search=search, shown=shown)
     page = st.session_state.get(_PAGE, 1)
     if sel != url_sel:
         page = st.session_state[_PAGE] = 1

@@ -22,6 +22,11 @@ BORDER = [160, 170, 180]
 COLOURS = {code: hex_to_rgb(THEME_COLORS[code]) for code in THEMES} | {"several": hex_to_rgb(SEVERAL_COLOR)}
 
 
+def empty_view() -> maps.MapView:
+    """No schools: for maps that only shade countries."""
+    return maps.MapView("points", 0, [], None, None)
+
+
 def theme_labels(codes) -> str:
     return ", ".join(t(f"theme.{c}") for c in codes)
 

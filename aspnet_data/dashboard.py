@@ -1,0 +1,245 @@
+"""Aggregates for analysts and UNESCO staff: coverage by theme, gaps, change, applications.
+
+Every figure is computed in DuckDB for a :class:`~aspnet_data.directory.Selection`
+(region, country, level, public/private, status, years). As in the directory, withdrawn
+institutions count only where the status filter asks for them, except in the history
+(joins and withdrawals over time), which needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from .db import Database, utc_now
+from .directory import Selection, where_sql
+from .vocab import APPLICATION_STAGES, LEVELS, THEMES
+
+STALE_AFTER = timedelta(days=730)
+# Fields of an institution record that a complete profile fills.
+QUALITY_FIELDS = ("website", "email", "pupils", "teachers", "latitude", "year_joined", "languages")
+# Stages an application leaves (the others are decisions or the applicant's withdrawal).
+WAITING_STAGES = ("submitted", "returned", "recommended")
+# A level is under-represented in a region when its share there is below this fraction of its
+# share in the whole selection.
+UNDER_REPRESENTED = 0.6
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: datetime | None
+    data_version: int
+    by_status: dict[str, int]
+    networks: int                       # networks with at least one institution in the selection
+    without_network: pl.DataFrame       # iso3, name_en/fr/es, region, unesco_status (in the selected regions)
+    active: int
+    theme_totals: dict[str, int]
+    theme_by_region: pl.DataFrame       # region, institutions, esd, gced, heritage
+    theme_by_level: pl.DataFrame        # level, institutions, esd, gced, heritage
+    by_country: pl.DataFrame            # iso3, names, region, population, institutions, themes, per_million
+    level_by_region: pl.DataFrame       # region, level, institutions, share, overall_share, under_represented
+    quality: pl.DataFrame               # iso3, names, institutions, filled, stale, last_update, network_filled
+    joins_by_region: pl.DataFrame       # year, region, joined, withdrawn, members
+    joins_by_theme: pl.DataFrame        # year, theme, joined, members
+    withdrawals: pl.DataFrame           # year, withdrawn
+    funnel: pl.DataFrame                # region, stage, applications (current stage), entered, median_days
+
+    @property
+    def missing_theme(self) -> pl.DataFrame:
+        """Networks in the selection with no institution in one theme or more."""
+        return self.by_country.filter(pl.any_horizontal(pl.col(t) == 0 for t in THEMES))
+
+
+def _themes(alias: str = "i") -> str:
+    return ", ".join(f"count(*) FILTER (WHERE list_contains({alias}.themes, '{t}')) AS {t}" for t in THEMES)
+
+
+def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> Dashboard:
+    """Every aggregate of the dashboard for one selection (search and theme filters are ignored)."""
+    sel = Selection(filters=tuple((k, v) for k, v in sel.filters if k != "theme"),
+                    year_from=sel.year_from, year_to=sel.year_to)
+    now = now or utc_now()
+    where, params = where_sql(db, sel)
+    # History counts withdrawn institutions too, unless the user chose statuses.
+    hist_where, hist_params = where_sql(db, sel, skip=None if sel.values("status") else "status", prefix="h")
+    status_where, status_params = where_sql(db, sel, skip="status", prefix="s")
+
+    by_status = dict(db.rows(f"SELECT status, count(*) FROM institutions i WHERE {status_where} GROUP BY 1",
+                             status_params))
+    totals = db.rows(f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}",
+                     params)[0]
+    regions = sel.values("region")
+    countries = sel.values("country")
+    scope = []
+    scope_params: dict[str, object] = {}
+    if regions:
+        scope.append("c.region IN (" + ", ".join(f"$r{k}" for k in range(len(regions))) + ")")
+        scope_params |= {f"r{k}": r for k, r in enumerate(regions)}
+    without_network = db.query(
+        f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.unesco_status
+            FROM countries c LEFT JOIN networks n USING (iso3)
+            WHERE n.iso3 IS NULL {"AND " + " AND ".join(scope) if scope else ""}
+            ORDER BY c.unesco_status DESC, c.name_en""",
+        scope_params,
+    )
+    theme_by_region = db.query(
+        f"""SELECT r.code AS region, count(i.id) AS institutions,
+                   {", ".join(f"count(i.id) FILTER (WHERE list_contains(i.themes, '{t}')) AS {t}" for t in THEMES)}
+            FROM regions r
+            LEFT JOIN countries c ON c.region = r.code
+            LEFT JOIN (SELECT * FROM institutions i WHERE {where}) i ON i.network = c.iso3
+            GROUP BY r.code ORDER BY r.code""",
+        params,
+    )
+    theme_by_level = db.query(
+        f"""SELECT level, count(*) AS institutions, {_themes("x")}
+            FROM (SELECT unnest(i.levels) AS level, i.themes FROM institutions i WHERE {where}) x
+            GROUP BY level""",
+        params,
+    )
+    theme_by_level = pl.DataFrame({"level": list(LEVELS)}).join(theme_by_level, on="level", how="left").fill_null(0)
+    by_country = db.query(
+        f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.population, c.has_outline,
+                   c.capital_lat, c.capital_lon, count(*) AS institutions, {_themes()},
+                   round(count(*) / nullif(c.population, 0) * 1e6, 2) AS per_million
+            FROM institutions i JOIN countries c ON c.iso3 = i.network
+            WHERE {where}
+            GROUP BY c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.population, c.has_outline,
+                     c.capital_lat, c.capital_lon
+            ORDER BY institutions DESC, c.iso3""",
+        params,
+    )
+    level_by_region = _level_shares(db, where, params)
+    filled = " + ".join(
+        f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS)
+    quality = db.query(
+        f"""SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions,
+                   avg(({filled}) / {len(QUALITY_FIELDS)}) AS filled,
+                   avg((i.updated_at < $stale)::INT) AS stale,
+                   max(i.updated_at) AS last_update,
+                   ((n.coordinator_email IS NOT NULL)::INT + (n.website IS NOT NULL)::INT
+                     + (n.description IS NOT NULL)::INT + (n.coordinator_name IS NOT NULL)::INT) / 4 AS network_filled,
+                   n.updated_at AS network_updated
+            FROM institutions i JOIN networks n ON n.iso3 = i.network JOIN countries c ON c.iso3 = n.iso3
+            WHERE {where}
+            GROUP BY ALL ORDER BY stale DESC, filled, n.iso3""",
+        params | {"stale": now - STALE_AFTER},
+    )
+    joins_by_region = db.query(
+        f"""WITH j AS (SELECT c.region, i.year_joined AS year, count(*) AS joined
+                       FROM institutions i JOIN countries c ON c.iso3 = i.network
+                       WHERE {hist_where} AND i.year_joined IS NOT NULL GROUP BY ALL),
+                 w AS (SELECT c.region, i.withdrawn_year AS year, count(*) AS withdrawn
+                       FROM institutions i JOIN countries c ON c.iso3 = i.network
+                       WHERE {hist_where} AND i.withdrawn_year IS NOT NULL GROUP BY ALL)
+            SELECT year, region, coalesce(joined, 0)::BIGINT AS joined, coalesce(withdrawn, 0)::BIGINT AS withdrawn,
+                   sum(coalesce(joined, 0) - coalesce(withdrawn, 0))
+                       OVER (PARTITION BY region ORDER BY year)::BIGINT AS members
+            FROM j FULL JOIN w USING (region, year)
+            ORDER BY year, region""",
+        hist_params,
+    )
+    joins_by_theme = db.query(
+        f"""WITH x AS (SELECT unnest(i.themes) AS theme, i.year_joined, i.withdrawn_year
+                       FROM institutions i WHERE {hist_where}),
+                 j AS (SELECT theme, year_joined AS year, count(*) AS joined FROM x
+                       WHERE year_joined IS NOT NULL GROUP BY ALL),
+                 w AS (SELECT theme, withdrawn_year AS year, count(*) AS withdrawn FROM x
+                       WHERE withdrawn_year IS NOT NULL GROUP BY ALL)
+            SELECT year, theme, coalesce(joined, 0)::BIGINT AS joined,
+                   sum(coalesce(joined, 0) - coalesce(withdrawn, 0))
+                       OVER (PARTITION BY theme ORDER BY year)::BIGINT AS members
+            FROM j FULL JOIN w USING (theme, year)
+            ORDER BY year, theme""",
+        hist_params,
+    )
+    withdrawals = joins_by_region.group_by("year").agg(pl.col("withdrawn").sum()).filter(
+        pl.col("withdrawn") > 0).sort("year")
+    funnel = _funnel(db, sel, now)
+    return Dashboard(
+        as_of=db.data_updated_at,
+        data_version=db.data_version,
+        by_status={s: int(by_status.get(s, 0)) for s in ("member", "candidate", "withdrawn")},
+        networks=int(totals[1]),
+        without_network=without_network,
+        active=int(totals[0]),
+        theme_totals=dict(zip(THEMES, (int(v) for v in totals[2:]))),
+        theme_by_region=theme_by_region,
+        theme_by_level=theme_by_level,
+        by_country=by_country,
+        level_by_region=level_by_region,
+        quality=quality,
+        joins_by_region=joins_by_region,
+        joins_by_theme=joins_by_theme,
+        withdrawals=withdrawals,
+        funnel=funnel,
+    )
+
+
+def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
+    """Share of each region's institutions offering each level, against the whole selection."""
+    frame = db.query(
+        f"""SELECT c.region, count(*) AS institutions,
+                   {", ".join(f"count(*) FILTER (WHERE list_contains(i.levels, '{lv}')) AS {lv}" for lv in LEVELS)}
+            FROM institutions i JOIN countries c ON c.iso3 = i.network
+            WHERE {where} GROUP BY c.region ORDER BY c.region""",
+        params,
+    )
+    if frame.height == 0:
+        return pl.DataFrame(schema={"region": pl.String, "level": pl.String, "institutions": pl.Int64,
+                                    "share": pl.Float64, "overall_share": pl.Float64, "under_represented": pl.Boolean})
+    total = frame["institutions"].sum()
+    long = frame.unpivot(index=["region", "institutions"], on=list(LEVELS), variable_name="level",
+                         value_name="offering")
+    overall = {lv: frame[lv].sum() / total for lv in LEVELS}
+    return long.with_columns(
+        (pl.col("offering") / pl.col("institutions")).alias("share"),
+        pl.col("level").replace_strict(overall, return_dtype=pl.Float64).alias("overall_share"),
+    ).with_columns(
+        (pl.col("share") < UNDER_REPRESENTED * pl.col("overall_share")).alias("under_represented"),
+    ).select("region", "level", pl.col("offering").alias("institutions"), "share", "overall_share",
+             "under_represented")
+
+
+def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:
+    """Per region and stage: applications now in it, applications that entered it, and the
+    median days they spent there (stages that wait for someone only)."""
+    conditions, params = [], {"now": now}
+    for key, column in (("region", "c.region"), ("country", "a.network")):
+        values = sel.values(key)
+        if values:
+            conditions.append(f"{column} IN (" + ", ".join(f"${key}{k}" for k in range(len(values))) + ")")
+            params |= {f"{key}{k}": v for k, v in enumerate(values)}
+    scope = ("AND " + " AND ".join(conditions)) if conditions else ""
+    waiting = ", ".join(f"'{s}'" for s in WAITING_STAGES)
+    frame = db.query(
+        f"""
+        WITH events AS (
+            SELECT c.region, e.application_id, e.stage, e.occurred_at,
+                   lead(e.occurred_at) OVER (PARTITION BY e.application_id ORDER BY e.occurred_at, e.id) AS left_at
+            FROM application_events e
+            JOIN applications a ON a.id = e.application_id
+            JOIN countries c ON c.iso3 = a.network
+            WHERE true {scope}
+        ),
+        entered AS (
+            SELECT region, stage, count(DISTINCT application_id) AS entered,
+                   median(CASE WHEN stage IN ({waiting})
+                               THEN date_diff('day', occurred_at, coalesce(left_at, $now)) END) AS median_days
+            FROM events GROUP BY ALL
+        ),
+        current AS (
+            SELECT c.region, a.stage, count(*) AS applications
+            FROM applications a JOIN countries c ON c.iso3 = a.network
+            WHERE true {scope} GROUP BY ALL
+        )
+        SELECT region, stage, coalesce(applications, 0)::BIGINT AS applications,
+               coalesce(entered, 0)::BIGINT AS entered, median_days
+        FROM current FULL JOIN entered USING (region, stage)
+        """,
+        params,
+    )
+    order = {s: k for k, s in enumerate(APPLICATION_STAGES)}
+    return frame.sort([pl.col("region"), pl.col("stage").replace_strict(order, default=99)])
