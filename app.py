@@ -47,6 +47,7 @@ pages = {
     ],
     t("nav.analyse"): [
         st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
+        st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
     ],
 }
 st.navigation(pages).run()

@@ -68,8 +68,8 @@ def lines(frame: pl.DataFrame, *, x: str, y: str, series: str, x_title: str, y_t
     return alt.Chart(frame.to_pandas()).mark_line(strokeWidth=2.5).encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format="d")),
         y=alt.Y(f"{y}:Q", title=y_title),
-        color=alt.Color(f"{series}:N", title=series_title, scale=scale, legend=alt.Legend(orient="bottom", columns=3,
-                                                                                         labelLimit=300)),
+        color=alt.Color(f"{series}:N", title=series_title, scale=scale,
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=300) if len(names) > 1 else None),
         tooltip=[alt.Tooltip(f"{x}:Q", title=x_title, format="d"), alt.Tooltip(f"{series}:N", title=series_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=",d")],
     ).properties(height=300)
@@ -78,7 +78,7 @@ def lines(frame: pl.DataFrame, *, x: str, y: str, series: str, x_title: str, y_t
 def bars(frame: pl.DataFrame, *, x: str, y: str, x_title: str, y_title: str, colour: str = "#0072B2",
          horizontal: bool = False, sort: list[str] | None = None) -> alt.Chart:
     if horizontal:
-        enc = dict(y=alt.Y(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelLimit=260)),
+        enc = dict(y=alt.Y(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
                    x=alt.X(f"{y}:Q", title=y_title))
     else:
         enc = dict(x=alt.X(f"{x}:O", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelOverlap=True)),

@@ -1,0 +1,73 @@
+"""AppTest of the dashboard (with filters, in three languages) and of the country brief."""
+
+import json
+
+import pytest
+
+from aspnet_data import dashboard
+from aspnet_data.directory import Selection, parse_params
+
+from ..conftest import ROOT
+
+CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+            for lang in ("en", "fr", "es")}
+SEPARATOR = {"en": ",", "fr": "\u202f", "es": "."}
+
+
+def fmt(value, lang="en"):
+    return f"{value:,}".replace(",", SEPARATOR[lang])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+@pytest.mark.parametrize("query", [{}, {"region": "AFR", "level": "primary"}, {"status": "withdrawn", "from": "1980"}])
+def test_dashboard_headline_follows_the_filters(page, db, lang, query):
+    at = page("pages/dashboard.py", lang=lang, **query)
+    sel, _, _ = parse_params({k: [v] for k, v in query.items()}, countries=[])
+    expected = dashboard.dashboard(db, sel)
+    cat = CATALOGS[lang]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[cat["home.networks"]] == fmt(expected.networks, lang)
+    assert metrics[cat["status.member"]] == fmt(expected.by_status["member"], lang)
+    assert metrics[cat["status.withdrawn"]] == fmt(expected.by_status["withdrawn"], lang)
+    assert metrics[cat["dash.states_without"]] == fmt(
+        expected.without_network.filter(expected.without_network["unesco_status"] == "member").height, lang)
+    assert [tab.label for tab in at.tabs] == [cat["dash.tab_coverage"], cat["dash.tab_gaps"], cat["dash.tab_change"],
+                                              cat["dash.tab_applications"]]
+
+
+def test_dashboard_has_no_search_or_theme_filter(page):
+    at = page("pages/dashboard.py", theme="esd", q="ecole")
+    assert not at.sidebar.text_input
+    assert at.session_state["sel_region"] == []
+    # Themes are what the dashboard analyses: a theme in the link is not applied.
+    assert at.query_params.get("theme") in (None, [])
+
+
+def test_dashboard_tables_hold_the_figures(page, db):
+    at = page("pages/dashboard.py", region="EUR")
+    expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"]))
+    tables = [d.value for d in at.dataframe]
+    # The states-without-a-network table lists exactly those of Europe and North America.
+    without = next(tb for tb in tables if len(tb) == expected.without_network.height and "Region" in tb.columns)
+    assert set(without["Region"]) == {"Europe and North America"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_country_brief(page, db, lang):
+    iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
+                         "ORDER BY n.iso3 LIMIT 1")[0]
+    at = page("pages/brief.py", lang=lang, code=iso3)
+    assert name in at.title[0].value.replace("\\", "")
+    members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
+    assert {m.label: m.value for m in at.metric}[CATALOGS[lang]["status.member"]] == fmt(members, lang)
+
+
+def test_country_brief_without_a_country_explains_itself(page):
+    at = page("pages/brief.py")
+    assert at.info and "one-page summary" in at.info[0].value
+
+
+def test_country_brief_with_an_unknown_code_warns(page):
+    at = page("pages/brief.py", code="ZZZ")
+    assert at.warning and "ZZZ" in at.warning[0].value
+    assert not at.metric
