@@ -12,6 +12,7 @@ Results go to bench/results/latest.md and latest.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import statistics
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aspnet_data import directory, maps  # noqa: E402
+from aspnet_data import dashboard, directory, maps  # noqa: E402
 from aspnet_data.db import open_database  # noqa: E402
 from aspnet_data.directory import Selection  # noqa: E402
 
@@ -39,6 +40,10 @@ DIRECTORY_VIEWS = {
     "years + status + sort": Selection(year_from=1990, year_to=2010, sort="joined", descending=True)
     .with_values("status", ["member", "withdrawn"]),
 }
+DASHBOARD_VIEWS = {
+    "everything": Selection(),
+    "two regions, one level": Selection().with_values("region", ["AFR", "ARB"]).with_values("level", ["secondary"]),
+}
 MAP_VIEWS = {
     "world": Selection(),
     "one region, one theme": Selection().with_values("region", ["LAC"]).with_values("theme", ["heritage"]),
@@ -46,8 +51,14 @@ MAP_VIEWS = {
 
 
 def database(size: int) -> Path:
+    """The demo network of ``size`` institutions, rebuilt whenever the generator changes."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"aspnet-{size}.duckdb"
+    generator = hashlib.sha256()
+    sources = [ROOT / "aspnet_data" / "demo.py", ROOT / "aspnet_data" / "demo_names.py",
+               *sorted((ROOT / "aspnet_data" / "migrations").glob("*.sql"))]
+    for source in sources:
+        generator.update(source.read_bytes())
+    path = CACHE / f"aspnet-{size}-{generator.hexdigest()[:10]}.duckdb"
     if not path.exists():
         print(f"building the {size:,}-institution network...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "aspnet_data", "demo", "--db", str(path), "--institutions", str(size)],
@@ -76,6 +87,8 @@ def run(size: int) -> dict:
             directory.facet_counts(db, sel)
             directory.list_institutions(db, sel, page=1)
         out["directory"][name] = timed(view)
+    out["dashboard"] = {name: timed(lambda sel=sel: dashboard.dashboard(db, sel), repeat=10)
+                        for name, sel in DASHBOARD_VIEWS.items()}
     outlines = maps.json_size(maps.display_outlines())
     for name, sel in MAP_VIEWS.items():
         result = timed(lambda sel=sel: maps.map_view(db, sel), repeat=10)
@@ -95,6 +108,12 @@ def markdown(results: list[dict]) -> str:
              "|---|" + "---|" * len(results)]
     for name in DIRECTORY_VIEWS:
         cells = [f"{r['directory'][name]['p50_ms']} / {r['directory'][name]['p95_ms']}" for r in results]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "## Dashboard: every aggregate for one selection (ms)", "",
+              "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
+              "|---|" + "---|" * len(results)]
+    for name in DASHBOARD_VIEWS:
+        cells = [f"{r['dashboard'][name]['p50_ms']} / {r['dashboard'][name]['p95_ms']}" for r in results]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "## Map data (ms, and bytes sent to the browser with the outlines)", "",
               "| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",

@@ -5,7 +5,7 @@ import streamlit as st
 
 from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, THEMES
 from ui import charts, data, filters, maps, require_router
-from ui.i18n import current_language, name_column, number, percent, t
+from ui.i18n import current_language, name_column, number, percent, render, t
 from ui.layout import as_of_caption
 from ui.palette import THEME_COLORS
 
@@ -50,14 +50,13 @@ coverage, gaps, change, applications = st.tabs(
 def shares(frame: pl.DataFrame, key: str, names: dict[str, str]) -> pl.DataFrame:
     """Long form: one row per (key, theme) with count, share and a printed label."""
     long = frame.unpivot(index=[key, "institutions"], on=list(THEMES), variable_name="theme", value_name="count")
-    return long.with_columns(
+    long = long.with_columns(
         pl.col(key).replace_strict(names, default=pl.col(key)).alias("row"),
         pl.col("theme").replace_strict(theme_short).alias("column"),
         (pl.col("count") / pl.when(pl.col("institutions") > 0).then("institutions").otherwise(1)).alias("share"),
-    ).with_columns(
-        pl.format("{} · {}", pl.col("share").map_elements(percent, return_dtype=pl.String),
-                  pl.col("count").map_elements(number, return_dtype=pl.String)).alias("label"),
     )
+    return long.with_columns(pl.format("{} · {}", render(long["share"], percent), render(long["count"], number))
+                             .alias("label"))
 
 
 with coverage:
@@ -129,7 +128,7 @@ with gaps:
     levels = dash.level_by_region.with_columns(
         pl.col("region").replace_strict(regions).alias("row"),
         pl.col("level").replace_strict(level_name).alias("column"),
-        pl.format("{}{}", pl.col("share").map_elements(percent, return_dtype=pl.String),
+        pl.format("{}{}", render(dash.level_by_region["share"], percent),
                   pl.when("under_represented").then(pl.lit(" ⚠")).otherwise(pl.lit(""))).alias("label"),
     )
     charts.with_data(

@@ -6,8 +6,8 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import directory
-from ui import data, filters, require_router
-from ui.i18n import current_language, number, t
+from ui import data, filters, maps, require_router
+from ui.i18n import current_language, number, render, t
 
 require_router()
 lang = current_language()
@@ -34,18 +34,16 @@ page = filters.current_page()
 rows = data.institutions_page(sel, page, lang)
 
 
-def labels(prefix: str):
-    return lambda codes: ", ".join(t(f"{prefix}.{c}") for c in codes)
-
-
-table = rows.select(
+table = rows.with_columns(
+    render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels),
+).select(
     pl.format("institution?id={}", "id").alias("profile"),
     pl.col("name"),
     pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),
     "city",
     "country",
-    pl.col("levels").map_elements(labels("level"), return_dtype=pl.String),
-    pl.col("themes").map_elements(labels("theme"), return_dtype=pl.String),
+    "levels",
+    "themes",
     pl.col("status").replace_strict({s: t(f"status_one.{s}") for s in ("member", "candidate", "withdrawn")}),
     pl.col("year_joined"),
 )

@@ -8,7 +8,7 @@ from aspnet_data.directory import Selection
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
 from ui import data, maps, require_router
-from ui.i18n import current_language, lang_params, name_column, number, t
+from ui.i18n import current_language, lang_params, name_column, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
@@ -123,9 +123,8 @@ maps.legend(False)
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)
 st.dataframe(
-    rows.select(pl.format("institution?id={}", "id").alias("profile"), "name", "city",
-                pl.col("levels").map_elements(maps.level_labels, return_dtype=pl.String),
-                pl.col("themes").map_elements(maps.theme_labels, return_dtype=pl.String), "year_joined"),
+    rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels))
+    .select(pl.format("institution?id={}", "id").alias("profile"), "name", "city", "levels", "themes", "year_joined"),
     hide_index=True, width="stretch",
     column_config={
         "profile": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"), width="small"),

@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data.vocab import LANGUAGES
@@ -100,3 +101,12 @@ def _language_name(code: str, lang: str) -> str:
 def language_name(code: str) -> str:
     """The name of a language of instruction (ISO 639 code) in the interface language."""
     return _language_name(code, current_language())
+
+
+def render(series: pl.Series, fn) -> pl.Series:
+    """``fn`` applied to each value, in the script's thread.
+
+    Translations read the session's language, which polars' worker threads (map_elements)
+    cannot see: text for a column is built here instead.
+    """
+    return pl.Series(series.name, [fn(value) for value in series.to_list()], dtype=pl.String)

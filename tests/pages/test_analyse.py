@@ -71,3 +71,25 @@ def test_country_brief_with_an_unknown_code_warns(page):
     at = page("pages/brief.py", code="ZZZ")
     assert at.warning and "ZZZ" in at.warning[0].value
     assert not at.metric
+
+
+def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from aspnet_data.db import open_database
+
+    calls = []
+    real = dashboard.dashboard
+    monkeypatch.setattr(dashboard, "dashboard", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.switch_page("pages/dashboard.py")
+    at.run()
+    at.run()
+    assert len(calls) == 1
+    with open_database(scratch_copy) as other:
+        other.write(lambda cur: cur.execute("UPDATE networks SET website = NULL WHERE iso3 = (SELECT min(iso3) FROM networks)"))
+    at.run()
+    assert len(calls) == 2

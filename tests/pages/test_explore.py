@@ -111,3 +111,11 @@ def test_institution_profile(page, db, lang):
 def test_unknown_institution_is_a_clear_message(page, raw):
     at = page("pages/institution.py", id=raw)
     assert at.error and "whole numbers" in at.error[0].value
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_directory_labels_are_in_the_chosen_language(page, lang):
+    at = page("pages/directory.py", lang=lang, level="secondary")
+    levels = " ".join(at.dataframe[0].value["levels"])
+    assert CATALOGS[lang]["level.secondary"] in levels
+    assert "Secondary" not in levels
