@@ -1,0 +1,275 @@
+"""Users, passwords, lockout and server-side sessions.
+
+Passwords are bcrypt hashes in the ``users`` table. Five failed attempts lock an account
+for fifteen minutes, after which it unlocks by itself. An unknown user name costs a bcrypt
+check against a dummy hash, so it takes as long to refuse as a wrong password. Sessions
+are recorded on the server: logging out revokes one even if its cookie was copied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import bcrypt
+
+from .db import Database, utc_now
+from .permissions import Actor, require
+from .vocab import ROLES
+
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+BCRYPT_ROUNDS = 12
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+# Checked when the user name is unknown, so that refusing it costs one bcrypt check too.
+_DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
+
+
+class LoginRefused(Exception):
+    """Why a login failed: ``invalid`` (name or password), ``locked`` or ``disabled``."""
+
+    def __init__(self, reason: str, until: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.until = until
+
+
+class AccountError(ValueError):
+    """Bad input for an account operation; ``field`` and ``code`` (an i18n key suffix) say what."""
+
+    def __init__(self, field: str, code: str, **params: object) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    network: str | None
+    disabled: bool
+    must_change_password: bool
+    language: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role, self.network)
+
+
+_USER_COLUMNS = "username, display_name, email, role, network, disabled, must_change_password, language"
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode("ascii")
+
+
+def get_user(db: Database, username: str) -> User | None:
+    rows = db.rows(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username])
+    return User(*rows[0]) if rows else None
+
+
+def list_users(db: Database) -> list[User]:
+    return [User(*row) for row in db.rows(f"SELECT {_USER_COLUMNS} FROM users ORDER BY role, username")]
+
+
+def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None) -> User:
+    """The user if ``password`` is right; otherwise raises :class:`LoginRefused`."""
+    now = now or utc_now()
+    username = (username or "").strip().lower()
+    rows = db.rows("SELECT password_hash, disabled, failed_attempts, locked_until FROM users WHERE username = ?",
+                   [username])
+    if not rows:
+        bcrypt.checkpw(password.encode("utf-8"), _DUMMY_HASH)
+        raise LoginRefused("invalid")
+    stored, disabled, failed, locked_until = rows[0]
+    if locked_until is not None and locked_until > now:
+        bcrypt.checkpw(password.encode("utf-8"), _DUMMY_HASH)   # same cost as any other refusal
+        raise LoginRefused("locked", until=locked_until)
+    good = bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+    if not good:
+        failed = (0 if locked_until is not None else failed) + 1   # an expired lock starts afresh
+        lock = now + LOCKOUT if failed >= MAX_FAILED_ATTEMPTS else None
+        db.write(lambda cur: cur.execute(
+            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
+            [0 if lock else failed, lock, username]))
+        if lock:
+            raise LoginRefused("locked", until=lock)
+        raise LoginRefused("invalid")
+    if disabled:
+        raise LoginRefused("disabled")
+    db.write(lambda cur: cur.execute(
+        "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
+        [now, username]))
+    return get_user(db, username)
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+def session_key(username: str, stamp: float | str) -> str:
+    """The server's key for a login cookie (its user name and expiry stamp)."""
+    return hashlib.sha256(f"{username}\x00{stamp}".encode()).hexdigest()
+
+
+def open_session(db: Database, username: str, stamp: float | str, *, now: datetime | None = None) -> str:
+    now = now or utc_now()
+    key = session_key(username, stamp)
+    db.write(lambda cur: cur.execute(
+        "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+        [key, username, now, now + SESSION_LIFETIME, now]))
+    return key
+
+
+def check_session(db: Database, username: str, stamp: float | str, *, now: datetime | None = None) -> User | None:
+    """The user of a live session, or None if it is unknown, revoked, expired or the user is disabled."""
+    now = now or utc_now()
+    rows = db.rows(
+        "SELECT s.expires_at, s.revoked_at, u.disabled FROM sessions s JOIN users u USING (username) "
+        "WHERE s.session_key = ? AND s.username = ?", [session_key(username, stamp), username])
+    if not rows:
+        return None
+    expires_at, revoked_at, disabled = rows[0]
+    if revoked_at is not None or expires_at <= now or disabled:
+        return None
+    return get_user(db, username)
+
+
+def revoke_session(db: Database, username: str, stamp: float | str, *, now: datetime | None = None) -> None:
+    now = now or utc_now()
+    db.write(lambda cur: cur.execute(
+        "UPDATE sessions SET revoked_at = ? WHERE session_key = ? AND revoked_at IS NULL",
+        [now, session_key(username, stamp)]))
+
+
+# -- passwords and administration -----------------------------------------------------------
+
+def check_password_policy(password: str, *, username: str = "") -> None:
+    """Raise AccountError unless the password is long enough and not trivially guessable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", "too_short", min=MIN_PASSWORD_LENGTH)
+    if len(password) > 200:
+        raise AccountError("password", "too_long")
+    if not (any(c.isalpha() for c in password) and any(not c.isalpha() for c in password)):
+        raise AccountError("password", "needs_mix")
+    if username and username.lower() in password.lower():
+        raise AccountError("password", "contains_username")
+
+
+def change_password(db: Database, username: str, old: str, new: str) -> None:
+    """A user changes their own password (the old one is checked; the new one meets the policy)."""
+    try:
+        authenticate(db, username, old)
+    except LoginRefused:
+        raise AccountError("old_password", "wrong_password") from None
+    check_password_policy(new, username=username)
+    if new == old:
+        raise AccountError("password", "same_as_old")
+    hashed = hash_password(new)
+    db.write(lambda cur: (
+        cur.execute("UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
+                    [hashed, username]),
+        _audit(cur, username, "user.password", username, None, None)))
+
+
+def one_time_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(14))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
+
+
+def create_user(db: Database, actor: Actor | None, *, username: str, display_name: str, role: str,
+                password: str, email: str | None = None, network: str | None = None,
+                must_change_password: bool = False, language: str = "en") -> User:
+    """Create an account. ``actor=None`` only from the command line (the first admin)."""
+    if actor is not None:
+        require(actor, "manage_users")
+    username = (username or "").strip().lower()
+    if not _USERNAME.match(username):
+        raise AccountError("username", "bad_username")
+    if role not in ROLES:
+        raise AccountError("role", "bad_role")
+    if not (display_name or "").strip():
+        raise AccountError("display_name", "required")
+    if role == "coordinator":
+        if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+            raise AccountError("network", "unknown_network")
+    else:
+        network = None
+    check_password_policy(password, username=username)
+    if get_user(db, username):
+        raise AccountError("username", "taken")
+    hashed = hash_password(password)
+    now = utc_now()
+
+    def insert(cur):
+        cur.execute(
+            "INSERT INTO users (username, display_name, email, role, network, password_hash, must_change_password, "
+            "language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [username, display_name.strip(), email, role, network, hashed, must_change_password, language, now])
+        _audit(cur, actor.label if actor else "cli", "user.create", username, None,
+               {"role": role, "network": network, "display_name": display_name.strip()})
+
+    db.write(insert)
+    return get_user(db, username)
+
+
+def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> None:
+    """Disable or re-enable an account; disabling also ends its sessions."""
+    require(actor, "manage_users")
+    if username == actor.username and disabled:
+        raise AccountError("username", "cannot_disable_self")
+    now = utc_now()
+
+    def update(cur):
+        cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
+        if disabled:
+            cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL",
+                        [now, username])
+        _audit(cur, actor.label, "user.disable" if disabled else "user.enable", username, None, None)
+
+    db.write(update)
+
+
+def assign_network(db: Database, actor: Actor, username: str, network: str | None) -> None:
+    require(actor, "manage_users")
+    user = get_user(db, username)
+    if user is None:
+        raise AccountError("username", "unknown_user")
+    if user.role == "coordinator" and not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+        raise AccountError("network", "unknown_network")
+    db.write(lambda cur: (
+        cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
+        _audit(cur, actor.label, "user.network", username, {"network": user.network}, {"network": network})))
+
+
+def reset_password(db: Database, actor: Actor, username: str) -> str:
+    """A one-time password (shown once) that must be changed at the next login."""
+    require(actor, "manage_users")
+    if get_user(db, username) is None:
+        raise AccountError("username", "unknown_user")
+    password = one_time_password()
+    hashed = hash_password(password)
+    db.write(lambda cur: (
+        cur.execute("UPDATE users SET password_hash = ?, must_change_password = true, failed_attempts = 0, "
+                    "locked_until = NULL WHERE username = ?", [hashed, username]),
+        _audit(cur, actor.label, "user.reset_password", username, None, None)))
+    return password
+
+
+def _audit(cur, actor: str, action: str, username: str, before: dict | None, after: dict | None) -> None:
+    cur.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, 'users', ?, ?, ?)",
+        [utc_now(), actor, action, username, json.dumps(before) if before is not None else None,
+         json.dumps(after) if after is not None else None])

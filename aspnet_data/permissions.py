@@ -1,0 +1,58 @@
+"""Who may do what: one matrix, enforced in the data layer (pages only hide what it refuses).
+
+Roles: anonymous (no user), analyst, coordinator (bound to one national network), admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PermissionDenied(Exception):
+    """The actor may not do this; ``action`` and ``network`` say what was refused."""
+
+    def __init__(self, action: str, network: str | None = None) -> None:
+        super().__init__(f"not allowed: {action}" + (f" on {network}" if network else ""))
+        self.action = action
+        self.network = network
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user behind a request (``None`` username means an anonymous visitor)."""
+
+    username: str | None
+    role: str | None = None            # admin | coordinator | analyst | None
+    network: str | None = None         # the coordinator's network
+
+    @property
+    def label(self) -> str:
+        return self.username or "anonymous"
+
+
+ANONYMOUS = Actor(None)
+
+# action -> roles that may do it anywhere; "own" marks a coordinator on their own network.
+ACTIONS: dict[str, set[str]] = {
+    "read_private": {"admin", "analyst", "own"},   # coordinator phones, audit history, drafts
+    "export_full": {"admin", "analyst"},           # exports with private fields, all networks
+    "edit": {"admin", "own"},                      # network profile and institutions
+    "withdraw": {"admin", "own"},
+    "bulk_apply": {"admin", "own"},
+    "revert": {"admin"},
+    "manage_users": {"admin"},
+}
+
+
+def can(actor: Actor, action: str, network: str | None = None) -> bool:
+    """Whether ``actor`` may do ``action`` (on ``network`` when the action concerns one)."""
+    allowed = ACTIONS[action]
+    if actor.role in allowed:
+        return True
+    return ("own" in allowed and actor.role == "coordinator" and actor.network is not None
+            and network is not None and actor.network == network)
+
+
+def require(actor: Actor, action: str, network: str | None = None) -> None:
+    if not can(actor, action, network):
+        raise PermissionDenied(action, network)

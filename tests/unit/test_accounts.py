@@ -1,0 +1,161 @@
+"""Accounts: passwords, lockout that unlocks by itself, equal-cost refusals, server-side sessions,
+administration, and the permission matrix cell by cell."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from aspnet_data import accounts, demo
+from aspnet_data.db import open_database, utc_now
+from aspnet_data.permissions import ACTIONS, ANONYMOUS, Actor, PermissionDenied, can
+
+ADMIN = Actor("admin", "admin")
+
+
+@pytest.fixture()
+def db(scratch_copy):
+    with open_database(scratch_copy) as database:
+        yield database
+
+
+def coordinator(db):
+    return db.rows("SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1")[0]
+
+
+def test_demo_password_logs_in(db):
+    name, network = coordinator(db)
+    user = accounts.authenticate(db, name.upper() + " ", demo.DEMO_PASSWORDS["coordinator"])
+    assert (user.username, user.role, user.network) == (name, "coordinator", network)
+
+
+def test_wrong_password_and_unknown_user_are_refused_alike(db):
+    name, _ = coordinator(db)
+    with pytest.raises(accounts.LoginRefused) as wrong:
+        accounts.authenticate(db, name, "not-the-password-1")
+    with pytest.raises(accounts.LoginRefused) as unknown:
+        accounts.authenticate(db, "nobody.here", "not-the-password-1")
+    assert wrong.value.reason == unknown.value.reason == "invalid"
+
+
+def test_unknown_user_takes_as_long_as_a_wrong_password(db):
+    name, _ = coordinator(db)
+
+    def cost(username):
+        started = time.perf_counter()
+        for _ in range(3):
+            with pytest.raises(accounts.LoginRefused):
+                accounts.authenticate(db, username, "wrong-password-9")
+        return time.perf_counter() - started
+
+    known, unknown = cost(name), cost("nobody.here")
+    # Both pay one bcrypt check per attempt (~0.2 s at cost 12): within a factor of two.
+    assert 0.5 < unknown / known < 2.0
+
+
+def test_five_failures_lock_for_fifteen_minutes_then_unlock(db):
+    name, _ = coordinator(db)
+    now = utc_now()
+    for attempt in range(4):
+        with pytest.raises(accounts.LoginRefused) as refused:
+            accounts.authenticate(db, name, "wrong-password-9", now=now)
+        assert refused.value.reason == "invalid"
+    with pytest.raises(accounts.LoginRefused) as refused:
+        accounts.authenticate(db, name, "wrong-password-9", now=now)
+    assert refused.value.reason == "locked"
+    # Even the right password is refused while locked...
+    with pytest.raises(accounts.LoginRefused) as refused:
+        accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"], now=now + timedelta(minutes=14))
+    assert refused.value.reason == "locked"
+    # ...and accepted once the fifteen minutes are over.
+    user = accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"], now=now + timedelta(minutes=16))
+    assert user.username == name
+
+
+def test_disabled_user_cannot_log_in_and_loses_sessions(db):
+    name, _ = coordinator(db)
+    accounts.open_session(db, name, 123.5)
+    accounts.set_disabled(db, ADMIN, name, True)
+    assert accounts.check_session(db, name, 123.5) is None
+    with pytest.raises(accounts.LoginRefused) as refused:
+        accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"])
+    assert refused.value.reason == "disabled"
+    accounts.set_disabled(db, ADMIN, name, False)
+    assert accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"]).username == name
+
+
+def test_sessions_are_revoked_on_the_server_and_expire(db):
+    name, _ = coordinator(db)
+    now = utc_now()
+    accounts.open_session(db, name, 99.25, now=now)
+    assert accounts.check_session(db, name, 99.25, now=now).username == name
+    assert accounts.check_session(db, name, 99.26, now=now) is None          # a forged stamp
+    assert accounts.check_session(db, "admin", 99.25, now=now) is None       # another user's stamp
+    assert accounts.check_session(db, name, 99.25, now=now + accounts.SESSION_LIFETIME) is None
+    accounts.revoke_session(db, name, 99.25)
+    assert accounts.check_session(db, name, 99.25, now=now) is None
+
+
+@pytest.mark.parametrize("password, code", [("short1", "too_short"), ("onlyletterslong", "needs_mix"),
+                                            ("x" * 201 + "1", "too_long")])
+def test_password_policy(password, code):
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.check_password_policy(password)
+    assert error.value.code == code
+
+
+def test_change_own_password(db):
+    name, _ = coordinator(db)
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.change_password(db, name, "wrong-old-pass1", "A-new-password-2")
+    assert error.value.field == "old_password"
+    accounts.change_password(db, name, demo.DEMO_PASSWORDS["coordinator"], "A-new-password-2")
+    assert accounts.authenticate(db, name, "A-new-password-2").username == name
+
+
+def test_admin_creates_resets_and_assigns(db):
+    user = accounts.create_user(db, ADMIN, username="New.Coord", display_name="New Coordinator", role="coordinator",
+                                network="FRA" if db.scalar("SELECT count(*) FROM networks WHERE iso3='FRA'") else
+                                db.scalar("SELECT min(iso3) FROM networks"), password="Temporary-pass-1",
+                                must_change_password=True)
+    assert user.username == "new.coord" and user.must_change_password
+    temporary = accounts.reset_password(db, ADMIN, "new.coord")
+    assert accounts.authenticate(db, "new.coord", temporary).must_change_password
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.create_user(db, ADMIN, username="new.coord", display_name="x", role="analyst", password="Another-pass-1")
+    assert error.value.code == "taken"
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.create_user(db, ADMIN, username="x.y", display_name="x", role="coordinator", network="ZZZ",
+                             password="Another-pass-1")
+    assert error.value.code == "unknown_network"
+    audit = db.rows("SELECT action FROM audit_log WHERE entity = 'users' AND entity_id = 'new.coord' ORDER BY id")
+    assert [a for (a,) in audit] == ["user.create", "user.reset_password"]
+
+
+@pytest.mark.parametrize("actor", [ANONYMOUS, Actor("analyst", "analyst"), Actor("c", "coordinator", "FRA")])
+def test_only_admins_manage_users(db, actor):
+    with pytest.raises(PermissionDenied):
+        accounts.create_user(db, actor, username="someone", display_name="x", role="analyst", password="Passw0rd-long")
+    with pytest.raises(PermissionDenied):
+        accounts.reset_password(db, actor, "admin")
+    with pytest.raises(PermissionDenied):
+        accounts.set_disabled(db, actor, "admin", True)
+
+
+ROLES = {"anonymous": ANONYMOUS, "analyst": Actor("a", "analyst"), "own coordinator": Actor("c", "coordinator", "FRA"),
+         "other coordinator": Actor("d", "coordinator", "JPN"), "admin": Actor("z", "admin")}
+EXPECTED = {   # action -> roles allowed on network FRA
+    "read_private": {"analyst", "own coordinator", "admin"},
+    "export_full": {"analyst", "admin"},
+    "edit": {"own coordinator", "admin"},
+    "withdraw": {"own coordinator", "admin"},
+    "bulk_apply": {"own coordinator", "admin"},
+    "revert": {"admin"},
+    "manage_users": {"admin"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_permission_matrix(action, role):
+    assert can(ROLES[role], action, "FRA") == (role in EXPECTED[action])
