@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from ui.i18n import LANGUAGE_NAMES, current_language, t
 from aspnet_data.vocab import LANGUAGES
+from ui.auth import authenticator, sign_in, sign_out
+from ui.i18n import LANGUAGE_NAMES, current_language, t
 
 st.set_page_config(page_title="ASPnet Atlas", page_icon="🌍", layout="wide")
 
@@ -34,6 +35,14 @@ if current_language() == "en":
 elif st.query_params.get("lang") != current_language():
     st.query_params["lang"] = current_language()
 
+auth = authenticator()
+user = sign_in(auth)
+if user:
+    st.sidebar.caption(t("auth.signed_in", name=user.display_name, role=t(f"role.{user.role}")))
+    st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="logout")
+    if user.must_change_password:
+        st.sidebar.warning(t("auth.must_change"))
+
 pages = {
     t("nav.explore"): [
         st.Page("pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
@@ -50,4 +59,12 @@ pages = {
         st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
     ],
 }
+if user:
+    coordinators = [
+        st.Page("pages/manage.py", title=t("nav.manage"), icon=":material/edit_note:", url_path="manage"),
+        st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:", url_path="account"),
+    ]
+    if user.role == "admin":
+        coordinators.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
+    pages[t("nav.coordinators")] = coordinators
 st.navigation(pages).run()

@@ -1,0 +1,443 @@
+"""Bulk updates of one network's institutions from a spreadsheet (CSV or XLSX).
+
+The cycle is download -> edit -> upload -> preview -> apply:
+
+* :func:`template` writes the network's active institutions with their ``id`` and an
+  empty ``withdraw`` column.
+* :func:`read_file` turns an upload into a frame of strings, refusing anything that is
+  not a table of the expected columns (:class:`BulkError`).
+* :func:`plan` compares every row with the stored record and validates what would be
+  stored: rows with an ``id`` update (or, with ``withdraw`` = yes, withdraw) that
+  institution; rows without one are new institutions. Ids of another network, or of no
+  institution, are errors: a file can only ever touch the network it is uploaded to.
+* :func:`apply` writes a plan without blocking errors in one transaction (all or nothing),
+  audited row by row like the edit form.
+
+Uploading the same file again is safe for edits and withdrawals (the second plan is
+empty), but a row without an id is a *new* institution every time: after applying,
+download a fresh template, where the new institutions have their ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from xml.etree import ElementTree
+
+import polars as pl
+
+from . import editing
+from .db import Database, utc_now
+from .directory import export_bytes
+from .editing import INSTITUTION_FIELDS, FieldError
+from .permissions import Actor, require
+
+MAX_BYTES = 5 * 1024 * 1024          # upload size
+MAX_ROWS = 20_000                    # data rows
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # an xlsx's content once decompressed (zip bombs)
+
+REQUIRED_COLUMNS = ("id", "name", "city", "levels", "ownership", "themes")
+COLUMNS = ("id", *INSTITUTION_FIELDS, "withdraw")
+WITHDRAW_YES = frozenset({"yes", "oui", "sí", "si", "true", "1", "x"})
+WITHDRAW_NO = frozenset({"no", "non", "false", "0"})
+_FLOAT_FIELDS = ("latitude", "longitude")
+_FLOAT_TOLERANCE = 1e-9   # Excel keeps 15-16 significant digits
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+ADDED_SCHEMA = {
+    "row": pl.Int64, "name": pl.String, "name_latin": pl.String, "city": pl.String,
+    "latitude": pl.Float64, "longitude": pl.Float64, "levels": pl.List(pl.String), "ownership": pl.String,
+    "themes": pl.List(pl.String), "year_joined": pl.Int64, "languages": pl.List(pl.String),
+    "pupils": pl.Int64, "teachers": pl.Int64, "website": pl.String, "email": pl.String,
+}
+ERRORS_SCHEMA = {"row": pl.Int64, "id": pl.String, "field": pl.String, "code": pl.String, "params": pl.String,
+                 "warning": pl.Boolean}
+CHANGED_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
+WITHDRAWN_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
+
+
+class BulkError(Exception):
+    """A file or plan that cannot be used: ``code`` is an i18n key suffix (``bulk.<code>``)."""
+
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code + (f" {params}" if params else ""))
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What applying a file would do (rows are spreadsheet rows: the header is row 1)."""
+
+    network: str
+    errors: pl.DataFrame      # row, id, field, code, params (JSON), warning
+    added: pl.DataFrame       # row, then INSTITUTION_FIELDS as they will be stored
+    changed: pl.DataFrame     # row, id, field, before, after (one row per changed field)
+    withdrawn: pl.DataFrame   # row, id, name
+    unchanged: int
+    updates: dict[int, dict] = field(default_factory=dict, repr=False)   # id -> changed fields, typed
+
+    @property
+    def blocking(self) -> int:
+        """Number of errors (not warnings): any one of them prevents applying."""
+        return self.errors.filter(~pl.col("warning")).height
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added.height or self.updates or self.withdrawn.height)
+
+
+# -- download --------------------------------------------------------------------------------
+
+def template(db: Database, network: str, fmt: str) -> bytes:
+    """The network's active institutions as a file to edit (``csv`` or ``xlsx``)."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown template format {fmt!r}")
+    frame = db.query(f"SELECT id, {', '.join(INSTITUTION_FIELDS)}, '' AS withdraw FROM institutions "
+                     "WHERE network = ? AND status <> 'withdrawn' ORDER BY id", [network])
+    return export_bytes(frame, fmt)
+
+
+# -- upload ------------------------------------------------------------------------------------
+
+def read_file(data: bytes, filename: str) -> pl.DataFrame:
+    """An uploaded .csv/.txt or .xlsx as a frame of strings (empty cells are null)."""
+    if len(data) > MAX_BYTES:
+        raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
+    if not data.strip():
+        raise BulkError("empty")
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix == ".xlsx":
+        if not data.startswith(b"PK\x03\x04"):
+            raise BulkError("not_a_table")
+        rows = _xlsx_rows(data)
+    elif suffix in (".csv", ".txt"):
+        rows = _csv_rows(data)
+    else:
+        raise BulkError("not_a_table", filename=filename)
+    return _table(rows)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    if b"\x00" in data:
+        raise BulkError("not_a_table")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if _CONTROL.search(text):
+        raise BulkError("not_a_table")
+    header = text.lstrip("\r\n").split("\n", 1)[0]
+    separator = max((",", ";", "\t"), key=header.count)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        raise BulkError("not_a_table") from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_text(element) -> str:
+    """Text of a shared or inline string (rich-text runs joined, phonetic hints left out)."""
+    parts = []
+    for child in element:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts += [t.text or "" for t in child if _local(t.tag) == "t"]
+    return "".join(parts)
+
+
+def _number_text(value: str) -> str:
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
+def _column_index(ref: str) -> int:
+    index = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        index = index * 26 + ord(ch.upper()) - 64
+    return index - 1
+
+
+def _xlsx_rows(data: bytes) -> list[list[str | None]]:
+    """The first worksheet's cell values (standard library only: zip + XML)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
+            names = set(archive.namelist())
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            sheet = next(e for e in workbook.iter() if _local(e.tag) == "sheet")
+            rel_id = next(v for k, v in sheet.attrib.items() if _local(k) == "id")
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            target = next(e.get("Target") for e in rels if e.get("Id") == rel_id)
+            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            strings = []
+            if "xl/sharedStrings.xml" in names:
+                strings = [_xml_text(si) for si in ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+                           if _local(si.tag) == "si"]
+            cells: dict[int, dict[int, str]] = {}
+            for row_number, row in enumerate((e for e in ElementTree.fromstring(archive.read(path)).iter()
+                                              if _local(e.tag) == "row"), start=1):
+                row_number = int(row.get("r", row_number))
+                for col_number, cell in enumerate((c for c in row if _local(c.tag) == "c")):
+                    kind = cell.get("t", "n")
+                    ref = cell.get("r")
+                    col_number = _column_index(ref) if ref else col_number
+                    value_el = next((c for c in cell if _local(c.tag) in ("v", "is")), None)
+                    if value_el is None:
+                        continue
+                    if kind == "inlineStr":
+                        value = _xml_text(value_el)
+                    elif kind == "s":
+                        value = strings[int(value_el.text)]
+                    elif kind == "b":
+                        value = "true" if (value_el.text or "").strip() == "1" else "false"
+                    elif kind in ("str", "e", "d"):
+                        value = value_el.text or ""
+                    else:
+                        value = _number_text(value_el.text)
+                    cells.setdefault(row_number, {})[col_number] = value
+                if len(cells) > MAX_ROWS + 1:
+                    raise BulkError("too_many_rows", max=MAX_ROWS)
+    except BulkError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, KeyError, StopIteration, ElementTree.ParseError, ValueError,
+            IndexError, TypeError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise BulkError("not_a_table") from exc
+    if not cells:
+        return []
+    if max(cells) > MAX_ROWS + 1:
+        raise BulkError("too_many_rows", max=MAX_ROWS)
+    width = 1 + max(max(row) for row in cells.values())
+    return [[cells.get(r, {}).get(c) for c in range(width)] for r in range(1, max(cells) + 1)]
+
+
+def _blank(row) -> bool:
+    return all(v is None or not str(v).strip() for v in row)
+
+
+def _table(rows: list[list[str | None]]) -> pl.DataFrame:
+    """Header row + data rows -> frame with checked column names (trailing blank rows dropped)."""
+    while rows and _blank(rows[-1]):
+        rows.pop()
+    while rows and _blank(rows[0]):
+        rows.pop(0)
+    if len(rows) < 2:
+        raise BulkError("empty")
+    header, data = rows[0], rows[1:]
+    if len(data) > MAX_ROWS:
+        raise BulkError("too_many_rows", max=MAX_ROWS)
+    width = max(len(header), *(len(r) for r in data))
+    columns: dict[str, int] = {}
+    for i in range(width):
+        name = (header[i] if i < len(header) else None) or ""
+        name = name.strip().lstrip("\ufeff").strip().lower()
+        if not name:
+            if all(i >= len(r) or r[i] is None or not r[i].strip() for r in data):
+                continue            # an empty column (a trailing separator)
+            name = f"#{i + 1}"
+        if name in columns:
+            raise BulkError("duplicate_columns", columns=[name])
+        columns[name] = i
+    _check_columns(list(columns))
+    return pl.DataFrame(
+        {name: [(r[i] if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
+         for name, i in columns.items()},
+        schema={name: pl.String for name in columns},
+    )
+
+
+def _check_columns(names: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise BulkError("missing_columns", columns=missing)
+    unknown = [c for c in names if c not in COLUMNS]
+    if unknown:
+        raise BulkError("unknown_columns", columns=unknown)
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+def _parse_id(raw: str) -> int | None:
+    try:
+        number = float(raw) if "." in raw else int(raw)
+        return int(number) if number == int(number) and number > 0 else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= _FLOAT_TOLERANCE
+    return a == b
+
+
+def _show(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
+
+
+def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
+    """Validate a file against the network's stored records and say what applying it would do."""
+    require(actor, "bulk_apply", network)
+    _check_columns(list(frame.columns))
+    frame = frame.with_columns(pl.all().cast(pl.String))
+    present = [f for f in INSTITUTION_FIELDS if f in frame.columns]
+
+    rows = frame.to_dicts()
+    ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
+    stored = {r["id"]: r for r in db.query(
+        f"SELECT id, network, status, {', '.join(INSTITUTION_FIELDS)} FROM institutions "
+        "WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]).iter_rows(named=True)}
+
+    errors, added, changed, withdrawn, updates = [], [], [], [], {}
+    unchanged = 0
+    first_row: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        line = index + 2
+        if _blank(row.values()):
+            continue
+        raw_id = (row.get("id") or "").strip()
+        problems: list[FieldError] = []
+        mark = (row.get("withdraw") or "").strip().lower()
+        if mark and mark not in WITHDRAW_YES | WITHDRAW_NO:
+            problems.append(FieldError("withdraw", "unknown_choice", {"values": row["withdraw"].strip()}))
+        withdraw = mark in WITHDRAW_YES
+        values = {k: row[k] for k in present}
+
+        if not raw_id:      # a new institution
+            if withdraw:
+                problems.append(FieldError("withdraw", "withdraw_new"))
+            record = editing._complete({**{k: None for k in INSTITUTION_FIELDS},
+                                        **editing.normalise_institution(values)})
+            problems += editing.validate_institution(record, network=network)
+            if not any(not p.warning for p in problems):
+                added.append({"row": line, **record})
+            errors += [(line, None, p) for p in problems]
+            continue
+
+        iid = _parse_id(raw_id)
+        current = stored.get(iid)
+        if current is None:
+            problems.append(FieldError("id", "unknown_id", {"id": raw_id}))
+        elif current["network"] != network:
+            problems.append(FieldError("id", "foreign_id", {"id": raw_id}))
+        elif iid in first_row:
+            problems.append(FieldError("id", "duplicate_id", {"id": iid, "first_row": first_row[iid]}))
+        else:
+            first_row[iid] = line
+        if problems:
+            errors += [(line, raw_id, p) for p in problems]
+            continue
+
+        if withdraw:    # the row's other cells do not matter
+            if current["status"] == "withdrawn":
+                unchanged += 1
+            else:
+                withdrawn.append({"row": line, "id": iid, "name": current["name"]})
+            continue
+        record = editing._complete({**{k: current[k] for k in INSTITUTION_FIELDS},
+                                    **editing.normalise_institution(values)})
+        diff = {k: record[k] for k in INSTITUTION_FIELDS if not _same(record[k], current[k])}
+        if not diff:
+            unchanged += 1
+            continue
+        problems = editing.validate_institution(record, network=network)
+        errors += [(line, raw_id, p) for p in problems]
+        if not any(not p.warning for p in problems):
+            updates[iid] = diff
+            changed += [{"row": line, "id": iid, "field": k, "before": _show(current[k]), "after": _show(v)}
+                        for k, v in diff.items()]
+
+    return Plan(
+        network=network,
+        errors=pl.DataFrame([{"row": line, "id": raw_id, "field": p.field, "code": p.code,
+                              "params": json.dumps(p.params, ensure_ascii=False, sort_keys=True, default=str),
+                              "warning": p.warning} for line, raw_id, p in errors], schema=ERRORS_SCHEMA),
+        added=pl.DataFrame(added, schema=ADDED_SCHEMA),
+        changed=pl.DataFrame(changed, schema=CHANGED_SCHEMA),
+        withdrawn=pl.DataFrame(withdrawn, schema=WITHDRAWN_SCHEMA),
+        unchanged=unchanged,
+        updates=updates,
+    )
+
+
+# -- apply -------------------------------------------------------------------------------------
+
+def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
+          progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Write a plan in one transaction: inserts, then updates, then withdrawals.
+
+    Refused (BulkError "has_errors") while the plan has errors; any failure midway rolls
+    everything back. Returns how many institutions were added, changed and withdrawn.
+    """
+    require(actor, "bulk_apply", network)
+    if plan.network != network:
+        raise BulkError("wrong_network", network=plan.network)
+    if plan.blocking:
+        raise BulkError("has_errors", count=plan.blocking)
+    inserts = plan.added.drop("row").to_dicts()
+    withdrawals = plan.withdrawn["id"].to_list()
+    total = len(inserts) + len(plan.updates) + len(withdrawals)
+    if total == 0:
+        return {"added": 0, "changed": 0, "withdrawn": 0}
+
+    def work(cur) -> dict[str, int]:
+        when = utc_now()
+        touched = sorted({*plan.updates, *withdrawals})
+        foreign = cur.sql("SELECT count(*) FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[])) "
+                          "AND network <> ?", params=[touched, network]).fetchall()[0][0]
+        if foreign:
+            raise BulkError("foreign_id")
+        counts = {"added": 0, "changed": 0, "withdrawn": 0}
+        done = 0
+
+        def tick():
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+        for record in inserts:
+            editing.insert_institution(cur, actor, network, record, when=when)
+            counts["added"] += 1
+            tick()
+        for iid, fields in plan.updates.items():
+            counts["changed"] += editing.apply_institution_changes(cur, actor, iid, fields, expected_version=None,
+                                                                   when=when)
+            tick()
+        for iid in withdrawals:
+            counts["withdrawn"] += editing.withdraw_row(cur, actor, iid, expected_version=None, when=when)
+            tick()
+        return counts
+
+    return db.write(work)
+
+
+def report_csv(plan: Plan) -> bytes:
+    """The plan's errors and warnings as CSV (UTF-8 with BOM, for spreadsheets)."""
+    buffer = io.BytesIO()
+    buffer.write("\ufeff".encode())
+    plan.errors.sort("row", maintain_order=True).write_csv(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,213 @@
+"""The data-quality to-do list of one national network.
+
+Four lists a National Coordinator can work through: incomplete records, records nobody
+has touched for a long time, likely duplicates and schools placed outside their country.
+Withdrawn institutions are never listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import polars as pl
+import shapely
+
+from . import reference
+from .dashboard import QUALITY_FIELDS, STALE_AFTER
+from .db import Database, quote_ident, utc_now
+from .text import fold
+
+# Two names in the same city with at least this token-set (Jaccard) similarity are likely
+# the same school.
+SIMILAR = 0.8
+# Within one block (city and shared token) each school is compared with at most this many
+# neighbours in name order, so a city with thousands of schools stays linear.
+WINDOW = 40
+# Words that only say "school" (or glue words); they carry no identity. Level words
+# (primary, high) and numbers are kept: "Kigali Primary School" and "Kigali High School",
+# or "No. 5" and "No. 6", are different schools.
+COMMON_WORDS = frozenset({
+    "school", "schools", "ecole", "escuela", "escola", "colegio", "lycee",
+    "no", "nr", "the", "of", "and", "de", "del", "des", "du", "d", "la", "le", "les", "l", "el", "los", "las",
+    "et", "y",
+})
+
+
+@dataclass(frozen=True)
+class Todo:
+    """What to fix in one network; each frame holds at most ``limit`` rows, ``totals`` the full counts."""
+
+    network: str
+    as_of: datetime
+    missing: pl.DataFrame       # id, name, city, missing (list of QUALITY_FIELDS left empty)
+    stale: pl.DataFrame         # id, name, city, updated_at
+    duplicates: pl.DataFrame    # id_a, name_a, id_b, name_b, city, similarity
+    outside: pl.DataFrame       # id, name, city, latitude, longitude, problem
+    totals: dict[str, int]      # missing, stale, duplicates, outside
+
+
+def todo(db: Database, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
+    """The data-quality to-do list of ``network`` (ISO3), as of ``now``."""
+    now = now or utc_now()
+    lists = {
+        "missing": _missing(db, network),
+        "stale": _stale(db, network, now),
+        "duplicates": _duplicates(db, network),
+        "outside": _outside(db, network),
+    }
+    totals = {key: frame.height for key, frame in lists.items()}
+    cut = {key: frame.head(max(limit, 0)) for key, frame in lists.items()}
+    return Todo(network=network, as_of=now, totals=totals, **cut)
+
+
+def _active(db: Database, network: str, columns: str) -> pl.DataFrame:
+    return db.query(
+        f"SELECT {columns} FROM institutions WHERE network = ? AND status <> ? ORDER BY id",
+        [network, "withdrawn"],
+    )
+
+
+def _missing(db: Database, network: str) -> pl.DataFrame:
+    rows = _active(db, network, "id, name, city, " + ", ".join(quote_ident(f) for f in QUALITY_FIELDS))
+    empty = []
+    for field in QUALITY_FIELDS:
+        blank = pl.col(field).is_null()
+        if isinstance(rows.schema[field], pl.List):
+            blank = blank | (pl.col(field).list.len() == 0)
+        empty.append(pl.when(blank).then(pl.lit(field)).otherwise(pl.lit(None, dtype=pl.String)))
+    return (
+        rows.select("id", "name", "city", pl.concat_list(empty).list.drop_nulls().alias("missing"))
+        .filter(pl.col("missing").list.len() > 0)
+        .sort([pl.col("missing").list.len(), pl.col("id")], descending=[True, False])
+    )
+
+
+def _stale(db: Database, network: str, now: datetime) -> pl.DataFrame:
+    return db.query(
+        """SELECT id, name, city, updated_at FROM institutions
+           WHERE network = ? AND status <> ? AND updated_at < ?
+           ORDER BY updated_at, id""",
+        [network, "withdrawn", now - STALE_AFTER],
+    )
+
+
+@lru_cache(maxsize=1)
+def _outlines() -> dict[str, object]:
+    return reference.country_shapes()
+
+
+def _outside(db: Database, network: str) -> pl.DataFrame:
+    rows = _active(db, network, "id, name, city, latitude, longitude")
+    no_coords = pl.col("latitude").is_null() | pl.col("longitude").is_null()
+    problems = [rows.filter(no_coords).with_columns(problem=pl.lit("no_coordinates"))]
+    outline = _outlines().get(network)
+    # Without an outline (tiny island states) nothing tells land from sea: skip the test.
+    if outline is not None:
+        placed = rows.filter(~no_coords)
+        shapely.prepare(outline)
+        inside = shapely.contains_xy(outline, placed["longitude"].to_numpy(), placed["latitude"].to_numpy())
+        problems.append(placed.filter(pl.Series(~inside)).with_columns(problem=pl.lit("outside_country")))
+    return pl.concat(problems).sort("problem", "id")
+
+
+def _folded(texts: pl.Series) -> pl.Series:
+    """fold() of each text, computed once per distinct text (names repeat a lot)."""
+    distinct = texts.drop_nulls().unique()
+    mapping = dict(zip(distinct.to_list(), (fold(t) for t in distinct.to_list())))
+    return texts.replace_strict(mapping, default="", return_dtype=pl.String)
+
+
+def _tokens(folded: pl.Expr) -> pl.Expr:
+    """Significant word tokens of a folded name; a name made only of common words keeps
+    itself as its one token, so it matches only an identical name."""
+    words = (folded.str.extract_all(r"[a-z]+|[0-9]+")
+             .list.eval(pl.element().filter(~pl.element().is_in(list(COMMON_WORDS))))
+             .list.unique())
+    return pl.when(words.list.len() > 0).then(words).otherwise(pl.concat_list(pl.lit("=") + folded))
+
+
+def _duplicates(db: Database, network: str) -> pl.DataFrame:
+    rows = _active(db, network, "id, name, name_latin, city, levels")
+    rows = rows.with_columns(
+        _folded(rows["city"]).alias("city_key"),
+        _folded(rows["name_latin"]).alias("latin_key"),
+        _folded(rows["name"]).alias("name_key"),
+    ).filter(pl.col("city_key") != "")
+    # Each school has one or two spellings (original script, Latin) to compare across.
+    variants = (
+        pl.concat([
+            rows.select("id", "city_key", "levels", "latin_key", pl.col("latin_key").alias("folded")),
+            rows.select("id", "city_key", "levels", "latin_key", pl.col("name_key").alias("folded")),
+        ])
+        .unique(["id", "folded"], maintain_order=True)
+        .with_columns(_tokens(pl.col("folded")).alias("tokens"))
+        .with_columns(pl.col("folded").str.extract_all("[0-9]+").list.sort().list.join(" ").alias("numbers"))
+        .with_row_index("variant")
+    )
+    candidates = _candidate_pairs(variants)
+
+    side = variants.select("id", "folded", "tokens", "numbers", "levels")
+    pairs = candidates.join(side.rename(lambda c: c + "_a"), on="id_a").join(side.rename(lambda c: c + "_b"), on="id_b")
+    shared = pl.col("tokens_a").list.set_intersection("tokens_b").list.len()
+    union = pl.col("tokens_a").list.set_union("tokens_b").list.len()
+    number_clash = (pl.col("numbers_a") != "") & (pl.col("numbers_b") != "") & (pl.col("numbers_a") != pl.col("numbers_b"))
+    # A primary and a secondary school named after the same patron are two schools.
+    no_common_level = pl.col("levels_a").list.set_intersection("levels_b").list.len() == 0
+    similarity = (
+        pl.when(pl.col("folded_a") == pl.col("folded_b")).then(1.0)
+        .when(number_clash | no_common_level).then(0.0)
+        .otherwise(shared / union)
+    )
+    scored = (
+        pairs.group_by("id_a", "id_b").agg(similarity.max().round(3).alias("similarity"))
+        .filter(pl.col("similarity") >= SIMILAR)
+    )
+    names = rows.select("id", "name", "city")
+    return (
+        scored.join(names.rename({"id": "id_a", "name": "name_a"}), on="id_a")
+        .join(names.select(pl.col("id").alias("id_b"), pl.col("name").alias("name_b")), on="id_b")
+        .select("id_a", "name_a", "id_b", "name_b", "city", "similarity")
+        .sort(["similarity", "id_a", "id_b"], descending=[True, False, False])
+    )
+
+
+def _candidate_pairs(variants: pl.DataFrame) -> pl.DataFrame:
+    """(id_a < id_b) pairs worth scoring, by prefix filtering on the city's rarest tokens.
+
+    Two token sets with Jaccard >= SIMILAR share a token among the first
+    ``len - ceil(SIMILAR * len) + 1`` of each, taken in one fixed order (rarest first);
+    only schools sharing such a token in the same city are compared.
+    """
+    size = pl.col("tokens").list.len()
+    members = variants.select(
+        "variant", "id", "city_key", "latin_key", pl.col("tokens").alias("token"),
+        (size - (size * SIMILAR - 1e-9).ceil().cast(pl.Int64) + 1).alias("prefix"),
+    ).explode("token")
+    frequency = members.group_by("city_key", "token").agg(pl.col("id").n_unique().alias("frequency"))
+    blocks = (
+        members.join(frequency, on=["city_key", "token"])
+        .sort("variant", "frequency", "token")
+        .filter(pl.int_range(pl.len()).over("variant") < pl.col("prefix"))
+        .unique(["city_key", "token", "id"])
+        .sort("city_key", "token", "latin_key", "id")
+        .with_columns(
+            pl.int_range(pl.len()).over("city_key", "token").alias("position"),
+            pl.len().over("city_key", "token").alias("block_size"),
+        )
+    )
+    offsets = pl.DataFrame({"offset": pl.int_range(1, WINDOW + 1, eager=True)})
+    neighbours = (
+        blocks.join(offsets, how="cross")
+        .with_columns(pl.col("position") + pl.col("offset"))
+        .filter(pl.col("position") < pl.col("block_size"))
+        .select("city_key", "token", "id", "position")
+    )
+    return (
+        neighbours.join(blocks.select("city_key", "token", "id", "position"),
+                        on=["city_key", "token", "position"], suffix="_other")
+        .select(pl.min_horizontal("id", "id_other").alias("id_a"), pl.max_horizontal("id", "id_other").alias("id_b"))
+        .filter(pl.col("id_a") != pl.col("id_b"))
+        .unique()
+    )

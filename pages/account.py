@@ -1,0 +1,44 @@
+"""My account: change my password (required after a reset)."""
+
+import streamlit as st
+
+from aspnet_data import accounts
+from ui import data, require_router
+from ui.auth import current_user
+from ui.i18n import t
+
+require_router()
+user = current_user()
+if user is None:
+    st.warning(t("auth.required"))
+    st.stop()
+st.title(t("account.title"))
+st.markdown(t("account.who", name=user.display_name, username=user.username, role=t(f"role.{user.role}")))
+if user.must_change_password:
+    st.warning(t("auth.must_change"))
+
+with st.form("password_form", clear_on_submit=True):
+    st.subheader(t("account.change_password"))
+    old = st.text_input(t("account.old_password"), type="password", key="pw_old")
+    error = st.session_state.get("pw_error")
+    if error and error.field == "old_password":
+        st.error(t(f"error.{error.code}", **error.params))
+    new = st.text_input(t("account.new_password"), type="password", key="pw_new",
+                        help=t("account.policy", min=accounts.MIN_PASSWORD_LENGTH))
+    again = st.text_input(t("account.repeat_password"), type="password", key="pw_again")
+    if error and error.field == "password":
+        st.error(t(f"error.{error.code}", **error.params))
+    if st.form_submit_button(t("form.save"), type="primary"):
+        st.session_state.pop("pw_error", None)
+        try:
+            if new != again:
+                raise accounts.AccountError("password", "mismatch")
+            accounts.change_password(data.db(), user.username, old, new)
+        except accounts.AccountError as problem:
+            st.session_state["pw_error"] = problem
+        else:
+            st.session_state["auth_user"] = accounts.get_user(data.db(), user.username)
+            st.session_state["pw_done"] = True
+        st.rerun()
+if st.session_state.pop("pw_done", False):
+    st.success(t("account.changed"))

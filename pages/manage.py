@@ -1,0 +1,254 @@
+"""Manage a national network: its profile, its institutions, and the history of changes."""
+
+import polars as pl
+import streamlit as st
+
+from aspnet_data import editing
+from aspnet_data.directory import Selection
+from aspnet_data.permissions import PermissionDenied, can
+from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
+from ui import data, require_router
+from ui.auth import current_actor, current_user
+from ui.forms import field_errors, show_value, summary
+from ui.i18n import current_language, t
+from ui.safe import md
+
+require_router()
+lang = current_language()
+user = current_user()
+actor = current_actor()
+if user is None:
+    st.warning(t("auth.required"))
+    st.stop()
+
+countries = dict(data.network_countries(lang))
+if user.role == "admin":
+    requested = (st.query_params.get("code") or "").upper()
+    network = st.selectbox(t("manage.network"), list(countries), format_func=countries.get,
+                           index=list(countries).index(requested) if requested in countries else 0, key="manage_network")
+    if st.query_params.get("code") != network:
+        st.query_params["code"] = network
+else:
+    network = user.network
+if not network or not can(actor, "edit", network):
+    st.error(t("manage.not_allowed"))
+    st.stop()
+db = data.db()
+st.title(t("manage.title", country=md(countries.get(network, network))))
+
+profile_tab, institutions_tab, history_tab = st.tabs([t("manage.tab_profile"), t("manage.tab_institutions"),
+                                                      t("manage.tab_history")])
+
+# -- network profile -----------------------------------------------------------------------
+with profile_tab:
+    record = editing.get_network_record(db, network)
+    state = f"net_{network}"
+    opened = st.session_state.setdefault(f"{state}_version", record["version"])
+    errors = st.session_state.get(f"{state}_errors")
+    conflict = st.session_state.get(f"{state}_conflict")
+    with st.form(f"{state}_form"):
+        values = {}
+        for key in editing.NETWORK_FIELDS:
+            label = t(f"field.{key}")
+            if key == "description":
+                values[key] = st.text_area(label, value=record[key] or "", max_chars=2000, key=f"{state}_{key}")
+            elif key == "founded_year":
+                values[key] = st.text_input(label, value=str(record[key] or ""), key=f"{state}_{key}")
+            else:
+                values[key] = st.text_input(label, value=record[key] or "", key=f"{state}_{key}")
+            field_errors(errors, key)
+        summary(errors)
+        submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            editing.update_network(db, actor, network, values, expected_version=opened)
+        except editing.ValidationFailed as failed:
+            st.session_state[f"{state}_errors"] = failed.errors
+        except editing.Conflict as clash:
+            st.session_state[f"{state}_conflict"] = (values, clash.current)
+        except PermissionDenied:
+            st.error(t("manage.not_allowed"))
+        else:
+            for suffix in ("version", "errors", "conflict"):
+                st.session_state.pop(f"{state}_{suffix}", None)
+            st.toast(t("form.saved"), icon=":material/check:")
+        st.rerun()
+    if conflict:
+        mine, theirs = conflict
+        st.warning(t("form.conflict"), icon=":material/sync_problem:")
+        st.dataframe(pl.DataFrame({
+            t("form.field"): [t(f"field.{k}") for k in editing.NETWORK_FIELDS],
+            t("form.yours"): [show_value(mine.get(k)) for k in editing.NETWORK_FIELDS],
+            t("form.stored"): [show_value(theirs.get(k)) for k in editing.NETWORK_FIELDS],
+        }), hide_index=True, width="stretch")
+        keep, take = st.columns(2)
+        if keep.button(t("form.keep_mine"), key=f"{state}_keep"):
+            st.session_state[f"{state}_version"] = theirs["version"]
+            st.session_state.pop(f"{state}_conflict")
+            try:
+                editing.update_network(db, actor, network, mine, expected_version=theirs["version"])
+                st.session_state.pop(f"{state}_version")
+                st.toast(t("form.saved"))
+            except (editing.ValidationFailed, editing.Conflict):
+                st.session_state[f"{state}_errors"] = None
+            st.rerun()
+        if take.button(t("form.take_theirs"), key=f"{state}_take"):
+            for key in list(st.session_state):
+                if key.startswith(f"{state}_"):
+                    del st.session_state[key]
+            st.rerun()
+
+# -- institutions ---------------------------------------------------------------------------
+def institution_form(record: dict | None) -> None:
+    """Add (record None) or edit one institution, with errors next to their fields."""
+    key = f"inst_{record['id'] if record else 'new'}"
+    opened = st.session_state.setdefault(f"{key}_version", record["version"] if record else 0)
+    errors = st.session_state.get(f"{key}_errors")
+    current = record or {}
+    with st.form(f"{key}_form"):
+        values = {}
+        left, right = st.columns(2)
+        with left:
+            values["name"] = st.text_input(t("field.name"), current.get("name") or "", max_chars=200, key=f"{key}_name")
+            field_errors(errors, "name")
+            values["name_latin"] = st.text_input(t("field.name_latin"), current.get("name_latin") or "",
+                                                 max_chars=200, key=f"{key}_name_latin", help=t("field.name_latin_help"))
+            field_errors(errors, "name_latin")
+            values["city"] = st.text_input(t("field.city"), current.get("city") or "", max_chars=100, key=f"{key}_city")
+            field_errors(errors, "city")
+            lat, lon = st.columns(2)
+            values["latitude"] = lat.text_input(t("field.latitude"), show_value(current.get("latitude")).replace("—", ""),
+                                                key=f"{key}_latitude")
+            values["longitude"] = lon.text_input(t("field.longitude"),
+                                                 show_value(current.get("longitude")).replace("—", ""), key=f"{key}_longitude")
+            field_errors(errors, "latitude")
+            field_errors(errors, "longitude")
+            values["website"] = st.text_input(t("field.website"), current.get("website") or "", key=f"{key}_website")
+            field_errors(errors, "website")
+            values["email"] = st.text_input(t("field.email"), current.get("email") or "", key=f"{key}_email")
+            field_errors(errors, "email")
+        with right:
+            values["levels"] = st.multiselect(t("facet.level"), LEVELS, default=current.get("levels") or [],
+                                              format_func=lambda c: t(f"level.{c}"), key=f"{key}_levels")
+            field_errors(errors, "levels")
+            values["themes"] = st.multiselect(t("facet.theme"), THEMES, default=current.get("themes") or [],
+                                              format_func=lambda c: t(f"theme.{c}"), key=f"{key}_themes")
+            field_errors(errors, "themes")
+            values["ownership"] = st.radio(t("facet.ownership"), OWNERSHIP, horizontal=True,
+                                           index=OWNERSHIP.index(current["ownership"]) if current.get("ownership") else 0,
+                                           format_func=lambda c: t(f"ownership.{c}"), key=f"{key}_ownership")
+            values["languages"] = st.text_input(t("institution.languages"), "; ".join(current.get("languages") or []),
+                                                key=f"{key}_languages", help=t("field.languages_help"))
+            field_errors(errors, "languages")
+            a, b, c = st.columns(3)
+            values["year_joined"] = a.text_input(t("directory.col_joined"), show_value(current.get("year_joined")).replace("—", ""),
+                                                 key=f"{key}_year_joined")
+            values["pupils"] = b.text_input(t("institution.pupils"), show_value(current.get("pupils")).replace("—", ""),
+                                            key=f"{key}_pupils")
+            values["teachers"] = c.text_input(t("institution.teachers"), show_value(current.get("teachers")).replace("—", ""),
+                                              key=f"{key}_teachers")
+            for name in ("year_joined", "pupils", "teachers"):
+                field_errors(errors, name)
+        summary(errors)
+        submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            if record is None:
+                new_id = editing.create_institution(db, actor, network, values)
+                st.session_state["manage_edit"] = new_id
+            else:
+                editing.update_institution(db, actor, record["id"], values, expected_version=opened)
+        except editing.ValidationFailed as failed:
+            st.session_state[f"{key}_errors"] = failed.errors
+        except editing.Conflict as clash:
+            st.session_state[f"{key}_conflict"] = (values, clash.current)
+        except PermissionDenied:
+            st.error(t("manage.not_allowed"))
+        else:
+            for suffix in ("version", "errors", "conflict"):
+                st.session_state.pop(f"{key}_{suffix}", None)
+            st.toast(t("form.saved"), icon=":material/check:")
+        st.rerun()
+    conflict = st.session_state.get(f"{key}_conflict")
+    if conflict:
+        mine, theirs = conflict
+        st.warning(t("form.conflict"), icon=":material/sync_problem:")
+        fields = [f for f in editing.INSTITUTION_FIELDS]
+        st.dataframe(pl.DataFrame({
+            t("form.field"): fields,
+            t("form.yours"): [show_value(mine.get(f)) for f in fields],
+            t("form.stored"): [show_value(theirs.get(f)) for f in fields],
+        }), hide_index=True, width="stretch")
+        keep, take = st.columns(2)
+        if keep.button(t("form.keep_mine"), key=f"{key}_keep"):
+            st.session_state[f"{key}_version"] = theirs["version"]
+            st.session_state.pop(f"{key}_conflict")
+            st.rerun()
+        if take.button(t("form.take_theirs"), key=f"{key}_take"):
+            for name in list(st.session_state):
+                if name.startswith(f"{key}_"):
+                    del st.session_state[name]
+            st.rerun()
+    if record is not None and record["status"] != "withdrawn":
+        with st.expander(t("manage.withdraw"), icon=":material/block:"):
+            st.caption(t("manage.withdraw_help"))
+            sure = st.checkbox(t("manage.withdraw_confirm"), key=f"{key}_sure")
+            if st.button(t("manage.withdraw"), disabled=not sure, key=f"{key}_withdraw"):
+                try:
+                    editing.withdraw_institution(db, actor, record["id"], expected_version=opened)
+                    st.toast(t("manage.withdrawn"))
+                    st.session_state.pop(f"{key}_version", None)
+                except editing.Conflict as clash:
+                    st.session_state[f"{key}_conflict"] = ({}, clash.current)
+                st.rerun()
+
+
+with institutions_tab:
+    query = st.text_input(t("filters.search"), key="manage_q", placeholder=t("filters.search_placeholder"))
+    sel = Selection(q=query).with_values("country", [network]).with_values("status", ["member", "candidate", "withdrawn"])
+    rows = data.institutions_page(sel, 1, lang)
+    if st.button(t("manage.add"), icon=":material/add:", key="manage_add"):
+        st.session_state["manage_edit"] = "new"
+    event = st.dataframe(
+        rows.select("id", "name", "city", pl.col("status").replace_strict(
+            {s: t(f"status_one.{s}") for s in ("member", "candidate", "withdrawn")}), "year_joined"),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="manage_table",
+        column_config={"id": "ID", "name": t("directory.col_name"), "city": t("directory.col_city"),
+                       "status": t("facet.status"), "year_joined": st.column_config.NumberColumn(
+                           t("directory.col_joined"), format="%d")})
+    st.caption(t("manage.table_help"))
+    if event.selection.rows:
+        st.session_state["manage_edit"] = int(rows["id"][event.selection.rows[0]])
+    editing_id = st.session_state.get("manage_edit")
+    if editing_id == "new":
+        st.subheader(t("manage.new"))
+        institution_form(None)
+    elif editing_id is not None:
+        chosen = editing.get_institution(db, editing_id)
+        if chosen and chosen["network"] == network:
+            st.subheader(md(chosen["name"]))
+            institution_form(chosen)
+
+# -- history --------------------------------------------------------------------------------
+with history_tab:
+    changes = editing.history(db, actor, network=network, limit=300)
+    lines = [{"id": c["id"], "when": c["occurred_at"], "who": c["actor"], "what": t(f"action.{c['action']}"),
+              "record": f"{c['entity']} {c['entity_id']}", "field": ch["field"],
+              "before": show_value(ch["before"]), "after": show_value(ch["after"])}
+             for c in changes for ch in c["changes"]]
+    if not lines:
+        st.caption(t("manage.no_history"))
+    else:
+        st.dataframe(pl.DataFrame(lines), hide_index=True, width="stretch", height=420, column_config={
+            "id": t("manage.change"), "when": st.column_config.DatetimeColumn(t("manage.when"), format="YYYY-MM-DD HH:mm"),
+            "who": t("manage.who"), "what": t("manage.what"), "record": t("manage.record"), "field": t("form.field"),
+            "before": t("manage.before"), "after": t("manage.after")})
+        if can(actor, "revert"):
+            with st.form("revert_form"):
+                change_id = st.selectbox(t("manage.revert_pick"), [c["id"] for c in changes], key="revert_id")
+                if st.form_submit_button(t("manage.revert"), icon=":material/undo:"):
+                    try:
+                        editing.revert(db, actor, change_id)
+                        st.toast(t("manage.reverted"))
+                    except editing.Conflict:
+                        st.error(t("manage.revert_conflict"))

@@ -1,0 +1,140 @@
+"""Login with streamlit-authenticator, with the rules of aspnet_data.accounts on top.
+
+The authenticator draws the form and keeps the signed cookie. Our code checks the password
+(lockout, disabled accounts, equal-cost refusals), records each login as a server-side
+session keyed by the cookie's expiry stamp, refuses a cookie whose session was revoked or
+expired, and revokes the session on logout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from aspnet_data import accounts
+from aspnet_data.accounts import LoginRefused, User
+from aspnet_data.permissions import ANONYMOUS, Actor
+
+from . import data
+from .i18n import t
+
+COOKIE_NAME = "aspnet_atlas_session"
+SECRET_FILE = Path(__file__).resolve().parent.parent / ".cookie_secret"
+_USER, _STAMP, _REFUSAL, _FRESH = "auth_user", "auth_stamp", "auth_refusal", "auth_fresh"
+
+
+@st.cache_resource(show_spinner=False)
+def cookie_secret() -> str:
+    """From ASPNET_COOKIE_SECRET, else the git-ignored .cookie_secret (made by `make run`).
+
+    Without either, a random secret for this process: logins then last until a restart.
+    """
+    secret = os.environ.get("ASPNET_COOKIE_SECRET")
+    if secret:
+        return secret
+    if SECRET_FILE.is_file():
+        return SECRET_FILE.read_text(encoding="utf-8").strip()
+    return secrets.token_urlsafe(48)
+
+
+def _credentials() -> dict:
+    users = accounts.list_users(data.db())
+    return {"usernames": {u.username: {"name": u.display_name, "email": u.email or "", "password": "-",
+                                       "roles": [u.role]} for u in users}}
+
+
+def _check(username: str, password: str) -> bool:
+    """Replaces the authenticator's own check: our lockout and timing rules apply."""
+    try:
+        user = accounts.authenticate(data.db(), username, password)
+    except LoginRefused as refused:
+        st.session_state[_REFUSAL] = refused
+        return False
+    st.session_state.pop(_REFUSAL, None)
+    st.session_state[_FRESH] = user.username
+    return True
+
+
+def authenticator() -> stauth.Authenticate:
+    """Built once per run (in app.py) and shared."""
+    auth = stauth.Authenticate(_credentials(), COOKIE_NAME, cookie_secret(),
+                               cookie_expiry_days=accounts.SESSION_LIFETIME.total_seconds() / 86400,
+                               auto_hash=False, login_sleep_time=0)
+    auth.authentication_controller.authentication_model.check_credentials = _check
+    return auth
+
+
+def _refuse(auth: stauth.Authenticate, message_key: str) -> None:
+    auth.authentication_controller.logout()
+    auth.cookie_controller.delete_cookie()
+    st.session_state.pop(_USER, None)
+    st.session_state.pop(_STAMP, None)
+    st.session_state["auth_message"] = message_key
+
+
+def sign_in(auth: stauth.Authenticate) -> User | None:
+    """Draw the login box (sidebar) or confirm the session; return the signed-in user."""
+    db = data.db()
+    if st.session_state.get("authentication_status") and st.session_state.get(_STAMP) is not None:
+        user = accounts.check_session(db, st.session_state["username"], st.session_state[_STAMP])
+        if user is None:
+            _refuse(auth, "auth.session_ended")
+            return None
+        st.session_state[_USER] = user
+        return user
+    with st.sidebar.expander(t("auth.box"), icon=":material/login:",
+                             expanded=bool(st.session_state.get(_REFUSAL) or st.session_state.get("auth_message"))):
+        try:
+            auth.login(location="main", key="login", fields={
+                "Form name": t("auth.title"), "Username": t("auth.username"), "Password": t("auth.password"),
+                "Login": t("auth.submit"), "Captcha": "Captcha"})
+        except stauth.LoginError:
+            st.session_state["authentication_status"] = False
+        refusal = st.session_state.get(_REFUSAL)
+        if st.session_state.get("authentication_status") is False and refusal is not None:
+            if refusal.reason == "locked":
+                st.error(t("auth.locked", until=refusal.until.strftime("%H:%M")))
+            else:
+                st.error(t(f"auth.{refusal.reason}"))
+        if st.session_state.get("auth_message"):
+            st.info(t(st.session_state.pop("auth_message")))
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state["username"]
+    if st.session_state.pop(_FRESH, None) == username:
+        stamp = auth.cookie_controller.cookie_model.exp_date or accounts.session_key(username, secrets.token_hex(8))
+        accounts.open_session(db, username, stamp)
+    else:
+        token = auth.cookie_controller.get_cookie() or {}
+        stamp = token.get("exp_date")
+        if stamp is None or accounts.check_session(db, username, stamp) is None:
+            _refuse(auth, "auth.session_ended")
+            return None
+    st.session_state[_STAMP] = stamp
+    user = accounts.get_user(db, username)
+    st.session_state[_USER] = user
+    # No rerun here: the cookie component drawn above must reach the browser to set the cookie.
+    return user
+
+
+def sign_out(auth: stauth.Authenticate) -> None:
+    """Revoke the session on the server, then clear it in the browser."""
+    username, stamp = st.session_state.get("username"), st.session_state.get(_STAMP)
+    if username and stamp is not None:
+        accounts.revoke_session(data.db(), username, stamp)
+    auth.logout(location="unrendered")
+    st.session_state.pop(_USER, None)
+    st.session_state.pop(_STAMP, None)
+
+
+def current_user() -> User | None:
+    return st.session_state.get(_USER)
+
+
+def current_actor() -> Actor:
+    user = current_user()
+    return user.actor if user else ANONYMOUS
