@@ -58,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(p)
     p.add_argument("folder", type=Path, help="folder written by export")
 
+    p = sub.add_parser("user", help="manage accounts (the first admin of a real deployment)")
+    user_sub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION", parser_class=_Parser)
+    q = user_sub.add_parser("add", help="create an account; the password is read from ASPNET_NEW_PASSWORD "
+                                        "or asked twice (never a default)")
+    add_db(q)
+    q.add_argument("--username", required=True)
+    q.add_argument("--name", required=True, help="display name")
+    q.add_argument("--role", required=True, choices=("admin", "coordinator", "analyst"))
+    q.add_argument("--email")
+    q.add_argument("--network", help="ISO3 code of the network (coordinators)")
+
     p = sub.add_parser("backup", help="write a consistent copy of the database to a new file")
     add_db(p)
     p.add_argument("path", type=Path, help="backup file to create (must not exist)")
@@ -67,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"init": _init, "demo": _demo, "export": _export, "import": _import, "backup": _backup}[args.command](args)
+        return {"init": _init, "demo": _demo, "export": _export, "import": _import, "backup": _backup,
+                "user": _user}[args.command](args)
     except (CliError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -199,6 +211,29 @@ def _backup(args) -> int:
         finally:
             cur.execute("DETACH backup_target")
     print(f"backed up {args.db} to {args.path}")
+    return 0
+
+
+def _user(args) -> int:
+    import getpass
+    import os
+
+    from . import accounts
+
+    password = os.environ.get("ASPNET_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise CliError("no password: set ASPNET_NEW_PASSWORD or run in a terminal to type it")
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise CliError("the two passwords differ")
+    with open_database(args.db) as db:
+        try:
+            user = accounts.create_user(db, None, username=args.username, display_name=args.name, role=args.role,
+                                        password=password, email=args.email, network=args.network)
+        except accounts.AccountError as problem:
+            raise CliError(f"{problem.field}: {problem.code.replace('_', ' ')}") from None
+    print(f"created {user.role} {user.username}")
     return 0
 
 

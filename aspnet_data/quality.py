@@ -152,7 +152,8 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
     pairs = candidates.join(side.rename(lambda c: c + "_a"), on="id_a").join(side.rename(lambda c: c + "_b"), on="id_b")
     shared = pl.col("tokens_a").list.set_intersection("tokens_b").list.len()
     union = pl.col("tokens_a").list.set_union("tokens_b").list.len()
-    number_clash = (pl.col("numbers_a") != "") & (pl.col("numbers_b") != "") & (pl.col("numbers_a") != pl.col("numbers_b"))
+    numbers_a, numbers_b = pl.col("numbers_a"), pl.col("numbers_b")
+    number_clash = (numbers_a != "") & (numbers_b != "") & (numbers_a != numbers_b)
     # A primary and a secondary school named after the same patron are two schools.
     no_common_level = pl.col("levels_a").list.set_intersection("levels_b").list.len() == 0
     similarity = (

@@ -124,3 +124,28 @@ def test_backup_is_a_consistent_copy(db, tmp_path):
         assert copy.checksums(ROOT_TABLES) == db.checksums(ROOT_TABLES)
     code, _, err = run("backup", "--db", db.path, target)
     assert code == 1 and "already exists" in err
+
+
+def test_user_add_creates_the_first_admin_from_the_environment(tmp_path, monkeypatch):
+    from aspnet_data import accounts
+
+    path = tmp_path / "real.duckdb"
+    assert main(["init", "--db", str(path)]) == 0
+    monkeypatch.setenv("ASPNET_NEW_PASSWORD", "First-admin-pass-1")
+    assert main(["user", "add", "--db", str(path), "--username", "chief", "--name", "Chief", "--role", "admin"]) == 0
+    with open_database(path) as db:
+        assert db.scalar("SELECT count(*) FROM users") == 1     # no demo accounts in a real database
+        assert accounts.authenticate(db, "chief", "First-admin-pass-1").role == "admin"
+
+
+def test_user_add_refuses_a_weak_or_missing_password(tmp_path):
+    path = tmp_path / "real.duckdb"
+    main(["init", "--db", str(path)])
+    proc = subprocess.run([sys.executable, "-m", "aspnet_data", "user", "add", "--db", str(path), "--username", "chief",
+                           "--name", "Chief", "--role", "admin"], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1 and "ASPNET_NEW_PASSWORD" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "aspnet_data", "user", "add", "--db", str(path), "--username", "chief",
+                           "--name", "Chief", "--role", "admin"], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "ASPNET_NEW_PASSWORD": "short"})
+    assert proc.returncode == 1 and "too short" in proc.stderr and proc.stderr.count("\n") == 1
