@@ -39,7 +39,7 @@ auth = authenticator()
 user = sign_in(auth)
 if user:
     st.sidebar.caption(t("auth.signed_in", name=user.display_name, role=t(f"role.{user.role}")))
-    st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="logout")
+    st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
     if user.must_change_password:
         st.sidebar.warning(t("auth.must_change"))
 

@@ -1,0 +1,77 @@
+"""AppTest of the coordinators' pages: access, a form with invalid input, a conflict, users admin."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aspnet_data import accounts, editing
+from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
+
+from ..conftest import ROOT
+
+
+@pytest.fixture()
+def signed_in(scratch_copy, monkeypatch):
+    """``signed_in(username, page, **query)`` -> an AppTest of the app, logged in as that user."""
+    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+
+    def run(username: str | None, script: str = "pages/home.py", **query) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        if username:
+            with open_database(scratch_copy) as db:
+                accounts.open_session(db, username, 1234.5)
+            at.session_state["authentication_status"] = True
+            at.session_state["username"] = username
+            at.session_state["auth_stamp"] = 1234.5
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page(script)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+def coordinator(path):
+    with open_database(path) as db:
+        return db.rows("SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1")[0]
+
+
+def test_anonymous_visitors_get_a_login_box_and_no_coordinator_section(signed_in):
+    at = signed_in(None)
+    assert at.sidebar.expander and "Coordinator login" in at.sidebar.expander[0].label
+    assert not any("Signed in as" in c.value for c in at.sidebar.caption)
+
+
+def test_a_revoked_session_is_refused(signed_in, scratch_copy):
+    name, _ = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        accounts.open_session(db, name, 1234.5)
+        accounts.revoke_session(db, name, 1234.5)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = name
+    at.session_state["auth_stamp"] = 1234.5
+    at.run()
+    assert not at.session_state["authentication_status"]
+    assert not any("Signed in as" in c.value for c in at.sidebar.caption)
+
+
+def test_coordinator_gets_their_own_network_form(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/manage.py")
+    with open_database(scratch_copy) as db:
+        record = editing.get_network_record(db, network)
+    email = next(ti for ti in at.text_input if ti.label == "Coordinator's email")
+    assert email.value == record["coordinator_email"]
+    assert [tab.label for tab in at.tabs] == ["Network profile", "Institutions", "History"]
+    assert any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
+
+
+def test_only_admins_get_the_users_page(signed_in, scratch_copy):
+    name, _ = coordinator(scratch_copy)
+    at = signed_in("admin", "pages/users.py")
+    assert at.title[0].value == "Users"
+    assert len(at.dataframe[0].value) >= 180
