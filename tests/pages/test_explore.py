@@ -36,7 +36,7 @@ def test_directory_reads_filters_from_the_url(page, db):
     at = page("pages/directory.py", theme="esd", region="EUR", q="school")
     sel = Selection(q="school").with_values("region", ["EUR"]).with_values("theme", ["esd"])
     assert "**" + fmt(facet_counts(db, sel).total) + " institutions" in markdown_text(at)
-    assert at.text_input[0].value == "school"
+    assert at.text_input(key="sel_q").value == "school"
     assert at.session_state["sel_theme"] == ["esd"]
     assert at.session_state["sel_region"] == ["EUR"]
 
@@ -61,7 +61,7 @@ def test_empty_result_offers_to_drop_the_last_filter(page):
 
 def test_changing_a_filter_writes_the_url(page):
     at = page("pages/directory.py")
-    at.text_input[0].set_value("lycee").run()
+    at.text_input(key="sel_q").set_value("lycee").run()
     assert at.query_params["q"] in ("lycee", ["lycee"])
 
 
