@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import streamlit.runtime.pages_manager as pages_manager
 from streamlit.testing.v1 import AppTest
 
 from ..conftest import ROOT
+
+
+class _NoLegacyPagesFolder(type(Path())):
+    def exists(self, *args, **kwargs) -> bool:
+        return False if self.name == "pages" else super().exists(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def no_legacy_multipage(monkeypatch):
+    """AppTest forgets before every run that app.py uses st.navigation, so each run would
+    start in legacy multipage mode and be rerun by ui.require_router(), which drops the
+    click being tested (a form submit, for one). A running server flips once and stays."""
+    monkeypatch.setattr(pages_manager, "Path", _NoLegacyPagesFolder)
 
 
 @pytest.fixture()

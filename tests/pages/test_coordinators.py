@@ -75,3 +75,72 @@ def test_only_admins_get_the_users_page(signed_in, scratch_copy):
     at = signed_in("admin", "pages/users.py")
     assert at.title[0].value == "Users"
     assert len(at.dataframe[0].value) >= 180
+
+
+def submit(at, label="Save"):
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_bad_email_is_refused_next_to_its_field_and_nothing_is_saved(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/manage.py")
+    next(ti for ti in at.text_input if ti.label == "Coordinator's email").input("not an email")
+    submit(at)
+    assert "Not a valid email address." in [e.value for e in at.error]
+    assert any("field(s) need attention" in e.value for e in at.error)
+    with open_database(scratch_copy) as db:
+        assert editing.get_network_record(db, network)["coordinator_email"] != "not an email"
+
+
+def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/manage.py")
+    next(ta for ta in at.text_area if ta.label == "Description").input("Our schools plant trees.")
+    submit(at)
+    assert not at.error
+    with open_database(scratch_copy) as db:
+        assert editing.get_network_record(db, network)["description"] == "Our schools plant trees."
+        assert db.scalar("SELECT actor FROM audit_log WHERE action = 'network.update' ORDER BY id DESC LIMIT 1") == name
+
+
+def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/manage.py")
+    with open_database(scratch_copy) as db:   # someone else saves after the form was opened
+        record = editing.get_network_record(db, network)
+        editing.update_network(db, Actor("admin", "admin"), network, {"description": "Saved by someone else"},
+                               expected_version=record["version"])
+    next(ta for ta in at.text_area if ta.label == "Description").input("My own description")
+    submit(at)
+    assert any("Someone saved this record" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Your input" in d.value.columns)
+    row = table[table["Field"] == "Description"].iloc[0]
+    assert (row["Your input"], row["Saved meanwhile"]) == ("My own description", "Saved by someone else")
+    with open_database(scratch_copy) as db:
+        assert editing.get_network_record(db, network)["description"] == "Saved by someone else"
+    # Keeping mine saves it over the newer version, knowingly.
+    next(b for b in at.button if b.label == "Keep my version").click().run()
+    with open_database(scratch_copy) as db:
+        assert editing.get_network_record(db, network)["description"] == "My own description"
+
+
+def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scratch_copy):
+    at = signed_in("admin", "pages/users.py")
+    at.text_input(key="new_username").input("fresh.analyst")
+    at.text_input(key="new_name").input("Fresh Analyst")
+    at.selectbox(key="new_role").set_value("analyst")
+    submit(at, "Create a user")
+    assert at.code and len(at.code[0].value) == 14
+    with open_database(scratch_copy) as db:
+        user = accounts.authenticate(db, "fresh.analyst", at.code[0].value)
+        assert user.role == "analyst" and user.must_change_password
+    at.run()
+    assert not at.code   # shown once
+
+
+def test_a_coordinator_cannot_open_the_users_page(signed_in, scratch_copy):
+    name, _ = coordinator(scratch_copy)
+    at = signed_in(name, "pages/users.py")
+    assert not at.title or at.title[0].value != "Users"
