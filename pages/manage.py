@@ -5,11 +5,11 @@ import streamlit as st
 
 from aspnet_data import editing
 from aspnet_data.directory import Selection
-from aspnet_data.permissions import PermissionDenied, can
+from aspnet_data.permissions import can
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 from ui import data, require_router
 from ui.auth import current_actor, current_user
-from ui.forms import field_errors, show_value, summary
+from ui.forms import EditSession, field_errors, show_value, summary
 from ui.i18n import current_language, t
 from ui.safe import md
 
@@ -42,68 +42,33 @@ profile_tab, institutions_tab, history_tab = st.tabs([t("manage.tab_profile"), t
 # -- network profile -----------------------------------------------------------------------
 with profile_tab:
     record = editing.get_network_record(db, network)
-    state = f"net_{network}"
-    opened = st.session_state.setdefault(f"{state}_version", record["version"])
-    errors = st.session_state.get(f"{state}_errors")
-    conflict = st.session_state.get(f"{state}_conflict")
-    with st.form(f"{state}_form"):
+    form = EditSession(f"net_{network}", record["version"])
+    with st.form(f"net_{network}_form"):
         values = {}
         for key in editing.NETWORK_FIELDS:
             label = t(f"field.{key}")
             if key == "description":
-                values[key] = st.text_area(label, value=record[key] or "", max_chars=2000, key=f"{state}_{key}")
-            elif key == "founded_year":
-                values[key] = st.text_input(label, value=str(record[key] or ""), key=f"{state}_{key}")
+                values[key] = st.text_area(label, value=record[key] or "", max_chars=2000, key=f"net_{network}_{key}")
             else:
-                values[key] = st.text_input(label, value=record[key] or "", key=f"{state}_{key}")
-            field_errors(errors, key)
-        summary(errors)
+                values[key] = st.text_input(label, value=str(record[key] or ""), key=f"net_{network}_{key}")
+            field_errors(form.errors, key)
+        field_errors(form.errors, "form")
+        summary(form.errors)
         submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
+
+    def save_profile(values: dict, version: int) -> None:
+        editing.update_network(db, actor, network, values, expected_version=version)
+
     if submitted:
-        try:
-            editing.update_network(db, actor, network, values, expected_version=opened)
-        except editing.ValidationFailed as failed:
-            st.session_state[f"{state}_errors"] = failed.errors
-        except editing.Conflict as clash:
-            st.session_state[f"{state}_conflict"] = (values, clash.current)
-        except PermissionDenied:
-            st.error(t("manage.not_allowed"))
-        else:
-            for suffix in ("version", "errors", "conflict"):
-                st.session_state.pop(f"{state}_{suffix}", None)
-            st.toast(t("form.saved"), icon=":material/check:")
-        st.rerun()
-    if conflict:
-        mine, theirs = conflict
-        st.warning(t("form.conflict"), icon=":material/sync_problem:")
-        st.dataframe(pl.DataFrame({
-            t("form.field"): [t(f"field.{k}") for k in editing.NETWORK_FIELDS],
-            t("form.yours"): [show_value(mine.get(k)) for k in editing.NETWORK_FIELDS],
-            t("form.stored"): [show_value(theirs.get(k)) for k in editing.NETWORK_FIELDS],
-        }), hide_index=True, width="stretch")
-        keep, take = st.columns(2)
-        if keep.button(t("form.keep_mine"), key=f"{state}_keep"):
-            st.session_state[f"{state}_version"] = theirs["version"]
-            st.session_state.pop(f"{state}_conflict")
-            try:
-                editing.update_network(db, actor, network, mine, expected_version=theirs["version"])
-                st.session_state.pop(f"{state}_version")
-                st.toast(t("form.saved"))
-            except (editing.ValidationFailed, editing.Conflict):
-                st.session_state[f"{state}_errors"] = None
-            st.rerun()
-        if take.button(t("form.take_theirs"), key=f"{state}_take"):
-            for key in list(st.session_state):
-                if key.startswith(f"{state}_"):
-                    del st.session_state[key]
-            st.rerun()
+        form.submit(values, save_profile)
+    form.conflict_view(editing.NETWORK_FIELDS, lambda f: t(f"field.{f}"), save_profile)
 
 # -- institutions ---------------------------------------------------------------------------
 def institution_form(record: dict | None) -> None:
     """Add (record None) or edit one institution, with errors next to their fields."""
     key = f"inst_{record['id'] if record else 'new'}"
-    opened = st.session_state.setdefault(f"{key}_version", record["version"] if record else 0)
-    errors = st.session_state.get(f"{key}_errors")
+    form = EditSession(key, record["version"] if record else 0)
+    errors = form.errors
     current = record or {}
     with st.form(f"{key}_form"):
         values = {}
@@ -149,58 +114,25 @@ def institution_form(record: dict | None) -> None:
                                               key=f"{key}_teachers")
             for name in ("year_joined", "pupils", "teachers"):
                 field_errors(errors, name)
+        field_errors(errors, "form")
         summary(errors)
         submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
-    if submitted:
-        try:
-            if record is None:
-                new_id = editing.create_institution(db, actor, network, values)
-                st.session_state["manage_edit"] = new_id
-            else:
-                editing.update_institution(db, actor, record["id"], values, expected_version=opened)
-        except editing.ValidationFailed as failed:
-            st.session_state[f"{key}_errors"] = failed.errors
-        except editing.Conflict as clash:
-            st.session_state[f"{key}_conflict"] = (values, clash.current)
-        except PermissionDenied:
-            st.error(t("manage.not_allowed"))
+    def save(values: dict, version: int) -> None:
+        if record is None:
+            st.session_state["manage_edit"] = editing.create_institution(db, actor, network, values)
         else:
-            for suffix in ("version", "errors", "conflict"):
-                st.session_state.pop(f"{key}_{suffix}", None)
-            st.toast(t("form.saved"), icon=":material/check:")
-        st.rerun()
-    conflict = st.session_state.get(f"{key}_conflict")
-    if conflict:
-        mine, theirs = conflict
-        st.warning(t("form.conflict"), icon=":material/sync_problem:")
-        fields = [f for f in editing.INSTITUTION_FIELDS]
-        st.dataframe(pl.DataFrame({
-            t("form.field"): fields,
-            t("form.yours"): [show_value(mine.get(f)) for f in fields],
-            t("form.stored"): [show_value(theirs.get(f)) for f in fields],
-        }), hide_index=True, width="stretch")
-        keep, take = st.columns(2)
-        if keep.button(t("form.keep_mine"), key=f"{key}_keep"):
-            st.session_state[f"{key}_version"] = theirs["version"]
-            st.session_state.pop(f"{key}_conflict")
-            st.rerun()
-        if take.button(t("form.take_theirs"), key=f"{key}_take"):
-            for name in list(st.session_state):
-                if name.startswith(f"{key}_"):
-                    del st.session_state[name]
-            st.rerun()
+            editing.update_institution(db, actor, record["id"], values, expected_version=version)
+
+    if submitted:
+        form.submit(values, save)
+    form.conflict_view(editing.INSTITUTION_FIELDS, lambda f: t(f"field.{f}"), save)
     if record is not None and record["status"] != "withdrawn":
         with st.expander(t("manage.withdraw"), icon=":material/block:"):
             st.caption(t("manage.withdraw_help"))
             sure = st.checkbox(t("manage.withdraw_confirm"), key=f"{key}_sure")
             if st.button(t("manage.withdraw"), disabled=not sure, key=f"{key}_withdraw"):
-                try:
-                    editing.withdraw_institution(db, actor, record["id"], expected_version=opened)
-                    st.toast(t("manage.withdrawn"))
-                    st.session_state.pop(f"{key}_version", None)
-                except editing.Conflict as clash:
-                    st.session_state[f"{key}_conflict"] = ({}, clash.current)
-                st.rerun()
+                form.submit({}, lambda _, version: editing.withdraw_institution(
+                    db, actor, record["id"], expected_version=version))
 
 
 with institutions_tab:

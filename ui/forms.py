@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import polars as pl
 import streamlit as st
 
 from aspnet_data.editing import FieldError
@@ -29,3 +32,66 @@ def show_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+class EditSession:
+    """One edit form's state across reruns: the version it was opened at, the errors of the
+    last submit, and a conflict with a version saved meanwhile. Widgets use ``prefix``."""
+
+    def __init__(self, prefix: str, version: int) -> None:
+        self.prefix = prefix
+        st.session_state.setdefault(f"{prefix}_version", version)
+
+    @property
+    def opened(self) -> int:
+        return st.session_state[f"{self.prefix}_version"]
+
+    @property
+    def errors(self) -> list[FieldError] | None:
+        return st.session_state.get(f"{self.prefix}_errors")
+
+    def submit(self, values: dict, save: Callable[[dict, int], object], *, version: int | None = None) -> None:
+        """Run ``save(values, version opened)``; keep errors or the conflict for the next run."""
+        from aspnet_data.editing import Conflict, ValidationFailed
+        from aspnet_data.permissions import PermissionDenied
+
+        st.session_state.pop(f"{self.prefix}_conflict", None)
+        try:
+            save(values, self.opened if version is None else version)
+        except ValidationFailed as failed:
+            st.session_state[f"{self.prefix}_errors"] = failed.errors
+        except Conflict as clash:
+            st.session_state[f"{self.prefix}_conflict"] = (values, clash.current)
+        except PermissionDenied:
+            st.session_state[f"{self.prefix}_errors"] = [FieldError("form", "not_allowed")]
+        else:
+            self.reset(widgets=False)
+            st.toast(t("form.saved"), icon=":material/check:")
+        st.rerun()
+
+    def conflict_view(self, fields: tuple[str, ...], label: Callable[[str], str],
+                      save: Callable[[dict, int], object]) -> None:
+        """Both versions side by side; keep mine (saved over the newer one) or take theirs."""
+        conflict = st.session_state.get(f"{self.prefix}_conflict")
+        if not conflict:
+            return
+        mine, theirs = conflict
+        st.warning(t("form.conflict"), icon=":material/sync_problem:")
+        st.dataframe(pl.DataFrame({
+            t("form.field"): [label(f) for f in fields],
+            t("form.yours"): [show_value(mine.get(f)) for f in fields],
+            t("form.stored"): [show_value(theirs.get(f)) for f in fields],
+        }), hide_index=True, width="stretch")
+        keep, take = st.columns(2)
+        if keep.button(t("form.keep_mine"), key=f"{self.prefix}_keep"):
+            self.submit(mine, save, version=theirs["version"])
+        if take.button(t("form.take_theirs"), key=f"{self.prefix}_take"):
+            self.reset(widgets=True)
+            st.rerun()
+
+    def reset(self, *, widgets: bool) -> None:
+        """Forget the form's state (and, with ``widgets``, the user's input too)."""
+        for name in list(st.session_state):
+            if name.startswith(f"{self.prefix}_") and (
+                    widgets or name.rsplit("_", 1)[-1] in ("version", "errors", "conflict")):
+                del st.session_state[name]

@@ -77,8 +77,8 @@ def test_only_admins_get_the_users_page(signed_in, scratch_copy):
     assert len(at.dataframe[0].value) >= 180
 
 
-def submit(at, label="Save"):
-    next(b for b in at.button if b.label == label).click()
+def submit(at, label="Save", form=None):
+    next(b for b in at.button if b.label == label and (form is None or b.form_id == form)).click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -144,3 +144,25 @@ def test_a_coordinator_cannot_open_the_users_page(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
     at = signed_in(name, "pages/users.py")
     assert not at.title or at.title[0].value != "Users"
+
+
+def test_institution_form_refuses_bad_numbers_and_saves_good_ones(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    with open_database(scratch_copy) as db:
+        accounts.open_session(db, name, 77.5)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = name
+    at.session_state["auth_stamp"] = 77.5
+    at.session_state["manage_edit"] = school
+    at.switch_page("pages/manage.py")
+    at.run()
+    at.text_input(key=f"inst_{school}_pupils").input("-5")
+    submit(at, form=f"inst_{school}_form")
+    assert "Must be a number from 0 to 100000." in [e.value for e in at.error]
+    at.text_input(key=f"inst_{school}_pupils").input("640")
+    submit(at, form=f"inst_{school}_form")
+    with open_database(scratch_copy) as db:
+        assert editing.get_institution(db, school)["pupils"] == 640
