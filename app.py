@@ -62,6 +62,8 @@ pages = {
 if user:
     coordinators = [
         st.Page("pages/manage.py", title=t("nav.manage"), icon=":material/edit_note:", url_path="manage"),
+        st.Page("pages/quality.py", title=t("nav.quality"), icon=":material/checklist:", url_path="quality"),
+        st.Page("pages/bulk.py", title=t("nav.bulk"), icon=":material/upload_file:", url_path="bulk"),
         st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:", url_path="account"),
     ]
     if user.role == "admin":

@@ -8,36 +8,28 @@ from aspnet_data.directory import Selection
 from aspnet_data.permissions import can
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 from ui import data, require_router
-from ui.auth import current_actor, current_user
+from ui.auth import current_actor
+from ui.coordinators import pick_network
 from ui.forms import EditSession, field_errors, show_value, summary
 from ui.i18n import current_language, t
 from ui.safe import md
 
 require_router()
 lang = current_language()
-user = current_user()
 actor = current_actor()
-if user is None:
-    st.warning(t("auth.required"))
-    st.stop()
-
+network = pick_network()
 countries = dict(data.network_countries(lang))
-if user.role == "admin":
-    requested = (st.query_params.get("code") or "").upper()
-    network = st.selectbox(t("manage.network"), list(countries), format_func=countries.get,
-                           index=list(countries).index(requested) if requested in countries else 0, key="manage_network")
-    if st.query_params.get("code") != network:
-        st.query_params["code"] = network
-else:
-    network = user.network
-if not network or not can(actor, "edit", network):
-    st.error(t("manage.not_allowed"))
-    st.stop()
 db = data.db()
 st.title(t("manage.title", country=md(countries.get(network, network))))
 
-profile_tab, institutions_tab, history_tab = st.tabs([t("manage.tab_profile"), t("manage.tab_institutions"),
-                                                      t("manage.tab_history")])
+# A link from the data-quality list (?edit=ID) opens that institution's form.
+requested_edit = st.query_params.get("edit")
+if requested_edit and requested_edit.isdigit() and st.session_state.get("manage_edit_link") != requested_edit:
+    st.session_state["manage_edit_link"] = requested_edit
+    st.session_state["manage_edit"] = int(requested_edit)
+tab_names = [t("manage.tab_profile"), t("manage.tab_institutions"), t("manage.tab_history")]
+profile_tab, institutions_tab, history_tab = st.tabs(
+    tab_names, default=tab_names[1] if requested_edit else None)
 
 # -- network profile -----------------------------------------------------------------------
 with profile_tab:

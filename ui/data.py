@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from aspnet_data import dashboard as dashboards
-from aspnet_data import directory, maps, profiles, stats
+from aspnet_data import directory, maps, profiles, quality, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
 
@@ -141,3 +141,10 @@ def institution(database: Database, institution_id: int):
 @versioned(max_entries=64)
 def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashboard:
     return dashboards.dashboard(database, sel)
+
+
+# -- coordinators --------------------------------------------------------------------------
+
+@versioned(max_entries=32)
+def quality_todo(database: Database, network: str) -> quality.Todo:
+    return quality.todo(database, network)

@@ -166,3 +166,29 @@ def test_institution_form_refuses_bad_numbers_and_saves_good_ones(signed_in, scr
     submit(at, form=f"inst_{school}_form")
     with open_database(scratch_copy) as db:
         assert editing.get_institution(db, school)["pupils"] == 640
+
+
+def test_quality_page_lists_items_with_links_to_their_form(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+        db.write(lambda cur: cur.execute("UPDATE institutions SET email = NULL WHERE id = ?", [school]))
+    at = signed_in(name, "pages/quality.py")
+    table = at.dataframe[0].value
+    assert f"manage?edit={school}" in set(table["fix"])
+    assert int(at.metric[0].value.replace(",", "")) >= 1
+
+
+def test_manage_opens_the_form_named_in_the_link(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+    at = signed_in(name, "pages/manage.py", edit=str(school))
+    assert at.text_input(key=f"inst_{school}_name").value
+
+
+def test_bulk_page_offers_the_templates(signed_in, scratch_copy):
+    name, _ = coordinator(scratch_copy)
+    at = signed_in(name, "pages/bulk.py")
+    assert "update many institutions" in at.title[0].value
+    assert not at.exception

@@ -1,0 +1,65 @@
+"""Data-quality to-do list of a network: each item links to the form that fixes it."""
+
+import polars as pl
+import streamlit as st
+
+from ui import data, require_router
+from ui.coordinators import pick_network
+from ui.i18n import current_language, lang_params, number, render, t
+from ui.safe import md
+
+require_router()
+lang = current_language()
+network = pick_network()
+countries = dict(data.network_countries(lang))
+st.title(t("quality.title", country=md(countries.get(network, network))))
+st.caption(t("quality.intro"))
+todo = data.quality_todo(network)
+
+cols = st.columns(4)
+for col, key in zip(cols, ("missing", "stale", "duplicates", "outside")):
+    col.metric(t(f"quality.{key}"), number(todo.totals[key]), border=True, help=t(f"quality.{key}_help"))
+
+suffix = "&".join(f"{k}={v}" for k, v in lang_params().items())
+code_param = f"code={network}&" if st.session_state.get("pick_network") else ""
+
+
+def fix_link(ids: pl.Series) -> pl.Series:
+    """A link to the edit form of each institution (the manage page opens it)."""
+    return pl.Series("fix", [f"manage?{code_param}edit={i}" + (f"&{suffix}" if suffix else "") for i in ids.to_list()])
+
+
+link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix"), width="small")
+missing_tab, stale_tab, duplicates_tab, outside_tab = st.tabs(
+    [t("quality.missing"), t("quality.stale"), t("quality.duplicates"), t("quality.outside")])
+with missing_tab:
+    frame = todo.missing.with_columns(fix_link(todo.missing["id"]),
+                                      render(todo.missing["missing"], lambda fields: ", ".join(
+                                          t(f"field.{f}") for f in fields)).alias("missing"))
+    st.dataframe(frame.select("fix", "name", "city", "missing"), hide_index=True, width="stretch",
+                 column_config={"fix": link, "name": t("directory.col_name"), "city": t("directory.col_city"),
+                                "missing": t("quality.missing_fields")})
+with stale_tab:
+    frame = todo.stale.with_columns(fix_link(todo.stale["id"]))
+    st.dataframe(frame.select("fix", "name", "city", "updated_at"), hide_index=True, width="stretch",
+                 column_config={"fix": link, "name": t("directory.col_name"), "city": t("directory.col_city"),
+                                "updated_at": st.column_config.DatetimeColumn(t("dash.col_last_update"),
+                                                                              format="YYYY-MM-DD")})
+with duplicates_tab:
+    frame = todo.duplicates.with_columns(fix_link(todo.duplicates["id_a"]).alias("fix_a"),
+                                         fix_link(todo.duplicates["id_b"]).alias("fix_b"))
+    st.dataframe(frame.select("fix_a", "name_a", "fix_b", "name_b", "city", "similarity"), hide_index=True,
+                 width="stretch", column_config={
+                     "fix_a": link, "fix_b": link, "name_a": t("directory.col_name"), "name_b": t("directory.col_name"),
+                     "city": t("directory.col_city"),
+                     "similarity": st.column_config.ProgressColumn(t("quality.similarity"), min_value=0, max_value=1,
+                                                                   format="percent")})
+    st.caption(t("quality.duplicates_help"))
+with outside_tab:
+    frame = todo.outside.with_columns(fix_link(todo.outside["id"]),
+                                      render(todo.outside["problem"], lambda p: t(f"quality.{p}")).alias("problem"))
+    st.dataframe(frame.select("fix", "name", "city", "latitude", "longitude", "problem"), hide_index=True,
+                 width="stretch", column_config={"fix": link, "name": t("directory.col_name"),
+                                                 "city": t("directory.col_city"), "problem": t("bulk.problem")})
+if any(todo.totals[k] > len(getattr(todo, k)) for k in todo.totals):
+    st.caption(t("quality.truncated", limit=number(500)))
