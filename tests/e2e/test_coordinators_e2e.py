@@ -26,6 +26,11 @@ def log_in(page, server, username, password):
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    # The cookie component writes the cookie shortly after the rerun that signed in.
+    for _ in range(50):
+        if any(c["name"] == COOKIE for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(200)
 
 
 def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
@@ -34,7 +39,6 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     page = context.new_page()
     log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
     assert page.get_by_role("link", name="My network").is_visible()
-    page.wait_for_timeout(1500)   # the cookie component writes the cookie after the rerun
     cookies = [c for c in context.cookies() if c["name"] == COOKIE]
     assert cookies, context.cookies()
     page.reload()
@@ -43,6 +47,7 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
 
     page.get_by_role("button", name="Log out").click()
     page.get_by_text("Coordinator login").wait_for(timeout=30_000)
+    settle(page)
     assert not page.get_by_text("Signed in as").is_visible()
 
     # Someone who copied the cookie before logout cannot use it.
@@ -51,7 +56,7 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     other = thief.new_page()
     other.goto(server + "/")
     other.get_by_text("Coordinator login").wait_for(timeout=30_000)
-    other.wait_for_timeout(1500)
+    settle(other)
     assert not other.get_by_text("Signed in as").is_visible()
     assert not other.get_by_role("link", name="My network").is_visible()
     thief.close()
@@ -69,4 +74,52 @@ def test_wrong_password_is_refused_with_a_message(server, browser):
     page.get_by_role("textbox", name="Password").fill("wrong-password-1")
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Wrong user name or password.").wait_for(timeout=30_000)
+    context.close()
+
+
+def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, tmp_path):
+    username, network = db.rows(
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 1")[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    page.goto(server + "/bulk")
+    page.get_by_text("1. Download the current list").wait_for(timeout=30_000)
+    settle(page)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    lines = open(info.value.path(), encoding="utf-8-sig").read().splitlines()
+    header = lines[0].split(",")
+    pupils = header.index("pupils")
+
+    # A bad email first: reported by row and field, nothing can be applied.
+    bad = tmp_path / "bad.csv"
+    row = lines[1].split(",")
+    email = header.index("email")
+    row[email] = "not-an-email"
+    bad.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
+    page.get_by_text("problem(s) must be fixed in the file").wait_for(timeout=30_000)
+    problems = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Problems", exact=True))
+    assert problems.inner_text().strip().endswith("1")
+    with page.expect_download(timeout=30_000) as report:
+        page.get_by_role("button", name="Download the validation report").click()
+    text = open(report.value.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[1].startswith("2,") and ",email," in text   # file row 2 (the header is row 1), its field
+    assert not page.get_by_role("button", name="Apply all changes").is_visible()
+    screenshot(page, "bulk-errors")
+
+    # Then a good edit: previewed, applied with one click, and the same file again changes nothing.
+    good = tmp_path / "good.csv"
+    row = lines[1].split(",")
+    row[pupils] = "4321"
+    good.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(good))
+    page.get_by_role("button", name="Apply all changes").wait_for(timeout=30_000)
+    metric = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("To change", exact=True))
+    assert metric.inner_text().strip().endswith("1")
+    page.get_by_role("button", name="Apply all changes").click()
+    page.get_by_text("Applied: 0 added, 1 changed, 0 withdrawn.").wait_for(timeout=30_000)
+    page.get_by_text("The file matches the stored data: nothing to apply.").wait_for(timeout=30_000)
+    screenshot(page, "bulk-applied")
     context.close()
