@@ -384,6 +384,26 @@ def export_frame(db: Database, sel: Selection, *, lang: str = "en") -> pl.DataFr
     )
 
 
+def export_full_frame(db: Database, actor, sel: Selection) -> pl.DataFrame:
+    """Every stored field of the selection's institutions, withdrawn ones included, with the
+    network's private contacts: for analysts and UNESCO staff only."""
+    from .permissions import require
+
+    require(actor, "export_full")
+    unfiltered = sel if sel.values("status") else sel.with_values("status", ["member", "candidate", "withdrawn"])
+    w = _where(db, unfiltered)
+    return db.query(
+        f"""
+        SELECT i.* EXCLUDE (search_text), n.national_commission, n.coordinator_name, n.coordinator_email,
+               n.coordinator_phone
+        FROM institutions i JOIN networks n ON n.iso3 = i.network
+        WHERE {w.sql()}
+        ORDER BY i.id
+        """,
+        w.params,
+    )
+
+
 class ExportTooLarge(ValueError):
     """The selection has more rows than the chosen format can hold."""
 

@@ -6,7 +6,9 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import directory
+from aspnet_data.permissions import can
 from ui import data, filters, maps, require_router
+from ui.auth import current_actor
 from ui.i18n import current_language, number, render, t
 
 require_router()
@@ -96,6 +98,11 @@ xlsx_col.download_button("Excel", lambda: data.export(sel, "xlsx", lang), file_n
 parquet_col.download_button("Parquet", lambda: data.export(sel, "parquet", lang), file_name=f"{stem}.parquet",
                             mime="application/vnd.apache.parquet", icon=":material/download:", on_click="ignore",
                             key="export_parquet")
+if can(current_actor(), "export_full"):
+    st.download_button(t("directory.full_export"), lambda: data.export_full(sel, current_actor()),
+                       file_name=f"{stem}-full.parquet", mime="application/vnd.apache.parquet",
+                       icon=":material/lock_open:", on_click="ignore", key="export_full",
+                       help=t("directory.full_export_help"))
 map_col.page_link("pages/map.py", label=t("directory.on_map"), icon=":material/map:",
                   query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"}
                   | ({"lang": lang} if lang != "en" else {}))

@@ -192,3 +192,32 @@ def test_bulk_page_offers_the_templates(signed_in, scratch_copy):
     at = signed_in(name, "pages/bulk.py")
     assert "update many institutions" in at.title[0].value
     assert not at.exception
+
+
+PAGE_ACCESS = {   # page -> roles that get its content for network of the "own" coordinator
+    "pages/manage.py": {"own", "admin"},
+    "pages/bulk.py": {"own", "admin"},
+    "pages/quality.py": {"own", "admin"},
+    "pages/users.py": {"admin"},
+}
+
+
+@pytest.mark.parametrize("script", sorted(PAGE_ACCESS))
+@pytest.mark.parametrize("role", ["anonymous", "analyst", "own", "other", "admin"])
+def test_page_access_matrix(signed_in, scratch_copy, script, role):
+    """Every role against every coordinators' page, through the app as a browser would reach it."""
+    own_user, own_network = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        other_user = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator' AND network <> ?",
+                               [own_network])
+        own_country = db.scalar("SELECT name_en FROM countries WHERE iso3 = ?", [own_network])
+    username = {"anonymous": None, "analyst": "analyst", "own": own_user, "other": other_user, "admin": "admin"}[role]
+    at = signed_in(username, script, code=own_network)
+    titles = " ".join(x.value for x in at.title)
+    shown = bool(titles) and "ASPnet Atlas" not in titles and not any("may not" in e.value for e in at.error) \
+        and not any("Log in first" in w.value for w in at.warning)
+    if role == "other" and shown:
+        # A coordinator always works on their own network, whatever the link says.
+        assert own_country not in titles and "Users" not in titles
+        shown = False
+    assert shown == (role in PAGE_ACCESS[script]), (role, script, titles)

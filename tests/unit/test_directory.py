@@ -194,3 +194,16 @@ def test_excel_refuses_more_rows_than_it_can_hold(monkeypatch, db):
     monkeypatch.setattr(directory, "MAX_EXCEL_ROWS", 10)
     with pytest.raises(directory.ExportTooLarge):
         directory.export_bytes(directory.export_frame(db, Selection()), "xlsx")
+
+
+def test_full_export_is_for_analysts_and_admins_only(db):
+    from aspnet_data.permissions import Actor, PermissionDenied
+
+    sel = Selection().with_values("region", ["AFR"])
+    for actor in (Actor(None), Actor("c", "coordinator", "FRA")):
+        with pytest.raises(PermissionDenied):
+            directory.export_full_frame(db, actor, sel)
+    full = directory.export_full_frame(db, Actor("a", "analyst"), sel)
+    assert "coordinator_phone" in full.columns and "version" in full.columns
+    total = db.scalar("SELECT count(*) FROM institutions i JOIN countries c ON c.iso3 = i.network WHERE c.region = 'AFR'")
+    assert full.height == total   # withdrawn included
