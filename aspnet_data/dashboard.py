@@ -71,7 +71,6 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     totals = db.rows(f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}",
                      params)[0]
     regions = sel.values("region")
-    countries = sel.values("country")
     scope = []
     scope_params: dict[str, object] = {}
     if regions:

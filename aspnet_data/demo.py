@@ -13,7 +13,7 @@ import math
 import random
 import string
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import bcrypt
 import numpy as np
@@ -23,7 +23,7 @@ import shapely
 from . import demo_names, reference
 from .db import Database, DatabaseError, advance_sequences
 from .text import fold, slug
-from .vocab import FIRST_YEAR, LEVELS, THEMES
+from .vocab import FIRST_YEAR, THEMES
 
 DEFAULT_SEED = 1953
 DEFAULT_INSTITUTIONS = 10_000

@@ -12,10 +12,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 
 from anyascii import anyascii
 
+from . import reference
 from .db import Database, utc_now
 from .permissions import Actor, require
 from .text import fold
@@ -122,13 +122,6 @@ def normalise_institution(values: dict) -> dict:
     return out
 
 
-@lru_cache(maxsize=1)
-def _shapes():
-    from . import reference
-
-    return reference.country_shapes()
-
-
 def validate_institution(record: dict, *, network: str) -> list[FieldError]:
     """Every problem with a complete institution record (errors first, then warnings)."""
     errors: list[FieldError] = []
@@ -166,7 +159,7 @@ def validate_institution(record: dict, *, network: str) -> list[FieldError]:
     if record.get("email") and not _EMAIL.match(record["email"]):
         errors.append(FieldError("email", "email"))
     if not any(e.field in ("latitude", "longitude") for e in errors) and isinstance(lat, float) and isinstance(lon, float):
-        shape = _shapes().get(network)
+        shape = reference.country_shapes().get(network)
         if shape is None:
             errors.append(FieldError("latitude", "no_outline", warning=True))
         else:

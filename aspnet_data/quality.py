@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 import polars as pl
 import shapely
@@ -93,16 +92,12 @@ def _stale(db: Database, network: str, now: datetime) -> pl.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
-def _outlines() -> dict[str, object]:
-    return reference.country_shapes()
-
 
 def _outside(db: Database, network: str) -> pl.DataFrame:
     rows = _active(db, network, "id, name, city, latitude, longitude")
     no_coords = pl.col("latitude").is_null() | pl.col("longitude").is_null()
     problems = [rows.filter(no_coords).with_columns(problem=pl.lit("no_coordinates"))]
-    outline = _outlines().get(network)
+    outline = reference.country_shapes().get(network)
     # Without an outline (tiny island states) nothing tells land from sea: skip the test.
     if outline is not None:
         placed = rows.filter(~no_coords)

@@ -74,11 +74,18 @@ def world_geojson() -> dict:
     return json.loads(world_geojson_path().read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
 def country_shapes() -> dict[str, object]:
-    """Shapely geometry of each country that has an outline, keyed by ISO3."""
+    """Shapely geometry of each country that has an outline, keyed by ISO3 (prepared, shared:
+    do not modify)."""
     from shapely.geometry import shape
 
-    return {f["properties"]["iso3"]: shape(f["geometry"]) for f in world_geojson()["features"]}
+    import shapely
+
+    shapes = {f["properties"]["iso3"]: shape(f["geometry"]) for f in world_geojson()["features"]}
+    for geometry in shapes.values():
+        shapely.prepare(geometry)
+    return shapes
 
 
 def install(cur: duckdb.DuckDBPyConnection) -> None:

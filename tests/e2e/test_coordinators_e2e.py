@@ -4,7 +4,7 @@ import pytest
 
 from aspnet_data import demo
 
-from .conftest import CHROMIUM_ARGS, screenshot  # noqa: F401
+from .conftest import screenshot
 
 pytestmark = pytest.mark.e2e
 COOKIE = "aspnet_atlas_session"

@@ -15,7 +15,7 @@ DECK = "[data-testid='stDeckGlJsonChart']"
 
 
 def wait_idle(page):
-    page.wait_for_timeout(400)
+    page.wait_for_timeout(800)
     page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)
 
 
@@ -54,6 +54,8 @@ def test_a_filtered_link_reproduces_the_view(server, web, db):
     sel = Selection(q="school", sort="joined", descending=True).with_values("region", ["EUR"]).with_values("theme", ["esd"])
     total = facet_counts(db, sel).total
     page.get_by_text(f"{total:,} institutions · search “school”").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.wait_for_timeout(1000)   # the login cookie component reports back once after a page load
     assert page.get_by_role("textbox", name="Search").input_value() == "school"
     pressed = page.locator("[data-testid='stSidebar'] button[kind='pillsActive'], "
                            "[data-testid='stSidebar'] [aria-pressed='true'], "

@@ -9,7 +9,7 @@ from aspnet_data.cli import TABLES
 from aspnet_data.db import DatabaseError, open_database
 from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, REGIONS, THEMES
 
-from ..conftest import TEST_INSTITUTIONS, TEST_SEED
+from ..conftest import TEST_INSTITUTIONS
 
 CHECKED = [t for t in TABLES if t != "meta"]
 
