@@ -180,3 +180,13 @@ def test_history_is_private(db, school):
         editing.history(db, Actor("x", "coordinator", other), network=network)
     with pytest.raises(PermissionDenied):
         editing.history(db, Actor(None), network=network)
+
+
+def test_themes_of_a_school_in_a_project_can_be_edited(db):
+    """DuckDB refuses list-column updates of rows that a foreign key points at (migration 003)."""
+    sid, network = db.rows("SELECT m.institution_id, i.network FROM project_members m "
+                           "JOIN institutions i ON i.id = m.institution_id LIMIT 1")[0]
+    version = editing.get_institution(db, sid)["version"]
+    editing.update_institution(db, ADMIN, sid, {"themes": ["heritage"], "languages": "fr; en"},
+                               expected_version=version)
+    assert editing.get_institution(db, sid)["themes"] == ["heritage"]

@@ -1,0 +1,375 @@
+"""Membership applications: an institution applies, its National Coordinator recommends,
+UNESCO decides. Every step is a transition of a small state machine, allowed only to the
+right role, recorded with a comment and an audit row, and notified through the outbox.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from . import editing
+from .db import Database, utc_now
+from .editing import FieldError, ValidationFailed
+from .permissions import Actor, PermissionDenied
+from .text import fold
+from .vocab import LEVELS, THEMES
+
+APPLICANT = "applicant"
+# (from, to) -> who may make that move ("coordinator" means the network's own coordinator).
+TRANSITIONS: dict[tuple[str, str], set[str]] = {
+    ("draft", "submitted"): {APPLICANT},
+    ("draft", "withdrawn"): {APPLICANT},
+    ("submitted", "returned"): {"coordinator", "admin"},
+    ("submitted", "recommended"): {"coordinator", "admin"},
+    ("submitted", "declined_coordinator"): {"coordinator", "admin"},
+    ("submitted", "withdrawn"): {APPLICANT},
+    ("returned", "submitted"): {APPLICANT},
+    ("returned", "withdrawn"): {APPLICANT},
+    ("recommended", "approved"): {"admin"},
+    ("recommended", "declined_unesco"): {"admin"},
+    ("recommended", "withdrawn"): {APPLICANT},
+}
+EDITABLE = ("draft", "returned")          # stages in which the applicant may change the form
+OVERDUE_DAYS = 60
+_REFERENCE = re.compile(r"^ASP-[A-Z2-9]{10}$")
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed again
+_TEXT = {"institution_name": 200, "city": 100, "address": 300, "contact_name": 120, "contact_email": 200,
+         "plan": 2000}
+
+FIELDS = ("network", "institution_name", "name_latin", "city", "address", "latitude", "longitude", "levels",
+          "ownership", "languages", "pupils", "teachers", "themes", "theme_plans", "contact_name", "contact_email",
+          "language")
+
+
+class TransitionRefused(Exception):
+    def __init__(self, stage: str, to: str) -> None:
+        super().__init__(f"{stage} -> {to} is not allowed")
+        self.stage, self.to = stage, to
+
+
+@dataclass(frozen=True)
+class Application:
+    record: dict
+    events: list[dict]
+
+    @property
+    def stage(self) -> str:
+        return self.record["stage"]
+
+
+def new_reference() -> str:
+    return "ASP-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
+
+
+def allowed(actor: Actor | None, stage: str, to: str, network: str) -> bool:
+    """Whether ``actor`` (None: the applicant, who proves it with reference and email) may move
+    an application of ``network`` from ``stage`` to ``to``."""
+    roles = TRANSITIONS.get((stage, to), set())
+    if actor is None:
+        return APPLICANT in roles
+    if actor.role == "admin":
+        return "admin" in roles
+    return "coordinator" in roles and actor.role == "coordinator" and actor.network == network
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+def normalise(values: dict) -> dict:
+    out = {}
+    for key in FIELDS:
+        if key not in values:
+            continue
+        value = values[key]
+        if key in ("levels", "themes", "languages"):
+            out[key] = [v.strip().lower() for v in (value.split(";") if isinstance(value, str) else value or [])
+                        if v and v.strip()]
+        elif key in ("latitude", "longitude"):
+            out[key] = editing._as_number(value, float)
+        elif key in ("pupils", "teachers"):
+            out[key] = editing._as_number(value, int)
+        elif key == "theme_plans":
+            out[key] = {t: editing._clean_text(v) for t, v in (value or {}).items() if editing._clean_text(v)}
+        else:
+            out[key] = editing._clean_text(value)
+    return out
+
+
+def validate(db: Database, record: dict) -> list[FieldError]:
+    """Problems with an application, eligibility included (errors first, warnings last)."""
+    errors: list[FieldError] = []
+    network = record.get("network")
+    if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+        errors.append(FieldError("network", "no_network"))
+    for key in ("institution_name", "city", "contact_name", "contact_email"):
+        if not record.get(key):
+            errors.append(FieldError(key, "required"))
+    for key, limit in _TEXT.items():
+        if isinstance(record.get(key), str) and len(record[key]) > limit:
+            errors.append(FieldError(key, "too_long", {"max": limit}))
+    for theme, plan in (record.get("theme_plans") or {}).items():
+        if plan and len(plan) > _TEXT["plan"]:
+            errors.append(FieldError(f"plan_{theme}", "too_long", {"max": _TEXT["plan"]}))
+    if record.get("contact_email") and not editing._EMAIL.match(record["contact_email"]):
+        errors.append(FieldError("contact_email", "email"))
+    levels = record.get("levels") or []
+    if not levels:
+        errors.append(FieldError("levels", "choose_one"))
+    elif any(level not in LEVELS for level in levels):
+        errors.append(FieldError("levels", "out_of_scope"))
+    themes = record.get("themes") or []
+    if not themes:
+        errors.append(FieldError("themes", "choose_one"))
+    for theme in themes:
+        if theme not in THEMES:
+            errors.append(FieldError("themes", "unknown_choice", {"values": theme}))
+        elif not (record.get("theme_plans") or {}).get(theme):
+            errors.append(FieldError(f"plan_{theme}", "required"))
+    if record.get("ownership") not in ("public", "private"):
+        errors.append(FieldError("ownership", "choose_one"))
+    for key, high in (("pupils", 100_000), ("teachers", 20_000)):
+        value = record.get(key)
+        if value == "bad" or (isinstance(value, int) and not 0 <= value <= high):
+            errors.append(FieldError(key, "out_of_range", {"min": 0, "max": high}))
+    lat, lon = record.get("latitude"), record.get("longitude")
+    if lat is not None or lon is not None:
+        probe = {"name": "x", "city": "x", "levels": ["primary"], "themes": ["esd"], "ownership": "public",
+                 "latitude": lat, "longitude": lon}
+        errors += [e for e in editing.validate_institution(probe, network=network or "")
+                   if e.field in ("latitude", "longitude")]
+    return sorted(errors, key=lambda e: e.warning)
+
+
+def similar(db: Database, network: str, name: str, *, limit: int = 5) -> pl.DataFrame:
+    """Members and applications of the network whose names look like ``name`` (across scripts)."""
+    words = {w for w in fold(name).split() if len(w) > 2}
+    if not words or not network:
+        return pl.DataFrame(schema={"kind": pl.String, "name": pl.String, "city": pl.String, "score": pl.Float64})
+    candidates = db.query(
+        """SELECT 'member' AS kind, name, city, search_text AS text FROM institutions
+           WHERE network = $network AND status <> 'withdrawn'
+           UNION ALL
+           SELECT 'application', institution_name, city, lower(name_latin) FROM applications
+           WHERE network = $network AND stage NOT IN ('draft', 'withdrawn', 'declined_coordinator', 'declined_unesco')""",
+        {"network": network},
+    )
+    scores = []
+    for text in candidates["text"].to_list():
+        theirs = {w for w in fold(text).split() if len(w) > 2}
+        # How much of the new name an existing one covers (its text also holds the town and
+        # the name in other scripts, so a plain Jaccard would undercount).
+        scores.append(len(words & theirs) / len(words))
+    return (candidates.with_columns(pl.Series("score", scores)).filter(pl.col("score") >= 0.75)
+            .sort("score", descending=True).head(limit).drop("text"))
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def _load(db: Database, where: str, params: list) -> Application | None:
+    found = db.query(f"SELECT * FROM applications WHERE {where}", params)
+    if found.height == 0:
+        return None
+    record = found.row(0, named=True)
+    record["theme_plans"] = json.loads(record["theme_plans"]) if record["theme_plans"] else {}
+    events = db.query("SELECT occurred_at, stage, actor, comment FROM application_events WHERE application_id = ? "
+                      "ORDER BY occurred_at, id", [record["id"]]).to_dicts()
+    return Application(record, events)
+
+
+def find(db: Database, reference: str, email: str) -> Application | None:
+    """The application with this reference code, if ``email`` is its contact's (else None)."""
+    reference = (reference or "").strip().upper()
+    if not _REFERENCE.match(reference):
+        return None
+    app = _load(db, "reference = ?", [reference])
+    if app is None:
+        return None
+    given = (email or "").strip().lower().encode()
+    if not hmac.compare_digest(given, (app.record["contact_email"] or "").lower().encode()):
+        return None
+    return app
+
+
+def get(db: Database, actor: Actor, application_id: int) -> Application | None:
+    app = _load(db, "id = ?", [application_id])
+    if app is None:
+        return None
+    if not (actor.role == "admin" or (actor.role == "coordinator" and actor.network == app.record["network"])):
+        raise PermissionDenied("read_private", app.record["network"])
+    return app
+
+
+def queue(db: Database, actor: Actor, *, now: datetime | None = None) -> pl.DataFrame:
+    """What waits for this reviewer, oldest first: a coordinator's submitted applications of
+    their network; for UNESCO admins, the recommended ones awaiting a decision."""
+    now = now or utc_now()
+    if actor.role == "admin":
+        where, params = "a.stage = 'recommended'", {}
+    elif actor.role == "coordinator" and actor.network:
+        where, params = "a.stage = 'submitted' AND a.network = $network", {"network": actor.network}
+    else:
+        raise PermissionDenied("review")
+    return db.query(
+        f"""SELECT a.id, a.reference, a.network, a.institution_name, a.city, a.stage, a.updated_at,
+                   date_diff('day', coalesce(a.submitted_at, a.created_at), $now) AS age_days
+            FROM applications a WHERE {where}
+            ORDER BY coalesce(a.submitted_at, a.created_at), a.id""",
+        params | {"now": now},
+    ).with_columns((pl.col("age_days") > OVERDUE_DAYS).alias("overdue"))
+
+
+def outbox(db: Database, email: str | None = None, *, limit: int = 50) -> pl.DataFrame:
+    where = "WHERE to_email = $email" if email else ""
+    return db.query(f"SELECT id, to_email, subject, body, created_at, sent_at FROM outbox {where} "
+                    "ORDER BY id DESC LIMIT $limit", {"limit": limit} | ({"email": email} if email else {}))
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def _notify(cur, to: str, subject: str, body: str, when: datetime) -> None:
+    cur.execute("INSERT INTO outbox (to_email, subject, body, created_at) VALUES (?, ?, ?, ?)",
+                [to, subject, body, when])
+
+
+def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: datetime) -> None:
+    cur.execute("INSERT INTO application_events (application_id, occurred_at, stage, actor, comment) "
+                "VALUES (?, ?, ?, ?, ?)", [app_id, when, stage, actor, comment])
+    cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+                "VALUES (?, ?, ?, 'applications', ?, NULL, ?)",
+                [when, actor, f"application.{stage}", str(app_id), json.dumps({"stage": stage, "comment": comment})])
+
+
+def _row(record: dict) -> dict:
+    name = record.get("institution_name") or ""
+    latin = record.get("name_latin") or (name if name.isascii() else editing.anyascii(name))
+    return {**{k: record.get(k) for k in FIELDS}, "name_latin": latin,
+            # A draft may lack these; the columns hold "" until it is submitted.
+            "institution_name": name, "contact_name": record.get("contact_name") or "",
+            "levels": record.get("levels") or [], "themes": record.get("themes") or [],
+            "languages": record.get("languages") or [], "ownership": record.get("ownership") or "public",
+            "theme_plans": json.dumps(record.get("theme_plans") or {}, ensure_ascii=False),
+            "language": record.get("language") or "en"}
+
+
+def save(db: Database, values: dict, *, submit: bool, reference: str | None = None,
+         email: str | None = None) -> Application:
+    """Create or update an application by its applicant; ``submit`` sends it to the coordinator.
+
+    A draft is saved even when incomplete (only the network and contact email are required);
+    submitting requires a valid, eligible application. Raises ValidationFailed with nothing
+    stored when it is not.
+    """
+    existing = find(db, reference, email) if reference else None
+    if reference and existing is None:
+        raise ValidationFailed([FieldError("reference", "not_found")])
+    if existing is not None and existing.stage not in EDITABLE:
+        raise TransitionRefused(existing.stage, "submitted")
+    record = {**(existing.record if existing else {}), **normalise(values)}
+    errors = validate(db, record)
+    if not submit:
+        # A draft needs only a way back to it: the network and the contact's email.
+        errors = [e for e in errors if e.field in ("contact_email", "network") or e.code == "too_long"]
+    blocking = [e for e in errors if not e.warning]
+    if blocking:
+        raise ValidationFailed(blocking)
+    when = utc_now()
+    row = _row(record)
+
+    def write(cur):
+        if existing is None:
+            code = new_reference()
+            app_id = cur.sql("SELECT nextval('application_id_seq')").fetchall()[0][0]
+            cur.execute(
+                f"INSERT INTO applications (id, reference, {', '.join(row)}, stage, created_at, updated_at) "
+                f"VALUES (?, ?, {', '.join('?' for _ in row)}, 'draft', ?, ?)",
+                [app_id, code, *row.values(), when, when])
+        else:
+            code, app_id = existing.record["reference"], existing.record["id"]
+            cur.execute(f"UPDATE applications SET {', '.join(f'{k} = ?' for k in row)}, updated_at = ?, "
+                        "version = version + 1 WHERE id = ?", [*row.values(), when, app_id])
+        if submit:
+            cur.execute("UPDATE applications SET stage = 'submitted', submitted_at = coalesce(submitted_at, ?) "
+                        "WHERE id = ?", [when, app_id])
+            _event(cur, app_id, "submitted", APPLICANT, None, when)
+            _notify(cur, row["contact_email"], f"ASPnet application {code} received",
+                    f"Your application for {row['institution_name']} was received. Reference code: {code}. "
+                    "Track it on the application status page with this code and your email address.", when)
+        elif existing is None:
+            _notify(cur, row["contact_email"], f"ASPnet application {code}: draft saved",
+                    f"Your draft for {row['institution_name'] or 'your institution'} is saved. "
+                    f"Reference code: {code}.", when)
+        return code
+
+    code = db.write(write)
+    return find(db, code, row["contact_email"])
+
+
+def move(db: Database, actor: Actor | None, application_id: int, to: str, *, comment: str | None = None) -> Application:
+    """Move an application to stage ``to`` (reviewers; the applicant's own moves go through
+    :func:`withdraw` and :func:`save`). On approval the institution enters the directory as
+    a candidate."""
+    app = _load(db, "id = ?", [application_id])
+    if app is None:
+        raise editing.NotFound(application_id)
+    network = app.record["network"]
+    if not allowed(actor, app.stage, to, network):
+        if any(allowed(actor, stage, to, network) for stage, target in TRANSITIONS if target == to):
+            raise TransitionRefused(app.stage, to)       # a move this actor makes, but not from here
+        raise PermissionDenied(f"application.{to}", network)
+    comment = editing._clean_text(comment)
+    if comment and len(comment) > 2000:
+        raise ValidationFailed([FieldError("comment", "too_long", {"max": 2000})])
+    if to in ("returned", "declined_coordinator", "declined_unesco") and not comment:
+        raise ValidationFailed([FieldError("comment", "required")])
+    when = utc_now()
+    who = actor.label if actor else APPLICANT
+
+    def write(cur):
+        updated = cur.execute("UPDATE applications SET stage = ?, updated_at = ?, version = version + 1 "
+                              "WHERE id = ? AND stage = ?", [to, when, application_id, app.stage]).fetchall()[0][0]
+        if updated != 1:
+            raise editing.Conflict(app.record)
+        _event(cur, application_id, to, who, comment, when)
+        if to == "approved":
+            record = app.record
+            new_id = editing.insert_institution(cur, actor, network, {
+                "name": record["institution_name"], "name_latin": record["name_latin"], "city": record["city"],
+                "latitude": record["latitude"], "longitude": record["longitude"], "levels": record["levels"],
+                "ownership": record["ownership"], "themes": record["themes"], "year_joined": None,
+                "languages": record["languages"], "pupils": record["pupils"], "teachers": record["teachers"],
+                "website": None, "email": record["contact_email"]}, when=when)
+            cur.execute("UPDATE institutions SET status = 'candidate' WHERE id = ?", [new_id])
+            cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, application_id])
+        _notify(cur, app.record["contact_email"], f"ASPnet application {app.record['reference']}: {to.replace('_', ' ')}",
+                f"Your application for {app.record['institution_name']} is now: {to.replace('_', ' ')}."
+                + (f" Message from the reviewer: {comment}" if comment else ""), when)
+
+    db.write(write)
+    return _load(db, "id = ?", [application_id])
+
+
+def withdraw(db: Database, reference: str, email: str) -> Application:
+    """The applicant withdraws their own application."""
+    app = find(db, reference, email)
+    if app is None:
+        raise ValidationFailed([FieldError("reference", "not_found")])
+    return move(db, None, app.record["id"], "withdrawn")
+
+
+def resend_references(db: Database, email: str) -> None:
+    """Send the reference codes of an email's applications to that email (and say nothing
+    about whether there were any, so the page reveals no one's applications)."""
+    email = (email or "").strip().lower()
+    if not editing._EMAIL.match(email):
+        raise ValidationFailed([FieldError("contact_email", "email")])
+    codes = [r[0] for r in db.rows("SELECT reference FROM applications WHERE lower(contact_email) = ? ORDER BY id",
+                                   [email])]
+    if codes:
+        db.write(lambda cur: _notify(cur, email, "Your ASPnet application reference codes",
+                                     "Reference codes: " + ", ".join(codes), utc_now()))
