@@ -54,6 +54,11 @@ pages = {
         st.Page("pages/institution.py", title=t("nav.institution"), icon=":material/school:",
                 url_path="institution", visibility="hidden"),
     ],
+    t("nav.join"): [
+        st.Page("pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
+        st.Page("pages/status.py", title=t("nav.status"), icon=":material/track_changes:",
+                url_path="application-status"),
+    ],
     t("nav.analyse"): [
         st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
         st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
@@ -66,6 +71,9 @@ if user:
         st.Page("pages/bulk.py", title=t("nav.bulk"), icon=":material/upload_file:", url_path="bulk"),
         st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:", url_path="account"),
     ]
+    if user.role in ("coordinator", "admin"):
+        coordinators.insert(0, st.Page("pages/review.py", title=t("nav.review"), icon=":material/fact_check:",
+                                       url_path="review"))
     if user.role == "admin":
         coordinators.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
     pages[t("nav.coordinators")] = coordinators

@@ -3,9 +3,11 @@
 import pydeck as pdk
 import streamlit as st
 
+from aspnet_data import certificates
 from aspnet_data.profiles import parse_id
+from aspnet_data.vocab import LANGUAGES
 from ui import data, maps, require_router
-from ui.i18n import current_language, lang_params, language_name, number, t
+from ui.i18n import LANGUAGE_NAMES, current_language, lang_params, language_name, number, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
@@ -68,6 +70,17 @@ with where:
             initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=4.5),
             map_style=maps.BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
         ), height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
+
+if record["status"] != "withdrawn":
+    with st.container(border=True):
+        st.markdown(f"**{t('certificate.title')}**")
+        pick, button = st.columns([2, 1], vertical_alignment="bottom")
+        cert_lang = pick.selectbox(t("certificate.language"), LANGUAGES, index=LANGUAGES.index(lang),
+                                   format_func=LANGUAGE_NAMES.get, key="certificate_lang")
+        button.download_button(t("certificate.download"),
+                               lambda: certificates.certificate_pdf(data.db(), record["id"], cert_lang),
+                               file_name=f"aspnet-certificate-{record['id']}-{cert_lang}.pdf", mime="application/pdf",
+                               icon=":material/workspace_premium:", on_click="ignore", key="certificate")
 
 st.subheader(t("network.projects"))
 if record["projects"]:

@@ -1,0 +1,75 @@
+"""Track an application: its stage, its history with dates, and the reviewers' messages."""
+
+import polars as pl
+import streamlit as st
+
+from aspnet_data import applications as apps
+from aspnet_data.editing import ValidationFailed
+from ui import data, require_router
+from ui.i18n import current_language, t
+from ui.safe import md
+
+require_router()
+lang = current_language()
+db = data.db()
+st.title(t("status.title"))
+
+with st.form("status_form"):
+    code = st.text_input(t("status.reference"), value=st.session_state.get("status_code", ""), max_chars=20,
+                         placeholder="ASP-XXXXXXXXXX")
+    email = st.text_input(t("status.email"), value=st.session_state.get("status_email", ""), max_chars=200)
+    if st.form_submit_button(t("status.look"), type="primary"):
+        st.session_state["status_code"], st.session_state["status_email"] = code.strip(), email.strip()
+
+app = None
+if st.session_state.get("status_code"):
+    app = apps.find(db, st.session_state["status_code"], st.session_state.get("status_email", ""))
+    if app is None:
+        st.error(t("status.not_found"))
+
+if app is not None:
+    record = app.record
+    colour = {"approved": "green", "declined_coordinator": "red", "declined_unesco": "red", "withdrawn": "gray",
+              "returned": "orange"}.get(app.stage, "blue")
+    st.subheader(md(record["institution_name"] or record["reference"]))
+    st.markdown(f":{colour}-badge[{t(f'stage.{app.stage}')}] &nbsp; {t(f'status.explain.{app.stage}')}")
+    if app.events:
+        st.dataframe(pl.DataFrame({
+            t("manage.when"): [e["occurred_at"] for e in app.events],
+            t("dash.stage"): [t(f"stage.{e['stage']}") for e in app.events],
+            t("status.message"): [e["comment"] or "" for e in app.events],
+        }), hide_index=True, width="stretch")
+    if app.stage in apps.EDITABLE:
+        if st.button(t("status.edit"), icon=":material/edit:", type="primary"):
+            st.session_state["apply_draft"] = record
+            for key in list(st.session_state):
+                if key.startswith("apply_f_"):
+                    del st.session_state[key]
+            st.switch_page("pages/apply.py")
+    if any((app.stage, to) in apps.TRANSITIONS for to in ("withdrawn",)):
+        with st.expander(t("status.withdraw"), icon=":material/block:"):
+            sure = st.checkbox(t("status.withdraw_confirm"))
+            if st.button(t("status.withdraw"), disabled=not sure):
+                apps.withdraw(db, record["reference"], record["contact_email"])
+                st.rerun()
+    with st.expander(t("status.outbox"), icon=":material/mail:"):
+        sent = apps.outbox(db, record["contact_email"])
+        sent = sent.filter(pl.col("subject").str.contains(record["reference"], literal=True))
+        for row in sent.iter_rows(named=True):
+            st.markdown(f"**{md(row['subject'])}** · {row['created_at']:%Y-%m-%d %H:%M}  \n{md(row['body'])}")
+
+with st.expander(t("status.lost"), icon=":material/help:"):
+    with st.form("resend_form"):
+        lost_email = st.text_input(t("status.email"), max_chars=200, key="resend_email")
+        if st.form_submit_button(t("status.resend")):
+            try:
+                apps.resend_references(db, lost_email)
+                st.session_state["status_resent"] = True
+            except ValidationFailed:
+                st.session_state["status_resent"] = False
+            st.rerun()
+    resent = st.session_state.pop("status_resent", None)
+    if resent is True:
+        st.success(t("status.resent"))
+    elif resent is False:
+        st.error(t("error.email"))
