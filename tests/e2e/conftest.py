@@ -111,3 +111,10 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def settle(page, pause_ms: int = 1500) -> None:
+    """Wait until Streamlit has finished the runs that follow a page load or a click (the login
+    cookie component reports back once after a load), and a little longer for charts."""
+    page.wait_for_timeout(pause_ms)
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)

@@ -4,17 +4,10 @@ import pytest
 
 from aspnet_data import demo
 
-from .conftest import screenshot
+from .conftest import screenshot, settle
 
 pytestmark = pytest.mark.e2e
 COOKIE = "aspnet_atlas_session"
-
-
-def settle(page):
-    """Wait until Streamlit has finished the reruns that follow a page load (the cookie
-    component reports back once), so typing is not lost to a rerun."""
-    page.wait_for_timeout(1500)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)
 
 
 def log_in(page, server, username, password):

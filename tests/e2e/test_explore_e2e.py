@@ -8,7 +8,7 @@ import pytest
 
 from aspnet_data.directory import Selection, export_frame, facet_counts
 
-from .conftest import screenshot
+from .conftest import screenshot, settle
 
 pytestmark = pytest.mark.e2e
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -25,7 +25,7 @@ def test_map_draws_offline_without_failed_requests(server, web):
     page.locator(f"{DECK} canvas").first.wait_for(timeout=30_000)
     page.get_by_text("The map shows").wait_for()
     wait_idle(page)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     screenshot(page, "map-desktop")
     assert web.failures == []
 

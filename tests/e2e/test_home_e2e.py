@@ -6,7 +6,7 @@ import pytest
 
 from aspnet_data import stats
 
-from .conftest import screenshot
+from .conftest import screenshot, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_home_shows_figures_and_switches_language(server, web, db):
     assert re.search(r"[?&]lang=fr\b", page.url)
     assert "Établissements actifs" in page.locator("[data-testid='stMetric']").all_inner_texts()[1]
     screenshot(page, "home-fr")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert web.failures == []
 
 
@@ -35,5 +35,5 @@ def test_a_french_link_opens_in_french(server, web):
     page = web.page
     page.goto(server + "/?lang=es")
     page.get_by_text("Redes nacionales", exact=True).first.wait_for(timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert web.failures == []
