@@ -37,6 +37,7 @@ def page(demo_path, monkeypatch):
             at.session_state[key] = value
         for key, value in query.items():
             at.query_params[key] = value
+        at.run()   # st.navigation registers the pages (custom url_paths) on the first run
         at.switch_page(script)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
