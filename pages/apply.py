@@ -38,6 +38,11 @@ with st.expander(t("apply.resume"), icon=":material/history:"):
 message = st.session_state.pop("apply_message", None)
 if message:
     getattr(st, message[0])(message[1])
+if message and message[0] == "success":
+    # Submitted: the code is what matters now; the form comes back empty on request.
+    st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
+    st.button(t("apply.another"), icon=":material/add:")
+    st.stop()
 errors = st.session_state.get("apply_errors")
 plans = draft.get("theme_plans") or {}
 
@@ -134,6 +139,7 @@ if saved or submitted:
             else:
                 st.session_state["apply_draft"] = app.record
                 st.session_state["apply_message"] = ("info", t("apply.draft_saved", code=code))
+    data.send_mail()
     st.rerun()
 
 # Similar institutions: a warning, not a block (a second school of the same name may be real).

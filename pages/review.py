@@ -26,10 +26,10 @@ if queue.height == 0:
     st.success(t("review.empty"))
     st.stop()
 countries = dict(data.network_countries(lang))
-event = st.dataframe(
+st.dataframe(
     queue.select("reference", pl.col("network").replace_strict(countries, default=pl.col("network")),
                  "institution_name", "city", "age_days", "overdue"),
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="review_table",
+    hide_index=True, width="stretch", key="review_table",
     column_config={"reference": t("status.reference"), "network": t("common.country"),
                    "institution_name": t("directory.col_name"), "city": t("directory.col_city"),
                    "age_days": st.column_config.NumberColumn(t("review.age"), format="%d"),
@@ -37,11 +37,13 @@ event = st.dataframe(
 overdue = int(queue["overdue"].sum())
 if overdue:
     st.warning(t("review.overdue_count", count=overdue, days=apps.OVERDUE_DAYS))
-rows = event.selection.rows
-if not rows:
-    st.caption(t("review.pick"))
+labels = {row["id"]: f"{row['reference']} · {row['institution_name']} · {row['age_days']} d"
+          for row in queue.iter_rows(named=True)}
+chosen = st.selectbox(t("review.pick"), list(labels), format_func=labels.get, index=None, key="review_pick",
+                      placeholder=t("review.pick"))
+if chosen is None:
     st.stop()
-app = apps.get(db, actor, int(queue["id"][rows[0]]))
+app = apps.get(db, actor, int(chosen))
 record = app.record
 st.subheader(md(record["institution_name"]))
 details = [
@@ -69,6 +71,7 @@ with st.form("decision"):
         try:
             apps.move(db, actor, record["id"], to, comment=comment)
             st.toast(t("review.done"), icon=":material/check:")
+            data.send_mail()
         except ValidationFailed:
             st.session_state["review_error"] = t("review.comment_required")
         except (PermissionDenied, apps.TransitionRefused):

@@ -65,6 +65,7 @@ with st.expander(t("status.lost"), icon=":material/help:"):
             try:
                 apps.resend_references(db, lost_email)
                 st.session_state["status_resent"] = True
+                data.send_mail()
             except ValidationFailed:
                 st.session_state["status_resent"] = False
             st.rerun()

@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from aspnet_data import dashboard as dashboards
-from aspnet_data import directory, maps, profiles, quality, stats
+from aspnet_data import directory, mail, maps, profiles, quality, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
 
@@ -153,3 +153,14 @@ def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashbo
 @versioned(max_entries=32)
 def quality_todo(database: Database, network: str) -> quality.Todo:
     return quality.todo(database, network)
+
+
+def send_mail() -> None:
+    """Send the outbox by SMTP when configured; a mail server that fails never blocks the page
+    (messages stay in the outbox and go with the next attempt)."""
+    if not mail.configured():
+        return
+    try:
+        mail.deliver(db())
+    except OSError:
+        pass
