@@ -5,7 +5,7 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data.editing import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
-from ui import data, require_router
+from ui import data, maps, require_router
 from ui.forms import field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
 
@@ -46,13 +46,31 @@ if message and message[0] == "success":
 errors = st.session_state.get("apply_errors")
 plans = draft.get("theme_plans") or {}
 
+# The country and an optional map to pick the town come first (outside the form, so the map
+# follows the country chosen).
+codes = list(countries)
+network = st.selectbox(t("apply.country"), codes, format_func=countries.get, key="apply_f_network",
+                       index=codes.index(draft["network"]) if draft.get("network") in countries else None,
+                       placeholder=t("brief.placeholder"), help=t("apply.country_help"))
+for key, field in (("apply_f_city", "city"), ("apply_f_lat", "latitude"), ("apply_f_lon", "longitude")):
+    st.session_state.setdefault(key, str(draft.get(field) or ""))
+if network:
+    with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
+        towns = data.towns(network)
+        picked = st.pydeck_chart(maps.town_picker(towns), height=360, on_select="rerun",
+                                 selection_mode="single-object", key="apply_map", alt=t("apply.pick_on_map"))
+        chosen = (picked.selection or {}).get("objects", {}).get("towns") if picked else None
+        if chosen and st.session_state.get("apply_picked") != chosen[0]["name"]:
+            st.session_state["apply_picked"] = chosen[0]["name"]
+            st.session_state["apply_f_city"] = chosen[0]["name"]
+            st.session_state["apply_f_lat"] = f"{chosen[0]['lat']:.5f}"
+            st.session_state["apply_f_lon"] = f"{chosen[0]['lon']:.5f}"
+            st.rerun()
+        st.caption(t("apply.pick_help"))
+
 with st.form("apply_form"):
     st.subheader(t("apply.school"))
-    codes = list(countries)
-    values = {"network": st.selectbox(
-        t("apply.country"), codes, format_func=countries.get, key="apply_f_network",
-        index=codes.index(draft["network"]) if draft.get("network") in countries else None,
-        placeholder=t("brief.placeholder"), help=t("apply.country_help"))}
+    values = {"network": network}
     field_errors(errors, "network")
     values["institution_name"] = st.text_input(t("field.name"), draft.get("institution_name") or "", max_chars=200,
                                                key="apply_f_name")
@@ -60,14 +78,13 @@ with st.form("apply_form"):
     values["name_latin"] = st.text_input(t("field.name_latin"), draft.get("name_latin") or "", max_chars=200,
                                          key="apply_f_latin", help=t("field.name_latin_help"))
     left, right = st.columns(2)
-    values["city"] = left.text_input(t("field.city"), draft.get("city") or "", max_chars=100, key="apply_f_city")
+    values["city"] = left.text_input(t("field.city"), max_chars=100, key="apply_f_city")
     values["address"] = right.text_input(t("apply.address"), draft.get("address") or "", max_chars=300,
                                          key="apply_f_address")
     field_errors(errors, "city")
     lat, lon = st.columns(2)
-    values["latitude"] = lat.text_input(t("field.latitude"), str(draft.get("latitude") or ""), key="apply_f_lat",
-                                        help=t("apply.coordinates_help"))
-    values["longitude"] = lon.text_input(t("field.longitude"), str(draft.get("longitude") or ""), key="apply_f_lon")
+    values["latitude"] = lat.text_input(t("field.latitude"), key="apply_f_lat", help=t("apply.coordinates_help"))
+    values["longitude"] = lon.text_input(t("field.longitude"), key="apply_f_lon")
     field_errors(errors, "latitude")
     field_errors(errors, "longitude")
     values["levels"] = st.multiselect(t("facet.level"), LEVELS, default=draft.get("levels") or [],

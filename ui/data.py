@@ -11,10 +11,11 @@ import functools
 import os
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data import dashboard as dashboards
-from aspnet_data import directory, mail, maps, profiles, quality, stats
+from aspnet_data import directory, mail, maps, profiles, quality, reference, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
 
@@ -164,3 +165,13 @@ def send_mail() -> None:
         mail.deliver(db())
     except OSError:
         pass
+
+
+@st.cache_resource(show_spinner=False)
+def _towns():
+    return reference.towns()
+
+
+def towns(iso3: str):
+    """Real towns of a country (reference data), to pick a location."""
+    return _towns().filter(pl.col("iso3") == iso3)

@@ -147,3 +147,21 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None) -> None:
         for colour, label in items
     )
     st.markdown(f"<div style='font-size:0.9rem'><b>{title}</b>&nbsp; {swatches}</div>", unsafe_allow_html=True)
+
+
+def town_picker(towns: pl.DataFrame) -> pdk.Deck:
+    """Real towns of one country as points to click (to fill a form's town and coordinates)."""
+    rows = [{"name": r["name"], "lat": r["lat"], "lon": r["lon"], "tip": r["name"]} for r in towns.iter_rows(named=True)]
+    bounds = (towns["lat"].min(), towns["lon"].min(), towns["lat"].max(), towns["lon"].max()) if rows else None
+    lat, lon, zoom = maps.zoom_for(bounds, width=800, height=360)
+    return pdk.Deck(
+        layers=[
+            pdk.Layer("GeoJsonLayer", maps.display_outlines(), id="countries", stroked=True, filled=True,
+                      get_fill_color=LAND, get_line_color=BORDER, line_width_min_pixels=0.5),
+            pdk.Layer("ScatterplotLayer", rows, id="towns", get_position=["lon", "lat"], get_fill_color=[0, 114, 178],
+                      get_radius=5, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
+                      line_width_min_pixels=1, pickable=True, auto_highlight=True),
+        ],
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+        map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
+    )
