@@ -99,22 +99,22 @@ def run(size: int) -> dict:
     return out
 
 
+def _timings(title: str, section: str, views, results: list[dict]) -> list[str]:
+    lines = ["", f"## {title}", "",
+             "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
+             "|---|" + "---|" * len(results)]
+    for name in views:
+        lines.append(f"| {name} | " + " | ".join(
+            f"{r[section][name]['p50_ms']} / {r[section][name]['p95_ms']}" for r in results) + " |")
+    return lines
+
+
 def markdown(results: list[dict]) -> str:
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
-             f"{REPEAT} runs per directory view after 3 warm-up runs.", "",
-             "## Directory: facet counts + one page of rows (ms)", "",
-             "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
-             "|---|" + "---|" * len(results)]
-    for name in DIRECTORY_VIEWS:
-        cells = [f"{r['directory'][name]['p50_ms']} / {r['directory'][name]['p95_ms']}" for r in results]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "## Dashboard: every aggregate for one selection (ms)", "",
-              "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
-              "|---|" + "---|" * len(results)]
-    for name in DASHBOARD_VIEWS:
-        cells = [f"{r['dashboard'][name]['p50_ms']} / {r['dashboard'][name]['p95_ms']}" for r in results]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+             f"{REPEAT} runs per directory view after 3 warm-up runs."]
+    lines += _timings("Directory: facet counts + one page of rows (ms)", "directory", DIRECTORY_VIEWS, results)
+    lines += _timings("Dashboard: every aggregate for one selection (ms)", "dashboard", DASHBOARD_VIEWS, results)
     lines += ["", "## Map data (ms, and bytes sent to the browser with the outlines)", "",
               "| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
               "|---|" + "---|" * len(results)]

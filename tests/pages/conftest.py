@@ -24,24 +24,50 @@ def no_legacy_multipage(monkeypatch):
     monkeypatch.setattr(pages_manager, "Path", _NoLegacyPagesFolder)
 
 
+def run_app(db_path, script: str, *, username: str | None = None, session: dict | None = None,
+            query: dict | None = None) -> AppTest:
+    """The whole app (app.py) on ``script``, optionally signed in as ``username``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    if username:
+        from aspnet_data import accounts
+        from aspnet_data.db import open_database
+
+        with open_database(db_path) as db:
+            accounts.open_session(db, username, 1234.5)
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
+        at.session_state["auth_stamp"] = 1234.5
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()   # st.navigation registers the pages (custom url_paths) on the first run
+    at.switch_page(script)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.fixture()
 def page(demo_path, monkeypatch):
-    """``page("pages/home.py", lang="fr", **query)`` -> the app run on that page (through app.py,
-    so links between pages resolve as in the browser)."""
+    """``page("pages/home.py", lang="fr", **query)`` on the shared test network (read only)."""
     monkeypatch.setenv("ASPNET_DB", str(demo_path))
 
     def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-        at.session_state["lang"] = lang
-        for key, value in (session or {}).items():
-            at.session_state[key] = value
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()   # st.navigation registers the pages (custom url_paths) on the first run
-        at.switch_page(script)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return run_app(demo_path, script, session={"lang": lang, **(session or {})}, query=query)
+
+    return run
+
+
+@pytest.fixture()
+def app_as(scratch_copy, monkeypatch):
+    """``app_as(script, username=None, session=None, **query)`` on a private, writable copy."""
+    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+
+    def run(script: str = "pages/home.py", username: str | None = None, session: dict | None = None,
+            **query) -> AppTest:
+        return run_app(scratch_copy, script, username=username, session=session, query=query)
 
     return run
 

@@ -11,28 +11,9 @@ from ..conftest import ROOT
 
 
 @pytest.fixture()
-def signed_in(scratch_copy, monkeypatch):
-    """``signed_in(username, page, **query)`` -> an AppTest of the app, logged in as that user."""
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
-    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
-
-    def run(username: str | None, script: str = "pages/home.py", **query) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-        if username:
-            with open_database(scratch_copy) as db:
-                accounts.open_session(db, username, 1234.5)
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["auth_stamp"] = 1234.5
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()   # st.navigation registers the pages (custom url_paths) on the first run
-        at.switch_page(script)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return run
+def signed_in(app_as):
+    """``signed_in(username, page, **query)``."""
+    return lambda username, script="pages/home.py", **query: app_as(script, username, **query)
 
 
 def coordinator(path):

@@ -2,40 +2,8 @@
 
 import re
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
-from aspnet_data import accounts
 from aspnet_data import applications as apps
 from aspnet_data.db import open_database
-
-from ..conftest import ROOT
-
-
-@pytest.fixture()
-def app_at(scratch_copy, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
-    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
-
-    def run(script, username=None, session=None, **query):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-        for key, value in (session or {}).items():
-            at.session_state[key] = value
-        if username:
-            with open_database(scratch_copy) as db:
-                accounts.open_session(db, username, 55.5)
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["auth_stamp"] = 55.5
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()   # st.navigation registers the pages (custom url_paths) on the first run
-        at.switch_page(script)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return run
 
 
 def fill(at, db_path, *, email="ana@school.example", plans=True):
@@ -59,8 +27,8 @@ def press(at, label):
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_a_valid_application_gets_a_reference_code(app_at, scratch_copy):
-    at = app_at("pages/apply.py")
+def test_a_valid_application_gets_a_reference_code(app_as, scratch_copy):
+    at = app_as("pages/apply.py")
     network = fill(at, scratch_copy)
     press(at, "Submit the application")
     [success] = [s.value for s in at.success]
@@ -70,10 +38,10 @@ def test_a_valid_application_gets_a_reference_code(app_at, scratch_copy):
         assert app.stage == "submitted" and app.record["network"] == network
 
 
-def test_invalid_input_is_shown_next_to_the_fields_and_nothing_is_stored(app_at, scratch_copy):
+def test_invalid_input_is_shown_next_to_the_fields_and_nothing_is_stored(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         before = db.scalar("SELECT count(*) FROM applications")
-    at = app_at("pages/apply.py")
+    at = app_as("pages/apply.py")
     fill(at, scratch_copy, email="not-an-email", plans=False)
     press(at, "Submit the application")
     errors = [e.value for e in at.error]
@@ -84,10 +52,10 @@ def test_invalid_input_is_shown_next_to_the_fields_and_nothing_is_stored(app_at,
         assert db.scalar("SELECT count(*) FROM applications") == before
 
 
-def test_the_honeypot_stores_nothing(app_at, scratch_copy):
+def test_the_honeypot_stores_nothing(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         before = db.scalar("SELECT count(*) FROM applications")
-    at = app_at("pages/apply.py")
+    at = app_as("pages/apply.py")
     fill(at, scratch_copy)
     at.text_input(key="apply_hp").input("http://spam.example")
     press(at, "Submit the application")
@@ -95,28 +63,28 @@ def test_the_honeypot_stores_nothing(app_at, scratch_copy):
         assert db.scalar("SELECT count(*) FROM applications") == before
 
 
-def test_tracking_shows_the_stage_and_history(app_at, scratch_copy):
+def test_tracking_shows_the_stage_and_history(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         code, email, stage = db.rows("SELECT reference, contact_email, stage FROM applications "
                                      "WHERE stage = 'returned' LIMIT 1")[0]
-    at = app_at("pages/status.py", session={"status_code": code, "status_email": email})
+    at = app_as("pages/status.py", session={"status_code": code, "status_email": email})
     assert any("asked for changes" in m.value for m in at.markdown)
     assert any(b.label == "Edit and resubmit" for b in at.button)
 
 
-def test_tracking_with_a_wrong_email_reveals_nothing(app_at, scratch_copy):
+def test_tracking_with_a_wrong_email_reveals_nothing(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         code = db.scalar("SELECT reference FROM applications LIMIT 1")
-    at = app_at("pages/status.py", session={"status_code": code, "status_email": "someone@else.example"})
+    at = app_as("pages/status.py", session={"status_code": code, "status_email": "someone@else.example"})
     assert at.error and "No application matches" in at.error[0].value
 
 
-def test_coordinator_queue_lists_own_submitted_applications_oldest_first(app_at, scratch_copy):
+def test_coordinator_queue_lists_own_submitted_applications_oldest_first(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         username, network = db.rows(
             """SELECT u.username, u.network FROM users u JOIN applications a ON a.network = u.network
                WHERE a.stage = 'submitted' GROUP BY ALL ORDER BY count(*) DESC LIMIT 1""")[0]
         expected = db.query("SELECT reference FROM applications WHERE network = ? AND stage = 'submitted' "
                             "ORDER BY submitted_at", [network])["reference"].to_list()
-    at = app_at("pages/review.py", username)
+    at = app_as("pages/review.py", username)
     assert at.dataframe[0].value["reference"].tolist() == expected
