@@ -74,6 +74,8 @@ if user:
     if user.role in ("coordinator", "admin"):
         coordinators.insert(0, st.Page("pages/review.py", title=t("nav.review"), icon=":material/fact_check:",
                                        url_path="review"))
+        coordinators.insert(0, st.Page("pages/board.py", title=t("nav.board"), icon=":material/forum:",
+                                       url_path="board"))
     if user.role == "admin":
         coordinators.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
     pages[t("nav.coordinators")] = coordinators

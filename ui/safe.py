@@ -11,7 +11,7 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
 def md(text: object) -> str:
     """``text`` escaped so that st.markdown (and st.title, st.caption, ...) shows it literally."""
     value = "" if text is None else str(text)
-    value = "".join(ch for ch in value if ch in "\t" or ch >= " ")
+    value = "".join(ch for ch in value if ch in "\t\n" or ch >= " ")
     return _SPECIAL.sub(r"\\\1", value)
 
 
@@ -29,3 +29,21 @@ def safe_email(email: str | None) -> str | None:
     if email and re.match(r"^[^@\s<>()\[\]\"']+@[^@\s<>()\[\]\"']+\.[A-Za-z]{2,}$", email.strip()):
         return email.strip()
     return None
+
+
+_LINK = re.compile(r"(https?://[^\s<>\"'()\[\]{}]+|mailto:[^\s<>\"'()\[\]{}@]+@[^\s<>\"'()\[\]{}]+)", re.IGNORECASE)
+
+
+def message_markdown(text: str) -> str:
+    """User text as markdown that shows exactly what was typed, with http(s) and mailto
+    links clickable; every other link scheme (javascript:, data:, ...) stays plain text."""
+    out = []
+    for k, part in enumerate(_LINK.split(text or "")):
+        if k % 2 == 1:
+            target = part.rstrip(".,;:!?")
+            tail = part[len(target):]
+            safe = safe_url(target) if not target.lower().startswith("mailto:") else target
+            out.append(f"[{md(target)}]({safe}){md(tail)}" if safe else md(part))
+        else:
+            out.append(md(part).replace("\n", "  \n"))
+    return "".join(out)

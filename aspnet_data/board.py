@@ -1,0 +1,241 @@
+"""The coordinators' message board: channels, threads, mentions, unread counts, moderation.
+
+Who reads and writes where: everyone signed in as coordinator or admin reads and writes the
+all-coordinators and topical channels; a regional channel is for its region's coordinators;
+a project channel for the coordinators of networks taking part in the project (and its
+owner). UNESCO admins go everywhere. Message text is stored exactly as written; the pages
+escape it when they show it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from .db import Database, utc_now
+from .editing import FieldError, NotFound, ValidationFailed
+from .permissions import Actor, PermissionDenied
+
+MAX_LENGTH = 4000
+EDIT_WINDOW = timedelta(minutes=15)
+RATE_LIMIT = 10            # messages per user ...
+RATE_WINDOW = timedelta(minutes=1)   # ... in this window
+THREADS_PER_PAGE = 20
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,39})")
+
+
+class RateLimited(Exception):
+    pass
+
+
+def _readable_sql(actor: Actor) -> tuple[str, dict]:
+    """WHERE over `channels c` for the channels ``actor`` may read."""
+    if actor.role == "admin":
+        return "true", {}
+    if actor.role != "coordinator" or not actor.network:
+        return "false", {}
+    return (
+        """(c.kind IN ('all', 'topic')
+            OR (c.kind = 'region' AND c.region = (SELECT region FROM countries WHERE iso3 = $me_network))
+            OR (c.kind = 'project' AND (
+                EXISTS (SELECT 1 FROM projects p WHERE p.id = c.project_id AND p.network = $me_network)
+                OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i ON i.id = m.institution_id
+                           WHERE m.project_id = c.project_id AND m.state = 'member' AND i.network = $me_network))))""",
+        {"me_network": actor.network},
+    )
+
+
+def can_read(db: Database, actor: Actor, channel_id: int) -> bool:
+    where, params = _readable_sql(actor)
+    return bool(db.scalar(f"SELECT count(*) FROM channels c WHERE c.id = $id AND {where}", params | {"id": channel_id}))
+
+
+def _require_read(db: Database, actor: Actor, channel_id: int) -> None:
+    if not can_read(db, actor, channel_id):
+        raise PermissionDenied("board.read")
+
+
+def mention_terms(actor: Actor) -> list[str]:
+    """What counts as mentioning this user: @username or @ISO3 of their network."""
+    terms = [f"@{actor.username}".lower()] if actor.username else []
+    if actor.network:
+        terms.append(f"@{actor.network}".lower())
+    return terms
+
+
+def mentions(body: str) -> list[str]:
+    return [m.group(1) for m in MENTION.finditer(body or "")]
+
+
+def channels(db: Database, actor: Actor) -> pl.DataFrame:
+    """Readable channels with unread and unread-mention counts for ``actor``."""
+    where, params = _readable_sql(actor)
+    terms = mention_terms(actor)
+    mention = " OR ".join(f"contains(lower(m.body), $t{k})" for k in range(len(terms))) or "false"
+    return db.query(
+        f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id,
+                   count(m.id) FILTER (WHERE m.id > coalesce(r.last_read_id, 0) AND m.author <> $me) AS unread,
+                   count(m.id) FILTER (WHERE m.id > coalesce(r.last_read_id, 0) AND m.author <> $me AND ({mention}))
+                       AS mentions
+            FROM channels c
+            LEFT JOIN channel_reads r ON r.channel_id = c.id AND r.username = $me
+            LEFT JOIN messages m ON m.channel_id = c.id AND m.deleted_at IS NULL AND m.hidden_reason IS NULL
+            WHERE {where}
+            GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id
+            ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'region' THEN 1 WHEN 'topic' THEN 2 ELSE 3 END, c.title""",
+        params | {"me": actor.username or ""} | {f"t{k}": term for k, term in enumerate(terms)},
+    )
+
+
+def threads(db: Database, actor: Actor, channel_id: int, *, before: datetime | None = None,
+            limit: int = THREADS_PER_PAGE) -> pl.DataFrame:
+    """A page of threads, newest activity first, each with its replies (oldest first).
+
+    ``before``: the last activity of the oldest thread already shown, to page backwards.
+    Rows: every message of those threads, with ``thread`` (its first message's id) and
+    ``activity`` (the thread's latest message time)."""
+    _require_read(db, actor, channel_id)
+    return db.query(
+        """WITH t AS (
+               SELECT coalesce(thread_id, id) AS thread, max(created_at) AS activity
+               FROM messages WHERE channel_id = $channel GROUP BY 1),
+             page AS (SELECT * FROM t WHERE $before IS NULL OR activity < $before
+                      ORDER BY activity DESC, thread DESC LIMIT $limit)
+           SELECT m.id, coalesce(m.thread_id, m.id) AS thread, p.activity, m.author, u.display_name, u.network,
+                  m.created_at, m.edited_at, m.deleted_at IS NOT NULL AS deleted, m.hidden_reason,
+                  CASE WHEN m.deleted_at IS NULL AND m.hidden_reason IS NULL THEN m.body END AS body
+           FROM messages m JOIN page p ON p.thread = coalesce(m.thread_id, m.id)
+           LEFT JOIN users u ON u.username = m.author
+           WHERE m.channel_id = $channel
+           ORDER BY p.activity DESC, p.thread DESC, m.thread_id IS NOT NULL, m.created_at, m.id""",
+        {"channel": channel_id, "before": before, "limit": limit},
+    )
+
+
+def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: int | None = None,
+         now: datetime | None = None) -> int:
+    """Post a message (or a reply to ``thread_id``); returns its id."""
+    _require_read(db, actor, channel_id)
+    now = now or utc_now()
+    text = (body or "").strip()
+    if not text:
+        raise ValidationFailed([FieldError("body", "required")])
+    if len(text) > MAX_LENGTH:
+        raise ValidationFailed([FieldError("body", "too_long", {"max": MAX_LENGTH})])
+    if thread_id is not None and not db.scalar(
+            "SELECT count(*) FROM messages WHERE id = ? AND channel_id = ? AND thread_id IS NULL", [thread_id, channel_id]):
+        raise NotFound(thread_id)
+    recent = db.scalar("SELECT count(*) FROM messages WHERE author = ? AND created_at > ?",
+                       [actor.username, now - RATE_WINDOW])
+    if recent >= RATE_LIMIT:
+        raise RateLimited()
+
+    def write(cur):
+        new_id = cur.sql("SELECT nextval('message_id_seq')").fetchall()[0][0]
+        cur.execute("INSERT INTO messages (id, channel_id, thread_id, author, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [new_id, channel_id, thread_id, actor.username, text, now])
+        cur.execute("INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+                    "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, new_id])
+        return new_id
+
+    return db.write(write)
+
+
+def mark_read(db: Database, actor: Actor, channel_id: int) -> None:
+    top = db.scalar("SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = ?", [channel_id])
+    db.write(lambda cur: cur.execute(
+        "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+        "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, top]))
+
+
+def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> dict:
+    found = db.query("SELECT id, channel_id, author, body, created_at, deleted_at FROM messages WHERE id = ?",
+                     [message_id])
+    if found.height == 0:
+        raise NotFound(message_id)
+    message = found.row(0, named=True)
+    if message["author"] != actor.username or message["deleted_at"] is not None:
+        raise PermissionDenied("board.edit")
+    if now - message["created_at"] > EDIT_WINDOW:
+        raise PermissionDenied("board.edit_window")
+    return message
+
+
+def _audit(cur, actor: Actor, action: str, message_id: int, before, after, when: datetime) -> None:
+    cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+                "VALUES (?, ?, ?, 'messages', ?, ?, ?)",
+                [when, actor.label, action, str(message_id), json.dumps(before), json.dumps(after)])
+
+
+def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetime | None = None) -> None:
+    """Change one's own message within fifteen minutes of posting it."""
+    now = now or utc_now()
+    message = _own_recent(db, actor, message_id, now)
+    text = (body or "").strip()
+    if not text or len(text) > MAX_LENGTH:
+        raise ValidationFailed([FieldError("body", "required" if not text else "too_long", {"max": MAX_LENGTH})])
+    db.write(lambda cur: (
+        cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
+        _audit(cur, actor, "message.edit", message_id, {"body": message["body"]}, {"body": text}, now)))
+
+
+def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None = None) -> None:
+    """Delete one's own message within fifteen minutes (soft: kept, audited, no longer shown)."""
+    now = now or utc_now()
+    message = _own_recent(db, actor, message_id, now)
+    db.write(lambda cur: (
+        cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id]),
+        _audit(cur, actor, "message.delete", message_id, {"body": message["body"]}, None, now)))
+
+
+def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
+    """UNESCO admins hide a message, with a reason shown in its place."""
+    if actor.role != "admin":
+        raise PermissionDenied("board.hide")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed([FieldError("reason", "required")])
+    now = utc_now()
+    db.write(lambda cur: (
+        cur.execute("UPDATE messages SET hidden_reason = ? WHERE id = ?", [reason[:300], message_id]),
+        _audit(cur, actor, "message.hide", message_id, None, {"reason": reason[:300]}, now)))
+
+
+def search(db: Database, actor: Actor, q: str, *, limit: int = 50) -> pl.DataFrame:
+    """Messages containing ``q`` (case-insensitive) in the channels ``actor`` may read."""
+    text = (q or "").strip().lower()[:200]
+    if not text:
+        return pl.DataFrame()
+    where, params = _readable_sql(actor)
+    return db.query(
+        f"""SELECT m.id, c.id AS channel_id, c.title AS channel, m.author, m.body, m.created_at
+            FROM messages m JOIN channels c ON c.id = m.channel_id
+            WHERE {where} AND m.deleted_at IS NULL AND m.hidden_reason IS NULL AND contains(lower(m.body), $q)
+            ORDER BY m.created_at DESC LIMIT $limit""",
+        params | {"q": text, "limit": limit},
+    )
+
+
+def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
+    """A topical channel (admins)."""
+    if actor.role != "admin":
+        raise PermissionDenied("board.create_channel")
+    slug = (slug or "").strip().lower()
+    if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", slug):
+        raise ValidationFailed([FieldError("slug", "bad_username")])
+    if not (title or "").strip():
+        raise ValidationFailed([FieldError("title", "required")])
+    if db.scalar("SELECT count(*) FROM channels WHERE slug = ?", [slug]):
+        raise ValidationFailed([FieldError("slug", "taken")])
+
+    def write(cur):
+        new_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
+        cur.execute("INSERT INTO channels (id, slug, kind, title, created_by, created_at) VALUES (?, ?, 'topic', ?, ?, ?)",
+                    [new_id, slug, title.strip()[:120], actor.username, utc_now()])
+        return new_id
+
+    return db.write(write)
