@@ -4,6 +4,7 @@ import streamlit as st
 
 from aspnet_data.vocab import LANGUAGES
 from ui.auth import authenticator, sign_in, sign_out
+from ui.data import unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
 
 st.set_page_config(page_title="ASPnet Atlas", page_icon="🌍", layout="wide")
@@ -42,6 +43,10 @@ if user:
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
     if user.must_change_password:
         st.sidebar.warning(t("auth.must_change"))
+    if user.role in ("coordinator", "admin"):
+        unread, mentions = unread_summary(user.actor)
+        if unread:
+            st.sidebar.caption(t("board.unread_sidebar", count=unread) + (f" · @ {mentions}" if mentions else ""))
 
 pages = {
     t("nav.explore"): [

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aspnet_data import dashboard, directory, maps  # noqa: E402
+from aspnet_data import board, dashboard, directory, maps  # noqa: E402
+from aspnet_data.permissions import Actor  # noqa: E402
 from aspnet_data.db import open_database  # noqa: E402
 from aspnet_data.directory import Selection  # noqa: E402
 
@@ -109,7 +110,36 @@ def _timings(title: str, section: str, views, results: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(results: list[dict]) -> str:
+def board_benchmark(messages: int = 100_000) -> dict:
+    """Opening a channel (its latest threads, every unread count) with ``messages`` on the board."""
+    import shutil
+
+    path = CACHE / f"board-{messages}.duckdb"
+    if not path.exists():
+        shutil.copy(database(10_000), path)
+        with open_database(path) as db:
+            existing = db.scalar("SELECT count(*) FROM messages")
+            db.write(lambda cur: cur.execute(
+                """INSERT INTO messages (id, channel_id, thread_id, author, body, created_at)
+                   SELECT nextval('message_id_seq'), 1 + (k % 8), NULL,
+                          (SELECT min(username) FROM users WHERE role = 'coordinator'),
+                          'Board benchmark message ' || k, TIMESTAMP '2026-01-01' + INTERVAL (k) SECOND
+                   FROM range(?) t(k)""", [messages - existing]))
+    db = open_database(path)
+    actor = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
+                           "ORDER BY username DESC LIMIT 1")[0])
+    general = int(db.scalar("SELECT id FROM channels WHERE kind = 'all'"))
+
+    def open_channel():
+        board.channels(db, actor)
+        board.threads(db, actor, general, limit=50)
+
+    result = timed(open_channel) | {"messages": int(db.scalar("SELECT count(*) FROM messages"))}
+    db.close()
+    return result
+
+
+def markdown(results: list[dict], board_result: dict | None = None) -> str:
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
              f"{REPEAT} runs per directory view after 3 warm-up runs."]
@@ -122,6 +152,10 @@ def markdown(results: list[dict]) -> str:
         cells = [f"{r['map'][name]['p50_ms']} / {r['map'][name]['p95_ms']} ms · {r['map'][name]['kind']} "
                  f"{r['map'][name]['items']:,} · {r['map'][name]['json_bytes'] / 1e6:.2f} MB" for r in results]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if board_result:
+        lines += ["", "## Message board", "",
+                  f"Opening a channel (latest 50 threads and every unread count) with {board_result['messages']:,} "
+                  f"messages: p50 {board_result['p50_ms']} ms, p95 {board_result['p95_ms']} ms."]
     return "\n".join(lines) + "\n"
 
 
@@ -130,9 +164,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated network sizes")
     args = parser.parse_args()
     results = [run(int(size)) for size in args.sizes.split(",")]
+    board_result = board_benchmark()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    text = markdown(results)
+    (RESULTS / "latest.json").write_text(json.dumps({"networks": results, "board": board_result}, indent=2),
+                                         encoding="utf-8")
+    text = markdown(results, board_result)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import dashboard as dashboards
-from aspnet_data import directory, mail, maps, profiles, quality, reference, stats
+from aspnet_data import board, directory, mail, maps, profiles, quality, reference, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
 
@@ -175,3 +175,9 @@ def _towns():
 def towns(iso3: str):
     """Real towns of a country (reference data), to pick a location."""
     return _towns().filter(pl.col("iso3") == iso3)
+
+
+def unread_summary(actor) -> tuple[int, int]:
+    """(unread messages, unread mentions) over the channels the user reads, for the side panel."""
+    channels = board.channels(db(), actor)
+    return int(channels["unread"].sum()), int(channels["mentions"].sum())

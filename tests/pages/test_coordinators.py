@@ -207,3 +207,22 @@ def test_page_access_matrix(signed_in, scratch_copy, script, role):
         assert own_country not in titles and "Users" not in titles
         shown = False
     assert shown == (role in PAGE_ACCESS[script]), (role, script, titles)
+
+
+def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/board.py")
+    channels = at.radio(key="board_channel").options
+    assert channels and channels[0].startswith("All coordinators")
+    at.text_area(key="board_new").input("Hello from AppTest @FRA")
+    next(b for b in at.button if b.label == "Post" and b.form_id == "new_thread").click()
+    at.run()
+    assert not at.exception
+    with open_database(scratch_copy) as db:
+        assert db.scalar("SELECT body FROM messages WHERE author = ? ORDER BY id DESC LIMIT 1", [name]) == \
+            "Hello from AppTest @FRA"
+
+
+def test_analysts_have_no_board(signed_in):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_in("analyst", "pages/board.py")

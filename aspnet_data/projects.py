@@ -1,0 +1,167 @@
+"""Project spaces that link schools across countries.
+
+A coordinator or admin creates a project (with its own board channel). The owner's network
+adds its institutions directly; another network's coordinator asks for theirs to join and
+the owner (or an admin) accepts or declines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import polars as pl
+
+from .db import Database, utc_now
+from .editing import FieldError, NotFound, ValidationFailed, _clean_text
+from .permissions import Actor, PermissionDenied
+from .vocab import PROJECT_STATUSES, THEMES
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def list_projects(db: Database, *, status: str | None = None, theme: str | None = None,
+                  network: str | None = None) -> pl.DataFrame:
+    """Projects with their number of schools and networks, open and active ones first."""
+    conditions, params = [], {}
+    if status in PROJECT_STATUSES:
+        conditions.append("p.status = $status")
+        params["status"] = status
+    if theme in THEMES:
+        conditions.append("list_contains(p.themes, $theme)")
+        params["theme"] = theme
+    if network:
+        conditions.append("(p.network = $network OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i "
+                          "ON i.id = m.institution_id WHERE m.project_id = p.id AND m.state = 'member' "
+                          "AND i.network = $network))")
+        params["network"] = network
+    where = " AND ".join(conditions) or "true"
+    return db.query(
+        f"""SELECT p.id, p.title, p.status, p.themes, p.languages, p.start_date, p.end_date, p.network,
+                   count(m.institution_id) FILTER (WHERE m.state = 'member') AS schools,
+                   count(DISTINCT i.network) FILTER (WHERE m.state = 'member') AS networks
+            FROM projects p
+            LEFT JOIN project_members m ON m.project_id = p.id
+            LEFT JOIN institutions i ON i.id = m.institution_id
+            WHERE {where}
+            GROUP BY p.id, p.title, p.status, p.themes, p.languages, p.start_date, p.end_date, p.network
+            ORDER BY p.status = 'closed', p.start_date DESC, p.id""",
+        params,
+    )
+
+
+def get_project(db: Database, project_id: int) -> dict | None:
+    found = db.query("SELECT * FROM projects WHERE id = ?", [project_id])
+    if found.height == 0:
+        return None
+    project = found.row(0, named=True)
+    project["members"] = db.query(
+        """SELECT i.id, i.name, i.city, i.network, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon, i.themes,
+                  i.levels, m.state, m.added_by, m.added_at
+           FROM project_members m JOIN institutions i ON i.id = m.institution_id
+           WHERE m.project_id = ? ORDER BY m.state, i.network, i.name""", [project_id])
+    project["channel_id"] = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project_id])
+    return project
+
+
+def _validate(values: dict) -> tuple[dict, list[FieldError]]:
+    record = {
+        "title": _clean_text(values.get("title")),
+        "description": _clean_text(values.get("description")),
+        "themes": [t for t in values.get("themes") or []],
+        "languages": [v.strip().lower() for v in (values.get("languages") or []) if v and v.strip()],
+        "start_date": values.get("start_date"), "end_date": values.get("end_date"),
+        "status": values.get("status") or "open",
+    }
+    errors = []
+    if not record["title"]:
+        errors.append(FieldError("title", "required"))
+    elif len(record["title"]) > 150:
+        errors.append(FieldError("title", "too_long", {"max": 150}))
+    if record["description"] and len(record["description"]) > 4000:
+        errors.append(FieldError("description", "too_long", {"max": 4000}))
+    if not record["themes"]:
+        errors.append(FieldError("themes", "choose_one"))
+    elif any(t not in THEMES for t in record["themes"]):
+        errors.append(FieldError("themes", "unknown_choice", {"values": ", ".join(record["themes"])}))
+    if any(not _LANGUAGE.match(v) for v in record["languages"]):
+        errors.append(FieldError("languages", "language_code"))
+    if record["status"] not in PROJECT_STATUSES:
+        errors.append(FieldError("status", "choose_one"))
+    start, end = record["start_date"], record["end_date"]
+    if start and end and isinstance(start, date) and isinstance(end, date) and end < start:
+        errors.append(FieldError("end_date", "end_before_start"))
+    return record, errors
+
+
+def create_project(db: Database, actor: Actor, values: dict) -> int:
+    """A new project space owned by ``actor`` (a coordinator or an admin), with its channel."""
+    if actor.role not in ("coordinator", "admin"):
+        raise PermissionDenied("project.create")
+    record, errors = _validate(values)
+    if errors:
+        raise ValidationFailed(errors)
+    now = utc_now()
+
+    def write(cur):
+        project_id = cur.sql("SELECT nextval('project_id_seq')").fetchall()[0][0]
+        cur.execute("INSERT INTO projects (id, title, description, themes, languages, start_date, end_date, status, "
+                    "owner, network, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [project_id, record["title"], record["description"], record["themes"], record["languages"],
+                     record["start_date"], record["end_date"], record["status"], actor.username, actor.network,
+                     now, now])
+        channel_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
+        cur.execute("INSERT INTO channels (id, slug, kind, title, project_id, created_by, created_at) "
+                    "VALUES (?, ?, 'project', ?, ?, ?, ?)",
+                    [channel_id, f"project-{project_id}", record["title"][:120], project_id, actor.username, now])
+        cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+                    "VALUES (?, ?, 'project.create', 'projects', ?, NULL, ?)",
+                    [now, actor.label, str(project_id), json.dumps({"title": record["title"]})])
+        return project_id
+
+    return db.write(write)
+
+
+def _owner(db: Database, actor: Actor, project_id: int) -> dict:
+    project = db.query("SELECT id, owner, network, status FROM projects WHERE id = ?", [project_id])
+    if project.height == 0:
+        raise NotFound(project_id)
+    return project.row(0, named=True)
+
+
+def add_institution(db: Database, actor: Actor, project_id: int, institution_id: int) -> str:
+    """A coordinator puts one of their network's institutions in a project: directly when the
+    project is their network's (or they are an admin), else as a request to the owner.
+    Returns the state: "member" or "requested"."""
+    project = _owner(db, actor, project_id)
+    network = db.scalar("SELECT network FROM institutions WHERE id = ? AND status <> 'withdrawn'", [institution_id])
+    if network is None:
+        raise NotFound(institution_id)
+    if actor.role == "admin" or (actor.role == "coordinator" and actor.network == network
+                                 and project["network"] == network):
+        state = "member"
+    elif actor.role == "coordinator" and actor.network == network:
+        if project["status"] == "closed":
+            raise PermissionDenied("project.join_closed")
+        state = "requested"
+    else:
+        raise PermissionDenied("project.add", network)
+    now = utc_now()
+    db.write(lambda cur: cur.execute(
+        "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = EXCLUDED.state "
+        "WHERE project_members.state = 'declined'", [project_id, institution_id, state, actor.label, now]))
+    return db.scalar("SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?",
+                     [project_id, institution_id])
+
+
+def decide(db: Database, actor: Actor, project_id: int, institution_id: int, *, accept: bool) -> None:
+    """The project's owner (or an admin) accepts or declines a request to join."""
+    project = _owner(db, actor, project_id)
+    if not (actor.role == "admin" or actor.username == project["owner"]):
+        raise PermissionDenied("project.decide")
+    updated = db.write(lambda cur: cur.execute(
+        "UPDATE project_members SET state = ? WHERE project_id = ? AND institution_id = ? AND state = 'requested'",
+        ["member" if accept else "declined", project_id, institution_id]).fetchall()[0][0])
+    if updated != 1:
+        raise NotFound(institution_id)
