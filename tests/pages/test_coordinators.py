@@ -226,3 +226,33 @@ def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
 def test_analysts_have_no_board(signed_in):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         signed_in("analyst", "pages/board.py")
+
+
+def test_projects_list_and_page_for_visitors(signed_in, scratch_copy):
+    at = signed_in(None, "pages/projects.py")
+    table = at.dataframe[0].value
+    assert len(table) >= 6
+    first = int(table["open"].iloc[0].split("=")[1])
+    at = signed_in(None, "pages/projects.py", id=str(first))
+    with open_database(scratch_copy) as db:
+        title = db.scalar("SELECT title FROM projects WHERE id = ?", [first])
+    assert at.title[0].value.replace("\\", "") == title
+    assert not [b for b in at.button if b.label == "Add to the project"]   # visitors cannot join
+
+
+def test_unknown_project_is_a_clear_message(signed_in):
+    at = signed_in(None, "pages/projects.py", id="99999")
+    assert at.error and "99999" in at.error[0].value
+
+
+def test_coordinator_creates_a_project(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/projects.py")
+    form_inputs = [ti for ti in at.text_input if ti.label == "Project"]
+    form_inputs[0].input("Oceans in the Classroom")
+    next(m for m in at.multiselect if m.label == "Priority theme").set_value(["esd"])
+    next(b for b in at.button if b.label == "Create a project" and b.form_id == "project_create").click()
+    at.run()
+    assert not at.exception
+    with open_database(scratch_copy) as db:
+        assert db.scalar("SELECT owner FROM projects WHERE title = 'Oceans in the Classroom'") == name
