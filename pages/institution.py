@@ -85,7 +85,7 @@ if record["status"] != "withdrawn":
 st.subheader(t("network.projects"))
 if record["projects"]:
     for project in record["projects"]:
-        st.markdown(f"- **{md(project['title'])}** · {t('project_status.' + project['status'])} · "
+        st.markdown(f"- **[{md(project['title'])}](projects?id={project['id']})** · {t('project_status.' + project['status'])} · "
                     f"{maps.theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))

@@ -136,7 +136,7 @@ st.dataframe(
 st.subheader(t("network.projects"))
 if profile.projects.height:
     for project in profile.projects.iter_rows(named=True):
-        st.markdown(f"- **{md(project['title'])}** · {t('project_status.' + project['status'])} · "
+        st.markdown(f"- **[{md(project['title'])}](projects?id={project['id']})** · {t('project_status.' + project['status'])} · "
                     f"{maps.theme_labels(project['themes'])} · "
                     f"{t('network.project_schools', count=number(project['institutions']))}")
 else:

@@ -58,3 +58,31 @@ def test_a_message_appears_for_another_coordinator_without_reload(server, browse
     assert a_dialogs == [] and b_dialogs == []
     a_context.close()
     b_context.close()
+
+
+def test_a_hostile_project_description_renders_as_text(server, browser, db):
+    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username DESC LIMIT 1")
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    page.get_by_role("link", name="Project spaces").click()
+    page.get_by_role("heading", name="Project spaces").wait_for(timeout=30_000)
+    settle(page)
+    page.locator("[data-testid='stExpander'] summary", has_text="Create a project").click()
+    page.get_by_role("textbox", name="Project").fill("XSS <img src=x onerror=alert('t')>")
+    page.get_by_role("textbox", name="Description").fill(" ".join(PAYLOADS))
+    page.get_by_role("combobox", name="Priority theme").last.click()
+    page.get_by_role("option", name="Global Citizenship Education").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Create a project").last.click()
+    page.get_by_text("alert('xss5')").first.wait_for(timeout=30_000)
+    settle(page)
+    main = page.locator("[data-testid='stMain']")
+    hrefs = [h or "" for h in main.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+    assert main.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    screenshot(page, "project-xss")
+    context.close()
