@@ -74,19 +74,22 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
     """Readable channels with unread and unread-mention counts for ``actor``."""
     where, params = _readable_sql(actor)
     terms = mention_terms(actor)
-    mention = " OR ".join(f"contains(lower(m.body), $t{k})" for k in range(len(terms))) or "false"
+    mention = " OR ".join(f"m.body ILIKE $t{k} ESCAPE '\\'" for k in range(len(terms))) or "false"
+    # Only unread messages are joined: a reader who keeps up touches a few rows, not the board.
     return db.query(
         f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id,
-                   count(m.id) FILTER (WHERE m.id > coalesce(r.last_read_id, 0) AND m.author <> $me) AS unread,
-                   count(m.id) FILTER (WHERE m.id > coalesce(r.last_read_id, 0) AND m.author <> $me AND ({mention}))
-                       AS mentions
+                   count(m.id) AS unread,
+                   count(m.id) FILTER (WHERE {mention}) AS mentions
             FROM channels c
             LEFT JOIN channel_reads r ON r.channel_id = c.id AND r.username = $me
-            LEFT JOIN messages m ON m.channel_id = c.id AND m.deleted_at IS NULL AND m.hidden_reason IS NULL
+            LEFT JOIN messages m ON m.channel_id = c.id AND m.id > coalesce(r.last_read_id, 0)
+                 AND m.author <> $me AND m.deleted_at IS NULL AND m.hidden_reason IS NULL
             WHERE {where}
             GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id
             ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'region' THEN 1 WHEN 'topic' THEN 2 ELSE 3 END, c.title""",
-        params | {"me": actor.username or ""} | {f"t{k}": term for k, term in enumerate(terms)},
+        params | {"me": actor.username or ""}
+        | {f"t{k}": "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+           for k, term in enumerate(terms)},
     )
 
 

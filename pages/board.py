@@ -31,6 +31,18 @@ with left:
     if st.query_params.get("channel") != slug:
         st.query_params["channel"] = slug
     query = st.text_input(t("board.search"), key="board_search", max_chars=200)
+    if actor.role == "admin":
+        with st.popover(t("board.new_channel"), icon=":material/add:"):
+            with st.form("new_channel"):
+                title = st.text_input(t("board.channel_title"), max_chars=120)
+                slug_text = st.text_input(t("board.channel_slug"), max_chars=40, help=t("error.bad_username"))
+                if st.form_submit_button(t("board.new_channel")):
+                    try:
+                        board.create_channel(db, actor, slug=slug_text, title=title)
+                        st.query_params["channel"] = slug_text.strip().lower()
+                    except ValidationFailed as failed:
+                        st.toast(t(f"error.{failed.errors[0].code}"))
+                    st.rerun()
 channel = channels.row(slugs.index(slug), named=True)
 terms = board.mention_terms(actor)
 

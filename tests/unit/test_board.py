@@ -133,3 +133,13 @@ def test_search_only_in_readable_channels(db):
     board.post(db, europe, channel(db, "region", "EUR"), "Zebracrossing workshop in Europe")
     assert board.search(db, europe, "zebracrossing").height == 1
     assert board.search(db, africa, "zebracrossing").height == 0
+
+
+def test_admins_create_topical_channels_that_coordinators_read(db):
+    europe = coordinators(db, "EUR")[0]
+    with pytest.raises(PermissionDenied):
+        board.create_channel(db, europe, slug="ocean-literacy", title="Ocean literacy")
+    new = board.create_channel(db, ADMIN, slug="ocean-literacy", title="Ocean literacy")
+    assert board.can_read(db, europe, new)
+    with pytest.raises(ValidationFailed):
+        board.create_channel(db, ADMIN, slug="ocean-literacy", title="Again")
