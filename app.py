@@ -85,4 +85,5 @@ if user:
     if user.role == "admin":
         coordinators.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
     pages[t("nav.coordinators")] = coordinators
-st.navigation(pages).run()
+# Every page listed: the coordinators' section would otherwise fold behind "View more".
+st.navigation(pages, expanded=True).run()

@@ -86,6 +86,8 @@ def test_back_button_restores_the_previous_selection(server, web, db):
     page.goto(f"{server}/directory?theme=gced")
     gced = facet_counts(db, Selection().with_values("theme", ["gced"])).total
     page.get_by_text(f"{gced:,} institutions").first.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.wait_for_timeout(1000)   # typing during the login cookie component's rerun would be lost
     search = page.get_by_role("textbox", name="Search")
     search.fill("lycee")
     search.press("Enter")
