@@ -10,15 +10,10 @@ import pytest
 from aspnet_data import dashboard
 from aspnet_data.directory import Selection
 
-from .conftest import screenshot
+from .conftest import screenshot, settle
 
 pytestmark = pytest.mark.e2e
 CHART = "[data-testid='stVegaLiteChart']"
-
-
-def settle(page):
-    page.wait_for_timeout(400)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)
 
 
 def test_dashboard_charts_draw_and_the_filtered_link_reproduces_the_view(server, web, db):
@@ -46,9 +41,10 @@ def test_a_dashboard_download_holds_the_right_rows(server, web, db):
     page.goto(f"{server}/dashboard?level=tvet")
     page.get_by_role("heading", name="Priority themes by region").wait_for(timeout=30_000)
     settle(page)
-    page.get_by_text("Table and data").first.click()
+    first_table = page.locator("[data-testid='stExpander']").filter(has_text="Table and data").first
+    first_table.get_by_text("Table and data").click()
     with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="Download CSV").first.click()
+        first_table.get_by_role("button", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
     expected = dashboard.dashboard(db, Selection().with_values("level", ["tvet"])).theme_by_region
     got = {(r["Region"], r["Priority theme"]): int(r["Institutions"]) for r in rows}
