@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="write a consistent copy of the database to a new file")
     add_db(p)
     p.add_argument("path", type=Path, help="backup file to create (must not exist)")
+
+    p = sub.add_parser("restore", help="replace the database with a backup (checksums verified)")
+    add_db(p)
+    p.add_argument("backup", type=Path, help="backup file written by backup")
+    p.add_argument("--force", action="store_true", help="replace an existing database")
     return parser
 
 
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"init": _init, "demo": _demo, "export": _export, "import": _import, "backup": _backup,
-                "user": _user}[args.command](args)
+                "restore": _restore, "user": _user}[args.command](args)
     except (CliError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -198,19 +203,57 @@ def _import(args) -> int:
     return 0
 
 
+def _copy_database(source: Path, target: Path) -> dict[str, tuple[int, int]]:
+    """Copy ``source`` into a new file ``target`` (written beside it, then moved into place)
+    and check that every table's checksum matches; returns the checksums."""
+    tmp = target.with_name(target.name + ".copying")
+    tmp.unlink(missing_ok=True)
+    try:
+        with open_database(source) as db:
+            cur = db.cursor()
+            cur.execute(f"ATTACH '{_sql_path(tmp)}' AS copy_target")
+            try:
+                cur.execute("COPY FROM DATABASE " + quote_ident(_catalog(db)) + " TO copy_target")
+            finally:
+                cur.execute("DETACH copy_target")
+            tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_schema = 'main' ORDER BY table_name")]
+            expected = db.checksums(tables)
+        with open_database(tmp) as copy:
+            got = copy.checksums(tables)
+        if got != expected:
+            different = [t for t in tables if got.get(t) != expected.get(t)]
+            raise CliError(f"the copy differs from {source} in: {', '.join(different)}; nothing was written")
+        tmp.replace(target)
+        return expected
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+
 def _backup(args) -> int:
     if args.path.exists():
         raise CliError(f"{args.path} already exists")
     if not args.path.parent.exists():
         raise CliError(f"folder {args.path.parent} does not exist")
-    with open_database(args.db) as db:
-        cur = db.cursor()
-        cur.execute(f"ATTACH '{_sql_path(args.path)}' AS backup_target")
-        try:
-            cur.execute("COPY FROM DATABASE " + quote_ident(_catalog(db)) + " TO backup_target")
-        finally:
-            cur.execute("DETACH backup_target")
-    print(f"backed up {args.db} to {args.path}")
+    sums = _copy_database(args.db, args.path)
+    print(f"backed up {args.db} to {args.path} ({len(sums)} tables, checksums verified)")
+    return 0
+
+
+def _restore(args) -> int:
+    if not args.backup.is_file():
+        raise CliError(f"no backup at {args.backup}")
+    if args.db.exists() and not args.force:
+        raise CliError(f"{args.db} exists (use --force to replace it with the backup)")
+    if not args.db.parent.exists():
+        raise CliError(f"folder {args.db.parent} does not exist")
+    staged = args.db.with_name(args.db.name + ".restoring")
+    staged.unlink(missing_ok=True)
+    _copy_database(args.backup, staged)
+    Path(str(args.db) + ".wal").unlink(missing_ok=True)
+    staged.replace(args.db)
+    print(f"restored {args.db} from {args.backup} (checksums verified)")
     return 0
 
 

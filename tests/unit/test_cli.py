@@ -149,3 +149,18 @@ def test_user_add_refuses_a_weak_or_missing_password(tmp_path):
                            "--name", "Chief", "--role", "admin"], capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "ASPNET_NEW_PASSWORD": "short"})
     assert proc.returncode == 1 and "too short" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_backup_and_restore_round_trip_gives_identical_tables(db, tmp_path):
+    backup = tmp_path / "backup.duckdb"
+    assert main(["backup", "--db", db.path, str(backup)]) == 0
+    target = tmp_path / "restored.duckdb"
+    assert main(["restore", "--db", str(target), str(backup)]) == 0
+    tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")]
+    with open_database(target) as restored:
+        assert restored.checksums(tables) == db.checksums(tables)
+    code, _, err = run("restore", "--db", target, backup)
+    assert code == 1 and "--force" in err
+    assert main(["restore", "--db", str(target), str(backup), "--force"]) == 0
+    code, _, err = run("restore", "--db", tmp_path / "x.duckdb", tmp_path / "missing.duckdb")
+    assert code == 1 and "no backup" in err
