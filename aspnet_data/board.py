@@ -148,7 +148,16 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
 
 
 def mark_read(db: Database, actor: Actor, channel_id: int) -> None:
-    top = db.scalar("SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = ?", [channel_id])
+    """Remember that ``actor`` has seen the channel up to its latest message.
+
+    Writes (and so bumps the data version that every cache keys on) only when there is
+    something new: the board's page calls this every few seconds."""
+    top, seen = db.rows(
+        "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = $c), "
+        "(SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = $c AND username = $u)",
+        {"c": channel_id, "u": actor.username})[0]
+    if top <= seen:
+        return
     db.write(lambda cur: cur.execute(
         "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
         "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, top]))

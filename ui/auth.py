@@ -42,7 +42,7 @@ def cookie_secret() -> str:
 
 
 def _credentials() -> dict:
-    users = accounts.list_users(data.db())
+    users = data.login_users()
     return {"usernames": {u.username: {"name": u.display_name, "email": u.email or "", "password": "-",
                                        "roles": [u.role]} for u in users}}
 

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import dashboard as dashboards
-from aspnet_data import board, directory, mail, maps, profiles, quality, reference, stats
+from aspnet_data import accounts, board, directory, mail, maps, profiles, quality, reference, stats
 from aspnet_data.db import Database, open_database
 from aspnet_data.text import fold
 
@@ -177,7 +177,14 @@ def towns(iso3: str):
     return _towns().filter(pl.col("iso3") == iso3)
 
 
-def unread_summary(actor) -> tuple[int, int]:
+@versioned(max_entries=512)
+def unread_summary(database: Database, actor) -> tuple[int, int]:
     """(unread messages, unread mentions) over the channels the user reads, for the side panel."""
-    channels = board.channels(db(), actor)
+    channels = board.channels(database, actor)
     return int(channels["unread"].sum()), int(channels["mentions"].sum())
+
+
+@versioned(ttl=3600, max_entries=4)
+def login_users(database: Database):
+    """Accounts the login form knows (cached: built on every run of every page)."""
+    return accounts.list_users(database)

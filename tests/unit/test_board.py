@@ -143,3 +143,15 @@ def test_admins_create_topical_channels_that_coordinators_read(db):
     assert board.can_read(db, europe, new)
     with pytest.raises(ValidationFailed):
         board.create_channel(db, ADMIN, slug="ocean-literacy", title="Again")
+
+
+def test_marking_read_writes_only_when_there_is_something_new(db):
+    a, b = coordinators(db, "EUR")[:2]
+    general = channel(db, "all")
+    board.mark_read(db, b, general)
+    version = db.data_version
+    board.mark_read(db, b, general)          # nothing new: no write, caches stay valid
+    assert db.data_version == version
+    board.post(db, a, general, "news")
+    board.mark_read(db, b, general)
+    assert db.data_version > version
