@@ -401,7 +401,6 @@ class _Generator:
             # Without an outline (tiny atolls) nothing can tell land from lagoon: stay on the town.
             lat, lon = base_lat, base_lon
         else:
-            shapely.prepare(geom)
             outside = ~shapely.contains_xy(geom, lon, lat)
             # A jittered point that left the country (sea, border) goes back to its town,
             # which the reference data guarantees to be inside.

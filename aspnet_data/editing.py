@@ -81,17 +81,17 @@ def _as_list(value) -> list[str]:
 
 
 def _as_number(value, kind):
+    """``value`` as ``kind`` (int or float); "bad" when it is not one, None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float) and value != value:   # NaN
         return "nan"
     try:
-        number = kind(str(value).strip().replace(",", ".") if kind is float else value)
-        if kind is int and isinstance(value, float) and not value.is_integer():
-            return "bad"
-        if kind is int and isinstance(value, str):
-            number = int(value.strip())
-        return number
+        if kind is float:
+            return float(str(value).strip().replace(",", "."))
+        if isinstance(value, float):
+            return int(value) if value.is_integer() else "bad"
+        return int(str(value).strip())
     except (TypeError, ValueError, OverflowError):
         return "bad"
 

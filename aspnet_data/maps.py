@@ -35,11 +35,6 @@ class MapView:
     bounds: tuple[float, float, float, float] | None   # south, west, north, east
 
 
-def main_theme(themes: list[str]) -> str:
-    """The colour key of a school: its one theme, or "several"."""
-    return themes[0] if len(themes) == 1 else "several"
-
-
 def map_view(db: Database, sel: Selection, *, point_limit: int = POINT_LIMIT) -> MapView:
     where, params = where_sql(db, sel)
     total, south, west, north, east = db.rows(
