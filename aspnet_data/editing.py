@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import polars as pl
 from anyascii import anyascii
 
 from . import reference
@@ -28,6 +29,13 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Institution fields a form or a file may set, in form order.
 INSTITUTION_FIELDS = ("name", "name_latin", "city", "latitude", "longitude", "levels", "ownership", "themes",
                       "year_joined", "languages", "pupils", "teachers", "website", "email")
+# How each field is typed in a polars frame (bulk plans and set-based writes).
+INSTITUTION_SCHEMA = {
+    "name": pl.String, "name_latin": pl.String, "city": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
+    "levels": pl.List(pl.String), "ownership": pl.String, "themes": pl.List(pl.String), "year_joined": pl.Int64,
+    "languages": pl.List(pl.String), "pupils": pl.Int64, "teachers": pl.Int64, "website": pl.String,
+    "email": pl.String,
+}
 NETWORK_FIELDS = ("national_commission", "coordinator_name", "coordinator_email", "coordinator_phone", "website",
                   "description", "founded_year")
 _TEXT_LIMITS = {"name": 200, "name_latin": 200, "city": 100, "website": 200, "email": 200,
@@ -194,13 +202,13 @@ def _blocking(errors: list[FieldError]) -> list[FieldError]:
 
 # -- reading ---------------------------------------------------------------------------------
 
-_INSTITUTION_COLUMNS = ("id", "network", *INSTITUTION_FIELDS, "status", "withdrawn_year", "version", "updated_at",
+INSTITUTION_COLUMNS = ("id", "network", *INSTITUTION_FIELDS, "status", "withdrawn_year", "version", "updated_at",
                         "updated_by")
 
 
 def get_institution(db: Database, institution_id: int) -> dict | None:
     """The full stored record (for editing; includes version)."""
-    found = db.query(f"SELECT {', '.join(_INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", [institution_id])
+    found = db.query(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", [institution_id])
     return found.row(0, named=True) if found.height else None
 
 
@@ -212,7 +220,7 @@ def get_network_record(db: Database, iso3: str) -> dict | None:
 
 # -- writing ---------------------------------------------------------------------------------
 
-def _jsonable(values: dict) -> dict:
+def jsonable(values: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in values.items()}
 
 
@@ -222,11 +230,11 @@ def _audit(cur, actor: Actor, action: str, entity: str, entity_id, before: dict 
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [when, actor.label, action, entity, str(entity_id),
-         None if before is None else json.dumps(_jsonable(before), ensure_ascii=False),
-         None if after is None else json.dumps(_jsonable(after), ensure_ascii=False)])
+         None if before is None else json.dumps(jsonable(before), ensure_ascii=False),
+         None if after is None else json.dumps(jsonable(after), ensure_ascii=False)])
 
 
-def _search_text(record: dict) -> str:
+def search_text(record: dict) -> str:
     parts = [record.get("name_latin") or "", record.get("city") or ""]
     if record.get("name") != record.get("name_latin"):
         parts.append(record.get("name") or "")
@@ -254,7 +262,7 @@ def insert_institution(cur, actor: Actor, network: str, record: dict, *, when: d
     """Insert a validated record inside the caller's transaction (no permission check here)."""
     when = when or utc_now()
     new_id = cur.sql("SELECT nextval('institution_id_seq')").fetchall()[0][0]
-    row = {**record, "id": new_id, "network": network, "status": "member", "search_text": _search_text(record),
+    row = {**record, "id": new_id, "network": network, "status": "member", "search_text": search_text(record),
            "languages": record.get("languages") or [], "created_at": when, "updated_at": when,
            "updated_by": actor.label, "version": 1}
     columns = list(row)
@@ -298,7 +306,7 @@ def apply_institution_changes(cur, actor: Actor, institution_id: int, record: di
     stored version differs (checked and bumped in the same UPDATE, so no race slips in).
     """
     when = when or utc_now()
-    stored = cur.sql(f"SELECT {', '.join(_INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
+    stored = cur.sql(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
                      params=[institution_id]).pl()
     if stored.height == 0:
         raise NotFound(institution_id)
@@ -313,7 +321,7 @@ def apply_institution_changes(cur, actor: Actor, institution_id: int, record: di
     updated = cur.execute(
         f"UPDATE institutions SET {sets}, search_text = ?, updated_at = ?, updated_by = ?, version = version + 1 "
         "WHERE id = ? AND version = ?",
-        [*diff.values(), _search_text(merged), when, actor.label, institution_id, stored["version"]],
+        [*diff.values(), search_text(merged), when, actor.label, institution_id, stored["version"]],
     ).fetchall()[0][0]
     if updated != 1:
         raise Conflict(stored)
@@ -355,7 +363,7 @@ def withdraw_row(cur, actor: Actor, institution_id: int, *, expected_version: in
 
 
 def get_institution_in(cur, institution_id: int) -> dict:
-    frame = cur.sql(f"SELECT {', '.join(_INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
+    frame = cur.sql(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
                     params=[institution_id]).pl()
     return frame.row(0, named=True)
 

@@ -160,7 +160,7 @@ def test_edits_new_row_and_withdrawal_are_planned_applied_and_audited(db):
     seen = []
     counts = bulk.apply(db, COORD, NET, plan, progress=lambda done, total: seen.append((done, total)))
     assert counts == {"added": 1, "changed": 3, "withdrawn": 1}
-    assert seen == [(n, 5) for n in range(1, 6)]
+    assert seen == [(1, 5), (4, 5), (5, 5)]   # after the inserts, the updates, the withdrawals
 
     assert editing.get_institution(db, a)["pupils"] == 777
     assert editing.get_institution(db, b)["email"] == "new.address@school.example"
@@ -381,19 +381,48 @@ def _fail_on(n, real):
     return wrapper
 
 
-@pytest.mark.parametrize("target, n", [("apply_institution_changes", 2), ("withdraw_row", 1),
-                                       ("insert_institution", 1)])
-def test_a_failure_halfway_leaves_the_database_exactly_as_before(db, monkeypatch, target, n):
+@pytest.mark.parametrize("target", ["_insert_rows", "_update_rows", "_withdraw_rows", "_write_audit"])
+def test_a_failure_at_any_step_leaves_the_database_exactly_as_before(db, monkeypatch, target):
     ids = active_ids(db)[:4]
     plan = bulk.plan(db, COORD, NET, edited(downloaded(db), ids))
     assert plan.errors.is_empty() and plan.updates and plan.withdrawn.height and plan.added.height
     before = snapshot(db)
-    monkeypatch.setattr(editing, target, _fail_on(n, getattr(editing, target)))
+    monkeypatch.setattr(bulk, target, _fail_on(1, getattr(bulk, target)))
     with pytest.raises(RuntimeError, match="disk on fire"):
         bulk.apply(db, COORD, NET, plan)
     assert snapshot(db) == before
     monkeypatch.undo()
     assert bulk.apply(db, COORD, NET, plan) == {"added": 1, "changed": 3, "withdrawn": 1}
+
+
+def test_an_edit_saved_after_the_preview_is_kept_and_the_file_applies_on_top(db):
+    target = active_ids(db)[0]
+    plan = bulk.plan(db, COORD, NET, set_cell(downloaded(db), target, "pupils", "4321"))
+    stored = editing.get_institution(db, target)
+    editing.update_institution(db, COORD, target, {"teachers": 99}, expected_version=stored["version"])
+    assert bulk.apply(db, COORD, NET, plan)["changed"] == 1
+    after = editing.get_institution(db, target)
+    assert (after["pupils"], after["teachers"], after["version"]) == (4321, 99, stored["version"] + 2)
+
+
+def test_a_large_file_applies_set_based_with_one_audit_row_per_change(db):
+    frame = downloaded(db)
+    ids = [int(i) for i in frame["id"].to_list()]
+    frame = frame.with_columns(pupils=pl.Series([str(100 + n) for n in range(frame.height)]))
+    frame = pl.concat([frame, pl.DataFrame([{c: {**NEW_SCHOOL, "name": f"{NEW_SCHOOL['name']} {n}"}.get(c)
+                                             for c in frame.columns} for n in range(300)],
+                                           schema={c: pl.String for c in frame.columns})])
+    plan = bulk.plan(db, COORD, NET, frame)
+    assert plan.blocking == 0
+    audit_before = db.scalar("SELECT count(*) FROM audit_log")
+    counts = bulk.apply(db, COORD, NET, plan)
+    assert counts["added"] == 300 and counts["changed"] == len(plan.updates)
+    assert db.scalar("SELECT count(*) FROM audit_log") == audit_before + 300 + counts["changed"]
+    stored = dict(db.rows("SELECT id, pupils FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]))
+    assert stored == {i: 100 + n for n, i in enumerate(ids)}
+    names = db.rows("SELECT name, search_text FROM institutions WHERE name LIKE ? ORDER BY id", [NEW_SCHOOL["name"] + " %"])
+    assert [n for n, _ in names] == [f"{NEW_SCHOOL['name']} {n}" for n in range(300)]
+    assert all(text == editing.search_text({"name": n, "name_latin": n, "city": "Kigali"}) for n, text in names)
 
 
 # -- permissions --------------------------------------------------------------------------------------------
