@@ -27,6 +27,7 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 BCRYPT_ROUNDS = 12
+MAX_PASSWORD_BYTES = 72   # bcrypt reads no further (and bcrypt 5 refuses longer input outright)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 # Checked when the user name is unknown, so that refusing it costs one bcrypt check too.
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
@@ -87,16 +88,19 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     """The user if ``password`` is right; otherwise raises :class:`LoginRefused`."""
     now = now or utc_now()
     username = (username or "").strip().lower()
+    secret = (password or "").encode("utf-8")
+    # No stored password is longer than bcrypt's limit: a longer one is wrong, at the same cost.
+    too_long, secret = len(secret) > MAX_PASSWORD_BYTES, secret[:MAX_PASSWORD_BYTES]
     rows = db.rows("SELECT password_hash, disabled, failed_attempts, locked_until FROM users WHERE username = ?",
                    [username])
     if not rows:
-        bcrypt.checkpw(password.encode("utf-8"), _DUMMY_HASH)
+        bcrypt.checkpw(secret, _DUMMY_HASH)
         raise LoginRefused("invalid")
     stored, disabled, failed, locked_until = rows[0]
     if locked_until is not None and locked_until > now:
-        bcrypt.checkpw(password.encode("utf-8"), _DUMMY_HASH)   # same cost as any other refusal
+        bcrypt.checkpw(secret, _DUMMY_HASH)   # same cost as any other refusal
         raise LoginRefused("locked", until=locked_until)
-    good = bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+    good = bcrypt.checkpw(secret, stored.encode("ascii")) and not too_long
     if not good:
         failed = (0 if locked_until is not None else failed) + 1   # an expired lock starts afresh
         lock = now + LOCKOUT if failed >= MAX_FAILED_ATTEMPTS else None
@@ -157,8 +161,8 @@ def check_password_policy(password: str, *, username: str = "") -> None:
     """Raise AccountError unless the password is long enough and not trivially guessable."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", "too_short", min=MIN_PASSWORD_LENGTH)
-    if len(password) > 200:
-        raise AccountError("password", "too_long")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise AccountError("password", "too_long", max=MAX_PASSWORD_BYTES)
     if not (any(c.isalpha() for c in password) and any(not c.isalpha() for c in password)):
         raise AccountError("password", "needs_mix")
     if username and username.lower() in password.lower():

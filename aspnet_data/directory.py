@@ -12,6 +12,7 @@ directory shows members and candidates only (the status facet still counts them)
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -160,7 +161,7 @@ def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str
     page_raw = single("page")
     page = 1
     if page_raw is not None:
-        if page_raw.isdigit() and 0 < int(page_raw) < 10**7:
+        if re.match(r"^[0-9]{1,7}\Z", page_raw) and int(page_raw) > 0:
             page = int(page_raw)
         else:
             notices.append(Notice("page", page_raw, "unknown_value"))

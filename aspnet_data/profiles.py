@@ -11,6 +11,7 @@ from .db import Database
 from .vocab import LEVELS, STATUSES, THEMES
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_DIGITS = re.compile(r"^[0-9]{1,15}\Z")
 
 # Fields anyone may see. Coordinator phone numbers and everything about accounts stay private.
 NETWORK_PUBLIC = ("iso3", "national_commission", "coordinator_name", "coordinator_email", "website",
@@ -39,7 +40,8 @@ def parse_code(raw: str | None) -> str | None:
 def parse_id(raw: str | None) -> int | None:
     """An institution id from a URL parameter, or None if it cannot be one."""
     text = (raw or "").strip()
-    if not text.isdigit() or len(text) > 15:
+    # ASCII digits only: str.isdigit() also accepts "²" and "٤", which int() refuses or reads.
+    if not _DIGITS.match(text):
         return None
     return int(text)
 

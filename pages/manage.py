@@ -6,6 +6,7 @@ import streamlit as st
 from aspnet_data import editing
 from aspnet_data.directory import Selection
 from aspnet_data.permissions import can
+from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 from ui import data, require_router
 from ui.auth import current_actor
@@ -24,9 +25,10 @@ st.title(t("manage.title", country=md(countries.get(network, network))))
 
 # A link from the data-quality list (?edit=ID) opens that institution's form.
 requested_edit = st.query_params.get("edit")
-if requested_edit and requested_edit.isdigit() and st.session_state.get("manage_edit_link") != requested_edit:
+edit_id = parse_id(requested_edit)
+if edit_id is not None and st.session_state.get("manage_edit_link") != requested_edit:
     st.session_state["manage_edit_link"] = requested_edit
-    st.session_state["manage_edit"] = int(requested_edit)
+    st.session_state["manage_edit"] = edit_id
 tab_names = [t("manage.tab_profile"), t("manage.tab_institutions"), t("manage.tab_history")]
 profile_tab, institutions_tab, history_tab = st.tabs(
     tab_names, default=tab_names[1] if requested_edit else None)
