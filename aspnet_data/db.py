@@ -89,10 +89,13 @@ class Database:
         return self.cursor().sql(sql, params=params).pl()
 
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
-        return self.cursor().sql(sql, params=params).fetchall()
+        # execute() plans the statement once; a relation (cursor.sql) binds it a second time.
+        return self.cursor().execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
-        rows = self.cursor().sql(sql, params=params).limit(1).fetchall()
+        cur = self.cursor().execute(sql, params)
+        rows = cur.fetchmany(1)
+        cur.complete()   # the rest of the result, if any, is dropped
         return rows[0][0] if rows else None
 
     def table_exists(self, name: str) -> bool:

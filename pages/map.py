@@ -21,7 +21,8 @@ mode = st.segmented_control(
 choropleth = mode == "countries"
 view = data.map_view(sel)
 countries = data.country_counts(sel)
-deck = maps.build_deck(view, countries, name_column(), choropleth=choropleth)
+deck = maps.prepared((*data.version_key(), "map", sel, lang, choropleth),
+                     lambda: maps.build_deck(view, countries, name_column(), choropleth=choropleth))
 event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object", key="map_chart",
                         alt=t("map.alt", count=view.total))
 lang_param = {"lang": lang} if lang != "en" else {}

@@ -112,7 +112,9 @@ st.subheader(t("network.map"))
 sel = Selection().with_values("country", [code])
 view = data.map_view(sel)
 countries = data.country_counts(sel)
-event = st.pydeck_chart(maps.build_deck(view, countries, name_column(), choropleth=False), height=420,
+deck = maps.prepared((*data.version_key(), "network", code, lang),
+                     lambda: maps.build_deck(view, countries, name_column(), choropleth=False))
+event = st.pydeck_chart(deck, height=420,
                         on_select="rerun", selection_mode="single-object", key="network_map",
                         alt=t("map.alt", count=view.total))
 picked = (event.selection or {}).get("objects", {}) if event else {}

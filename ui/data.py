@@ -35,6 +35,11 @@ def db() -> Database:
     return _open(db_path())
 
 
+def version_key() -> tuple[str, int]:
+    """(database file, data version): part of the key of anything cached from the data."""
+    return db_path(), db().data_version
+
+
 def versioned(*, ttl: int = 600, max_entries: int = 64):
     """Turn ``reader(db, *args)`` into ``reader(*args)`` cached on (file, data version, args)."""
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 import polars as pl
 import pydeck as pdk
@@ -20,6 +23,43 @@ BLANK_STYLE = "./app/static/blank-style.json"
 LAND = [236, 239, 241]
 BORDER = [160, 170, 180]
 COLOURS = {code: hex_to_rgb(THEME_COLORS[code]) for code in THEMES} | {"several": hex_to_rgb(SEVERAL_COLOR)}
+
+
+class PreparedDeck(pdk.Deck):
+    """A deck already serialized: Streamlit sends its JSON as is (no layer is walked again)."""
+
+    def __init__(self, spec: str, tooltip: dict | None) -> None:
+        super().__init__(layers=[], map_provider=None, tooltip=tooltip)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
+
+
+_DECKS: OrderedDict[tuple, tuple[str, dict | None]] = OrderedDict()
+_DECKS_LOCK = threading.Lock()
+_DECKS_KEPT = 48   # specs are at most about 2 MB each
+
+
+def prepared(key: tuple[Hashable, ...], build: Callable[[], pdk.Deck]) -> PreparedDeck:
+    """The deck ``build`` makes, serialized once per ``key`` and reused on every rerun.
+
+    Serializing the outlines and up to 8,000 points takes longer than everything else on
+    the map page, so the JSON is kept, shared by all sessions. ``key`` must hold all that
+    the deck depends on: the data version, the selection, the language, the layer shown.
+    """
+    with _DECKS_LOCK:
+        hit = _DECKS.get(key)
+        if hit is not None:
+            _DECKS.move_to_end(key)
+    if hit is None:
+        deck = build()
+        hit = (deck.to_json(), deck._tooltip)
+        with _DECKS_LOCK:
+            _DECKS[key] = hit
+            while len(_DECKS) > _DECKS_KEPT:
+                _DECKS.popitem(last=False)
+    return PreparedDeck(*hit)
 
 
 def empty_view() -> maps.MapView:

@@ -44,12 +44,23 @@ def test_dashboard_has_no_search_or_theme_filter(page):
 
 
 def test_dashboard_tables_hold_the_figures(page, db):
-    at = page("pages/dashboard.py", region="EUR")
+    gaps = CATALOGS["en"]["dash.tab_gaps"]
+    at = page("pages/dashboard.py", region="EUR", session={"dash_tab": gaps})
     expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"]))
     tables = [d.value for d in at.dataframe]
     # The states-without-a-network table lists exactly those of Europe and North America.
     without = next(tb for tb in tables if len(tb) == expected.without_network.height and "Region" in tb.columns)
     assert set(without["Region"]) == {"Europe and North America"}
+
+
+def test_only_the_open_tab_is_computed(page):
+    cat = CATALOGS["en"]
+    first = page("pages/dashboard.py")
+    subheaders = [h.value for h in first.subheader]
+    assert cat["dash.theme_by_region"] in subheaders and cat["dash.members_by_region"] not in subheaders
+    change = page("pages/dashboard.py", session={"dash_tab": cat["dash.tab_change"]})
+    subheaders = [h.value for h in change.subheader]
+    assert cat["dash.members_by_region"] in subheaders and cat["dash.theme_by_region"] not in subheaders
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])

@@ -119,3 +119,24 @@ def test_directory_labels_are_in_the_chosen_language(page, lang):
     levels = " ".join(at.dataframe[0].value["levels"])
     assert CATALOGS[lang]["level.secondary"] in levels
     assert "Secondary" not in levels
+
+
+def test_a_map_is_serialized_once_per_key_and_sent_as_built():
+    import pydeck as pdk
+
+    from ui import maps as ui_maps
+
+    built = []
+
+    def build():
+        built.append(1)
+        return pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", [{"lat": 1.0, "lon": 2.0}], id="x",
+                                          get_position=["lon", "lat"])],
+                        map_provider=None, tooltip={"text": "{tip}"})
+
+    first = ui_maps.prepared(("test-db", 1, "map", "en"), build)
+    again = ui_maps.prepared(("test-db", 1, "map", "en"), build)
+    assert len(built) == 1 and first.to_json() == again.to_json() == build().to_json()
+    assert first._tooltip == {"text": "{tip}"}
+    ui_maps.prepared(("test-db", 2, "map", "en"), build)   # a write bumps the data version: built again
+    assert len(built) == 3
