@@ -6,6 +6,7 @@ from aspnet_data.vocab import LANGUAGES
 from ui.auth import authenticator, sign_in, sign_out
 from ui.data import unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
+from ui.safe import md
 
 st.set_page_config(page_title="ASPnet Atlas", page_icon="🌍", layout="wide")
 
@@ -14,7 +15,7 @@ requested = st.query_params.get("lang")
 if "lang" not in st.session_state:
     st.session_state["lang"] = requested if requested in LANGUAGES else "en"
     if requested is not None and requested not in LANGUAGES:
-        st.toast(t("common.unknown_language", value=requested[:20]))
+        st.toast(t("common.unknown_language", value=md(requested[:20])))
 
 
 def _language_changed() -> None:
@@ -39,7 +40,7 @@ elif st.query_params.get("lang") != current_language():
 auth = authenticator()
 user = sign_in(auth)
 if user:
-    st.sidebar.caption(t("auth.signed_in", name=user.display_name, role=t(f"role.{user.role}")))
+    st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
     if user.must_change_password:
         st.sidebar.warning(t("auth.must_change"))

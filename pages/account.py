@@ -6,6 +6,7 @@ from aspnet_data import accounts
 from ui import data, require_router
 from ui.auth import current_user
 from ui.i18n import t
+from ui.safe import md
 
 require_router()
 user = current_user()
@@ -13,7 +14,7 @@ if user is None:
     st.warning(t("auth.required"))
     st.stop()
 st.title(t("account.title"))
-st.markdown(t("account.who", name=user.display_name, username=user.username, role=t(f"role.{user.role}")))
+st.markdown(t("account.who", name=md(user.display_name), username=user.username, role=t(f"role.{user.role}")))
 if user.must_change_password:
     st.warning(t("auth.must_change"))
 

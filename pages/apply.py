@@ -8,6 +8,7 @@ from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 from ui import data, maps, require_router
 from ui.forms import field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
+from ui.safe import md
 
 require_router()
 lang = current_language()
@@ -165,6 +166,6 @@ network = st.session_state.get("apply_f_network") or draft.get("network")
 if name and network:
     lookalikes = apps.similar(db, network, name)
     if lookalikes.height:
-        st.warning(t("apply.similar", names="; ".join(f"{n} ({c})" for n, c in
+        st.warning(t("apply.similar", names="; ".join(f"{md(n)} ({md(c)})" for n, c in
                                                      zip(lookalikes["name"], lookalikes["city"]))))
 st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")

@@ -21,7 +21,7 @@ st.title(t("board.title"))
 
 channels = board.channels(db, actor)
 slugs = channels["slug"].to_list()
-label = {row["slug"]: row["title"] + (f"  ({row['unread']})" if row["unread"] else "")
+label = {row["slug"]: md(row["title"]) + (f"  ({row['unread']})" if row["unread"] else "")
          + ("  @" if row["mentions"] else "") for row in channels.iter_rows(named=True)}
 requested = st.query_params.get("channel")
 left, right = st.columns([1, 3], gap="large")

@@ -49,7 +49,9 @@ try:
     frame = bulk.read_file(content, upload.name)
     plan = bulk.plan(db, actor, network, frame)
 except bulk.BulkError as problem:
-    st.error(t(f"bulk.error.{problem.code}", **{k: ", ".join(v) if isinstance(v, (list, tuple)) else v
+    # Column names and the file name come from the file: shown as text, not markup.
+    st.error(t(f"bulk.error.{problem.code}", **{k: md(", ".join(v)) if isinstance(v, (list, tuple))
+                                               else md(v) if isinstance(v, str) else v
                                                for k, v in problem.params.items()}), icon=":material/error:")
     st.stop()
 except PermissionDenied:

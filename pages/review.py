@@ -58,7 +58,7 @@ for theme in record["themes"]:
     st.markdown(f"**{t(f'theme.{theme}')}**  \n{md(record['theme_plans'].get(theme, ''))}")
 lookalikes = apps.similar(db, record["network"], record["institution_name"])
 if lookalikes.height:
-    st.warning(t("apply.similar", names="; ".join(f"{n} ({c})" for n, c in zip(lookalikes["name"], lookalikes["city"]))))
+    st.warning(t("apply.similar", names="; ".join(f"{md(n)} ({md(c)})" for n, c in zip(lookalikes["name"], lookalikes["city"]))))
 
 moves = [to for (stage, to) in apps.TRANSITIONS if stage == app.stage and apps.allowed(actor, stage, to, record["network"])]
 with st.form("decision"):

@@ -16,6 +16,7 @@ from aspnet_data.directory import FACETS, Notice, Selection
 
 from . import data
 from .i18n import current_language, number, t
+from .safe import md
 
 _KEYS = {f.key: f"sel_{f.key}" for f in FACETS}
 _Q, _YEARS, _SORT, _PAGE, _SYNCED = "sel_q", "sel_years", "sel_sort", "sel_page", "sel_synced"
@@ -88,7 +89,8 @@ def selection_panel(*, with_sort: bool = False, search: bool = True,
     if st.session_state.get(_SYNCED) != (url_sel, url_page):
         _load_widgets(url_sel, url_page, bounds)
     for notice in notices:
-        st.toast(t(f"notice.{notice.reason}", key=notice.key[:30], value=notice.value[:40]), icon=":material/info:")
+        st.toast(t(f"notice.{notice.reason}", key=md(notice.key[:30]), value=md(notice.value[:40])),
+                 icon=":material/info:")
 
     sel = _widget_selection(bounds, search=search, shown=shown)
     counts = data.facet_counts(sel)
@@ -162,7 +164,7 @@ def summary(sel: Selection, counts: directory.FacetCounts) -> str:
     lang = current_language()
     parts = [t("filters.count", count=number(counts.total))]
     if sel.q.strip():
-        parts.append(t("filters.searching", q=sel.q.strip()[:60]))
+        parts.append(t("filters.searching", q=md(sel.q.strip()[:60])))
     names = {"region": data.region_names(lang), "country": dict(data.network_countries(lang))}
     for key, values in sel.filters:
         shown = [names[key].get(v, v) if key in names else t(f"{key}.{v}") for v in values]

@@ -10,13 +10,16 @@ import streamlit as st
 from aspnet_data.editing import FieldError
 
 from .i18n import t
+from .safe import md
 
 
 def field_errors(errors: list[FieldError] | None, field: str) -> None:
     """Show the errors and warnings about ``field`` right under its widget."""
     for error in errors or []:
         if error.field == field:
-            text = t(f"error.{error.code}", **error.params)
+            # Parameters can echo what was typed (an unknown choice): shown as text, not markup.
+            params = {k: md(v) if isinstance(v, str) else v for k, v in error.params.items()}
+            text = t(f"error.{error.code}", **params)
             (st.warning if error.warning else st.error)(text, icon=":material/error:" if not error.warning else None)
 
 

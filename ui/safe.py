@@ -15,13 +15,18 @@ def md(text: object) -> str:
     return _SPECIAL.sub(r"\\\1", value)
 
 
+_LINK_TARGET = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D", "\\": "%5C"})
+
+
 def safe_url(url: str | None) -> str | None:
     """``url`` if it is a plain http(s) link, else None (no javascript:, data:, ...)."""
     if not url:
         return None
     text = url.strip()
     if re.match(r"^https?://[^\s<>\"']+$", text, re.IGNORECASE):
-        return text
+        # Brackets, parentheses and backslashes would end the markdown link early and let the
+        # rest of the address be read as markup (a second link to a data: URL, say).
+        return text.translate(_LINK_TARGET)
     return None
 
 
