@@ -19,7 +19,7 @@ from .db import Database, utc_now
 from .editing import FieldError, ValidationFailed
 from .permissions import Actor, PermissionDenied
 from .text import fold
-from .vocab import LEVELS, THEMES
+from .vocab import LANGUAGES, LEVELS, THEMES
 
 APPLICANT = "applicant"
 # (from, to) -> who may make that move ("coordinator" means the network's own coordinator).
@@ -40,8 +40,8 @@ EDITABLE = ("draft", "returned")          # stages in which the applicant may ch
 OVERDUE_DAYS = 60
 _REFERENCE = re.compile(r"^ASP-[A-Z2-9]{10}$")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed again
-_TEXT = {"institution_name": 200, "city": 100, "address": 300, "contact_name": 120, "contact_email": 200,
-         "plan": 2000}
+_TEXT = {"institution_name": 200, "name_latin": 200, "city": 100, "address": 300, "contact_name": 120,
+         "contact_email": 200, "plan": 2000}
 
 FIELDS = ("network", "institution_name", "name_latin", "city", "address", "latitude", "longitude", "levels",
           "ownership", "languages", "pupils", "teachers", "themes", "theme_plans", "contact_name", "contact_email",
@@ -95,7 +95,9 @@ def normalise(values: dict) -> dict:
         elif key in ("pupils", "teachers"):
             out[key] = editing._as_number(value, int)
         elif key == "theme_plans":
-            out[key] = {t: editing._clean_text(v) for t, v in (value or {}).items() if editing._clean_text(v)}
+            # One plan per priority theme: a plan for anything else is never shown.
+            out[key] = {t: editing._clean_text(v) for t, v in (value or {}).items()
+                        if t in THEMES and editing._clean_text(v)}
         else:
             out[key] = editing._clean_text(value)
     return out
@@ -133,6 +135,11 @@ def validate(db: Database, record: dict) -> list[FieldError]:
             errors.append(FieldError(f"plan_{theme}", "required"))
     if record.get("ownership") not in ("public", "private"):
         errors.append(FieldError("ownership", "choose_one"))
+    # Approval copies the languages into the institution, whose validation they must pass.
+    if any(not editing._LANGUAGE.match(v) for v in record.get("languages") or []):
+        errors.append(FieldError("languages", "language_code"))
+    if record.get("language") and record["language"] not in LANGUAGES:
+        errors.append(FieldError("language", "unknown_choice", {"values": record["language"][:40]}))
     for key, high in (("pupils", 100_000), ("teachers", 20_000)):
         value = record.get(key)
         if value == "bad" or (isinstance(value, int) and not 0 <= value <= high):
@@ -247,7 +254,7 @@ def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: 
 
 def _row(record: dict) -> dict:
     name = record.get("institution_name") or ""
-    latin = record.get("name_latin") or (name if name.isascii() else editing.anyascii(name))
+    latin = record.get("name_latin") or editing.latin_spelling(name)
     return {**{k: record.get(k) for k in FIELDS}, "name_latin": latin,
             # A draft may lack these; the columns hold "" until it is submitted.
             "institution_name": name, "contact_name": record.get("contact_name") or "",
@@ -255,6 +262,18 @@ def _row(record: dict) -> dict:
             "languages": record.get("languages") or [], "ownership": record.get("ownership") or "public",
             "theme_plans": json.dumps(record.get("theme_plans") or {}, ensure_ascii=False),
             "language": record.get("language") or "en"}
+
+
+def _draft_may_lack(error: FieldError, record: dict) -> bool:
+    """Whether a draft may be saved despite ``error``: an answer still missing, or coordinates
+    not yet right. A draft needs a way back to it (the network and the contact's email), and
+    what it holds must be storable and shown again as typed: a malformed number, an unknown
+    choice or language, an overlong text still block it."""
+    if error.field in ("network", "contact_email", "language"):
+        return False
+    if error.field == "ownership":
+        return not record.get("ownership")
+    return error.code in ("required", "choose_one", "coordinates_pair", "outside_country")
 
 
 def save(db: Database, values: dict, *, submit: bool, reference: str | None = None,
@@ -273,8 +292,7 @@ def save(db: Database, values: dict, *, submit: bool, reference: str | None = No
     record = {**(existing.record if existing else {}), **normalise(values)}
     errors = validate(db, record)
     if not submit:
-        # A draft needs only a way back to it: the network and the contact's email.
-        errors = [e for e in errors if e.field in ("contact_email", "network") or e.code == "too_long"]
+        errors = [e for e in errors if not _draft_may_lack(e, record)]
     blocking = [e for e in errors if not e.warning]
     if blocking:
         raise ValidationFailed(blocking)

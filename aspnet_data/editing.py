@@ -93,7 +93,8 @@ def _as_number(value, kind):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, float) and value != value:   # NaN
-        return "nan"
+        # A whole-number field has no NaN marker of its own: its validators look for "bad".
+        return "nan" if kind is float else "bad"
     try:
         if kind is float:
             return float(str(value).strip().replace(",", "."))
@@ -241,10 +242,19 @@ def search_text(record: dict) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
+def latin_spelling(name: str) -> str:
+    """``name`` in Latin letters (as typed when it already is), within the field's limit.
+
+    A transliteration is longer than its source (one Chinese character gives up to six
+    letters), so a valid name must not be refused for a spelling nobody typed."""
+    latin = name if name.isascii() else anyascii(name)
+    return latin[:_TEXT_LIMITS["name_latin"]].strip()
+
+
 def _complete(record: dict) -> dict:
     """Derived fields: a Latin spelling when none is given."""
     if record.get("name") and not record.get("name_latin"):
-        record["name_latin"] = anyascii(record["name"]) if not record["name"].isascii() else record["name"]
+        record["name_latin"] = latin_spelling(record["name"])
     return record
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -65,13 +65,29 @@ def get_project(db: Database, project_id: int) -> dict | None:
     return project
 
 
+def _as_date(value):
+    """A date from a date picker or ISO text (YYYY-MM-DD); "bad" when it is not one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return "bad"
+    return "bad"
+
+
 def _validate(values: dict) -> tuple[dict, list[FieldError]]:
     record = {
         "title": _clean_text(values.get("title")),
         "description": _clean_text(values.get("description")),
         "themes": [t for t in values.get("themes") or []],
         "languages": [v.strip().lower() for v in (values.get("languages") or []) if v and v.strip()],
-        "start_date": values.get("start_date"), "end_date": values.get("end_date"),
+        "start_date": _as_date(values.get("start_date")), "end_date": _as_date(values.get("end_date")),
         "status": values.get("status") or "open",
     }
     errors = []
@@ -89,8 +105,11 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
         errors.append(FieldError("languages", "language_code"))
     if record["status"] not in PROJECT_STATUSES:
         errors.append(FieldError("status", "choose_one"))
+    for key in ("start_date", "end_date"):
+        if record[key] == "bad":
+            errors.append(FieldError(key, "unknown_choice", {"values": str(values[key])[:40]}))
     start, end = record["start_date"], record["end_date"]
-    if start and end and isinstance(start, date) and isinstance(end, date) and end < start:
+    if isinstance(start, date) and isinstance(end, date) and end < start:
         errors.append(FieldError("end_date", "end_before_start"))
     return record, errors
 
