@@ -1,0 +1,214 @@
+"""Every guarded read and write of the data layer, called by every role: anonymous, analyst,
+the network's own coordinator, another network's coordinator, UNESCO admin. A refused call
+raises PermissionDenied and writes nothing; an allowed one is not refused.
+
+The permission table itself is checked cell by cell in test_accounts.py; this file checks
+that each module's functions apply it (or their own rule, for applications, the board and
+project spaces) to the records of network A.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from aspnet_data import accounts, bulk, editing, projects
+from aspnet_data import applications as apps
+from aspnet_data import board as boards
+from aspnet_data.db import open_database, utc_now
+from aspnet_data.directory import Selection, export_full_frame
+from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
+
+ROLES = ("anonymous", "analyst", "own", "other", "admin")
+_counter = itertools.count(1)
+
+
+@dataclass
+class World:
+    db: object
+    a: str                          # network A
+    b: str                          # network B, in another region
+    actors: dict[str, Actor]
+    institution: int                # a member institution of A
+    project: int                    # a project space owned by A's coordinator
+    project_channel: int
+    all_channel: int
+    b_institution: int
+    tables: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def world(demo_path, tmp_path_factory):
+    path = tmp_path_factory.mktemp("access") / "aspnet.duckdb"
+    shutil.copy(demo_path, path)
+    with open_database(path) as db:
+        own, a, region = db.rows(
+            "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
+            "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1")[0]
+        other, b = db.rows(
+            "SELECT u.username, u.network FROM users u JOIN countries c ON c.iso3 = u.network "
+            "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
+        actors = {"anonymous": ANONYMOUS, "analyst": accounts.get_user(db, "analyst").actor,
+                  "own": accounts.get_user(db, own).actor, "other": accounts.get_user(db, other).actor,
+                  "admin": accounts.get_user(db, "admin").actor}
+        institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [a])
+        b_institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [b])
+        project = projects.create_project(db, actors["own"], {"title": "Rivers of network A", "themes": ["esd"]})
+        projects.add_institution(db, actors["own"], project, institution)
+        tables = [t for (t,) in db.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
+        yield World(db, a, b, actors, institution, project,
+                    db.scalar("SELECT id FROM channels WHERE project_id = ?", [project]),
+                    db.scalar("SELECT id FROM channels WHERE kind = 'all'"), b_institution, tables)
+
+
+def version(w: World, iid: int) -> int:
+    return editing.get_institution(w.db, iid)["version"]
+
+
+def new_institution(w: World) -> int:
+    return editing.create_institution(w.db, w.actors["admin"], w.a, {
+        "name": f"Access test school {next(_counter)}", "city": "Testville", "levels": ["primary"],
+        "themes": ["esd"], "ownership": "public"})
+
+
+def submitted_application(w: World) -> int:
+    app = apps.save(w.db, {"network": w.a, "institution_name": f"Applicant {next(_counter)}", "city": "Testville",
+                           "levels": ["primary"], "themes": ["esd"], "theme_plans": {"esd": "A garden."},
+                           "ownership": "public", "contact_name": "Ana",
+                           "contact_email": f"ana{next(_counter)}@school.example"}, submit=True)
+    return app.record["id"]
+
+
+def recommended_application(w: World) -> int:
+    app_id = submitted_application(w)
+    apps.move(w.db, w.actors["own"], app_id, "recommended")
+    return app_id
+
+
+def post_as(w: World, role: str, channel: int) -> int:
+    # Two minutes apart, so the rate limit (10 a minute) never interferes.
+    when = utc_now() + timedelta(minutes=2 * next(_counter))
+    return boards.post(w.db, w.actors[role], channel, f"Message {next(_counter)}", now=when)
+
+
+def a_change(w: World) -> int:
+    """An admin's edit of A's institution; returns its audit row."""
+    record = editing.get_institution(w.db, w.institution)
+    editing.update_institution(w.db, w.actors["admin"], w.institution, {"teachers": (record["teachers"] or 0) % 900 + 1},
+                               expected_version=record["version"])
+    return w.db.scalar("SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?",
+                       [str(w.institution)])
+
+
+def bulk_plan(w: World, actor: Actor):
+    frame = bulk.read_file(bulk.template(w.db, w.a, "csv"), "a.csv")
+    return bulk.plan(w.db, actor, w.a, frame)
+
+
+# name -> (roles allowed, prepare(world) -> context, call(world, actor, context))
+OPERATIONS = {
+    "directory.export_full": ({"analyst", "admin"}, None,
+                              lambda w, actor, _: export_full_frame(w.db, actor, Selection())),
+    "editing.history": ({"analyst", "own", "admin"}, None,
+                        lambda w, actor, _: editing.history(w.db, actor, network=w.a)),
+    "editing.update_institution": ({"own", "admin"}, None, lambda w, actor, _: editing.update_institution(
+        w.db, actor, w.institution, {"pupils": next(_counter)}, expected_version=version(w, w.institution))),
+    "editing.create_institution": ({"own", "admin"}, None, lambda w, actor, _: editing.create_institution(
+        w.db, actor, w.a, {"name": f"New {next(_counter)}", "city": "Testville", "levels": ["primary"],
+                           "themes": ["esd"], "ownership": "public"})),
+    "editing.withdraw_institution": ({"own", "admin"}, new_institution, lambda w, actor, iid:
+                                     editing.withdraw_institution(w.db, actor, iid, expected_version=version(w, iid))),
+    "editing.update_network": ({"own", "admin"}, None, lambda w, actor, _: editing.update_network(
+        w.db, actor, w.a, {"coordinator_phone": f"+1 555 {next(_counter):04d}"},
+        expected_version=editing.get_network_record(w.db, w.a)["version"])),
+    "editing.revert": ({"admin"}, lambda w: a_change(w),
+                       lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id)),
+    "bulk.plan": ({"own", "admin"}, None, lambda w, actor, _: bulk_plan(w, actor)),
+    "bulk.apply": ({"own", "admin"}, lambda w: bulk_plan(w, w.actors["admin"]),
+                   lambda w, actor, plan: bulk.apply(w.db, actor, w.a, plan)),
+    "accounts.create_user": ({"admin"}, None, lambda w, actor, _: accounts.create_user(
+        w.db, actor, username=f"new.user{next(_counter)}", display_name="New", role="analyst",
+        password="Long-enough-password-9")),
+    "accounts.reset_password": ({"admin"}, None, lambda w, actor, _: accounts.reset_password(w.db, actor, "analyst2")),
+    "accounts.set_disabled": ({"admin"}, None, lambda w, actor, _: accounts.set_disabled(w.db, actor, "analyst3", False)),
+    "accounts.assign_network": ({"admin"}, None, lambda w, actor, _: accounts.assign_network(
+        w.db, actor, w.actors["other"].username, w.b)),
+    "applications.queue": ({"own", "other", "admin"}, None, lambda w, actor, _: apps.queue(w.db, actor)),
+    "applications.get": ({"own", "admin"}, submitted_application, lambda w, actor, app_id: apps.get(w.db, actor, app_id)),
+    "applications.recommend": ({"own", "admin"}, submitted_application,
+                               lambda w, actor, app_id: apps.move(w.db, actor, app_id, "recommended")),
+    "applications.return": ({"own", "admin"}, submitted_application,
+                            lambda w, actor, app_id: apps.move(w.db, actor, app_id, "returned", comment="Why?")),
+    "applications.approve": ({"admin"}, recommended_application,
+                             lambda w, actor, app_id: apps.move(w.db, actor, app_id, "approved")),
+    "board.threads(project of A)": ({"own", "admin"}, None,
+                                    lambda w, actor, _: boards.threads(w.db, actor, w.project_channel)),
+    "board.post(project of A)": ({"own", "admin"}, None, lambda w, actor, _: boards.post(
+        w.db, actor, w.project_channel, "Hello", now=utc_now() + timedelta(days=30))),
+    "board.threads(all)": ({"own", "other", "admin"}, None, lambda w, actor, _: boards.threads(w.db, actor, w.all_channel)),
+    "board.edit(own's message)": ({"own"}, lambda w: post_as(w, "own", w.all_channel),
+                                  lambda w, actor, mid: boards.edit(w.db, actor, mid, "Edited")),
+    "board.delete(own's message)": ({"own"}, lambda w: post_as(w, "own", w.all_channel),
+                                    lambda w, actor, mid: boards.delete(w.db, actor, mid)),
+    "board.hide": ({"admin"}, lambda w: post_as(w, "other", w.all_channel),
+                   lambda w, actor, mid: boards.hide(w.db, actor, mid, "Off topic")),
+    "board.create_channel": ({"admin"}, None, lambda w, actor, _: boards.create_channel(
+        w.db, actor, slug=f"topic-{next(_counter)}", title="Topic")),
+    "projects.create_project": ({"own", "other", "admin"}, None, lambda w, actor, _: projects.create_project(
+        w.db, actor, {"title": f"Project {next(_counter)}", "themes": ["gced"]})),
+    "projects.add_institution(of A)": ({"own", "admin"}, new_institution,
+                                       lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid)),
+    "projects.decide(project of A)": ({"own", "admin"}, lambda w: (projects.add_institution(
+        w.db, w.actors["other"], w.project, w.b_institution), w.b_institution)[1],
+        lambda w, actor, iid: projects.decide(w.db, actor, w.project, iid, accept=False)),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_every_role_against_every_guarded_function(world, operation, role):
+    allowed, prepare, call = OPERATIONS[operation]
+    context = prepare(world) if prepare else None
+    before = world.db.checksums(world.tables)
+    if role in allowed:
+        call(world, world.actors[role], context)
+    else:
+        with pytest.raises(PermissionDenied):
+            call(world, world.actors[role], context)
+        assert world.db.checksums(world.tables) == before, "a refused call wrote something"
+
+
+def test_a_coordinators_queue_holds_only_their_network(world):
+    submitted_application(world)
+    own = apps.queue(world.db, world.actors["own"])
+    other = apps.queue(world.db, world.actors["other"])
+    assert own.height and set(own["network"]) == {world.a}
+    assert world.a not in set(other["network"])
+    assert set(apps.queue(world.db, world.actors["admin"])["network"]) <= set(
+        n for (n,) in world.db.rows("SELECT DISTINCT network FROM applications WHERE stage = 'recommended'"))
+
+
+def test_readers_outside_a_project_find_nothing_of_its_channel(world):
+    post_as(world, "own", world.project_channel)
+    for role in ("anonymous", "analyst", "other"):
+        actor = world.actors[role]
+        assert world.project_channel not in set(boards.channels(world.db, actor)["id"])
+        assert not boards.can_read(world.db, actor, world.project_channel)
+        found = boards.search(world.db, actor, "Message")
+        assert world.project_channel not in set(found["channel_id"]) if found.height else True
+    assert world.project_channel in set(boards.channels(world.db, world.actors["own"])["id"])
+
+
+def test_an_application_is_read_only_with_its_reference_and_its_email(world):
+    app_id = submitted_application(world)
+    reference, email = world.db.rows("SELECT reference, contact_email FROM applications WHERE id = ?", [app_id])[0]
+    assert apps.find(world.db, reference, email).record["id"] == app_id
+    for wrong in ("", " ", "someone@school.example", email + " x", email.upper() + "x", None):
+        assert apps.find(world.db, reference, wrong) is None
+    with pytest.raises(editing.ValidationFailed):
+        apps.withdraw(world.db, reference, "someone@school.example")
