@@ -22,6 +22,10 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+$(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
 # The demo network is built once; delete the file (or run the CLI with --force) to rebuild.
 db: venv
 	@$(PY) -m aspnet_data demo --db $(DB) --if-missing
@@ -42,5 +46,7 @@ test: dev chromium
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
 
-bench: venv
-	$(PY) bench/run.py
+# Networks of 10,000, 100,000 and 1,000,000 institutions (built once into bench/cache/),
+# Datasette as the peer, 20 browsers at once; writes bench/results/latest.md and .json.
+bench: $(VENV)/.installed-bench chromium
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -1,174 +1,189 @@
 #!/usr/bin/env python3
-"""ASPnet Atlas benchmark: the work behind each screen, timed on networks of several sizes.
+"""ASPnet Atlas benchmark: the work behind each screen on networks of several sizes.
 
-    make bench                                   # 10,000, 100,000 and 1,000,000 institutions
-    .venv/bin/python bench/run.py --sizes 10000  # one size
+    make bench                                          # 10,000, 100,000 and 1,000,000
+    .venv/bin/python bench/run.py --sizes 10000 --no-load
 
 Demo networks are built once into bench/cache/ (same seed, so the same data every run).
-Each scenario runs a few times to warm up, then REPEAT times; p50 and p95 are reported.
-Results go to bench/results/latest.md and latest.json.
+Each size is measured in a process of its own (bench/scenarios.py: ours and the SQL
+floor, the application queues, a 5,000-row bulk upload, every page's rerun, peak
+memory), then Datasette on a SQLite copy (bench/peer.py), then the board, then 20
+browsers at once against a real server (bench/load.py). Results go to
+bench/results/latest.md and latest.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
 import platform
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT
 
-from aspnet_data import board, dashboard, directory, maps  # noqa: E402
-from aspnet_data.permissions import Actor  # noqa: E402
-from aspnet_data.db import open_database  # noqa: E402
-from aspnet_data.directory import Selection  # noqa: E402
-
-CACHE = ROOT / "bench" / "cache"
-RESULTS = ROOT / "bench" / "results"
-REPEAT = 30
-
-DIRECTORY_VIEWS = {
-    "everything": Selection(),
-    "search 'ecole'": Selection(q="ecole"),
-    "theme + region": Selection().with_values("theme", ["esd"]).with_values("region", ["EUR", "AFR"]),
-    "country + level + search": Selection(q="school").with_values("country", ["IND"]).with_values("level", ["secondary"]),
-    "years + status + sort": Selection(year_from=1990, year_to=2010, sort="joined", descending=True)
-    .with_values("status", ["member", "withdrawn"]),
-}
-DASHBOARD_VIEWS = {
-    "everything": Selection(),
-    "two regions, one level": Selection().with_values("region", ["AFR", "ARB"]).with_values("level", ["secondary"]),
-}
-MAP_VIEWS = {
-    "world": Selection(),
-    "one region, one theme": Selection().with_values("region", ["LAC"]).with_values("theme", ["heritage"]),
+HERE = Path(__file__).resolve().parent
+TARGETS = {  # (10,000, 1,000,000)
+    "directory_ms": (30, 300), "floor_ratio": 1.3, "datasette_ratio": 5, "map_bytes": 2_000_000,
+    "map_ms": (None, 300), "dashboard_ms": (150, 1500), "page_ms": (300, 1500), "load_server_mb": 1500,
 }
 
 
-def database(size: int) -> Path:
-    """The demo network of ``size`` institutions, rebuilt whenever the generator changes."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    generator = hashlib.sha256()
-    sources = [ROOT / "aspnet_data" / "demo.py", ROOT / "aspnet_data" / "demo_names.py",
-               *sorted((ROOT / "aspnet_data" / "migrations").glob("*.sql"))]
-    for source in sources:
-        generator.update(source.read_bytes())
-    path = CACHE / f"aspnet-{size}-{generator.hexdigest()[:10]}.duckdb"
-    if not path.exists():
-        print(f"building the {size:,}-institution network...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "aspnet_data", "demo", "--db", str(path), "--institutions", str(size)],
-                       check=True, cwd=ROOT)
-    return path
-
-
-def timed(work, repeat: int = REPEAT) -> dict:
-    for _ in range(3):
-        work()
-    samples = []
-    for _ in range(repeat):
+def child(script: str, *args: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        print(f"· {script} {' '.join(args)}", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2)}
+        subprocess.run([sys.executable, str(HERE / script), *args, str(out)], check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
-def run(size: int) -> dict:
-    db = open_database(database(size))
-    out = {"institutions": size, "directory": {}, "map": {}}
-    for name, sel in DIRECTORY_VIEWS.items():
-        def view(sel=sel):
-            directory.facet_counts(db, sel)
-            directory.list_institutions(db, sel, page=1)
-        out["directory"][name] = timed(view)
-    out["dashboard"] = {name: timed(lambda sel=sel: dashboard.dashboard(db, sel), repeat=10)
-                        for name, sel in DASHBOARD_VIEWS.items()}
-    outlines = maps.json_size(maps.display_outlines())
-    for name, sel in MAP_VIEWS.items():
-        result = timed(lambda sel=sel: maps.map_view(db, sel), repeat=10)
-        view = maps.map_view(db, sel)
-        result.update(kind=view.kind, items=len(view.rows), json_bytes=maps.json_size(view.rows) + outlines)
-        out["map"][name] = result
-    db.close()
-    return out
+def _sizes_header(results: list[dict]) -> list[str]:
+    return ["| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
+            "|---|" + "---|" * len(results)]
 
 
-def _timings(title: str, section: str, views, results: list[dict]) -> list[str]:
-    lines = ["", f"## {title}", "",
-             "| view | " + " | ".join(f"{r['institutions']:,} p50 / p95" for r in results) + " |",
-             "|---|" + "---|" * len(results)]
-    for name in views:
-        lines.append(f"| {name} | " + " | ".join(
-            f"{r[section][name]['p50_ms']} / {r[section][name]['p95_ms']}" for r in results) + " |")
-    return lines
+def _cell(m: dict) -> str:
+    return f"{m['p50_ms']:g} / {m['p95_ms']:g}"
 
 
-def board_benchmark(messages: int = 100_000) -> dict:
-    """Opening a channel (its latest threads, every unread count) with ``messages`` on the board."""
-    import shutil
-
-    path = CACHE / f"board-{messages}.duckdb"
-    if not path.exists():
-        shutil.copy(database(10_000), path)
-        with open_database(path) as db:
-            existing = db.scalar("SELECT count(*) FROM messages")
-            db.write(lambda cur: cur.execute(
-                """INSERT INTO messages (id, channel_id, thread_id, author, body, created_at)
-                   SELECT nextval('message_id_seq'), 1 + (k % 8), NULL,
-                          (SELECT min(username) FROM users WHERE role = 'coordinator'),
-                          'Board benchmark message ' || k, TIMESTAMP '2026-01-01' + INTERVAL (k) SECOND
-                   FROM range(?) t(k)""", [messages - existing]))
-    db = open_database(path)
-    actor = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
-                           "ORDER BY username DESC LIMIT 1")[0])
-    general = int(db.scalar("SELECT id FROM channels WHERE kind = 'all'"))
-
-    def open_channel():
-        board.channels(db, actor)
-        board.threads(db, actor, general, limit=50)
-
-    result = timed(open_channel) | {"messages": int(db.scalar("SELECT count(*) FROM messages"))}
-    db.close()
-    return result
+def _limit(pair: tuple, size: int):
+    low, high = pair
+    return low if size <= 10_000 else high if size >= 1_000_000 else None
 
 
-def markdown(results: list[dict], board_result: dict | None = None) -> str:
+def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, loads: list[dict]) -> str:
+    misses: list[str] = []
     lines = ["# Benchmark results", "",
-             f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}; "
-             f"{REPEAT} runs per directory view after 3 warm-up runs."]
-    lines += _timings("Directory: facet counts + one page of rows (ms)", "directory", DIRECTORY_VIEWS, results)
-    lines += _timings("Dashboard: every aggregate for one selection (ms)", "dashboard", DASHBOARD_VIEWS, results)
-    lines += ["", "## Map data (ms, and bytes sent to the browser with the outlines)", "",
-              "| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
-              "|---|" + "---|" * len(results)]
-    for name in MAP_VIEWS:
-        cells = [f"{r['map'][name]['p50_ms']} / {r['map'][name]['p95_ms']} ms · {r['map'][name]['kind']} "
-                 f"{r['map'][name]['items']:,} · {r['map'][name]['json_bytes'] / 1e6:.2f} MB" for r in results]
+             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}. "
+             f"Times in ms as p50 / p95 over {REPEAT} runs after 3 warm-up runs (dashboard, map: 10 runs); "
+             "× floor is our p95 divided by the p95 of the same SQL run straight on DuckDB.", ""]
+
+    lines += ["## Directory: every facet count + search + one page of rows", ""] + _sizes_header(results)
+    for name in DIRECTORY_VIEWS:
+        cells = []
+        for r in results:
+            m = r["directory"][name]
+            peer = peers.get(r["institutions"], {}).get(name)
+            cell = f"{_cell(m)} · ×{m['ratio_p95']:g} floor"
+            if peer:
+                speedup = peer["p50_ms"] / m["p50_ms"]
+                cell += f" · Datasette {peer['p50_ms']:g} ({speedup:.1f}× slower)"
+                if r["institutions"] >= 1_000_000 and speedup < TARGETS["datasette_ratio"]:
+                    misses.append(f"directory '{name}' only {speedup:.1f}× faster than Datasette at 1,000,000")
+            limit = _limit(TARGETS["directory_ms"], r["institutions"])
+            if limit and m["p95_ms"] > limit:
+                misses.append(f"directory '{name}' p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
+            if m["ratio_p95"] > TARGETS["floor_ratio"]:
+                misses.append(f"directory '{name}' ×{m['ratio_p95']} floor at {r['institutions']:,} (target ×1.3)")
+            cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if board_result:
+
+    lines += ["", "## Dashboard: every aggregate for one selection", ""] + _sizes_header(results)
+    for name in DASHBOARD_VIEWS:
+        cells = []
+        for r in results:
+            m = r["dashboard"][name]
+            cells.append(f"{_cell(m)} · ×{m['ratio_p95']:g} floor")
+            limit = _limit(TARGETS["dashboard_ms"], r["institutions"])
+            if limit and m["p95_ms"] > limit:
+                misses.append(f"dashboard '{name}' p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    lines += ["", "## Map data, and what the browser receives (outlines included)", ""] + _sizes_header(results)
+    for name in MAP_VIEWS:
+        cells = []
+        for r in results:
+            m = r["map"][name]
+            cells.append(f"{_cell(m)} · ×{m['ratio_p95']:g} floor · {m['kind']} {m['items']:,} · "
+                         f"{m['json_bytes'] / 1e6:.2f} MB")
+            if m["json_bytes"] > TARGETS["map_bytes"]:
+                misses.append(f"map '{name}' {m['json_bytes'] / 1e6:.2f} MB at {r['institutions']:,}")
+            limit = _limit(TARGETS["map_ms"], r["institutions"])
+            if limit and m["p95_ms"] > limit:
+                misses.append(f"map '{name}' p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+
+    lines += ["", "## Application queues (oldest first, with age)", ""] + _sizes_header(results)
+    for who in ("coordinator", "admin"):
+        lines.append(f"| {who} | " + " | ".join(
+            f"{_cell(r['queue'][who])} · ×{r['queue'][who]['ratio_p95']:g} floor · {r['queue'][who]['rows']:,} waiting"
+            for r in results) + " |")
+
+    lines += ["", "## Bulk upload of 5,000 rows to the largest network (3 runs, each on a fresh copy)", "",
+              *_sizes_header(results)]
+    lines.append("| read + validate + preview | " + " | ".join(_cell(r["bulk"]["validate"]) for r in results) + " |")
+    lines.append("| apply (one transaction, audited) | " + " | ".join(
+        f"{_cell(r['bulk']['apply'])} · {r['bulk']['counts']['changed']:,} changed, "
+        f"{r['bulk']['counts']['added']:,} added" for r in results) + " |")
+
+    lines += ["", "## Each page's script rerun with a warm cache (AppTest, whole app, 5 reruns)", "",
+              *_sizes_header(results)]
+    for page in results[0]["pages"]:
+        cells = []
+        for r in results:
+            m = r["pages"][page]
+            cells.append(_cell(m))
+            limit = _limit(TARGETS["page_ms"], r["institutions"])
+            if limit and m["p95_ms"] > limit:
+                misses.append(f"page {page} rerun p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+
+    lines += ["", "## Peak memory of the measuring process (MB)", "", *_sizes_header(results),
+              "| after the reads | " + " | ".join(f"{r['peak_rss_mb_reads']:,}" for r in results) + " |",
+              "| after bulk upload and page reruns | " + " | ".join(f"{r['peak_rss_mb']:,}" for r in results) + " |"]
+
+    if board:
         lines += ["", "## Message board", "",
-                  f"Opening a channel (latest 50 threads and every unread count) with {board_result['messages']:,} "
-                  f"messages: p50 {board_result['p50_ms']} ms, p95 {board_result['p95_ms']} ms."]
+                  f"Opening a channel (latest 50 threads and every unread count) with {board['messages']:,} "
+                  f"messages, for a reader who has read nothing: p50 {board['p50_ms']} ms, p95 {board['p95_ms']} ms "
+                  f"(×{board['ratio_p95']:g} floor)."]
+
+    for load in loads:
+        steps = load["steps"]
+        lines += ["", f"## {load['sessions']} browsers at once, {load['institutions']:,} institutions", "",
+                  "Each headless Chromium session opens the directory, the map and a profile; time from the "
+                  "navigation until the content is on screen, ms.", "",
+                  "| page | p50 | p95 |", "|---|---|---|"]
+        lines += [f"| {name} | {m['p50_ms']:,.0f} | {m['p95_ms']:,.0f} |" for name, m in steps.items()]
+        lines += ["", f"Pages shown: {load['pages_shown']} of {3 * load['sessions']}; errors: {len(load['errors'])}"
+                  + ("" if not load["errors"] else " (" + "; ".join(load["errors"][:5]) + ")") + ". "
+                  f"Server memory: {load['server_idle']['rss_mb']:,} MB warm and idle, "
+                  f"{load['server_loaded']['rss_mb']:,} MB with {load['sessions']} sessions open "
+                  f"({load['per_session_mb']:g} MB per session), peak {load['server_loaded']['peak_mb']:,} MB."]
+        if load["errors"] or load["pages_shown"] < 3 * load["sessions"]:
+            misses.append(f"load run at {load['institutions']:,}: {len(load['errors'])} errors")
+        if load["server_loaded"]["peak_mb"] > TARGETS["load_server_mb"]:
+            misses.append(f"load run at {load['institutions']:,}: server peak {load['server_loaded']['peak_mb']} MB")
+
+    lines += ["", "## Targets missed", ""] + ([f"- {m}" for m in misses] or ["None."])
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated network sizes")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Datasette comparison")
+    parser.add_argument("--no-load", action="store_true", help="skip the browsers-at-once run")
+    parser.add_argument("--load-sizes", default="10000,1000000")
+    parser.add_argument("--sessions", default="20")
     args = parser.parse_args()
-    results = [run(int(size)) for size in args.sizes.split(",")]
-    board_result = board_benchmark()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = [child("scenarios.py", str(size)) for size in sizes]
+    peers = {} if args.no_peer else {size: child("peer.py", str(size))["datasette"] for size in sizes}
+    board = child("scenarios.py", "board")["board"]
+    loads = [] if args.no_load else [child("load.py", size, "--sessions", args.sessions)
+                                     for size in args.load_sizes.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps({"networks": results, "board": board_result}, indent=2),
-                                         encoding="utf-8")
-    text = markdown(results, board_result)
+    (RESULTS / "latest.json").write_text(json.dumps(
+        {"networks": results, "datasette": peers, "board": board, "load": loads}, indent=2), encoding="utf-8")
+    text = markdown(results, peers, board, loads)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     print(text)
 
