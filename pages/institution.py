@@ -59,7 +59,7 @@ with details:
 with where:
     if record["latitude"] is not None:
         point = [{"lat": record["latitude"], "lon": record["longitude"], "tip": record["name"]}]
-        st.pydeck_chart(pdk.Deck(
+        deck = maps.prepared((*data.version_key(), "institution", record["id"]), lambda: pdk.Deck(
             layers=[
                 pdk.Layer("GeoJsonLayer", data.display_outlines(), stroked=True, filled=True,
                           get_fill_color=maps.LAND, get_line_color=maps.BORDER, line_width_min_pixels=0.5),
@@ -69,7 +69,8 @@ with where:
             ],
             initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=4.5),
             map_style=maps.BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
-        ), height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
+        ))
+        st.pydeck_chart(deck, height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
 
 if record["status"] != "withdrawn":
     with st.container(border=True):
