@@ -122,6 +122,7 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
          now: datetime | None = None) -> int:
     """Post a message (or a reply to ``thread_id``); returns its id."""
     _require_read(db, actor, channel_id)
+    stamp = now
     now = now or utc_now()
     text = (body or "").strip()
     if not text:
@@ -137,9 +138,12 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
         raise RateLimited()
 
     def write(cur):
+        # Stamped here, where writes take turns, so that ids and times tell the same order
+        # (unread counts go by id, threads by time).
+        when = stamp or utc_now()
         new_id = cur.sql("SELECT nextval('message_id_seq')").fetchall()[0][0]
         cur.execute("INSERT INTO messages (id, channel_id, thread_id, author, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [new_id, channel_id, thread_id, actor.username, text, now])
+                    [new_id, channel_id, thread_id, actor.username, text, when])
         cur.execute("INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
                     "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, new_id])
         return new_id

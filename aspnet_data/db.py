@@ -9,6 +9,7 @@ that cached readers key on.
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
@@ -73,6 +74,9 @@ class Database:
             raise DatabaseError(f"{self.path} is not a usable DuckDB database: {_first_line(exc)}") from exc
         self._local = threading.local()
         self._lock = threading.Lock()
+        # Writes of this process take turns (see write()); re-entrant so that a transaction
+        # opened with transaction() may call a helper that writes through the same lock.
+        self._write_lock = threading.RLock()
 
     # -- reading ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -110,46 +114,53 @@ class Database:
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, retries: int = 5) -> T:
         """Run ``work(cursor)`` in one transaction and bump the data version.
 
-        DuckDB reports a write-write conflict at once ("Conflict on update"); the whole
-        unit of work is then rolled back and run again, up to ``retries`` times.
+        The writes of this process (every Streamlit session is a thread of it) take turns:
+        each one updates the data-version row, so two at once always conflicted, and under
+        load the retries ran out and a save failed with a raw "Conflict on update" instead
+        of being saved or reported as a conflict of its record. Reads never wait.
+
+        DuckDB reports a write-write conflict (with another connection to the file) at once;
+        the whole unit of work is then rolled back and run again, up to ``retries`` times.
         """
         if self.read_only:
             raise DatabaseError(f"{self.path} is open read-only")
         cur = self.cursor()
-        for attempt in range(retries + 1):
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                result = work(cur)
-                cur.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                )
-                cur.execute(
-                    "UPDATE meta SET value = ? WHERE key = 'data_updated_at'",
-                    [utc_now().isoformat(timespec="seconds")],
-                )
-                cur.execute("COMMIT")
-                return result
-            except duckdb.TransactionException as exc:
-                _rollback(cur)
-                if attempt == retries or "conflict" not in str(exc).lower():
+        with self._write_lock:
+            for attempt in range(retries + 1):
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    result = work(cur)
+                    cur.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                    )
+                    cur.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'data_updated_at'",
+                        [utc_now().isoformat(timespec="seconds")],
+                    )
+                    cur.execute("COMMIT")
+                    return result
+                except duckdb.TransactionException as exc:
+                    _rollback(cur)
+                    if attempt == retries or "conflict" not in str(exc).lower():
+                        raise
+                    time.sleep(0.005 * (2**attempt) * (0.5 + random.random()))
+                except BaseException:
+                    _rollback(cur)
                     raise
-                time.sleep(0.005 * (2**attempt))
-            except BaseException:
-                _rollback(cur)
-                raise
         raise AssertionError("unreachable")
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A plain transaction without retry, for bulk jobs run by one process (CLI)."""
         cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            _rollback(cur)
-            raise
+        with self._write_lock:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
 
     # -- versions ----------------------------------------------------------------
     @property
