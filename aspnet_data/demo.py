@@ -394,8 +394,10 @@ class _Generator:
         base_lat = towns["lat"].to_numpy()[idx]
         base_lon = towns["lon"].to_numpy()[idx]
         spread = np.clip(np.sqrt(pop[idx] + 1.0) / 40000.0, 0.004, 0.06)
-        lat = base_lat + self.np.normal(0.0, 1.0, size=size) * spread
-        lon = base_lon + self.np.normal(0.0, 1.0, size=size) * spread / max(0.2, math.cos(math.radians(float(base_lat.mean()))))
+        # Rounded to the precision stored before the check, so a stored point is a checked point.
+        lat = np.round(base_lat + self.np.normal(0.0, 1.0, size=size) * spread, 5)
+        lon = np.round(base_lon + self.np.normal(0.0, 1.0, size=size) * spread
+                       / max(0.2, math.cos(math.radians(float(base_lat.mean())))), 5)
         geom = self.shapes.get(iso3)
         if geom is None:
             # Without an outline (tiny atolls) nothing can tell land from lagoon: stay on the town.
