@@ -1,0 +1,277 @@
+"""Private pages opened by URL by every role: anonymous, analyst, the coordinator of network A,
+the coordinator of network B, UNESCO admin.
+
+Network A carries markers (a coordinator's phone, applications, a project channel's message,
+an account): every text the page hands to the browser is searched for them, so a refused
+role never gets them, by link or by a parameter naming network A, and gets a clear message
+or no such page. Who may do what is the table in aspnet_data.permissions (checked in
+tests/unit/test_accounts.py and test_access_matrix.py); this is the same table seen through
+the pages.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from aspnet_data import accounts, board, editing, projects
+from aspnet_data import applications as apps
+from aspnet_data.db import open_database
+
+from .conftest import run_app
+
+ROLES = ("anonymous", "analyst", "own", "other", "admin")
+NAV = "not in this role's navigation"
+REFUSED = "refused with a message"
+# Letters and digits only: markdown escaping would hide a marker with punctuation from the search.
+MARKERS = {
+    "phone": "5550 PRIVATEPHONEA",
+    "reference": None,                     # the code part of a reference, filled in by the fixture
+    "applicant": "markerapplicanta",       # in the applicant's email
+    "recommended": None,
+    "board": "PRIVATEBOARDMESSAGEA",
+    "user": "PRIVATEUSERMARKER",
+}
+# Who may ever see each marker, whatever the page.
+SEEN_BY = {
+    "phone": {"own", "admin", "analyst"},   # read_private: analysts too (in the full export)
+    "reference": {"own", "admin"},
+    "applicant": {"own", "admin"},
+    "recommended": {"own", "admin"},
+    "board": {"own", "admin"},
+    "user": {"admin"},
+}
+NOT_ALLOWED = ("You may not change this network's data.", "Log in first")
+
+
+@pytest.fixture(scope="module")
+def marked(demo_path, tmp_path_factory):
+    """The test network with private markers on network A, and who is who."""
+    path = tmp_path_factory.mktemp("access_url") / "marked.duckdb"
+    shutil.copy(demo_path, path)
+    with open_database(path) as db:
+        own, a, region = db.rows(
+            "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
+            "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1")[0]
+        other, b = db.rows(
+            "SELECT u.username, u.network FROM users u JOIN countries c ON c.iso3 = u.network "
+            "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
+        me = accounts.get_user(db, own).actor
+        admin = accounts.get_user(db, "admin").actor
+        record = editing.get_network_record(db, a)
+        editing.update_network(db, me, a, {"coordinator_phone": MARKERS["phone"]}, expected_version=record["version"])
+        values = {"network": a, "city": "Testville", "levels": ["primary"], "themes": ["esd"],
+                  "theme_plans": {"esd": "A school garden."}, "ownership": "public", "contact_name": "Ana"}
+        submitted = apps.save(db, {**values, "institution_name": "Marker Applicant A",
+                                   "contact_email": MARKERS["applicant"] + "@school.example"}, submit=True)
+        recommended = apps.save(db, {**values, "institution_name": "Marker Recommended A",
+                                     "contact_email": "marker.recommended.a@school.example"}, submit=True)
+        apps.move(db, me, recommended.record["id"], "recommended")
+        project = projects.create_project(db, me, {"title": "Marker rivers of A", "themes": ["esd"]})
+        channel = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project])
+        board.post(db, me, channel, MARKERS["board"])
+        accounts.create_user(db, admin, username="marker.user", display_name=MARKERS["user"], role="analyst",
+                             password="Long-enough-password-1", email="marker.user@unesco.example")
+        institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [a])
+        names = dict(db.rows("SELECT iso3, name_en FROM countries WHERE iso3 IN (?, ?)", [a, b]))
+    markers = {**MARKERS, "reference": submitted.record["reference"][4:],
+               "recommended": recommended.record["reference"][4:]}
+    return {"path": path, "a": a, "b": b, "country_a": names[a], "country_b": names[b], "project": project,
+            "institution": institution, "markers": markers,
+            "users": {"anonymous": None, "analyst": "analyst", "own": own, "other": other, "admin": "admin"}}
+
+
+@pytest.fixture()
+def open_as(marked, tmp_path, monkeypatch):
+    """``open_as(role, script, **query)`` -> AppTest, or None when the page is not in the role's navigation."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(marked["path"], path)
+    monkeypatch.setenv("ASPNET_DB", str(path))
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+
+    def run(role: str, script: str, **query):
+        try:
+            return run_app(path, script, username=marked["users"][role], query=query)
+        except ValueError as refused:
+            assert "Could not find a navigation page" in str(refused)
+            return None
+
+    return run
+
+
+def rendered(at) -> str:
+    """Everything the page sends to the browser as text: element protos and table contents."""
+    parts = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if children is not None:
+            for child in children.values():
+                walk(child)
+            return
+        if getattr(node, "type", None) == "arrow_data_frame":
+            parts.append(node.value.to_csv())
+        elif getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+
+    walk(getattr(at, "_tree", at))
+    return "\n".join(parts)
+
+
+def check(marked, role, at, *, shows=(), message=False):
+    """No marker this role may not see; the expected ones shown; or a clear refusal."""
+    text = rendered(at)
+    for name, value in marked["markers"].items():
+        if role not in SEEN_BY[name]:
+            assert value not in text, (role, name)
+    for name in shows:
+        assert marked["markers"][name] in text, (role, name)
+    if message:
+        said = [e.value for e in at.error] + [w.value for w in at.warning]
+        assert any(m in s for m in NOT_ALLOWED for s in said), (role, said)
+    return text
+
+
+def box(at, label: str):
+    """The first text box of the page (not the side panel) with this label."""
+    return next(t for t in at.main.text_input if t.label == label)
+
+def look_up(at, code: str, email: str) -> None:
+    """Fill in and submit the status form. Its boxes take their default from the last lookup,
+    so a box can change identity between runs: submit until the page has read both values."""
+    for _ in range(3):
+        box(at, "Reference code").input(code)
+        box(at, "Contact email").input(email)
+        next(b for b in at.button if b.label == "Show").click().run()
+        assert not at.exception, (code, email)
+        if (at.session_state["status_code"], at.session_state["status_email"]) == (code.strip(), email.strip()):
+            return
+    raise AssertionError(f"the status form did not take {code!r} / {email!r}")
+
+
+# -- the coordinators' pages -------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_review_queue(open_as, marked, role):
+    outcome = {"anonymous": NAV, "analyst": NAV, "own": {"reference"}, "admin": {"recommended"}}.get(role, set())
+    at = open_as(role, "pages/review.py", code=marked["a"], id="1")
+    if outcome == NAV:
+        assert at is None
+        return
+    text = check(marked, role, at, shows=outcome)
+    if role == "other":
+        assert "Marker Applicant A" not in text and "Marker Recommended A" not in text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_names_network_a_in_the_link(open_as, marked, role):
+    at = open_as(role, "pages/manage.py", code=marked["a"])
+    if role == "anonymous":
+        assert at is None
+        return
+    if role == "analyst":
+        check(marked, role, at, message=True)
+        assert not at.main.text_input and not at.main.dataframe
+        return
+    check(marked, role, at, shows={"phone"} if role in ("own", "admin") else ())
+    title = at.title[0].value
+    shown = marked["country_a"] if role in ("own", "admin") else marked["country_b"]
+    assert title.startswith(shown) and (role != "other" or marked["country_a"] not in title)
+    # History for whoever edits; the revert form for admins only.
+    assert [t.label for t in at.tabs] == ["Network profile", "Institutions", "History"]
+    revert = any(f.proto.form.form_id == "revert_form" for f in at.get("form"))
+    assert revert == (role == "admin")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_edit_link_to_an_institution_of_network_a(open_as, marked, role):
+    iid = marked["institution"]
+    at = open_as(role, "pages/manage.py", code=marked["a"], edit=str(iid))
+    if role == "anonymous":
+        assert at is None
+        return
+    check(marked, role, at, message=role == "analyst")
+    opened = any((t.key or "").startswith(f"inst_{iid}_") for t in at.text_input)
+    assert opened == (role in ("own", "admin"))
+
+
+@pytest.mark.parametrize("script", ["pages/quality.py", "pages/bulk.py"])
+@pytest.mark.parametrize("role", ROLES)
+def test_quality_and_bulk_name_network_a_in_the_link(open_as, marked, role, script):
+    at = open_as(role, script, code=marked["a"])
+    if role == "anonymous":
+        assert at is None
+        return
+    if role == "analyst":
+        check(marked, role, at, message=True)
+        assert not at.main.dataframe and not at.main.metric
+        return
+    check(marked, role, at)
+    title = at.title[0].value
+    assert title.startswith(marked["country_b"] if role == "other" else marked["country_a"])
+    assert role != "other" or marked["country_a"] not in rendered(at)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_account_page_shows_only_ones_own_account(open_as, marked, role):
+    at = open_as(role, "pages/account.py")
+    if role == "anonymous":
+        assert at is None
+        return
+    text = check(marked, role, at)
+    for other_role, username in marked["users"].items():
+        if username and other_role != role:
+            assert f"{username} ·" not in text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_users_page_is_for_admins(open_as, marked, role):
+    at = open_as(role, "pages/users.py")
+    if role != "admin":
+        assert at is None
+        return
+    check(marked, role, at, shows={"user"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_board_link_to_network_a_project_channel(open_as, marked, role):
+    at = open_as(role, "pages/board.py", channel=f"project-{marked['project']}")
+    if role in ("anonymous", "analyst"):
+        assert at is None
+        return
+    check(marked, role, at, shows={"board"} if role in ("own", "admin") else ())
+    channels = at.radio(key="board_channel").options
+    assert any("Marker rivers of A" in c for c in channels) == (role in ("own", "admin"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_project_page_updates_are_for_its_members(open_as, marked, role):
+    at = open_as(role, "pages/projects.py", id=str(marked["project"]))
+    check(marked, role, at, shows={"board"} if role in ("own", "admin") else ())
+    assert at.title[0].value == "Marker rivers of A"   # the project itself is public
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_full_export_only_for_analysts_and_admins(open_as, marked, role):
+    at = open_as(role, "pages/directory.py")
+    check(marked, role, at)
+    keys = [d.proto.id for d in at.get("download_button")]
+    assert any(k.endswith("export_full") for k in keys) == (role in ("analyst", "admin"))
+
+
+# -- the applicant's page --------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["anonymous", "other"])
+def test_application_status_needs_the_email(open_as, marked, role):
+    at = open_as(role, "pages/status.py")
+    reference = "ASP-" + marked["markers"]["reference"]
+    for email in ("", "someone@school.example", "MARKERAPPLICANTA@school.example.", "markerapplicanta"):
+        look_up(at, reference, email)
+        assert "Marker Applicant A" not in rendered(at.main)
+        assert not at.main.subheader and not at.main.dataframe
+        if email:
+            assert [e.value for e in at.error] == ["No application matches this reference code and email."]
+    # With its email, the applicant sees it (whoever is signed in).
+    look_up(at, reference, MARKERS["applicant"] + "@school.example")
+    assert at.main.subheader[0].value == "Marker Applicant A"
