@@ -58,6 +58,7 @@ def todo(db: Database, network: str, *, now: datetime | None = None, limit: int 
     }
     totals = {key: frame.height for key, frame in lists.items()}
     cut = {key: frame.head(max(limit, 0)) for key, frame in lists.items()}
+    cut["duplicates"] = _with_names(db, network, cut["duplicates"])
     return Todo(network=network, as_of=now, totals=totals, **cut)
 
 
@@ -124,6 +125,11 @@ def _tokens(folded: pl.Expr) -> pl.Expr:
 
 
 def _duplicates(db: Database, network: str) -> pl.DataFrame:
+    """Pairs (id_a < id_b, similarity) of likely duplicates, most similar first.
+
+    Memory stays bounded on a network of 100,000 schools: candidates are generated and
+    scored one neighbour offset at a time on integer keys, and only pairs that pass are kept.
+    """
     rows = _active(db, network, "id, name, name_latin, city, levels")
     rows = rows.with_columns(
         _folded(rows["city"]).alias("city_key"),
@@ -141,10 +147,7 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
         .with_columns(pl.col("folded").str.extract_all("[0-9]+").list.sort().list.join(" ").alias("numbers"))
         .with_row_index("variant")
     )
-    candidates = _candidate_pairs(variants)
-
     side = variants.select("id", "folded", "tokens", "numbers", "levels")
-    pairs = candidates.join(side.rename(lambda c: c + "_a"), on="id_a").join(side.rename(lambda c: c + "_b"), on="id_b")
     shared = pl.col("tokens_a").list.set_intersection("tokens_b").list.len()
     union = pl.col("tokens_a").list.set_union("tokens_b").list.len()
     numbers_a, numbers_b = pl.col("numbers_a"), pl.col("numbers_b")
@@ -156,25 +159,38 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
         .when(number_clash | no_common_level).then(0.0)
         .otherwise(shared / union)
     )
-    scored = (
-        pairs.group_by("id_a", "id_b").agg(similarity.max().round(3).alias("similarity"))
-        .filter(pl.col("similarity") >= SIMILAR)
-    )
-    names = rows.select("id", "name", "city")
+    passed = []
+    for candidates in _candidate_pairs(variants):
+        pairs = (candidates.join(side.rename(lambda c: c + "_a"), on="id_a")
+                 .join(side.rename(lambda c: c + "_b"), on="id_b"))
+        passed.append(pairs.select("id_a", "id_b", similarity.round(3).alias("similarity"))
+                      .filter(pl.col("similarity") >= SIMILAR))
+    schema = {"id_a": pl.Int64, "id_b": pl.Int64, "similarity": pl.Float64}
+    scored = pl.concat(passed) if passed else pl.DataFrame(schema=schema)
+    return (scored.group_by("id_a", "id_b").agg(pl.col("similarity").max())
+            .sort(["similarity", "id_a", "id_b"], descending=[True, False, False]))
+
+
+def _with_names(db: Database, network: str, pairs: pl.DataFrame) -> pl.DataFrame:
+    """id_a, name_a, id_b, name_b, city, similarity for the pairs shown."""
+    ids = sorted({*pairs["id_a"].to_list(), *pairs["id_b"].to_list()})
+    names = db.query("SELECT id, name, city FROM institutions WHERE network = ? AND id IN (SELECT unnest(?::BIGINT[]))",
+                     [network, ids])
     return (
-        scored.join(names.rename({"id": "id_a", "name": "name_a"}), on="id_a")
-        .join(names.select(pl.col("id").alias("id_b"), pl.col("name").alias("name_b")), on="id_b")
+        pairs.join(names.rename({"id": "id_a", "name": "name_a"}), on="id_a", how="left")
+        .join(names.select(pl.col("id").alias("id_b"), pl.col("name").alias("name_b")), on="id_b", how="left")
         .select("id_a", "name_a", "id_b", "name_b", "city", "similarity")
-        .sort(["similarity", "id_a", "id_b"], descending=[True, False, False])
     )
 
 
-def _candidate_pairs(variants: pl.DataFrame) -> pl.DataFrame:
-    """(id_a < id_b) pairs worth scoring, by prefix filtering on the city's rarest tokens.
+def _candidate_pairs(variants: pl.DataFrame):
+    """Frames of (id_a < id_b) pairs worth scoring, by prefix filtering on the city's rarest
+    tokens, one neighbour offset at a time.
 
     Two token sets with Jaccard >= SIMILAR share a token among the first
     ``len - ceil(SIMILAR * len) + 1`` of each, taken in one fixed order (rarest first);
-    only schools sharing such a token in the same city are compared.
+    only schools sharing such a token in the same city are compared, each with its next
+    WINDOW neighbours in name order within that (city, token) block.
     """
     size = pl.col("tokens").list.len()
     members = variants.select(
@@ -188,22 +204,17 @@ def _candidate_pairs(variants: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.int_range(pl.len()).over("variant") < pl.col("prefix"))
         .unique(["city_key", "token", "id"])
         .sort("city_key", "token", "latin_key", "id")
-        .with_columns(
-            pl.int_range(pl.len()).over("city_key", "token").alias("position"),
-            pl.len().over("city_key", "token").alias("block_size"),
+        .select(pl.struct("city_key", "token").rle_id().alias("block"), "id")
+    )
+    block, ids = blocks["block"], blocks["id"]
+    for offset in range(1, WINDOW + 1):
+        if offset >= blocks.height:
+            break
+        pairs = (
+            pl.DataFrame({"same": block == block.shift(-offset), "id": ids, "other": ids.shift(-offset)})
+            .filter(pl.col("same") & (pl.col("id") != pl.col("other")))
         )
-    )
-    offsets = pl.DataFrame({"offset": pl.int_range(1, WINDOW + 1, eager=True)})
-    neighbours = (
-        blocks.join(offsets, how="cross")
-        .with_columns(pl.col("position") + pl.col("offset"))
-        .filter(pl.col("position") < pl.col("block_size"))
-        .select("city_key", "token", "id", "position")
-    )
-    return (
-        neighbours.join(blocks.select("city_key", "token", "id", "position"),
-                        on=["city_key", "token", "position"], suffix="_other")
-        .select(pl.min_horizontal("id", "id_other").alias("id_a"), pl.max_horizontal("id", "id_other").alias("id_b"))
-        .filter(pl.col("id_a") != pl.col("id_b"))
-        .unique()
-    )
+        if pairs.is_empty():
+            break   # no block is longer than this offset
+        yield (pairs.select(pl.min_horizontal("id", "other").alias("id_a"), pl.max_horizontal("id", "other").alias("id_b"))
+               .unique())

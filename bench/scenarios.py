@@ -205,7 +205,7 @@ def page_reruns(path: Path, reruns: int = 5) -> dict:
             samples.append((time.perf_counter() - started) * 1000)
             assert not at.exception, [e.value for e in at.exception]
         out[f"{script.removeprefix('pages/').removesuffix('.py')}" + (f" ({who})" if who else "")] = \
-            percentiles(samples) | {"max_ms": round(max(samples), 1)}
+            percentiles(samples) | {"max_ms": round(max(samples), 1), "peak_rss_mb": peak_rss_mb()}
     return out
 
 
@@ -248,8 +248,9 @@ def main() -> None:
         path = database(size)
         result = {"institutions": size, **reads(path)}
         result["peak_rss_mb_reads"] = peak_rss_mb()
-        result["bulk"] = bulk_upload(path)
         result["pages"] = page_reruns(path)
+        result["peak_rss_mb_pages"] = peak_rss_mb()
+        result["bulk"] = bulk_upload(path)
     result["peak_rss_mb"] = peak_rss_mb()
     target.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
 
