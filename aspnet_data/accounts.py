@@ -170,14 +170,17 @@ def check_password_policy(password: str, *, username: str = "") -> None:
 
 
 def change_password(db: Database, username: str, old: str, new: str) -> None:
-    """A user changes their own password (the old one is checked; the new one meets the policy)."""
+    """A user changes their own password (the old one is checked; the new one meets the policy).
+
+    The new password is checked first: a refused one changes nothing, not even the record of
+    the user's last login that checking the old password leaves."""
+    check_password_policy(new, username=username)
+    if new == old:
+        raise AccountError("password", "same_as_old")
     try:
         authenticate(db, username, old)
     except LoginRefused:
         raise AccountError("old_password", "wrong_password") from None
-    check_password_policy(new, username=username)
-    if new == old:
-        raise AccountError("password", "same_as_old")
     hashed = hash_password(new)
     db.write(lambda cur: (
         cur.execute("UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
@@ -251,7 +254,10 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
     user = get_user(db, username)
     if user is None:
         raise AccountError("username", "unknown_user")
-    if user.role == "coordinator" and not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+    # A coordinator needs a network, and nobody may be given one that does not exist (the
+    # column has no foreign key: see migration 005).
+    if (user.role == "coordinator" or network is not None) and \
+            not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
         raise AccountError("network", "unknown_network")
     db.write(lambda cur: (
         cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),

@@ -215,9 +215,15 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
     if not reason:
         raise ValidationFailed([FieldError("reason", "required")])
     now = utc_now()
-    db.write(lambda cur: (
-        cur.execute("UPDATE messages SET hidden_reason = ? WHERE id = ?", [reason[:300], message_id]),
-        _audit(cur, actor, "message.hide", message_id, None, {"reason": reason[:300]}, now)))
+
+    def write(cur):
+        hidden = cur.execute("UPDATE messages SET hidden_reason = ? WHERE id = ?",
+                             [reason[:300], message_id]).fetchall()[0][0]
+        if hidden != 1:
+            raise NotFound(message_id)       # and no audit row for a message that is not there
+        _audit(cur, actor, "message.hide", message_id, None, {"reason": reason[:300]}, now)
+
+    db.write(write)
 
 
 def search(db: Database, actor: Actor, q: str, *, limit: int = 50) -> pl.DataFrame:

@@ -569,3 +569,74 @@ def test_login_with_any_password_is_refused_cleanly(db, password):
         accounts.authenticate(db, "analyst", password)
     with pytest.raises(accounts.LoginRefused):
         accounts.authenticate(db, "nobody.here", password)
+
+
+@FAST
+@given(new=password_text)
+def test_password_change_stores_a_password_that_logs_in_or_nothing(db, new):
+    username, old = "analyst2", "demo-analyst-2026"
+    before = db.checksums(TABLES)
+    try:
+        accounts.change_password(db, username, old, new)
+    except accounts.AccountError as refused:
+        assert_clear([refused], ("password", "old_password"))
+        assert db.checksums(["users", "audit_log"]) == {t: before[t] for t in ["users", "audit_log"]}
+        return
+    assert accounts.authenticate(db, username, new).username == username
+    accounts.change_password(db, username, new, old)        # back, for the next example
+
+
+@FAST
+@given(username=st.sampled_from(["analyst3", "coord.fra", "admin2", "nobody.here"]),
+       network=st.one_of(st.none(), st.sampled_from(["FRA", "JPN", "ZZZ", "fra", ""]), hostile_text))
+@example(username="analyst3", network="ZZZ")      # once a foreign-key error from the database
+@example(username="coord.fra", network="JPN")      # once refused for anyone who had logged in or posted
+def test_assigning_a_network_stores_an_existing_one_or_nothing(db, username, network):
+    if accounts.get_user(db, username):
+        accounts.open_session(db, username, 1.0)     # a user who has logged in
+    before = db.checksums(TABLES)
+    try:
+        accounts.assign_network(db, ADMIN, username, network)
+    except accounts.AccountError as refused:
+        assert_clear([refused], ("username", "network"))
+        assert db.checksums(TABLES) == before
+        return
+    user = accounts.get_user(db, username)
+    assert user.network == network
+    assert network is None or db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]) == 1
+
+
+@FAST
+@given(slug=st.one_of(st.from_regex(r"\A[a-z0-9][a-z0-9-]{1,20}\Z"), hostile_text), title=hostile_text)
+def test_topical_channels_are_created_as_typed_or_refused(db, slug, title):
+    before = db.checksums(TABLES)
+    try:
+        channel = board.create_channel(db, ADMIN, slug=slug, title=title)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("slug", "title"))
+        assert db.checksums(TABLES) == before
+        return
+    assert db.rows("SELECT slug, title, kind FROM channels WHERE id = ?", [channel])[0] == \
+        (slug.strip().lower(), title.strip()[:120], "topic")
+
+
+@FAST
+@given(reason=st.one_of(st.none(), hostile_text), exists=st.booleans())
+@example(reason="Off topic", exists=False)        # once audited a message that is not there
+def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
+    message = board.post(db, Actor("admin2", "admin"), db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
+                         "To be hidden", now=tick()) if exists else 10**12
+    before = db.checksums(TABLES)
+    try:
+        board.hide(db, ADMIN, message, reason)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("reason",))
+        assert db.checksums(TABLES) == before
+        return
+    except editing.NotFound:
+        assert not exists and db.checksums(TABLES) == before
+        return
+    assert exists
+    assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [message]) == reason.strip()[:300]
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'messages' AND entity_id = ? "
+                     "AND action = 'message.hide'", [str(message)]) == 1
