@@ -640,3 +640,23 @@ def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
     assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [message]) == reason.strip()[:300]
     assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'messages' AND entity_id = ? "
                      "AND action = 'message.hide'", [str(message)]) == 1
+
+
+@FAST
+@given(changes=overrides(INSTITUTION_VALUES))
+def test_a_saved_change_reverts_exactly_through_its_audit_row(db, school, changes):
+    sid, network, coordinator, _ = school
+    current = editing.get_institution(db, sid)
+    try:
+        saved = editing.update_institution(db, coordinator, sid, changes, expected_version=current["version"])
+    except editing.ValidationFailed:
+        return
+    if saved["version"] == current["version"]:
+        return                                  # nothing changed, nothing to revert
+    audit_id = db.scalar("SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(sid)])
+    editing.revert(db, ADMIN, audit_id)
+    reverted = editing.get_institution(db, sid)
+    assert {k: reverted[k] for k in editing.INSTITUTION_FIELDS} == {k: current[k] for k in editing.INSTITUTION_FIELDS}
+    assert reverted["version"] == saved["version"] + 1
+    changes = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid, limit=2)
+    assert [c["action"] for c in changes] == ["institution.revert", "institution.update"]
