@@ -38,6 +38,7 @@ from .db import Database, utc_now
 from .directory import export_bytes
 from .editing import INSTITUTION_FIELDS, FieldError
 from .permissions import Actor, require
+from .text import from_spreadsheet, spreadsheet_safe
 
 MAX_BYTES = 5 * 1024 * 1024          # upload size
 MAX_ROWS = 20_000                    # data rows
@@ -78,6 +79,7 @@ class Plan:
     withdrawn: pl.DataFrame   # row, id, name
     unchanged: int
     updates: dict[int, dict] = field(default_factory=dict, repr=False)   # id -> changed fields, typed
+    baseline: dict[int, dict] = field(default_factory=dict, repr=False)  # id -> those fields as stored then
 
     @property
     def blocking(self) -> int:
@@ -254,7 +256,7 @@ def _table(rows: list[list[str | None]]) -> pl.DataFrame:
         columns[name] = i
     _check_columns(list(columns))
     return pl.DataFrame(
-        {name: [(r[i] if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
+        {name: [(from_spreadsheet(r[i]) if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
          for name, i in columns.items()},
         schema={name: pl.String for name in columns},
     )
@@ -306,7 +308,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         f"SELECT id, network, status, {', '.join(INSTITUTION_FIELDS)} FROM institutions "
         "WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]).iter_rows(named=True)}
 
-    errors, added, changed, withdrawn, updates = [], [], [], [], {}
+    errors, added, changed, withdrawn, updates, baseline = [], [], [], [], {}, {}
     unchanged = 0
     first_row: dict[int, int] = {}
     for index, row in enumerate(rows):
@@ -362,6 +364,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         errors += [(line, raw_id, p) for p in problems]
         if not any(not p.warning for p in problems):
             updates[iid] = diff
+            baseline[iid] = {k: current[k] for k in diff}
             changed += [{"row": line, "id": iid, "field": k, "before": _show(current[k]), "after": _show(v)}
                         for k, v in diff.items()]
 
@@ -375,6 +378,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         withdrawn=pl.DataFrame(withdrawn, schema=WITHDRAWN_SCHEMA),
         unchanged=unchanged,
         updates=updates,
+        baseline=baseline,
     )
 
 
@@ -387,7 +391,9 @@ def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
     Set-based: each step is one statement over all its rows, so a file of 20,000 rows takes
     about as long as a handful of single edits. Updates merge the plan's changed fields onto
     the record as stored when the transaction runs (an edit saved since the preview to
-    another field is kept), and bump each version once, as the edit form does.
+    another field is kept), and bump each version once, as the edit form does. If someone
+    saved a field the file changes since the preview, nothing is applied
+    (BulkError "changed_since_preview"): the file must be previewed again.
 
     Refused (BulkError "has_errors") while the plan has errors; any failure midway rolls
     everything back. Returns how many institutions were added, changed and withdrawn.
@@ -414,6 +420,13 @@ def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
         missing = [i for i in touched if i not in stored]
         if missing:
             raise editing.NotFound(missing[0])
+        # A field the file changes that someone else saved since the preview: their change
+        # would be lost without anyone seeing it, so nothing is applied.
+        overtaken = sorted(iid for iid, before in plan.baseline.items()
+                           if any(not _same(stored[iid][k], v) for k, v in before.items()))
+        if overtaken:
+            rows = plan.changed.filter(pl.col("id").is_in(overtaken))["row"].unique().sort().to_list()
+            raise BulkError("changed_since_preview", rows=", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else ""))
         audit: list[tuple] = []
         done = 0
 
@@ -521,5 +534,5 @@ def report_csv(plan: Plan) -> bytes:
     """The plan's errors and warnings as CSV (UTF-8 with BOM, for spreadsheets)."""
     buffer = io.BytesIO()
     buffer.write("\ufeff".encode())
-    plan.errors.sort("row", maintain_order=True).write_csv(buffer)
+    spreadsheet_safe(plan.errors.sort("row", maintain_order=True)).write_csv(buffer)
     return buffer.getvalue()

@@ -20,7 +20,7 @@ from datetime import datetime
 import polars as pl
 
 from .db import Database
-from .text import fold
+from .text import fold, spreadsheet_safe
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, REGIONS, STATUSES, THEMES
 
 PAGE_SIZE = 25
@@ -418,7 +418,7 @@ def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
     flat = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
     if fmt == "csv":
         buffer.write("\ufeff".encode())
-        flat.write_csv(buffer)
+        spreadsheet_safe(flat).write_csv(buffer)
         return buffer.getvalue()
     if fmt == "xlsx":
         if frame.height > MAX_EXCEL_ROWS:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
+import polars as pl
 from anyascii import anyascii
+
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...) and worse): such cells are written with a leading apostrophe.
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"^'[=+\-@\t\r]")
 
 
 def fold(text: str | None) -> str:
@@ -29,3 +36,18 @@ def slug(text: str, *, max_length: int = 40) -> str:
             out.append("-")
             dash = True
     return "".join(out).strip("-")[:max_length].strip("-")
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with an apostrophe."""
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(_FORMULA_START.pattern)).then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name)).alias(name)
+        for name, dtype in frame.schema.items() if dtype == pl.String)
+
+
+def from_spreadsheet(value: str | None) -> str | None:
+    """Undo :func:`spreadsheet_safe` on a cell read back from a file."""
+    if value is not None and _ESCAPED_FORMULA.match(value):
+        return value[1:]
+    return value

@@ -6,6 +6,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from aspnet_data.text import spreadsheet_safe
+
 from .i18n import t
 
 # Okabe-Ito, in an order that keeps neighbours distinguishable for colour-blind readers.
@@ -20,7 +22,7 @@ def with_data(chart: alt.Chart | None, frame: pl.DataFrame, *, name: str, key: s
     with st.expander(t("dash.table_view"), icon=":material/table:"):
         st.dataframe(frame, hide_index=True, width="stretch")
         st.download_button(
-            t("dash.download_csv"), frame.write_csv().encode("utf-8-sig"), file_name=f"aspnet-{name}.csv",
+            t("dash.download_csv"), spreadsheet_safe(frame).write_csv().encode("utf-8-sig"), file_name=f"aspnet-{name}.csv",
             mime="text/csv", icon=":material/download:", key=f"csv_{key}", on_click="ignore",
         )
 
@@ -29,7 +31,7 @@ def table(frame: pl.DataFrame, *, name: str, key: str, **dataframe_args) -> None
     """A table that is its own picture, with a CSV download of exactly what it shows."""
     st.dataframe(frame, hide_index=True, width="stretch", **dataframe_args)
     st.download_button(
-        t("dash.download_csv"), frame.write_csv().encode("utf-8-sig"), file_name=f"aspnet-{name}.csv",
+        t("dash.download_csv"), spreadsheet_safe(frame).write_csv().encode("utf-8-sig"), file_name=f"aspnet-{name}.csv",
         mime="text/csv", icon=":material/download:", key=f"csv_{key}", on_click="ignore",
     )
 

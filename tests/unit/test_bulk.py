@@ -1,5 +1,6 @@
 """Bulk updates from a file: template round trip, plan, all-or-nothing apply, hostile files."""
 
+import csv
 import io
 import json
 import os
@@ -439,3 +440,36 @@ def test_only_the_networks_coordinator_or_an_admin_may_plan_or_apply(db, actor):
         bulk.apply(db, actor, NET, plan)
     assert snapshot(db) == before
     assert bulk.apply(db, ADMIN, NET, plan)["changed"] == 1
+
+
+def test_a_field_saved_since_the_preview_is_not_overwritten(db):
+    target, other = active_ids(db)[:2]
+    frame = set_cell(set_cell(downloaded(db), target, "pupils", "777"), other, "pupils", "778")
+    plan = bulk.plan(db, COORD, NET, frame)
+    stored = editing.get_institution(db, target)
+    editing.update_institution(db, COORD, target, {"pupils": 555}, expected_version=stored["version"])
+    before = snapshot(db)
+    with pytest.raises(bulk.BulkError) as refused:
+        bulk.apply(db, COORD, NET, plan)
+    assert refused.value.code == "changed_since_preview"
+    assert refused.value.params == {"rows": str(line_of(frame, target))}
+    assert snapshot(db) == before and editing.get_institution(db, target)["pupils"] == 555
+    # Previewed again, the file shows 555 -> 777 and applies.
+    again = bulk.plan(db, COORD, NET, frame)
+    assert again.changed.filter(pl.col("id") == target)["before"].to_list() == ["555"]
+    assert bulk.apply(db, COORD, NET, again)["changed"] == 2
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3",
+                                  "@SUM(1,2)"])
+def test_a_name_a_spreadsheet_would_run_is_exported_as_text_and_reads_back_unchanged(db, name):
+    target = active_ids(db)[0]
+    stored = editing.get_institution(db, target)
+    db.write(lambda cur: cur.execute("UPDATE institutions SET name = ?, name_latin = ? WHERE id = ?",
+                                     [name, name, target]))
+    data = bulk.template(db, NET, "csv")
+    cell = next(r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"))) if r[0] == str(target))[1]
+    assert cell == "'" + name
+    plan = bulk.plan(db, COORD, NET, bulk.read_file(data, "template.csv"))
+    assert plan.errors.filter(~pl.col("warning")).is_empty() and plan.empty   # the round trip changes nothing
+    assert stored["name"] != name
