@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from common import (CACHE, DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, ROOT, database, peak_rss_mb,
-                    percentiles, timed)
+from common import (CACHE, DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, ROOT, database, generator_version,
+                    peak_rss_mb, percentiles, timed)
 
 from aspnet_data import applications, board, bulk, dashboard, directory, maps
 from aspnet_data.db import Database, open_database
@@ -211,8 +211,10 @@ def page_reruns(path: Path, reruns: int = 5) -> dict:
 
 def board_channel(messages: int = 100_000) -> dict:
     """Opening a channel (its latest threads, every unread count) with ``messages`` on the board."""
-    path = CACHE / f"board-{messages}.duckdb"
+    path = CACHE / f"board-{messages}-{generator_version()}.duckdb"
     if not path.exists():
+        for stale in CACHE.glob(f"board-{messages}*.duckdb"):
+            stale.unlink()
         shutil.copy(database(10_000), path)
         with open_database(path) as db:
             existing = db.scalar("SELECT count(*) FROM messages")
