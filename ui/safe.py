@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 
 # Markdown, Streamlit's extensions (:material/icon:, :red[...], $latex$) and HTML.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'/])")
+# Streamlit rewrites these in the text after markdown has removed the escapes: ":streamlit:"
+# becomes its logo and "->", "--", "<=" ... (between spaces) become arrows and dashes. A word
+# joiner (invisible, zero width) after the first character keeps them as typed. (The slash is
+# escaped above for ":material/icon:", which Streamlit rewrites before parsing.)
+_AFTER_ESCAPES = re.compile(r":(?=streamlit:)|(?<!\S)(?:<(?=->)|[-<>](?=[-=>]\s|[-=>]$))")
+_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
     """``text`` escaped so that st.markdown (and st.title, st.caption, ...) shows it literally."""
     value = "" if text is None else str(text)
     value = "".join(ch for ch in value if ch in "\t\n" or ch >= " ")
+    value = _AFTER_ESCAPES.sub(lambda m: m.group(0) + _JOINER, value)
     return _SPECIAL.sub(r"\\\1", value)
 
 
