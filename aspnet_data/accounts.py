@@ -19,14 +19,17 @@ from datetime import datetime, timedelta
 import bcrypt
 
 from .db import Database, utc_now
+from .editing import EMAIL
 from .permissions import Actor, require
-from .vocab import ROLES
+from .text import clean_line, has_visible
+from .vocab import LANGUAGES, ROLES
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 BCRYPT_ROUNDS = 12
+MAX_DISPLAY_NAME = 120
 MAX_PASSWORD_BYTES = 72   # bcrypt reads no further (and bcrypt 5 refuses longer input outright)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 # Checked when the user name is unknown, so that refusing it costs one bcrypt check too.
@@ -162,7 +165,7 @@ def check_password_policy(password: str, *, username: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", "too_short", min=MIN_PASSWORD_LENGTH)
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        raise AccountError("password", "too_long", max=MAX_PASSWORD_BYTES)
+        raise AccountError("password", "too_long_bytes", max=MAX_PASSWORD_BYTES)
     if not (any(c.isalpha() for c in password) and any(not c.isalpha() for c in password)):
         raise AccountError("password", "needs_mix")
     if username and username.lower() in password.lower():
@@ -207,8 +210,16 @@ def create_user(db: Database, actor: Actor | None, *, username: str, display_nam
         raise AccountError("username", "bad_username")
     if role not in ROLES:
         raise AccountError("role", "bad_role")
-    if not (display_name or "").strip():
+    display_name = clean_line(display_name)
+    if not has_visible(display_name):
         raise AccountError("display_name", "required")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise AccountError("display_name", "too_long", max=MAX_DISPLAY_NAME)
+    email = (email or "").strip() or None
+    if email and (len(email) > 200 or not EMAIL.match(email)):
+        raise AccountError("email", "email")
+    if language not in LANGUAGES:
+        raise AccountError("language", "unknown_choice", values=language)
     if role == "coordinator":
         if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
             raise AccountError("network", "unknown_network")
@@ -224,9 +235,9 @@ def create_user(db: Database, actor: Actor | None, *, username: str, display_nam
         cur.execute(
             "INSERT INTO users (username, display_name, email, role, network, password_hash, must_change_password, "
             "language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [username, display_name.strip(), email, role, network, hashed, must_change_password, language, now])
+            [username, display_name, email, role, network, hashed, must_change_password, language, now])
         _audit(cur, actor.label if actor else "cli", "user.create", username, None,
-               {"role": role, "network": network, "display_name": display_name.strip()})
+               {"role": role, "network": network, "display_name": display_name})
 
     db.write(insert)
     return get_user(db, username)

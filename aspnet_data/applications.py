@@ -118,7 +118,7 @@ def validate(db: Database, record: dict) -> list[FieldError]:
     for theme, plan in (record.get("theme_plans") or {}).items():
         if plan and len(plan) > _TEXT["plan"]:
             errors.append(FieldError(f"plan_{theme}", "too_long", {"max": _TEXT["plan"]}))
-    if record.get("contact_email") and not editing._EMAIL.match(record["contact_email"]):
+    if record.get("contact_email") and not editing.EMAIL.match(record["contact_email"]):
         errors.append(FieldError("contact_email", "email"))
     levels = record.get("levels") or []
     if not levels:
@@ -384,7 +384,7 @@ def resend_references(db: Database, email: str) -> None:
     """Send the reference codes of an email's applications to that email (and say nothing
     about whether there were any, so the page reveals no one's applications)."""
     email = (email or "").strip().lower()
-    if not editing._EMAIL.match(email):
+    if not editing.EMAIL.match(email):
         raise ValidationFailed([FieldError("contact_email", "email")])
     codes = [r[0] for r in db.rows("SELECT reference FROM applications WHERE lower(contact_email) = ? ORDER BY id",
                                    [email])]

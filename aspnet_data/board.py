@@ -17,6 +17,7 @@ import polars as pl
 
 from .db import Database, utc_now
 from .editing import FieldError, NotFound, ValidationFailed
+from .text import clean_line, has_visible
 from .permissions import Actor, PermissionDenied
 
 MAX_LENGTH = 4000
@@ -125,7 +126,7 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
     stamp = now
     now = now or utc_now()
     text = (body or "").strip()
-    if not text:
+    if not has_visible(text):
         raise ValidationFailed([FieldError("body", "required")])
     if len(text) > MAX_LENGTH:
         raise ValidationFailed([FieldError("body", "too_long", {"max": MAX_LENGTH})])
@@ -191,8 +192,9 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
     now = now or utc_now()
     message = _own_recent(db, actor, message_id, now)
     text = (body or "").strip()
-    if not text or len(text) > MAX_LENGTH:
-        raise ValidationFailed([FieldError("body", "required" if not text else "too_long", {"max": MAX_LENGTH})])
+    if not has_visible(text) or len(text) > MAX_LENGTH:
+        raise ValidationFailed([FieldError("body", "required" if not has_visible(text) else "too_long",
+                                           {"max": MAX_LENGTH})])
     db.write(lambda cur: (
         cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
         _audit(cur, actor, "message.edit", message_id, {"body": message["body"]}, {"body": text}, now)))
@@ -211,8 +213,8 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
     """UNESCO admins hide a message, with a reason shown in its place."""
     if actor.role != "admin":
         raise PermissionDenied("board.hide")
-    reason = (reason or "").strip()
-    if not reason:
+    reason = clean_line(reason)
+    if not has_visible(reason):
         raise ValidationFailed([FieldError("reason", "required")])
     now = utc_now()
 
@@ -248,7 +250,8 @@ def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
     slug = (slug or "").strip().lower()
     if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", slug):
         raise ValidationFailed([FieldError("slug", "bad_username")])
-    if not (title or "").strip():
+    title = clean_line(title)
+    if not has_visible(title):
         raise ValidationFailed([FieldError("title", "required")])
     if db.scalar("SELECT count(*) FROM channels WHERE slug = ?", [slug]):
         raise ValidationFailed([FieldError("slug", "taken")])

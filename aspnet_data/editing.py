@@ -22,7 +22,7 @@ from .permissions import Actor, require
 from .text import fold
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, THEMES
 
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}$")
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^https?://[^\s<>\"'{}|\\^`]+\.[^\s<>\"'{}|\\^`]+$", re.IGNORECASE)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
@@ -165,7 +165,7 @@ def validate_institution(record: dict, *, network: str) -> list[FieldError]:
         errors.append(FieldError("languages", "language_code"))
     if record.get("website") and not _URL.match(record["website"]):
         errors.append(FieldError("website", "url"))
-    if record.get("email") and not _EMAIL.match(record["email"]):
+    if record.get("email") and not EMAIL.match(record["email"]):
         errors.append(FieldError("email", "email"))
     if not any(e.field in ("latitude", "longitude") for e in errors) and isinstance(lat, float) and isinstance(lon, float):
         shape = reference.country_shapes().get(network)
@@ -187,7 +187,7 @@ def validate_network(record: dict) -> list[FieldError]:
         value = record.get(key)
         if key in NETWORK_FIELDS and isinstance(value, str) and len(value) > limit:
             errors.append(FieldError(key, "too_long", {"max": limit}))
-    if record.get("coordinator_email") and not _EMAIL.match(record["coordinator_email"]):
+    if record.get("coordinator_email") and not EMAIL.match(record["coordinator_email"]):
         errors.append(FieldError("coordinator_email", "email"))
     if record.get("website") and not _URL.match(record["website"]):
         errors.append(FieldError("website", "url"))

@@ -25,6 +25,16 @@ def fold(text: str | None) -> str:
     return " ".join(anyascii(cleaned).lower().split())
 
 
+def clean_line(text: str | None) -> str:
+    """One line of plain text: control characters dropped, runs of spaces made one, trimmed."""
+    return " ".join("".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cc").split())
+
+
+def has_visible(text: str | None) -> bool:
+    """True when ``text`` shows something: not only spaces, control or invisible format characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") for ch in text or "")
+
+
 def slug(text: str, *, max_length: int = 40) -> str:
     """A web-safe slug of ``text`` ("Lycée Victor Hugo" -> "lycee-victor-hugo")."""
     out, dash = [], False

@@ -97,7 +97,7 @@ def test_sessions_are_revoked_on_the_server_and_expire(db):
 
 
 @pytest.mark.parametrize("password, code", [("short1", "too_short"), ("onlyletterslong", "needs_mix"),
-                                            ("x" * 201 + "1", "too_long")])
+                                            ("x" * 201 + "1", "too_long_bytes")])
 def test_password_policy(password, code):
     with pytest.raises(accounts.AccountError) as error:
         accounts.check_password_policy(password)
@@ -159,3 +159,25 @@ EXPECTED = {   # action -> roles allowed on network FRA
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_permission_matrix(action, role):
     assert can(ROLES[role], action, "FRA") == (role in EXPECTED[action])
+
+
+@pytest.mark.parametrize("values, field, code", [
+    ({"display_name": "x" * 121}, "display_name", "too_long"),
+    ({"display_name": "\u200b\u200d \t"}, "display_name", "required"),
+    ({"email": "not-an-address"}, "email", "email"),
+    ({"language": "de"}, "language", "unknown_choice"),
+])
+def test_a_new_account_is_checked_field_by_field(db, values, field, code):
+    admin = Actor("admin", "admin", None)
+    base = {"username": "new.analyst", "display_name": "New Analyst", "role": "analyst",
+            "password": "a-Long-enough-1", "email": "new@example.org", "language": "en"}
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.create_user(db, admin, **(base | values))
+    assert (refused.value.field, refused.value.code) == (field, code)
+    assert accounts.get_user(db, "new.analyst") is None
+
+
+def test_a_display_name_loses_its_control_characters(db):
+    user = accounts.create_user(db, Actor("admin", "admin", None), username="clean.name",
+                                display_name="Ana\x07 \n Silva", role="analyst", password="a-Long-enough-1")
+    assert user.display_name == "Ana Silva"

@@ -155,3 +155,10 @@ def test_marking_read_writes_only_when_there_is_something_new(db):
     board.post(db, a, general, "news")
     board.mark_read(db, b, general)
     assert db.data_version > version
+
+
+@pytest.mark.parametrize("body", ["\u200b\u200c\u200d", "\u2060 \ufeff", "\x00\x01"])
+def test_a_message_that_shows_nothing_is_refused(db, body):
+    with pytest.raises(ValidationFailed) as refused:
+        board.post(db, coordinators(db)[0], channel(db, "all"), body)
+    assert refused.value.errors[0].code == "required"

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from aspnet_data.text import clean_line, has_visible
 from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
 from aspnet_data.db import open_database
@@ -444,8 +445,9 @@ def test_board_post_stores_the_text_exactly_or_nothing(db, body, reply):
     except editing.ValidationFailed as failed:
         assert_clear(failed.errors, ("body",))
         assert db.checksums(TABLES) == before
-        assert not (body or "").strip() or len(body.strip()) > board.MAX_LENGTH
+        assert not has_visible(body) or len(body.strip()) > board.MAX_LENGTH
         return
+    assert has_visible(body)
     stored = db.rows("SELECT body, author, thread_id FROM messages WHERE id = ?", [message])[0]
     assert stored == (body.strip(), "admin2", thread if reply else None)
 
@@ -617,7 +619,7 @@ def test_topical_channels_are_created_as_typed_or_refused(db, slug, title):
         assert db.checksums(TABLES) == before
         return
     assert db.rows("SELECT slug, title, kind FROM channels WHERE id = ?", [channel])[0] == \
-        (slug.strip().lower(), title.strip()[:120], "topic")
+        (slug.strip().lower(), clean_line(title)[:120], "topic")
 
 
 @FAST
@@ -637,7 +639,7 @@ def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
         assert not exists and db.checksums(TABLES) == before
         return
     assert exists
-    assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [message]) == reason.strip()[:300]
+    assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [message]) == clean_line(reason)[:300]
     assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'messages' AND entity_id = ? "
                      "AND action = 'message.hide'", [str(message)]) == 1
 
