@@ -65,6 +65,8 @@ with create_col:
         if error and error.field == "display_name":
             st.error(t(f"error.{error.code}", **error.params))
         email = st.text_input(t("field.email"), key="new_email")
+        if error and error.field == "email":
+            st.error(t(f"error.{error.code}", **error.params))
         role = st.selectbox(t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="new_role")
         network = st.selectbox(t("manage.network"), [None, *countries],
                                format_func=lambda c: countries.get(c, "—") if c else "—", key="new_network")

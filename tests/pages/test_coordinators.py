@@ -122,6 +122,18 @@ def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scr
     assert not at.code   # shown once
 
 
+def test_a_bad_email_for_a_new_user_shows_next_to_its_field_and_creates_nothing(signed_in, scratch_copy):
+    at = signed_in("admin", "pages/users.py")
+    at.text_input(key="new_username").input("fresh.analyst")
+    at.text_input(key="new_name").input("Fresh Analyst")
+    at.text_input(key="new_email").input("fresh-at-example")
+    at.selectbox(key="new_role").set_value("analyst")
+    submit(at, "Create a user")
+    assert [e.value for e in at.error] == ["Not a valid email address."] and not at.code
+    with open_database(scratch_copy) as db:
+        assert accounts.get_user(db, "fresh.analyst") is None
+
+
 def test_a_coordinator_has_no_users_page(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
