@@ -93,8 +93,9 @@ class Plan:
 
 # -- download --------------------------------------------------------------------------------
 
-def template(db: Database, network: str, fmt: str) -> bytes:
+def template(db: Database, actor: Actor, network: str, fmt: str) -> bytes:
     """The network's active institutions as a file to edit (``csv`` or ``xlsx``)."""
+    require(actor, "bulk_apply", network)
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown template format {fmt!r}")
     frame = db.query(f"SELECT id, {', '.join(INSTITUTION_FIELDS)}, '' AS withdraw FROM institutions "

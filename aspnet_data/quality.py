@@ -16,6 +16,7 @@ import shapely
 from . import reference
 from .dashboard import QUALITY_FIELDS, STALE_AFTER
 from .db import Database, quote_ident, utc_now
+from .permissions import Actor, require
 from .text import fold
 
 # Two names in the same city with at least this token-set (Jaccard) similarity are likely
@@ -47,8 +48,9 @@ class Todo:
     totals: dict[str, int]      # missing, stale, duplicates, outside
 
 
-def todo(db: Database, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
-    """The data-quality to-do list of ``network`` (ISO3), as of ``now``."""
+def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
+    """The data-quality to-do list of ``network`` (ISO3), as of ``now``: for its coordinator and admins."""
+    require(actor, "edit", network)
     now = now or utc_now()
     lists = {
         "missing": _missing(db, network),

@@ -136,7 +136,7 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
             actor = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
                                    "AND network = ? ORDER BY username LIMIT 1", [network])[0])
             # The template's first 5,000 rows (a large network's whole template is over the upload limit).
-            template = pl.read_csv(io.BytesIO(bulk.template(db, network, "csv")), infer_schema=False,
+            template = pl.read_csv(io.BytesIO(bulk.template(db, actor, network, "csv")), infer_schema=False,
                                    n_rows=BULK_ROWS)
             frame = bulk.read_file(template.write_csv().encode(), "template.csv")
             edited = frame.head(BULK_ROWS).with_columns(pupils=pl.Series(

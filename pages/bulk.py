@@ -25,9 +25,9 @@ st.markdown(t("bulk.intro"))
 
 st.subheader(t("bulk.step_download"))
 csv_col, xlsx_col = st.columns(2)
-csv_col.download_button("CSV", lambda: bulk.template(db, network, "csv"), file_name=f"aspnet-{network}.csv",
+csv_col.download_button("CSV", lambda: bulk.template(db, actor, network, "csv"), file_name=f"aspnet-{network}.csv",
                         mime="text/csv", icon=":material/download:", on_click="ignore", key="bulk_csv")
-xlsx_col.download_button("Excel", lambda: bulk.template(db, network, "xlsx"), file_name=f"aspnet-{network}.xlsx",
+xlsx_col.download_button("Excel", lambda: bulk.template(db, actor, network, "xlsx"), file_name=f"aspnet-{network}.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          icon=":material/download:", on_click="ignore", key="bulk_xlsx")
 st.caption(t("bulk.columns_help"))

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from ui import data, require_router
+from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.i18n import current_language, lang_params, number, render, t
 from ui.safe import md
@@ -14,7 +15,7 @@ network = pick_network()
 countries = dict(data.network_countries(lang))
 st.title(t("quality.title", country=md(countries.get(network, network))))
 st.caption(t("quality.intro"))
-todo = data.quality_todo(network)
+todo = data.quality_todo(current_actor(), network)
 
 cols = st.columns(4)
 for col, key in zip(cols, ("missing", "stale", "duplicates", "outside")):

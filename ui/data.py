@@ -157,8 +157,8 @@ def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashbo
 # -- coordinators --------------------------------------------------------------------------
 
 @versioned(max_entries=32)
-def quality_todo(database: Database, network: str) -> quality.Todo:
-    return quality.todo(database, network)
+def quality_todo(database: Database, actor, network: str) -> quality.Todo:
+    return quality.todo(database, actor, network)
 
 
 def send_mail() -> None:

@@ -25,6 +25,7 @@ import pytest
 from aspnet_data import accounts, board, bulk, editing, projects
 from aspnet_data import applications as apps
 from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
 
 from ..conftest import ROOT
 from .conftest import _free_port, screenshot, settle
@@ -85,7 +86,7 @@ def _seed(path: Path) -> dict:
         channel = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project])
         board.post(db, coordinator, channel, ALL)
         # A row added by a bulk upload: the file's text goes through bulk.read_file and bulk.plan.
-        template = bulk.read_file(bulk.template(db, network, "csv"), "template.csv")
+        template = bulk.read_file(bulk.template(db, Actor("admin", "admin"), network, "csv"), "template.csv")
         row = {c: None for c in template.columns} | {
             "name": "Bulk " + PAYLOADS[2] + " " + PAYLOADS[4][:40], "city": "Bulk " + PAYLOADS[1],
             "levels": "primary", "themes": "esd", "ownership": "public"}

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from aspnet_data import accounts, bulk, editing, projects
+from aspnet_data import accounts, bulk, editing, projects, quality
 from aspnet_data import applications as apps
 from aspnet_data import board as boards
 from aspnet_data.db import open_database, utc_now
@@ -106,7 +106,7 @@ def a_change(w: World) -> int:
 
 
 def bulk_plan(w: World, actor: Actor):
-    frame = bulk.read_file(bulk.template(w.db, w.a, "csv"), "a.csv")
+    frame = bulk.read_file(bulk.template(w.db, w.actors["admin"], w.a, "csv"), "a.csv")
     return bulk.plan(w.db, actor, w.a, frame)
 
 
@@ -128,6 +128,8 @@ OPERATIONS = {
         expected_version=editing.get_network_record(w.db, w.a)["version"])),
     "editing.revert": ({"admin"}, lambda w: a_change(w),
                        lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id)),
+    "bulk.template": ({"own", "admin"}, None, lambda w, actor, _: bulk.template(w.db, actor, w.a, "csv")),
+    "quality.todo": ({"own", "admin"}, None, lambda w, actor, _: quality.todo(w.db, actor, w.a)),
     "bulk.plan": ({"own", "admin"}, None, lambda w, actor, _: bulk_plan(w, actor)),
     "bulk.apply": ({"own", "admin"}, lambda w: bulk_plan(w, w.actors["admin"]),
                    lambda w, actor, plan: bulk.apply(w.db, actor, w.a, plan)),

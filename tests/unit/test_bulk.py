@@ -28,7 +28,7 @@ def db(scratch_copy):
 
 
 def downloaded(db, fmt="csv"):
-    return bulk.read_file(bulk.template(db, NET, fmt), f"template.{fmt}")
+    return bulk.read_file(bulk.template(db, COORD, NET, fmt), f"template.{fmt}")
 
 
 def set_cell(frame, institution_id, column, value):
@@ -88,7 +88,7 @@ def test_template_reuploaded_unchanged_is_an_empty_plan(db, fmt):
 def test_csv_and_xlsx_templates_read_identically(db):
     csv_frame, xlsx_frame = downloaded(db, "csv"), downloaded(db, "xlsx")
     assert csv_frame.equals(xlsx_frame)
-    assert bulk.template(db, NET, "csv").startswith("\ufeff".encode())
+    assert bulk.template(db, COORD, NET, "csv").startswith("\ufeff".encode())
     # Lists are joined with "; " and every column is text.
     assert all(dtype == pl.String for dtype in csv_frame.dtypes)
     assert any("; " in (v or "") for v in csv_frame["levels"].to_list() + csv_frame["languages"].to_list())
@@ -127,7 +127,7 @@ def _xlsx(frame):
 
 
 def test_headers_are_matched_loosely_and_blank_rows_ignored(db):
-    text = bulk.template(db, NET, "csv").decode("utf-8-sig")
+    text = bulk.template(db, COORD, NET, "csv").decode("utf-8-sig")
     header, first, rest = text.split("\n", 2)
     text = " , ".join(h.upper() for h in header.split(",")) + ",\n" + first + "\n,,,\n" + rest + "\n,,\n\n"
     frame = bulk.read_file(text.encode(), "upper.csv")
@@ -305,8 +305,8 @@ def test_duplicate_ids_are_errors(db):
 # -- hostile and broken files -----------------------------------------------------------------------------
 
 def test_broken_and_binary_files_are_not_tables(db):
-    xlsx = bulk.template(db, NET, "xlsx")
-    csv = bulk.template(db, NET, "csv")
+    xlsx = bulk.template(db, COORD, NET, "xlsx")
+    csv = bulk.template(db, COORD, NET, "csv")
     cases = [
         (xlsx[: len(xlsx) // 2], "cut.xlsx"),              # truncated download
         (xlsx, "renamed.csv"),                              # a zip called .csv
@@ -325,7 +325,7 @@ def test_broken_and_binary_files_are_not_tables(db):
 
 
 def test_empty_files(db):
-    header = bulk.template(db, NET, "csv").split(b"\n", 1)[0] + b"\n"
+    header = bulk.template(db, COORD, NET, "csv").split(b"\n", 1)[0] + b"\n"
     for data in (b"", b"   \n\n", header, header + b",,,,\n\n"):
         with pytest.raises(bulk.BulkError) as refused:
             bulk.read_file(data, "empty.csv")
@@ -347,14 +347,14 @@ def test_missing_unknown_and_duplicate_columns_are_named(db):
         with pytest.raises(bulk.BulkError) as refused:   # a frame built by other code is checked too
             bulk.plan(db, COORD, NET, changed)
         assert refused.value.code == code
-    text = bulk.template(db, NET, "csv").decode("utf-8-sig").replace("name_latin", "name", 1)
+    text = bulk.template(db, COORD, NET, "csv").decode("utf-8-sig").replace("name_latin", "name", 1)
     with pytest.raises(bulk.BulkError) as refused:
         bulk.read_file(text.encode(), "twice.csv")
     assert refused.value.code == "duplicate_columns"
 
 
 def test_limits_on_size_and_rows(db, monkeypatch):
-    csv, xlsx = bulk.template(db, NET, "csv"), bulk.template(db, NET, "xlsx")
+    csv, xlsx = bulk.template(db, COORD, NET, "csv"), bulk.template(db, COORD, NET, "xlsx")
     monkeypatch.setattr(bulk, "MAX_ROWS", 10)
     for data, name in ((csv, "big.csv"), (xlsx, "big.xlsx")):
         with pytest.raises(bulk.BulkError) as refused:
@@ -467,7 +467,7 @@ def test_a_name_a_spreadsheet_would_run_is_exported_as_text_and_reads_back_uncha
     stored = editing.get_institution(db, target)
     db.write(lambda cur: cur.execute("UPDATE institutions SET name = ?, name_latin = ? WHERE id = ?",
                                      [name, name, target]))
-    data = bulk.template(db, NET, "csv")
+    data = bulk.template(db, COORD, NET, "csv")
     cell = next(r for r in csv.reader(io.StringIO(data.decode("utf-8-sig"))) if r[0] == str(target))[1]
     assert cell == "'" + name
     plan = bulk.plan(db, COORD, NET, bulk.read_file(data, "template.csv"))

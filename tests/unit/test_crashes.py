@@ -73,7 +73,7 @@ def reopen(path: Path):
 def write_bulk_file(db, k: int, rng: random.Random, target: Path) -> tuple[list[int], list[int]]:
     """A file that adds NEW_ROWS schools, changes the web address of UPDATES and withdraws
     WITHDRAWALS (all marked with ``k``); returns the ids it updates and withdraws."""
-    frame = bulk.read_file(bulk.template(db, NET, "csv"), "template.csv")
+    frame = bulk.read_file(bulk.template(db, ADMIN, NET, "csv"), "template.csv")
     chosen = rng.sample(frame["id"].to_list(), UPDATES + WITHDRAWALS)
     updated, withdrawn = chosen[:UPDATES], chosen[UPDATES:]
     rows = frame.filter(pl.col("id").is_in(chosen)).with_columns(

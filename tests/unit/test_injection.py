@@ -161,7 +161,7 @@ def test_hostile_codes_and_ids_find_nothing(hostile_db, payload):
     found = profiles.parse_id(payload)
     assert found is None or str(found) == payload   # only plain ASCII digits ("0") are an id
     assert editing.history(hostile_db, ADMIN, network=payload) == []
-    todo = quality.todo(hostile_db, payload)
+    todo = quality.todo(hostile_db, ADMIN, payload)
     assert sum(todo.totals.values()) == 0
 
 

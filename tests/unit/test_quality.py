@@ -9,7 +9,10 @@ import pytest
 from aspnet_data import quality
 from aspnet_data.dashboard import QUALITY_FIELDS, STALE_AFTER
 from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
 from aspnet_data.text import fold
+
+ADMIN = Actor("admin", "admin")
 
 NOW = datetime(2026, 11, 1, 12, 0)
 ALL = 1_000_000  # a limit no list reaches
@@ -24,7 +27,7 @@ def scratch(scratch_copy):
 
 
 def run(db, network, **kwargs):
-    return quality.todo(db, network, now=NOW, limit=kwargs.pop("limit", ALL), **kwargs)
+    return quality.todo(db, ADMIN, network, now=NOW, limit=kwargs.pop("limit", ALL), **kwargs)
 
 
 def ids(frame, column="id"):
