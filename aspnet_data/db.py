@@ -92,6 +92,12 @@ class Database:
         """Run a read and return the whole result as a polars frame."""
         return self.cursor().sql(sql, params=params).pl()
 
+    def small_query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None,
+                    schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        """A read of a few rows (a page, a record) as a polars frame of ``schema``: built from
+        Python rows, which costs less than going through Arrow below a few hundred rows."""
+        return pl.DataFrame(self.rows(sql, params), schema=schema, orient="row")
+
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         # execute() plans the statement once; a relation (cursor.sql) binds it a second time.
         return self.cursor().execute(sql, params).fetchall()

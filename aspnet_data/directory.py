@@ -206,8 +206,11 @@ def search_tokens(q: str) -> list[str]:
 
 
 def _country_index(db: Database) -> list[tuple[str, str, str]]:
-    """(iso3, region, folded names in three languages) of every country."""
-    key = (db.path, db.data_version)
+    """(iso3, region, folded names in three languages) of every country.
+
+    Countries are reference data no edit changes, so this is read once per open database
+    (a data-version check on every search would cost more than the rest of its Python)."""
+    key = (db.path, id(db))
     cached = _COUNTRY_INDEX.get(key)
     if cached is None:
         rows = db.rows("SELECT iso3, region, name_en, name_fr, name_es FROM countries ORDER BY iso3")
@@ -218,6 +221,9 @@ def _country_index(db: Database) -> list[tuple[str, str, str]]:
 
 
 _COUNTRY_INDEX: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+_PAGE_SCHEMA = {"id": pl.Int64, "name": pl.String, "name_latin": pl.String, "city": pl.String, "network": pl.String,
+                "country": pl.String, "region": pl.String, "levels": pl.List(pl.String), "themes": pl.List(pl.String),
+                "status": pl.String, "year_joined": pl.Int32, "ownership": pl.String}
 
 
 def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str = "i", prefix: str = "p",
@@ -347,7 +353,7 @@ def list_institutions(db: Database, sel: Selection, *, page: int = 1, page_size:
     w = _where(db, sel)
     page = max(1, page)
     name = "name_" + (lang if lang in ("en", "fr", "es") else "en")
-    return db.query(
+    return db.small_query(
         f"""
         SELECT i.id, i.name, i.name_latin, i.city, i.network, c.{name} AS country, c.region,
                i.levels, i.themes, i.status, i.year_joined, i.ownership
@@ -356,7 +362,7 @@ def list_institutions(db: Database, sel: Selection, *, page: int = 1, page_size:
         ORDER BY {_order_by(sel, lang)}
         LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}
         """,
-        w.params,
+        w.params, _PAGE_SCHEMA,
     )
 
 

@@ -54,6 +54,10 @@ class Recorder:
         self._log("rows", sql, params)
         return self._db.rows(sql, params)
 
+    def small_query(self, sql, params, schema):
+        self._log("rows", sql, params)
+        return self._db.small_query(sql, params, schema)
+
     def scalar(self, sql, params=None):
         self._log("scalar", sql, params)
         return self._db.scalar(sql, params)
