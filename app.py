@@ -71,20 +71,36 @@ pages = {
         st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
     ],
 }
-if user:
-    coordinators = [
-        st.Page("pages/manage.py", title=t("nav.manage"), icon=":material/edit_note:", url_path="manage"),
-        st.Page("pages/quality.py", title=t("nav.quality"), icon=":material/checklist:", url_path="quality"),
-        st.Page("pages/bulk.py", title=t("nav.bulk"), icon=":material/upload_file:", url_path="bulk"),
-        st.Page("pages/account.py", title=t("nav.account"), icon=":material/person:", url_path="account"),
-    ]
-    if user.role in ("coordinator", "admin"):
-        coordinators.insert(0, st.Page("pages/review.py", title=t("nav.review"), icon=":material/fact_check:",
-                                       url_path="review"))
-        coordinators.insert(0, st.Page("pages/board.py", title=t("nav.board"), icon=":material/forum:",
-                                       url_path="board"))
-    if user.role == "admin":
-        coordinators.append(st.Page("pages/users.py", title=t("nav.users"), icon=":material/group:", url_path="users"))
+# The coordinators' pages, in menu order: (url path, icon, roles that get it).
+PRIVATE = [
+    ("board", ":material/forum:", {"coordinator", "admin"}),
+    ("review", ":material/fact_check:", {"coordinator", "admin"}),
+    ("manage", ":material/edit_note:", {"coordinator", "admin", "analyst"}),
+    ("quality", ":material/checklist:", {"coordinator", "admin", "analyst"}),
+    ("bulk", ":material/upload_file:", {"coordinator", "admin", "analyst"}),
+    ("account", ":material/person:", {"coordinator", "admin", "analyst"}),
+    ("users", ":material/group:", {"admin"}),
+]
+
+
+def _restricted(path: str) -> st.Page:
+    """A link to a page this visitor may not open says why, instead of "page not found"."""
+
+    def page() -> None:
+        st.title(t(f"nav.{path}"))
+        if user:
+            st.warning(t("auth.no_access"), icon=":material/lock:")
+        else:
+            st.info(t("auth.sign_in_needed"), icon=":material/login:")
+
+    page.__name__ = f"restricted_{path}"
+    return st.Page(page, title=t(f"nav.{path}"), url_path=path, visibility="hidden")
+
+
+coordinators = [st.Page(f"pages/{path}.py", title=t(f"nav.{path}"), icon=icon, url_path=path)
+                for path, icon, roles in PRIVATE if user and user.role in roles]
+if coordinators:
     pages[t("nav.coordinators")] = coordinators
+pages[t("nav.explore")] += [_restricted(path) for path, _, roles in PRIVATE if not (user and user.role in roles)]
 # Every page listed: the coordinators' section would otherwise fold behind "View more".
 st.navigation(pages, expanded=True).run()

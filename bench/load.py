@@ -58,6 +58,12 @@ def memory_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": fields["VmRSS"], "peak_mb": fields["VmHWM"]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "bench-load-secret"}
@@ -85,6 +91,7 @@ async def visit(browser, base: str, institution: int, results: list, errors: lis
     """One user: directory, then map, then a profile; each timed until its content shows."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    page.set_default_navigation_timeout(TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.append(f"javascript: {exc}"))
     # Requests the browser itself cancels when the next page is opened (net::ERR_ABORTED)
     # are not failures of the server.
@@ -130,12 +137,14 @@ async def load(base: str, pid: int, institutions: list[int], sessions: int) -> d
         results: list = []
         errors: list = []
         hold = asyncio.Event()
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         readies = [asyncio.Event() for _ in range(sessions)]
         tasks = [asyncio.create_task(visit(browser, base, institutions[n % len(institutions)], results, errors, hold,
                                            readies[n])) for n in range(sessions)]
         await asyncio.gather(*(ready.wait() for ready in readies))
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(pid) - cpu_before
         await asyncio.sleep(2)
         loaded = memory_mb(pid)
         hold.set()
@@ -144,6 +153,7 @@ async def load(base: str, pid: int, institutions: list[int], sessions: int) -> d
     by_step = {name: percentiles([ms for step, ms in results if step == name])
                for name in ("directory", "map", "profile") if any(step == name for step, _ in results)}
     return {"sessions": sessions, "pages_shown": len(results), "wall_s": round(wall, 1), "steps": by_step,
+            "server_cpu_s": round(server_cpu, 1), "cpus": os.cpu_count(),
             "errors": errors + [f"warm-up: {e}" for e in warm_errors], "server_idle": idle, "server_loaded": loaded,
             "per_session_mb": round((loaded["rss_mb"] - idle["rss_mb"]) / sessions, 1)}
 

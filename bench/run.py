@@ -156,7 +156,10 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
                   + ("" if not load["errors"] else " (" + "; ".join(load["errors"][:5]) + ")") + ". "
                   f"Server memory: {load['server_idle']['rss_mb']:,} MB warm and idle, "
                   f"{load['server_loaded']['rss_mb']:,} MB with {load['sessions']} sessions open "
-                  f"({load['per_session_mb']:g} MB per session), peak {load['server_loaded']['peak_mb']:,} MB."]
+                  f"({load['per_session_mb']:g} MB per session), peak {load['server_loaded']['peak_mb']:,} MB. "
+                  f"All pages were on screen after {load['wall_s']:g} s, during which the server used "
+                  f"{load['server_cpu_s']:g} CPU-seconds of the {load['cpus'] * load['wall_s']:.0f} the machine has: "
+                  "the rest went to the browsers themselves."]
         if load["errors"] or load["pages_shown"] < 3 * load["sessions"]:
             misses.append(f"load run at {load['institutions']:,}: {len(load['errors'])} errors")
         if load["server_loaded"]["peak_mb"] > TARGETS["load_server_mb"]:

@@ -116,3 +116,25 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     page.get_by_text("The file matches the stored data: nothing to apply.").wait_for(timeout=30_000)
     screenshot(page, "bulk-applied")
     context.close()
+
+
+def test_a_private_link_asks_to_log_in_and_opens_after_login(server, browser, db):
+    """A coordinator follows a link to the applications queue before logging in."""
+    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1")
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(server + "/review")
+    page.get_by_text("This page is for National Coordinators and UNESCO staff").wait_for(timeout=30_000)
+    assert page.get_by_role("heading", name="Applications").is_visible()
+    assert page.url.endswith("/review")
+    settle(page)
+    page.get_by_test_id("stExpander").get_by_text("Coordinator login").click()
+    page.get_by_role("textbox", name="User name").fill(username)
+    page.get_by_role("textbox", name="Password").fill(demo.DEMO_PASSWORDS["coordinator"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    settle(page)
+    assert page.url.endswith("/review")
+    assert page.get_by_text("This page is for National Coordinators").count() == 0
+    assert page.get_by_role("link", name="Applications").is_visible()   # now in the side panel's menu
+    context.close()
