@@ -40,8 +40,12 @@ secret:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# Data-layer and page tests on every CPU, then the browser tests one at a time (each runs a
+# real server and Chromium); both parts always run, and make fails if either failed.
 test: dev chromium
-	$(PY) -m pytest
+	@$(PY) -m pytest -n auto -p no:cacheprovider tests/unit tests/pages; unit=$$?; \
+	$(PY) -m pytest tests/e2e; e2e=$$?; \
+	test $$unit -eq 0 -a $$e2e -eq 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

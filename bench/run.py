@@ -169,6 +169,62 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
     return "\n".join(lines) + "\n"
 
 
+def summary(results: list[dict], peers: dict, board: dict | None, loads: list[dict]) -> str:
+    """The README's table: the worst case of each measure, per size, against its target."""
+    def row(label: str, target: str, cell) -> str:
+        return f"| {label} | {target} | " + " | ".join(cell(r) for r in results) + " |"
+
+    def worst(r, section, key="p95_ms"):
+        return max(m[key] for m in r[section].values())
+
+    def datasette(r):
+        peer = peers.get(r["institutions"]) or peers.get(str(r["institutions"]))
+        if not peer:
+            return "—"
+        return f"{min(peer[n]['p50_ms'] / r['directory'][n]['p50_ms'] for n in r['directory']):.1f}×"
+
+    lines = ["| measure (worst case over the views timed) | target | "
+             + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
+             "|---|---|" + "---|" * len(results),
+             row("directory view p95", "≤ 30 ms at 10k, ≤ 300 ms at 1M", lambda r: f"{worst(r, 'directory'):.0f} ms"),
+             row("directory ÷ the same SQL on bare DuckDB (p95)", "≤ 1.3",
+                 lambda r: f"{max(m['ratio_p95'] for m in r['directory'].values()):.2f}"),
+             row("Datasette ÷ directory (p50, its slowest ratio)", "≥ 5 at 1M", datasette),
+             row("map data built, p95", "≤ 300 ms at 1M", lambda r: f"{worst(r, 'map'):.0f} ms"),
+             row("map JSON sent", "≤ 2 MB", lambda r: f"{max(m['json_bytes'] for m in r['map'].values()) / 1e6:.2f} MB"),
+             row("dashboard, every aggregate, p95", "≤ 150 ms at 10k, ≤ 1.5 s at 1M",
+                 lambda r: f"{worst(r, 'dashboard'):.0f} ms"),
+             row("page rerun with a warm cache, p95 (slowest page)", "≤ 0.3 s at 10k, ≤ 1.5 s at 1M",
+                 lambda r: f"{worst(r, 'pages'):.0f} ms"),
+             row("application queue p95", "", lambda r: f"{worst(r, 'queue'):.0f} ms"),
+             row("bulk upload of 5,000 rows: validate + preview / apply (p50)", "",
+                 lambda r: f"{r['bulk']['validate']['p50_ms'] / 1000:.2f} s / {r['bulk']['apply']['p50_ms'] / 1000:.2f} s"),
+             row("peak memory of the measuring process", "", lambda r: f"{r['peak_rss_mb']:,.0f} MB")]
+    if board:
+        lines.append(f"\nOpening a board channel with {board['messages']:,} messages: p95 {board['p95_ms']:.0f} ms.")
+    for load in loads:
+        steps = load["steps"]
+        lines.append(
+            f"\n{load['sessions']} Chromium sessions at once on {load['institutions']:,} institutions (directory, map, "
+            f"profile each): {load['pages_shown']} of {3 * load['sessions']} pages shown, {len(load['errors'])} errors; "
+            f"server {load['server_loaded']['rss_mb']:,.0f} MB with all sessions open "
+            f"({load['per_session_mb']:g} MB per session, peak {load['server_loaded']['peak_mb']:,.0f} MB); "
+            f"time to content p50 / p95 " + ", ".join(f"{name} {m['p50_ms'] / 1000:.0f} / {m['p95_ms'] / 1000:.0f} s"
+                                                      for name, m in steps.items())
+            + f" (the server used {load['server_cpu_s']:g} of the machine's "
+              f"{load['cpus'] * load['wall_s']:.0f} CPU-seconds; the browsers the rest).")
+    return "\n".join(lines)
+
+
+def update_readme(text: str) -> None:
+    readme = ROOT / "README.md"
+    content = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start in content and end in content:
+        head, rest = content.split(start, 1)
+        readme.write_text(head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated network sizes")
@@ -188,6 +244,8 @@ def main() -> None:
         {"networks": results, "datasette": peers, "board": board, "load": loads}, indent=2), encoding="utf-8")
     text = markdown(results, peers, board, loads)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
+    if len(results) == 3 and peers and loads:    # a full run: its summary goes to the README
+        update_readme(summary(results, peers, board, loads))
     print(text)
 
 

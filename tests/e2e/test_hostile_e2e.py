@@ -235,8 +235,8 @@ def test_hostile_text_is_inert_on_every_public_page(hostile, browser):
     settle(v.page)
     v.check(NAME, where="application status")
 
-    # A private page by URL without signing in: not served, nothing of it shown.
-    v.open("/review", "ASPnet")
+    # A private page by URL without signing in: a request to log in, nothing of the page shown.
+    v.open("/review", "This page is for National Coordinators")
     text = v.check(where="review, anonymous")
     assert hostile["reference"] not in text and "Applications to review" not in text
     v.close()
