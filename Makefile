@@ -43,7 +43,7 @@ chromium:
 # Data-layer and page tests on every CPU, then the browser tests one at a time (each runs a
 # real server and Chromium); both parts always run, and make fails if either failed.
 test: dev chromium
-	@$(PY) -m pytest -n auto -p no:cacheprovider tests/unit tests/pages; unit=$$?; \
+	@$(PY) -m pytest -n auto tests/unit tests/pages; unit=$$?; \
 	$(PY) -m pytest tests/e2e; e2e=$$?; \
 	test $$unit -eq 0 -a $$e2e -eq 0
 
