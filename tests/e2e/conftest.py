@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,14 +32,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(demo_path, tmp_path_factory):
-    """Base URL of the app served from a private copy of the test network."""
-    db_copy = tmp_path_factory.mktemp("e2e") / "aspnet.duckdb"
-    shutil.copy(demo_path, db_copy)
+@contextmanager
+def serving(db_path: Path, secret: str = "e2e-test-secret"):
+    """The app served from ``db_path`` on a free port; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "ASPNET_DB": str(db_copy), "ASPNET_COOKIE_SECRET": "e2e-test-secret"}
-    log = open(db_copy.with_suffix(".log"), "w")
+    env = {**os.environ, "ASPNET_DB": str(db_path), "ASPNET_COOKIE_SECRET": secret}
+    log = open(db_path.with_suffix(".log"), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -57,13 +56,24 @@ def server(demo_path, tmp_path_factory):
             proc.kill()
             raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(demo_path, tmp_path_factory):
+    """Base URL of the app served from a private copy of the test network."""
+    db_copy = tmp_path_factory.mktemp("e2e") / "aspnet.duckdb"
+    shutil.copy(demo_path, db_copy)
+    with serving(db_copy) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

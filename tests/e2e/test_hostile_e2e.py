@@ -11,12 +11,7 @@ a payload that ran is caught even where no dialog would show.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import polars as pl
@@ -27,8 +22,7 @@ from aspnet_data import applications as apps
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
-from ..conftest import ROOT
-from .conftest import _free_port, screenshot, settle
+from .conftest import screenshot, serving, settle
 from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
@@ -106,33 +100,8 @@ def hostile(demo_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("hostile_e2e") / "aspnet.duckdb"
     shutil.copy(demo_path, path)
     seeded = _seed(path)
-    port = _free_port()
-    env = {**os.environ, "ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "e2e-hostile-secret"}
-    log = open(path.with_suffix(".log"), "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError(f"streamlit did not start: {Path(log.name).read_text()[-2000:]}")
-        time.sleep(0.3)
-    yield {"url": url, **seeded}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(path, "e2e-hostile-secret") as url:
+        yield {"url": url, **seeded}
 
 
 class Visit:

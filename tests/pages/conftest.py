@@ -86,3 +86,23 @@ def router(demo_path, monkeypatch):
         return at
 
     return run
+
+
+# -- the application-status form ------------------------------------------------------------
+
+def box(at, label: str):
+    """The first text box of the page (not the side panel) with this label."""
+    return next(t for t in at.main.text_input if t.label == label)
+
+
+def look_up(at, code: str, email: str) -> None:
+    """Fill in and submit the status form. Its boxes take their default from the last lookup,
+    so a box can change identity between runs: submit until the page has read both values."""
+    for _ in range(3):
+        box(at, "Reference code").input(code)
+        box(at, "Contact email").input(email)
+        next(b for b in at.button if b.label == "Show").click().run()
+        assert not at.exception, (code, email)
+        if (at.session_state["status_code"], at.session_state["status_email"]) == (code.strip(), email.strip()):
+            return
+    raise AssertionError(f"the status form did not take {code!r} / {email!r}")

@@ -19,7 +19,7 @@ from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
 from aspnet_data.db import open_database
 
-from .conftest import run_app
+from .conftest import look_up, run_app
 
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
 NAV = "not in this role's navigation"
@@ -131,23 +131,6 @@ def check(marked, role, at, *, shows=(), message=False):
         said = [e.value for e in at.error] + [w.value for w in at.warning]
         assert any(m in s for m in NOT_ALLOWED for s in said), (role, said)
     return text
-
-
-def box(at, label: str):
-    """The first text box of the page (not the side panel) with this label."""
-    return next(t for t in at.main.text_input if t.label == label)
-
-def look_up(at, code: str, email: str) -> None:
-    """Fill in and submit the status form. Its boxes take their default from the last lookup,
-    so a box can change identity between runs: submit until the page has read both values."""
-    for _ in range(3):
-        box(at, "Reference code").input(code)
-        box(at, "Contact email").input(email)
-        next(b for b in at.button if b.label == "Show").click().run()
-        assert not at.exception, (code, email)
-        if (at.session_state["status_code"], at.session_state["status_email"]) == (code.strip(), email.strip()):
-            return
-    raise AssertionError(f"the status form did not take {code!r} / {email!r}")
 
 
 # -- the coordinators' pages -------------------------------------------------------------------

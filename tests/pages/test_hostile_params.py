@@ -19,6 +19,8 @@ from aspnet_data.directory import FACETS, Selection, facet_counts
 from aspnet_data.permissions import Actor
 from ui.safe import md, safe_url
 
+from .conftest import look_up
+
 PAYLOADS = [
     "' OR 1=1 --",
     "'; DROP TABLE institutions; --",
@@ -52,23 +54,6 @@ def texts(at) -> list[str]:
 def assert_text_only(at) -> None:
     for value in texts(at):
         assert not RAW.search(value), value
-
-
-def box(at, label: str):
-    """The first text box of the page (not the side panel) with this label."""
-    return next(t for t in at.main.text_input if t.label == label)
-
-def look_up(at, code: str, email: str) -> None:
-    """Fill in and submit the status form. Its boxes take their default from the last lookup,
-    so a box can change identity between runs: submit until the page has read both values."""
-    for _ in range(3):
-        box(at, "Reference code").input(code)
-        box(at, "Contact email").input(email)
-        next(b for b in at.button if b.label == "Show").click().run()
-        assert not at.exception, (code, email)
-        if (at.session_state["status_code"], at.session_state["status_email"]) == (code.strip(), email.strip()):
-            return
-    raise AssertionError(f"the status form did not take {code!r} / {email!r}")
 
 
 def fmt(value: int) -> str:
@@ -188,8 +173,6 @@ def test_application_status_with_hostile_code_and_email(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         reference, email = db.rows("SELECT reference, contact_email FROM applications ORDER BY id LIMIT 1")[0]
     at = app_as("pages/status.py")
-    code_box = next(ti for ti in at.text_input if ti.label == "Reference code")
-    mail_box = next(ti for ti in at.text_input if ti.label == "Contact email")
     for code, mail in [(p[:20], p[:200]) for p in PAYLOADS] + [(reference, p[:200]) for p in FEW] + [
             (p[:20], email) for p in FEW]:
         look_up(at, code, mail)

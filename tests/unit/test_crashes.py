@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import polars as pl
-import pytest
 
 from aspnet_data import applications as apps
 from aspnet_data import bulk
