@@ -213,7 +213,10 @@ def get_institution(db: Database, institution_id: int) -> dict | None:
     return found.row(0, named=True) if found.height else None
 
 
-def get_network_record(db: Database, iso3: str) -> dict | None:
+def get_network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
+    """A network's full record for its edit form (with the coordinator's phone and the version):
+    for the network's coordinator, analysts and admins."""
+    require(actor, "read_private", iso3)
     found = db.query(f"SELECT iso3, {', '.join(NETWORK_FIELDS)}, version, updated_at, updated_by FROM networks "
                      "WHERE iso3 = ?", [iso3])
     return found.row(0, named=True) if found.height else None
@@ -381,7 +384,7 @@ def get_institution_in(cur, institution_id: int) -> dict:
 def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expected_version: int) -> dict:
     """Save a network's profile read at ``expected_version``."""
     require(actor, "edit", iso3)
-    current = get_network_record(db, iso3)
+    current = get_network_record(db, actor, iso3)
     if current is None:
         raise NotFound(iso3)
     changes = {}
@@ -413,7 +416,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
                {"network": iso3, **diff}, when)
 
     db.write(save)
-    return get_network_record(db, iso3)
+    return get_network_record(db, actor, iso3)
 
 
 # -- history and revert ------------------------------------------------------------------------

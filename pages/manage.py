@@ -35,7 +35,7 @@ profile_tab, institutions_tab, history_tab = st.tabs(
 
 # -- network profile -----------------------------------------------------------------------
 with profile_tab:
-    record = editing.get_network_record(db, network)
+    record = editing.get_network_record(db, actor, network)
     form = EditSession(f"net_{network}", record["version"])
     with st.form(f"net_{network}_form"):
         values = {}

@@ -67,7 +67,7 @@ def _seed(path: Path) -> dict:
             "name": NAME, "name_latin": LATIN, "city": CITY, "latitude": lat, "longitude": lon,
             "levels": ["primary"], "themes": ["esd", "gced"], "ownership": "public", "website": WEBSITE,
             "email": "head@school.example", "languages": ["fr"]})
-        record = editing.get_network_record(db, network)
+        record = editing.get_network_record(db, Actor("admin", "admin"), network)
         editing.update_network(db, coordinator, network, {
             "national_commission": " ".join(PAYLOADS[:3]), "coordinator_name": PAYLOADS[3] + " " + PAYLOADS[5],
             "description": ALL, "website": WEBSITE}, expected_version=record["version"])

@@ -18,6 +18,7 @@ import pytest
 from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
 from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
 
 from .conftest import look_up, run_app
 
@@ -59,7 +60,7 @@ def marked(demo_path, tmp_path_factory):
             "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
         me = accounts.get_user(db, own).actor
         admin = accounts.get_user(db, "admin").actor
-        record = editing.get_network_record(db, a)
+        record = editing.get_network_record(db, Actor("admin", "admin"), a)
         editing.update_network(db, me, a, {"coordinator_phone": MARKERS["phone"]}, expected_version=record["version"])
         values = {"network": a, "city": "Testville", "levels": ["primary"], "themes": ["esd"],
                   "theme_plans": {"esd": "A school garden."}, "ownership": "public", "contact_name": "Ana"}

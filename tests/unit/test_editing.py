@@ -139,7 +139,7 @@ def test_create_and_withdraw_keep_history(db, school):
 
 def test_network_profile_edit_and_conflict(db, school):
     _, network, coord = school
-    record = editing.get_network_record(db, network)
+    record = editing.get_network_record(db, Actor("admin", "admin"), network)
     saved = editing.update_network(db, coord, network, {"description": "New words", "founded_year": "1990"},
                                    expected_version=record["version"])
     assert saved["description"] == "New words" and saved["founded_year"] == 1990

@@ -157,7 +157,7 @@ def test_hostile_codes_and_ids_find_nothing(hostile_db, payload):
     code = profiles.parse_code(payload)
     assert code is None or re.fullmatch(r"[A-Z]{3}", code)
     assert profiles.get_network(hostile_db, payload) is None
-    assert editing.get_network_record(hostile_db, payload) is None
+    assert editing.get_network_record(hostile_db, ADMIN, payload) is None
     found = profiles.parse_id(payload)
     assert found is None or str(found) == payload   # only plain ASCII digits ("0") are an id
     assert editing.history(hostile_db, ADMIN, network=payload) == []

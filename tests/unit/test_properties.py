@@ -284,7 +284,7 @@ def test_network_validator_never_raises(values):
 @example(changes={"founded_year": float("nan")})
 def test_network_save_stores_what_was_accepted_or_nothing(db, school, changes):
     _, network, coordinator, _ = school
-    current = editing.get_network_record(db, network)
+    current = editing.get_network_record(db, ADMIN, network)
     before = db.checksums(TABLES)
     try:
         saved = editing.update_network(db, coordinator, network, changes, expected_version=current["version"])
