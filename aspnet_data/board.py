@@ -124,7 +124,6 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
     """Post a message (or a reply to ``thread_id``); returns its id."""
     _require_read(db, actor, channel_id)
     stamp = now
-    now = now or utc_now()
     text = (body or "").strip()
     if not has_visible(text):
         raise ValidationFailed([FieldError("body", "required")])
@@ -133,15 +132,16 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
     if thread_id is not None and not db.scalar(
             "SELECT count(*) FROM messages WHERE id = ? AND channel_id = ? AND thread_id IS NULL", [thread_id, channel_id]):
         raise NotFound(thread_id)
-    recent = db.scalar("SELECT count(*) FROM messages WHERE author = ? AND created_at > ?",
-                       [actor.username, now - RATE_WINDOW])
-    if recent >= RATE_LIMIT:
-        raise RateLimited()
 
     def write(cur):
-        # Stamped here, where writes take turns, so that ids and times tell the same order
-        # (unread counts go by id, threads by time).
+        # Counted and stamped here, where writes take turns: a burst of posts cannot slip
+        # past the limit, and ids and times tell the same order (unread counts go by id,
+        # threads by time).
         when = stamp or utc_now()
+        recent = cur.execute("SELECT count(*) FROM messages WHERE author = ? AND created_at > ?",
+                             [actor.username, when - RATE_WINDOW]).fetchall()[0][0]
+        if recent >= RATE_LIMIT:
+            raise RateLimited()
         new_id = cur.sql("SELECT nextval('message_id_seq')").fetchall()[0][0]
         cur.execute("INSERT INTO messages (id, channel_id, thread_id, author, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     [new_id, channel_id, thread_id, actor.username, text, when])

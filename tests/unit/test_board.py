@@ -162,3 +162,30 @@ def test_a_message_that_shows_nothing_is_refused(db, body):
     with pytest.raises(ValidationFailed) as refused:
         board.post(db, coordinators(db)[0], channel(db, "all"), body)
     assert refused.value.errors[0].code == "required"
+
+
+def test_a_burst_of_posts_from_one_account_stops_at_the_limit(db):
+    import threading
+
+    author = coordinators(db)[0]
+    general = channel(db, "all")
+    outcomes, lock = [], threading.Lock()
+
+    def burst():
+        for _ in range(4):
+            try:
+                board.post(db, author, general, "Burst")
+                result = "stored"
+            except board.RateLimited:
+                result = "limited"
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=burst) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("stored") == board.RATE_LIMIT and outcomes.count("limited") == 24 - board.RATE_LIMIT
+    assert db.scalar("SELECT count(*) FROM messages WHERE author = ? AND body = 'Burst'",
+                     [author.username]) == board.RATE_LIMIT
