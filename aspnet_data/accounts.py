@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import bcrypt
+import duckdb
 
 from .db import Database, utc_now
 from .editing import EMAIL
@@ -239,7 +240,10 @@ def create_user(db: Database, actor: Actor | None, *, username: str, display_nam
         _audit(cur, actor.label if actor else "cli", "user.create", username, None,
                {"role": role, "network": network, "display_name": display_name})
 
-    db.write(insert)
+    try:
+        db.write(insert)
+    except duckdb.ConstraintException:   # the same name created at the same instant elsewhere
+        raise AccountError("username", "taken") from None
     return get_user(db, username)
 
 

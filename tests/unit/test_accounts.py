@@ -181,3 +181,40 @@ def test_a_display_name_loses_its_control_characters(db):
     user = accounts.create_user(db, Actor("admin", "admin", None), username="clean.name",
                                 display_name="Ana\x07 \n Silva", role="analyst", password="a-Long-enough-1")
     assert user.display_name == "Ana Silva"
+
+
+def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_clear_refusal(db, monkeypatch):
+    import threading
+
+    admin = Actor("admin", "admin", None)
+    barrier = threading.Barrier(2)
+    real = accounts.get_user
+
+    def after_both_checked(database, username):
+        found = real(database, username)
+        if username == "twin.name" and found is None and not barrier.broken and barrier.n_waiting < 2:
+            try:
+                barrier.wait(timeout=5)   # both have seen the name free before either writes
+            except threading.BrokenBarrierError:
+                pass
+        return found
+
+    monkeypatch.setattr(accounts, "get_user", after_both_checked)
+    outcomes = []
+
+    def create():
+        try:
+            accounts.create_user(db, admin, username="twin.name", display_name="Twin", role="analyst",
+                                 password="a-Long-enough-1")
+            outcomes.append("created")
+        except accounts.AccountError as refused:
+            outcomes.append((refused.field, refused.code))
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    monkeypatch.undo()
+    assert sorted(outcomes, key=str) == sorted(["created", ("username", "taken")], key=str)
+    assert db.scalar("SELECT count(*) FROM users WHERE username = 'twin.name'") == 1
