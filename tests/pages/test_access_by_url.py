@@ -20,6 +20,7 @@ from aspnet_data import applications as apps
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
+from ..conftest import two_coordinators
 from .conftest import look_up, run_app
 
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
@@ -52,12 +53,7 @@ def marked(demo_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("access_url") / "marked.duckdb"
     shutil.copy(demo_path, path)
     with open_database(path) as db:
-        own, a, region = db.rows(
-            "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
-            "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1")[0]
-        other, b = db.rows(
-            "SELECT u.username, u.network FROM users u JOIN countries c ON c.iso3 = u.network "
-            "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
+        (own, a), (other, b) = two_coordinators(db)
         me = accounts.get_user(db, own).actor
         admin = accounts.get_user(db, "admin").actor
         record = editing.get_network_record(db, Actor("admin", "admin"), a)

@@ -23,6 +23,8 @@ from aspnet_data.db import open_database, utc_now
 from aspnet_data.directory import Selection, export_full_frame
 from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
 
+from ..conftest import two_coordinators
+
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
 _counter = itertools.count(1)
 
@@ -46,12 +48,7 @@ def world(demo_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("access") / "aspnet.duckdb"
     shutil.copy(demo_path, path)
     with open_database(path) as db:
-        own, a, region = db.rows(
-            "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
-            "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1")[0]
-        other, b = db.rows(
-            "SELECT u.username, u.network FROM users u JOIN countries c ON c.iso3 = u.network "
-            "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
+        (own, a), (other, b) = two_coordinators(db)
         actors = {"anonymous": ANONYMOUS, "analyst": accounts.get_user(db, "analyst").actor,
                   "own": accounts.get_user(db, own).actor, "other": accounts.get_user(db, other).actor,
                   "admin": accounts.get_user(db, "admin").actor}
