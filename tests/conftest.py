@@ -32,6 +32,15 @@ def db(demo_path):
     database.close()
 
 
+@pytest.fixture(scope="module")
+def module_db(demo_path, tmp_path_factory):
+    """A writable copy of the test network, open, shared by the tests of one module."""
+    target = tmp_path_factory.mktemp("module") / "copy.duckdb"
+    shutil.copy(demo_path, target)
+    with open_database(target) as database:
+        yield database
+
+
 @pytest.fixture()
 def scratch_copy(demo_path, tmp_path) -> Path:
     """A private copy of the test network that a test may change."""

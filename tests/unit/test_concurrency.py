@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import threading
 import time
 from collections import Counter, defaultdict
@@ -18,7 +17,6 @@ from collections import Counter, defaultdict
 import pytest
 
 from aspnet_data import board, editing
-from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
 THREADS = 8
@@ -28,11 +26,8 @@ POSTS_PER_THREAD = 25
 
 
 @pytest.fixture(scope="module")
-def db(demo_path, tmp_path_factory):
-    target = tmp_path_factory.mktemp("concurrency") / "copy.duckdb"
-    shutil.copy(demo_path, target)
-    with open_database(target) as database:
-        yield database
+def db(module_db):
+    return module_db
 
 
 def run_threads(target, count):

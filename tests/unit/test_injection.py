@@ -8,7 +8,6 @@ change rows; every test compares every table's checksum before and after.
 from __future__ import annotations
 
 import re
-import shutil
 
 import polars as pl
 import pytest
@@ -37,11 +36,8 @@ URL_SINGLE = ("from", "to", "sort", "page")
 
 
 @pytest.fixture(scope="module")
-def hostile_db(demo_path, tmp_path_factory):
-    path = tmp_path_factory.mktemp("injection") / "aspnet.duckdb"
-    shutil.copy(demo_path, path)
-    with open_database(path) as db:
-        yield db
+def hostile_db(module_db):
+    return module_db
 
 
 @pytest.fixture(scope="module")

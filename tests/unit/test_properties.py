@@ -11,7 +11,6 @@ back as the validator accepted it. No other exception is ever acceptable.
 from __future__ import annotations
 
 import json
-import shutil
 import string
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from hypothesis import strategies as st
 from aspnet_data.text import clean_line, has_visible
 from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
-from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, PROJECT_STATUSES, ROLES, THEMES
 
@@ -151,12 +149,9 @@ def blocking(errors):
 
 
 @pytest.fixture(scope="module")
-def db(demo_path, tmp_path_factory):
+def db(module_db):
     """One writable copy of the test network for the whole module."""
-    target = tmp_path_factory.mktemp("properties") / "copy.duckdb"
-    shutil.copy(demo_path, target)
-    with open_database(target) as database:
-        yield database
+    return module_db
 
 
 @pytest.fixture(scope="module")
