@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -76,7 +77,8 @@ class NotFound(LookupError):
 def _clean_text(value) -> str | None:
     if value is None:
         return None
-    text = "".join(ch for ch in str(value) if ch in "\n\t" or ch >= " ").strip()
+    # Control characters (C0 and C1) are dropped; tabs and line breaks are kept.
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
     return text or None
 
 

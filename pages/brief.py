@@ -87,7 +87,7 @@ points = [
 if quality:
     points.append(t("brief.quality", filled=percent(quality["filled"]), stale=percent(quality["stale"])))
 waiting = dash.funnel.filter(pl.col("stage").is_in(["submitted", "returned", "recommended"]))["applications"].sum()
-points.append(t("brief.pipeline", count=number(waiting)))
+points.append(t("brief.pipeline", count=waiting))
 st.markdown("\n".join(f"- {p}" for p in points))
 
 st.subheader(t("network.coordinator"))

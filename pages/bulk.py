@@ -102,7 +102,7 @@ with withdrawn_tab:
 
 st.subheader(t("bulk.step_apply"))
 if plan.blocking:
-    st.warning(t("bulk.fix_first", count=number(plan.blocking)))
+    st.warning(t("bulk.fix_first", count=plan.blocking))
 elif plan.empty:
     st.info(t("bulk.nothing"))
 elif st.button(t("bulk.apply"), type="primary", icon=":material/publish:", key=f"bulk_apply_{digest[:12]}"):

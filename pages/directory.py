@@ -85,7 +85,7 @@ with right:
     st.caption(t("directory.page_of", page=number(page), pages=number(pages), total=number(counts.total)))
 
 st.subheader(t("directory.export"))
-st.caption(t("directory.export_help", count=number(counts.total)))
+st.caption(t("directory.export_help", count=counts.total))
 stem = "aspnet-institutions"
 csv_col, xlsx_col, parquet_col, map_col = st.columns(4)
 csv_col.download_button("CSV", lambda: data.export(sel, "csv", lang), file_name=f"{stem}.csv", mime="text/csv",

@@ -32,14 +32,16 @@ if picked.get("institutions"):
 
 maps.legend(choropleth, countries)
 if view.kind == "cells" and not choropleth:
-    st.caption(t("map.cells_note", count=number(view.total), cells=number(len(view.rows)),
+    st.caption(t("map.cells_note", institutions=t("count.institutions", count=view.total),
+                 areas=t("count.areas", count=len(view.rows)),
                  degrees=view.cell_degrees, limit=number(POINT_LIMIT)))
 
 # The accessible equivalent of the picture: one sentence and a table.
 top = countries.head(3)
 names = top[name_column()].to_list()
 leading = ", ".join(f"{n} ({number(c)})" for n, c in zip(names, top["institutions"].to_list()))
-st.markdown(t("map.summary", count=number(counts.total), countries=number(countries.height), leading=leading or "—")
+st.markdown(t("map.summary", institutions=t("count.institutions", count=counts.total),
+                 countries=t("count.countries", count=countries.height), leading=leading or "—")
             if counts.total else t("map.summary_empty"))
 table = countries.select(
     pl.format("network?code={}", "iso3").alias("profile"),

@@ -44,8 +44,8 @@ about, contact = st.columns([3, 2], gap="large")
 with about:
     if net["description"]:
         st.markdown(md(net["description"]))
-    st.page_link("pages/directory.py", label=t("network.all_in_directory", count=number(
-        profile.by_status["member"] + profile.by_status["candidate"])), icon=":material/list:",
+    st.page_link("pages/directory.py", label=t("network.all_in_directory", count=
+        profile.by_status["member"] + profile.by_status["candidate"]), icon=":material/list:",
         query_params={"country": code} | lang_params())
 with contact:
     with st.container(border=True):
@@ -140,6 +140,6 @@ if profile.projects.height:
     for project in profile.projects.iter_rows(named=True):
         st.markdown(f"- **[{md(project['title'])}](projects?id={project['id']})** · {t('project_status.' + project['status'])} · "
                     f"{maps.theme_labels(project['themes'])} · "
-                    f"{t('network.project_schools', count=number(project['institutions']))}")
+                    f"{t('network.project_schools', count=project['institutions'])}")
 else:
     st.caption(t("network.no_projects"))

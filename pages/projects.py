@@ -82,7 +82,8 @@ def project_page(project: dict) -> None:
     members = project["members"]
     active = members.filter(pl.col("state") == "member")
     networks = sorted({countries.get(n, n) for n in active["network"]})
-    st.caption(t("projects.summary", schools=number(active.height), networks=number(len(networks)),
+    st.caption(t("projects.summary", schools=t("count.schools", count=active.height),
+                 networks=t("count.networks", count=len(networks)),
                  names=", ".join(networks) or "—"))
     if active.height:
         rows = [{"id": r["id"], "name": r["name"], "city": r["city"], "network": r["network"], "levels": r["levels"],

@@ -162,7 +162,7 @@ def write_url(sel: Selection, page: int) -> None:
 def summary(sel: Selection, counts: directory.FacetCounts) -> str:
     """The selection in words: "312 institutions · search “ecole” · Theme: ESD"."""
     lang = current_language()
-    parts = [t("filters.count", count=number(counts.total))]
+    parts = [t("filters.count", count=counts.total)]
     if sel.q.strip():
         parts.append(t("filters.searching", q=md(sel.q.strip()[:60])))
     names = {"region": data.region_names(lang), "country": dict(data.network_countries(lang))}

@@ -22,8 +22,25 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 @lru_cache(maxsize=None)
-def catalog(lang: str) -> dict[str, str]:
+def catalog(lang: str) -> dict[str, str | dict[str, str]]:
+    """The catalog of ``lang``: a text per key, or for counted texts one text per plural form
+    (``{"one": ..., "other": ...}``)."""
     return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def plural_form(count: object, lang: str) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` ("one" or "other").
+
+    English and Spanish use "one" for exactly 1; French for 0 and 1 ("0 école", "1 école",
+    "2 écoles"). Fractions and anything that is not a number take "other".
+    """
+    if isinstance(count, bool) or not isinstance(count, (int, float)):
+        return "other"
+    if isinstance(count, float) and not count.is_integer():
+        return "other"
+    if lang == "fr":
+        return "one" if int(count) in (0, 1) else "other"
+    return "one" if int(count) == 1 else "other"
 
 
 def current_language() -> str:
@@ -36,11 +53,20 @@ def current_language() -> str:
 
 
 def t(key: str, /, **values: object) -> str:
-    """The text for ``key`` in the current language, with ``{name}`` fields filled in."""
+    """The text for ``key`` in the current language, with ``{name}`` fields filled in.
+
+    A counted text takes ``count`` as a number: it picks the plural form and is shown in the
+    language's number format (``t("filters.count", count=1234)`` -> "1 234 établissements").
+    """
     lang = current_language()
     text = catalog(lang).get(key)
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
+    if isinstance(text, dict):
+        text = text.get(plural_form(values.get("count"), lang)) or text["other"]
+    count = values.get("count")
+    if isinstance(count, (int, float)) and not isinstance(count, bool):
+        values = {**values, "count": number(count, 0 if float(count).is_integer() else 1)}
     return text.format(**values) if values else text
 
 

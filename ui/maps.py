@@ -89,7 +89,7 @@ def point_rows(view: maps.MapView) -> list[dict]:
             rows.append({
                 "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]],
                 "radius": min(30.0, 3 + 1.1 * math.sqrt(row["institutions"])),
-                "tip": t("map.cell_tip", count=number(row["institutions"]),
+                "tip": t("map.cell_tip", count=row["institutions"],
                          esd=number(row["esd"]), gced=number(row["gced"]), heritage=number(row["heritage"])),
             })
     return rows
@@ -118,7 +118,7 @@ def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *,
     breaks = breaks_for(list(counts.values()))
     extra = {}
     for iso3, count in counts.items():
-        extra[iso3] = {"tip": t("map.country_tip", country=names[iso3], count=number(count))}
+        extra[iso3] = {"tip": t("map.country_tip", country=names[iso3], count=count)}
         if choropleth:
             extra[iso3]["fill"] = choropleth_colour(count, breaks)
     outlines = maps.outlines_with(extra)

@@ -92,7 +92,7 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     row[email] = "not-an-email"
     bad.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
-    page.get_by_text("problem(s) must be fixed in the file").wait_for(timeout=30_000)
+    page.get_by_text("problem must be fixed in the file").wait_for(timeout=30_000)
     problems = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Problems", exact=True))
     assert problems.inner_text().strip().endswith("1")
     with page.expect_download(timeout=30_000) as report:

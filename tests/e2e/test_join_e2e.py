@@ -80,11 +80,11 @@ def test_apply_track_recommend_approve_certificate(server, browser, db):
 
     page = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True).new_page()
     page.goto(f"{server}/directory?q={name.replace(' ', '+')}")
-    page.get_by_text("1 institutions").first.wait_for(timeout=30_000)
+    page.get_by_text("1 institution", exact=True).first.wait_for(timeout=30_000)
     page.goto(f"{server}/map?q={name.replace(' ', '+')}")
     canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(timeout=30_000)
-    page.get_by_text("The map shows 1 institutions").wait_for(timeout=30_000)
+    page.get_by_text("The map shows 1 institution in 1 country").wait_for(timeout=30_000)
     page.wait_for_timeout(1500)
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -71,7 +71,7 @@ def test_a_bad_email_is_refused_next_to_its_field_and_nothing_is_saved(signed_in
     next(ti for ti in at.text_input if ti.label == "Coordinator's email").input("not an email")
     submit(at)
     assert "Not a valid email address." in [e.value for e in at.error]
-    assert any("field(s) need attention" in e.value for e in at.error)
+    assert "1 field needs attention: see the message under it." in [e.value for e in at.error]
     with open_database(scratch_copy) as db:
         assert editing.get_network_record(db, Actor("admin", "admin"), network)["coordinator_email"] != "not an email"
 

@@ -159,7 +159,7 @@ def test_board_with_a_hostile_channel_and_search(signed, db, users):
         assert not at.exception
         me = Actor(users["coordinator"], "coordinator", users["network"])
         found = board.search(db, me, payload)
-        assert f"{found.height} message(s) found." in [c.value for c in at.caption]
+        assert (f"{found.height} messages found." if found.height != 1 else "1 message found.") in [c.value for c in at.caption]
     assert_text_only(at)
 
 

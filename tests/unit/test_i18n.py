@@ -1,4 +1,5 @@
-"""Every catalog has every key of the English one, with the same {placeholders}."""
+"""Every catalog has every key of the English one, with the same {placeholders}; counted texts
+have the plural forms of their language and pick the right one."""
 
 import json
 import re
@@ -16,6 +17,11 @@ def load(lang):
     return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
 
 
+def forms(value) -> list[str]:
+    """The texts of a catalog value: itself, or each of its plural forms."""
+    return list(value.values()) if isinstance(value, dict) else [value]
+
+
 @pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
 def test_catalog_has_every_english_key(lang):
     english, other = load("en"), load(lang)
@@ -26,13 +32,46 @@ def test_catalog_has_every_english_key(lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_placeholders_match_english(lang):
     english, other = load("en"), load(lang)
-    wrong = {k: v for k, v in other.items() if set(FIELD.findall(v)) != set(FIELD.findall(english[k]))}
+
+    def fields(value) -> set[str]:
+        # The "one" form may say the number in words ("the one institution"): compare "other".
+        return set(FIELD.findall(value["other"] if isinstance(value, dict) else value))
+
+    wrong = {k: v for k, v in other.items() if fields(v) != fields(english[k])}
     assert wrong == {}
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_counted_texts_have_exactly_the_plural_forms_and_take_a_count(lang):
+    counted = {k: v for k, v in load(lang).items() if isinstance(v, dict)}
+    assert counted, "no counted text: plural forms are not used"
+    assert {k: sorted(v) for k, v in counted.items() if sorted(v) != ["one", "other"]} == {}
+    assert [k for k, v in counted.items() if "{count}" not in v["other"]] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_empty_text(lang):
-    assert [k for k, v in load(lang).items() if not v.strip()] == []
+    assert [k for k, v in load(lang).items() if any(not text.strip() for text in forms(v))] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_hedges_its_plural(lang):
+    """ "1 field(s)" reads badly in every language: counted texts take plural forms."""
+    assert [k for k, v in load(lang).items() if any("(s)" in text or "(es)" in text for text in forms(v))] == []
+
+
+@pytest.mark.parametrize(("lang", "count", "expected"), [
+    ("en", 0, "0 countries"), ("en", 1, "1 country"), ("en", 2, "2 countries"), ("en", 1234, "1,234 countries"),
+    ("fr", 0, "0 pays"), ("fr", 1, "1 établissement"), ("fr", 2, "2 établissements"),
+    ("fr", 1234, "1\u202f234 établissements"),
+    ("es", 1, "1 institución"), ("es", 2, "2 instituciones"), ("es", 1234, "1.234 instituciones"),
+])
+def test_a_count_picks_its_plural_form_and_the_number_format_of_the_language(monkeypatch, lang, count, expected):
+    from ui import i18n
+
+    monkeypatch.setattr(i18n, "current_language", lambda: lang)
+    key = "count.countries" if expected.endswith(("countries", "country", "pays")) else "count.institutions"
+    assert i18n.t(key, count=count) == expected
 
 
 def test_every_vocabulary_code_has_a_label():

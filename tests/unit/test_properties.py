@@ -124,11 +124,11 @@ PROJECT_VALUES = {
 # -- what a clear refusal and a faithful read-back are ------------------------------------------
 
 def clean(value):
-    """What a text field keeps of its input: control characters other than newline and tab
-    dropped, surrounding white space trimmed, nothing else touched (None when empty)."""
+    """What a text field keeps of its input: control characters (C0, DEL and C1) other than
+    newline and tab dropped, surrounding white space trimmed, nothing else touched (None when empty)."""
     if value is None:
         return None
-    text = "".join(ch for ch in str(value) if ch in "\n\t" or ord(ch) >= 0x20).strip()
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F)).strip()
     return text or None
 
 
@@ -538,6 +538,8 @@ def test_password_policy_accepts_or_names_the_problem(password, username):
 
 
 @FAST
+@example(username="abc", display_name="None\x92\x9fqH", password="long-enough-2026", role="analyst", network=None,
+         email=None)
 @given(username=st.one_of(hostile_text, st.from_regex(r"\A[a-z0-9][a-z0-9._-]{2,20}\Z")),
        display_name=hostile_text, password=password_text, role=st.one_of(st.sampled_from(ROLES), hostile_text),
        network=st.one_of(st.none(), st.sampled_from(["FRA", "ZZZ", "fra"])),
@@ -553,7 +555,8 @@ def test_account_creation_stores_a_user_who_can_log_in_or_nothing(db, username, 
         assert db.checksums(TABLES) == before
         return
     assert user.username == username.strip().lower() and user.role == role
-    assert user.display_name == display_name.strip() and user.email == email
+    # Stored as one clean line: control characters (C0 and C1) dropped, spaces collapsed.
+    assert user.display_name == clean_line(display_name) and user.email == email
     assert accounts.authenticate(db, user.username, password).username == user.username
     with pytest.raises(accounts.LoginRefused):
         accounts.authenticate(db, user.username, password + "x")
