@@ -113,11 +113,13 @@ class Notice:
 URL_KEYS = ("q", *FACET_BY_KEY, "from", "to", "sort", "page")
 
 
-def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str]) -> tuple[Selection, int, list[Notice]]:
+def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str],
+                 page_keys: Sequence[str] = ()) -> tuple[Selection, int, list[Notice]]:
     """(selection, page number, notices) from URL parameters (each key -> its values).
 
     Unknown keys, unknown values, wrong types and repeated single-valued keys are
-    dropped with a notice; nothing in a URL raises.
+    dropped with a notice; nothing in a URL raises. ``page_keys`` are parameters the page
+    itself reads (the map's view, the dashboard's tab): not part of the selection, not unknown.
     """
     notices: list[Notice] = []
     known_countries = set(countries)
@@ -166,7 +168,7 @@ def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str
         else:
             notices.append(Notice("page", page_raw, "unknown_value"))
     notices += [Notice(k, (list(v) or [""])[0], "unknown_parameter") for k, v in params.items()
-                if k not in URL_KEYS and k != "lang"]
+                if k not in URL_KEYS and k != "lang" and k not in page_keys]
     sel = replace(sel, year_from=year_from, year_to=year_to, sort=sort.lstrip("-"), descending=descending)
     return sel, page, notices
 

@@ -20,12 +20,14 @@ from .safe import md
 
 _KEYS = {f.key: f"sel_{f.key}" for f in FACETS}
 _Q, _YEARS, _SORT, _PAGE, _SYNCED = "sel_q", "sel_years", "sel_sort", "sel_page", "sel_synced"
+_PAGE_KEYS = "sel_page_keys"
 
 
-def url_selection() -> tuple[Selection, int, list[Notice]]:
-    """The selection, page and notices in the current URL."""
+def url_selection(page_keys: tuple[str, ...] = ()) -> tuple[Selection, int, list[Notice]]:
+    """The selection, page and notices in the current URL (``page_keys``: the page's own
+    parameters, kept apart from the selection)."""
     params = {key: st.query_params.get_all(key) for key in st.query_params}
-    return directory.parse_params(params, countries=data.network_codes())
+    return directory.parse_params(params, countries=data.network_codes(), page_keys=page_keys)
 
 
 def _load_widgets(sel: Selection, page: int, bounds: tuple[int, int]) -> None:
@@ -75,17 +77,20 @@ def drop(part: str) -> None:
     st.session_state[_PAGE] = 1
 
 
-def selection_panel(*, with_sort: bool = False, search: bool = True,
-                    facets: tuple[str, ...] | None = None) -> tuple[Selection, directory.FacetCounts]:
+def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tuple[str, ...] | None = None,
+                    page_keys: tuple[str, ...] = ()) -> tuple[Selection, directory.FacetCounts]:
     """Draw the search and facets in the sidebar; return the selection and its counts.
 
     ``facets`` limits the facets shown (the dashboard has no theme filter, themes being
-    what it analyses); ``search=False`` hides the search box.
+    what it analyses); ``search=False`` hides the search box. ``page_keys`` are URL
+    parameters the page owns (the dashboard's ?tab=, the map's view): kept in the URL as
+    they are when the selection is written there.
     """
     shown = facets or tuple(f.key for f in FACETS)
     lang = current_language()
     bounds = data.year_bounds()
-    url_sel, url_page, notices = url_selection()
+    st.session_state[_PAGE_KEYS] = page_keys
+    url_sel, url_page, notices = url_selection(page_keys)
     if st.session_state.get(_SYNCED) != (url_sel, url_page):
         _load_widgets(url_sel, url_page, bounds)
     for notice in notices:
@@ -149,11 +154,13 @@ def set_page(page: int, sel: Selection) -> None:
 
 
 def write_url(sel: Selection, page: int) -> None:
-    """Put the selection in the URL if it is not there already (keeps the language)."""
+    """Put the selection in the URL if it is not there already (keeps the language and the
+    page's own parameters)."""
     st.session_state[_SYNCED] = (sel, page)
     wanted = directory.to_params(sel, page=page)
-    if "lang" in st.query_params:
-        wanted["lang"] = [st.query_params["lang"]]
+    for key in ("lang", *st.session_state.get(_PAGE_KEYS, ())):
+        if key in st.query_params:
+            wanted[key] = st.query_params.get_all(key)
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)

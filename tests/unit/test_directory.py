@@ -171,6 +171,13 @@ def test_bad_url_parameters_are_dropped_with_a_notice():
         ("sort", "unknown_value"), ("page", "unknown_value"), ("q", "repeated"), ("utm_source", "unknown_parameter")}
 
 
+def test_a_pages_own_parameters_are_neither_selection_nor_unknown():
+    params = {"tab": ["gaps"], "zoom": ["5"], "theme": ["esd"], "utm_source": ["x"]}
+    sel, _, notices = parse_params(params, countries=[], page_keys=("tab", "zoom"))
+    assert sel == Selection().with_values("theme", ["esd"])
+    assert [(n.key, n.reason) for n in notices] == [("utm_source", "unknown_parameter")]
+
+
 def test_reversed_years_are_swapped():
     sel, _, _ = parse_params({"from": ["2010"], "to": ["1990"]}, countries=[])
     assert (sel.year_from, sel.year_to) == (1990, 2010)
