@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from aspnet_data import languages
 from aspnet_data.vocab import LANGUAGES
 
 LOCALES_DIR = Path(__file__).with_name("locales")
@@ -58,7 +59,11 @@ def t(key: str, /, **values: object) -> str:
     A counted text takes ``count`` as a number: it picks the plural form and is shown in the
     language's number format (``t("filters.count", count=1234)`` -> "1 234 établissements").
     """
-    lang = current_language()
+    return translate(current_language(), key, **values)
+
+
+def translate(lang: str, key: str, /, **values: object) -> str:
+    """:func:`t` in a given language: for text made outside a page run (map tiles, files)."""
     text = catalog(lang).get(key)
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
@@ -66,14 +71,18 @@ def t(key: str, /, **values: object) -> str:
         text = text.get(plural_form(values.get("count"), lang)) or text["other"]
     count = values.get("count")
     if isinstance(count, (int, float)) and not isinstance(count, bool):
-        values = {**values, "count": number(count, 0 if float(count).is_integer() else 1)}
+        values = {**values, "count": format_number(lang, count, 0 if float(count).is_integer() else 1)}
     return text.format(**values) if values else text
 
 
 def number(value: int | float, digits: int = 0) -> str:
     """A number with the current language's thousands separator (1,234 / 1 234 / 1.234)."""
+    return format_number(current_language(), value, digits)
+
+
+def format_number(lang: str, value: int | float, digits: int = 0) -> str:
+    """:func:`number` in a given language."""
     text = f"{value:,.{digits}f}"
-    lang = current_language()
     if lang == "fr":
         return text.replace(",", "\u202f").replace(".", ",")
     if lang == "es":
@@ -103,30 +112,9 @@ def lang_params() -> dict[str, str]:
     return {} if lang == DEFAULT_LANGUAGE else {"lang": lang}
 
 
-@lru_cache(maxsize=None)
-def _language_catalog(lang: str):
-    import gettext
-
-    import pycountry
-
-    return gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
-
-
-@lru_cache(maxsize=2048)
-def _language_name(code: str, lang: str) -> str:
-    import pycountry
-
-    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
-    if found is None:
-        return code
-    name = found.name.replace(" (macrolanguage)", "")
-    translated = _language_catalog(lang).gettext(found.name)
-    return translated.split(" (")[0] if lang != "en" else name
-
-
 def language_name(code: str) -> str:
     """The name of a language of instruction (ISO 639 code) in the interface language."""
-    return _language_name(code, current_language())
+    return languages.name(code, current_language())
 
 
 def render(series: pl.Series, fn) -> pl.Series:
