@@ -71,11 +71,18 @@ def mentions(body: str) -> list[str]:
     return [m.group(1) for m in MENTION.finditer(body or "")]
 
 
+def _mention_sql(actor: Actor, column: str = "m.body") -> tuple[str, dict]:
+    """SQL true when ``column`` mentions ``actor`` (see :func:`mention_terms`), with its parameters."""
+    terms = mention_terms(actor)
+    sql = " OR ".join(f"{column} ILIKE $mention{k} ESCAPE '\\'" for k in range(len(terms))) or "false"
+    return f"({sql})", {f"mention{k}": "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                        for k, term in enumerate(terms)}
+
+
 def channels(db: Database, actor: Actor) -> pl.DataFrame:
     """Readable channels with unread and unread-mention counts for ``actor``."""
     where, params = _readable_sql(actor)
-    terms = mention_terms(actor)
-    mention = " OR ".join(f"m.body ILIKE $t{k} ESCAPE '\\'" for k in range(len(terms))) or "false"
+    mention, mention_params = _mention_sql(actor)
     # Only unread messages are joined: a reader who keeps up touches a few rows, not the board.
     return db.query(
         f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id,
@@ -88,9 +95,7 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
             WHERE {where}
             GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id
             ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'region' THEN 1 WHEN 'topic' THEN 2 ELSE 3 END, c.title""",
-        params | {"me": actor.username or ""}
-        | {f"t{k}": "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-           for k, term in enumerate(terms)},
+        params | mention_params | {"me": actor.username or ""},
     )
 
 
@@ -117,6 +122,90 @@ def threads(db: Database, actor: Actor, channel_id: int, *, before: datetime | N
            ORDER BY p.activity DESC, p.thread DESC, m.thread_id IS NOT NULL, m.created_at, m.id""",
         {"channel": channel_id, "before": before, "limit": limit},
     )
+
+
+def last_read(db: Database, actor: Actor, channel_id: int) -> int:
+    """The id of the last message ``actor`` has seen in the channel (0 if none)."""
+    return int(db.scalar("SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = ? AND username = ?",
+                         [channel_id, actor.username or ""]))
+
+
+def thread_list(db: Database, actor: Actor, channel_id: int, *, seen: int | None = None,
+                before: datetime | None = None, limit: int = THREADS_PER_PAGE) -> pl.DataFrame:
+    """A page of threads folded to their first message, newest activity first.
+
+    One row per thread: its first message (``id`` = ``thread``, author, network, time, body
+    or why it is not shown), ``activity`` (its latest message's time), ``replies``, ``new``
+    (messages by others after ``seen``, by default where ``actor`` stopped reading) and
+    ``mentions`` (its messages that mention ``actor``). Only the page's threads are counted."""
+    _require_read(db, actor, channel_id)
+    mention, mention_params = _mention_sql(actor)
+    visible = "m.deleted_at IS NULL AND m.hidden_reason IS NULL"
+    return db.query(
+        f"""WITH t AS (
+               SELECT coalesce(thread_id, id) AS thread, max(created_at) AS activity
+               FROM messages WHERE channel_id = $channel GROUP BY 1),
+             page AS (SELECT * FROM t WHERE $before IS NULL OR activity < $before
+                      ORDER BY activity DESC, thread DESC LIMIT $limit),
+             counts AS (
+               SELECT coalesce(m.thread_id, m.id) AS thread,
+                      count(*) FILTER (WHERE m.thread_id IS NOT NULL) AS replies,
+                      count(*) FILTER (WHERE m.id > $seen AND m.author <> $me AND {visible}) AS new,
+                      count(*) FILTER (WHERE {visible} AND {mention}) AS mentions
+               FROM messages m
+               WHERE m.channel_id = $channel AND coalesce(m.thread_id, m.id) IN (SELECT thread FROM page)
+               GROUP BY 1)
+           SELECT p.thread, p.activity, c.replies, c.new, c.mentions,
+                  f.id, f.author, u.display_name, u.network, f.created_at, f.edited_at,
+                  f.deleted_at IS NOT NULL AS deleted, f.hidden_reason,
+                  CASE WHEN f.deleted_at IS NULL AND f.hidden_reason IS NULL THEN f.body END AS body
+           FROM page p JOIN counts c ON c.thread = p.thread JOIN messages f ON f.id = p.thread
+           LEFT JOIN users u ON u.username = f.author
+           ORDER BY p.activity DESC, p.thread DESC""",
+        {"channel": channel_id, "before": before, "limit": limit, "me": actor.username or "",
+         "seen": last_read(db, actor, channel_id) if seen is None else seen} | mention_params,
+    )
+
+
+def thread_messages(db: Database, actor: Actor, thread_id: int, *, seen: int | None = None) -> pl.DataFrame:
+    """Every message of one thread, its first message first, then the replies oldest first.
+
+    ``new``: posted by someone else after ``seen`` (by default where ``actor`` stopped
+    reading); ``mentioned``: the message mentions ``actor``."""
+    found = db.rows("SELECT channel_id FROM messages WHERE id = ? AND thread_id IS NULL", [thread_id])
+    if not found:
+        raise NotFound(thread_id)
+    channel_id = found[0][0]
+    _require_read(db, actor, channel_id)
+    mention, mention_params = _mention_sql(actor)
+    return db.query(
+        f"""SELECT m.id, coalesce(m.thread_id, m.id) AS thread, m.author, u.display_name, u.network,
+                   m.created_at, m.edited_at, m.deleted_at IS NOT NULL AS deleted, m.hidden_reason,
+                   CASE WHEN m.deleted_at IS NULL AND m.hidden_reason IS NULL THEN m.body END AS body,
+                   m.id > $seen AND m.author <> $me AND m.deleted_at IS NULL AND m.hidden_reason IS NULL AS new,
+                   m.deleted_at IS NULL AND m.hidden_reason IS NULL AND {mention} AS mentioned
+            FROM messages m LEFT JOIN users u ON u.username = m.author
+            WHERE m.channel_id = $channel AND (m.id = $thread OR m.thread_id = $thread)
+            ORDER BY m.thread_id IS NOT NULL, m.created_at, m.id""",
+        {"channel": channel_id, "thread": thread_id, "me": actor.username or "",
+         "seen": last_read(db, actor, channel_id) if seen is None else seen} | mention_params,
+    )
+
+
+def preview(body: str | None, *, lines: int = 3, chars: int = 280) -> tuple[str, bool]:
+    """The first lines of a message, to show a folded thread: (text, whether it was cut).
+
+    At most ``lines`` lines with text and ``chars`` characters, cut between words, with an
+    ellipsis where something was left out."""
+    kept = [line.rstrip() for line in (body or "").strip().splitlines() if line.strip()]
+    text = "\n".join(kept[:lines])
+    cut = len(kept) > lines
+    if len(text) > chars:
+        head = text[:chars + 1]
+        space = max(head.rfind(" "), head.rfind("\n"))
+        text = head[:space] if space > chars // 2 else text[:chars]
+        cut = True
+    return (text.rstrip(" ,;:.\n") + "…", True) if cut else (text, False)
 
 
 def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: int | None = None,
@@ -152,8 +241,9 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
     return db.write(write)
 
 
-def mark_read(db: Database, actor: Actor, channel_id: int) -> None:
-    """Remember that ``actor`` has seen the channel up to its latest message.
+def mark_read(db: Database, actor: Actor, channel_id: int) -> bool:
+    """Remember that ``actor`` has seen the channel up to its latest message; True if that
+    changed anything.
 
     Writes (and so bumps the data version that every cache keys on) only when there is
     something new: the board's page calls this every few seconds."""
@@ -162,10 +252,11 @@ def mark_read(db: Database, actor: Actor, channel_id: int) -> None:
         "(SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = $c AND username = $u)",
         {"c": channel_id, "u": actor.username})[0]
     if top <= seen:
-        return
+        return False
     db.write(lambda cur: cur.execute(
         "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
         "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, top]))
+    return True
 
 
 def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> dict:
@@ -235,8 +326,9 @@ def search(db: Database, actor: Actor, q: str, *, limit: int = 50) -> pl.DataFra
         return pl.DataFrame()
     where, params = _readable_sql(actor)
     return db.query(
-        f"""SELECT m.id, c.id AS channel_id, c.title AS channel, m.author, m.body, m.created_at
-            FROM messages m JOIN channels c ON c.id = m.channel_id
+        f"""SELECT m.id, coalesce(m.thread_id, m.id) AS thread, c.id AS channel_id, c.slug, c.kind, c.title AS channel,
+                   c.region, m.author, u.display_name, u.network, m.body, m.created_at
+            FROM messages m JOIN channels c ON c.id = m.channel_id LEFT JOIN users u ON u.username = m.author
             WHERE {where} AND m.deleted_at IS NULL AND m.hidden_reason IS NULL AND contains(lower(m.body), $q)
             ORDER BY m.created_at DESC LIMIT $limit""",
         params | {"q": text, "limit": limit},

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import demo_names, reference
+from . import demo_board, demo_names, reference
 from .db import Database, DatabaseError, advance_sequences
 from .text import fold, slug
 from .vocab import FIRST_YEAR, THEMES
@@ -87,26 +87,6 @@ _PROJECT_TITLES = [
     ("Human Rights Through Art", ("gced", "heritage")),
 ]
 
-_MESSAGES = [
-    "Dear colleagues, our annual ASPnet meeting will take place in {month}. Who would like to present a project?",
-    "We have translated the ESD toolkit into our national language; happy to share the files.",
-    "Is anyone looking for partner schools for a heritage exchange next term?",
-    "Thank you all for the reports. The deadline for the annual survey is the end of {month}.",
-    "Chers collègues, nous cherchons des écoles partenaires pour un projet sur l'océan.",
-    "Bonjour à tous, le réseau national organise un webinaire sur l'éducation à la citoyenneté mondiale en {month}.",
-    "Estimados colegas, compartimos la guía de huertos escolares que preparamos este año.",
-    "¿Alguna red trabaja en patrimonio inmaterial con escuelas técnicas? Buscamos experiencias.",
-    "Our schools celebrated International Day of Peace with a joint video; link in the project space.",
-    "Reminder: please update your network's contact details before the end of {month}.",
-    "Great idea, count us in. Two of our secondary schools would join.",
-    "We did something similar last year and can share our evaluation grid.",
-    "Merci pour le partage, très utile pour nos enseignants.",
-    "Gracias, lo compartiremos con nuestras escuelas asociadas.",
-]
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
-
-
 @dataclass(frozen=True)
 class DemoSummary:
     networks: int
@@ -144,7 +124,7 @@ def build(
     apps, events = gen.applications(networks, inst, max(40, institutions // 40))
     say("projects and message board")
     projects, members = gen.projects(users, inst, max(6, institutions // 500))
-    channels, messages = gen.board(users, projects, networks, max(120, institutions // 20))
+    channels, messages, reads = gen.board(users, projects, members, inst, networks, max(120, institutions // 20))
 
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
@@ -156,6 +136,7 @@ def build(
         "project_members": members,
         "channels": channels,
         "messages": messages,
+        "channel_reads": reads,
     }
 
     def fill(cur):
@@ -564,46 +545,9 @@ class _Generator:
                                                      "added_by": pl.String, "added_at": pl.Datetime("us")})
         return pl.DataFrame(projects), member_frame
 
-    def board(self, users: pl.DataFrame, projects: pl.DataFrame, networks: pl.DataFrame,
-              count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        start = self.as_of - timedelta(days=365)
-        channels = [{"slug": "all-coordinators", "kind": "all", "title": "All coordinators", "region": None, "project_id": None}]
-        region_names = dict(reference.regions().select("code", "name_en").rows())
-        for code in sorted(region_names):
-            channels.append({"slug": f"region-{code.lower()}", "kind": "region", "title": region_names[code],
-                             "region": code, "project_id": None})
-        for slug_, title in (("climate-education", "Climate education"), ("heritage-learning", "Heritage learning")):
-            channels.append({"slug": slug_, "kind": "topic", "title": title, "region": None, "project_id": None})
-        for pid, title in projects.select("id", "title").rows():
-            channels.append({"slug": f"project-{pid}", "kind": "project", "title": title, "region": None, "project_id": pid})
-        channel_frame = pl.DataFrame(channels, schema={"slug": pl.String, "kind": pl.String, "title": pl.String,
-                                                       "region": pl.String, "project_id": pl.Int64})
-        channel_frame = channel_frame.with_row_index("id", offset=1).with_columns(
-            pl.col("id").cast(pl.Int64), pl.lit("admin").alias("created_by"), pl.lit(start - timedelta(days=30)).alias("created_at"))
-
+    def board(self, users: pl.DataFrame, projects: pl.DataFrame, members: pl.DataFrame, inst: pl.DataFrame,
+              networks: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Channels, ``count`` messages in coherent threads, and where each reader stopped (demo_board)."""
+        regions = dict(reference.regions().select("code", "name_en").rows())
         region_of = dict(networks.select("iso3", "region").rows())
-        authors_all = users.filter(pl.col("role").is_in(["coordinator", "admin"])).select("username", "network").rows()
-        by_region: dict[str, list[str]] = {}
-        for username, net in authors_all:
-            if net:
-                by_region.setdefault(region_of[net], []).append(username)
-        chan_rows = channel_frame.select("id", "kind", "region").rows()
-        chan_weights = [6 if kind == "all" else 3 if kind in ("region", "topic") else 1 for _, kind, _ in chan_rows]
-        times = sorted(start + timedelta(seconds=self.py.randrange(365 * 86400)) for _ in range(count))
-        threads: dict[int, list[int]] = {}
-        messages = []
-        for mid, at in enumerate(times, start=1):
-            cid, kind, region = self.py.choices(chan_rows, weights=chan_weights)[0]
-            pool = by_region.get(region) if kind == "region" else None
-            author = self.py.choice(pool) if pool else self.py.choice(authors_all)[0]
-            open_threads = threads.setdefault(cid, [])
-            thread_id = self.py.choice(open_threads[-5:]) if open_threads and self.py.random() < 0.6 else None
-            if thread_id is None:
-                open_threads.append(mid)
-            body = self.py.choice(_MESSAGES).format(month=self.py.choice(_MONTHS))
-            messages.append({"id": mid, "channel_id": cid, "thread_id": thread_id, "author": author, "body": body,
-                             "created_at": at})
-        message_frame = pl.DataFrame(messages, schema={"id": pl.Int64, "channel_id": pl.Int64, "thread_id": pl.Int64,
-                                                       "author": pl.String, "body": pl.String,
-                                                       "created_at": pl.Datetime("us")})
-        return channel_frame, message_frame
+        return demo_board.board(self.py, self.as_of, users, projects, members, inst, regions, region_of, count)
