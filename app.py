@@ -60,6 +60,7 @@ pages = {
                 visibility="hidden"),
         st.Page("pages/institution.py", title=t("nav.institution"), icon=":material/school:",
                 url_path="institution", visibility="hidden"),
+        st.Page("pages/certificate.py", title=t("nav.certificate"), icon=":material/verified:", url_path="certificate", visibility="hidden"),
     ],
     t("nav.join"): [
         st.Page("pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),

@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from . import editing
+from . import certificates, editing
 from .db import Database, utc_now
 from .directory import export_bytes
 from .editing import INSTITUTION_FIELDS, FieldError
@@ -472,6 +472,7 @@ def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, a
         cur.execute(f"INSERT INTO institutions ({columns}) SELECT {columns} FROM bulk_new_rows")
     finally:
         cur.unregister("bulk_new_rows")
+    certificates.issue_certificates(cur, ids, when=when)
     for new_id, record in zip(ids, records.iter_rows(named=True)):
         audit.append(_audit_row(actor, "institution.create", new_id, None,
                                 {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}}, when))

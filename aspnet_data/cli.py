@@ -17,7 +17,7 @@ DEFAULT_DB = Path("data/aspnet.duckdb")
 
 # Tables in dependency order: importing in this order satisfies every foreign key.
 TABLES = (
-    "regions", "countries", "networks", "institutions", "users", "audit_log", "applications",
+    "regions", "countries", "networks", "institutions", "certificates", "users", "audit_log", "applications",
     "application_events", "projects", "project_members", "channels", "messages", "outbox", "meta",
 )
 

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import demo_board, demo_names, reference
+from . import certificates, demo_board, demo_names, reference
 from .db import Database, DatabaseError, advance_sequences
 from .text import fold, slug
 from .vocab import FIRST_YEAR, THEMES
@@ -146,6 +146,8 @@ def build(
             cols = ", ".join(frame.columns)
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
             cur.unregister("demo_frame")
+        # Each member's certificate dates from the day it joined (its record's creation).
+        certificates.issue_certificates(cur, inst.filter(pl.col("status") == "member")["id"].to_list())
         advance_sequences(cur)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'demo_seed'", [str(seed)])
         cur.execute(

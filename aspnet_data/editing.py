@@ -17,7 +17,7 @@ from datetime import date, datetime
 import polars as pl
 from anyascii import anyascii
 
-from . import reference
+from . import certificates, reference
 from .db import Database, utc_now
 from .permissions import Actor, require
 from .text import fold
@@ -273,16 +273,21 @@ def create_institution(db: Database, actor: Actor, network: str, values: dict) -
     return db.write(lambda cur: insert_institution(cur, actor, network, record))
 
 
-def insert_institution(cur, actor: Actor, network: str, record: dict, *, when: datetime | None = None) -> int:
-    """Insert a validated record inside the caller's transaction (no permission check here)."""
+def insert_institution(cur, actor: Actor, network: str, record: dict, *, when: datetime | None = None,
+                       status: str = "member") -> int:
+    """Insert a validated record inside the caller's transaction (no permission check here).
+
+    A member gets its certificate number in the same transaction."""
     when = when or utc_now()
     new_id = cur.sql("SELECT nextval('institution_id_seq')").fetchall()[0][0]
-    row = {**record, "id": new_id, "network": network, "status": "member", "search_text": search_text(record),
+    row = {**record, "id": new_id, "network": network, "status": status, "search_text": search_text(record),
            "languages": record.get("languages") or [], "created_at": when, "updated_at": when,
            "updated_by": actor.label, "version": 1}
     columns = list(row)
     cur.execute(f"INSERT INTO institutions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
                 [row[c] for c in columns])
+    if status == "member":
+        certificates.issue_certificates(cur, [new_id], when=when)
     _audit(cur, actor, "institution.create", "institutions", new_id, None,
            {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}}, when)
     return new_id

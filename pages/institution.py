@@ -1,5 +1,8 @@
 """Institution profile: /institution?id=ID."""
 
+import functools
+import os
+
 import pydeck as pdk
 import streamlit as st
 
@@ -72,16 +75,30 @@ with where:
         ))
         st.pydeck_chart(deck, height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
 
-if record["status"] != "withdrawn":
+# A member downloads its certificate, a candidate a letter saying so, a withdrawn school nothing.
+document = certificates.document_kind(record["status"])
+issued = certificates.certificate_of(data.db(), record["id"]) if document == "certificate" else None
+if document == "letter" or issued:
     with st.container(border=True):
-        st.markdown(f"**{t('certificate.title')}**")
+        st.markdown(f"**{t('certificate.title' if issued else 'certificate.letter_title')}**")
+        if issued:
+            st.caption(t("certificate.issued", number=issued["number"],
+                         day=certificates.long_date(issued["issued_on"], lang)))
+            st.page_link("pages/certificate.py", label=t("certificate.check"), icon=":material/verified:",
+                         query_params={"number": issued["number"]} | lang_params())
+        else:
+            st.caption(t("certificate.letter_help"))
         pick, button = st.columns([2, 1], vertical_alignment="bottom")
-        cert_lang = pick.selectbox(t("certificate.language"), LANGUAGES, index=LANGUAGES.index(lang),
-                                   format_func=LANGUAGE_NAMES.get, key="certificate_lang")
-        button.download_button(t("certificate.download"),
-                               lambda: certificates.certificate_pdf(data.db(), record["id"], cert_lang),
-                               file_name=f"aspnet-certificate-{record['id']}-{cert_lang}.pdf", mime="application/pdf",
-                               icon=":material/workspace_premium:", on_click="ignore", key="certificate")
+        document_lang = pick.selectbox(t("certificate.language"), LANGUAGES, index=LANGUAGES.index(lang),
+                                       format_func=LANGUAGE_NAMES.get, key="certificate_lang")
+        # The file is built when the button is clicked, outside this session: everything the
+        # session decides (the language, the site's public address) is fixed here.
+        build = functools.partial(certificates.document_pdf, data.db(), record["id"], document_lang,
+                                  public_url=os.environ.get("ASPNET_PUBLIC_URL") or certificates.DEFAULT_PUBLIC_URL)
+        name = f"aspnet-certificate-{issued['number']}" if issued else f"aspnet-candidacy-letter-{record['id']}"
+        button.download_button(t("certificate.download"), build, file_name=f"{name}-{document_lang}.pdf",
+                               mime="application/pdf", icon=":material/workspace_premium:", on_click="ignore",
+                               key="certificate")
 
 st.subheader(t("network.projects"))
 if record["projects"]:

@@ -1,0 +1,54 @@
+"""Certificate check: /certificate?number=FRA-2026-0042 says whether a membership certificate is valid."""
+
+import streamlit as st
+
+from aspnet_data import certificates
+from ui import data, require_router
+from ui.i18n import current_language, lang_params, t
+from ui.safe import md
+
+require_router()
+lang = current_language()
+st.title(t("verify.title"))
+st.caption(t("verify.intro"))
+
+typed = (st.query_params.get("number") or "")[:60]
+with st.form("certificate_check"):
+    box, go = st.columns([3, 1], vertical_alignment="bottom")
+    entry = box.text_input(t("verify.number"), value=typed.strip(), max_chars=40,
+                           placeholder=t("verify.placeholder", example=certificates.NUMBER_EXAMPLE))
+    if go.form_submit_button(t("verify.submit"), type="primary", icon=":material/verified:", width="stretch"):
+        typed = entry
+        # The link in the address bar then checks the same number again (a printed or shared link).
+        st.query_params["number"] = certificates.parse_number(entry) or entry.strip()[:40]
+
+if typed.strip():
+    found = certificates.verify(data.db(), typed)
+    if found.state == "malformed":
+        st.error(t("verify.malformed", typed=md(typed.strip()[:40]), example=certificates.NUMBER_EXAMPLE),
+                 icon=":material/error:")
+    elif found.state == "unknown":
+        st.error(t("verify.unknown", number=found.number), icon=":material/search_off:")
+    else:
+        if found.valid:
+            st.success(t("verify.valid"), icon=":material/verified:")
+        elif found.state == "withdrawn":
+            st.error(t("verify.withdrawn", year=found.withdrawn_year) if found.withdrawn_year
+                     else t("verify.withdrawn_no_year"), icon=":material/block:")
+        else:
+            st.error(t("verify.not_member"), icon=":material/block:")
+        suffix = "".join(f"&{key}={value}" for key, value in lang_params().items())
+        name = f"[{md(found.name)}](institution?id={found.institution_id}{suffix})"
+        if found.name_latin and found.name_latin != found.name:
+            name += f" · *{md(found.name_latin)}*"
+        network = f"[{md(found.country[lang])}](network?code={found.network}{suffix})"
+        if found.national_commission:
+            network += f" · {md(found.national_commission)}"
+        with st.container(border=True):
+            st.markdown("\n".join([
+                f"- **{t('verify.school')}**: {name}",
+                f"- **{t('verify.town')}**: {md(found.city or '—')}",
+                f"- **{t('verify.network')}**: {network}",
+                f"- **{t('verify.issued')}**: {certificates.long_date(found.issued_on, lang)}",
+                f"- **{t('verify.number_label')}**: {found.number}",
+            ]))
