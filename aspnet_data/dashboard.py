@@ -1,9 +1,13 @@
-"""Aggregates for analysts and UNESCO staff: coverage by theme, gaps, change, applications.
+"""Aggregates of the dashboard: coverage by theme, gaps, change over time, applications.
 
 Every figure is computed in DuckDB for a :class:`~aspnet_data.directory.Selection`
 (region, country, level, public/private, status, years). As in the directory, withdrawn
 institutions count only where the status filter asks for them, except in the history
-(joins and withdrawals over time), which needs them.
+(joins and withdrawals over time), which needs them. A breakdown by region or level keeps
+to the regions and levels the selection chose.
+
+:func:`dashboard` is public (aggregate coverage). :func:`staff_figures` (data quality by
+network, the application funnel) is for signed-in staff and checks who asks.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import polars as pl
 
 from .db import Database, utc_now
 from .directory import Selection, where_sql
-from .vocab import APPLICATION_STAGES, LEVELS, THEMES
+from .permissions import Actor, require
+from .stats import through_year
+from .vocab import APPLICATION_STAGES, LEVELS, REGIONS, THEMES
 
 STALE_AFTER = timedelta(days=730)
 # Fields of an institution record that a complete profile fills.
@@ -40,11 +46,11 @@ class Dashboard:
     theme_by_level: pl.DataFrame        # level, institutions, esd, gced, heritage
     by_country: pl.DataFrame            # iso3, names, region, population, institutions, themes, per_million
     level_by_region: pl.DataFrame       # region, level, institutions, share, overall_share, under_represented
-    quality: pl.DataFrame               # iso3, names, institutions, filled, stale, last_update, network_filled
-    joins_by_region: pl.DataFrame       # year, region, joined, withdrawn, members
-    joins_by_theme: pl.DataFrame        # year, theme, joined, members
-    withdrawals: pl.DataFrame           # year, withdrawn
-    funnel: pl.DataFrame                # region, stage, applications (current stage), entered, median_days
+    joins_by_region: pl.DataFrame       # year, region, joined, withdrawn, members (every year to this one)
+    joins_by_theme: pl.DataFrame        # year, theme, joined, members (every year to this one)
+    withdrawals: pl.DataFrame           # year, withdrawn (years with a withdrawal)
+    levels: tuple[str, ...]             # the levels the breakdowns by level show (the chosen ones, else all)
+    this_year: int                      # the history runs to this year
 
     @property
     def missing_theme(self) -> pl.DataFrame:
@@ -52,14 +58,33 @@ class Dashboard:
         return self.by_country.filter(pl.any_horizontal(pl.col(t) == 0 for t in THEMES))
 
 
+@dataclass(frozen=True)
+class StaffFigures:
+    """Figures about the running of the networks, for signed-in staff only."""
+
+    quality: pl.DataFrame               # iso3, names, region, institutions, filled, stale, last_update, network_filled
+    funnel: pl.DataFrame                # region, stage, applications (current stage), entered, median_days
+
+
 def _themes(alias: str = "i") -> str:
     return ", ".join(f"count(*) FILTER (WHERE list_contains({alias}.themes, '{t}')) AS {t}" for t in THEMES)
 
 
+def _dashboard_selection(sel: Selection) -> Selection:
+    """The selection the dashboard applies: search and theme filters are ignored."""
+    return Selection(filters=tuple((k, v) for k, v in sel.filters if k != "theme"),
+                     year_from=sel.year_from, year_to=sel.year_to)
+
+
+def _in(column: str, values: tuple[str, ...], prefix: str, params: dict[str, object]) -> str:
+    """``column IN ($prefix0, ...)`` with one bound parameter per value (added to ``params``)."""
+    params |= {f"{prefix}{k}": v for k, v in enumerate(values)}
+    return f"{column} IN (" + ", ".join(f"${prefix}{k}" for k in range(len(values))) + ")"
+
+
 def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> Dashboard:
-    """Every aggregate of the dashboard for one selection (search and theme filters are ignored)."""
-    sel = Selection(filters=tuple((k, v) for k, v in sel.filters if k != "theme"),
-                    year_from=sel.year_from, year_to=sel.year_to)
+    """Every public aggregate of the dashboard for one selection."""
+    sel = _dashboard_selection(sel)
     now = now or utc_now()
     where, params = where_sql(db, sel)
     # History counts withdrawn institutions too, unless the user chose statuses.
@@ -71,34 +96,44 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     totals = db.rows(f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}",
                      params)[0]
     regions = sel.values("region")
-    scope = []
     scope_params: dict[str, object] = {}
-    if regions:
-        scope.append("c.region IN (" + ", ".join(f"$r{k}" for k in range(len(regions))) + ")")
-        scope_params |= {f"r{k}": r for k, r in enumerate(regions)}
+    scope = f"AND {_in('c.region', regions, 'r', scope_params)}" if regions else ""
     without_network = db.query(
         f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.unesco_status
             FROM countries c LEFT JOIN networks n USING (iso3)
-            WHERE n.iso3 IS NULL {"AND " + " AND ".join(scope) if scope else ""}
+            WHERE n.iso3 IS NULL {scope}
             ORDER BY c.unesco_status DESC, c.name_en""",
         scope_params,
     )
+    # The rows of a breakdown by region: the chosen regions, else those of the chosen
+    # countries, else every region (a region without institutions shows its zeros).
+    region_params = dict(params)
+    shown_regions = []
+    if regions:
+        shown_regions.append(_in("r.code", regions, "shown_r", region_params))
+    if sel.values("country"):
+        countries = _in("iso3", sel.values("country"), "shown_c", region_params)
+        shown_regions.append(f"r.code IN (SELECT region FROM countries WHERE {countries})")
     theme_by_region = db.query(
         f"""SELECT r.code AS region, count(i.id) AS institutions,
                    {", ".join(f"count(i.id) FILTER (WHERE list_contains(i.themes, '{t}')) AS {t}" for t in THEMES)}
             FROM regions r
             LEFT JOIN countries c ON c.region = r.code
             LEFT JOIN (SELECT * FROM institutions i WHERE {where}) i ON i.network = c.iso3
+            WHERE {" AND ".join(shown_regions) or "true"}
             GROUP BY r.code ORDER BY r.code""",
-        params,
+        region_params,
     )
+    order = {code: k for k, code in enumerate(REGIONS)}
+    theme_by_region = theme_by_region.sort(pl.col("region").replace_strict(order, default=len(order)))
+    levels = tuple(lv for lv in LEVELS if lv in sel.values("level")) or LEVELS
     theme_by_level = db.query(
         f"""SELECT level, count(*) AS institutions, {_themes("x")}
             FROM (SELECT unnest(i.levels) AS level, i.themes FROM institutions i WHERE {where}) x
             GROUP BY level""",
         params,
     )
-    theme_by_level = pl.DataFrame({"level": list(LEVELS)}).join(theme_by_level, on="level", how="left").fill_null(0)
+    theme_by_level = pl.DataFrame({"level": list(levels)}).join(theme_by_level, on="level", how="left").fill_null(0)
     by_country = db.query(
         f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.population, c.has_outline,
                    c.capital_lat, c.capital_lon, count(*) AS institutions, {_themes()},
@@ -111,21 +146,7 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
         params,
     )
     level_by_region = _level_shares(db, where, params)
-    filled = " + ".join(
-        f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS)
-    quality = db.query(
-        f"""SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions,
-                   avg(({filled}) / {len(QUALITY_FIELDS)}) AS filled,
-                   avg((i.updated_at < $stale)::INT) AS stale,
-                   max(i.updated_at) AS last_update,
-                   ((n.coordinator_email IS NOT NULL)::INT + (n.website IS NOT NULL)::INT
-                     + (n.description IS NOT NULL)::INT + (n.coordinator_name IS NOT NULL)::INT) / 4 AS network_filled,
-                   n.updated_at AS network_updated
-            FROM institutions i JOIN networks n ON n.iso3 = i.network JOIN countries c ON c.iso3 = n.iso3
-            WHERE {where}
-            GROUP BY ALL ORDER BY stale DESC, filled, n.iso3""",
-        params | {"stale": now - STALE_AFTER},
-    )
+    level_by_region = level_by_region.filter(pl.col("level").is_in(levels))
     joins_by_region = db.query(
         f"""WITH j AS (SELECT c.region, i.year_joined AS year, count(*) AS joined
                        FROM institutions i JOIN countries c ON c.iso3 = i.network
@@ -156,7 +177,6 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     )
     withdrawals = joins_by_region.group_by("year").agg(pl.col("withdrawn").sum()).filter(
         pl.col("withdrawn") > 0).sort("year")
-    funnel = _funnel(db, sel, now)
     return Dashboard(
         as_of=db.data_updated_at,
         data_version=db.data_version,
@@ -169,12 +189,39 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
         theme_by_level=theme_by_level,
         by_country=by_country,
         level_by_region=level_by_region,
-        quality=quality,
-        joins_by_region=joins_by_region,
-        joins_by_theme=joins_by_theme,
+        joins_by_region=through_year(joins_by_region, now.year, series="region"),
+        joins_by_theme=through_year(joins_by_theme, now.year, series="theme"),
         withdrawals=withdrawals,
-        funnel=funnel,
+        levels=levels,
+        this_year=now.year,
     )
+
+
+def staff_figures(db: Database, actor: Actor, sel: Selection, *, now: datetime | None = None) -> StaffFigures:
+    """Data quality by network and the application funnel of one selection.
+
+    :raises PermissionDenied: unless ``actor`` is signed-in staff (``read_staff_figures``).
+    """
+    require(actor, "read_staff_figures")
+    sel = _dashboard_selection(sel)
+    now = now or utc_now()
+    where, params = where_sql(db, sel)
+    filled = " + ".join(
+        f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS)
+    quality = db.query(
+        f"""SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions,
+                   avg(({filled}) / {len(QUALITY_FIELDS)}) AS filled,
+                   avg((i.updated_at < $stale)::INT) AS stale,
+                   max(i.updated_at) AS last_update,
+                   ((n.coordinator_email IS NOT NULL)::INT + (n.website IS NOT NULL)::INT
+                     + (n.description IS NOT NULL)::INT + (n.coordinator_name IS NOT NULL)::INT) / 4 AS network_filled,
+                   n.updated_at AS network_updated
+            FROM institutions i JOIN networks n ON n.iso3 = i.network JOIN countries c ON c.iso3 = n.iso3
+            WHERE {where}
+            GROUP BY ALL ORDER BY stale DESC, filled, n.iso3""",
+        params | {"stale": now - STALE_AFTER},
+    )
+    return StaffFigures(quality=quality, funnel=_funnel(db, sel, now))
 
 
 def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
@@ -209,8 +256,7 @@ def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:
     for key, column in (("region", "c.region"), ("country", "a.network")):
         values = sel.values(key)
         if values:
-            conditions.append(f"{column} IN (" + ", ".join(f"${key}{k}" for k in range(len(values))) + ")")
-            params |= {f"{key}{k}": v for k, v in enumerate(values)}
+            conditions.append(_in(column, values, key, params))
     scope = ("AND " + " AND ".join(conditions)) if conditions else ""
     waiting = ", ".join(f"'{s}'" for s in WAITING_STAGES)
     frame = db.query(

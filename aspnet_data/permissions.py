@@ -36,6 +36,7 @@ ANONYMOUS = Actor(None)
 ACTIONS: dict[str, set[str]] = {
     "read_private": {"admin", "analyst", "own"},   # coordinator phones, audit history, drafts
     "export_full": {"admin", "analyst"},           # exports with private fields, all networks
+    "read_staff_figures": {"admin", "analyst", "coordinator"},   # data quality by network, application funnel
     "edit": {"admin", "own"},                      # network profile and institutions
     "withdraw": {"admin", "own"},
     "bulk_apply": {"admin", "own"},

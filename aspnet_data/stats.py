@@ -92,3 +92,27 @@ def overview(db: Database) -> Overview:
         as_of=db.data_updated_at,
         data_version=db.data_version,
     )
+
+
+def through_year(history: pl.DataFrame, year: int, *, series: str | None = None) -> pl.DataFrame:
+    """A yearly history (``year``, counts such as ``joined`` and ``withdrawn``, cumulative
+    ``members``) with every year from its first one to ``year``.
+
+    A year in which nobody joined or left gets zero counts and the members of the year
+    before, so a network that stopped growing still reaches this year at its size. With
+    ``series`` (a column such as ``region``), each series runs from its own first year.
+    """
+    if history.height == 0:
+        return history
+    keys = [series] if series else []
+    last = max(year, int(history["year"].max()))
+    firsts = history.group_by(keys).agg(pl.col("year").min()) if keys else history.select(pl.col("year").min())
+    grid = firsts.with_columns(pl.int_ranges("year", last + 1).alias("year")).explode("year").with_columns(
+        pl.col("year").cast(history.schema["year"]))
+    counts = [c for c in history.columns if c not in (*keys, "year", "members")]
+    full = grid.join(history, on=[*keys, "year"], how="left").sort([*keys, "year"])
+    full = full.with_columns(
+        *[pl.col(c).fill_null(0) for c in counts],
+        (pl.col("members").forward_fill().over(keys) if keys else pl.col("members").forward_fill()),
+    )
+    return full.select(history.columns).sort(["year", *keys])

@@ -1,13 +1,12 @@
 """Network profile: /network?code=ISO3."""
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
 from aspnet_data.directory import Selection
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
-from ui import data, maps, require_router
+from ui import charts, data, maps, require_router
 from ui.i18n import current_language, lang_params, name_column, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
@@ -65,47 +64,19 @@ with contact:
 levels_col, themes_col = st.columns(2, gap="large")
 with levels_col:
     st.subheader(t("network.by_level"))
-    level_frame = pl.DataFrame({"label": [t(f"level.{c}") for c in LEVELS],
-                                "n": [profile.by_level[c] for c in LEVELS]})
-    st.altair_chart(
-        alt.Chart(level_frame.to_pandas()).mark_bar(color="#56B4E9").encode(
-            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
-            tooltip=[alt.Tooltip("label:N", title=t("facet.level")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],
-        ).properties(height=180),
-        width="stretch",
-    )
+    level_frame = pl.DataFrame({"label": [t(f"level.{c}") for c in LEVELS], "n": [profile.by_level[c] for c in LEVELS]})
+    charts.show(charts.bars(level_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
+                            colour="#56B4E9", horizontal=True))
 with themes_col:
     st.subheader(t("network.by_theme"))
-    theme_frame = pl.DataFrame({"code": list(THEMES), "label": [t(f"theme.{c}") for c in THEMES],
-                                "n": [profile.by_theme[c] for c in THEMES]})
-    st.altair_chart(
-        alt.Chart(theme_frame.to_pandas()).mark_bar().encode(
-            x=alt.X("n:Q", title=t("home.col_institutions")), y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
-            color=alt.Color("code:N", scale=alt.Scale(domain=list(THEMES), range=[THEME_COLORS[c] for c in THEMES]),
-                            legend=None),
-            tooltip=[alt.Tooltip("label:N", title=t("facet.theme")), alt.Tooltip("n:Q", title=t("home.col_institutions"))],
-        ).properties(height=180),
-        width="stretch",
-    )
+    theme_frame = pl.DataFrame({"label": [t(f"theme.{c}") for c in THEMES], "n": [profile.by_theme[c] for c in THEMES]})
+    charts.show(charts.bars(theme_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
+                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}))
 
-st.subheader(t("network.growth"))
-if profile.growth.height:
-    growth = profile.growth.rename({"year": "year", "members": "members"})
-    base = alt.Chart(growth.to_pandas()).encode(x=alt.X("year:O", title=t("network.year"),
-                                                        axis=alt.Axis(labelAngle=0, labelOverlap=True)))
-    st.altair_chart(
-        alt.layer(
-            base.mark_bar(color="#009E73", opacity=0.6).encode(
-                y=alt.Y("joined:Q", title=t("network.joined_per_year"))),
-            base.mark_line(color="#0072B2", strokeWidth=2.5).encode(
-                y=alt.Y("members:Q", title=t("network.members_total"))),
-        ).resolve_scale(y="independent").encode(
-            tooltip=[alt.Tooltip("year:O", title=t("network.year")),
-                     alt.Tooltip("joined:Q", title=t("network.joined_per_year")),
-                     alt.Tooltip("withdrawn:Q", title=t("status.withdrawn")),
-                     alt.Tooltip("members:Q", title=t("network.members_total"))]),
-        width="stretch",
-    )
+growth = charts.growth(profile.growth)
+if growth is not None:
+    st.subheader(t("network.growth"))
+    charts.show(growth)
     st.caption(t("network.growth_help"))
 
 st.subheader(t("network.map"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from aspnet_data import briefs
 from aspnet_data import dashboard as dashboards
 from aspnet_data import accounts, board, directory, mail, maps, profiles, quality, reference, stats
 from aspnet_data.db import Database, open_database
@@ -152,6 +153,17 @@ def institution(database: Database, institution_id: int):
 @versioned(max_entries=64)
 def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashboard:
     return dashboards.dashboard(database, sel)
+
+
+@versioned(max_entries=64)
+def staff_figures(database: Database, actor, sel: directory.Selection) -> dashboards.StaffFigures:
+    """Data quality by network and the application funnel (signed-in staff; checked in aspnet_data)."""
+    return dashboards.staff_figures(database, actor, sel)
+
+
+@versioned(max_entries=128)
+def country_brief(database: Database, actor, iso3: str) -> briefs.CountryBrief | None:
+    return briefs.country_brief(database, actor, iso3)
 
 
 # -- coordinators --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""AppTest of the dashboard (with filters, in three languages) and of the country brief."""
+"""AppTest of the dashboard (with filters, in three languages, its tab in the URL, the public and
+signed-in staff) and of the country brief."""
 
 import json
 
@@ -18,6 +19,12 @@ def fmt(value, lang="en"):
     return f"{value:,}".replace(",", SEPARATOR[lang])
 
 
+def url(at, key):
+    """The values of ``key`` in the page's URL (AppTest keeps a value it was given as a string)."""
+    value = at.query_params.get(key)
+    return [value] if isinstance(value, str) else value
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize("query", [{}, {"region": "AFR", "level": "primary"}, {"status": "withdrawn", "from": "1980"}])
 def test_dashboard_headline_follows_the_filters(page, db, lang, query):
@@ -31,8 +38,9 @@ def test_dashboard_headline_follows_the_filters(page, db, lang, query):
     assert metrics[cat["status.withdrawn"]] == fmt(expected.by_status["withdrawn"], lang)
     assert metrics[cat["dash.states_without"]] == fmt(
         expected.without_network.filter(expected.without_network["unesco_status"] == "member").height, lang)
-    assert [tab.label for tab in at.tabs] == [cat["dash.tab_coverage"], cat["dash.tab_gaps"], cat["dash.tab_change"],
-                                              cat["dash.tab_applications"]]
+    # The public gets the aggregate coverage; the applications are for signed-in staff.
+    assert [tab.label for tab in at.tabs] == [cat["dash.tab_coverage"], cat["dash.tab_gaps"], cat["dash.tab_change"]]
+    assert cat["dash.staff_note"] in [c.value for c in at.caption]
 
 
 def test_dashboard_has_no_search_or_theme_filter(page):
@@ -63,6 +71,65 @@ def test_only_the_open_tab_is_computed(page):
     assert cat["dash.members_by_region"] in subheaders and cat["dash.theme_by_region"] not in subheaders
 
 
+@pytest.mark.parametrize("tab, heading", [("coverage", "dash.theme_by_region"), ("gaps", "dash.states_without_title"),
+                                          ("change", "dash.members_by_region")])
+def test_a_link_opens_its_tab(page, tab, heading):
+    cat = CATALOGS["fr"]
+    at = page("pages/dashboard.py", lang="fr", tab=tab, region="AFR")
+    assert cat[heading] in [h.value for h in at.subheader]
+    assert at.session_state["dash_tab"] == cat[f"dash.tab_{tab}"]
+    assert url(at, "tab") == [tab] and url(at, "region") == ["AFR"]
+
+
+@pytest.mark.parametrize("tab", ["nonsense", "", "applications"])   # the applications are not the public's
+def test_an_unknown_tab_falls_back_to_the_first_one(page, tab):
+    at = page("pages/dashboard.py", tab=tab)
+    assert CATALOGS["en"]["dash.theme_by_region"] in [h.value for h in at.subheader]
+    assert not url(at, "tab")
+
+
+def test_switching_tabs_writes_the_tab_in_the_url(page):
+    cat = CATALOGS["en"]
+    at = page("pages/dashboard.py", region="EUR")
+    assert not url(at, "tab")   # the first tab needs none
+    at.session_state["dash_tab"] = cat["dash.tab_change"]   # what a click on the tab does
+    at.run()
+    assert url(at, "tab") == ["change"] and url(at, "region") == ["EUR"]
+    assert cat["dash.members_by_region"] in [h.value for h in at.subheader]
+    at.session_state["dash_tab"] = cat["dash.tab_coverage"]
+    at.run()
+    assert not url(at, "tab") and url(at, "region") == ["EUR"]
+
+
+@pytest.mark.parametrize("tab", ["coverage", "gaps", "change"])
+def test_a_region_filter_shows_only_that_region(page, tab):
+    at = page("pages/dashboard.py", region="AFR", tab=tab)
+    regional = [d.value for d in at.dataframe if "Region" in d.value.columns]
+    assert regional
+    for frame in regional:
+        assert set(frame["Region"]) == {"Africa"}, frame
+
+
+def test_the_public_does_not_get_the_staff_figures(page):
+    cat = CATALOGS["en"]
+    at = page("pages/dashboard.py", tab="gaps")
+    subheaders = [h.value for h in at.subheader]
+    assert cat["dash.levels_title"] in subheaders and cat["dash.quality_title"] not in subheaders
+
+
+def test_signed_in_staff_get_data_quality_and_the_applications(app_as):
+    cat = CATALOGS["en"]
+    at = app_as("pages/dashboard.py", username="analyst", tab="gaps")
+    assert [tab.label for tab in at.tabs][-1] == cat["dash.tab_applications"]
+    assert cat["dash.quality_title"] in [h.value for h in at.subheader]
+    assert cat["dash.staff_note"] not in [c.value for c in at.caption]
+    quality = next(d.value for d in at.dataframe if cat["dash.col_filled"] in d.value.columns)
+    assert quality[cat["dash.col_filled"]].between(0, 100).all()
+    at = app_as("pages/dashboard.py", username="analyst", tab="applications")
+    assert cat["dash.funnel"] in [h.value for h in at.subheader]
+    assert cat["dash.median_days"] in [h.value for h in at.subheader]
+
+
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_country_brief(page, db, lang):
     iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
@@ -71,6 +138,28 @@ def test_country_brief(page, db, lang):
     assert name in at.title[0].value.replace("\\", "")
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
     assert {m.label: m.value for m in at.metric}[CATALOGS[lang]["status.member"]] == fmt(members, lang)
+
+
+def test_country_brief_numbers_in_the_interface_language(page, db):
+    iso3, population = db.rows("SELECT n.iso3, c.population FROM networks n JOIN countries c USING (iso3) "
+                               "WHERE c.population > 0 ORDER BY n.iso3 LIMIT 1")[0]
+    active = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn'", [iso3])
+    at = page("pages/brief.py", lang="es", code=iso3)
+    per_million = f"{active / population * 1e6:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    assert {m.label: m.value for m in at.metric}[CATALOGS["es"]["network.per_million"]] == per_million
+
+
+def test_the_public_brief_leaves_out_the_staff_figures(page, app_as, db):
+    iso3 = db.scalar("SELECT network FROM applications WHERE stage = 'submitted' ORDER BY network LIMIT 1")
+    cat = CATALOGS["en"]
+    public = page("pages/brief.py", code=iso3)
+    gaps = "\n".join(m.value for m in public.markdown)
+    assert "Applications awaiting a decision" not in gaps and "fields filled" not in gaps
+    assert cat["brief.staff_note"] in [c.value for c in public.caption]
+    staff = app_as("pages/brief.py", username="analyst", code=iso3)
+    gaps = "\n".join(m.value for m in staff.markdown)
+    assert "Applications awaiting a decision" in gaps and "fields filled" in gaps
+    assert cat["brief.staff_note"] not in [c.value for c in staff.caption]
 
 
 def test_country_brief_without_a_country_explains_itself(page):

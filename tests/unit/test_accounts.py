@@ -147,6 +147,7 @@ ROLES = {"anonymous": ANONYMOUS, "analyst": Actor("a", "analyst"), "own coordina
 EXPECTED = {   # action -> roles allowed on network FRA
     "read_private": {"analyst", "own coordinator", "admin"},
     "export_full": {"analyst", "admin"},
+    "read_staff_figures": {"analyst", "own coordinator", "other coordinator", "admin"},
     "edit": {"own coordinator", "admin"},
     "withdraw": {"own coordinator", "admin"},
     "bulk_apply": {"own coordinator", "admin"},

@@ -1,4 +1,5 @@
-"""Every dashboard aggregate against an independent polars computation on the test network."""
+"""Every dashboard aggregate against an independent polars computation on the test network;
+breakdowns keep to the chosen regions and levels; the staff figures are refused to the public."""
 
 from datetime import datetime
 
@@ -7,9 +8,12 @@ import pytest
 
 from aspnet_data import dashboard
 from aspnet_data.directory import Selection
-from aspnet_data.vocab import LEVELS, THEMES
+from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
+from aspnet_data.stats import through_year
+from aspnet_data.vocab import LEVELS, REGIONS, THEMES
 
 NOW = datetime(2026, 11, 1, 12, 0)
+ANALYST = Actor("analyst", "analyst")
 SELECTIONS = [
     Selection(),
     Selection().with_values("region", ["AFR", "LAC"]),
@@ -105,7 +109,7 @@ def test_levels_by_region_and_under_representation(db, frame):
 
 
 def test_data_quality(db, frame):
-    got = dashboard.dashboard(db, Selection(), now=NOW).quality
+    got = dashboard.staff_figures(db, ANALYST, Selection(), now=NOW).quality
     rows = selected(frame, Selection())
     row = got.row(0, named=True)
     mine = rows.filter(pl.col("network") == row["iso3"])
@@ -127,13 +131,19 @@ def test_growth_over_time(db, frame):
     assert eur["joined"].sum() == mine["year_joined"].drop_nulls().len()
     assert eur["withdrawn"].sum() == mine["withdrawn_year"].drop_nulls().len()
     assert eur["members"][-1] == mine.filter(pl.col("status") == "member").height
+    # Every year is there, up to this one: the lines end today, not at the last join.
+    assert eur["year"].to_list() == list(range(eur["year"].min(), NOW.year + 1))
+    by_year = dict(zip(eur["year"], eur["members"]))
+    quiet = [y for y, j, w in eur.select("year", "joined", "withdrawn").iter_rows() if j == 0 and w == 0
+             and y > eur["year"].min()]
+    assert quiet and all(by_year[y] == by_year[y - 1] for y in quiet)
     assert got.withdrawals["withdrawn"].sum() == rows["withdrawn_year"].drop_nulls().len()
     esd = got.joins_by_theme.filter(pl.col("theme") == "esd")
     assert esd["joined"].sum() == rows.filter(pl.col("themes").list.contains("esd"))["year_joined"].drop_nulls().len()
 
 
 def test_application_funnel(db):
-    got = dashboard.dashboard(db, Selection(), now=NOW).funnel
+    got = dashboard.staff_figures(db, ANALYST, Selection(), now=NOW).funnel
     apps = db.query("SELECT a.id, a.stage, c.region FROM applications a JOIN countries c ON c.iso3 = a.network")
     current = dict(got.group_by("stage").agg(pl.col("applications").sum()).rows())
     assert current == dict(apps["stage"].value_counts().rows())
@@ -152,5 +162,71 @@ def test_application_funnel(db):
 
 def test_country_filter_scopes_the_funnel(db):
     iso3 = db.scalar("SELECT network FROM applications GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-    got = dashboard.dashboard(db, Selection().with_values("country", [iso3]), now=NOW).funnel
+    got = dashboard.staff_figures(db, ANALYST, Selection().with_values("country", [iso3]), now=NOW).funnel
     assert got["applications"].sum() == db.scalar("SELECT count(*) FROM applications WHERE network = ?", [iso3])
+
+
+def test_history_is_carried_to_this_year_when_nobody_joined_lately():
+    history = pl.DataFrame({"year": [2001, 2004, 2002], "region": ["A", "A", "B"], "joined": [2, 1, 5],
+                            "withdrawn": [0, 1, 0], "members": [2, 2, 5]})
+    got = through_year(history, 2006, series="region")
+    a = got.filter(pl.col("region") == "A")
+    assert a["year"].to_list() == [2001, 2002, 2003, 2004, 2005, 2006]
+    assert a["members"].to_list() == [2, 2, 2, 2, 2, 2]
+    assert a["joined"].to_list() == [2, 0, 0, 1, 0, 0] and a["withdrawn"].sum() == 1
+    b = got.filter(pl.col("region") == "B")
+    assert b["year"].to_list() == [2002, 2003, 2004, 2005, 2006] and set(b["members"]) == {5}
+    assert through_year(history.head(0), 2006, series="region").height == 0
+
+
+@pytest.mark.parametrize("regions", [["AFR"], ["ARB", "LAC"]])
+def test_a_region_filter_keeps_every_breakdown_to_its_regions(db, regions):
+    sel = Selection().with_values("region", regions)
+    got = dashboard.dashboard(db, sel, now=NOW)
+    staff = dashboard.staff_figures(db, ANALYST, sel, now=NOW)
+    assert sorted(got.theme_by_region["region"]) == sorted(regions)
+    assert set(got.level_by_region["region"]) == set(regions)
+    assert set(got.joins_by_region["region"]) == set(regions)
+    assert set(got.by_country["region"]) <= set(regions)
+    assert set(staff.quality["region"]) <= set(regions)
+    assert set(staff.funnel["region"]) <= set(regions)
+
+
+def test_a_country_filter_shows_the_regions_of_its_countries(db):
+    iso3, region = db.rows("SELECT n.iso3, c.region FROM networks n JOIN countries c USING (iso3) "
+                           "ORDER BY n.iso3 LIMIT 1")[0]
+    got = dashboard.dashboard(db, Selection().with_values("country", [iso3]), now=NOW)
+    assert got.theme_by_region["region"].to_list() == [region]
+    assert got.by_country["iso3"].to_list() == [iso3]
+    # Without a filter every region shows, in the order of the vocabulary.
+    assert dashboard.dashboard(db, Selection(), now=NOW).theme_by_region["region"].to_list() == list(REGIONS)
+
+
+def test_a_level_filter_keeps_the_breakdowns_by_level_to_its_levels(db, frame):
+    sel = Selection().with_values("level", ["tvet", "primary"])
+    got = dashboard.dashboard(db, sel, now=NOW)
+    assert got.levels == ("primary", "tvet")   # in the vocabulary's order
+    assert got.theme_by_level["level"].to_list() == ["primary", "tvet"]
+    assert set(got.level_by_region["level"]) == {"primary", "tvet"}
+    rows = selected(frame, sel)
+    tvet = got.theme_by_level.filter(pl.col("level") == "tvet").row(0, named=True)
+    assert tvet["institutions"] == rows.filter(pl.col("levels").list.contains("tvet")).height
+    assert dashboard.dashboard(db, Selection(), now=NOW).levels == LEVELS
+
+
+@pytest.mark.parametrize("actor, allowed", [
+    (ANONYMOUS, False),
+    (Actor("analyst", "analyst"), True),
+    (Actor("coord.fra", "coordinator", "FRA"), True),
+    (Actor("admin", "admin"), True),
+])
+def test_staff_figures_are_for_signed_in_staff_only(db, actor, allowed):
+    if allowed:
+        got = dashboard.staff_figures(db, actor, Selection(), now=NOW)
+        assert got.quality.height and got.funnel.height
+    else:
+        with pytest.raises(PermissionDenied):
+            dashboard.staff_figures(db, actor, Selection(), now=NOW)
+    # The public dashboard carries no per-network quality nor funnel to leak.
+    public = dashboard.dashboard(db, Selection(), now=NOW)
+    assert not hasattr(public, "quality") and not hasattr(public, "funnel")
