@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.permissions import can
-from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, THEMES
+from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, REGIONS, THEMES
 from ui import charts, data, filters, maps, require_router
 from ui.auth import current_actor
 from ui.i18n import current_language, name_column, number, percent, render, t
@@ -180,12 +180,13 @@ if "gaps" in tabs and tabs["gaps"].open:
             st.subheader(t("dash.quality_title"))
             quality = data.staff_figures(actor, sel).quality
             labels = {k: t(f"dash.col_{k}") for k in ("filled", "stale", "network_filled", "last_update")}
+            percent_format = "%d%%" if lang == "en" else "%d\u00a0%%"   # 81% / 81 %, as percent() writes it
             charts.table(quality.select(
                 pl.col(country).alias(t("common.country")), pl.col("institutions").alias(t("dash.col_institutions")),
                 *[(pl.col(k) * 100).round(0).cast(pl.Int64).alias(labels[k]) for k in ("filled", "stale", "network_filled")],
                 pl.col("last_update").dt.date().alias(labels["last_update"]),
             ), name="data-quality", key="quality", height=380, column_config={
-                **{labels[k]: st.column_config.ProgressColumn(labels[k], format="%d%%", min_value=0, max_value=100)
+                **{labels[k]: st.column_config.ProgressColumn(labels[k], format=percent_format, min_value=0, max_value=100)
                    for k in ("filled", "stale", "network_filled")},
                 labels["last_update"]: st.column_config.DateColumn(labels["last_update"], format="YYYY-MM-DD"),
             })
@@ -198,7 +199,8 @@ if "change" in tabs and tabs["change"].open:
         frame = dash.joins_by_region.with_columns(pl.col("region").replace_strict(regions).alias("series"))
         charts.with_data(
             charts.lines(frame, x="year", y="members", series="series", x_title=t("network.year"),
-                         y_title=t("network.members_total"), series_title=t("common.region")),
+                         y_title=t("network.members_total"), series_title=t("common.region"),
+                         order=[regions[code] for code in REGIONS]),
             frame.select(pl.col("year").alias(t("network.year")), pl.col("series").alias(t("common.region")),
                          pl.col("joined").alias(t("network.joined_per_year")),
                          pl.col("withdrawn").alias(t("status.withdrawn")),

@@ -181,10 +181,13 @@ def _legend_height(names: Sequence[str]) -> int:
 
 
 def lines(frame: pl.DataFrame, *, x: str, y: str, series: str, x_title: str, y_title: str, series_title: str,
-          colours: dict[str, str] | None = None) -> alt.Chart:
-    """One line per series over the years (a quantitative axis ending this year)."""
-    names = list(colours) if colours else frame[series].unique(maintain_order=True).to_list()
-    scale = (alt.Scale(domain=list(colours), range=list(colours.values())) if colours
+          colours: dict[str, str] | None = None, order: Sequence[str] | None = None) -> alt.Chart:
+    """One line per series over the years (a quantitative axis ending this year). The legend
+    lists the series present, in ``order`` (else that of ``colours``, else of the data)."""
+    present = set(frame[series].to_list())
+    ranking = list(order or colours or frame[series].unique(maintain_order=True).to_list())
+    names = [name for name in ranking if name in present] + sorted(present - set(ranking))
+    scale = (alt.Scale(domain=names, range=[colours.get(n, "#999999") for n in names]) if colours
              else alt.Scale(domain=names, range=CATEGORICAL[: len(names)]))
     first, last = _years(frame, x)
     return alt.Chart(frame.to_pandas()).mark_line(strokeWidth=2.5).encode(

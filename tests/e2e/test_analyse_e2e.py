@@ -1,19 +1,65 @@
 """Dashboard and country brief in a real browser: charts draw, downloads hold the right rows,
-a filtered link reproduces the view, the brief prints without the app's furniture."""
+a filtered link reproduces the view and its tab, numbers read in the interface language, the
+brief prints without the app's furniture and downloads as a PDF for the person who asks."""
 
 import csv
 import io
 import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+from pypdf import PdfReader
 
 from aspnet_data import dashboard
 from aspnet_data.directory import Selection
 
 from .conftest import screenshot, settle
+from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
 CHART = "[data-testid='stVegaLiteChart']"
+THIS_YEAR = datetime.now(timezone.utc).year
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def panel(page):
+    """The open tab's panel."""
+    return page.locator("[data-testid='stTabs'] [role='tabpanel']:visible")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    settle(page)
+    panel(page).locator(f"{CHART} svg").first.wait_for(timeout=30_000)
+
+
+def axis_labels(chart, axis: str = "y") -> list[str]:
+    """The tick labels of one axis of a chart (Streamlit draws Vega-Lite charts as SVG)."""
+    axes = chart.locator("g.role-axis")
+    texts = []
+    for k in range(axes.count()):
+        one = axes.nth(k)
+        label = one.get_attribute("aria-label") or ""
+        if label.startswith(f"{axis.upper()}-axis"):
+            texts.append([t.strip() for t in one.locator("g.role-axis-label text").all_text_contents()])
+    return texts[0] if texts else []
+
+
+def download_csv(page, box) -> list[dict[str, str]]:
+    """Open a chart's table (if in an expander), click its CSV download, read the file back."""
+    with page.expect_download(timeout=30_000) as info:
+        box.locator("[data-testid='stDownloadButton'] button").click()
+    return list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+
+
+def expander(page, title: str, n: int):
+    box = panel(page).locator("[data-testid='stExpander']").nth(n)
+    box.get_by_text(title).click()
+    return box
 
 
 def test_dashboard_charts_draw_and_the_filtered_link_reproduces_the_view(server, web, db):
@@ -71,3 +117,145 @@ def test_country_brief_prints_on_two_pages_without_the_side_panel(server, web, d
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert 1 <= pages <= 2
     assert web.failures == []
+
+
+def test_a_link_opens_its_tab_with_only_its_region_and_switching_tabs_writes_the_url(server, web, db):
+    page = web.page
+    page.goto(f"{server}/dashboard?region=AFR&tab=change&lang=fr")
+    page.get_by_role("heading", name="Tableau de bord du réseau").wait_for(timeout=30_000)
+    settle(page)
+    assert page.get_by_role("tab", name="Évolution").get_attribute("aria-selected") == "true"
+    charts = panel(page).locator(CHART)
+    charts.first.locator("svg").wait_for(timeout=30_000)
+    # Members by region: one line (Africa's), its years on a time axis in whole years.
+    first = charts.first
+    assert first.locator("g.mark-line path").count() == 1
+    years = axis_labels(first, "x")
+    assert years and all(re.fullmatch(r"(19|20)\d\d", y) for y in years), years
+    expected = dashboard.dashboard(db, Selection().with_values("region", ["AFR"])).joins_by_region
+    rows = download_csv(page, expander(page, "Tableau et données", 0))
+    assert {r["Région"] for r in rows} == {"Afrique"}
+    assert [(int(r["Année"]), int(r["Membres en fin d'année"])) for r in rows] == \
+        list(zip(expected["year"], expected["members"]))
+    assert int(rows[-1]["Année"]) == THIS_YEAR   # members carried to this year
+    screenshot(page, "dashboard-change-africa")
+
+    open_tab(page, "Lacunes")
+    assert query(page)["tab"] == ["gaps"] and query(page)["region"] == ["AFR"]
+    levels = panel(page).locator(CHART).first
+    assert axis_labels(levels, "y") == ["Afrique"]
+    open_tab(page, "Couverture")
+    assert "tab" not in query(page) and query(page)["region"] == ["AFR"]   # the first tab needs none
+    for heat in panel(page).locator(CHART).all()[:1]:
+        assert axis_labels(heat, "y") == ["Afrique"]
+    rows = download_csv(page, expander(page, "Tableau et données", 0))
+    assert {r["Région"] for r in rows} == {"Afrique"}
+
+    # The copied link opens the same tab.
+    open_tab(page, "Évolution")
+    link = page.url
+    other = web.page.context.new_page()
+    other.goto(link)
+    other.get_by_role("heading", name="Tableau de bord du réseau").wait_for(timeout=30_000)
+    settle(other)
+    assert other.get_by_role("tab", name="Évolution").get_attribute("aria-selected") == "true"
+    assert web.failures == []
+
+
+def test_chart_numbers_read_in_the_interface_language(server, web):
+    page = web.page
+    page.goto(f"{server}/dashboard?tab=change&lang=fr")
+    page.get_by_role("heading", name="Tableau de bord du réseau").wait_for(timeout=30_000)
+    settle(page)
+    by_theme = panel(page).locator(CHART).nth(1)   # members by theme: past a thousand in the test network
+    by_theme.locator("svg").wait_for(timeout=30_000)
+    counts = axis_labels(by_theme, "y")
+    assert any(re.fullmatch(r"\d\u202f\d{3}", c) for c in counts), counts
+    assert not any("," in c or "." in c for c in counts), counts
+    assert all(re.fullmatch(r"(19|20)\d\d", y) for y in axis_labels(by_theme, "x"))
+    page.goto(f"{server}/dashboard?tab=change&lang=es")
+    page.get_by_role("heading", level=1).wait_for(timeout=30_000)
+    settle(page)
+    by_region, by_theme = panel(page).locator(CHART).nth(0), panel(page).locator(CHART).nth(1)
+    by_theme.locator("svg").wait_for(timeout=30_000)
+    counts = axis_labels(by_theme, "y")
+    assert any(re.fullmatch(r"\d\.\d{3}", c) for c in counts) and not any("," in c for c in counts), counts
+    # Labels show whole, never cut with an ellipsis.
+    legend = " ".join(by_region.locator("g.role-legend-label text").all_text_contents())
+    assert "…" not in legend and "América Latina y el Caribe" in legend, legend
+
+
+def test_a_tables_csv_is_what_the_table_shows_in_the_interface_language(server, web, db):
+    page = web.page
+    page.goto(f"{server}/dashboard?lang=fr&region=EUR")
+    page.get_by_role("heading", name="Où chaque thème est retenu").wait_for(timeout=30_000)
+    settle(page)
+    box = panel(page).locator("[data-testid='stDownloadButton']").filter(has_text="Télécharger en CSV").last
+    with page.expect_download(timeout=30_000) as info:
+        box.get_by_role("button").click()
+    assert info.value.suggested_filename == "aspnet-countries.csv"
+    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"])).by_country
+    assert list(rows[0]) == ["Pays", "Région", "Établissements", "Éducation au développement durable",
+                             "Éducation à la citoyenneté mondiale", "Apprentissage interculturel et du patrimoine",
+                             "Par million d'habitants"]
+    assert [(r["Pays"], int(r["Établissements"])) for r in rows] == list(zip(expected["name_fr"],
+                                                                             expected["institutions"]))
+    assert {r["Région"] for r in rows} == {"Europe et Amérique du Nord"}
+
+
+def _brief_pdf(page, server, iso3: str, lang: str) -> str:
+    page.goto(f"{server}/brief?code={iso3}&lang={lang}")
+    page.get_by_role("heading", level=1).wait_for(timeout=30_000)
+    settle(page)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name=re.compile("PDF")).click()
+    assert info.value.suggested_filename == f"aspnet-brief-{iso3}-{lang}.pdf"
+    reader = PdfReader(info.value.path())
+    return "\n".join(p.extract_text() for p in reader.pages).replace("\u00a0", " ")
+
+
+def test_the_brief_downloads_as_a_pdf_for_the_person_who_asks(server, web, browser, db):
+    iso3 = db.scalar("SELECT network FROM applications WHERE stage = 'submitted' GROUP BY 1 "
+                     "ORDER BY count(*) DESC, 1 LIMIT 1")
+    name = db.scalar("SELECT name_es FROM countries WHERE iso3 = ?", [iso3])
+    members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
+    public = _brief_pdf(web.page, server, iso3, "es")
+    assert f"{name}: ficha de país de la redPEA" in public
+    assert f"Miembros\n{members:,}".replace(",", ".") in public
+    assert "Solicitudes pendientes de decisión" not in public   # staff figures stay out for the public
+    screenshot(web.page, "brief-es")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    from aspnet_data import demo
+    log_in(page, server, "analyst", demo.DEMO_PASSWORDS["analyst"])
+    staff = _brief_pdf(page, server, iso3, "es")
+    assert f"{name}: ficha de país de la redPEA" in staff
+    waiting = db.scalar("SELECT count(*) FROM applications WHERE network = ? "
+                        "AND stage IN ('submitted', 'returned', 'recommended')", [iso3])
+    assert f"Solicitudes pendientes de decisión: {waiting}." in staff
+    context.close()
+    assert web.failures == []
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_screenshots_of_the_analysts_pages(server, browser, db, width):
+    """Pictures to look at (test-artifacts/): the dashboard in French, the brief in Spanish."""
+    iso3 = db.scalar("SELECT network FROM institutions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    # Streamlit scrolls inside its own container: a viewport as tall as the page shows all of it.
+    context = browser.new_context(viewport={"width": width, "height": 6000 if width < 600 else 2800})
+    page = context.new_page()
+    for name, path in ((f"dashboard-fr-coverage-{width}", "/dashboard?lang=fr"),
+                       (f"dashboard-fr-gaps-{width}", "/dashboard?lang=fr&tab=gaps"),
+                       (f"dashboard-fr-change-{width}", "/dashboard?lang=fr&tab=change"),
+                       (f"brief-es-{width}", f"/brief?code={iso3}&lang=es"),
+                       (f"network-es-{width}", f"/network?code={iso3}&lang=es")):
+        page.goto(server + path)
+        page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
+        page.locator(f"{CHART} svg").first.wait_for(timeout=30_000)
+        settle(page)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0, name
+        screenshot(page, name)
+    context.close()

@@ -81,7 +81,7 @@ def test_a_link_opens_its_tab(page, tab, heading):
     assert url(at, "tab") == [tab] and url(at, "region") == ["AFR"]
 
 
-@pytest.mark.parametrize("tab", ["nonsense", "", "applications"])   # the applications are not the public's
+@pytest.mark.parametrize("tab", ["nonsense", "", "'; DROP TABLE x; --", "applications"])   # applications: staff only
 def test_an_unknown_tab_falls_back_to_the_first_one(page, tab):
     at = page("pages/dashboard.py", tab=tab)
     assert CATALOGS["en"]["dash.theme_by_region"] in [h.value for h in at.subheader]
