@@ -9,16 +9,15 @@ passes ``text(key, **values)`` and ``number(value, digits)`` bound to the reader
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
-from anyascii import anyascii
 from fpdf import FPDF
 
 from . import profiles
+from .certificates import printable
 from .dashboard import WAITING_STAGES, staff_figures
 from .db import Database, utc_now
 from .directory import Selection
@@ -30,7 +29,6 @@ Text = Callable[..., str]              # text(key, **values): an interface text 
 Number = Callable[[float, int], str]    # number(value, digits): a number written as that language writes it
 THEME_COLOURS = {"esd": (0, 158, 115), "gced": (0, 114, 178), "heritage": (230, 159, 0)}   # as on screen
 _BLUE, _INK, _GREY, _RULE, _LEVEL = (0, 94, 160), (27, 42, 56), (90, 100, 110), (205, 212, 219), (86, 180, 233)
-_FONT_ENCODING = "windows-1252"     # what the PDF's built-in fonts show
 
 
 @dataclass(frozen=True)
@@ -146,22 +144,15 @@ def as_of_line(brief: CountryBrief, text: Text) -> str:
 # -- the PDF -------------------------------------------------------------------------------
 
 def _printable(text: str | None) -> str:
-    """``text`` as the built-in fonts can show it: a letter they lack is spelled in Latin
-    letters (Ł -> L); the narrow no-break space of French numbers becomes a no-break space."""
-    out = []
-    for ch in unicodedata.normalize("NFC", (text or "").replace("\u202f", "\u00a0")):
-        try:
-            ch.encode(_FONT_ENCODING)
-            out.append(ch)
-        except UnicodeEncodeError:
-            out.append(anyascii(ch))
-    return "".join(out)
+    """``text`` as the PDF's built-in fonts show it (see :func:`certificates.printable`); they lack
+    the narrow no-break space of French numbers, so it becomes a no-break space."""
+    return printable((text or "").replace("\u202f", "\u00a0"))
 
 
 class _Page(FPDF):
     def __init__(self, title: str, footer: str) -> None:
         super().__init__(orientation="P", format="A4")
-        self.core_fonts_encoding = _FONT_ENCODING
+        self.core_fonts_encoding = "windows-1252"   # what printable() keeps
         self.footer_text = footer
         self.set_title(_printable(title))
         self.set_author("UNESCO ASPnet")

@@ -194,7 +194,7 @@ if "gaps" in tabs and tabs["gaps"].open:
 
 if "change" in tabs and tabs["change"].open:
     with tabs["change"]:
-        years = charts.years_of(dash.joins_by_region) if dash.joins_by_region.height else None
+        years = charts.years_of(dash.joins_by_region)   # joins and withdrawals side by side, on one span
         st.subheader(t("dash.members_by_region"))
         frame = dash.joins_by_region.with_columns(pl.col("region").replace_strict(regions).alias("series"))
         charts.with_data(

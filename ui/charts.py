@@ -102,9 +102,10 @@ def this_year() -> int:
     return utc_now().year
 
 
-def _years(frame: pl.DataFrame, x: str, *, until: int | None = None) -> tuple[int, int]:
-    """The first and last year of a chart over time: from the data's first year to this year."""
-    last = max(until or this_year(), int(frame[x].max()) if frame.height else 0)
+def years_of(frame: pl.DataFrame, x: str = "year") -> tuple[int, int]:
+    """The span of a chart over time, from the data's first year to this year (charts side by
+    side share it, so that their years line up)."""
+    last = max(this_year(), int(frame[x].max()) if frame.height else 0)
     first = int(frame[x].min()) if frame.height else last - 1
     return min(first, last - 1), last
 
@@ -147,8 +148,8 @@ def heat_table(frame: pl.DataFrame, *, row: str, column: str, value: str, label:
 
 
 def _column_axis(columns: Sequence[str]) -> alt.Axis:
-    """Column labels across the top of their cells, wrapped; upright when the cells are too
-    narrow for them (on a phone), so that they never run into each other."""
+    """Column labels under their cells, wrapped; upright when the cells are too narrow for them
+    (on a phone), so that they never run into each other."""
     longest = max((len(line) for c in columns for line in (_wrap([c], WRAP).get(str(c)) or [str(c)])), default=1)
     narrow = f"(width / {max(1, len(columns))} < {6.2 * longest + 10})"
     return alt.Axis(labelExpr=f"{narrow} ? datum.label : ({wrapped(columns)})", labelLimit=0, labelOverlap=False,
@@ -189,7 +190,7 @@ def lines(frame: pl.DataFrame, *, x: str, y: str, series: str, x_title: str, y_t
     names = [name for name in ranking if name in present] + sorted(present - set(ranking))
     scale = (alt.Scale(domain=names, range=[colours.get(n, "#999999") for n in names]) if colours
              else alt.Scale(domain=names, range=CATEGORICAL[: len(names)]))
-    first, last = _years(frame, x)
+    first, last = years_of(frame, x)
     return alt.Chart(frame.to_pandas()).mark_line(strokeWidth=2.5).encode(
         x=alt.X(f"{x}:Q", **year_axis(x_title, first, last)),
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1)),
@@ -222,7 +223,7 @@ def bars(frame: pl.DataFrame, *, x: str, y: str, x_title: str | None, y_title: s
 def per_year(frame: pl.DataFrame, *, x: str, y: str, x_title: str, y_title: str, colour: str,
              years: tuple[int, int] | None = None) -> alt.Chart:
     """A bar per year on a time axis (years without a bar stay empty; the axis ends this year)."""
-    first, last = years or _years(frame, x)
+    first, last = years or years_of(frame, x)
     return alt.Chart(frame.to_pandas()).mark_bar(color=colour).transform_calculate(
         start=f"datum.{x} - 0.4", end=f"datum.{x} + 0.4",
     ).encode(
@@ -232,18 +233,13 @@ def per_year(frame: pl.DataFrame, *, x: str, y: str, x_title: str, y_title: str,
     ).properties(height=260)
 
 
-def years_of(frame: pl.DataFrame, x: str = "year") -> tuple[int, int]:
-    """The year span of a history, to share one time axis between charts."""
-    return _years(frame, x)
-
-
 def growth(history: pl.DataFrame) -> alt.LayerChart | None:
     """A network's growth: bars of joins per year and a line of members at each year end,
     from its first year to this one (members carried through the years nobody joined)."""
     if history.height == 0:
         return None
     full = through_year(history, this_year())
-    first, last = _years(full, "year")
+    first, last = years_of(full, "year")
     base = alt.Chart(full.to_pandas()).transform_calculate(start="datum.year - 0.4", end="datum.year + 0.4")
     x_title = t("network.year")
     joined = base.mark_bar(color="#009E73", opacity=0.6).encode(
