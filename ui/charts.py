@@ -31,7 +31,7 @@ NUMBER_LOCALES = {
     "fr": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"], "percent": "\u00a0%"},
     "es": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"], "percent": "\u00a0%"},
 }
-WRAP = 22            # characters per line of a wrapped axis or legend label
+WRAP = 24            # characters per line of a wrapped axis label ("Sustainable Development" fits)
 
 
 def localized(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
