@@ -8,7 +8,7 @@ PORT   ?= 8501
 .PHONY: run test venv dev db secret chromium bench clean
 
 run: venv db secret
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 venv: $(VENV)/.installed
 dev: $(VENV)/.installed-dev

@@ -253,6 +253,24 @@ def open_database(path: str | Path, *, create: bool = False, read_only: bool = F
     return db
 
 
+_SHARED: dict[str, Database] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_database(path: str | Path) -> Database:
+    """The process's one open :class:`Database` for ``path``, opened on first use.
+
+    Every Streamlit session and every HTTP route of the server share it: DuckDB lets one
+    process hold a file, and one connection hands each thread its own cursor.
+    """
+    key = str(path)
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is None:
+            found = _SHARED[key] = open_database(key)
+        return found
+
+
 # Tables whose ids come from a sequence, and that sequence.
 ID_SEQUENCES = {
     "institutions": "institution_id_seq",

@@ -1,8 +1,12 @@
 """What the map draws for a selection, sized for a browser at any network size.
 
-Up to :data:`POINT_LIMIT` institutions go to the browser as points; past that they are
-aggregated in DuckDB into grid cells (count and dominant theme per cell), so the map's
-data stays under about 2 MB whether the network has ten thousand or a million schools.
+The world map loads its schools as tiles (the Web Mercator z/x/y scheme that web maps
+share): a tile with few schools holds each of them; a tile with more holds grid cells
+(count, themes and extent per cell, aggregated in DuckDB). Zooming in loads smaller tiles,
+so cells split until single schools show, and what one view loads stays bounded whether
+the network has ten thousand or a million schools.
+
+A small fixed set (a project's schools) goes to the browser at once, as a :class:`MapView`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import copy
 import json
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,67 +24,192 @@ import polars as pl
 
 from . import reference
 from .db import Database
-from .directory import Selection, where_sql
+from .directory import Notice, Selection, where_sql
 from .vocab import THEMES
 
-POINT_LIMIT = 8_000
-MAX_CELLS = 6_000
+TILE_GRID = 8           # cells per side of a tile too full to show each school (64 px each)
+TILE_POINTS = 600       # schools a tile shows one by one (about 70 KB of GeoJSON)
+MAX_TILE_ZOOM = 15      # from this zoom on, a tile shows each of its schools
+MAX_ZOOM_POINTS = 5_000  # ... up to this many (schools sharing one spot at street level)
 
 
 @dataclass(frozen=True)
 class MapView:
-    """Points or cells for the current selection."""
+    """A small fixed set of institutions drawn at once (a project's schools)."""
 
-    kind: str                 # "points" or "cells"
-    total: int                # institutions in the selection
-    rows: list[dict]          # the layer's data
-    cell_degrees: float | None
+    total: int                # institutions in the set
+    rows: list[dict]          # id, name, city, network, levels, themes, colour, lat, lon
     bounds: tuple[float, float, float, float] | None   # south, west, north, east
 
 
-def map_view(db: Database, sel: Selection, *, point_limit: int = POINT_LIMIT) -> MapView:
+@dataclass(frozen=True)
+class Tile:
+    """The schools of one map tile: single schools, and grid cells where the tile is full."""
+
+    z: int
+    x: int
+    y: int
+    points: list[dict]        # id, name, city, levels, themes, colour, lat, lon
+    cells: list[dict]         # institutions, lat, lon, south, west, north, east
+
+
+def valid_tile(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= 22 and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of tile ``z/x/y`` in degrees."""
+    n = 2**z
+
+    def lat(row: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return lat(y + 1), x / n * 360 - 180, lat(y), (x + 1) / n * 360 - 180
+
+
+def tile_of(lat: float, lon: float, z: int) -> tuple[int, int]:
+    """(x, y) of the tile at zoom ``z`` that holds a place."""
+    n = 2**z
+    lat = max(-85.0511, min(85.0511, lat))
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
+    """The selection's institutions in tile ``z/x/y``.
+
+    A tile holds up to :data:`TILE_POINTS` schools one by one; a fuller one holds up to
+    TILE_GRID x TILE_GRID cells, each with its count, the mean position of its schools (where
+    it is drawn) and their extent (where a click zooms to). A cell of one school is that school.
+    """
+    if not valid_tile(z, x, y):
+        raise ValueError(f"no tile {z}/{x}/{y}")
+    south, west, north, east = tile_bounds(z, x, y)
+    located = _located(db, sel)
+    # The north and west edges belong to a tile, the south and east edges to its neighbours;
+    # the last row and column of the world keep their outer edge.
+    lat, lon = pl.col("lat"), pl.col("lon")
+    inside = located.filter(
+        (lat >= south) & ((lat <= north) if north >= 85 else (lat < north))
+        & (lon >= west) & ((lon <= east) if x == 2**z - 1 else (lon < east)))
+    if inside.height <= TILE_POINTS or z >= MAX_TILE_ZOOM:
+        return Tile(z, x, y, _points(db, inside["id"].head(MAX_ZOOM_POINTS).to_list()), [])
+    # Cells split the tile evenly in degrees: the grouping is all they decide (each is drawn at
+    # its schools' mean position).
+    cells = (
+        inside.group_by(
+            ((lon - west) / (east - west) * TILE_GRID).floor().clip(upper_bound=TILE_GRID - 1).alias("cx"),
+            ((north - lat) / (north - south) * TILE_GRID).floor().clip(upper_bound=TILE_GRID - 1).alias("cy"))
+        .agg(pl.len().alias("institutions"), lat.mean(), lon.mean(), lat.min().alias("south"),
+             lon.min().alias("west"), lat.max().alias("north"), lon.max().alias("east"), pl.col("id").min())
+        .sort("cy", "cx")
+    )
+    # A cell of one school shows the school itself.
+    alone = cells.filter(pl.col("institutions") == 1)["id"].to_list()
+    rows = cells.filter(pl.col("institutions") > 1).drop("cx", "cy", "id").to_dicts()
+    return Tile(z, x, y, _points(db, alone), rows)
+
+
+_LOCATED: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_LOCATED_LOCK = threading.Lock()
+_LOCATED_KEPT = 4   # selections; a million schools take 24 MB each
+
+
+def _located(db: Database, sel: Selection) -> pl.DataFrame:
+    """(id, lat, lon) of the selection's schools that have a location, read once per data
+    version and selection: the tiles of one view then cost a filter in memory each, instead
+    of the selection's whole WHERE (a search, list filters) over the table every time."""
+    key = (db.path, id(db), db.data_version, sel)
+    with _LOCATED_LOCK:
+        found = _LOCATED.get(key)
+        if found is not None:
+            _LOCATED.move_to_end(key)
+            return found
+    where, params = where_sql(db, sel)
+    found = db.query(f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
+                     f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL", params)
+    with _LOCATED_LOCK:
+        _LOCATED[key] = found
+        while len(_LOCATED) > _LOCATED_KEPT:
+            _LOCATED.popitem(last=False)
+    return found
+
+
+def _points(db: Database, ids: list[int]) -> list[dict]:
+    """What a map shows of each school: name, town, levels, themes, colour and position."""
+    if not ids:
+        return []
+    rows = db.rows(
+        """SELECT i.id, i.name, i.city, i.levels, i.themes,
+                  CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END,
+                  i.latitude::DOUBLE, i.longitude::DOUBLE
+           FROM institutions i WHERE i.id IN (SELECT unnest($ids)) ORDER BY i.id""",
+        {"ids": ids})
+    keys = ("id", "name", "city", "levels", "themes", "colour", "lat", "lon")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+MAP_MODES = ("schools", "countries")
+VIEW_KEYS = ("view", "lat", "lon", "zoom")
+
+
+@dataclass(frozen=True)
+class View:
+    """What the world map shows, as kept in its URL: ?view=countries&lat=..&lon=..&zoom=.."""
+
+    mode: str = "schools"
+    lat: float | None = None
+    lon: float | None = None
+    zoom: float | None = None
+
+    @property
+    def centred(self) -> bool:
+        return self.lat is not None and self.lon is not None and self.zoom is not None
+
+
+def parse_view(params: Mapping[str, Sequence[str]]) -> tuple[View, list[Notice]]:
+    """The map's view from URL parameters; a value out of range is dropped with a notice."""
+    notices: list[Notice] = []
+
+    def number(key: str, low: float, high: float) -> float | None:
+        raw = (params.get(key) or [None])[0]
+        if raw is None or raw == "":
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high):
+            notices.append(Notice(key, raw, "unknown_value"))
+            return None
+        return value
+
+    mode = (params.get("view") or ["schools"])[0]
+    if mode not in MAP_MODES:
+        notices.append(Notice("view", mode, "unknown_value"))
+        mode = "schools"
+    lat, lon, zoom = number("lat", -85, 85), number("lon", -180, 180), number("zoom", 0, 20)
+    if None in (lat, lon, zoom):
+        lat = lon = zoom = None
+    return View(mode, lat, lon, zoom), notices
+
+
+def view_params(view: View) -> dict[str, list[str]]:
+    """URL parameters of a view (the default view leaves the URL clean)."""
+    out = {} if view.mode == "schools" else {"view": [view.mode]}
+    if view.centred:
+        out |= {"lat": [f"{view.lat:.4f}"], "lon": [f"{view.lon:.4f}"], "zoom": [f"{view.zoom:.2f}"]}
+    return out
+
+
+def selection_extent(db: Database, sel: Selection) -> tuple[int, tuple[float, float, float, float] | None]:
+    """(institutions with a location, (south, west, north, east) around them) of a selection."""
     where, params = where_sql(db, sel)
     total, south, west, north, east = db.rows(
         f"SELECT count(*), min(latitude), min(longitude), max(latitude), max(longitude) "
-        f"FROM institutions i WHERE {where} AND latitude IS NOT NULL",
-        params,
-    )[0]
-    bounds = (south, west, north, east) if total else None
-    if total <= point_limit:
-        frame = db.query(
-            f"""
-            SELECT i.id, i.name, i.city, i.network, i.levels, i.themes,
-                   CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END AS colour,
-                   i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon
-            FROM institutions i WHERE {where} AND latitude IS NOT NULL
-            ORDER BY i.id
-            """,
-            params,
-        )
-        return MapView("points", int(total), frame.to_dicts(), None, bounds)
-    cell = _cell_size(bounds, total)
-    counts = ", ".join(f"count(*) FILTER (WHERE list_contains(themes, '{t}')) AS {t}" for t in THEMES)
-    frame = db.query(
-        f"""
-        SELECT count(*) AS institutions, avg(latitude)::DOUBLE AS lat, avg(longitude)::DOUBLE AS lon, {counts}
-        FROM institutions i WHERE {where} AND latitude IS NOT NULL
-        GROUP BY floor(latitude / $cell), floor(longitude / $cell)
-        ORDER BY institutions DESC
-        LIMIT {MAX_CELLS}
-        """,
-        {**params, "cell": cell},
-    )
-    frame = frame.with_columns(
-        pl.concat_list(list(THEMES)).list.arg_max().replace_strict(dict(enumerate(THEMES))).alias("colour")
-    )
-    return MapView("cells", int(total), frame.to_dicts(), cell, bounds)
-
-
-def _cell_size(bounds, total: int) -> float:
-    """Degrees per cell: coarser for wide views and large selections."""
-    south, west, north, east = bounds
-    extent = max(north - south, (east - west) * 0.6, 0.5)
-    return round(max(0.05, extent / 120) * (2 if total > 300_000 else 1), 3)
+        f"FROM institutions i WHERE {where} AND latitude IS NOT NULL", params)[0]
+    return int(total), ((south, west, north, east) if total else None)
 
 
 def country_counts(db: Database, sel: Selection) -> pl.DataFrame:
@@ -100,13 +232,30 @@ def country_counts(db: Database, sel: Selection) -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def display_outlines() -> dict:
     """Country outlines simplified for drawing (a few hundred KB), ``properties.iso3`` kept."""
+    return _outlines(0.06, 0.0)
+
+
+@lru_cache(maxsize=1)
+def clickable_outlines() -> dict:
+    """Coarser outlines for a map whose countries are clicked (the countries view): picking
+    what is under the pointer draws every vertex once more, and slow devices (phones, a
+    browser without a graphics card) lose the click past some tens of thousands of them.
+    Islands under a few kilometres across are left out (their country is clicked elsewhere;
+    states that are only small islands show as a dot)."""
+    return _outlines(0.25, 0.05)
+
+
+def _outlines(tolerance: float, smallest: float) -> dict:
     import shapely
-    from shapely.geometry import mapping, shape
+    from shapely.geometry import MultiPolygon, mapping, shape
 
     features = []
     for feature in reference.world_geojson()["features"]:
         geom = shape(feature["geometry"])
-        simple = geom.simplify(0.06, preserve_topology=True)
+        if smallest and geom.geom_type == "MultiPolygon":
+            parts = [part for part in geom.geoms if part.area >= smallest]
+            geom = MultiPolygon(parts) if parts else max(geom.geoms, key=lambda part: part.area)
+        simple = geom.simplify(tolerance, preserve_topology=True)
         if simple.is_empty or not simple.is_valid:
             simple = geom
         simple = shapely.set_precision(simple, 0.01)
@@ -117,9 +266,10 @@ def display_outlines() -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def outlines_with(values: dict[str, dict]) -> dict:
-    """The display outlines with extra properties per country (e.g. counts and colour)."""
-    collection = copy.deepcopy(display_outlines())
+def outlines_with(values: dict[str, dict], *, clickable: bool = False) -> dict:
+    """The display outlines (or the clickable ones) with extra properties per country (e.g.
+    counts and colour)."""
+    collection = copy.deepcopy(clickable_outlines() if clickable else display_outlines())
     for feature in collection["features"]:
         feature["properties"].update(values.get(feature["properties"]["iso3"], {}))
     return collection

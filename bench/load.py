@@ -68,7 +68,7 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "bench-load-secret"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

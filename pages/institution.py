@@ -3,7 +3,6 @@
 import functools
 import os
 
-import pydeck as pdk
 import streamlit as st
 
 from aspnet_data import certificates
@@ -61,19 +60,8 @@ with details:
     st.caption(t("common.updated", when=record["updated_at"].strftime("%Y-%m-%d")))
 with where:
     if record["latitude"] is not None:
-        point = [{"lat": record["latitude"], "lon": record["longitude"], "tip": record["name"]}]
-        deck = maps.prepared((*data.version_key(), "institution", record["id"]), lambda: pdk.Deck(
-            layers=[
-                pdk.Layer("GeoJsonLayer", data.display_outlines(), stroked=True, filled=True,
-                          get_fill_color=maps.LAND, get_line_color=maps.BORDER, line_width_min_pixels=0.5),
-                pdk.Layer("ScatterplotLayer", point, get_position=["lon", "lat"], get_fill_color=[213, 94, 0],
-                          get_radius=8, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
-                          line_width_min_pixels=2, pickable=True),
-            ],
-            initial_view_state=pdk.ViewState(latitude=record["latitude"], longitude=record["longitude"], zoom=4.5),
-            map_style=maps.BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
-        ))
-        st.pydeck_chart(deck, height=300, alt=t("institution.map_alt", city=record["city"] or "", country=country))
+        st.pydeck_chart(maps.spot_deck(record["latitude"], record["longitude"], record["name"]), height=300,
+                        alt=t("institution.map_alt", city=record["city"] or "", country=country))
 
 # A member downloads its certificate, a candidate a letter saying so, a withdrawn school nothing.
 document = certificates.document_kind(record["status"])

@@ -1,64 +1,83 @@
-"""Map: the selection's institutions as points (or cells past a threshold), or countries by count."""
+"""Map: the selection's schools, explorable from the world down to each school, or countries by count.
+
+The view (schools or countries, centre and zoom once set by a click) lives in the URL beside
+the selection, so a copied link opens the same map.
+"""
 
 import polars as pl
 import streamlit as st
 
 from aspnet_data import directory
-from aspnet_data.maps import POINT_LIMIT
+from aspnet_data import maps as map_data
 from ui import data, filters, maps, require_router
-from ui.i18n import current_language, name_column, number, t
+from ui.i18n import current_language, lang_params, name_column, number, t
+from ui.safe import md
+from ui.tables import linked_table
 
 require_router()
 lang = current_language()
 st.title(t("map.title"))
 st.caption(t("filters.hint"))
-sel, counts = filters.selection_panel()
+sel, counts = filters.selection_panel(page_keys=map_data.VIEW_KEYS)
+view, notices = map_data.parse_view({key: st.query_params.get_all(key) for key in map_data.VIEW_KEYS})
+for notice in notices:
+    st.toast(t("notice.unknown_value", key=notice.key, value=md(notice.value[:40])), icon=":material/info:")
 
-mode = st.segmented_control(
-    t("map.layer"), ["schools", "countries"], key="map_layer", default="schools",
-    format_func=lambda m: t(f"map.layer_{m}"), label_visibility="collapsed",
-)
-choropleth = mode == "countries"
-view = data.map_view(sel)
-countries = data.country_counts(sel)
-deck = maps.prepared((*data.version_key(), "map", sel, lang, choropleth),
-                     lambda: maps.build_deck(view, countries, name_column(), choropleth=choropleth))
-event = st.pydeck_chart(deck, height=560, on_select="rerun", selection_mode="single-object", key="map_chart",
-                        alt=t("map.alt", count=view.total))
-lang_param = {"lang": lang} if lang != "en" else {}
-picked = (event.selection or {}).get("objects", {}) if event else {}
-if picked.get("institutions"):
-    st.switch_page("pages/institution.py", query_params={"id": str(picked["institutions"][0]["id"]), **lang_param})
+# A new selection frames its own schools: a view zoomed in for the previous one is dropped.
+if st.session_state.get("map_view_of") not in (None, sel) and view.centred:
+    view = map_data.View(view.mode)
+st.session_state["map_view_of"] = sel
 
-maps.legend(choropleth, countries)
-if view.kind == "cells" and not choropleth:
-    st.caption(t("map.cells_note", institutions=t("count.institutions", count=view.total),
-                 areas=t("count.areas", count=len(view.rows)),
-                 degrees=view.cell_degrees, limit=number(POINT_LIMIT)))
+
+def show(new_view: map_data.View) -> None:
+    """Write the view into the URL (after the selection) if it changed."""
+    wanted = map_data.view_params(new_view)
+    for key in map_data.VIEW_KEYS:
+        if st.query_params.get_all(key) != wanted.get(key, []):
+            if key in wanted:
+                st.query_params[key] = wanted[key]
+            elif key in st.query_params:
+                del st.query_params[key]
+
+
+mode = st.segmented_control(t("map.layer"), map_data.MAP_MODES, key="map_layer", default=view.mode,
+                            format_func=lambda m: t(f"map.layer_{m}"), label_visibility="collapsed") or view.mode
+view = map_data.View(mode, view.lat, view.lon, view.zoom)
+show(view)
+
+total, bounds = data.selection_extent(sel)
+centre = (view.lat, view.lon, view.zoom) if view.centred else map_data.zoom_for(bounds, width=900, height=520)
+pick = maps.explorable_map(sel, mode=mode, centre=centre, key="map_chart", height=520, alt=t("map.alt", count=total))
+if pick is not None:
+    show(map_data.View(mode, *maps.zoom_into(pick)))
+    st.rerun()
+
+legend, reset = st.columns([4, 1], vertical_alignment="center")
+with legend:
+    countries = data.country_counts(sel)
+    maps.legend(mode == "countries", countries, groups=True)
+    st.caption(t("map.how_countries" if mode == "countries" else "map.how_schools"))
+if view.centred and reset.button(t("map.reset"), icon=":material/zoom_out_map:", key="map_reset"):
+    show(map_data.View(mode))
+    maps.redraw("map_chart")
+    st.rerun()
 
 # The accessible equivalent of the picture: one sentence and a table.
 top = countries.head(3)
-names = top[name_column()].to_list()
-leading = ", ".join(f"{n} ({number(c)})" for n, c in zip(names, top["institutions"].to_list()))
+leading = ", ".join(f"{md(n)} ({number(c)})" for n, c in zip(top[name_column()], top["institutions"]))
 st.markdown(t("map.summary", institutions=t("count.institutions", count=counts.total),
-                 countries=t("count.countries", count=countries.height), leading=leading or "—")
+              countries=t("count.countries", count=countries.height), leading=leading or "—")
             if counts.total else t("map.summary_empty"))
 table = countries.select(
-    pl.format("network?code={}", "iso3").alias("profile"),
+    "iso3",
     pl.col(name_column()).alias("country"),
     pl.col("region").replace_strict(data.region_names(lang)).alias("region"),
     "institutions", "esd", "gced", "heritage",
 )
-st.dataframe(
-    table, hide_index=True, width="stretch", height=300,
-    column_config={
-        "profile": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"),
-                                               width="small"),
-        "country": t("common.country"),
-        "region": t("common.region"),
-        "institutions": st.column_config.NumberColumn(t("map.col_institutions")),
-        "esd": t("theme.esd"), "gced": t("theme.gced"), "heritage": t("theme.heritage"),
-    },
-)
+linked_table(table, key="map_countries", page="pages/network.py", params=lambda row: {"code": row["iso3"]},
+             columns=["country", "region", "institutions", "esd", "gced", "heritage"], column_config={
+                 "country": t("common.country"), "region": t("common.region"),
+                 "institutions": st.column_config.NumberColumn(t("map.col_institutions")),
+                 "esd": t("theme_short.esd"), "gced": t("theme_short.gced"), "heritage": t("theme_short.heritage")})
 st.page_link("pages/directory.py", label=t("map.in_directory"), icon=":material/list:",
-             query_params=directory.to_params(sel) | lang_param)
+             query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())

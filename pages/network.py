@@ -4,10 +4,11 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.directory import Selection
+from aspnet_data.maps import zoom_for
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
 from ui import charts, data, maps, require_router
-from ui.i18n import current_language, lang_params, name_column, number, render, t
+from ui.i18n import current_language, lang_params, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 
@@ -81,17 +82,14 @@ if growth is not None:
 
 st.subheader(t("network.map"))
 sel = Selection().with_values("country", [code])
-view = data.map_view(sel)
-countries = data.country_counts(sel)
-deck = maps.prepared((*data.version_key(), "network", code, lang),
-                     lambda: maps.build_deck(view, countries, name_column(), choropleth=False))
-event = st.pydeck_chart(deck, height=420,
-                        on_select="rerun", selection_mode="single-object", key="network_map",
-                        alt=t("map.alt", count=view.total))
-picked = (event.selection or {}).get("objects", {}) if event else {}
-if picked.get("institutions"):
-    st.switch_page("pages/institution.py", query_params={"id": str(picked["institutions"][0]["id"])} | lang_params())
-maps.legend(False)
+total, bounds = data.selection_extent(sel)
+zoomed = st.session_state.get("network_map_view")
+centre = zoomed[1] if zoomed and zoomed[0] == code else zoom_for(bounds, width=900, height=420)
+pick = maps.explorable_map(sel, centre=centre, key="network_map", height=420, alt=t("map.alt", count=total))
+if pick is not None:
+    st.session_state["network_map_view"] = (code, maps.zoom_into(pick))
+    st.rerun()
+maps.legend(False, groups=True)
 
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)

@@ -12,7 +12,7 @@ from aspnet_data.vocab import PROJECT_STATUSES, THEMES
 from ui import data, maps, require_router
 from ui.auth import current_actor
 from ui.forms import field_errors
-from ui.i18n import current_language, lang_params, name_column, number, t
+from ui.i18n import current_language, lang_params, name_column, t
 from ui.safe import md, message_markdown
 
 require_router()
@@ -91,15 +91,14 @@ def project_page(project: dict) -> None:
                  "lat": r["lat"], "lon": r["lon"]} for r in active.iter_rows(named=True) if r["lat"] is not None]
         bounds = (min(r["lat"] for r in rows), min(r["lon"] for r in rows), max(r["lat"] for r in rows),
                   max(r["lon"] for r in rows)) if rows else None
-        view = MapView("points", len(rows), rows, None, bounds)
+        view = MapView(len(rows), rows, bounds)
         counts = data.country_counts(Selection().with_values("country", list(set(active["network"]))))
         event = st.pydeck_chart(maps.build_deck(view, counts, name_column(), choropleth=False), height=380,
                                 on_select="rerun", selection_mode="single-object", key="project_map",
                                 alt=t("map.alt", count=len(rows)))
-        picked = (event.selection or {}).get("objects", {}) if event else {}
-        if picked.get("institutions"):
-            st.switch_page("pages/institution.py",
-                           query_params={"id": str(picked["institutions"][0]["id"])} | lang_params())
+        pick = maps.picked(event)
+        if pick is not None and pick.kind == "school":
+            st.switch_page("pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
         st.dataframe(active.select(pl.format("institution?id={}", "id").alias("open"), "name", "city",
                                    pl.col("network").replace_strict(countries, default=pl.col("network"))),
                      hide_index=True, width="stretch", column_config={

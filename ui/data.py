@@ -8,28 +8,23 @@ so an edit made in one session shows in every other session on its next rerun.
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from aspnet_data import briefs
 from aspnet_data import dashboard as dashboards
-from aspnet_data import accounts, board, directory, mail, maps, profiles, quality, reference, stats
-from aspnet_data.db import Database, open_database
+from aspnet_data import accounts, board, directory, mail, maps, profiles, quality, reference, settings, stats
+from aspnet_data.db import Database, shared_database
 from aspnet_data.text import fold
-
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "aspnet.duckdb"
 
 
 def db_path() -> str:
-    return os.environ.get("ASPNET_DB") or str(DEFAULT_DB)
+    return settings.database_path()
 
 
-@st.cache_resource(show_spinner=False)
 def _open(path: str) -> Database:
-    return open_database(path)
+    return shared_database(path)
 
 
 def db() -> Database:
@@ -122,8 +117,8 @@ def export_full(sel: directory.Selection, actor) -> bytes:
 # -- map -------------------------------------------------------------------------------
 
 @versioned()
-def map_view(database: Database, sel: directory.Selection) -> maps.MapView:
-    return maps.map_view(database, sel)
+def selection_extent(database: Database, sel: directory.Selection):
+    return maps.selection_extent(database, sel)
 
 
 @versioned()

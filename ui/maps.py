@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-from aspnet_data import maps
+from aspnet_data import directory, maps
+from aspnet_data.directory import Selection
 from aspnet_data.vocab import THEMES
 
-from .i18n import number, t
+from . import data
+from .i18n import current_language, lang_params, number, t
 from .palette import CHOROPLETH, SEVERAL_COLOR, THEME_COLORS, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
@@ -62,9 +65,123 @@ def prepared(key: tuple[Hashable, ...], build: Callable[[], pdk.Deck]) -> Prepar
     return PreparedDeck(*hit)
 
 
+# Fetched by the browser from the app's own routes (routes/map_data.py), relative to the page.
+OUTLINES_URL = "./outlines.json"
+
+
+def map_query(sel: Selection, lang: str, version: int) -> str:
+    """The query string that names a selection's map data (kept by browsers per data version)."""
+    params = {k: v for k, v in directory.to_params(sel).items() if k not in ("sort", "page")}
+    return urlencode({**params, "lang": [lang], "v": [str(version)]}, doseq=True)
+
+
+def land_layer() -> pdk.Layer:
+    """Every country's outline, drawn under the schools (loaded once, then from the browser's cache)."""
+    return pdk.Layer("GeoJsonLayer", OUTLINES_URL, id="land", stroked=True, filled=True, get_fill_color=LAND,
+                     get_line_color=BORDER, line_width_min_pixels=0.5, pickable=False)
+
+
+def schools_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
+    """The selection's schools as tiles: each school, or numbered circles that split as one zooms in."""
+    return pdk.Layer(
+        "TileLayer", f"./tiles/{{z}}/{{x}}/{{y}}.json?{map_query(sel, lang, version)}", id="schools",
+        min_zoom=0, max_zoom=maps.MAX_TILE_ZOOM, tile_size=512, pickable=True, auto_highlight=True,
+        point_type='"circle+text"', get_fill_color="properties.col", get_point_radius="properties.r",
+        point_radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1,
+        get_text="properties.label", get_text_size=11, get_text_color=[255, 255, 255], text_font_weight=700,
+        text_font_family='"Source Sans Pro, sans-serif"',
+    )
+
+
+def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
+    """Countries shaded by the selection's count (a click opens the network's profile)."""
+    return pdk.Layer(
+        "GeoJsonLayer", f"./countries.json?{map_query(sel, lang, version)}", id="countries", stroked=True,
+        filled=True, pickable=True, get_fill_color="properties.fill", get_line_color=BORDER,
+        line_width_min_pixels=0.5, point_type='"circle"', get_point_radius=7, point_radius_units='"pixels"',
+    )
+
+
+def world_deck(sel: Selection, *, mode: str, centre: tuple[float, float, float], lang: str,
+               version: int) -> pdk.Deck:
+    """The world map: land, then schools (tiles) or countries (shaded by count)."""
+    layers = [land_layer(), countries_layer(sel, lang, version) if mode == "countries"
+              else schools_layer(sel, lang, version)]
+    lat, lon, zoom = centre
+    return pdk.Deck(layers=layers, map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
+                    initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3,
+                                                     max_zoom=17))
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a click on a map picked: a school (``id``), a cell of schools (``bbox``, ``z``) or a
+    country (``iso3``)."""
+
+    kind: str
+    id: int | None = None
+    iso3: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    z: int | None = None
+
+
+def picked(event) -> Pick | None:
+    """The object a click on :func:`world_deck` (or a deck with an "institutions" layer) picked."""
+    objects = (event.selection or {}).get("objects", {}) if event else {}
+    for layer, found in objects.items():
+        if not found:
+            continue
+        item = found[0]
+        props = item.get("properties") or {}
+        if layer == "institutions" and item.get("id") is not None:
+            return Pick("school", id=int(item["id"]))
+        if layer == "schools" and props.get("id") is not None:
+            return Pick("school", id=int(props["id"]))
+        if layer == "schools" and props.get("bbox"):
+            return Pick("cell", bbox=tuple(props["bbox"]), z=int(props.get("z", 0)))
+        if layer == "countries" and props.get("iso3"):
+            return Pick("country", iso3=str(props["iso3"]))
+    return None
+
+
+def explorable_map(sel: Selection, *, centre: tuple[float, float, float], key: str, height: int, alt: str,
+                   mode: str = "schools") -> Pick | None:
+    """The selection's schools (or countries) on a map that a click explores: a school opens
+    its profile, a country its network; a group of schools is returned for the page to zoom
+    into (it decides where the view is kept: the URL, the session).
+
+    A handled click starts the chart afresh (a new key): no selection is left behind, and
+    the map opens on the view the page then asks for.
+    """
+    drawn = st.session_state.setdefault(f"{key}_drawn", 0)
+    deck = world_deck(sel, mode=mode, centre=centre, lang=current_language(), version=data.version_key()[1])
+    event = st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object",
+                            key=f"{key}_{drawn}", alt=alt)
+    pick = picked(event)
+    if pick is None:
+        return None
+    st.session_state[f"{key}_drawn"] = drawn + 1
+    if pick.kind == "school":
+        st.switch_page("pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
+    if pick.kind == "country":
+        st.switch_page("pages/network.py", query_params={"code": pick.iso3} | lang_params())
+    return pick
+
+
+def redraw(key: str) -> None:
+    """Start :func:`explorable_map` ``key`` afresh on its next run (a new view was chosen)."""
+    st.session_state[f"{key}_drawn"] = st.session_state.get(f"{key}_drawn", 0) + 1
+
+
+def zoom_into(pick: Pick) -> tuple[float, float, float]:
+    """(lat, lon, zoom) that frames a cell's schools, at least two zoom levels closer than its tile."""
+    lat, lon, zoom = maps.zoom_for(pick.bbox, width=900, height=560)
+    return lat, lon, min(maps.MAX_TILE_ZOOM + 1.0, max(zoom, (pick.z or 0) + 2.0))
+
+
 def empty_view() -> maps.MapView:
     """No schools: for maps that only shade countries."""
-    return maps.MapView("points", 0, [], None, None)
+    return maps.MapView(0, [], None)
 
 
 def theme_labels(codes) -> str:
@@ -77,22 +194,9 @@ def level_labels(codes) -> str:
 
 def point_rows(view: maps.MapView) -> list[dict]:
     """The view's rows with a colour, a size and a tooltip in the current language."""
-    rows = []
-    if view.kind == "points":
-        for row in view.rows:
-            rows.append({
-                "id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]], "radius": 5,
-                "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}",
-            })
-    else:
-        for row in view.rows:
-            rows.append({
-                "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]],
-                "radius": min(30.0, 3 + 1.1 * math.sqrt(row["institutions"])),
-                "tip": t("map.cell_tip", count=row["institutions"],
-                         esd=number(row["esd"]), gced=number(row["gced"]), heritage=number(row["heritage"])),
-            })
-    return rows
+    return [{"id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]], "radius": 5,
+             "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}"}
+            for row in view.rows]
 
 
 def choropleth_colour(count: int, breaks: list[int]) -> list[int]:
@@ -112,48 +216,39 @@ def breaks_for(values: list[int]) -> list[int]:
 
 def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *, choropleth: bool,
                height_zoom: tuple[float, float, float] | None = None) -> pdk.Deck:
-    """The map: outlines (coloured by count when ``choropleth``), then points or cells."""
+    """The map: countries coloured by count (``choropleth``), or the land and ``view``'s schools."""
+    lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds)
+    if not choropleth:
+        return pdk.Deck(
+            layers=[land_layer(), pdk.Layer(
+                "ScatterplotLayer", point_rows(view), id="institutions", get_position=["lon", "lat"],
+                get_fill_color="colour", get_radius="radius", radius_units='"pixels"', stroked=True,
+                get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True, auto_highlight=True)],
+            initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
+            map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"})
     counts = dict(zip(countries["iso3"], countries["institutions"]))
     names = dict(zip(countries["iso3"], countries[name_column]))
     breaks = breaks_for(list(counts.values()))
     extra = {}
     for iso3, count in counts.items():
-        extra[iso3] = {"tip": t("map.country_tip", country=names[iso3], count=count)}
-        if choropleth:
-            extra[iso3]["fill"] = choropleth_colour(count, breaks)
+        extra[iso3] = {"tip": t("map.country_tip", country=names[iso3], count=count),
+                       "fill": choropleth_colour(count, breaks)}
     outlines = maps.outlines_with(extra)
     for feature in outlines["features"]:
         feature["properties"].setdefault("fill", LAND)
         feature["properties"].setdefault("tip", "")
-    layers = [pdk.Layer(
-        "GeoJsonLayer", outlines, id="countries", stroked=True, filled=True, pickable=choropleth,
-        get_fill_color="properties.fill", get_line_color=BORDER, line_width_min_pixels=0.5,
-    )]
-    if choropleth:
-        # Networks whose country has no outline (tiny island states) still show, as a dot.
-        missing = countries.filter(~pl.col("has_outline"))
-        layers.append(pdk.Layer(
-            "ScatterplotLayer",
-            [{"lat": r["capital_lat"], "lon": r["capital_lon"], "fill": choropleth_colour(r["institutions"], breaks),
-              "tip": extra[r["iso3"]]["tip"]} for r in missing.iter_rows(named=True)],
-            id="small-countries", get_position=["lon", "lat"], get_fill_color="fill", get_radius=7,
-            radius_units='"pixels"', stroked=True, get_line_color=[60, 60, 60], line_width_min_pixels=1, pickable=True,
-        ))
-    else:
-        rows = point_rows(view)
-        if view.kind == "points":
-            layers.append(pdk.Layer(
-                "ScatterplotLayer", rows, id="institutions", get_position=["lon", "lat"], get_fill_color="colour",
-                get_radius="radius", radius_units='"pixels"', stroked=True,
-                get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True, auto_highlight=True,
-            ))
-        else:
-            layers.append(pdk.Layer(
-                "ScatterplotLayer", rows, id="cells", get_position=["lon", "lat"], get_fill_color="colour",
-                get_radius="radius", radius_units='"pixels"', opacity=0.75, stroked=True,
-                get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True,
-            ))
-    lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds)
+    # Networks whose country has no outline (tiny island states) still show, as a dot.
+    missing = countries.filter(~pl.col("has_outline"))
+    layers = [
+        pdk.Layer("GeoJsonLayer", outlines, id="countries", stroked=True, filled=True, pickable=True,
+                  get_fill_color="properties.fill", get_line_color=BORDER, line_width_min_pixels=0.5),
+        pdk.Layer("ScatterplotLayer",
+                  [{"lat": r["capital_lat"], "lon": r["capital_lon"], "fill": choropleth_colour(r["institutions"], breaks),
+                    "tip": extra[r["iso3"]]["tip"]} for r in missing.iter_rows(named=True)],
+                  id="small-countries", get_position=["lon", "lat"], get_fill_color="fill", get_radius=7,
+                  radius_units='"pixels"', stroked=True, get_line_color=[60, 60, 60], line_width_min_pixels=1,
+                  pickable=True),
+    ]
     return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
@@ -163,8 +258,9 @@ def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *,
     )
 
 
-def legend(choropleth: bool, countries: pl.DataFrame | None = None) -> None:
-    """A legend under the map (colour-blind-safe palettes)."""
+def legend(choropleth: bool, countries: pl.DataFrame | None = None, *, groups: bool = False) -> None:
+    """A legend under the map (colour-blind-safe palettes); ``groups``: the map also draws
+    numbered circles of nearby schools."""
     if choropleth:
         values = [] if countries is None else countries["institutions"].to_list()
         breaks = breaks_for(values)
@@ -180,6 +276,8 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None) -> None:
     else:
         items = [(THEME_COLORS[c], t(f"theme.{c}")) for c in THEMES] + [(SEVERAL_COLOR, t("map.several"))]
         title = t("map.legend_themes")
+        if groups:
+            items.append(("#005A96", t("map.legend_group")))
     swatches = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
         f"<span style='width:12px;height:12px;border-radius:6px;background:{colour};display:inline-block;"
@@ -189,6 +287,17 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None) -> None:
     st.markdown(f"<div style='font-size:0.9rem'><b>{title}</b>&nbsp; {swatches}</div>", unsafe_allow_html=True)
 
 
+def spot_deck(lat: float, lon: float, tip: str, *, zoom: float = 4.5) -> pdk.Deck:
+    """One place marked on the land (an institution's profile)."""
+    return pdk.Deck(
+        layers=[land_layer(), pdk.Layer(
+            "ScatterplotLayer", [{"lat": lat, "lon": lon, "tip": tip}], id="spot", get_position=["lon", "lat"],
+            get_fill_color=[213, 94, 0], get_radius=8, radius_units='"pixels"', stroked=True,
+            get_line_color=[255, 255, 255], line_width_min_pixels=2, pickable=True)],
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
+        map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"})
+
+
 def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     """Real towns of one country as points to click (to fill a form's town and coordinates)."""
     rows = [{"name": r["name"], "lat": r["lat"], "lon": r["lon"], "tip": r["name"]} for r in towns.iter_rows(named=True)]
@@ -196,8 +305,7 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     lat, lon, zoom = maps.zoom_for(bounds, width=800, height=360)
     return pdk.Deck(
         layers=[
-            pdk.Layer("GeoJsonLayer", maps.display_outlines(), id="countries", stroked=True, filled=True,
-                      get_fill_color=LAND, get_line_color=BORDER, line_width_min_pixels=0.5),
+            land_layer(),
             pdk.Layer("ScatterplotLayer", rows, id="towns", get_position=["lon", "lat"], get_fill_color=[0, 114, 178],
                       get_radius=5, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
                       line_width_min_pixels=1, pickable=True, auto_highlight=True),

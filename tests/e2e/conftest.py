@@ -39,7 +39,7 @@ def serving(db_path: Path, secret: str = "e2e-test-secret"):
     env = {**os.environ, "ASPNET_DB": str(db_path), "ASPNET_COOKIE_SECRET": secret}
     log = open(db_path.with_suffix(".log"), "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -135,4 +135,4 @@ def pytest_collection_modifyitems(items):
     is run once more, and pytest reports the rerun, so a flaky test stays visible."""
     for item in items:
         if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+            item.add_marker(pytest.mark.flaky(reruns=int(os.environ.get("E2E_RERUNS", "1")), reruns_delay=2))

@@ -38,7 +38,7 @@ def test_clicking_a_school_opens_its_profile(server, web, db):
     page.goto(f"{server}/map?country={iso3}&q={name}")
     canvas = page.locator(f"{DECK} canvas").first
     canvas.wait_for(timeout=30_000)
-    page.get_by_text("The map shows 1 institutions").wait_for()
+    page.get_by_text("The map shows 1 institution in 1 country").wait_for()
     page.wait_for_timeout(1500)   # let deck.gl draw and build its picking buffer
     box = canvas.bounding_box()
     # A selection of one school is centred on it.

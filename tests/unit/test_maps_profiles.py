@@ -7,27 +7,90 @@ from aspnet_data import maps, profiles
 from aspnet_data.directory import Selection, facet_counts
 
 
-def test_small_selections_are_points_with_every_institution(db):
-    sel = Selection().with_values("region", ["ARB"])
-    view = maps.map_view(db, sel)
-    assert view.kind == "points"
-    assert len(view.rows) == view.total == facet_counts(db, sel).total
-    assert {"id", "name", "city", "levels", "themes", "lat", "lon", "colour"} <= set(view.rows[0])
-    assert all(isinstance(r["lat"], float) and isinstance(r["lon"], float) for r in view.rows)
+def _all_tiles(db, sel, z):
+    return [maps.map_tile(db, sel, z, x, y) for x in range(2**z) for y in range(2**z)]
 
 
-def test_large_selections_are_cells_that_add_up(db):
-    view = maps.map_view(db, Selection(), point_limit=100)
-    assert view.kind == "cells"
-    assert sum(r["institutions"] for r in view.rows) == view.total
-    assert len(view.rows) <= maps.MAX_CELLS
-    assert all(r["colour"] in ("esd", "gced", "heritage") for r in view.rows)
+def _schools_in(tiles) -> int:
+    return sum(len(t.points) + sum(c["institutions"] for c in t.cells) for t in tiles)
 
 
-def test_map_json_stays_under_two_megabytes(db):
-    for limit in (maps.POINT_LIMIT, 100):
-        view = maps.map_view(db, Selection(), point_limit=limit)
-        assert maps.json_size(view.rows) + maps.json_size(maps.display_outlines()) < 2_000_000
+@pytest.mark.parametrize("z", [0, 1, 2, 3])
+def test_every_school_of_the_selection_is_in_exactly_one_tile_of_each_zoom(db, z):
+    sel = Selection().with_values("theme", ["esd"])
+    total, _ = maps.selection_extent(db, sel)
+    assert total > maps.TILE_POINTS           # so some tiles group their schools into cells
+    tiles = _all_tiles(db, sel, z)
+    assert _schools_in(tiles) == total
+    ids = [p["id"] for t in tiles for p in t.points]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_full_tile_groups_its_schools_and_its_children_split_them(db):
+    world = maps.map_tile(db, Selection(), 0, 0, 0)
+    assert world.cells, "the test network fills the world tile"
+    assert len(world.cells) + len(world.points) <= maps.TILE_GRID ** 2
+    assert all(c["institutions"] > 1 for c in world.cells)     # a cell of one school is that school
+    children = [maps.map_tile(db, Selection(), 1, x, y) for x in (0, 1) for y in (0, 1)]
+    assert _schools_in(children) == _schools_in([world])
+    assert sum(len(t.cells) for t in children) > len(world.cells)   # cells split as the view narrows
+
+
+def test_cells_lie_inside_their_tile_and_frame_their_schools(db):
+    for tile in _all_tiles(db, Selection(), 2):
+        south, west, north, east = maps.tile_bounds(tile.z, tile.x, tile.y)
+        for cell in tile.cells:
+            assert south <= cell["south"] <= cell["lat"] <= cell["north"] <= north
+            assert west <= cell["west"] <= cell["lon"] <= cell["east"] <= east
+
+
+def test_zoomed_in_far_enough_every_school_shows_one_by_one(db):
+    sid, lat, lon = db.rows("SELECT id, latitude, longitude FROM institutions WHERE network = 'FRA' "
+                            "AND status <> 'withdrawn' ORDER BY id LIMIT 1")[0]
+    x, y = maps.tile_of(lat, lon, 7)
+    south, west, north, east = maps.tile_bounds(7, x, y)
+    assert south <= lat < north and west <= lon < east
+    tile = maps.map_tile(db, Selection(), 7, x, y)
+    assert tile.cells == [] and sid in [p["id"] for p in tile.points]
+    assert {"id", "name", "city", "levels", "themes", "colour", "lat", "lon"} <= set(tile.points[0])
+    assert all(isinstance(p["lat"], float) and isinstance(p["lon"], float) for p in tile.points)
+
+
+def test_tile_bounds_cover_the_world_without_gaps():
+    assert maps.tile_bounds(0, 0, 0) == pytest.approx((-85.0511, -180, 85.0511, 180), abs=1e-3)
+    south, _, _, east = maps.tile_bounds(3, 2, 4)
+    assert maps.tile_bounds(3, 2, 5)[2] == pytest.approx(south)      # the next row starts where it ends
+    assert maps.tile_bounds(3, 3, 4)[1] == pytest.approx(east)
+    assert not maps.valid_tile(2, 4, 0) and not maps.valid_tile(-1, 0, 0) and maps.valid_tile(2, 3, 3)
+
+
+def test_what_one_view_loads_stays_under_two_megabytes(db):
+    """A view of the map is at most 4 x 3 tiles of 512 pixels (1,400 x 560 on screen): whatever
+    the zoom, the tiles it loads and the outlines stay under 2 MB."""
+    from routes.map_data import features
+
+    for z in (0, 1, 2, 3):
+        sizes = sorted((maps.json_size(features(t, "en")) for t in _all_tiles(db, Selection(), z)), reverse=True)
+        assert sum(sizes[:12]) + maps.json_size(maps.display_outlines()) < 2_000_000
+
+
+def test_a_tile_never_holds_more_than_its_limits(db, monkeypatch):
+    monkeypatch.setattr(maps, "TILE_POINTS", 50)
+    for tile in _all_tiles(db, Selection(), 1):
+        assert len(tile.cells) + len(tile.points) <= maps.TILE_GRID ** 2 or len(tile.points) <= 50
+
+
+@pytest.mark.parametrize("params, view, notices", [
+    ({}, maps.View(), []),
+    ({"view": ["countries"]}, maps.View("countries"), []),
+    ({"lat": ["46.5"], "lon": ["2.2"], "zoom": ["5"]}, maps.View("schools", 46.5, 2.2, 5.0), []),
+    ({"lat": ["46.5"], "lon": ["2.2"]}, maps.View(), []),                                 # no zoom: no centre
+    ({"lat": ["91"], "lon": ["nan"], "zoom": ["5"], "view": ["x'--"]}, maps.View(), ["lat", "lon", "view"]),
+])
+def test_the_maps_view_is_read_from_its_url(params, view, notices):
+    got, found = maps.parse_view(params)
+    assert got == view and sorted(n.key for n in found) == sorted(notices)
+    assert maps.parse_view(maps.view_params(got))[0] == got
 
 
 def test_display_outlines_are_light_and_keep_small_states():

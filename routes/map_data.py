@@ -1,0 +1,170 @@
+"""What the maps load over HTTP, beside the page: tiles of schools, country outlines.
+
+GET /tiles/{z}/{x}/{y}.json?<selection>&lang=..&v=<data version>: the world map's tile layer asks for the tiles of what is on screen; each answer is a
+GeoJSON FeatureCollection of the selection's schools in that tile (one feature per school,
+or per grid cell when the tile is full: see aspnet_data.maps.map_tile), with its colour,
+size and tooltip ready to draw. Tiles are public data: the same filters as the directory,
+members and candidates only unless the status filter asks for more.
+
+GET /outlines.json: the land, drawn under every map (the same for everyone, kept by browsers).
+GET /countries.json?<selection>&lang=..&v=..: the outlines shaded by the selection's count per
+country, with a tooltip, for the map's countries view.
+
+Answers are kept per (database, data version, selection, language) and shared by every
+visitor; a URL names its data version, so browsers may keep the answer for good.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections import OrderedDict
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from aspnet_data import directory, maps
+from aspnet_data.db import shared_database
+from aspnet_data.settings import database_path
+from aspnet_data.vocab import LANGUAGES
+from ui.i18n import format_number, translate
+from ui.maps import breaks_for, choropleth_colour
+from ui.palette import SEVERAL_COLOR, THEME_COLORS, hex_to_rgb
+
+CELL_COLOUR = [0, 90, 150]
+COLOURS = {code: hex_to_rgb(colour) for code, colour in THEME_COLORS.items()} | {"several": hex_to_rgb(SEVERAL_COLOR)}
+_KEPT_BYTES = 64 * 1024 * 1024
+_kept: OrderedDict[tuple, bytes] = OrderedDict()
+_kept_bytes = 0
+_lock = threading.Lock()
+
+
+def _labels(lang: str, kind: str, codes) -> str:
+    return ", ".join(translate(lang, f"{kind}.{code}") for code in codes)
+
+
+def _cell_radius(count: int) -> float:
+    """Pixels: grows with the count (and its digits, so the number written in it fits), and
+    stays inside its 64-pixel cell."""
+    return min(26.0, 10.0 + 3.0 * math.log10(max(count, 1)) + 0.12 * math.sqrt(count))
+
+
+def features(tile: maps.Tile, lang: str) -> dict:
+    """The tile as GeoJSON with what the map needs to draw it (colour, radius, label, tooltip)."""
+    out = [_school(row, lang) for row in tile.points] + [_cell(row, tile.z, lang) for row in tile.cells]
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _school(row: dict, lang: str) -> dict:
+    tip = "\n".join(part for part in (row["name"], row["city"] or "", _labels(lang, "level", row["levels"]),
+                                      _labels(lang, "theme", row["themes"]), translate(lang, "map.school_click"))
+                    if part)
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row["lon"], 5), round(row["lat"], 5)]},
+            "properties": {"id": row["id"], "col": COLOURS[row["colour"]], "r": 6, "label": "", "tip": tip}}
+
+
+def _cell(row: dict, z: int, lang: str) -> dict:
+    count = row["institutions"]
+    tip = translate(lang, "count.institutions", count=count) + "\n" + translate(lang, "map.cell_click")
+    # The label is drawn with the map's ASCII font: an ordinary space groups French thousands.
+    label = format_number(lang, count).replace("\u202f", " ")
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row["lon"], 4), round(row["lat"], 4)]},
+            "properties": {"n": count, "col": CELL_COLOUR, "r": round(_cell_radius(count), 1), "label": label,
+                           "bbox": [round(row[k], 4) for k in ("south", "west", "north", "east")], "z": z, "tip": tip}}
+
+
+def kept(key: tuple, make) -> bytes:
+    """``make()`` as compact JSON, computed once per key and kept for every visitor."""
+    global _kept_bytes
+    with _lock:
+        body = _kept.get(key)
+        if body is not None:
+            _kept.move_to_end(key)
+            return body
+    body = json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode()
+    with _lock:
+        if key not in _kept:
+            _kept[key] = body
+            _kept_bytes += len(body)
+            while _kept_bytes > _KEPT_BYTES and _kept:
+                _kept_bytes -= len(_kept.popitem(last=False)[1])
+    return body
+
+
+def countries(db, sel: directory.Selection, lang: str) -> dict:
+    """The outlines, each country shaded by the selection's institutions there, with a tooltip
+    (networks whose country has no outline, tiny island states, come as a dot at the capital)."""
+    counts = maps.country_counts(db, sel)
+    breaks = breaks_for(counts["institutions"].to_list())
+    extra = {row["iso3"]: {"fill": choropleth_colour(row["institutions"], breaks),
+                           "tip": translate(lang, "map.country_tip", country=row[f"name_{lang}"],
+                                            count=row["institutions"]) + "\n" + translate(lang, "map.country_click")}
+             for row in counts.iter_rows(named=True)}
+    collection = maps.outlines_with(extra, clickable=True)
+    shaded = [f for f in collection["features"] if f["properties"]["iso3"] in extra]
+    shaded += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["capital_lon"], row["capital_lat"]]},
+                "properties": {"iso3": row["iso3"], **extra[row["iso3"]]}}
+               for row in counts.filter(~counts["has_outline"]).iter_rows(named=True)
+               if row["capital_lat"] is not None]
+    return {"type": "FeatureCollection", "features": shaded}
+
+
+def _answer(request: Request, body: bytes, version: int | None) -> Response:
+    # A URL naming the current data version never changes its answer; an older one gets today's
+    # data. The outlines (no version) change only with a new release of the app: kept a day.
+    if version is None:
+        caching = "public, max-age=86400"
+    elif request.query_params.get("v") == str(version):
+        caching = "public, max-age=31536000, immutable"
+    else:
+        caching = "no-cache"
+    return Response(body, media_type="application/json", headers={
+        "Cache-Control": caching,
+        "ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'})
+
+
+def _request(request: Request):
+    """(database path, database, selection, language) of a request, read by the directory's own
+    rules: whatever the directory ignores in a URL, the map ignores too."""
+    path = database_path()
+    db = shared_database(path)
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    networks = [code for (code,) in db.rows("SELECT iso3 FROM networks")]
+    sel, _, _ = directory.parse_params(params, countries=networks, page_keys=("v", "lang"))
+    lang = request.query_params.get("lang")
+    return path, db, sel, lang if lang in LANGUAGES else "en"
+
+
+def _tile(request: Request) -> Response:
+    z, x, y = (request.path_params[k] for k in ("z", "x", "y"))
+    if not maps.valid_tile(z, x, y):
+        return JSONResponse({"error": f"no tile {z}/{x}/{y}"}, status_code=404)
+    path, db, sel, lang = _request(request)
+    version = db.data_version
+    body = kept((path, version, "tile", sel, z, x, y, lang),
+                lambda: features(maps.map_tile(db, sel, z, x, y), lang))
+    return _answer(request, body, version)
+
+
+def _countries(request: Request) -> Response:
+    path, db, sel, lang = _request(request)
+    version = db.data_version
+    return _answer(request, kept((path, version, "countries", sel, lang), lambda: countries(db, sel, lang)), version)
+
+
+async def tile(request: Request) -> Response:
+    return await run_in_threadpool(_tile, request)
+
+
+async def countries_shaded(request: Request) -> Response:
+    return await run_in_threadpool(_countries, request)
+
+
+async def outlines(request: Request) -> Response:
+    body = await run_in_threadpool(kept, ("outlines",), maps.display_outlines)
+    return _answer(request, body, None)

@@ -1,0 +1,75 @@
+"""The map's HTTP routes: tiles, outlines and shaded countries, as a browser asks for them."""
+
+import json
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from aspnet_data import maps
+from aspnet_data.directory import Selection
+from routes import ROUTES
+from routes.map_data import features
+
+
+@pytest.fixture()
+def client(demo_path, monkeypatch):
+    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    return TestClient(Starlette(routes=ROUTES))
+
+
+def test_a_tile_holds_the_selections_schools_ready_to_draw(client, db):
+    version = db.data_version
+    answer = client.get(f"/tiles/1/1/0.json?theme=esd&lang=fr&v={version}")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/json")
+    assert "immutable" in answer.headers["cache-control"] and answer.headers["etag"]
+    body = answer.json()
+    assert body == features(maps.map_tile(db, Selection().with_values("theme", ["esd"]), 1, 1, 0), "fr")
+    groups = [f for f in body["features"] if "n" in f["properties"]]
+    assert groups and all(f["properties"]["tip"].endswith("Cliquez pour zoomer") for f in groups)
+    assert all(len(f["properties"]["bbox"]) == 4 and f["properties"]["z"] == 1 for f in groups)
+
+
+def test_a_tile_of_an_older_data_version_is_todays_and_not_kept(client, db):
+    answer = client.get(f"/tiles/0/0/0.json?v={db.data_version - 1}")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-cache"
+
+
+def test_schools_one_by_one_open_their_profile(client, db):
+    sid, lat, lon = db.rows("SELECT id, latitude, longitude FROM institutions WHERE status = 'member' "
+                            "ORDER BY id LIMIT 1")[0]
+    x, y = maps.tile_of(lat, lon, 9)
+    found = {f["properties"]["id"]: f for f in client.get(f"/tiles/9/{x}/{y}.json").json()["features"]}
+    assert found[sid]["geometry"]["coordinates"] == [round(lon, 5), round(lat, 5)]
+    assert found[sid]["properties"]["tip"].endswith("Click to open its profile")
+
+
+@pytest.mark.parametrize("path", ["/tiles/2/4/0.json", "/tiles/30/0/0.json", "/tiles/1/-1/0.json", "/tiles/a/0/0.json"])
+def test_a_tile_that_does_not_exist_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["theme=x%27%20OR%201%3D1--", "country=ZZZ&lang=xx", "q=%00%00&page=-1",
+                                   "from=abc&sort=;DROP%20TABLE%20institutions", "v=%27&lang=%3Cscript%3E"])
+def test_hostile_parameters_are_ignored_as_the_directory_ignores_them(client, db, query):
+    hostile = client.get(f"/tiles/0/0/0.json?{query}")
+    assert hostile.status_code == 200
+    kept_q = "q=%00%00" in query
+    plain = client.get("/tiles/0/0/0.json" + ("?q=%00%00" if kept_q else "")).json()
+    assert hostile.json() == plain
+    assert db.scalar("SELECT count(*) FROM institutions") > 0
+
+
+def test_outlines_are_served_once_for_everyone(client):
+    answer = client.get("/outlines.json")
+    assert answer.status_code == 200 and "max-age=86400" in answer.headers["cache-control"]
+    assert answer.json() == json.loads(json.dumps(maps.display_outlines()))
+
+
+def test_countries_are_shaded_by_the_selections_count(client, db):
+    body = client.get("/countries.json?region=EUR&lang=es").json()
+    counts = maps.country_counts(db, Selection().with_values("region", ["EUR"]))
+    shaded = {f["properties"]["iso3"]: f["properties"] for f in body["features"]}
+    assert set(shaded) == set(counts["iso3"])
+    france = counts.filter(counts["iso3"] == "FRA").row(0, named=True)
+    assert shaded["FRA"]["tip"].startswith(f"{france['name_es']}: ") and len(shaded["FRA"]["fill"]) == 4
