@@ -116,6 +116,12 @@ _LOCATED_LOCK = threading.Lock()
 _LOCATED_KEPT = 4   # selections; a million schools take 24 MB each
 
 
+def forget_located() -> None:
+    """Drop the selections' schools kept for tiles (they are read again on the next tile)."""
+    with _LOCATED_LOCK:
+        _LOCATED.clear()
+
+
 def _located(db: Database, sel: Selection) -> pl.DataFrame:
     """(id, lat, lon) of the selection's schools that have a location, read once per data
     version and selection: the tiles of one view then cost a filter in memory each, instead

@@ -31,8 +31,7 @@ from aspnet_data.db import shared_database
 from aspnet_data.settings import database_path
 from aspnet_data.vocab import LANGUAGES
 from ui.i18n import format_number, translate
-from ui.maps import breaks_for, choropleth_colour
-from ui.palette import SEVERAL_COLOR, THEME_COLORS, hex_to_rgb
+from ui.palette import SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 CELL_COLOUR = [0, 90, 150]
 COLOURS = {code: hex_to_rgb(colour) for code, colour in THEME_COLORS.items()} | {"several": hex_to_rgb(SEVERAL_COLOR)}

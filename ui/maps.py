@@ -18,7 +18,7 @@ from aspnet_data.vocab import THEMES
 
 from . import data
 from .i18n import current_language, lang_params, number, t
-from .palette import CHOROPLETH, SEVERAL_COLOR, THEME_COLORS, hex_to_rgb
+from .palette import CHOROPLETH, SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
 # is fetched from the internet; the page's URL is the base of this relative path.
@@ -197,21 +197,6 @@ def point_rows(view: maps.MapView) -> list[dict]:
     return [{"id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]], "radius": 5,
              "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}"}
             for row in view.rows]
-
-
-def choropleth_colour(count: int, breaks: list[int]) -> list[int]:
-    for colour, upper in zip(CHOROPLETH, breaks):
-        if count <= upper:
-            return hex_to_rgb(colour) + [220]
-    return hex_to_rgb(CHOROPLETH[-1]) + [220]
-
-
-def breaks_for(values: list[int]) -> list[int]:
-    """Upper bounds of five classes (quantiles), so small and large networks both show."""
-    if not values:
-        return [0] * len(CHOROPLETH)
-    ordered = sorted(values)
-    return [ordered[min(len(ordered) - 1, int(len(ordered) * q) )] for q in (0.2, 0.4, 0.6, 0.8, 1.0)]
 
 
 def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *, choropleth: bool,
