@@ -54,6 +54,7 @@ pages = {
         st.Page("pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
         st.Page("pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
         st.Page("pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
+        st.Page("pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
         st.Page("pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"),
         # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
         st.Page("pages/network.py", title=t("nav.network"), icon=":material/hub:", url_path="network",

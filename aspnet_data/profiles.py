@@ -100,6 +100,25 @@ def get_network(db: Database, iso3: str) -> NetworkProfile | None:
     )
 
 
+def list_networks(db: Database, *, lang: str = "en") -> pl.DataFrame:
+    """Every national network with its country (in ``lang``), region, founding year and active
+    institutions (members, candidates) and per million inhabitants, largest first."""
+    name = "name_" + (lang if lang in ("en", "fr", "es") else "en")
+    return db.query(
+        f"""
+        SELECT n.iso3, c.{name} AS country, c.region, n.founded_year,
+               count(i.id) FILTER (WHERE i.status = 'member') AS members,
+               count(i.id) FILTER (WHERE i.status = 'candidate') AS candidates,
+               round(count(i.id) FILTER (WHERE i.status <> 'withdrawn') / nullif(c.population, 0) * 1e6, 1)
+                   AS per_million
+        FROM networks n JOIN countries c USING (iso3)
+        LEFT JOIN institutions i ON i.network = n.iso3
+        GROUP BY n.iso3, c.{name}, c.region, n.founded_year, c.population
+        ORDER BY members + candidates DESC, country
+        """
+    )
+
+
 def get_institution(db: Database, institution_id: int) -> dict | None:
     """Every public field of an institution, with its network's country, or None."""
     cols = ", ".join(f"i.{c}" for c in INSTITUTION_PUBLIC)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from aspnet_data.vocab import THEMES
 from ui import data, require_router
-from ui.i18n import current_language, number, percent, t
+from ui.i18n import current_language, lang_params, number, percent, t
 from ui.layout import as_of_caption
 from ui.palette import REGION_COLOR, THEME_COLORS
 
@@ -72,6 +72,7 @@ with region_col:
     st.caption(t("home.region_definition"))
 
 st.subheader(t("home.largest"))
+st.page_link("pages/networks.py", label=t("home.all_networks"), icon=":material/flag:", query_params=lang_params())
 largest = overview.largest.select(
     pl.col(f"name_{lang}").alias(t("common.country")),
     pl.col("region").replace_strict(names).alias(t("common.region")),

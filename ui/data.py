@@ -133,6 +133,11 @@ def display_outlines() -> dict:
 
 # -- profiles --------------------------------------------------------------------------
 
+@versioned(max_entries=8)
+def networks(database: Database, lang: str):
+    return profiles.list_networks(database, lang=lang)
+
+
 @versioned()
 def network_profile(database: Database, iso3: str):
     return profiles.get_network(database, iso3)

@@ -146,3 +146,16 @@ def test_institution_profile(db):
     record = profiles.get_institution(db, 1)
     assert record["id"] == 1 and record["country_en"]
     assert set(profiles.INSTITUTION_PUBLIC) <= set(record)
+
+
+def test_the_list_of_networks_counts_each_networks_schools(db):
+    networks = profiles.list_networks(db, lang="fr")
+    assert networks.height == db.scalar("SELECT count(*) FROM networks")
+    by_status = dict(((n, s), c) for n, s, c in db.rows(
+        "SELECT network, status, count(*) FROM institutions GROUP BY ALL"))
+    for row in networks.head(20).iter_rows(named=True):
+        assert row["members"] == by_status.get((row["iso3"], "member"), 0)
+        assert row["candidates"] == by_status.get((row["iso3"], "candidate"), 0)
+    active = (networks["members"] + networks["candidates"]).to_list()
+    assert active == sorted(active, reverse=True)
+    assert networks.filter(networks["iso3"] == "DEU")["country"][0] == "Allemagne"
