@@ -40,12 +40,15 @@ EDITABLE = ("draft", "returned")          # stages in which the applicant may ch
 OVERDUE_DAYS = 60
 _REFERENCE = re.compile(r"^ASP-[A-Z2-9]{10}$")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed again
-_TEXT = {"institution_name": 200, "name_latin": 200, "city": 100, "address": 300, "contact_name": 120,
-         "contact_email": 200, "plan": 2000}
+_TEXT = {"institution_name": 200, "name_latin": 200, "city": 100, "address": 300, "school_email": 200,
+         "website": 200, "contact_name": 120, "contact_email": 200, "plan": 2000}
 
 FIELDS = ("network", "institution_name", "name_latin", "city", "address", "latitude", "longitude", "levels",
-          "ownership", "languages", "pupils", "teachers", "themes", "theme_plans", "contact_name", "contact_email",
-          "language")
+          "ownership", "languages", "pupils", "teachers", "school_email", "website", "themes", "theme_plans",
+          "contact_name", "contact_email", "language")
+# What the school's public profile gets on approval. The contact person (contact_name,
+# contact_email) is private: reviewers see it, the directory never does.
+PUBLIC_DETAILS = ("school_email", "website")
 
 
 class TransitionRefused(Exception):
@@ -87,9 +90,13 @@ def normalise(values: dict) -> dict:
         if key not in values:
             continue
         value = values[key]
-        if key in ("levels", "themes", "languages"):
+        if key in ("levels", "themes"):
             out[key] = [v.strip().lower() for v in (value.split(";") if isinstance(value, str) else value or [])
                         if v and v.strip()]
+        elif key == "languages":
+            out[key] = editing.normalise_languages(value)
+        elif key == "website":
+            out[key] = editing.normalise_website(value)
         elif key in ("latitude", "longitude"):
             out[key] = editing._as_number(value, float)
         elif key in ("pupils", "teachers"):
@@ -118,8 +125,11 @@ def validate(db: Database, record: dict) -> list[FieldError]:
     for theme, plan in (record.get("theme_plans") or {}).items():
         if plan and len(plan) > _TEXT["plan"]:
             errors.append(FieldError(f"plan_{theme}", "too_long", {"max": _TEXT["plan"]}))
-    if record.get("contact_email") and not editing.EMAIL.match(record["contact_email"]):
-        errors.append(FieldError("contact_email", "email"))
+    for key in ("contact_email", "school_email"):
+        if record.get(key) and not editing.EMAIL.match(record[key]):
+            errors.append(FieldError(key, "email"))
+    if record.get("website") and not editing._URL.match(record["website"]):
+        errors.append(FieldError("website", "url"))
     levels = record.get("levels") or []
     if not levels:
         errors.append(FieldError("levels", "choose_one"))
@@ -134,10 +144,9 @@ def validate(db: Database, record: dict) -> list[FieldError]:
         elif not (record.get("theme_plans") or {}).get(theme):
             errors.append(FieldError(f"plan_{theme}", "required"))
     if record.get("ownership") not in ("public", "private"):
-        errors.append(FieldError("ownership", "choose_one"))
+        errors.append(FieldError("ownership", "pick_one"))
     # Approval copies the languages into the institution, whose validation they must pass.
-    if any(not editing._LANGUAGE.match(v) for v in record.get("languages") or []):
-        errors.append(FieldError("languages", "language_code"))
+    errors += editing.language_errors(record.get("languages"))
     if record.get("language") and record["language"] not in LANGUAGES:
         errors.append(FieldError("language", "unknown_choice", {"values": record["language"][:40]}))
     for key, high in (("pupils", 100_000), ("teachers", 20_000)):
@@ -153,27 +162,50 @@ def validate(db: Database, record: dict) -> list[FieldError]:
     return sorted(errors, key=lambda e: e.warning)
 
 
-def similar(db: Database, network: str, name: str, *, limit: int = 5) -> pl.DataFrame:
-    """Members and applications of the network whose names look like ``name`` (across scripts)."""
-    words = {w for w in fold(name).split() if len(w) > 2}
+_SIMILAR_SCHEMA = {"kind": pl.String, "id": pl.Int64, "reference": pl.String, "name": pl.String, "city": pl.String,
+                   "stage": pl.String, "score": pl.Float64}
+
+
+def similar(db: Database, network: str, name: str, *, exclude: int | None = None, limit: int = 5) -> pl.DataFrame:
+    """Members and applications of the network whose names look like ``name`` (across scripts),
+    each school once: an approved application is its institution, a school that applied twice
+    is its latest application, and ``exclude`` (the application being read) is left out.
+
+    Columns: kind ("member" or "application"), id (the institution's or the application's),
+    reference (applications only), name, city, stage (the institution's status or the
+    application's stage), score (the share of the name's words found, 0.75 or more)."""
+    words = sorted({w for w in fold(name).split() if len(w) > 2})
     if not words or not network:
-        return pl.DataFrame(schema={"kind": pl.String, "name": pl.String, "city": pl.String, "score": pl.Float64})
+        return pl.DataFrame(schema=_SIMILAR_SCHEMA)
+    # At least one word must appear for a name to score: the database drops the rest.
+    hint = " OR ".join(f"contains(text, $w{k})" for k in range(len(words)))
     candidates = db.query(
-        """SELECT 'member' AS kind, name, city, search_text AS text FROM institutions
-           WHERE network = $network AND status <> 'withdrawn'
-           UNION ALL
-           SELECT 'application', institution_name, city, lower(name_latin) FROM applications
-           WHERE network = $network AND stage NOT IN ('draft', 'withdrawn', 'declined_coordinator', 'declined_unesco')""",
-        {"network": network},
+        f"""SELECT * FROM (
+               SELECT 'member' AS kind, id, NULL AS reference, name, city, status AS stage, search_text AS text,
+                      updated_at AS touched FROM institutions
+               WHERE network = $network AND status <> 'withdrawn'
+               UNION ALL
+               SELECT 'application', id, reference, institution_name, city, stage,
+                      strip_accents(lower(name_latin || ' ' || institution_name)), updated_at FROM applications
+               WHERE network = $network AND institution_id IS NULL AND id IS DISTINCT FROM $exclude
+                 AND stage NOT IN ('draft', 'withdrawn', 'declined_coordinator', 'declined_unesco', 'approved'))
+            WHERE {hint}
+            ORDER BY kind DESC, touched DESC, id""",
+        {"network": network, "exclude": exclude, **{f"w{k}": w for k, w in enumerate(words)}},
     )
-    scores = []
-    for text in candidates["text"].to_list():
-        theirs = {w for w in fold(text).split() if len(w) > 2}
+    rows, seen = [], set()
+    for row in candidates.iter_rows(named=True):
+        theirs = {w for w in fold(row["text"]).split() if len(w) > 2}
         # How much of the new name an existing one covers (its text also holds the town and
         # the name in other scripts, so a plain Jaccard would undercount).
-        scores.append(len(words & theirs) / len(words))
-    return (candidates.with_columns(pl.Series("score", scores)).filter(pl.col("score") >= 0.75)
-            .sort("score", descending=True).head(limit).drop("text"))
+        score = len(set(words) & theirs) / len(words)
+        school = (fold(row["name"]), fold(row["city"]))
+        if score < 0.75 or school in seen:
+            continue
+        seen.add(school)
+        rows.append({k: row[k] for k in _SIMILAR_SCHEMA if k != "score"} | {"score": score})
+    frame = pl.DataFrame(rows, schema=_SIMILAR_SCHEMA)
+    return frame.sort(["score", "kind"], descending=[True, True], maintain_order=True).head(limit)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -184,9 +216,72 @@ def _load(db: Database, where: str, params: list) -> Application | None:
         return None
     record = found.row(0, named=True)
     record["theme_plans"] = json.loads(record["theme_plans"]) if record["theme_plans"] else {}
-    events = db.query("SELECT occurred_at, stage, actor, comment FROM application_events WHERE application_id = ? "
-                      "ORDER BY occurred_at, id", [record["id"]]).to_dicts()
+    events = db.query("SELECT e.occurred_at, e.stage, e.actor, u.display_name AS actor_name, e.comment "
+                      "FROM application_events e LEFT JOIN users u ON u.username = e.actor "
+                      "WHERE e.application_id = ? ORDER BY e.occurred_at, e.id", [record["id"]]).to_dicts()
     return Application(record, events)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an application's way: ``state`` is done, current, next or stopped (the way
+    ended there); ``outcome`` the stage it reached, with its date and the reviewer's message."""
+
+    key: str                         # submitted, coordinator, unesco, candidate, withdrawn
+    state: str
+    when: datetime | None = None
+    outcome: str | None = None
+    comment: str | None = None
+
+
+def progress(app: Application) -> list[Step]:
+    """The steps of an application, in order: what is done (with dates), where it is now, and
+    what comes next; after a refusal or a withdrawal, no step follows."""
+    last: dict[str, dict] = {}
+    for event in app.events:
+        last[event["stage"]] = event
+    stage = app.stage
+
+    def at(name: str) -> datetime | None:
+        return last[name]["occurred_at"] if name in last else None
+
+    def said(name: str) -> str | None:
+        return last[name]["comment"] if name in last else None
+
+    first_submitted = next((e["occurred_at"] for e in app.events if e["stage"] == "submitted"), None)
+    if stage == "draft":
+        return [Step("submitted", "current", app.record.get("updated_at"), "draft"), Step("coordinator", "next"),
+                Step("unesco", "next"), Step("candidate", "next")]
+    steps = [Step("submitted", "done", first_submitted)]
+    if stage == "withdrawn":
+        reached = [e["stage"] for e in app.events]
+        if "recommended" in reached:
+            steps.append(Step("coordinator", "done", at("recommended"), "recommended", said("recommended")))
+        return steps + [Step("withdrawn", "stopped", at("withdrawn"), "withdrawn")]
+    if stage == "submitted":
+        steps.append(Step("coordinator", "current", at("submitted")))
+    elif stage == "returned":
+        steps.append(Step("coordinator", "current", at("returned"), "returned", said("returned")))
+    elif stage == "declined_coordinator":
+        return steps + [Step("coordinator", "stopped", at(stage), stage, said(stage))]
+    else:
+        steps.append(Step("coordinator", "done", at("recommended"), "recommended", said("recommended")))
+    if stage == "recommended":
+        steps.append(Step("unesco", "current", at("recommended")))
+    elif stage == "declined_unesco":
+        return steps + [Step("unesco", "stopped", at(stage), stage, said(stage))]
+    elif stage == "approved":
+        steps.append(Step("unesco", "done", at("approved"), "approved", said("approved")))
+    else:
+        steps.append(Step("unesco", "next"))
+    steps.append(Step("candidate", "done", at("approved")) if stage == "approved" else Step("candidate", "next"))
+    return steps
+
+
+def recommendation(app: Application) -> dict | None:
+    """The National Coordinator's recommendation to UNESCO (the last one, if returned and
+    recommended again), or None."""
+    return next((e for e in reversed(app.events) if e["stage"] == "recommended"), None)
 
 
 def find(db: Database, reference: str, email: str) -> Application | None:
@@ -210,6 +305,16 @@ def get(db: Database, actor: Actor, application_id: int) -> Application | None:
     if not (actor.role == "admin" or (actor.role == "coordinator" and actor.network == app.record["network"])):
         raise PermissionDenied("read_private", app.record["network"])
     return app
+
+
+def lookup(db: Database, actor: Actor, reference: str) -> Application | None:
+    """A reviewer opens an application by its reference code (None when there is no such
+    application); PermissionDenied when it belongs to another coordinator's network."""
+    reference = (reference or "").strip().upper()
+    if not _REFERENCE.match(reference):
+        return None
+    found = db.rows("SELECT id FROM applications WHERE reference = ?", [reference])
+    return get(db, actor, found[0][0]) if found else None
 
 
 def queue(db: Database, actor: Actor, *, now: datetime | None = None) -> pl.DataFrame:
@@ -361,7 +466,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
                 "latitude": record["latitude"], "longitude": record["longitude"], "levels": record["levels"],
                 "ownership": record["ownership"], "themes": record["themes"], "year_joined": None,
                 "languages": record["languages"], "pupils": record["pupils"], "teachers": record["teachers"],
-                "website": None, "email": record["contact_email"]}, when=when)
+                "website": record["website"], "email": record["school_email"]}, when=when)
             cur.execute("UPDATE institutions SET status = 'candidate' WHERE id = ?", [new_id])
             cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, application_id])
         _notify(cur, app.record["contact_email"], f"ASPnet application {app.record['reference']}: {to.replace('_', ' ')}",

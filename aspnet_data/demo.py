@@ -440,12 +440,13 @@ class _Generator:
         final_p = [0.05, 0.2, 0.08, 0.15, 0.07, 0.35, 0.05, 0.05]
         candidates = inst.filter(pl.col("status") == "candidate").select("id", "network", "name", "name_latin", "city",
                                                                           "latitude", "longitude", "levels", "ownership",
-                                                                          "languages", "pupils", "teachers", "themes")
+                                                                          "languages", "pupils", "teachers", "themes",
+                                                                          "email", "website")
         by_net: dict[str, list[dict]] = {}
         for row in candidates.iter_rows(named=True):
             by_net.setdefault(row["network"], []).append(row)
         pool = inst.select("network", "name", "name_latin", "city", "latitude", "longitude", "levels", "ownership",
-                           "languages", "pupils", "teachers", "themes")
+                           "languages", "pupils", "teachers", "themes", "email", "website")
         sample_idx = self.np.choice(pool.height, size=count) if pool.height else []
         coord_of = {iso: f"coord.{iso.lower()}" for iso in networks["iso3"]}
         apps, events = [], []
@@ -485,6 +486,7 @@ class _Generator:
                 "latitude": base["latitude"], "longitude": base["longitude"], "levels": base["levels"],
                 "ownership": base["ownership"], "languages": base["languages"], "pupils": base["pupils"],
                 "teachers": base["teachers"], "themes": base["themes"], "theme_plans": json.dumps(plans),
+                "school_email": base["email"], "website": base["website"],
                 "contact_name": contact, "contact_email": f"{slug(contact, max_length=20)}@school.example",
                 "language": self.py.choice(["en", "fr", "es"]), "stage": final,
                 "institution_id": linked["id"] if linked else None, "created_at": created,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 import polars as pl
 from anyascii import anyascii
 
-from . import certificates, reference
+from . import certificates, languages, reference
 from .db import Database, utc_now
 from .permissions import Actor, require
 from .text import fold
@@ -25,7 +25,11 @@ from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, THEMES
 
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^https?://[^\s<>\"'{}|\\^`]+\.[^\s<>\"'{}|\\^`]+$", re.IGNORECASE)
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+# A website typed without its scheme: a host name with a top-level domain, then perhaps a
+# port and a path. Letters of any script are allowed (école.fr), spaces, quotes and @ are not.
+_BARE_SITE = re.compile(
+    r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
+    r"(?::\d{1,5})?(?:[/?#][^\s<>\"'{}|\\^`]*)?$", re.IGNORECASE)
 
 # Institution fields a form or a file may set, in form order.
 INSTITUTION_FIELDS = ("name", "name_latin", "city", "latitude", "longitude", "levels", "ownership", "themes",
@@ -107,6 +111,33 @@ def _as_number(value, kind):
         return "bad"
 
 
+def normalise_languages(value) -> list[str]:
+    """Typed languages as stored ISO 639 codes: names in English, French or Spanish and codes
+    ("Swahili", "anglais", "fra") become codes; what is not a language stays, lower-cased, for
+    validation to name it."""
+    return list(dict.fromkeys(languages.parse(v) or v.lower() for v in _as_list(value)))
+
+
+def normalise_website(value) -> str | None:
+    """A website as typed, with https:// added when it is a bare address ("www.school.pt",
+    "school.pt/about"); anything else is left for validation to refuse."""
+    text = _clean_text(value)
+    if text and _BARE_SITE.match(text):
+        return "https://" + text
+    return text
+
+
+def normalise_network(values: dict) -> dict:
+    """Coerce a network form's values to stored types (the year parsed, the website completed)."""
+    out = {}
+    for key in NETWORK_FIELDS:
+        if key in values:
+            value = values[key]
+            out[key] = (_as_number(value, int) if key == "founded_year" else
+                        normalise_website(value) if key == "website" else _clean_text(value))
+    return out
+
+
 def normalise_institution(values: dict) -> dict:
     """Coerce form or file values to stored types (text trimmed, lists split, numbers parsed).
 
@@ -120,7 +151,9 @@ def normalise_institution(values: dict) -> dict:
         if key in ("levels", "themes"):
             out[key] = [v.lower().replace("-", "_").replace(" ", "_") for v in _as_list(value)]
         elif key == "languages":
-            out[key] = [v.lower() for v in _as_list(value)]
+            out[key] = normalise_languages(value)
+        elif key == "website":
+            out[key] = normalise_website(value)
         elif key in ("latitude", "longitude"):
             out[key] = _as_number(value, float)
         elif key in ("year_joined", "pupils", "teachers"):
@@ -131,6 +164,14 @@ def normalise_institution(values: dict) -> dict:
         else:
             out[key] = _clean_text(value)
     return out
+
+
+def language_errors(codes: list[str] | None) -> list[FieldError]:
+    """The languages that are not ISO 639 languages, named in one error."""
+    unknown = [code for code in codes or [] if not languages.is_known(code)]
+    if not unknown:
+        return []
+    return [FieldError("languages", "unknown_language", {"values": ", ".join(unknown)[:80]})]
 
 
 def validate_institution(record: dict, *, network: str) -> list[FieldError]:
@@ -163,8 +204,7 @@ def validate_institution(record: dict, *, network: str) -> list[FieldError]:
         value = record.get(key)
         if value == "bad" or (isinstance(value, int) and not low <= value <= high):
             errors.append(FieldError(key, "out_of_range", {"min": low, "max": high}))
-    if record.get("languages") and any(not _LANGUAGE.match(v) for v in record["languages"]):
-        errors.append(FieldError("languages", "language_code"))
+    errors += language_errors(record.get("languages"))
     if record.get("website") and not _URL.match(record["website"]):
         errors.append(FieldError("website", "url"))
     if record.get("email") and not EMAIL.match(record["email"]):
@@ -394,10 +434,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
     current = get_network_record(db, actor, iso3)
     if current is None:
         raise NotFound(iso3)
-    changes = {}
-    for key in NETWORK_FIELDS:
-        if key in values:
-            changes[key] = _as_number(values[key], int) if key == "founded_year" else _clean_text(values[key])
+    changes = normalise_network(values)
     record = {**{k: current[k] for k in NETWORK_FIELDS}, **changes}
     errors = validate_network(record)
     if errors:

@@ -5,9 +5,10 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data.editing import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
-from ui import data, maps, require_router
-from ui.forms import field_errors, summary
-from ui.i18n import LANGUAGE_NAMES, current_language, t
+from ui import data, join, maps, require_router
+from ui.forms import Feedback, field_errors, summary
+from ui.i18n import LANGUAGE_NAMES, current_language, language_name, t
+from ui.join import WIDGETS
 from ui.safe import md
 
 require_router()
@@ -16,11 +17,31 @@ MAX_SUBMISSIONS = 3   # per browser session: enough for a school, too few for a 
 db = data.db()
 countries = dict(data.network_countries(lang))
 st.title(t("apply.title"))
-st.markdown(t("apply.rules"))
 # Bots fill every field; people never see this one.
 st.html("<style>.st-key-apply_hp {display: none !important;}</style>")
 
-draft = st.session_state.get("apply_draft") or {}
+
+def required(label: str) -> str:
+    return f"{label} *"
+
+
+sent = st.session_state.get("apply_sent")
+if sent:
+    # Submitted: what was sent and the code are what matter now.
+    st.success(t("apply.sent", country=md(countries.get(sent["network"], ""))), icon=":material/check_circle:")
+    st.markdown(f"**{t('apply.your_code')}**")
+    st.code(sent["code"], language=None)
+    st.markdown(t("apply.track_needs", email=md(sent["email"])))
+    st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
+    with st.container(border=True):
+        st.markdown(f"**{t('apply.what_you_sent')}** · {md(sent['record'].get('institution_name'))}")
+        join.show_details(sent["record"], countries, private=True)
+    if st.button(t("apply.another"), icon=":material/add:"):
+        del st.session_state["apply_sent"]
+        st.rerun()
+    st.stop()
+
+st.markdown(t("apply.rules"))
 with st.expander(t("apply.resume"), icon=":material/history:"):
     with st.form("apply_resume"):
         code = st.text_input(t("status.reference"), max_chars=20)
@@ -30,111 +51,140 @@ with st.expander(t("apply.resume"), icon=":material/history:"):
             if found is None or found.stage not in apps.EDITABLE:
                 st.session_state["apply_message"] = ("error", t("apply.resume_not_found"))
             else:
-                st.session_state["apply_draft"] = found.record
-                for key in list(st.session_state):
-                    if key.startswith("apply_f_"):
-                        del st.session_state[key]
+                join.load_into_form(found.record)
             st.rerun()
 
 message = st.session_state.pop("apply_message", None)
 if message:
     getattr(st, message[0])(message[1])
-if message and message[0] == "success":
-    # Submitted: the code is what matters now; the form comes back empty on request.
-    st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
-    st.button(t("apply.another"), icon=":material/add:")
-    st.stop()
-errors = st.session_state.get("apply_errors")
-plans = draft.get("theme_plans") or {}
+draft = st.session_state.get("apply_draft") or {}
+if draft.get("reference"):
+    returned = draft.get("stage") == "returned"
+    st.info(t("apply.editing_returned" if returned else "apply.editing_draft", code=draft["reference"]),
+            icon=":material/edit_document:")
+    if returned:
+        asked = apps.find(db, draft["reference"], draft["contact_email"])
+        said = next((e["comment"] for e in reversed(asked.events) if e["stage"] == "returned"), None) if asked else None
+        if said:
+            st.markdown(f"**{t('apply.coordinator_asked')}** “{md(said)}”")
+errors = Feedback(st.session_state.get("apply_errors"))
+st.caption(t("apply.required_note"))
 
-# The country and an optional map to pick the town come first (outside the form, so the map
-# follows the country chosen).
+st.subheader(t("apply.school"))
 codes = list(countries)
-network = st.selectbox(t("apply.country"), codes, format_func=countries.get, key="apply_f_network",
-                       index=codes.index(draft["network"]) if draft.get("network") in countries else None,
-                       placeholder=t("brief.placeholder"), help=t("apply.country_help"))
-for key, field in (("apply_f_city", "city"), ("apply_f_lat", "latitude"), ("apply_f_lon", "longitude")):
-    st.session_state.setdefault(key, str(draft.get(field) or ""))
-if network:
+network = st.selectbox(required(t("apply.country")), codes, format_func=countries.get, key=WIDGETS["network"],
+                       index=None, placeholder=t("brief.placeholder"), help=t("apply.country_help"),
+                       on_change=join.country_changed)
+field_errors(errors, "network")
+st.text_input(required(t("field.name")), max_chars=200, key=WIDGETS["institution_name"])
+field_errors(errors, "institution_name")
+st.text_input(t("field.name_latin"), max_chars=200, key=WIDGETS["name_latin"], help=t("field.name_latin_help"))
+field_errors(errors, "name_latin")
+
+towns = data.towns(network) if network else None
+names, coords, local = join.town_options(towns) if towns is not None else ([], {}, {})
+typed = st.session_state.get(WIDGETS["city"])
+town_col, address_col = st.columns(2)
+with town_col:
+    st.selectbox(required(t("field.city")), names + ([typed] if typed and typed not in coords else []), index=None,
+                 key=WIDGETS["city"], accept_new_options=True, on_change=join.town_chosen, args=(coords,),
+                 format_func=lambda n: f"{n} · {local[n]}" if n in local else n,
+                 placeholder=t("apply.town_placeholder"), help=t("apply.town_help"))
+    field_errors(errors, "city")
+with address_col:
+    st.text_input(t("apply.address"), max_chars=300, key=WIDGETS["address"])
+    field_errors(errors, "address")
+if towns is not None and towns.height:
     with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
-        towns = data.towns(network)
         picked = st.pydeck_chart(maps.town_picker(towns), height=360, on_select="rerun",
                                  selection_mode="single-object", key="apply_map", alt=t("apply.pick_on_map"))
         chosen = (picked.selection or {}).get("objects", {}).get("towns") if picked else None
         if chosen and st.session_state.get("apply_picked") != chosen[0]["name"]:
             st.session_state["apply_picked"] = chosen[0]["name"]
-            st.session_state["apply_f_city"] = chosen[0]["name"]
-            st.session_state["apply_f_lat"] = f"{chosen[0]['lat']:.5f}"
-            st.session_state["apply_f_lon"] = f"{chosen[0]['lon']:.5f}"
+            join.town_picked_on_map(chosen[0]["name"], chosen[0]["lat"], chosen[0]["lon"])
             st.rerun()
         st.caption(t("apply.pick_help"))
-
-with st.form("apply_form"):
-    st.subheader(t("apply.school"))
-    values = {"network": network}
-    field_errors(errors, "network")
-    values["institution_name"] = st.text_input(t("field.name"), draft.get("institution_name") or "", max_chars=200,
-                                               key="apply_f_name")
-    field_errors(errors, "institution_name")
-    values["name_latin"] = st.text_input(t("field.name_latin"), draft.get("name_latin") or "", max_chars=200,
-                                         key="apply_f_latin", help=t("field.name_latin_help"))
-    left, right = st.columns(2)
-    values["city"] = left.text_input(t("field.city"), max_chars=100, key="apply_f_city")
-    values["address"] = right.text_input(t("apply.address"), draft.get("address") or "", max_chars=300,
-                                         key="apply_f_address")
-    field_errors(errors, "city")
-    lat, lon = st.columns(2)
-    values["latitude"] = lat.text_input(t("field.latitude"), key="apply_f_lat", help=t("apply.coordinates_help"))
-    values["longitude"] = lon.text_input(t("field.longitude"), key="apply_f_lon")
+lat_col, lon_col = st.columns(2)
+with lat_col:
+    st.text_input(t("field.latitude"), key=WIDGETS["latitude"], help=t("apply.coordinates_help"))
     field_errors(errors, "latitude")
+with lon_col:
+    st.text_input(t("field.longitude"), key=WIDGETS["longitude"])
     field_errors(errors, "longitude")
-    values["levels"] = st.multiselect(t("facet.level"), LEVELS, default=draft.get("levels") or [],
-                                      format_func=lambda c: t(f"level.{c}"), key="apply_f_levels")
-    field_errors(errors, "levels")
-    values["ownership"] = st.radio(t("facet.ownership"), OWNERSHIP, horizontal=True, key="apply_f_ownership",
-                                   index=OWNERSHIP.index(draft["ownership"]) if draft.get("ownership") in OWNERSHIP else 0,
-                                   format_func=lambda c: t(f"ownership.{c}"))
-    values["languages"] = st.text_input(t("institution.languages"), "; ".join(draft.get("languages") or []),
-                                        key="apply_f_languages", help=t("field.languages_help"))
-    a, b = st.columns(2)
-    values["pupils"] = a.text_input(t("institution.pupils"), str(draft.get("pupils") or ""), key="apply_f_pupils")
-    values["teachers"] = b.text_input(t("institution.teachers"), str(draft.get("teachers") or ""), key="apply_f_teachers")
+
+st.multiselect(required(t("facet.level")), LEVELS, format_func=lambda c: t(f"level.{c}"), key=WIDGETS["levels"],
+               placeholder=t("apply.choose"))
+field_errors(errors, "levels")
+st.radio(required(t("facet.ownership")), OWNERSHIP, horizontal=True, key=WIDGETS["ownership"], index=None,
+         format_func=lambda c: t(f"ownership.{c}"))
+field_errors(errors, "ownership")
+st.multiselect(t("institution.languages"), join.language_options(st.session_state.get(WIDGETS["languages"])),
+               format_func=language_name, key=WIDGETS["languages"], placeholder=t("apply.languages_placeholder"))
+field_errors(errors, "languages")
+pupils_col, teachers_col = st.columns(2)
+with pupils_col:
+    st.number_input(t("institution.pupils"), min_value=0, max_value=100_000, step=1, value=None,
+                    key=WIDGETS["pupils"])
     field_errors(errors, "pupils")
+with teachers_col:
+    st.number_input(t("institution.teachers"), min_value=0, max_value=20_000, step=1, value=None,
+                    key=WIDGETS["teachers"])
     field_errors(errors, "teachers")
 
-    st.subheader(t("apply.themes"))
-    values["themes"] = st.multiselect(t("facet.theme"), THEMES, default=draft.get("themes") or [],
-                                      format_func=lambda c: t(f"theme.{c}"), key="apply_f_themes")
-    field_errors(errors, "themes")
-    values["theme_plans"] = {}
-    for theme in THEMES:
-        values["theme_plans"][theme] = st.text_area(t("apply.plan", theme=t(f"theme.{theme}")), plans.get(theme) or "",
-                                                    max_chars=2000, key=f"apply_f_plan_{theme}", height=90)
-        field_errors(errors, f"plan_{theme}")
+st.subheader(t("apply.public"))
+st.caption(t("apply.public_note"))
+email_col, site_col = st.columns(2)
+with email_col:
+    st.text_input(t("apply.school_email"), max_chars=200, key=WIDGETS["school_email"],
+                  placeholder=t("apply.school_email_placeholder"))
+    field_errors(errors, "school_email")
+with site_col:
+    st.text_input(t("field.website"), max_chars=200, key=WIDGETS["website"], placeholder=t("apply.website_placeholder"))
+    field_errors(errors, "website")
 
-    st.subheader(t("apply.contact"))
-    c1, c2 = st.columns(2)
-    values["contact_name"] = c1.text_input(t("users.name"), draft.get("contact_name") or "", max_chars=120,
-                                           key="apply_f_contact")
-    values["contact_email"] = c2.text_input(t("field.email"), draft.get("contact_email") or "", max_chars=200,
-                                            key="apply_f_email")
+st.subheader(t("apply.themes"))
+themes = st.multiselect(required(t("facet.theme")), THEMES, format_func=lambda c: t(f"theme.{c}"),
+                        key=WIDGETS["themes"], placeholder=t("apply.choose"))
+field_errors(errors, "themes")
+join.keep_plans(themes)
+if not themes:
+    st.caption(t("apply.plans_after_themes"))
+for theme in themes:
+    st.text_area(required(t("apply.plan", theme=t(f"theme.{theme}"))), max_chars=2000, key=join.plan_key(theme),
+                 height=90)
+    field_errors(errors, f"plan_{theme}")
+
+st.subheader(t("apply.contact"))
+st.caption(t("apply.contact_note"))
+contact_col, contact_email_col = st.columns(2)
+with contact_col:
+    st.text_input(required(t("users.name")), max_chars=120, key=WIDGETS["contact_name"])
     field_errors(errors, "contact_name")
+with contact_email_col:
+    st.text_input(required(t("apply.contact_email")), max_chars=200, key=WIDGETS["contact_email"])
     field_errors(errors, "contact_email")
-    values["language"] = st.radio(t("apply.language"), LANGUAGES, horizontal=True, key="apply_f_language",
-                                  index=LANGUAGES.index(draft.get("language") or lang),
-                                  format_func=LANGUAGE_NAMES.get)
-    honeypot = st.text_input("Leave this field empty", key="apply_hp", label_visibility="collapsed")
-    summary(errors)
-    save_col, submit_col = st.columns(2)
-    saved = save_col.form_submit_button(t("apply.save_draft"), icon=":material/save:")
-    submitted = submit_col.form_submit_button(t("apply.submit"), type="primary", icon=":material/send:")
+st.radio(t("apply.language"), LANGUAGES, horizontal=True, key=WIDGETS["language"], index=LANGUAGES.index(lang),
+         format_func=LANGUAGE_NAMES.get)
+field_errors(errors, "language")
+honeypot = st.text_input("Leave this field empty", key="apply_hp", label_visibility="collapsed")
+name = st.session_state.get(WIDGETS["institution_name"])
+if name and network:
+    # A warning, not a block: a second school of the same name may be real. Shown by the
+    # buttons, not under the name: appearing there, it would move the fields being filled.
+    join.similar(apps.similar(db, network, name, exclude=draft.get("id")), reviewer=False)
+summary(errors)
+save_col, submit_col = st.columns(2)
+saved = save_col.button(t("apply.save_draft"), icon=":material/save:", width="stretch")
+submitted = submit_col.button(t("apply.submit"), type="primary", icon=":material/send:", width="stretch")
 
 if saved or submitted:
+    values = join.form_values(network)
     st.session_state.pop("apply_errors", None)
     count = st.session_state.get("apply_count", 0)
     if honeypot:
         # Looks like success to a bot; nothing is stored.
-        st.session_state["apply_message"] = ("success", t("apply.received", code="ASP-" + "X" * 10))
+        st.session_state["apply_sent"] = {"code": apps.new_reference(), "network": network,
+                                          "email": values["contact_email"] or "", "record": apps.normalise(values)}
     elif submitted and count >= MAX_SUBMISSIONS:
         st.session_state["apply_message"] = ("error", t("apply.too_many", max=MAX_SUBMISSIONS))
     else:
@@ -149,23 +199,15 @@ if saved or submitted:
             code = app.record["reference"]
             if submitted:
                 st.session_state["apply_count"] = count + 1
+                join.clear_form()
                 st.session_state.pop("apply_draft", None)
-                for key in list(st.session_state):
-                    if key.startswith("apply_f_"):
-                        del st.session_state[key]
-                st.session_state["apply_message"] = ("success", t("apply.received", code=code))
+                st.session_state["apply_sent"] = {"code": code, "network": app.record["network"],
+                                                  "email": app.record["contact_email"], "record": app.record}
+                # The status page opens on this application in this session.
+                st.session_state["status_code"], st.session_state["status_email"] = code, app.record["contact_email"]
             else:
                 st.session_state["apply_draft"] = app.record
-                st.session_state["apply_message"] = ("info", t("apply.draft_saved", code=code))
+                st.session_state["apply_message"] = ("success", t("apply.draft_saved", code=code))
     data.send_mail()
     st.rerun()
-
-# Similar institutions: a warning, not a block (a second school of the same name may be real).
-name = st.session_state.get("apply_f_name") or draft.get("institution_name")
-network = st.session_state.get("apply_f_network") or draft.get("network")
-if name and network:
-    lookalikes = apps.similar(db, network, name)
-    if lookalikes.height:
-        st.warning(t("apply.similar", names="; ".join(f"{md(n)} ({md(c)})" for n, c in
-                                                     zip(lookalikes["name"], lookalikes["city"]))))
 st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")

@@ -1,15 +1,15 @@
 """Review applications: the coordinator's queue (recommend, return, decline) and UNESCO's
-(approve, decline), oldest first, with the age of each file."""
+(approve, decline), oldest first, with the age of each file. ``?ref=ASP-...`` opens one."""
 
-import polars as pl
 import streamlit as st
 
 from aspnet_data import applications as apps
-from aspnet_data.editing import ValidationFailed
+from aspnet_data.editing import FieldError, ValidationFailed
 from aspnet_data.permissions import PermissionDenied
-from ui import data, require_router
+from ui import data, join, require_router
 from ui.auth import current_actor, current_user
-from ui.i18n import current_language, t
+from ui.forms import Feedback, field_errors
+from ui.i18n import current_language, number, t
 from ui.safe import md
 
 require_router()
@@ -19,66 +19,118 @@ if user is None or user.role not in ("coordinator", "admin"):
     st.error(t("manage.not_allowed"))
     st.stop()
 db = data.db()
+countries = dict(data.network_countries(lang))
+NEEDS_COMMENT = ("returned", "declined_coordinator", "declined_unesco")
+QUEUE_SHOWN = 50
 st.title(t("review.title"))
 st.caption(t("review.intro_admin" if user.role == "admin" else "review.intro_coordinator", days=apps.OVERDUE_DAYS))
+
+done = st.session_state.pop("review_done", None)
+if done:
+    st.success(t("review.done", name=md(done["name"]), code=done["code"], decision=t(f"review.to.{done['to']}")),
+               icon=":material/task_alt:")
+
 queue = apps.queue(db, actor)
+overdue = int(queue["overdue"].sum()) if queue.height else 0
+codes = dict(zip(queue["id"], queue["reference"]))
+
+
+def opened() -> None:
+    st.query_params["ref"] = codes[st.session_state["review_pick"]]
+
+
 if queue.height == 0:
     st.success(t("review.empty"))
-    st.stop()
-countries = dict(data.network_countries(lang))
-st.dataframe(
-    queue.select("reference", pl.col("network").replace_strict(countries, default=pl.col("network")),
-                 "institution_name", "city", "age_days", "overdue"),
-    hide_index=True, width="stretch", key="review_table",
-    column_config={"reference": t("status.reference"), "network": t("common.country"),
-                   "institution_name": t("directory.col_name"), "city": t("directory.col_city"),
-                   "age_days": st.column_config.NumberColumn(t("review.age"), format="%d"),
-                   "overdue": st.column_config.CheckboxColumn(t("review.overdue"))})
-overdue = int(queue["overdue"].sum())
-if overdue:
-    st.warning(t("review.overdue_count", count=overdue, days=apps.OVERDUE_DAYS))
-labels = {row["id"]: f"{row['reference']} · {row['institution_name']} · {row['age_days']} d"
-          for row in queue.iter_rows(named=True)}
-chosen = st.selectbox(t("review.pick"), list(labels), format_func=labels.get, index=None, key="review_pick",
-                      placeholder=t("review.pick"))
-if chosen is None:
-    st.stop()
-app = apps.get(db, actor, int(chosen))
-record = app.record
-st.subheader(md(record["institution_name"]))
-details = [
-    (t("field.city"), record["city"]), (t("apply.address"), record["address"]),
-    (t("facet.level"), ", ".join(t(f"level.{c}") for c in record["levels"])),
-    (t("facet.ownership"), t(f"ownership.{record['ownership']}")),
-    (t("institution.pupils"), record["pupils"]), (t("institution.teachers"), record["teachers"]),
-    (t("apply.contact"), f"{record['contact_name']} · {record['contact_email']}"),
-]
-st.markdown("\n".join(f"- **{label}**: {md(value if value is not None else '—')}" for label, value in details))
-for theme in record["themes"]:
-    st.markdown(f"**{t(f'theme.{theme}')}**  \n{md(record['theme_plans'].get(theme, ''))}")
-lookalikes = apps.similar(db, record["network"], record["institution_name"])
-if lookalikes.height:
-    st.warning(t("apply.similar", names="; ".join(f"{md(n)} ({md(c)})" for n, c in zip(lookalikes["name"], lookalikes["city"]))))
-
-moves = [to for (stage, to) in apps.TRANSITIONS if stage == app.stage and apps.allowed(actor, stage, to, record["network"])]
-with st.form("decision"):
-    to = st.radio(t("review.decision"), moves, format_func=lambda s: t(f"review.to.{s}"), horizontal=True)
-    comment = st.text_area(t("review.comment"), max_chars=2000, help=t("review.comment_help"))
-    problem = st.session_state.pop("review_error", None)
-    if problem:
-        st.error(problem)
-    if st.form_submit_button(t("review.confirm"), type="primary"):
-        try:
-            apps.move(db, actor, record["id"], to, comment=comment)
-            st.toast(t("review.done"), icon=":material/check:")
-            data.send_mail()
-        except ValidationFailed:
-            st.session_state["review_error"] = t("review.comment_required")
-        except (PermissionDenied, apps.TransitionRefused):
-            st.session_state["review_error"] = t("manage.not_allowed")
-        st.rerun()
+else:
+    if overdue:
+        st.warning(t("review.overdue_count", count=overdue, days=apps.OVERDUE_DAYS))
+    labels = {row["id"]: f"{row['reference']} · {row['institution_name']} · {t('review.days', count=row['age_days'])}"
+              for row in queue.iter_rows(named=True)}
+    ref = st.query_params.get("ref")
+    current = next((i for i, code in codes.items() if code == ref), None)
+    st.selectbox(t("review.pick"), list(labels), format_func=labels.get, key="review_pick", on_change=opened,
+                 index=list(labels).index(current) if current is not None else None, placeholder=t("review.pick"))
+    # With an application open, the queue folds away above it.
+    listing = st.expander(t("review.queue", count=queue.height)) if ref else st.container()
+    rows = [f"| {t('status.reference')} | {t('directory.col_name')} | {t('directory.col_city')} | "
+            f"{t('common.country')} | {t('review.age')} |", "|---|---|---|---|---|"]
+    for row in queue.head(QUEUE_SHOWN).iter_rows(named=True):
+        badge = f" :red-badge[{t('review.overdue')}]" if row["overdue"] else ""
+        rows.append(f"| {row['reference']} | {md(row['institution_name'])} | {md(row['city'] or '—')} | "
+                    f"{md(countries.get(row['network'], row['network']))} | {number(row['age_days'])}{badge} |")
+    listing.markdown("\n".join(rows))
+    if queue.height > QUEUE_SHOWN:
+        listing.caption(t("review.more", count=queue.height - QUEUE_SHOWN))
 
 if user.role == "admin":
     with st.expander(t("review.outbox"), icon=":material/mail:"):
         st.dataframe(apps.outbox(db, limit=100).select("created_at", "to_email", "subject", "sent_at"),
                      hide_index=True, width="stretch")
+
+ref = st.query_params.get("ref")
+if not ref:
+    st.stop()
+try:
+    app = apps.lookup(db, actor, ref)
+except PermissionDenied:
+    app = None
+if app is None:
+    st.error(t("review.not_found", code=md(ref[:20])))
+    st.stop()
+
+record = app.record
+st.divider()
+st.subheader(md(record["institution_name"]))
+age = next((row for row in queue.iter_rows(named=True) if row["id"] == record["id"]), None)
+badges = [f":blue-badge[{t(f'stage.{app.stage}')}]", record["reference"]]
+if age:
+    badges.append(t("review.days", count=age["age_days"]))
+    if age["overdue"]:
+        badges.append(f":red-badge[{t('review.overdue')}]")
+st.markdown(" · ".join(badges))
+answers, context = st.columns([3, 2], gap="large")
+with answers:
+    join.show_details(record, countries, private=True)
+with context:
+    join.recommendation(app)
+    st.markdown(f"**{t('review.history')}**")
+    join.history(app)
+    lookalikes = apps.similar(db, record["network"], record["institution_name"], exclude=record["id"])
+    if lookalikes.height:
+        join.similar(lookalikes, reviewer=True)
+    else:
+        st.caption(t("review.no_similar"))
+
+moves = [to for (stage, to) in apps.TRANSITIONS if stage == app.stage and apps.allowed(actor, stage, to, record["network"])]
+if not moves:
+    st.info(t("review.nothing_to_decide", stage=t(f"stage.{app.stage}")))
+    st.stop()
+errors = Feedback(st.session_state.get("review_errors"))
+with st.container(border=True):
+    to = st.radio(t("review.decision"), moves, index=None, format_func=lambda s: t(f"review.to.{s}"), horizontal=True,
+                  key=f"review_to_{record['id']}")
+    field_errors(errors, "decision")
+    needed = to in NEEDS_COMMENT
+    comment = st.text_area(t("review.comment_needed" if needed else "review.comment"), max_chars=2000,
+                           key=f"review_comment_{record['id']}")
+    st.caption(t("review.comment_help_needed" if needed else "review.comment_help"))
+    field_errors(errors, "comment")
+    field_errors(errors, "form")
+    if st.button(t("review.confirm"), type="primary", icon=":material/gavel:"):
+        st.session_state.pop("review_errors", None)
+        try:
+            if to is None:
+                raise ValidationFailed([FieldError("decision", "choose_decision")])
+            apps.move(db, actor, record["id"], to, comment=comment)
+        except ValidationFailed as failed:
+            st.session_state["review_errors"] = failed.errors
+        except (PermissionDenied, apps.TransitionRefused):
+            st.session_state["review_errors"] = [FieldError("form", "not_allowed")]
+        else:
+            st.session_state["review_done"] = {"name": record["institution_name"], "code": record["reference"],
+                                               "to": to}
+            for key in (f"review_to_{record['id']}", f"review_comment_{record['id']}", "review_pick"):
+                st.session_state.pop(key, None)
+            del st.query_params["ref"]
+            data.send_mail()
+        st.rerun()

@@ -1,18 +1,19 @@
-"""Track an application: its stage, its history with dates, and the reviewers' messages."""
+"""Track an application: where it is on its way (a timeline with dates), the reviewers'
+messages, and what the applicant can do next."""
 
 import polars as pl
 import streamlit as st
 
 from aspnet_data import applications as apps
 from aspnet_data.editing import ValidationFailed
-from ui import data, require_router
-from ui.i18n import current_language, t
+from ui import data, join, require_router
+from ui.i18n import t
 from ui.safe import md
 
 require_router()
-lang = current_language()
 db = data.db()
 st.title(t("status.title"))
+st.caption(t("status.intro"))
 
 with st.form("status_form"):
     code = st.text_input(t("status.reference"), value=st.session_state.get("status_code", ""), max_chars=20,
@@ -33,18 +34,13 @@ if app is not None:
               "returned": "orange"}.get(app.stage, "blue")
     st.subheader(md(record["institution_name"] or record["reference"]))
     st.markdown(f":{colour}-badge[{t(f'stage.{app.stage}')}] &nbsp; {t(f'status.explain.{app.stage}')}")
-    if app.events:
-        st.dataframe(pl.DataFrame({
-            t("manage.when"): [e["occurred_at"] for e in app.events],
-            t("dash.stage"): [t(f"stage.{e['stage']}") for e in app.events],
-            t("status.message"): [e["comment"] or "" for e in app.events],
-        }), hide_index=True, width="stretch")
+    join.timeline(app)
+    if app.stage == "approved" and record["institution_id"]:
+        st.page_link("pages/institution.py", label=t("status.profile"), icon=":material/school:",
+                     query_params={"id": str(record["institution_id"])})
     if app.stage in apps.EDITABLE:
         if st.button(t("status.edit"), icon=":material/edit:", type="primary"):
-            st.session_state["apply_draft"] = record
-            for key in list(st.session_state):
-                if key.startswith("apply_f_"):
-                    del st.session_state[key]
+            join.load_into_form(record)
             st.switch_page("pages/apply.py")
     if any((app.stage, to) in apps.TRANSITIONS for to in ("withdrawn",)):
         with st.expander(t("status.withdraw"), icon=":material/block:"):

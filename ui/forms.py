@@ -13,20 +13,62 @@ from .i18n import t
 from .safe import md
 
 
-def field_errors(errors: list[FieldError] | None, field: str) -> None:
-    """Show the errors and warnings about ``field`` right under its widget."""
-    for error in errors or []:
-        if error.field == field:
-            # Parameters can echo what was typed (an unknown choice): shown as text, not markup.
-            params = {k: md(v) if isinstance(v, str) else v for k, v in error.params.items()}
-            text = t(f"error.{error.code}", **params)
-            (st.warning if error.warning else st.error)(text, icon=":material/error:" if not error.warning else None)
+class Feedback:
+    """The errors of a form's last submit, shown field by field.
+
+    :func:`field_errors` records each field it showed; :func:`summary`, called after the
+    fields, shows in its own box what no field showed (an error about a field the form does
+    not have), so the count it gives always matches the messages on the page::
+
+        errors = Feedback(st.session_state.get("my_errors"))
+        st.text_input(t("field.name"), key="my_name")
+        field_errors(errors, "name")
+        summary(errors)
+    """
+
+    def __init__(self, errors: list[FieldError] | None) -> None:
+        self.errors = list(errors or [])
+        self.shown: set[str] = set()
+
+    def __iter__(self):
+        return iter(self.errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
 
 
-def summary(errors: list[FieldError] | None) -> None:
+def message(error: FieldError) -> str:
+    """The interface text of ``error`` (its parameters, which can echo what was typed, as text)."""
+    params = {k: md(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return t(f"error.{error.code}", **params)
+
+
+def field_errors(errors: list[FieldError] | Feedback | None, field: str) -> None:
+    """Show the problem with ``field`` right under its widget (inside the widget's column when
+    called there): its first error, and any warnings."""
+    found = [e for e in errors or [] if e.field == field]
+    blocking = [e for e in found if not e.warning][:1]
+    for error in blocking + [e for e in found if e.warning]:
+        if error.warning:
+            st.warning(message(error))
+        else:
+            st.error(message(error), icon=":material/error:")
+    if isinstance(errors, Feedback) and found:
+        errors.shown.add(field)
+
+
+def summary(errors: list[FieldError] | Feedback | None) -> None:
+    """How many fields need attention, in one line above the form's buttons. With a
+    :class:`Feedback`, errors that no field showed are listed in the same box."""
     blocking = [e for e in errors or [] if not e.warning]
-    if blocking:
-        st.error(t("form.fix_errors", count=len(blocking)), icon=":material/report:")
+    fields = list(dict.fromkeys(e.field for e in blocking))
+    if not fields:
+        return
+    text = t("form.fix_errors", count=len(fields))
+    if isinstance(errors, Feedback):
+        unshown = [next(e for e in blocking if e.field == f) for f in fields if f not in errors.shown]
+        text += "".join(f"  \n- {message(e)}" for e in unshown)
+    st.error(text, icon=":material/report:")
 
 
 def show_value(value) -> str:

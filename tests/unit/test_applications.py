@@ -2,6 +2,7 @@
 
 import itertools
 
+import polars as pl
 import pytest
 
 from aspnet_data import applications as apps
@@ -139,3 +140,98 @@ def test_applicant_withdraws(db):
     assert apps.withdraw(db, app.record["reference"], "ana@school.example").stage == "withdrawn"
     with pytest.raises(apps.TransitionRefused):
         apps.withdraw(db, app.record["reference"], "ana@school.example")
+
+
+def test_approval_gives_the_profile_the_public_details_never_the_contact(db):
+    app = apps.save(db, form(db, school_email="secretaria@ribeira.example", website="www.ecole-ribeira.pt",
+                             languages="Spanish; Swahili"), submit=True)
+    assert app.record["languages"] == ["es", "sw"]
+    apps.move(db, ADMIN, app.record["id"], "recommended", comment="Fine.")
+    done = apps.move(db, ADMIN, app.record["id"], "approved")
+    school = db.query("SELECT * FROM institutions WHERE id = ?", [done.record["institution_id"]]).row(0, named=True)
+    assert (school["email"], school["website"]) == ("secretaria@ribeira.example", "https://www.ecole-ribeira.pt")
+    assert school["status"] == "candidate"
+    # The contact person is nowhere on the institution, nor in its audit row.
+    values = " ".join(str(v) for v in school.values())
+    audit = " ".join(r[0] for r in db.rows("SELECT after FROM audit_log WHERE entity = 'institutions' "
+                                           "AND entity_id = ?", [str(school["id"])]))
+    for private in ("Ana Pérez", "ana@school.example"):
+        assert private not in values and private not in audit
+
+
+def test_approval_without_public_details_leaves_the_profile_without_contact(db):
+    app = apps.save(db, form(db), submit=True)
+    apps.move(db, ADMIN, app.record["id"], "recommended")
+    done = apps.move(db, ADMIN, app.record["id"], "approved")
+    assert db.rows("SELECT email, website FROM institutions WHERE id = ?",
+                   [done.record["institution_id"]]) == [(None, None)]
+
+
+@pytest.mark.parametrize("overrides, field, code", [
+    ({"school_email": "office at school"}, "school_email", "email"),
+    ({"website": "our school's site"}, "website", "url"),
+    ({"languages": ["English", "Klingonish"]}, "languages", "unknown_language"),
+])
+def test_public_details_and_languages_are_checked(db, overrides, field, code):
+    with pytest.raises(ValidationFailed) as failed:
+        apps.save(db, form(db, **overrides), submit=True)
+    assert (field, code) in [(e.field, e.code) for e in failed.value.errors]
+
+
+def test_similar_names_each_school_once_and_never_itself(db):
+    network, name, city, member = db.rows("SELECT network, name, city, id FROM institutions WHERE status = 'member' "
+                                          "AND name = name_latin ORDER BY id LIMIT 1")[0]
+    base = form(db, network=network, institution_name=name, city=city, latitude=None, longitude=None)
+    first = apps.save(db, base, submit=True)
+    apps.save(db, {**base, "contact_email": "other@school.example"}, submit=True)     # the same school again
+    found = apps.similar(db, network, name)
+    # The member stands for the school: its two applications of the same name and town are not listed again.
+    assert found.filter(kind="member")["id"].to_list() == [member]
+    assert found.filter((pl.col("name") == name) & (pl.col("city") == city)).height == 1
+    # Another town: one entry for the two applications, the latest first, and never the one being read.
+    elsewhere = {**base, "city": "Ribeira de Baixo", "institution_name": name + " Annex"}
+    older = apps.save(db, elsewhere, submit=True)
+    newer = apps.save(db, {**elsewhere, "contact_email": "third@school.example"}, submit=True)
+    found = apps.similar(db, network, name + " Annex")
+    assert found.filter(kind="application")["reference"].to_list() == [newer.record["reference"]]
+    # Read as a reviewer reads the newer one: the older is the only other application left.
+    reading_newer = apps.similar(db, network, name + " Annex", exclude=newer.record["id"])
+    assert reading_newer.filter(kind="application")["reference"].to_list() == [older.record["reference"]]
+    # An approved application is its institution, listed once as a candidate.
+    apps.move(db, ADMIN, first.record["id"], "recommended")
+    approved = apps.move(db, ADMIN, first.record["id"], "approved")
+    again = apps.similar(db, network, name, limit=20)
+    assert approved.record["institution_id"] in again["id"].to_list()
+    assert first.record["reference"] not in again["reference"].to_list()
+
+
+def test_progress_shows_done_current_and_next_steps_with_dates(db):
+    app = apps.save(db, form(db), submit=True)
+    steps = apps.progress(app)
+    assert [(s.key, s.state) for s in steps] == [("submitted", "done"), ("coordinator", "current"),
+                                                 ("unesco", "next"), ("candidate", "next")]
+    assert steps[0].when == app.events[0]["occurred_at"]
+    network = app.record["network"]
+    coordinator = Actor(f"coord.{network.lower()}", "coordinator", network)
+    returned = apps.move(db, coordinator, app.record["id"], "returned", comment="More on the garden, please.")
+    step = apps.progress(returned)[1]
+    assert (step.state, step.outcome, step.comment) == ("current", "returned", "More on the garden, please.")
+    apps.save(db, {"pupils": 430}, submit=True, reference=app.record["reference"], email="ana@school.example")
+    recommended = apps.move(db, coordinator, app.record["id"], "recommended", comment="A fine school.")
+    assert apps.recommendation(recommended)["comment"] == "A fine school."
+    assert [(s.key, s.state) for s in apps.progress(recommended)] == [
+        ("submitted", "done"), ("coordinator", "done"), ("unesco", "current"), ("candidate", "next")]
+    declined = apps.move(db, ADMIN, app.record["id"], "declined_unesco", comment="Outside the criteria.")
+    assert [(s.key, s.state, s.outcome) for s in apps.progress(declined)][-1] == (
+        "unesco", "stopped", "declined_unesco")
+    assert len(apps.progress(declined)) == 3
+
+
+def test_a_reviewer_opens_an_application_by_its_reference(db):
+    app = apps.save(db, form(db), submit=True)
+    network = app.record["network"]
+    assert apps.lookup(db, ADMIN, app.record["reference"].lower()).record["id"] == app.record["id"]
+    assert apps.lookup(db, ADMIN, "ASP-ZZZZZZZZZZ") is None and apps.lookup(db, ADMIN, "'; DROP") is None
+    other = db.scalar("SELECT min(iso3) FROM networks WHERE iso3 <> ?", [network])
+    with pytest.raises(PermissionDenied):
+        apps.lookup(db, Actor("x", "coordinator", other), app.record["reference"])

@@ -69,7 +69,9 @@ def test_other_coordinators_and_analysts_cannot_edit(db, school):
     ({"year_joined": "1900"}, "year_joined", "out_of_range"),
     ({"pupils": "-3"}, "pupils", "out_of_range"),
     ({"pupils": "many"}, "pupils", "out_of_range"),
-    ({"languages": "english"}, "languages", "language_code"),
+    ({"languages": "English; Elvish"}, "languages", "unknown_language"),
+    ({"website": "not a website"}, "website", "url"),
+    ({"website": "head@school.example"}, "website", "url"),
 ])
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db, school, values, field, code):
     sid, _, coord = school

@@ -221,8 +221,10 @@ def test_institution_save_stores_what_was_accepted_or_nothing(db, school, change
         if key == "name_latin" and not value:
             continue                    # derived from the name
         assert saved[key] == value, key
-        if key in ("name", "city", "website", "email"):
+        if key in ("name", "city", "email"):
             assert saved[key] == clean(changes[key])
+        if key == "website":            # a bare address gets its https://
+            assert saved[key] in (clean(changes[key]), "https://" + (clean(changes[key]) or ""))
     check_institution(db, saved, network)
     written = db.rows("SELECT count(*) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(sid)])
     diff = {k for k in editing.INSTITUTION_FIELDS if saved[k] != current[k]}
@@ -376,7 +378,9 @@ def approve_and_check(db, app):
     assert done.stage == "approved" and done.record["institution_id"]
     school = editing.get_institution(db, done.record["institution_id"])
     assert school["status"] == "candidate" and school["network"] == app.record["network"]
-    assert school["name"] == app.record["institution_name"] and school["email"] == app.record["contact_email"]
+    assert school["name"] == app.record["institution_name"]
+    # The profile is public: it gets the school's email and website, never the contact person's.
+    assert (school["email"], school["website"]) == (app.record["school_email"], app.record["website"])
     problems = blocking(editing.validate_institution(school, network=school["network"]))
     assert not problems, problems
     actions = {a for (a,) in db.rows(
