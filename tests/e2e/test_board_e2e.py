@@ -1,9 +1,13 @@
 """The board in two browsers: B sees A's message appear without reloading, and hostile
-messages render as plain text."""
+messages render as plain text; a coordinator's walk through a channel: a new thread, a
+folded thread opened and answered, the channel kept all along, at 390 px in French."""
+
+import re
 
 import pytest
 
 from aspnet_data import demo
+from aspnet_data.db import utc_now
 
 from .conftest import screenshot, settle
 from .test_coordinators_e2e import log_in
@@ -84,3 +88,79 @@ def test_a_hostile_project_description_renders_as_text(server, browser, db):
     assert dialogs == []
     screenshot(page, "project-xss")
     context.close()
+
+
+def thread_labels(page) -> list[str]:
+    """The fold of each thread, as read (the icon's name left out; dates keep their hyphens
+    from breaking on a phone, which reads the same)."""
+    return [t.strip().replace("\u2011", "-") for t in page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary "
+                                            "[data-testid='stMarkdownContainer']").all_inner_texts()]
+
+
+def shown(label: str) -> str:
+    return label.replace("-", "\u2011")
+
+
+def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(server, browser, db):
+    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 5")
+    context, page, dialogs = open_as(browser, server, username, "Message board")
+    page.locator("[data-testid='stRadio'] label", has_text="Heritage learning").click()   # the channel's name
+    page.get_by_role("heading", name="Heritage learning").wait_for(timeout=30_000)
+    settle(page)
+    assert "channel=heritage-learning" in page.url
+
+    text = "Our pupils are recording the stories of elders. Would any school like to swap recordings?"
+    page.get_by_role("textbox", name="Start a thread").fill(text)
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.get_by_text("Your thread is posted in Heritage learning. It is at the top of the list below.").wait_for()
+    main = page.locator("[data-testid='stMain']")
+    assert main.get_by_text(text).first.is_visible()
+    assert page.get_by_role("textbox", name="Start a thread").input_value() == ""
+    settle(page, 6000)         # through a live refresh
+    assert page.get_by_role("radio", name="Heritage learning").is_checked()
+    assert "channel=heritage-learning" in page.url
+    assert main.get_by_text(text).first.is_visible()
+    labels = thread_labels(page)
+    assert labels[0] == "Reply"            # the new thread, on top, without replies yet
+    screenshot(page, "board-channel")
+
+    # A folded thread shows its first lines and a count; opened, it shows the replies and a reply box.
+    answered = next(label for label in labels if re.match(r"\d+ repl(y|ies) · last ", label))
+    count = int(answered.split()[0])
+    summary = main.locator("[data-testid='stExpander'] summary", has_text=shown(answered)).first
+    summary.click()
+    box = page.get_by_role("textbox", name="Your reply")
+    box.wait_for(timeout=15_000)
+    opened = main.locator("[data-testid='stExpander']", has_text=shown(answered)).first
+    assert opened.locator("[data-testid='stMarkdownContainer']").count() >= count   # every reply shown
+    reply = "We would love to: our pupils recorded songs from the valley last spring."
+    box.fill(reply)
+    page.get_by_role("button", name="Post reply").click()
+    page.get_by_text("Your reply is posted.").wait_for(timeout=15_000)
+    raised = f"{count + 1} replies · last {utc_now():%Y-%m-%d}"
+    page.locator("[data-testid='stExpander'] summary", has_text=shown(raised)).wait_for(timeout=15_000)
+    assert thread_labels(page)[0] == raised    # the answered thread moves to the top, still open
+    assert main.get_by_text(reply).first.is_visible()
+    assert page.get_by_role("radio", name="Heritage learning").is_checked()
+    assert "channel=heritage-learning" in page.url
+    screenshot(page, "board-thread-open")
+    assert dialogs == []
+    context.close()
+
+    # The link, pasted in a new window at a phone's width in French, opens the same channel and
+    # still reads well (the login box sits in the side panel, which a phone folds away).
+    phone = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = phone.new_page()
+    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    page.set_viewport_size({"width": 390, "height": 1800})
+    page.goto(server + "/board?channel=heritage-learning&lang=fr")
+    page.get_by_role("heading", name="Forum de discussion").wait_for(timeout=30_000)
+    settle(page, 2500)
+    assert page.get_by_role("radio", name="Heritage learning").is_checked()
+    labels = thread_labels(page)
+    assert labels[0] == f"{count + 1} réponses · dernière le {utc_now():%Y-%m-%d}"
+    assert page.get_by_role("textbox", name="Ouvrir un fil de discussion").is_visible()
+    main = page.locator("[data-testid='stMain']")
+    assert main.evaluate("el => el.scrollWidth <= el.clientWidth + 1")     # nothing wider than the phone
+    screenshot(page, "board-fr-390")
+    phone.close()

@@ -1,11 +1,12 @@
-"""AppTest of the coordinators' pages: access, a form with invalid input, a conflict, users admin."""
+"""AppTest of the coordinators' pages: access, a form with invalid input, a conflict, users admin, the board."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aspnet_data import accounts, editing
+from aspnet_data import accounts, board, editing
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
+from ui.safe import md
 
 from ..conftest import ROOT
 
@@ -233,6 +234,85 @@ def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
     with open_database(scratch_copy) as db:
         assert db.scalar("SELECT body FROM messages WHERE author = ? ORDER BY id DESC LIMIT 1", [name]) == \
             "Hello from AppTest @FRA"
+
+
+def board_reader(path):
+    """(user name, network) of the coordinator with the most unread messages in the all-coordinators channel."""
+    with open_database(path) as db:
+        return db.rows(
+            """SELECT u.username, u.network FROM users u JOIN channel_reads r ON r.username = u.username
+               JOIN channels c ON c.id = r.channel_id AND c.kind = 'all'
+               JOIN messages m ON m.channel_id = c.id AND m.id > r.last_read_id AND m.author <> u.username
+               WHERE u.role = 'coordinator' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1""")[0]
+
+
+def test_the_board_keeps_its_channel_after_a_post(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    at = signed_in(name, "pages/board.py", channel="heritage-learning")   # a pasted link
+    options = at.radio(key="board_channel").options
+    assert at.radio(key="board_channel").value == "heritage-learning"
+    at.text_area(key="board_new").input("Sharing our oral history lesson plans")
+    next(b for b in at.button if b.label == "Post" and b.form_id == "new_thread").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="board_channel").value == "heritage-learning"
+    assert at.radio(key="board_channel").options == options
+    assert at.query_params["channel"] == "heritage-learning"
+    assert "Your thread is posted in Heritage learning. It is at the top of the list below." in [s.value for s in at.success]
+    assert at.text_area(key="board_new").value == ""
+    with open_database(scratch_copy) as db:
+        assert db.scalar("SELECT c.slug FROM messages m JOIN channels c ON c.id = m.channel_id WHERE m.author = ? "
+                         "ORDER BY m.id DESC LIMIT 1", [name]) == "heritage-learning"
+    at.run()                       # and on the next refresh
+    assert at.radio(key="board_channel").value == "heritage-learning"
+
+
+def test_a_refused_post_keeps_the_text_and_says_why_under_the_form(signed_in, scratch_copy):
+    name, _ = coordinator(scratch_copy)
+    at = signed_in(name, "pages/board.py", channel="climate-education")
+    at.text_area(key="board_new").input("\u200b\u200b")
+    next(b for b in at.button if b.label == "Post" and b.form_id == "new_thread").click()
+    at.run()
+    assert "Required." in [e.value for e in at.error]
+    assert at.radio(key="board_channel").value == "climate-education"
+
+
+def test_an_opened_thread_takes_a_reply_and_counts_it(signed_in, scratch_copy):
+    name, network = coordinator(scratch_copy)
+    with open_database(scratch_copy) as db:
+        general = db.scalar("SELECT id FROM channels WHERE kind = 'all'")
+        thread = board.post(db, Actor(name, "coordinator", network), general, "Who has a heritage club?")
+    at = signed_in(name, "pages/board.py")
+    assert [e.label for e in at.expander][0] == "Reply"               # folded, newest first, no reply yet
+    assert not [a for a in at.text_area if a.key == f"reply_text_{thread}"]
+    at.session_state["board_open_threads"] = {thread}      # what opening the thread records
+    at.run()
+    at.text_area(key=f"reply_text_{thread}").input("We do, since 2019.")
+    next(b for b in at.button if b.label == "Post reply" and b.form_id == f"reply_{thread}").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.label for e in at.expander][0].startswith("1 reply · last ")     # counted, and still open:
+    assert "Your reply is posted." in [s.value for s in at.success]
+    assert any(md("We do, since 2019.") in m.value for m in at.markdown)
+    assert at.text_area(key=f"reply_text_{thread}").value == ""
+
+
+def test_the_side_panel_counts_what_is_still_unread_once_a_channel_is_open(signed_in, scratch_copy):
+    name, network = board_reader(scratch_copy)
+    me = Actor(name, "coordinator", network)
+    with open_database(scratch_copy) as db:
+        before = board.channels(db, me)
+    assert before.filter(before["kind"] == "all")["unread"][0] > 0
+    at = signed_in(name, "pages/board.py")           # opens the all-coordinators channel
+    with open_database(scratch_copy) as db:
+        after = board.channels(db, me)
+    assert after.filter(after["kind"] == "all")["unread"][0] == 0
+    shown = [c.value for c in at.sidebar.caption if c.value.startswith("Message board")]
+    left = int(after["unread"].sum())
+    assert shown == ([f"Message board: {left} unread"] if left else []) or shown[0].startswith(
+        f"Message board: {left} unread · @")
+    # A thread that was new when the channel opened is still marked new during the visit.
+    assert any(":blue-badge[" in m.value for m in at.markdown)
 
 
 def test_analysts_have_no_board(signed_in):
