@@ -61,35 +61,42 @@ def document_kind(status: str | None) -> str | None:
 
 # -- issuing -------------------------------------------------------------------------------
 
-def issue_certificates(cur, institution_ids: Sequence[int], *, when: datetime | date | None = None) -> int:
+def issue_certificates(cur, institution_ids: Sequence[int], *, when: datetime | date | None = None,
+                       latest: datetime | None = None) -> int:
     """Number the certificate of each listed institution that is a member and has none yet.
 
     Runs inside the caller's transaction (the one that makes them members), so a member is
     never without a number and a rollback takes the number back. Issued on ``when``, or when
     ``when`` is None on the day each institution's record was created (the demo's members,
-    created on the day they joined). Numbers count up within a network and a year, in order
-    of issue. Returns how many certificates were issued.
+    created on the day they joined), but not after ``latest`` (the demo's own date, which
+    some of its last year's records pass). Numbers count up within a network and a year, in
+    order of issue. Returns how many certificates were issued.
     """
     if not institution_ids:
         return 0
     return cur.execute(
         """INSERT INTO certificates (number, institution_id, network, year, sequence, issued_on)
-           SELECT printf('%s-%d-%04d', t.network, t.year, t.sequence), t.id, t.network, t.year, t.sequence,
-                  t.issued_on
-           FROM (
-               SELECT n.*, coalesce(top.sequence, 0)
-                          + row_number() OVER (PARTITION BY n.network, n.year ORDER BY n.issued_on, n.id) AS sequence
-               FROM (
-                   SELECT i.id, i.network, CAST(coalesce(?::TIMESTAMP, i.created_at) AS DATE) AS issued_on,
-                          year(CAST(coalesce(?::TIMESTAMP, i.created_at) AS DATE)) AS year
-                   FROM institutions i
-                   WHERE i.id IN (SELECT unnest(?::BIGINT[])) AND i.status = 'member'
-                     AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.institution_id = i.id)
-               ) n
-               LEFT JOIN (SELECT network, year, max(sequence) AS sequence FROM certificates GROUP BY network, year) top
-                      ON top.network = n.network AND top.year = n.year
-           ) t""",
-        [when, when, list(institution_ids)],
+           SELECT printf('%s-%d-%04d', network, year, sequence), id, network, year, sequence, issued_on FROM (
+               WITH new AS (
+                   SELECT i.id, i.network, CAST(d.issued AS DATE) AS issued_on, year(d.issued) AS year
+                   FROM institutions i,
+                        LATERAL (SELECT coalesce($when::TIMESTAMP, least(i.created_at, $latest::TIMESTAMP)) AS issued) d
+                   WHERE i.id IN (SELECT unnest($ids::BIGINT[])) AND i.status = 'member'
+                     AND i.id NOT IN (SELECT institution_id FROM certificates
+                                      WHERE institution_id IN (SELECT unnest($ids::BIGINT[])))
+               ),
+               -- The last number of each network and year in the batch (not of every network).
+               top AS (
+                   SELECT c.network, c.year, max(c.sequence) AS sequence FROM certificates c
+                   JOIN (SELECT DISTINCT network, year FROM new) k ON k.network = c.network AND k.year = c.year
+                   GROUP BY c.network, c.year
+               )
+               SELECT new.*, coalesce(top.sequence, 0)
+                             + row_number() OVER (PARTITION BY new.network, new.year ORDER BY new.issued_on, new.id)
+                             AS sequence
+               FROM new LEFT JOIN top ON top.network = new.network AND top.year = new.year
+           )""",
+        {"when": when, "latest": latest, "ids": list(institution_ids)},
     ).fetchall()[0][0]
 
 

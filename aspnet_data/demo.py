@@ -147,7 +147,7 @@ def build(
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
             cur.unregister("demo_frame")
         # Each member's certificate dates from the day it joined (its record's creation).
-        certificates.issue_certificates(cur, inst.filter(pl.col("status") == "member")["id"].to_list())
+        certificates.issue_certificates(cur, inst.filter(pl.col("status") == "member")["id"].to_list(), latest=as_of)
         advance_sequences(cur)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'demo_seed'", [str(seed)])
         cur.execute(

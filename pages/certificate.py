@@ -13,14 +13,18 @@ st.title(t("verify.title"))
 st.caption(t("verify.intro"))
 
 typed = (st.query_params.get("number") or "")[:60]
+# A link fills the box once; after that the box keeps what the visitor types.
+if st.session_state.get("certificate_linked") != typed:
+    st.session_state["certificate_linked"], st.session_state["certificate_number"] = typed, typed.strip()[:40]
 with st.form("certificate_check"):
     box, go = st.columns([3, 1], vertical_alignment="bottom")
-    entry = box.text_input(t("verify.number"), value=typed.strip(), max_chars=40,
+    entry = box.text_input(t("verify.number"), max_chars=40, key="certificate_number",
                            placeholder=t("verify.placeholder", example=certificates.NUMBER_EXAMPLE))
     if go.form_submit_button(t("verify.submit"), type="primary", icon=":material/verified:", width="stretch"):
         typed = entry
-        # The link in the address bar then checks the same number again (a printed or shared link).
-        st.query_params["number"] = certificates.parse_number(entry) or entry.strip()[:40]
+        # The address bar then holds a link that checks this number again.
+        st.query_params["number"] = st.session_state["certificate_linked"] = \
+            certificates.parse_number(entry) or entry.strip()[:40]
 
 if typed.strip():
     found = certificates.verify(data.db(), typed)

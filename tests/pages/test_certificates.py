@@ -103,6 +103,20 @@ def test_a_number_typed_in_the_box_is_checked_and_put_in_the_address(page, db):
     assert at.query_params["number"] == school["number"]
 
 
+def test_a_second_number_typed_is_the_one_checked(page, db):
+    school = member_with_number(db)
+    at = page("pages/certificate.py")
+    check_box(at).input("not-a-number")
+    at.main.button[0].click().run()
+    assert at.error and at.query_params["number"] == "not-a-number"
+    check_box(at).input(school["number"])
+    at.main.button[0].click().run()
+    assert not at.error and at.success and f"(institution?id={school['id']})" in markdown_text(at)
+    assert at.query_params["number"] == school["number"]
+    at.run()     # any later run (a language change, say) still shows the number checked last
+    assert at.success and check_box(at).value == school["number"]
+
+
 def test_a_malformed_number_typed_in_the_box_is_refused_next_to_it(page):
     at = page("pages/certificate.py")
     check_box(at).input("not a number")

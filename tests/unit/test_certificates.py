@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from aspnet_data import bulk, certificates, editing
+from aspnet_data import bulk, certificates, demo, editing
 from aspnet_data.db import migrations, utc_now
 from aspnet_data.editing import NotFound
 from aspnet_data.permissions import Actor
@@ -72,6 +72,7 @@ def test_demo_numbers_count_up_within_a_network_and_year_and_date_from_joining(d
     for row in numbers.head(200).iter_rows(named=True):
         assert row["number"] == certificates.format_number(row["network"], row["year"], row["sequence"])
         assert certificates.parse_number(row["number"]) == row["number"]
+    assert numbers["issued_on"].max() <= demo.DEFAULT_AS_OF.date()     # none issued after the demo's date
     runs = numbers.group_by("network", "year").agg(pl.len().alias("n"), pl.col("sequence").min().alias("low"),
                                                    pl.col("sequence").max().alias("high"))
     assert (runs["low"] == 1).all() and (runs["high"] == runs["n"]).all()
