@@ -192,12 +192,13 @@ def body(row: dict, *, folded: bool) -> None:
         st.markdown(message_markdown(row["body"]))
 
 
-def controls(row: dict) -> None:
-    """Edit or delete one's own message within the edit window; UNESCO admins hide any message."""
+def controls(row: dict, *, moderate: bool = True) -> None:
+    """Edit or delete one's own message within the edit window; UNESCO admins hide any message
+    (in an open thread: a folded one stays a quiet summary)."""
     mid = row["id"]
     own_recent = (row["author"] == actor.username and not row["deleted"]
                   and utc_now() - row["created_at"] <= board.EDIT_WINDOW)
-    can_hide = actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
+    can_hide = moderate and actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
     if not (own_recent or can_hide):
         return
     with st.container(horizontal=True):
@@ -230,7 +231,7 @@ def thread_card(row: dict) -> None:
             st.markdown(byline(first, new=t("board.new_count", count=row["new"]) if row["new"] else "",
                                mentioned=bool(row["mentions"])))
             body(first, folded=not folded.open)
-            controls(first)
+            controls(first, moderate=folded.open)
             notice(("message", first["id"]))
         if not folded.open:
             return

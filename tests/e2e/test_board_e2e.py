@@ -22,13 +22,13 @@ PAYLOADS = [
 ]
 
 
-def open_as(browser, server, username, link):
-    """A signed-in coordinator on the page behind ``link``; every dialog that fires is recorded."""
+def open_as(browser, server, username, link, role="coordinator"):
+    """A signed-in coordinator (or ``role``) on the page behind ``link``; every dialog that fires is recorded."""
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    log_in(page, server, username, demo.DEMO_PASSWORDS[role])
     page.get_by_role("link", name=link).click()
     page.get_by_role("heading", name=link).wait_for(timeout=30_000)
     settle(page)
@@ -164,3 +164,63 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     assert main.evaluate("el => el.scrollWidth <= el.clientWidth + 1")     # nothing wider than the phone
     screenshot(page, "board-fr-390")
     phone.close()
+
+
+def test_a_coordinator_edits_and_deletes_and_an_admin_finds_and_hides(server, browser, db):
+    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 6")
+    context, page, dialogs = open_as(browser, server, username, "Message board")
+    main = page.locator("[data-testid='stMain']")
+    page.get_by_role("textbox", name="Start a thread").fill("Our Zinnia garden wek starts on Monday.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.get_by_text("Your thread is posted in All coordinators.").wait_for()
+
+    main.locator("[data-testid='stPopover'] button", has_text="Edit or delete").first.click()
+    editor = page.get_by_role("textbox", name="Message", exact=True)
+    editor.fill("Our Zinnia garden week starts on Monday.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Your changes are saved.").wait_for(timeout=15_000)
+    assert main.get_by_text("Our Zinnia garden week starts on Monday.").first.is_visible()
+    assert main.get_by_text(" · edited", exact=False).first.is_visible()
+
+    page.get_by_role("textbox", name="Start a thread").fill("Posted in the wrong channel, sorry.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.get_by_text("Your thread is posted in All coordinators.").wait_for()
+    settle(page)
+    main.locator("[data-testid='stPopover'] button", has_text="Edit or delete").first.click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_text("Your message is deleted.").wait_for(timeout=15_000)
+    assert main.get_by_text("Message deleted by its author.").first.is_visible()
+    assert main.get_by_text("Posted in the wrong channel, sorry.").count() == 0
+
+    # An admin searches, opens the thread from the result, and hides the message.
+    admin_context, admin, admin_dialogs = open_as(browser, server, "admin", "Message board", role="admin")
+    admin.locator("[data-testid='stRadio'] label", has_text="Climate education").click()
+    admin.get_by_role("heading", name="Climate education").wait_for(timeout=30_000)
+    admin.get_by_role("textbox", name="Search messages").fill("zinnia garden")
+    admin.keyboard.press("Enter")
+    admin.get_by_text("1 message found.").wait_for(timeout=15_000)
+    admin.get_by_role("button", name="Open the thread").click()
+    admin.get_by_role("heading", name="All coordinators").wait_for(timeout=15_000)
+    settle(admin)
+    assert "channel=all-coordinators" in admin.url
+    assert admin.get_by_role("textbox", name="Search messages").input_value() == ""
+    admin_main = admin.locator("[data-testid='stMain']")
+    admin_main.get_by_role("textbox", name="Your reply").wait_for(timeout=15_000)     # the thread is open
+    assert admin_main.locator("[data-testid='stPopover'] button", has_text="Hide").count() == 1
+    admin_main.locator("[data-testid='stPopover'] button", has_text="Hide").click()
+    reason = admin.get_by_role("textbox", name="Reason (shown in place of the message)")
+    reason.fill("Shared in the climate channel instead")
+    reason.press("Enter")
+    settle(admin, 800)
+    admin.locator("[data-testid='stPopoverBody'] button", has_text="Hide").click()
+    admin.get_by_text("The message is hidden: the reason is shown in its place.").wait_for(timeout=15_000)
+    assert admin_main.get_by_text("Message hidden by UNESCO: Shared in the climate channel instead").is_visible()
+    screenshot(admin, "board-admin-hidden")
+
+    # The coordinator sees it hidden without reloading, and stays where they were.
+    main.get_by_text("Message hidden by UNESCO: Shared in the climate channel instead").wait_for(timeout=15_000)
+    assert main.get_by_text("Our Zinnia garden week starts on Monday.").count() == 0
+    assert page.get_by_role("radio", name="All coordinators").is_checked()
+    assert dialogs == [] and admin_dialogs == []
+    admin_context.close()
+    context.close()
