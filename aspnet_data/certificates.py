@@ -335,16 +335,18 @@ class _Document(FPDF):
         self.set_text_color(*colour)
         self.multi_cell(width, height or size * 0.5, printable(text), align=align, new_x="LMARGIN", new_y="NEXT")
 
-    def fitted(self, text: str, width: float, *, largest: float, smallest: float, lines: int = 2,
-               style: str = "B", family: str = "helvetica") -> float:
-        """The largest font size at which ``text`` fits in ``lines`` lines of ``width``."""
-        size = largest
-        while size > smallest:
-            self.set_font(family, style, size)
-            if len(self.multi_cell(width, size * 0.45, printable(text), dry_run=True, output="LINES")) <= lines:
-                break
-            size -= 1
-        return size
+    def fitted(self, text: str, width: float, *, largest: float, smallest: float, style: str = "B",
+               family: str = "helvetica") -> float:
+        """The largest font size at which ``text`` fits in two lines of ``width`` (no smaller
+        than ``smallest``), else the largest at which it fits in three."""
+        for lines, high, low in ((2, largest, smallest), (3, smallest, smallest * 0.8)):
+            size = high
+            while size >= low:
+                self.set_font(family, style, size)
+                if len(self.multi_cell(width, size * 0.45, printable(text), dry_run=True, output="LINES")) <= lines:
+                    return size
+                size -= 1
+        return low
 
 
 def _signature(pdf: _Document, x: float, y: float, width: float, lines: list[tuple[str, str, float]], *,
@@ -422,7 +424,7 @@ def certificate_pdf(db: Database, institution_id: int, lang: str = "en", *,
         (school["national_commission"], "", 8.5)])
     _signature(pdf, width - 38 - column, top, column, [
         (words["for_unesco"], "B", 11), (words["unesco_office"], "", 10)])
-    _seal(pdf, width / 2, top - 4, school["number"])
+    _seal(pdf, width / 2, top + 3, school["number"])
 
     url = verification_url(public_url, school["number"])
     pdf.set_left_margin(20)
