@@ -102,7 +102,7 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
     settle(page)
     timeline = page.locator("[data-testid='stMain']").inner_text()
     assert re.search(r"Application submitted\s+Done\s+\d{4}-\d\d-\d\d", timeline), timeline
-    assert re.search(r"Review by the National Coordinator\s+Now\s+since \d{4}-\d\d-\d\d", timeline), timeline
+    assert re.search(r"Review by the National Coordinator\s+Now\s+Since \d{4}-\d\d-\d\d", timeline), timeline
     assert re.search(r"Decision by UNESCO\s+Next", timeline), timeline
     screenshot(page, "status-submitted")
 
@@ -155,7 +155,7 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
     page.get_by_role("button", name="Show").click()
     page.get_by_text("Listed in ASPnet as a candidate").wait_for(timeout=30_000)
     settle(page)
-    assert re.search(r"Decision by UNESCO\s+Done\s+approved on \d{4}-\d\d-\d\d", page.inner_text("body"))
+    assert re.search(r"Decision by UNESCO\s+Done\s+Approved on \d{4}-\d\d-\d\d", page.inner_text("body"))
     screenshot(page, "status-approved")
     page.get_by_role("link", name="Your school's profile").click()
     page.wait_for_url(re.compile(r"/institution\?id=\d+"), timeout=30_000)

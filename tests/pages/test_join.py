@@ -159,7 +159,7 @@ def test_a_returned_application_opens_in_the_form_with_the_coordinators_request(
         record = apps._load(db, "id = ?", [app_id]).record
     at = app_as("pages/status.py", session={"status_code": code, "status_email": email})
     timeline = " ".join(m.value for m in at.markdown)
-    assert "Review by the National Coordinator" in timeline and "returned for changes on" in timeline
+    assert "Review by the National Coordinator" in timeline and "Returned for changes on" in timeline
     press(at, "Edit and resubmit")
     at.switch_page("pages/apply.py").run()
     assert at.text_input(key="apply_f_name").value == record["institution_name"]
@@ -194,7 +194,7 @@ def test_tracking_shows_a_timeline_with_dates(app_as, scratch_copy):
     assert [s.split("**")[1] for s in steps] == ["Application submitted", "Review by the National Coordinator",
                                                   "Decision by UNESCO", "Listed in ASPnet as a candidate"]
     assert "Done" in steps[0] and "Done" in steps[1] and "Now" in steps[2] and "Next" in steps[3]
-    assert f"recommended to UNESCO on {recommended:%Y-%m-%d}" in steps[1]
+    assert f"Recommended to UNESCO on {recommended:%Y-%m-%d}" in steps[1]
     assert not at.dataframe
 
 
