@@ -9,15 +9,21 @@ from aspnet_data import directory
 from aspnet_data.permissions import can
 from ui import data, filters, maps, require_router
 from ui.auth import current_actor
-from ui.i18n import current_language, number, render, t
+from ui.i18n import current_language, lang_params, number, render, t
+from ui.tables import linked_table
 
 require_router()
 lang = current_language()
+actor = current_actor()
 st.title(t("directory.title"))
 st.caption(t("filters.hint"))
 sel, counts = filters.selection_panel(with_sort=True)
 
-st.markdown(f"**{filters.summary(sel, counts)}**")
+summary, clear = st.columns([4, 1], vertical_alignment="center")
+summary.markdown(f"**{filters.summary(sel, counts)}**")
+if sel.narrowed:
+    clear.button(t("filters.clear_all"), on_click=filters.clear_all, icon=":material/filter_alt_off:",
+                 key="directory_clear")
 
 if counts.total == 0:
     parts = sel.active_parts()
@@ -35,43 +41,26 @@ if filters.current_page() > pages:
 page = filters.current_page()
 rows = data.institutions_page(sel, page, lang)
 
-
 table = rows.with_columns(
     render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels),
-).select(
-    pl.format("institution?id={}", "id").alias("profile"),
-    pl.col("name"),
-    pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),
-    "city",
-    "country",
-    "levels",
-    "themes",
     pl.col("status").replace_strict({s: t(f"status_one.{s}") for s in ("member", "candidate", "withdrawn")}),
-    pl.col("year_joined"),
+    # The Latin spelling only where it says something the name does not.
+    pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),
 )
-event = st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    on_select="rerun",
-    selection_mode="single-row",
-    key="directory_table",
-    column_config={
-        "profile": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"),
-                                               width="small"),
-        "name": st.column_config.TextColumn(t("directory.col_name"), width="large"),
-        "latin": st.column_config.TextColumn(t("directory.col_latin")),
-        "city": t("directory.col_city"),
-        "country": t("common.country"),
-        "levels": t("facet.level"),
-        "themes": t("facet.theme"),
-        "status": t("facet.status"),
-        "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
-    },
-)
-if event.selection.rows:
-    chosen = int(rows["id"][event.selection.rows[0]])
-    st.switch_page("pages/institution.py", query_params={"id": str(chosen), **({"lang": lang} if lang != "en" else {})})
+columns = ["name", "latin", "city", "country", "levels", "themes", "status", "year_joined"]
+if (table["latin"] == "").all():
+    columns.remove("latin")
+linked_table(table, key="directory_table", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+             columns=columns, column_config={
+                 "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+                 "latin": st.column_config.TextColumn(t("directory.col_latin")),
+                 "city": t("directory.col_city"),
+                 "country": t("common.country"),
+                 "levels": t("facet.level"),
+                 "themes": t("facet.theme"),
+                 "status": t("facet.status"),
+                 "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
+             })
 
 left, right = st.columns([3, 2], vertical_alignment="center")
 with left:
@@ -86,23 +75,31 @@ with right:
 
 st.subheader(t("directory.export"))
 st.caption(t("directory.export_help", count=counts.total))
-stem = "aspnet-institutions"
-csv_col, xlsx_col, parquet_col, map_col = st.columns(4)
-csv_col.download_button("CSV", lambda: data.export(sel, "csv", lang), file_name=f"{stem}.csv", mime="text/csv",
-                        icon=":material/download:", on_click="ignore", key="export_csv")
-too_big = counts.total > directory.MAX_EXCEL_ROWS
-xlsx_col.download_button("Excel", lambda: data.export(sel, "xlsx", lang), file_name=f"{stem}.xlsx",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         icon=":material/download:", on_click="ignore", disabled=too_big, key="export_xlsx",
-                         help=t("directory.excel_limit", limit=number(directory.MAX_EXCEL_ROWS)) if too_big else None)
-parquet_col.download_button("Parquet", lambda: data.export(sel, "parquet", lang), file_name=f"{stem}.parquet",
-                            mime="application/vnd.apache.parquet", icon=":material/download:", on_click="ignore",
-                            key="export_parquet")
-if can(current_actor(), "export_full"):
-    st.download_button(t("directory.full_export"), lambda: data.export_full(sel, current_actor()),
-                       file_name=f"{stem}-full.parquet", mime="application/vnd.apache.parquet",
-                       icon=":material/lock_open:", on_click="ignore", key="export_full",
-                       help=t("directory.full_export_help"))
-map_col.page_link("pages/map.py", label=t("directory.on_map"), icon=":material/map:",
-                  query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"}
-                  | ({"lang": lang} if lang != "en" else {}))
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "parquet": "application/vnd.apache.parquet"}
+LABEL = {"csv": "CSV", "xlsx": "Excel", "parquet": "Parquet"}
+
+
+def export_buttons(make, stem: str, key: str, *, rows: int, icon: str) -> None:
+    """CSV, Excel (within its row limit) and Parquet of one export of ``rows`` rows. The file is
+    made when clicked, outside this run: ``make(fmt)`` gets everything it needs (the selection,
+    the language, who asked) now."""
+    too_big = rows > directory.MAX_EXCEL_ROWS
+    excel_help = t("directory.excel_limit", limit=number(directory.MAX_EXCEL_ROWS)) if too_big else None
+    for col, fmt in zip(st.columns(3), ("csv", "xlsx", "parquet")):
+        col.download_button(LABEL[fmt], lambda fmt=fmt: make(fmt), file_name=f"{stem}.{fmt}", mime=MIME[fmt],
+                            icon=icon, on_click="ignore", key=f"{key}_{fmt}",
+                            disabled=fmt == "xlsx" and too_big, help=excel_help if fmt == "xlsx" else None)
+
+
+export_buttons(lambda fmt: data.export(sel, fmt, lang), "aspnet-institutions", "export", rows=counts.total,
+               icon=":material/download:")
+if can(actor, "export_full"):
+    st.markdown(f"**{t('directory.full_export')}**")
+    st.caption(t("directory.full_export_help"))
+    # Withdrawn institutions too, unless the status filter chose otherwise.
+    full_rows = counts.total if sel.values("status") else sum(counts.counts["status"].values())
+    export_buttons(lambda fmt: data.export_full(sel, actor, fmt), "aspnet-institutions-full", "export_full",
+                   rows=full_rows, icon=":material/lock_open:")
+st.page_link("pages/map.py", label=t("directory.on_map"), icon=":material/map:",
+             query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())

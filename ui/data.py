@@ -109,9 +109,12 @@ def export(sel: directory.Selection, fmt: str, lang: str) -> bytes:
     return directory.export_bytes(directory.export_frame(db(), sel, lang=lang), fmt)
 
 
-def export_full(sel: directory.Selection, actor) -> bytes:
-    """Every field, withdrawn institutions included (analysts and admins; checked in aspnet_data)."""
-    return directory.export_bytes(directory.export_full_frame(db(), actor, sel), "parquet")
+def export_full(sel: directory.Selection, actor, fmt: str = "parquet") -> bytes:
+    """Every field, withdrawn institutions included (analysts and admins; checked in aspnet_data).
+
+    ``actor`` is passed in: a download runs outside the session, where the signed-in user is unknown.
+    """
+    return directory.export_bytes(directory.export_full_frame(db(), actor, sel), fmt)
 
 
 # -- map -------------------------------------------------------------------------------

@@ -79,12 +79,14 @@ def drop(part: str) -> None:
 
 def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tuple[str, ...] | None = None,
                     page_keys: tuple[str, ...] = ()) -> tuple[Selection, directory.FacetCounts]:
-    """Draw the search and facets in the sidebar; return the selection and its counts.
+    """Draw the search (and sort) where the panel is called, the facets in the side panel;
+    return the selection and its counts.
 
-    ``facets`` limits the facets shown (the dashboard has no theme filter, themes being
-    what it analyses); ``search=False`` hides the search box. ``page_keys`` are URL
-    parameters the page owns (the dashboard's ?tab=, the map's view): kept in the URL as
-    they are when the selection is written there.
+    The search sits in the page itself, above what it finds, so that it is there on a phone
+    without opening the side panel. ``facets`` limits the facets shown (the dashboard has no
+    theme filter, themes being what it analyses); ``search=False`` leaves the search out.
+    ``page_keys`` are URL parameters the page owns (the dashboard's ?tab=, the map's view):
+    kept in the URL as they are when the selection is written there.
     """
     shown = facets or tuple(f.key for f in FACETS)
     lang = current_language()
@@ -100,9 +102,16 @@ def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tup
     sel = _widget_selection(bounds, search=search, shown=shown)
     counts = data.facet_counts(sel)
     side = st.sidebar
+    # Facet labels wrap inside their pills instead of being cut ("Education for Sustainable Develop…").
+    side.html("<style>[data-testid='stSidebar'] [data-testid='stButtonGroup'] button {max-width: 100%; height: auto}"
+              "[data-testid='stSidebar'] [data-testid='stButtonGroup'] button p {white-space: normal; "
+              "overflow: visible; text-overflow: clip; text-align: left}</style>")
+    query_col = sort_col = st.container()
+    if search and with_sort:
+        query_col, sort_col = st.columns([3, 1], vertical_alignment="bottom")
     if search:
-        side.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
-                        max_chars=500, help=t("filters.search_help"))
+        query_col.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
+                             max_chars=500, help=t("filters.search_help"))
     names = {
         "region": data.region_names(lang),
         "country": dict(data.network_countries(lang)),
@@ -132,8 +141,8 @@ def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tup
         side.button(t("filters.clear_all"), on_click=clear_all, icon=":material/filter_alt_off:")
     if with_sort:
         sort_options = [key for key in directory.SORTS] + ["-" + key for key in directory.SORTS]
-        side.selectbox(t("filters.sort"), sort_options, key=_SORT,
-                       format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"))
+        sort_col.selectbox(t("filters.sort"), sort_options, key=_SORT,
+                           format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"))
 
     sel = _widget_selection(bounds, search=search, shown=shown)
     page = st.session_state.get(_PAGE, 1)
@@ -175,7 +184,7 @@ def summary(sel: Selection, counts: directory.FacetCounts) -> str:
     names = {"region": data.region_names(lang), "country": dict(data.network_countries(lang))}
     for key, values in sel.filters:
         shown = [names[key].get(v, v) if key in names else t(f"{key}.{v}") for v in values]
-        parts.append(f"{t(f'facet.{key}')}: {', '.join(shown)}")
+        parts.append(t("filters.part", facet=t(f"facet.{key}"), values=", ".join(shown)))
     if sel.year_from or sel.year_to:
         parts.append(t("filters.years", start=sel.year_from or "…", end=sel.year_to or "…"))
     return " · ".join(parts)

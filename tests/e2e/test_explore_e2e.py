@@ -4,8 +4,10 @@ import csv
 import io
 import re
 
+import polars as pl
 import pytest
 
+from aspnet_data import directory
 from aspnet_data.directory import Selection, export_frame, facet_counts
 
 from .conftest import screenshot, settle
@@ -118,4 +120,68 @@ def test_screenshots_of_every_explore_page(server, browser, db, width):
         page.wait_for_timeout(800)
         assert page.locator("[data-testid='stException']").count() == 0, name
         screenshot(page, f"{name}-{width}")
+    context.close()
+
+
+def test_a_click_on_a_row_opens_the_schools_profile_in_the_same_tab(server, web, db):
+    page = web.page
+    page.goto(f"{server}/directory?country=FRA")
+    page.get_by_text("Click a row to open it.").wait_for(timeout=30_000)
+    wait_idle(page)
+    first = directory.list_institutions(db, Selection().with_values("country", ["FRA"]))
+    grid = page.locator("[data-testid='stDataFrame']").first
+    box = grid.bounding_box()
+    # The first data row, under the header (rows are 35 px high).
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 18)
+    page.wait_for_url(re.compile(rf"/institution\?id={first['id'][0]}\b"), timeout=30_000)
+    page.get_by_role("heading", level=1, name=first["name"][0]).wait_for(timeout=30_000)
+    assert len(page.context.pages) == 1            # no new tab
+    assert web.failures == []
+
+
+def read_back(path, fmt):
+    if fmt == "csv":
+        return pl.read_csv(path, encoding="utf8-lossy", infer_schema=False)
+    if fmt == "xlsx":
+        return pl.read_excel(path, infer_schema_length=0)
+    return pl.read_parquet(path)
+
+
+def test_every_download_of_the_directory_holds_the_selection_for_who_asks(server, browser, db):
+    from .test_coordinators_e2e import log_in
+    from aspnet_data import demo
+
+    sel = Selection().with_values("country", ["FRA"])
+    public = export_frame(db, sel)
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/directory?country=FRA")
+    page.get_by_text("Download the selection").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.get_by_text("Full export, every field").count() == 0      # not for the public
+    for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")):
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_role("button", name=label, exact=True).first.click()
+        got = read_back(info.value.path(), fmt)
+        assert sorted(int(i) for i in got["id"]) == sorted(public["id"].to_list()), fmt
+        assert "coordinator_phone" not in got.columns
+    context.close()
+
+    # An analyst's full export: every field, withdrawn institutions too, private contacts, in each format.
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, server, "analyst", demo.DEMO_PASSWORDS["analyst"])
+    page.goto(f"{server}/directory?country=FRA")
+    page.get_by_text("Full export, every field").wait_for(timeout=30_000)
+    wait_idle(page)
+    every = db.rows("SELECT id FROM institutions WHERE network = 'FRA'")
+    buttons = page.get_by_role("button", name=re.compile(r"^(CSV|Excel|Parquet)$"))
+    for index, fmt in ((3, "csv"), (4, "xlsx"), (5, "parquet")):
+        with page.expect_download(timeout=30_000) as info:
+            buttons.nth(index).click()
+        assert info.value.suggested_filename == f"aspnet-institutions-full.{fmt}"
+        got = read_back(info.value.path(), fmt)
+        assert sorted(int(i) for i in got["id"]) == sorted(i for (i,) in every), fmt
+        assert {"coordinator_phone", "withdrawn_year", "updated_by"} <= set(got.columns), fmt
+    screenshot(page, "directory-analyst-exports")
     context.close()
