@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.vocab import THEMES
-from ui import data, require_router
+from ui import charts, data, require_router, tables
 from ui.i18n import current_language, lang_params, number, percent, t
 from ui.layout import as_of_caption
 from ui.palette import REGION_COLOR, THEME_COLORS
@@ -17,17 +17,18 @@ lang = current_language()
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
 
-networks_col, active_col, members_col, candidates_col, withdrawn_col = st.columns(5)
-networks_col.metric(t("home.networks"), number(overview.networks), border=True,
-                    help=t("home.networks_help", states=overview.member_states_with_network,
-                           total=overview.member_states))
-active_col.metric(t("home.active"), number(overview.active), border=True, help=t("home.active_help"))
-members_col.metric(t("status.member"), number(overview.by_status["member"]), border=True,
-                   help=t("home.member_help"))
-candidates_col.metric(t("status.candidate"), number(overview.by_status["candidate"]), border=True,
-                      help=t("home.candidate_help"))
-withdrawn_col.metric(t("status.withdrawn"), number(overview.by_status["withdrawn"]), border=True,
-                     help=t("home.withdrawn_help"))
+# One row of figures that wraps on a narrow screen (a phone shows them two by two, not five
+# cards one under the other before anything else).
+with st.container(horizontal=True, gap="small"):
+    for label, value, help_text in (
+        (t("home.networks"), overview.networks, t("home.networks_help", states=overview.member_states_with_network,
+                                                   total=overview.member_states)),
+        (t("home.active"), overview.active, t("home.active_help")),
+        (t("status.member"), overview.by_status["member"], t("home.member_help")),
+        (t("status.candidate"), overview.by_status["candidate"], t("home.candidate_help")),
+        (t("status.withdrawn"), overview.by_status["withdrawn"], t("home.withdrawn_help")),
+    ):
+        st.metric(label, number(value), border=True, help=help_text, width=170)
 st.caption(t("home.networks_definition", states=overview.member_states_with_network,
              total=overview.member_states, associates=overview.associate_members))
 
@@ -57,18 +58,15 @@ with region_col:
         alt.Chart(region_frame.to_pandas())
         .mark_bar(color=REGION_COLOR)
         .encode(
-            x=alt.X(f"{t('home.col_institutions')}:Q"),
+            x=alt.X(f"{t('home.col_institutions')}:Q", axis=alt.Axis(format=",d")),
             y=alt.Y(f"{t('common.region')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            tooltip=[t("common.region"), t("home.col_networks"), t("home.col_institutions")],
+            tooltip=[t("common.region"), alt.Tooltip(f"{t('home.col_networks')}:Q", format=",d"),
+                     alt.Tooltip(f"{t('home.col_institutions')}:Q", format=",d")],
         )
         .properties(height=230)
     )
-    st.altair_chart(chart, width="stretch")
-    st.dataframe(
-        region_frame.select(t("common.region"), t("home.col_networks"), t("home.col_institutions")),
-        hide_index=True,
-        width="stretch",
-    )
+    charts.show(chart)
+    tables.table(region_frame.select(t("common.region"), t("home.col_networks"), t("home.col_institutions")))
     st.caption(t("home.region_definition"))
 
 st.subheader(t("home.largest"))
@@ -78,7 +76,7 @@ largest = overview.largest.select(
     pl.col("region").replace_strict(names).alias(t("common.region")),
     pl.col("institutions").alias(t("home.col_institutions")),
 )
-st.dataframe(largest, hide_index=True, width="stretch")
+tables.table(largest)
 st.caption(t("home.largest_definition"))
 
 as_of_caption(overview.as_of, overview.data_version)

@@ -91,7 +91,8 @@ if document == "letter" or issued:
 st.subheader(t("network.projects"))
 if record["projects"]:
     for project in record["projects"]:
-        st.markdown(f"- **[{md(project['title'])}](projects?id={project['id']})** · {t('project_status.' + project['status'])} · "
-                    f"{maps.theme_labels(project['themes'])}")
+        st.page_link("pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
+                     query_params={"id": str(project["id"])} | lang_params())
+        st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))

@@ -77,7 +77,7 @@ table = countries.select(
 linked_table(table, key="map_countries", page="pages/network.py", params=lambda row: {"code": row["iso3"]},
              columns=["country", "region", "institutions", "esd", "gced", "heritage"], column_config={
                  "country": t("common.country"), "region": t("common.region"),
-                 "institutions": st.column_config.NumberColumn(t("map.col_institutions")),
+                 "institutions": t("map.col_institutions"),
                  "esd": t("theme_short.esd"), "gced": t("theme_short.gced"), "heritage": t("theme_short.heritage")})
 st.page_link("pages/directory.py", label=t("map.in_directory"), icon=":material/list:",
              query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())

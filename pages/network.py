@@ -11,6 +11,7 @@ from ui import charts, data, maps, require_router
 from ui.i18n import current_language, lang_params, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
+from ui.tables import linked_table
 
 require_router()
 lang = current_language()
@@ -42,8 +43,11 @@ active.metric(t("network.per_million"), number(per_million, 1) if per_million is
 
 about, contact = st.columns([3, 2], gap="large")
 with about:
-    if net["description"]:
-        st.markdown(md(net["description"]))
+    description = data.network_description(code, lang)
+    if description is not None:
+        st.markdown(md(description.text))
+        if description.language not in (None, lang):
+            st.caption(t(f"network.written_in.{description.language}"), help=t("network.written_in_help"))
     st.page_link("pages/directory.py", label=t("network.all_in_directory", count=
         profile.by_status["member"] + profile.by_status["candidate"]), icon=":material/list:",
         query_params={"country": code} | lang_params())
@@ -93,22 +97,19 @@ maps.legend(False, groups=True)
 
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)
-st.dataframe(
-    rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels))
-    .select(pl.format("institution?id={}", "id").alias("profile"), "name", "city", "levels", "themes", "year_joined"),
-    hide_index=True, width="stretch",
-    column_config={
-        "profile": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"), width="small"),
-        "name": t("directory.col_name"), "city": t("directory.col_city"), "levels": t("facet.level"),
-        "themes": t("facet.theme"), "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
-    },
-)
+linked_table(rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels)),
+             key="network_schools", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+             columns=["name", "city", "levels", "themes", "year_joined"], column_config={
+                 "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+                 "city": t("directory.col_city"), "levels": t("facet.level"), "themes": t("facet.theme"),
+                 "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d")})
 
 st.subheader(t("network.projects"))
 if profile.projects.height:
     for project in profile.projects.iter_rows(named=True):
-        st.markdown(f"- **[{md(project['title'])}](projects?id={project['id']})** · {t('project_status.' + project['status'])} · "
-                    f"{maps.theme_labels(project['themes'])} · "
-                    f"{t('network.project_schools', count=project['institutions'])}")
+        st.page_link("pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
+                     query_params={"id": str(project["id"])} | lang_params())
+        st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "
+                   f"{t('network.project_schools', count=project['institutions'])}")
 else:
     st.caption(t("network.no_projects"))

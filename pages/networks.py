@@ -35,9 +35,8 @@ linked_table(table, key="networks_table", page="pages/network.py", params=lambda
              column_config={
                  "country": st.column_config.TextColumn(t("common.country"), width="medium"),
                  "region_name": t("common.region"),
-                 "members": st.column_config.NumberColumn(t("status.member"), format="localized"),
-                 "candidates": st.column_config.NumberColumn(t("status.candidate"), format="localized"),
-                 "per_million": st.column_config.NumberColumn(t("network.per_million"), format="localized",
-                                                              help=t("network.per_million_help")),
+                 "members": t("status.member"),
+                 "candidates": t("status.candidate"),
+                 "per_million": st.column_config.Column(t("network.per_million"), help=t("network.per_million_help")),
                  "founded_year": st.column_config.NumberColumn(t("networks.founded"), format="%d"),
              })

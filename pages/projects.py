@@ -14,6 +14,7 @@ from ui.auth import current_actor
 from ui.forms import field_errors
 from ui.i18n import current_language, lang_params, name_column, t
 from ui.safe import md, message_markdown
+from ui.tables import linked_table
 
 require_router()
 lang = current_language()
@@ -32,15 +33,13 @@ def project_list() -> None:
     theme = theme_col.selectbox(t("facet.theme"), [None, *THEMES], key="projects_theme",
                                 format_func=lambda c: t("projects.any") if c is None else t(f"theme.{c}"))
     listed = projects.list_projects(db, status=status, theme=theme)
-    st.dataframe(
-        listed.select(pl.format("projects?id={}", "id").alias("open"), "title",
-                      pl.col("status").replace_strict({s: t(f"project_status.{s}") for s in PROJECT_STATUSES}),
-                      "schools", "networks", "start_date", "end_date"),
-        hide_index=True, width="stretch", column_config={
-            "open": st.column_config.LinkColumn(t("directory.col_profile"), display_text=t("directory.open"),
-                                                width="small"),
-            "title": t("projects.project"), "status": t("facet.status"), "schools": t("projects.schools"),
-            "networks": t("home.col_networks"), "start_date": t("projects.start"), "end_date": t("projects.end")})
+    linked_table(
+        listed.with_columns(pl.col("status").replace_strict({s: t(f"project_status.{s}") for s in PROJECT_STATUSES})),
+        key="projects_table", page="pages/projects.py", params=lambda row: {"id": row["id"]},
+        columns=["title", "status", "schools", "networks", "start_date", "end_date"], column_config={
+            "title": st.column_config.TextColumn(t("projects.project"), width="medium"), "status": t("facet.status"),
+            "schools": t("projects.schools"), "networks": t("home.col_networks"), "start_date": t("projects.start"),
+            "end_date": t("projects.end")})
     if actor.role in ("coordinator", "admin"):
         with st.expander(t("projects.create"), icon=":material/add:"):
             errors = st.session_state.get("project_errors")
@@ -99,13 +98,12 @@ def project_page(project: dict) -> None:
         pick = maps.picked(event)
         if pick is not None and pick.kind == "school":
             st.switch_page("pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
-        st.dataframe(active.select(pl.format("institution?id={}", "id").alias("open"), "name", "city",
-                                   pl.col("network").replace_strict(countries, default=pl.col("network"))),
-                     hide_index=True, width="stretch", column_config={
-                         "open": st.column_config.LinkColumn(t("directory.col_profile"),
-                                                             display_text=t("directory.open"), width="small"),
-                         "name": t("directory.col_name"), "city": t("directory.col_city"),
-                         "network": t("common.country")})
+        linked_table(active.with_columns(pl.col("network").replace_strict(countries, default=pl.col("network"))
+                                         .alias("country")),
+                     key="project_schools", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+                     columns=["name", "city", "country"], column_config={
+                         "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+                         "city": t("directory.col_city"), "country": t("common.country")})
     if actor.role in ("coordinator", "admin"):
         join_form(project, members)
     st.subheader(t("projects.updates"))

@@ -1,4 +1,5 @@
-"""Tables whose rows open a page: a click on any cell of a row opens it, in the same tab.
+"""Tables as people read them: numbers in the interface language, sized to their rows, and
+(``linked_table``) rows that open a page on a click, in the same tab.
 
 Example::
 
@@ -15,7 +16,35 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from .i18n import lang_params, t
+from .i18n import lang_params, number, t
+
+
+def _plain(name: str) -> bool:
+    """Whole numbers that are names rather than quantities: years and ids are not grouped (1953, not 1 953)."""
+    return name == "id" or name.endswith("_id") or "year" in name
+
+
+def localized(frame: pl.DataFrame):
+    """``frame`` with its numbers shown in the interface language's format ("1 015" in French,
+    "1.015" in Spanish) while the table still sorts them as numbers (a pandas Styler: Streamlit
+    shows its text and sorts on the values underneath)."""
+    numeric = [c for c, dtype in frame.schema.items() if dtype.is_numeric() and not _plain(c)]
+    pandas = frame.to_pandas()
+    formats = {c: (lambda v, d=(0 if frame.schema[c].is_integer() else 1): "" if v != v else number(v, d))
+               for c in numeric}
+    return pandas.style.format(formats, na_rep="")
+
+
+def table(frame: pl.DataFrame, *, key: str | None = None, column_config: dict | None = None,
+          columns: Sequence[str] | None = None) -> None:
+    """``frame`` as a table sized to its rows (a long one scrolls inside), numbers localized."""
+    st.dataframe(localized(frame), hide_index=True, width="stretch", height=_height(frame), key=key,
+                 column_order=list(columns) if columns else None, column_config=column_config)
+
+
+def _height(frame: pl.DataFrame) -> int | str:
+    # Sized to its rows up to a page of the directory; a longer list scrolls inside a fixed height.
+    return "content" if frame.height <= 25 else 36 + 35 * 15
 
 
 def linked_table(frame: pl.DataFrame, *, key: str, page: str, params: Callable[[dict], dict[str, Any]],
@@ -25,9 +54,7 @@ def linked_table(frame: pl.DataFrame, *, key: str, page: str, params: Callable[[
 
     The rows keep every column of ``frame`` (an id the table does not show, say) for ``params``.
     """
-    # Sized to its rows up to a page of the directory; a longer list scrolls inside a fixed height.
-    height = "content" if frame.height <= 25 else 36 + 35 * 15
-    event = st.dataframe(frame, hide_index=True, width="stretch", height=height, key=key,
+    event = st.dataframe(localized(frame), hide_index=True, width="stretch", height=_height(frame), key=key,
                          column_order=list(columns), column_config=column_config,
                          on_select="rerun", selection_mode="single-cell")
     if hint:
