@@ -272,18 +272,19 @@ with right:
     @st.fragment(run_every=5)
     def live_threads() -> None:
         """Refreshes every few seconds: new messages appear without reloading the page."""
-        if board.mark_read(db, actor, channel["id"]):
-            st.rerun()   # the side panel and the channel list count what is still unread
         pages = st.session_state.get(f"board_pages_{slug}", 1)
         threads = board.thread_list(db, actor, channel["id"], seen=seen, limit=board.THREADS_PER_PAGE * pages)
         if threads.height == 0:
             st.caption(t("board.empty"))
-            return
         for row in threads.iter_rows(named=True):
             thread_card(row)
         if threads.height >= board.THREADS_PER_PAGE * pages:
             if st.button(t("board.older"), icon=":material/history:"):
                 st.session_state[f"board_pages_{slug}"] = pages + 1
                 st.rerun(scope="fragment")
+        # Once what is new has been shown: the side panel and the channel list then count
+        # only what is still unread elsewhere.
+        if board.mark_read(db, actor, channel["id"]):
+            st.rerun()
 
     live_threads()

@@ -114,7 +114,7 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     page.get_by_role("button", name="Post", exact=True).click()
     page.get_by_text("Your thread is posted in Heritage learning. It is at the top of the list below.").wait_for()
     main = page.locator("[data-testid='stMain']")
-    assert main.get_by_text(text).first.is_visible()
+    main.get_by_text(text).first.wait_for(timeout=15_000)
     assert page.get_by_role("textbox", name="Start a thread").input_value() == ""
     settle(page, 6000)         # through a live refresh
     assert page.get_by_role("radio", name="Heritage learning").is_checked()
@@ -140,7 +140,7 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     raised = f"{count + 1} replies · last {utc_now():%Y-%m-%d}"
     page.locator("[data-testid='stExpander'] summary", has_text=shown(raised)).wait_for(timeout=15_000)
     assert thread_labels(page)[0] == raised    # the answered thread moves to the top, still open
-    assert main.get_by_text(reply).first.is_visible()
+    main.get_by_text(reply).first.wait_for(timeout=15_000)
     assert page.get_by_role("radio", name="Heritage learning").is_checked()
     assert "channel=heritage-learning" in page.url
     screenshot(page, "board-thread-open")
@@ -179,8 +179,8 @@ def test_a_coordinator_edits_and_deletes_and_an_admin_finds_and_hides(server, br
     editor.fill("Our Zinnia garden week starts on Monday.")
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Your changes are saved.").wait_for(timeout=15_000)
-    assert main.get_by_text("Our Zinnia garden week starts on Monday.").first.is_visible()
-    assert main.get_by_text(" · edited", exact=False).first.is_visible()
+    main.get_by_text("Our Zinnia garden week starts on Monday.").first.wait_for(timeout=15_000)
+    main.get_by_text(" · edited", exact=False).first.wait_for(timeout=15_000)
 
     page.get_by_role("textbox", name="Start a thread").fill("Posted in the wrong channel, sorry.")
     page.get_by_role("button", name="Post", exact=True).click()
@@ -189,7 +189,7 @@ def test_a_coordinator_edits_and_deletes_and_an_admin_finds_and_hides(server, br
     main.locator("[data-testid='stPopover'] button", has_text="Edit or delete").first.click()
     page.get_by_role("button", name="Delete", exact=True).click()
     page.get_by_text("Your message is deleted.").wait_for(timeout=15_000)
-    assert main.get_by_text("Message deleted by its author.").first.is_visible()
+    main.get_by_text("Message deleted by its author.").first.wait_for(timeout=15_000)
     assert main.get_by_text("Posted in the wrong channel, sorry.").count() == 0
 
     # An admin searches, opens the thread from the result, and hides the message.
@@ -214,7 +214,7 @@ def test_a_coordinator_edits_and_deletes_and_an_admin_finds_and_hides(server, br
     settle(admin, 800)
     admin.locator("[data-testid='stPopoverBody'] button", has_text="Hide").click()
     admin.get_by_text("The message is hidden: the reason is shown in its place.").wait_for(timeout=15_000)
-    assert admin_main.get_by_text("Message hidden by UNESCO: Shared in the climate channel instead").is_visible()
+    admin_main.get_by_text("Message hidden by UNESCO: Shared in the climate channel instead").wait_for(timeout=15_000)
     screenshot(admin, "board-admin-hidden")
 
     # The coordinator sees it hidden without reloading, and stays where they were.

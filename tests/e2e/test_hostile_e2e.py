@@ -236,6 +236,10 @@ def test_hostile_text_is_inert_on_every_coordinator_page(hostile, browser):
     v.check(where="quality")
 
     v.open(f"/board?channel=project-{project}", "Message board")
+    v.check(TITLE, *PAYLOADS[:3], where="board, folded")      # a folded thread shows its first lines
+    v.page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").first.click()
+    v.page.get_by_role("textbox", name="Your reply").wait_for(timeout=15_000)
+    settle(v.page)
     v.check(TITLE, *PAYLOADS, where="board")
 
     v.open(f"/projects?id={project}", "All project spaces")
