@@ -8,17 +8,15 @@ the owner (or an admin) accepts or declines.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 
 import polars as pl
 
 from .db import Database, utc_now
-from .editing import FieldError, NotFound, ValidationFailed, _clean_text
+from .editing import FieldError, NotFound, ValidationFailed, _clean_text, language_errors, normalise_languages
 from .permissions import Actor, PermissionDenied
 from .vocab import PROJECT_STATUSES, THEMES
 
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 def list_projects(db: Database, *, status: str | None = None, theme: str | None = None,
@@ -86,7 +84,7 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
         "title": _clean_text(values.get("title")),
         "description": _clean_text(values.get("description")),
         "themes": [t for t in values.get("themes") or []],
-        "languages": [v.strip().lower() for v in (values.get("languages") or []) if v and v.strip()],
+        "languages": normalise_languages(values.get("languages")),
         "start_date": _as_date(values.get("start_date")), "end_date": _as_date(values.get("end_date")),
         "status": values.get("status") or "open",
     }
@@ -101,8 +99,7 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
         errors.append(FieldError("themes", "choose_one"))
     elif any(t not in THEMES for t in record["themes"]):
         errors.append(FieldError("themes", "unknown_choice", {"values": ", ".join(record["themes"])}))
-    if any(not _LANGUAGE.match(v) for v in record["languages"]):
-        errors.append(FieldError("languages", "language_code"))
+    errors += language_errors(record["languages"])
     if record["status"] not in PROJECT_STATUSES:
         errors.append(FieldError("status", "choose_one"))
     for key in ("start_date", "end_date"):

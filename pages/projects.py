@@ -12,7 +12,8 @@ from aspnet_data.vocab import PROJECT_STATUSES, THEMES
 from ui import data, maps, require_router
 from ui.auth import current_actor
 from ui.forms import field_errors
-from ui.i18n import current_language, lang_params, name_column, t
+from ui.i18n import current_language, lang_params, language_name, name_column, t
+from ui.join import language_options
 from ui.safe import md, message_markdown
 from ui.tables import linked_table
 
@@ -49,8 +50,8 @@ def project_list() -> None:
                 values["description"] = st.text_area(t("field.description"), max_chars=4000)
                 values["themes"] = st.multiselect(t("facet.theme"), THEMES, format_func=lambda c: t(f"theme.{c}"))
                 field_errors(errors, "themes")
-                values["languages"] = [v.strip() for v in st.text_input(
-                    t("institution.languages"), help=t("field.languages_help")).split(";")]
+                values["languages"] = st.multiselect(t("institution.languages"), language_options([]),
+                                                     format_func=language_name, placeholder=t("apply.languages_placeholder"))
                 field_errors(errors, "languages")
                 start, end = st.columns(2)
                 values["start_date"] = start.date_input(t("projects.start"), value=None)

@@ -47,7 +47,7 @@ def test_create_add_request_accept(db):
 
 
 @pytest.mark.parametrize("override, field", [({"title": ""}, "title"), ({"themes": []}, "themes"),
-                                             ({"languages": ["english"]}, "languages"),
+                                             ({"languages": ["elvish"]}, "languages"),
                                              ({"end_date": date(2020, 1, 1)}, "end_date"),
                                              ({"title": "x" * 151}, "title")])
 def test_invalid_projects_are_refused(db, override, field):
