@@ -324,7 +324,7 @@ def test_projects_list_and_page_for_visitors(signed_in, scratch_copy):
     at = signed_in(None, "pages/projects.py")
     table = at.dataframe[0].value
     assert len(table) >= 6
-    first = int(table["open"].iloc[0].split("=")[1])
+    first = int(table["id"].iloc[0])      # the id its row opens
     at = signed_in(None, "pages/projects.py", id=str(first))
     with open_database(scratch_copy) as db:
         title = db.scalar("SELECT title FROM projects WHERE id = ?", [first])
