@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import bcrypt
 import duckdb
+import polars as pl
 
 from .db import Database, utc_now
 from .editing import EMAIL
@@ -86,6 +87,31 @@ def get_user(db: Database, username: str) -> User | None:
 
 def list_users(db: Database) -> list[User]:
     return [User(*row) for row in db.rows(f"SELECT {_USER_COLUMNS} FROM users ORDER BY role, username")]
+
+
+def user_list(db: Database, actor: Actor, q: str = "", *, now: datetime | None = None) -> pl.DataFrame:
+    """Accounts for the users page (admins), optionally those whose name, user name, email or
+    network (its code or the country's name in English, French or Spanish) contains ``q``.
+
+    Columns: username, display_name, email, role, network, disabled, must_change_password,
+    locked_until (only while the lock holds), last_login (the latest session opened).
+    """
+    require(actor, "manage_users")
+    now = now or utc_now()
+    # clean_line drops control characters: the separator chr(31) below never matches typed text.
+    text = clean_line(q or "")[:100].strip()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return db.query(
+        """SELECT u.username, u.display_name, u.email, u.role, u.network, u.disabled, u.must_change_password,
+                  CASE WHEN u.locked_until > $now THEN u.locked_until END AS locked_until,
+                  (SELECT max(s.created_at) FROM sessions s WHERE s.username = u.username) AS last_login
+           FROM users u LEFT JOIN countries c ON c.iso3 = u.network
+           WHERE $q = '' OR strip_accents(concat_ws(chr(31), u.username, u.display_name, u.email, u.network,
+                                                   c.name_en, c.name_fr, c.name_es))
+                            ILIKE strip_accents($p) ESCAPE '\\'
+           ORDER BY CASE u.role WHEN 'admin' THEN 0 WHEN 'coordinator' THEN 1 ELSE 2 END, u.username""",
+        {"now": now, "q": text, "p": pattern},
+    )
 
 
 def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None) -> User:
@@ -200,10 +226,11 @@ def one_time_password() -> str:
             return value
 
 
-def create_user(db: Database, actor: Actor | None, *, username: str, display_name: str, role: str,
-                password: str, email: str | None = None, network: str | None = None,
+def create_user(db: Database, actor: Actor | None, *, username: str, display_name: str, password: str,
+                role: str = "analyst", email: str | None = None, network: str | None = None,
                 must_change_password: bool = False, language: str = "en") -> User:
-    """Create an account. ``actor=None`` only from the command line (the first admin)."""
+    """Create an account (an analyst, the least powerful role, unless ``role`` says otherwise).
+    ``actor=None`` only from the command line (the first admin)."""
     if actor is not None:
         require(actor, "manage_users")
     username = (username or "").strip().lower()
@@ -277,6 +304,16 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
     db.write(lambda cur: (
         cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
         _audit(cur, actor.label, "user.network", username, {"network": user.network}, {"network": network})))
+
+
+def unlock(db: Database, actor: Actor, username: str) -> None:
+    """Lift a lockout before its fifteen minutes are over (the password stays as it was)."""
+    require(actor, "manage_users")
+    if get_user(db, username) is None:
+        raise AccountError("username", "unknown_user")
+    db.write(lambda cur: (
+        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
+        _audit(cur, actor.label, "user.unlock", username, None, None)))
 
 
 def reset_password(db: Database, actor: Actor, username: str) -> str:

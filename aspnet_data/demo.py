@@ -35,6 +35,18 @@ DEFAULT_AS_OF = datetime(2026, 11, 1, 9, 0, 0)
 # with `python -m aspnet_data user add` and never has these accounts.
 DEMO_PASSWORDS = {"admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "analyst": "demo-analyst-2026"}
 
+# A network's description in each interface language.
+_DESCRIPTIONS = {
+    "en": ("The ASPnet network of {country} links schools that put UNESCO's ideals into practice: education "
+           "for sustainable development, global citizenship, and intercultural and heritage learning."),
+    "fr": ("Le réSEAU national ({country}) relie des établissements qui mettent en pratique les idéaux de "
+           "l'UNESCO : l'éducation au développement durable, la citoyenneté mondiale, l'apprentissage "
+           "interculturel et le patrimoine."),
+    "es": ("La redPEA nacional ({country}) une a centros educativos que llevan a la práctica los ideales de "
+           "la UNESCO: la educación para el desarrollo sostenible, la ciudadanía mundial, el aprendizaje "
+           "intercultural y el patrimonio."),
+}
+
 # (levels, weight): the kinds of institution and how common each is.
 _KINDS: list[tuple[tuple[str, ...], float]] = [
     (("pre_primary",), 0.04),
@@ -202,13 +214,21 @@ class _Generator:
                 "coordinator_email": f"aspnet@natcom.{cc}.example",
                 "coordinator_phone": f"+{self.py.randint(1, 999)} {self.py.randint(100, 999)} {self.py.randint(1000, 9999)}",
                 "website": f"https://natcom.{cc}.example/aspnet",
-                "description": (
-                    f"The ASPnet network of {c['name_en']} links schools that put UNESCO's ideals into "
-                    "practice: education for sustainable development, global citizenship, and "
-                    "intercultural and heritage learning."
-                ),
+                **self._description(c, lang),
             })
         return pl.DataFrame(rows)
+
+    def _description(self, country: dict, lang: str) -> dict:
+        """The description in the network's own language (English where it is neither French nor
+        Spanish), translated into both other interface languages, one, or none."""
+        # A generator of its own per network: the main sequence of draws stays as it was.
+        draw = random.Random(f"{self.seed}:{country['iso3']}:description")
+        others = [other for other in _DESCRIPTIONS if other != lang]
+        chance = draw.random()
+        translated = others if chance < 0.35 else [draw.choice(others)] if chance < 0.6 else []
+        texts = {other: _DESCRIPTIONS[other].format(country=country[f"name_{other}"]) for other in _DESCRIPTIONS}
+        return {"description": texts[lang], "description_language": lang,
+                **{f"description_{other}": texts[other] if other in translated else None for other in _DESCRIPTIONS}}
 
     def _network_sizes(self, networks: pl.DataFrame, total: int) -> list[int]:
         n = networks.height

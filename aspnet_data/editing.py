@@ -41,11 +41,16 @@ INSTITUTION_SCHEMA = {
     "languages": pl.List(pl.String), "pupils": pl.Int64, "teachers": pl.Int64, "website": pl.String,
     "email": pl.String,
 }
+# The description is written in one interface language (description_language) and may be
+# translated into the others (description_en, _fr, _es; the one of its own language stays empty).
+DESCRIPTION_LANGUAGES = ("en", "fr", "es")
+DESCRIPTION_TRANSLATIONS = tuple(f"description_{lang}" for lang in DESCRIPTION_LANGUAGES)
 NETWORK_FIELDS = ("national_commission", "coordinator_name", "coordinator_email", "coordinator_phone", "website",
-                  "description", "founded_year")
+                  "description", "description_language", *DESCRIPTION_TRANSLATIONS, "founded_year")
 _TEXT_LIMITS = {"name": 200, "name_latin": 200, "city": 100, "website": 200, "email": 200,
                 "national_commission": 200, "coordinator_name": 120, "coordinator_email": 200,
-                "coordinator_phone": 40, "description": 2000}
+                "coordinator_phone": 40, "description": 2000,
+                **{key: 2000 for key in DESCRIPTION_TRANSLATIONS}}
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,24 @@ def normalise_website(value) -> str | None:
 
 
 def normalise_network(values: dict) -> dict:
-    """Coerce a network form's values to stored types (the year parsed, the website completed)."""
+    """Coerce a network form's values to stored types (the year parsed, the website completed,
+    the description's language as a lower-case code)."""
     out = {}
     for key in NETWORK_FIELDS:
         if key in values:
             value = values[key]
             out[key] = (_as_number(value, int) if key == "founded_year" else
-                        normalise_website(value) if key == "website" else _clean_text(value))
+                        normalise_website(value) if key == "website" else
+                        (_clean_text(value) or "").lower() or None if key == "description_language" else
+                        _clean_text(value))
     return out
+
+
+def _without_own_translation(record: dict) -> dict:
+    """A description needs no translation into its own language: that box is emptied."""
+    if record.get("description_language") in DESCRIPTION_LANGUAGES:
+        record[f"description_{record['description_language']}"] = None
+    return record
 
 
 def normalise_institution(values: dict) -> dict:
@@ -236,6 +251,11 @@ def validate_network(record: dict) -> list[FieldError]:
     year = record.get("founded_year")
     if year == "bad" or (isinstance(year, int) and not FIRST_YEAR <= year <= date.today().year):
         errors.append(FieldError("founded_year", "out_of_range", {"min": FIRST_YEAR, "max": date.today().year}))
+    if record.get("description"):
+        if record.get("description_language") not in DESCRIPTION_LANGUAGES:
+            errors.append(FieldError("description_language", "choose_one"))
+    elif any(record.get(key) for key in DESCRIPTION_TRANSLATIONS):
+        errors.append(FieldError("description", "translation_needs_original"))
     return errors
 
 
@@ -359,7 +379,7 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
 
 def apply_institution_changes(cur, actor: Actor, institution_id: int, record: dict, *,
                               expected_version: int | None, action: str = "institution.update",
-                              when: datetime | None = None) -> bool:
+                              when: datetime | None = None, reverted: int | None = None) -> bool:
     """Write the fields of ``record`` that differ, inside the caller's transaction.
 
     Returns False when nothing changed. With ``expected_version``, raises Conflict if the
@@ -387,7 +407,7 @@ def apply_institution_changes(cur, actor: Actor, institution_id: int, record: di
         raise Conflict(stored)
     _audit(cur, actor, action, "institutions", institution_id,
            {"network": stored["network"], **{k: stored[k] for k in diff}},
-           {"network": stored["network"], **diff}, when)
+           {"network": stored["network"], **diff, **({"reverted": reverted} if reverted else {})}, when)
     return True
 
 
@@ -435,7 +455,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
     if current is None:
         raise NotFound(iso3)
     changes = normalise_network(values)
-    record = {**{k: current[k] for k in NETWORK_FIELDS}, **changes}
+    record = _without_own_translation({**{k: current[k] for k in NETWORK_FIELDS}, **changes})
     errors = validate_network(record)
     if errors:
         raise ValidationFailed(errors)
@@ -465,25 +485,44 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
 
 # -- history and revert ------------------------------------------------------------------------
 
-def history(db: Database, actor: Actor, *, network: str, entity: str | None = None,
+def history(db: Database, actor: Actor, *, network: str | None = None, entity: str | None = None,
             entity_id: str | int | None = None, limit: int = 200) -> list[dict]:
-    """Changes to a network's records, newest first, each with field-by-field differences."""
+    """Changes to a network's records (every network's with ``network=None``, for those who may
+    read every network's private data), newest first.
+
+    Each change says what a person needs to read it: ``record_name`` (the school's name, or
+    None for the network's own profile), ``network``, ``actor_name`` (the display name of who
+    made it), ``reverts`` (the change a revert undid) and ``changes``, field by field with the
+    stored values before and after (codes, lists: the interface turns them into labels).
+    """
     require(actor, "read_private", network)
-    conditions = ["json_extract_string(coalesce(after, before), '$.network') = $network"]
-    params: dict[str, object] = {"network": network, "limit": limit}
+    conditions = []
+    params: dict[str, object] = {"limit": limit}
+    if network is not None:
+        conditions.append("json_extract_string(coalesce(after, before), '$.network') = $network")
+        params["network"] = network
     if entity is not None:
         conditions.append("entity = $entity AND entity_id = $entity_id")
         params |= {"entity": entity, "entity_id": str(entity_id)}
     rows = db.query(
-        f"""SELECT id, occurred_at, actor, action, entity, entity_id, before, after FROM audit_log
-            WHERE entity IN ('institutions', 'networks') AND {' AND '.join(conditions)}
-            ORDER BY occurred_at DESC, id DESC LIMIT $limit""",
+        f"""SELECT a.id, a.occurred_at, a.actor, coalesce(u.display_name, a.actor) AS actor_name, a.action,
+                   a.entity, a.entity_id, json_extract_string(coalesce(a.after, a.before), '$.network') AS network,
+                   a.before, a.after
+            FROM audit_log a LEFT JOIN users u ON u.username = a.actor
+            WHERE a.entity IN ('institutions', 'networks') {''.join(' AND ' + c for c in conditions)}
+            ORDER BY a.occurred_at DESC, a.id DESC LIMIT $limit""",
         params,
     ).to_dicts()
+    # Names of the schools concerned, read for this page of changes only.
+    ids = sorted({int(r["entity_id"]) for r in rows if r["entity"] == "institutions" and r["entity_id"].isdigit()})
+    names = dict(db.rows("SELECT id, name FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids])) \
+        if ids else {}
     for row in rows:
         before = json.loads(row.pop("before")) if row["before"] else {}
         after = json.loads(row.pop("after")) if row["after"] else {}
-        keys = [k for k in dict.fromkeys([*before, *after]) if k != "network"]
+        row["reverts"] = after.get("reverted")
+        row["record_name"] = names.get(int(row["entity_id"])) if row["entity"] == "institutions" else None
+        keys = [k for k in dict.fromkeys([*before, *after]) if k not in ("network", "reverted")]
         row["changes"] = [{"field": k, "before": before.get(k), "after": after.get(k)} for k in keys
                           if before.get(k) != after.get(k)]
     return rows
@@ -524,7 +563,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                        {"network": current["network"], **restored, "reverted": audit_id}, when)
                 return
             apply_institution_changes(cur, actor, int(entity_id), restored, expected_version=None,
-                                      action="institution.revert", when=when)
+                                      action="institution.revert", when=when, reverted=audit_id)
         elif entity == "networks":
             current = cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)} FROM networks WHERE iso3 = ?",
                               params=[entity_id]).pl().row(0, named=True)

@@ -49,8 +49,9 @@ class Todo:
 
 
 def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
-    """The data-quality to-do list of ``network`` (ISO3), as of ``now``: for its coordinator and admins."""
-    require(actor, "edit", network)
+    """The data-quality to-do list of ``network`` (ISO3), as of ``now``: for its coordinator and
+    admins, who fix it, and analysts, who read it."""
+    require(actor, "read_quality", network)
     now = now or utc_now()
     lists = {
         "missing": _missing(db, network),

@@ -14,7 +14,9 @@ import streamlit as st
 
 from aspnet_data import briefs
 from aspnet_data import dashboard as dashboards
-from aspnet_data import accounts, board, directory, mail, maps, profiles, quality, reference, settings, stats
+from aspnet_data import accounts, board, descriptions, directory, mail, maps, profiles, quality, reference, settings
+from aspnet_data import stats
+from aspnet_data import todo as todos
 from aspnet_data.db import Database, shared_database
 from aspnet_data.text import fold
 
@@ -146,6 +148,11 @@ def network_profile(database: Database, iso3: str):
     return profiles.get_network(database, iso3)
 
 
+@versioned(max_entries=512)
+def network_description(database: Database, iso3: str, lang: str) -> descriptions.Description | None:
+    return descriptions.network_description(database, iso3, lang)
+
+
 @versioned(max_entries=256)
 def institution(database: Database, institution_id: int):
     return profiles.get_institution(database, institution_id)
@@ -174,6 +181,13 @@ def country_brief(database: Database, actor, iso3: str) -> briefs.CountryBrief |
 @versioned(max_entries=32)
 def quality_todo(database: Database, actor, network: str) -> quality.Todo:
     return quality.todo(database, actor, network)
+
+
+@versioned(ttl=120, max_entries=256)
+def todo_summary(database: Database, actor) -> todos.TodoSummary:
+    """What waits for a coordinator or an admin (checked in aspnet_data). Kept two minutes at
+    most: a lockout ends with time, not with a write."""
+    return todos.summary(database, actor)
 
 
 def send_mail() -> None:

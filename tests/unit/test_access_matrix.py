@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from aspnet_data import accounts, bulk, editing, projects, quality
+from aspnet_data import accounts, bulk, editing, projects, quality, todo
 from aspnet_data import applications as apps
 from aspnet_data import board as boards
 from aspnet_data.db import open_database, utc_now
@@ -126,7 +126,11 @@ OPERATIONS = {
     "editing.revert": ({"admin"}, lambda w: a_change(w),
                        lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id)),
     "bulk.template": ({"own", "admin"}, None, lambda w, actor, _: bulk.template(w.db, actor, w.a, "csv")),
-    "quality.todo": ({"own", "admin"}, None, lambda w, actor, _: quality.todo(w.db, actor, w.a)),
+    "quality.todo": ({"analyst", "own", "admin"}, None, lambda w, actor, _: quality.todo(w.db, actor, w.a)),
+    "editing.history(every network)": ({"analyst", "admin"}, None, lambda w, actor, _: editing.history(w.db, actor)),
+    "todo.summary": ({"own", "other", "admin"}, None, lambda w, actor, _: todo.summary(w.db, actor)),
+    "accounts.user_list": ({"admin"}, None, lambda w, actor, _: accounts.user_list(w.db, actor, "coord")),
+    "accounts.unlock": ({"admin"}, None, lambda w, actor, _: accounts.unlock(w.db, actor, "analyst2")),
     "editing.get_network_record": ({"analyst", "own", "admin"}, None,
                                    lambda w, actor, _: editing.get_network_record(w.db, actor, w.a)),
     "bulk.plan": ({"own", "admin"}, None, lambda w, actor, _: bulk_plan(w, actor)),
@@ -213,3 +217,15 @@ def test_an_application_is_read_only_with_its_reference_and_its_email(world):
         assert apps.find(world.db, reference, wrong) is None
     with pytest.raises(editing.ValidationFailed):
         apps.withdraw(world.db, reference, "someone@school.example")
+
+
+def test_a_coordinators_todo_holds_only_their_network(world):
+    submitted_application(world)
+    a_change(world)
+    own = todo.summary(world.db, world.actors["own"])
+    other = todo.summary(world.db, world.actors["other"])
+    assert own.network == world.a and own.applications >= 1
+    assert {app["network"] for app in own.oldest} == {world.a}
+    assert {c["network"] for c in own.changes} == {world.a}
+    assert other.network == world.b and world.a not in {app["network"] for app in other.oldest}
+    assert world.a not in {c["network"] for c in other.changes}

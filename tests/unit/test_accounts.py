@@ -8,7 +8,7 @@ import pytest
 
 from aspnet_data import accounts, demo
 from aspnet_data.db import open_database, utc_now
-from aspnet_data.permissions import ACTIONS, ANONYMOUS, Actor, PermissionDenied, can
+from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, Actor, PermissionDenied, can, pages_for
 
 ADMIN = Actor("admin", "admin")
 
@@ -153,6 +153,11 @@ EXPECTED = {   # action -> roles allowed on network FRA
     "bulk_apply": {"own coordinator", "admin"},
     "revert": {"admin"},
     "manage_users": {"admin"},
+    "read_quality": {"analyst", "own coordinator", "admin"},
+    "read_todo": {"own coordinator", "admin"},
+    "review": {"own coordinator", "admin"},
+    "read_board": {"own coordinator", "admin"},
+    "own_account": {"analyst", "own coordinator", "admin"},
 }
 
 
@@ -219,3 +224,66 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
     monkeypatch.undo()
     assert sorted(outcomes, key=str) == sorted(["created", ("username", "taken")], key=str)
     assert db.scalar("SELECT count(*) FROM users WHERE username = 'twin.name'") == 1
+
+
+def test_each_role_gets_the_pages_it_may_use_in_menu_order():
+    assert pages_for(None) == []
+    assert pages_for("analyst") == ["quality", "account"]
+    assert pages_for("coordinator") == ["todo", "board", "review", "manage", "quality", "bulk", "account"]
+    assert pages_for("admin") == list(PAGES)
+
+
+def test_a_new_account_is_an_analyst_unless_said_otherwise(db):
+    user = accounts.create_user(db, ADMIN, username="plain.user", display_name="Plain", password="a-Long-enough-1")
+    assert user.role == "analyst" and user.network is None
+
+
+def test_the_user_list_shows_last_login_and_lock_state_and_is_for_admins(db):
+    name, network = coordinator(db)
+    now = utc_now()
+    found = accounts.user_list(db, ADMIN, name, now=now)
+    assert found["username"].to_list() == [name]
+    assert found["last_login"][0] is None and found["locked_until"][0] is None
+    accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"], now=now)
+    accounts.open_session(db, name, 555.5, now=now)
+    assert accounts.user_list(db, ADMIN, name, now=now)["last_login"][0] == now
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(accounts.LoginRefused):
+            accounts.authenticate(db, name, "wrong-password-9", now=now)
+    row = accounts.user_list(db, ADMIN, name, now=now).row(0, named=True)
+    assert row["locked_until"] == now + accounts.LOCKOUT and not row["disabled"]
+    # The lock shows only while it holds.
+    assert accounts.user_list(db, ADMIN, name, now=now + accounts.LOCKOUT)["locked_until"][0] is None
+    accounts.unlock(db, ADMIN, name)
+    assert accounts.user_list(db, ADMIN, name, now=now)["locked_until"][0] is None
+    assert accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"], now=now).username == name
+    for actor in (ANONYMOUS, Actor("analyst", "analyst"), Actor(name, "coordinator", network)):
+        with pytest.raises(PermissionDenied):
+            accounts.user_list(db, actor)
+        with pytest.raises(PermissionDenied):
+            accounts.unlock(db, actor, name)
+
+
+@pytest.mark.parametrize("what", ["display name in capitals", "user name", "email", "network code", "country in English",
+                                  "country in Spanish"])
+def test_users_are_found_by_name_user_name_email_or_network(db, what):
+    name, network = coordinator(db)
+    user = accounts.get_user(db, name)
+    english, spanish = db.rows("SELECT name_en, name_es FROM countries WHERE iso3 = ?", [network])[0]
+    query = {"display name in capitals": user.display_name.upper(), "user name": name, "email": user.email,
+             "network code": network.lower(), "country in English": english, "country in Spanish": spanish}[what]
+    found = accounts.user_list(db, ADMIN, query)
+    assert name in found["username"].to_list()
+    assert found.height < db.scalar("SELECT count(*) FROM users")
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "'; DROP TABLE users; --", "zzzz-nobody"])
+def test_a_search_with_wildcards_or_quotes_finds_nothing_and_breaks_nothing(db, query):
+    assert accounts.user_list(db, ADMIN, query).height == 0
+
+
+def test_an_accent_free_search_finds_accented_country_names(db):
+    network = db.scalar("SELECT n.iso3 FROM networks n JOIN countries c USING (iso3) JOIN users u ON u.network = n.iso3 "
+                        "WHERE c.name_fr <> strip_accents(c.name_fr) ORDER BY 1 LIMIT 1")
+    plain = db.scalar("SELECT strip_accents(name_fr) FROM countries WHERE iso3 = ?", [network])
+    assert network in set(accounts.user_list(db, ADMIN, plain)["network"])

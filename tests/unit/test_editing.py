@@ -192,3 +192,102 @@ def test_themes_of_a_school_in_a_project_can_be_edited(db):
     editing.update_institution(db, ADMIN, sid, {"themes": ["heritage"], "languages": "fr; en"},
                                expected_version=version)
     assert editing.get_institution(db, sid)["themes"] == ["heritage"]
+
+
+# -- history in people's words ------------------------------------------------------------------
+
+def test_history_names_the_school_the_person_and_the_network_profile(db, school):
+    sid, network, coord = school
+    record = editing.get_institution(db, sid)
+    editing.update_institution(db, coord, sid, {"pupils": "640", "levels": ["primary", "secondary"]},
+                               expected_version=record["version"])
+    profile = editing.get_network_record(db, ADMIN, network)
+    editing.update_network(db, ADMIN, network, {"founded_year": "1990"}, expected_version=profile["version"])
+    latest, earlier = editing.history(db, coord, network=network, limit=2)
+    display_names = dict(db.rows("SELECT username, display_name FROM users WHERE username IN (?, ?)",
+                                 [coord.username, "admin"]))
+    assert (latest["entity"], latest["record_name"], latest["network"]) == ("networks", None, network)
+    assert latest["actor_name"] == display_names["admin"] != "admin"
+    assert latest["changes"] == [{"field": "founded_year", "before": profile["founded_year"], "after": 1990}]
+    assert earlier["record_name"] == record["name"] and earlier["actor_name"] == display_names[coord.username]
+    assert {c["field"]: c["after"] for c in earlier["changes"]} == {"pupils": 640, "levels": ["primary", "secondary"]}
+
+
+def test_a_revert_in_the_history_says_which_change_it_undid(db, school):
+    sid, network, coord = school
+    record = editing.get_institution(db, sid)
+    editing.update_institution(db, coord, sid, {"city": "Elsewhere-town"}, expected_version=record["version"])
+    change = editing.history(db, ADMIN, network=network, limit=1)[0]
+    editing.revert(db, ADMIN, change["id"])
+    undone = editing.history(db, ADMIN, network=network, limit=1)[0]
+    assert undone["action"] == "institution.revert" and undone["reverts"] == change["id"]
+    assert [c["field"] for c in undone["changes"]] == ["city"]     # no "reverted" pseudo-field
+
+
+def test_history_across_networks_is_for_those_who_read_every_network(db, school):
+    sid, network, coord = school
+    record = editing.get_institution(db, sid)
+    editing.update_institution(db, coord, sid, {"teachers": "33"}, expected_version=record["version"])
+    assert editing.history(db, ADMIN, limit=1)[0]["record_name"] == record["name"]
+    assert editing.history(db, Actor("analyst", "analyst"), limit=1)[0]["entity_id"] == str(sid)
+    with pytest.raises(PermissionDenied):
+        editing.history(db, coord)
+
+
+# -- the network's description in three languages ------------------------------------------------
+
+def test_a_description_keeps_its_language_and_translations(db, school):
+    _, network, coord = school
+    record = editing.get_network_record(db, ADMIN, network)
+    saved = editing.update_network(db, coord, network, {
+        "description": "Nos écoles plantent des arbres.", "description_language": "FR",
+        "description_en": "Our schools plant trees.", "description_es": "  ", "description_fr": "ignored"},
+        expected_version=record["version"])
+    assert (saved["description"], saved["description_language"]) == ("Nos écoles plantent des arbres.", "fr")
+    assert (saved["description_en"], saved["description_fr"], saved["description_es"]) == (
+        "Our schools plant trees.", None, None)
+    change = editing.history(db, ADMIN, network=network, limit=1)[0]
+    assert {c["field"] for c in change["changes"]} >= {"description", "description_language", "description_en"}
+
+
+@pytest.mark.parametrize("values, field, code", [
+    ({"description": "Texte", "description_language": "de"}, "description_language", "choose_one"),
+    ({"description": "", "description_es": "Nuestras escuelas"}, "description", "translation_needs_original"),
+    ({"description": "Text", "description_language": "en", "description_fr": "x" * 2001}, "description_fr",
+     "too_long"),
+])
+def test_description_problems_are_refused_next_to_their_field(db, school, values, field, code):
+    _, network, coord = school
+    record = editing.get_network_record(db, ADMIN, network)
+    with pytest.raises(editing.ValidationFailed) as failed:
+        editing.update_network(db, coord, network, values, expected_version=record["version"])
+    assert (failed.value.errors[0].field, failed.value.errors[0].code) == (field, code)
+    assert editing.get_network_record(db, ADMIN, network) == record
+
+
+def test_readers_get_the_translation_in_their_language_or_the_original_with_its_language(db, school):
+    from aspnet_data.descriptions import network_description
+
+    _, network, coord = school
+    record = editing.get_network_record(db, ADMIN, network)
+    editing.update_network(db, coord, network, {"description": "Nuestras escuelas", "description_language": "es",
+                                                "description_en": "Our schools", "description_fr": ""},
+                           expected_version=record["version"])
+    english, french, spanish = (network_description(db, network, lang) for lang in ("en", "fr", "es"))
+    assert (english.text, english.language, english.translated) == ("Our schools", "en", True)
+    assert (french.text, french.language, french.translated) == ("Nuestras escuelas", "es", False)
+    assert (spanish.text, spanish.language, spanish.translated) == ("Nuestras escuelas", "es", False)
+
+
+def test_the_demo_writes_descriptions_in_the_countrys_language_with_some_translations(db):
+    by_language = dict(db.rows("SELECT description_language, count(*) FROM networks GROUP BY 1"))
+    assert set(by_language) == {"en", "fr", "es"}
+    french = db.rows("SELECT c.language, n.description FROM networks n JOIN countries c USING (iso3) "
+                     "WHERE n.description_language = 'fr'")
+    assert all(language == "fr" and "réSEAU" in text for language, text in french)
+    translated = db.scalar("SELECT count(*) FROM networks WHERE coalesce(description_en, description_fr, "
+                           "description_es) IS NOT NULL")
+    assert 0 < translated < db.scalar("SELECT count(*) FROM networks")
+    assert not db.scalar("SELECT count(*) FROM networks WHERE description_language = 'en' AND description_en IS NOT NULL "
+                         "OR description_language = 'fr' AND description_fr IS NOT NULL "
+                         "OR description_language = 'es' AND description_es IS NOT NULL")

@@ -1,0 +1,59 @@
+"""What waits for a National Coordinator or a UNESCO admin, in one record (the To do page).
+
+A coordinator's: the applications of their network waiting for their review, the network's
+data-quality counts, unread board messages and mentions, the network's latest changes. An
+admin's: the applications recommended to UNESCO, locked or disabled accounts, unread board
+messages, the latest changes across networks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import applications, board, editing, quality
+from .db import Database, utc_now
+from .permissions import Actor, require
+
+
+@dataclass(frozen=True)
+class TodoSummary:
+    role: str                     # coordinator | admin
+    network: str | None           # the coordinator's network (None for admins)
+    as_of: datetime
+    applications: int             # waiting for this user's decision
+    overdue: int                  # of which waiting longer than applications.OVERDUE_DAYS
+    oldest: list[dict]            # the oldest waiting: id, reference, institution_name, network, age_days, overdue
+    unread: int                   # unread board messages in the channels this user reads
+    mentions: int                 # of which mention this user or their network
+    changes: list[dict]           # the latest changes (editing.history rows), newest first
+    quality: dict[str, int] | None = None           # coordinators: missing, stale, duplicates, outside
+    accounts: list[dict] = field(default_factory=list)   # admins: locked or disabled accounts
+    accounts_total: int = 0
+
+
+def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: int = 5) -> TodoSummary:
+    """The To do of ``actor`` (a coordinator or an admin; anyone else is refused), ``shown``
+    items per list."""
+    require(actor, "read_todo", actor.network)
+    now = now or utc_now()
+    network = actor.network if actor.role == "coordinator" else None
+    queue = applications.queue(db, actor, now=now)
+    channels = board.channels(db, actor)
+    common = {
+        "role": actor.role, "network": network, "as_of": now,
+        "applications": queue.height, "overdue": int(queue["overdue"].sum()) if queue.height else 0,
+        "oldest": queue.select("id", "reference", "institution_name", "network", "age_days", "overdue")
+                       .head(shown).to_dicts(),
+        "unread": int(channels["unread"].sum()) if channels.height else 0,
+        "mentions": int(channels["mentions"].sum()) if channels.height else 0,
+        "changes": editing.history(db, actor, network=network, limit=shown),
+    }
+    if network is not None:
+        return TodoSummary(**common, quality=quality.todo(db, actor, network, now=now, limit=0).totals)
+    accounts = db.query(
+        """SELECT username, display_name, role, network, disabled,
+                  CASE WHEN locked_until > $now THEN locked_until END AS locked_until
+           FROM users WHERE disabled OR locked_until > $now
+           ORDER BY locked_until DESC NULLS LAST, username""", {"now": now})
+    return TodoSummary(**common, accounts=accounts.head(shown * 4).to_dicts(), accounts_total=accounts.height)
