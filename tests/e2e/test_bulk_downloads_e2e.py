@@ -1,0 +1,31 @@
+"""The bulk update's Excel template downloads for the coordinator who asks, holding their network."""
+
+import polars as pl
+import pytest
+
+from aspnet_data import demo
+
+from .conftest import settle
+from .test_coordinators_e2e import log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_excel_template_holds_the_coordinators_network(server, browser, db):
+    username, network = db.rows(
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 2")[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    page.goto(server + "/bulk")
+    page.get_by_text("1. Download the current list").wait_for(timeout=30_000)
+    settle(page)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Excel", exact=True).click()
+    assert info.value.suggested_filename == f"aspnet-{network}.xlsx"
+    sheet = pl.read_excel(info.value.path(), infer_schema_length=0)
+    expected = {i for (i,) in db.rows("SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'",
+                                      [network])}
+    assert {int(i) for i in sheet["id"]} == expected
+    assert {"name", "city", "levels", "themes", "email"} <= set(sheet.columns)
+    context.close()
