@@ -18,7 +18,7 @@ DEFAULT_DB = Path("data/aspnet.duckdb")
 # Tables in dependency order: importing in this order satisfies every foreign key.
 TABLES = (
     "regions", "countries", "networks", "institutions", "certificates", "users", "audit_log", "applications",
-    "application_events", "projects", "project_members", "channels", "messages", "outbox", "meta",
+    "application_events", "projects", "project_members", "channels", "messages", "channel_reads", "outbox", "meta",
 )
 
 
