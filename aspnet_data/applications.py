@@ -466,8 +466,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
                 "latitude": record["latitude"], "longitude": record["longitude"], "levels": record["levels"],
                 "ownership": record["ownership"], "themes": record["themes"], "year_joined": None,
                 "languages": record["languages"], "pupils": record["pupils"], "teachers": record["teachers"],
-                "website": record["website"], "email": record["school_email"]}, when=when)
-            cur.execute("UPDATE institutions SET status = 'candidate' WHERE id = ?", [new_id])
+                "website": record["website"], "email": record["school_email"]}, when=when, status="candidate")
             cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, application_id])
         _notify(cur, app.record["contact_email"], f"ASPnet application {app.record['reference']}: {to.replace('_', ' ')}",
                 f"Your application for {app.record['institution_name']} is now: {to.replace('_', ' ')}."

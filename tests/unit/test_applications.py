@@ -235,3 +235,18 @@ def test_a_reviewer_opens_an_application_by_its_reference(db):
     other = db.scalar("SELECT min(iso3) FROM networks WHERE iso3 <> ?", [network])
     with pytest.raises(PermissionDenied):
         apps.lookup(db, Actor("x", "coordinator", other), app.record["reference"])
+
+
+def test_an_approved_school_is_a_candidate_without_a_membership_certificate(scratch_copy):
+    from aspnet_data import applications as apps_module
+    from aspnet_data.db import open_database
+    from aspnet_data.permissions import Actor
+
+    with open_database(scratch_copy) as db:
+        app_id, network = db.rows("SELECT id, network FROM applications WHERE stage = 'recommended' "
+                                  "ORDER BY id LIMIT 1")[0]
+        admin = Actor(db.scalar("SELECT username FROM users WHERE role = 'admin' LIMIT 1"), "admin")
+        moved = apps_module.move(db, admin, app_id, "approved", comment="Welcome.")
+        school = moved.record["institution_id"]
+        assert db.scalar("SELECT status FROM institutions WHERE id = ?", [school]) == "candidate"
+        assert db.scalar("SELECT count(*) FROM certificates WHERE institution_id = ?", [school]) == 0
