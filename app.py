@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from aspnet_data.permissions import PAGES, pages_for
 from aspnet_data.vocab import LANGUAGES
-from ui.auth import authenticator, sign_in, sign_out
+from ui.auth import authenticator, just_signed_in, sign_in, sign_out
 from ui.data import unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
 from ui.safe import md
@@ -39,6 +40,9 @@ elif st.query_params.get("lang") != current_language():
 
 auth = authenticator()
 user = sign_in(auth)
+landing = st.session_state.pop("landing_pending", False)
+if user and just_signed_in():
+    st.session_state["landing_pending"] = True
 if user:
     st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
@@ -73,16 +77,11 @@ pages = {
         st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
     ],
 }
-# The coordinators' pages, in menu order: (url path, icon, roles that get it).
-PRIVATE = [
-    ("board", ":material/forum:", {"coordinator", "admin"}),
-    ("review", ":material/fact_check:", {"coordinator", "admin"}),
-    ("manage", ":material/edit_note:", {"coordinator", "admin", "analyst"}),
-    ("quality", ":material/checklist:", {"coordinator", "admin", "analyst"}),
-    ("bulk", ":material/upload_file:", {"coordinator", "admin", "analyst"}),
-    ("account", ":material/person:", {"coordinator", "admin", "analyst"}),
-    ("users", ":material/group:", {"admin"}),
-]
+# Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
+# permission matrix); here only how each page looks in the menu.
+ICONS = {"todo": ":material/task_alt:", "board": ":material/forum:", "review": ":material/fact_check:",
+         "manage": ":material/edit_note:", "quality": ":material/checklist:", "bulk": ":material/upload_file:",
+         "account": ":material/person:", "users": ":material/group:"}
 
 
 def _restricted(path: str) -> st.Page:
@@ -99,10 +98,17 @@ def _restricted(path: str) -> st.Page:
     return st.Page(page, title=t(f"nav.{path}"), url_path=path, visibility="hidden")
 
 
-coordinators = [st.Page(f"pages/{path}.py", title=t(f"nav.{path}"), icon=icon, url_path=path)
-                for path, icon, roles in PRIVATE if user and user.role in roles]
-if coordinators:
-    pages[t("nav.coordinators")] = coordinators
-pages[t("nav.explore")] += [_restricted(path) for path, _, roles in PRIVATE if not (user and user.role in roles)]
+mine = pages_for(user.role if user else None)
+private = {path: st.Page(f"pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path)
+           for path in mine}
+if private:
+    pages[t("nav.coordinators")] = list(private.values())
+pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in private]
 # Every page listed: the coordinators' section would otherwise fold behind "View more".
-st.navigation(pages, expanded=True).run()
+nav = st.navigation(pages, expanded=True)
+# A login from a public page (or the side panel's box) opens To do; a private page followed
+# by link before logging in stays open. Taken one run later: the run that signed in must
+# reach the browser, which sets the login cookie.
+if landing and "todo" in private and nav.url_path not in PAGES:
+    st.switch_page(private["todo"])
+nav.run()

@@ -3,15 +3,15 @@
 import polars as pl
 import streamlit as st
 
-from aspnet_data import editing
+from aspnet_data import editing, languages
 from aspnet_data.directory import Selection
 from aspnet_data.permissions import can
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 from ui import data, require_router
 from ui.auth import current_actor
-from ui.coordinators import pick_network
-from ui.forms import EditSession, field_errors, show_value, summary
+from ui.coordinators import change_line, field_label, history_columns, history_frame, pick_network
+from ui.forms import EditSession, Feedback, field_errors, show_value, summary
 from ui.i18n import current_language, t
 from ui.safe import md
 
@@ -29,40 +29,65 @@ edit_id = parse_id(requested_edit)
 if edit_id is not None and st.session_state.get("manage_edit_link") != requested_edit:
     st.session_state["manage_edit_link"] = requested_edit
     st.session_state["manage_edit"] = edit_id
-tab_names = [t("manage.tab_profile"), t("manage.tab_institutions"), t("manage.tab_history")]
-profile_tab, institutions_tab, history_tab = st.tabs(
-    tab_names, default=tab_names[1] if requested_edit else None)
+TABS = {"profile": t("manage.tab_profile"), "institutions": t("manage.tab_institutions"),
+        "history": t("manage.tab_history")}
+opened_tab = "institutions" if requested_edit else st.query_params.get("tab")
+profile_tab, institutions_tab, history_tab = st.tabs(list(TABS.values()), default=TABS.get(opened_tab))
 
 # -- network profile -----------------------------------------------------------------------
+CONTACT_FIELDS = ("national_commission", "coordinator_name", "coordinator_email", "coordinator_phone", "website",
+                  "founded_year")
+
+
+def save_profile(values: dict, version: int) -> list[str]:
+    """Save and say which fields changed."""
+    before = editing.get_network_record(db, actor, network)
+    after = editing.update_network(db, actor, network, values, expected_version=version)
+    return [f for f in editing.NETWORK_FIELDS if before[f] != after[f]]
+
+
 with profile_tab:
     record = editing.get_network_record(db, actor, network)
     form = EditSession(f"net_{network}", record["version"])
-    with st.form(f"net_{network}_form"):
+    errors = Feedback(form.errors)
+    # Not an st.form: the translation boxes follow the language chosen for the description.
+    with st.container(border=True):
         values = {}
-        for key in editing.NETWORK_FIELDS:
-            label = t(f"field.{key}")
-            if key == "description":
-                values[key] = st.text_area(label, value=record[key] or "", max_chars=2000, key=f"net_{network}_{key}")
-            else:
-                values[key] = st.text_input(label, value=str(record[key] or ""), key=f"net_{network}_{key}")
-            field_errors(form.errors, key)
-        field_errors(form.errors, "form")
-        summary(form.errors)
-        submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
-
-    def save_profile(values: dict, version: int) -> None:
-        editing.update_network(db, actor, network, values, expected_version=version)
-
+        columns = st.columns(2)
+        for k, key in enumerate(CONTACT_FIELDS):
+            with columns[k % 2]:
+                values[key] = st.text_input(field_label(key), value=str(record[key] or ""), key=f"net_{network}_{key}")
+                field_errors(errors, key)
+        values["description"] = st.text_area(field_label("description"), value=record["description"] or "",
+                                             max_chars=2000, key=f"net_{network}_description")
+        field_errors(errors, "description")
+        written_in = record["description_language"] or lang
+        values["description_language"] = st.selectbox(
+            field_label("description_language"), editing.DESCRIPTION_LANGUAGES,
+            format_func=lambda code: languages.name(code, lang),
+            index=editing.DESCRIPTION_LANGUAGES.index(written_in) if written_in in editing.DESCRIPTION_LANGUAGES else 0,
+            key=f"net_{network}_description_language")
+        field_errors(errors, "description_language")
+        st.caption(t("manage.translations_help"))
+        for other in editing.DESCRIPTION_LANGUAGES:
+            if other != values["description_language"]:
+                key = f"description_{other}"
+                values[key] = st.text_area(field_label(key), value=record[key] or "", max_chars=2000,
+                                           key=f"net_{network}_{key}", height=120)
+                field_errors(errors, key)
+        summary(errors)
+        submitted = st.button(t("form.save"), type="primary", icon=":material/save:", key=f"net_{network}_save")
+        form.saved_notice(field_label)
     if submitted:
         form.submit(values, save_profile)
-    form.conflict_view(editing.NETWORK_FIELDS, lambda f: t(f"field.{f}"), save_profile)
+    form.conflict_view(editing.NETWORK_FIELDS, field_label, save_profile)
 
 # -- institutions ---------------------------------------------------------------------------
 def institution_form(record: dict | None) -> None:
     """Add (record None) or edit one institution, with errors next to their fields."""
     key = f"inst_{record['id'] if record else 'new'}"
     form = EditSession(key, record["version"] if record else 0)
-    errors = form.errors
+    errors = Feedback(form.errors)
     current = record or {}
     with st.form(f"{key}_form"):
         values = {}
@@ -111,22 +136,30 @@ def institution_form(record: dict | None) -> None:
         field_errors(errors, "form")
         summary(errors)
         submitted = st.form_submit_button(t("form.save"), type="primary", icon=":material/save:")
-    def save(values: dict, version: int) -> None:
+    def save(values: dict, version: int) -> list[str] | None:
+        """Save and say which fields changed (a new institution opens its own form)."""
         if record is None:
-            st.session_state["manage_edit"] = editing.create_institution(db, actor, network, values)
-        else:
-            editing.update_institution(db, actor, record["id"], values, expected_version=version)
+            created = editing.create_institution(db, actor, network, values)
+            st.session_state["manage_edit"] = st.session_state["manage_created"] = created
+            return None
+        before = editing.get_institution(db, record["id"])
+        after = editing.update_institution(db, actor, record["id"], values, expected_version=version)
+        return [f for f in editing.INSTITUTION_FIELDS if before[f] != after[f]]
 
+    if record is not None and st.session_state.get("manage_created") == record["id"]:
+        del st.session_state["manage_created"]
+        st.success(t("manage.created", name=md(record["name"])), icon=":material/check_circle:")
+    form.saved_notice(field_label)
     if submitted:
         form.submit(values, save)
-    form.conflict_view(editing.INSTITUTION_FIELDS, lambda f: t(f"field.{f}"), save)
+    form.conflict_view(editing.INSTITUTION_FIELDS, field_label, save)
     if record is not None and record["status"] != "withdrawn":
         with st.expander(t("manage.withdraw"), icon=":material/block:"):
             st.caption(t("manage.withdraw_help"))
             sure = st.checkbox(t("manage.withdraw_confirm"), key=f"{key}_sure")
             if st.button(t("manage.withdraw"), disabled=not sure, key=f"{key}_withdraw"):
-                form.submit({}, lambda _, version: editing.withdraw_institution(
-                    db, actor, record["id"], expected_version=version))
+                form.submit({}, lambda _, version: (editing.withdraw_institution(
+                    db, actor, record["id"], expected_version=version), ["status", "withdrawn_year"])[1])
 
 
 with institutions_tab:
@@ -156,25 +189,31 @@ with institutions_tab:
             institution_form(chosen)
 
 # -- history --------------------------------------------------------------------------------
+REVERTIBLE = ("institution.create", "institution.update", "institution.withdraw", "network.update")
 with history_tab:
     changes = editing.history(db, actor, network=network, limit=300)
-    lines = [{"id": c["id"], "when": c["occurred_at"], "who": c["actor"], "what": t(f"action.{c['action']}"),
-              "record": f"{c['entity']} {c['entity_id']}", "field": ch["field"],
-              "before": show_value(ch["before"]), "after": show_value(ch["after"])}
-             for c in changes for ch in c["changes"]]
-    if not lines:
-        st.caption(t("manage.no_history"))
+    if not changes:
+        st.info(t("manage.no_history"), icon=":material/history:")
     else:
-        st.dataframe(pl.DataFrame(lines), hide_index=True, width="stretch", height=420, column_config={
-            "id": t("manage.change"), "when": st.column_config.DatetimeColumn(t("manage.when"), format="YYYY-MM-DD HH:mm"),
-            "who": t("manage.who"), "what": t("manage.what"), "record": t("manage.record"), "field": t("form.field"),
-            "before": t("manage.before"), "after": t("manage.after")})
-        if can(actor, "revert"):
+        frame = history_frame(changes, countries)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=history_columns(),
+                     height="content" if frame.height <= 15 else 36 + 35 * 15)
+        revertible = {c["id"]: c for c in changes if c["action"] in REVERTIBLE}
+        if can(actor, "revert") and revertible:
             with st.form("revert_form"):
-                change_id = st.selectbox(t("manage.revert_pick"), [c["id"] for c in changes], key="revert_id")
-                if st.form_submit_button(t("manage.revert"), icon=":material/undo:"):
+                change_id = st.selectbox(t("manage.revert_pick"), list(revertible), index=None,
+                                         placeholder=t("manage.revert_placeholder"), key="revert_id",
+                                         format_func=lambda i: change_line(revertible[i], countries))
+                if st.form_submit_button(t("manage.revert"), icon=":material/undo:") and change_id is not None:
                     try:
                         editing.revert(db, actor, change_id)
-                        st.toast(t("manage.reverted"))
                     except editing.Conflict:
-                        st.error(t("manage.revert_conflict"))
+                        st.session_state["manage_revert_problem"] = change_line(revertible[change_id], countries)
+                    else:
+                        st.session_state["manage_reverted"] = change_line(revertible[change_id], countries)
+                    st.rerun()
+            if "manage_reverted" in st.session_state:
+                st.success(t("manage.reverted_change", change=md(st.session_state.pop("manage_reverted"))),
+                           icon=":material/undo:")
+            if "manage_revert_problem" in st.session_state:
+                st.error(t("manage.revert_conflict") + "  \n" + md(st.session_state.pop("manage_revert_problem")))

@@ -1,8 +1,10 @@
-"""Data-quality to-do list of a network: each item links to the form that fixes it."""
+"""Data-quality to-do list of a network: each item links to the form that fixes it (for those
+who may edit the network; analysts read the lists without the links)."""
 
 import polars as pl
 import streamlit as st
 
+from aspnet_data.permissions import can
 from ui import data, require_router
 from ui.auth import current_actor
 from ui.coordinators import pick_network
@@ -11,10 +13,11 @@ from ui.safe import md
 
 require_router()
 lang = current_language()
-network = pick_network()
+network = pick_network("read_quality")
+fixes = can(current_actor(), "edit", network)
 countries = dict(data.network_countries(lang))
 st.title(t("quality.title", country=md(countries.get(network, network))))
-st.caption(t("quality.intro"))
+st.caption(t("quality.intro") if fixes else t("quality.intro_read_only"))
 todo = data.quality_todo(current_actor(), network)
 
 cols = st.columns(4)
@@ -31,36 +34,46 @@ def fix_link(ids: pl.Series) -> pl.Series:
 
 
 link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix"), width="small")
+KINDS = ("missing", "stale", "duplicates", "outside")
+labels = {k: f"{t(f'quality.{k}')} ({number(todo.totals[k])})" for k in KINDS}
 missing_tab, stale_tab, duplicates_tab, outside_tab = st.tabs(
-    [t("quality.missing"), t("quality.stale"), t("quality.duplicates"), t("quality.outside")])
+    list(labels.values()), default=labels.get(st.query_params.get("tab")))
+
+
+def shown(columns: list[str]) -> list[str]:
+    """The columns of a list, without its Fix links for those who only read."""
+    return [c for c in columns if fixes or not c.startswith("fix")]
+
+
+def listing(frame: pl.DataFrame, columns: list[str], **config) -> None:
+    if frame.height == 0:
+        st.success(t("quality.none"), icon=":material/check:")
+        return
+    st.dataframe(frame.select(shown(columns)), hide_index=True, width="stretch", column_config=config,
+                 height="content" if frame.height <= 15 else 36 + 35 * 15)
 with missing_tab:
     frame = todo.missing.with_columns(fix_link(todo.missing["id"]),
                                       render(todo.missing["missing"], lambda fields: ", ".join(
                                           t(f"field.{f}") for f in fields)).alias("missing"))
-    st.dataframe(frame.select("fix", "name", "city", "missing"), hide_index=True, width="stretch",
-                 column_config={"fix": link, "name": t("directory.col_name"), "city": t("directory.col_city"),
-                                "missing": t("quality.missing_fields")})
+    listing(frame, ["fix", "name", "city", "missing"], fix=link, name=t("directory.col_name"),
+            city=t("directory.col_city"), missing=t("quality.missing_fields"))
 with stale_tab:
     frame = todo.stale.with_columns(fix_link(todo.stale["id"]))
-    st.dataframe(frame.select("fix", "name", "city", "updated_at"), hide_index=True, width="stretch",
-                 column_config={"fix": link, "name": t("directory.col_name"), "city": t("directory.col_city"),
-                                "updated_at": st.column_config.DatetimeColumn(t("dash.col_last_update"),
-                                                                              format="YYYY-MM-DD")})
+    listing(frame, ["fix", "name", "city", "updated_at"], fix=link, name=t("directory.col_name"),
+            city=t("directory.col_city"),
+            updated_at=st.column_config.DatetimeColumn(t("dash.col_last_update"), format="YYYY-MM-DD"))
 with duplicates_tab:
     frame = todo.duplicates.with_columns(fix_link(todo.duplicates["id_a"]).alias("fix_a"),
                                          fix_link(todo.duplicates["id_b"]).alias("fix_b"))
-    st.dataframe(frame.select("fix_a", "name_a", "fix_b", "name_b", "city", "similarity"), hide_index=True,
-                 width="stretch", column_config={
-                     "fix_a": link, "fix_b": link, "name_a": t("directory.col_name"), "name_b": t("directory.col_name"),
-                     "city": t("directory.col_city"),
-                     "similarity": st.column_config.ProgressColumn(t("quality.similarity"), min_value=0, max_value=1,
-                                                                   format="percent")})
+    listing(frame, ["fix_a", "name_a", "fix_b", "name_b", "city", "similarity"], fix_a=link, fix_b=link,
+            name_a=t("directory.col_name"), name_b=t("directory.col_name"), city=t("directory.col_city"),
+            similarity=st.column_config.ProgressColumn(t("quality.similarity"), min_value=0, max_value=1,
+                                                       format="percent"))
     st.caption(t("quality.duplicates_help"))
 with outside_tab:
     frame = todo.outside.with_columns(fix_link(todo.outside["id"]),
                                       render(todo.outside["problem"], lambda p: t(f"quality.{p}")).alias("problem"))
-    st.dataframe(frame.select("fix", "name", "city", "latitude", "longitude", "problem"), hide_index=True,
-                 width="stretch", column_config={"fix": link, "name": t("directory.col_name"),
-                                                 "city": t("directory.col_city"), "problem": t("bulk.problem")})
+    listing(frame, ["fix", "name", "city", "latitude", "longitude", "problem"], fix=link,
+            name=t("directory.col_name"), city=t("directory.col_city"), problem=t("bulk.problem"))
 if any(todo.totals[k] > len(getattr(todo, k)) for k in todo.totals):
     st.caption(t("quality.truncated", limit=number(500)))

@@ -25,6 +25,7 @@ from .i18n import t
 COOKIE_NAME = "aspnet_atlas_session"
 SECRET_FILE = Path(__file__).resolve().parent.parent / ".cookie_secret"
 _USER, _STAMP, _REFUSAL, _FRESH = "auth_user", "auth_stamp", "auth_refusal", "auth_fresh"
+_JUST_SIGNED_IN = "auth_just_signed_in"
 
 
 @st.cache_resource(show_spinner=False)
@@ -108,6 +109,7 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
     if st.session_state.pop(_FRESH, None) == username:
         stamp = auth.cookie_controller.cookie_model.exp_date or accounts.session_key(username, secrets.token_hex(8))
         accounts.open_session(db, username, stamp)
+        st.session_state[_JUST_SIGNED_IN] = True
     else:
         token = auth.cookie_controller.get_cookie() or {}
         stamp = token.get("exp_date")
@@ -119,6 +121,12 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
     st.session_state[_USER] = user
     # No rerun here: the cookie component drawn above must reach the browser to set the cookie.
     return user
+
+
+def just_signed_in() -> bool:
+    """True once after the login form accepted a password (a cookie brought back by a reload
+    is not a new login): the router then opens the user's landing page."""
+    return bool(st.session_state.pop(_JUST_SIGNED_IN, False))
 
 
 def sign_out(auth: stauth.Authenticate) -> None:

@@ -1,25 +1,33 @@
-"""Shared start of the coordinators' pages: who is signed in and which network they work on."""
+"""Shared parts of the coordinators' pages: which network a page works on, and changes told
+in people's words (the school's name, field labels and values in the interface language)."""
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data.permissions import can
 
 from . import data
 from .auth import current_actor, current_user
-from .i18n import current_language, t
+from .i18n import current_language, language_name, number, t
+
+# Fields whose stored codes have labels in the catalogs (``<prefix>.<code>``).
+_CODE_LABELS = {"levels": "level", "themes": "theme", "ownership": "ownership", "status": "status_one"}
+_LANGUAGE_FIELDS = ("languages", "description_language")
+_COUNTS = ("pupils", "teachers")
 
 
 def pick_network(action: str = "edit") -> str:
-    """The network this page works on: a coordinator's own, or (admins) one picked and kept
-    in the URL (?code=). Stops the page with a clear message when nobody may see it."""
+    """The network this page works on: a coordinator's own or, for those who may do ``action``
+    on every network (admins; analysts reading), one picked and kept in the URL (?code=).
+    Stops the page with a clear message when nobody may see it."""
     user = current_user()
     if user is None:
         st.warning(t("auth.required"))
         st.stop()
     countries = dict(data.network_countries(current_language()))
-    if user.role == "admin":
+    if can(current_actor(), action):
         requested = (st.query_params.get("code") or "").upper()
         codes = list(countries)
         network = st.selectbox(t("manage.network"), codes, format_func=countries.get, key="pick_network",
@@ -32,3 +40,58 @@ def pick_network(action: str = "edit") -> str:
         st.error(t("manage.not_allowed"))
         st.stop()
     return network
+
+
+def field_label(field: str) -> str:
+    return t(f"field.{field}")
+
+
+def shown_value(field: str, value) -> str:
+    """A stored value as a person reads it: labels for codes, language names, counts in the
+    language's number format, "—" for nothing."""
+    if value is None or value == [] or value == "":
+        return "—"
+    values = value if isinstance(value, list) else [value]
+    if field in _CODE_LABELS:
+        return ", ".join(t(f"{_CODE_LABELS[field]}.{v}") for v in values)
+    if field in _LANGUAGE_FIELDS:
+        return ", ".join(language_name(str(v)) for v in values)
+    if field in _COUNTS and isinstance(value, (int, float)):
+        return number(value)
+    return ", ".join(str(v) for v in values)
+
+
+def record_name(change: dict, countries: dict[str, str]) -> str:
+    """What a change is about: the school's name, or the network's profile."""
+    if change["entity"] == "networks":
+        return t("history.network_profile", country=countries.get(change["network"], change["network"] or ""))
+    return change["record_name"] or t("history.unknown_institution", id=change["entity_id"])
+
+
+def when(change: dict) -> str:
+    return change["occurred_at"].strftime("%Y-%m-%d %H:%M")
+
+
+def change_line(change: dict, countries: dict[str, str]) -> str:
+    """One change in one line, to pick it from a list: when, what, which record, which fields, who."""
+    fields = ", ".join(field_label(c["field"]) for c in change["changes"][:4])
+    if len(change["changes"]) > 4:
+        fields += " " + t("history.more_fields", count=len(change["changes"]) - 4)
+    parts = [when(change), t(f"action.{change['action']}"), record_name(change, countries), fields,
+             t("history.by", name=change["actor_name"])]
+    return " · ".join(p for p in parts if p)
+
+
+def history_frame(changes: list[dict], countries: dict[str, str]) -> pl.DataFrame:
+    """One row per field changed: when, who, what, record, field, before, after (all text)."""
+    rows = [{"when": when(c), "who": c["actor_name"], "what": t(f"action.{c['action']}"),
+             "record": record_name(c, countries), "field": field_label(ch["field"]),
+             "before": shown_value(ch["field"], ch["before"]), "after": shown_value(ch["field"], ch["after"])}
+            for c in changes for ch in c["changes"]]
+    return pl.DataFrame(rows, schema={k: pl.String for k in ("when", "who", "what", "record", "field", "before",
+                                                             "after")})
+
+
+def history_columns() -> dict[str, str]:
+    return {"when": t("manage.when"), "who": t("manage.who"), "what": t("manage.what"), "record": t("manage.record"),
+            "field": t("form.field"), "before": t("manage.before"), "after": t("manage.after")}

@@ -96,13 +96,15 @@ class EditSession:
         return st.session_state.get(f"{self.prefix}_errors")
 
     def submit(self, values: dict, save: Callable[[dict, int], object], *, version: int | None = None) -> None:
-        """Run ``save(values, version opened)``; keep errors or the conflict for the next run."""
+        """Run ``save(values, version opened)``; keep errors or the conflict for the next run.
+        When ``save`` returns the names of the fields it changed, :meth:`saved_notice` says so."""
         from aspnet_data.editing import Conflict, ValidationFailed
         from aspnet_data.permissions import PermissionDenied
 
         st.session_state.pop(f"{self.prefix}_conflict", None)
+        st.session_state.pop(f"{self.prefix}_saved", None)
         try:
-            save(values, self.opened if version is None else version)
+            changed = save(values, self.opened if version is None else version)
         except ValidationFailed as failed:
             st.session_state[f"{self.prefix}_errors"] = failed.errors
         except Conflict as clash:
@@ -111,8 +113,22 @@ class EditSession:
             st.session_state[f"{self.prefix}_errors"] = [FieldError("form", "not_allowed")]
         else:
             self.reset(widgets=False)
+            if isinstance(changed, (list, tuple)):
+                st.session_state[f"{self.prefix}_saved"] = list(changed)
             st.toast(t("form.saved"), icon=":material/check:")
         st.rerun()
+
+    def saved_notice(self, label: Callable[[str], str]) -> None:
+        """Under the form, after a save whose ``save`` returned the fields it changed: what was
+        saved (shown once; the next action on the page clears it)."""
+        changed = st.session_state.pop(f"{self.prefix}_saved", None)
+        if changed is None:
+            return
+        if changed:
+            st.success(t("form.saved_fields", fields=md(", ".join(label(f) for f in changed))),
+                       icon=":material/check_circle:")
+        else:
+            st.info(t("form.saved_nothing"), icon=":material/check:")
 
     def conflict_view(self, fields: tuple[str, ...], label: Callable[[str], str],
                       save: Callable[[dict, int], object]) -> None:

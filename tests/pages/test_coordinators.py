@@ -192,7 +192,7 @@ def test_bulk_page_offers_the_templates(signed_in, scratch_copy):
 PAGE_ACCESS = {   # page -> roles that get its content for network of the "own" coordinator
     "pages/manage.py": {"own", "admin"},
     "pages/bulk.py": {"own", "admin"},
-    "pages/quality.py": {"own", "admin"},
+    "pages/quality.py": {"own", "admin", "analyst"},   # analysts read it (without the Fix links)
     "pages/users.py": {"admin"},
 }
 

@@ -1,0 +1,115 @@
+"""To do: what waits for a National Coordinator (their network) or a UNESCO admin, each item
+linked to the page where it is done."""
+
+import streamlit as st
+
+from aspnet_data.applications import OVERDUE_DAYS
+from aspnet_data.permissions import can
+from ui import data, require_router
+from ui.auth import current_actor, current_user
+from ui.coordinators import field_label, record_name, shown_value, when
+from ui.i18n import current_language, lang_params, t
+from ui.safe import md
+
+require_router()
+lang = current_language()
+user, actor = current_user(), current_actor()
+if user is None or not can(actor, "read_todo", actor.network):
+    st.error(t("manage.not_allowed"))
+    st.stop()
+countries = dict(data.network_countries(lang))
+todo = data.todo_summary(actor)
+admin = todo.network is None
+st.title(t("todo.title"))
+st.caption(t("todo.intro_admin") if admin else t("todo.intro", country=md(countries.get(todo.network, ""))))
+
+
+def link(page: str, label: str, icon: str, **params) -> None:
+    st.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=params | lang_params())
+
+
+def applications_box() -> None:
+    st.subheader(t("todo.applications"), anchor=False)
+    if not todo.applications:
+        st.success(t("todo.no_applications_admin" if admin else "todo.no_applications"), icon=":material/check:")
+        return
+    st.markdown(t("todo.applications_admin" if admin else "todo.applications_waiting", count=todo.applications))
+    if todo.overdue:
+        st.markdown(f":red-badge[{t('review.overdue')}] "
+                    + t("review.overdue_count", count=todo.overdue, days=OVERDUE_DAYS))
+    st.caption(t("todo.oldest_first"))
+    for app in todo.oldest:
+        where = f" · {countries.get(app['network'], app['network'])}" if admin else ""
+        link("review", f"{md(app['institution_name'])}{md(where)} · {t('review.days', count=app['age_days'])}",
+             ":material/schedule:" if app["overdue"] else ":material/description:", ref=app["reference"])
+    link("review", t("todo.open_applications"), ":material/fact_check:")
+
+
+def quality_box() -> None:
+    st.subheader(t("todo.quality"), anchor=False)
+    totals = todo.quality
+    if not any(totals.values()):
+        st.success(t("todo.no_quality"), icon=":material/check:")
+    for kind, count in totals.items():
+        if count:
+            link("quality", t(f"todo.quality_{kind}", count=count), ":material/arrow_forward:", tab=kind)
+    link("quality", t("todo.open_quality"), ":material/checklist:")
+
+
+def accounts_box() -> None:
+    st.subheader(t("todo.accounts"), anchor=False)
+    if not todo.accounts_total:
+        st.success(t("todo.no_accounts"), icon=":material/check:")
+    else:
+        st.markdown(t("todo.accounts_count", count=todo.accounts_total))
+        for account in todo.accounts:
+            state = (t("users.locked_until", when=account["locked_until"].strftime("%H:%M"))
+                     if account["locked_until"] else t("users.state_disabled"))
+            link("users", f"{md(account['display_name'])} ({account['username']}) · {state}",
+                 ":material/lock:" if account["locked_until"] else ":material/block:", user=account["username"])
+    link("users", t("todo.open_users"), ":material/group:")
+
+
+def board_box() -> None:
+    st.subheader(t("todo.board"), anchor=False)
+    if not todo.unread:
+        st.success(t("todo.no_unread"), icon=":material/check:")
+    else:
+        st.markdown(t("todo.unread", count=todo.unread))
+        if todo.mentions:
+            st.markdown(f":blue-badge[@] {t('todo.mentions', count=todo.mentions)}")
+    link("board", t("todo.open_board"), ":material/forum:")
+
+
+def changes_box() -> None:
+    st.subheader(t("todo.changes_admin" if admin else "todo.changes"), anchor=False)
+    if not todo.changes:
+        st.info(t("manage.no_history"), icon=":material/history:")
+    for change in todo.changes:
+        fields = "; ".join(f"{field_label(c['field'])}: {shown_value(c['field'], c['before'])} → "
+                           f"{shown_value(c['field'], c['after'])}" for c in change["changes"][:3])
+        if len(change["changes"]) > 3:
+            fields += " " + t("history.more_fields", count=len(change["changes"]) - 3)
+        where = f" · {countries.get(change['network'], change['network'])}" if admin and change["network"] else ""
+        action = t(f"action.{change['action']}")
+        st.markdown(f"**{md(record_name(change, countries))}**{md(where)} · {action}  \n{md(fields)}  \n"
+                    f":gray[{md(t('history.by', name=change['actor_name']))} · {when(change)} UTC]")
+    if not admin:
+        link("manage", t("todo.open_history"), ":material/history:", tab="history")
+    elif todo.changes:
+        st.caption(t("todo.history_per_network"))
+
+
+first, second = st.columns(2, gap="large")
+with first, st.container(border=True):
+    applications_box()
+with second, st.container(border=True):
+    if admin:
+        accounts_box()
+    else:
+        quality_box()
+third, fourth = st.columns(2, gap="large")
+with third, st.container(border=True):
+    board_box()
+with fourth, st.container(border=True):
+    changes_box()

@@ -1,0 +1,108 @@
+"""AppTest of To do: the landing page after login, what it shows a coordinator and an admin."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aspnet_data import accounts, applications, demo, editing
+from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
+
+from ..conftest import ROOT, two_coordinators
+from .conftest import run_app
+
+
+@pytest.fixture()
+def app_env(scratch_copy, monkeypatch):
+    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+    return scratch_copy
+
+
+def log_in_with_the_form(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.sidebar.text_input[0].input(username)
+    at.sidebar.text_input[1].input(password)
+    next(b for b in at.sidebar.button if b.label == "Log in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_links(at) -> list[tuple[str, str]]:
+    return [(link.proto.label, link.proto.page) for link in at.get("page_link")]
+
+
+def test_a_coordinator_who_logs_in_on_the_home_page_lands_on_to_do(app_env):
+    with open_database(app_env) as db:
+        (name, network), _ = two_coordinators(db)
+        country = db.scalar("SELECT name_en FROM countries WHERE iso3 = ?", [network])
+    at = log_in_with_the_form(name, demo.DEMO_PASSWORDS["coordinator"])
+    assert any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
+    at.run()   # the run after the login (in a browser, when the login cookie is set)
+    assert not at.exception
+    assert at.title[0].value == "To do"
+    assert country in at.caption[0].value
+    at.run()   # and it stays there: the landing happens once
+    assert at.title[0].value == "To do"
+
+
+def test_an_analyst_who_logs_in_stays_where_they_were(app_env):
+    at = log_in_with_the_form("analyst", demo.DEMO_PASSWORDS["analyst"])
+    at.run()
+    assert not at.exception and at.title[0].value != "To do"
+
+
+def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
+    with open_database(app_env) as db:
+        (name, network), _ = two_coordinators(db)
+        me = accounts.get_user(db, name).actor
+        app = applications.save(db, {
+            "network": network, "institution_name": "Escuela del Todo", "city": "Testville", "levels": ["primary"],
+            "themes": ["esd"], "theme_plans": {"esd": "A garden."}, "ownership": "public", "contact_name": "Ana",
+            "contact_email": "ana@school.example"}, submit=True).record
+        waiting = applications.queue(db, me).height
+        school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+        record = editing.get_institution(db, school)
+        editing.update_institution(db, me, school, {"pupils": "1234", "ownership": "private"},
+                                   expected_version=record["version"])
+    at = run_app(app_env, "pages/todo.py", username=name)
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")   # as shown, without markdown escapes
+    assert f"**{waiting}** application" in text
+    links = page_links(at)
+    oldest = next(link for link in at.get("page_link") if "Escuela del Todo" in link.proto.label)
+    assert "review" in oldest.proto.page and app["reference"] in str(oldest.proto)
+    for label, page in (("Open the applications", "review"), ("Open the data-quality lists", "quality"),
+                        ("Open the message board", "board"), ("See the whole history", "manage")):
+        assert any(found == label and page in target for found, target in links), (label, links)
+    # The last change, in words: the school, the field labels, values as people read them, who.
+    assert record["name"] in text
+    assert "Pupils: " in text and "→ 1,234" in text and "Public or private: Public → Private" in text
+
+
+def test_the_to_do_says_plainly_when_nothing_waits(app_env):
+    with open_database(app_env) as db:
+        (name, network), _ = two_coordinators(db)
+        db.write(lambda cur: cur.execute("UPDATE applications SET stage = 'withdrawn' WHERE network = ?", [network]))
+    at = run_app(app_env, "pages/todo.py", username=name)
+    assert "No application waits for your review." in [s.value for s in at.success]
+    assert "No change recorded yet." in [i.value for i in at.info]
+
+
+def test_the_admins_to_do_lists_recommended_applications_and_locked_accounts(app_env):
+    with open_database(app_env) as db:
+        (name, network), _ = two_coordinators(db)
+        recommended = db.scalar("SELECT count(*) FROM applications WHERE stage = 'recommended'")
+        for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+            with pytest.raises(accounts.LoginRefused):
+                accounts.authenticate(db, name, "wrong-password-9")
+    at = run_app(app_env, "pages/todo.py", username="admin", session={"lang": "fr"})
+    assert at.title[0].value == "À faire"
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{recommended}** candidatures recommandées" in text
+    locked = [label for label, _ in page_links(at) if name in label]
+    assert locked and "jusqu'à" in locked[0]
+
+
+def test_analysts_have_no_to_do(app_env):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        run_app(app_env, "pages/todo.py", username="analyst")
