@@ -40,8 +40,8 @@ st.page_link("pages/network.py", label=t("institution.network", country=country)
 details, where = st.columns([3, 2], gap="large")
 with details:
     chips = " ".join(
-        f"<span style='background:{THEME_COLORS[c]};color:#fff;border-radius:12px;padding:2px 10px;"
-        f"margin-right:6px;font-size:0.9rem'>{t(f'theme.{c}')}</span>" for c in record["themes"])
+        f"<span style='display:inline-block;background:{THEME_COLORS[c]};color:#fff;border-radius:12px;"
+        f"padding:2px 10px;margin:0 6px 6px 0;font-size:0.9rem'>{t(f'theme.{c}')}</span>" for c in record["themes"])
     st.markdown(f"**{t('facet.theme')}**<br>{chips}", unsafe_allow_html=True)
     rows = [
         (t("facet.level"), maps.level_labels(record["levels"])),
