@@ -41,10 +41,12 @@ def plan_key(theme: str) -> str:
 
 
 def coordinate(value: float | None) -> str:
-    """A coordinate as the form shows it: up to five decimals, no trailing zeros."""
+    """A coordinate as the form shows it: up to five decimals, no trailing zeros, with the
+    interface language's decimal mark ("48,85661" in French and Spanish; either mark is read back)."""
     if value is None:
         return ""
-    return f"{value:.5f}".rstrip("0").rstrip(".")
+    text = f"{value:.5f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if current_language() in ("fr", "es") else text
 
 
 def clear_form() -> None:

@@ -90,3 +90,14 @@ def test_interface_code_uses_only_known_keys():
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
     assert used, "no t() call found: the pattern is out of date"
     assert sorted(used - set(english)) == []
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "48.85661"), ("fr", "48,85661"), ("es", "-0,1")])
+def test_coordinates_are_shown_with_the_languages_decimal_mark_and_read_back(monkeypatch, lang, shown):
+    from aspnet_data.editing import normalise_institution
+    from ui import join
+
+    monkeypatch.setattr(join, "current_language", lambda: lang)
+    value = -0.1 if lang == "es" else 48.85661
+    assert join.coordinate(value) == shown
+    assert normalise_institution({"latitude": shown})["latitude"] == pytest.approx(value)
