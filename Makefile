@@ -40,9 +40,15 @@ secret:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core for the accessibility scan, at the version package-lock.json pins (injected into
+# the pages by the browser tests; nothing is fetched while the tests run).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Data-layer and page tests on every CPU, then the browser tests one at a time (each runs a
 # real server and Chromium); both parts always run, and make fails if either failed.
-test: dev chromium
+test: dev chromium node_modules/.installed
 	@$(PY) -m pytest -n auto tests/unit tests/pages; unit=$$?; \
 	$(PY) -m pytest tests/e2e; e2e=$$?; \
 	test $$unit -eq 0 -a $$e2e -eq 0

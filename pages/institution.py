@@ -10,7 +10,7 @@ from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
 from ui import data, maps, require_router
 from ui.i18n import LANGUAGE_NAMES, current_language, lang_params, language_name, number, t
-from ui.palette import THEME_COLORS
+from ui.palette import THEME_COLORS, text_on
 from ui.safe import md, safe_email, safe_url
 
 require_router()
@@ -40,8 +40,9 @@ st.page_link("pages/network.py", label=t("institution.network", country=country)
 details, where = st.columns([3, 2], gap="large")
 with details:
     chips = " ".join(
-        f"<span style='display:inline-block;background:{THEME_COLORS[c]};color:#fff;border-radius:12px;"
-        f"padding:2px 10px;margin:0 6px 6px 0;font-size:0.9rem'>{t(f'theme.{c}')}</span>" for c in record["themes"])
+        f"<span style='display:inline-block;background:{THEME_COLORS[c]};color:{text_on(THEME_COLORS[c])};"
+        f"border-radius:12px;padding:2px 10px;margin:0 6px 6px 0;font-size:0.9rem'>{t(f'theme.{c}')}</span>"
+        for c in record["themes"])
     st.markdown(f"**{t('facet.theme')}**<br>{chips}", unsafe_allow_html=True)
     rows = [
         (t("facet.level"), maps.level_labels(record["levels"])),

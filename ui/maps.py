@@ -18,7 +18,7 @@ from aspnet_data.vocab import THEMES
 
 from . import data
 from .i18n import current_language, lang_params, number, t
-from .palette import CHOROPLETH, SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
+from .palette import CHOROPLETH, SEVERAL_COLOR, SWATCH_RING, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
 # is fetched from the internet; the page's URL is the base of this relative path.
@@ -266,7 +266,7 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None, *, groups: b
     swatches = "".join(
         f"<span style='display:inline-flex;align-items:center;margin-right:14px'>"
         f"<span style='width:12px;height:12px;border-radius:6px;background:{colour};display:inline-block;"
-        f"margin-right:5px;border:1px solid #fff;box-shadow:0 0 0 1px #999'></span>{label}</span>"
+        f"margin-right:5px;border:1px solid #fff;box-shadow:0 0 0 1px {SWATCH_RING}'></span>{label}</span>"
         for colour, label in items
     )
     st.markdown(f"<div style='font-size:0.9rem'><b>{title}</b>&nbsp; {swatches}</div>", unsafe_allow_html=True)

@@ -1,18 +1,51 @@
-"""Colour-blind-safe colours (Okabe and Ito), one per priority theme and status."""
+"""Colour-blind-safe colours (Okabe and Ito), one per priority theme and status, and the text
+colour that stays readable on each (WCAG 2 contrast: 4.5:1 for text)."""
 
 THEME_COLORS = {"esd": "#009E73", "gced": "#0072B2", "heritage": "#E69F00"}
 STATUS_COLORS = {"member": "#0072B2", "candidate": "#56B4E9", "withdrawn": "#999999"}
 REGION_COLOR = "#0072B2"
+# The theme's textColor (.streamlit/config.toml). Streamlit draws captions in this colour at
+# 60% opacity: a deep navy keeps them at 4.8:1 on white and on the side panel's blue-grey.
+TEXT_COLOR = "#08121B"
+WHITE = "#FFFFFF"
+# Text readable at any size (WCAG 2 AA, 1.4.3).
+TEXT_CONTRAST = 4.5
 
 
 def hex_to_rgb(color: str) -> list[int]:
     color = color.lstrip("#")
     return [int(color[i : i + 2], 16) for i in (0, 2, 4)]
 
+
+def luminance(color: str) -> float:
+    """Relative luminance as WCAG 2 defines it (0 black, 1 white)."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in hex_to_rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 (same) to 21 (black on white)."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_on(background: str) -> str:
+    """White or the text navy, whichever reads better on ``background``: a chip keeps the
+    exact colour of its theme on the map, and its label stays readable (white on blue, navy on
+    green and orange)."""
+    return max((WHITE, TEXT_COLOR), key=lambda ink: contrast(ink, background))
+
+
 # Schools that take up more than one theme.
 SEVERAL_COLOR = "#CC79A7"
 # Five classes of a single-hue sequential scale (ColorBrewer Blues), safe for colour blindness.
 CHOROPLETH = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+# The ring around a legend's swatch: the palest class stays visible on white (3:1, WCAG 1.4.11).
+SWATCH_RING = "#767676"
 
 
 def choropleth_colour(count: int, breaks: list[int]) -> list[int]:

@@ -1,0 +1,174 @@
+"""Accessibility: axe-core's WCAG 2.0 and 2.1 A/AA rules on every public page (at 1400 px, and
+at 390 px for the pages people open on a phone), on the coordinators' pages, and in French.
+
+A violation caused by the app's own markup, texts or theme fails the test, with the rule, the
+page and the elements (selectors and HTML) it found. Violations in markup that Streamlit writes
+and the app cannot change are listed in STREAMLIT_MARKUP, each excluded for one rule on the
+elements one selector matches, never by turning a rule off.
+
+axe-core comes from node_modules (package.json pins it; `make test` installs it with npm ci).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import pytest
+
+from aspnet_data import demo
+
+from ..conftest import ROOT
+from .conftest import ARTIFACTS, settle
+from .test_coordinators_e2e import log_in
+
+pytestmark = pytest.mark.e2e
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1400, "height": 2000}
+PHONE = {"width": 390, "height": 2000}
+
+
+@dataclass(frozen=True)
+class StreamlitMarkup:
+    """A violation in markup Streamlit writes: excluded for ``rule`` on elements matching ``selector``."""
+
+    rule: str
+    selector: str
+    why: str
+    upstream: str
+
+
+STREAMLIT_MARKUP = [
+    StreamlitMarkup(
+        "list", "ul[data-testid='stSidebarNavItems']",
+        "st.navigation with sections: Streamlit's SidebarNav puts each section (a <div> holding the section's "
+        "header and its <li> links) straight into the menu's <ul>. The app only names the pages and sections.",
+        "https://github.com/streamlit/streamlit/issues/8399"),
+    StreamlitMarkup(
+        "listitem", "ul[data-testid='stSidebarNavItems'] > div > li",
+        "The same menu: each page's <li> sits in its section's <div>, not in a <ul>.",
+        "https://github.com/streamlit/streamlit/issues/8399"),
+]
+
+
+# The page's main content has loaded when its first heading is there; a page with a chart or a
+# map also waits for it (axe checks what is drawn, and Streamlit adds the canvas late).
+MAIN_HEADING = "[data-testid='stMain'] h1"
+CHART = "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
+MAP = "[data-testid='stDeckGlJsonChart'] canvas"
+
+
+_SCAN = """async ([tags, exclusions]) => {
+  const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  const excluded = (rule, target) => {
+    if (target.length !== 1) return false;      // inside an iframe or a shadow root
+    const element = document.querySelector(target[0]);
+    return !!element && exclusions.some(e => e.rule === rule && element.matches(e.selector));
+  };
+  return results.violations.map(v => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.filter(n => !excluded(v.id, n.target))
+                  .map(n => ({target: n.target.join(" >>> "), html: n.html, summary: n.failureSummary})),
+  })).filter(v => v.nodes.length);
+}"""
+
+
+def scan(page) -> list[dict]:
+    """axe's violations on ``page`` less those in STREAMLIT_MARKUP."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(_SCAN, [TAGS, [asdict(e) for e in STREAMLIT_MARKUP]])
+
+
+def visit(page, url: str, ready: str | None = None) -> None:
+    page.goto(url)
+    page.locator(MAIN_HEADING).first.wait_for(timeout=30_000)
+    if ready:
+        page.locator(ready).first.wait_for(timeout=30_000)
+    settle(page)
+
+
+def report(found: dict[str, list[dict]]) -> str:
+    lines = []
+    for where, violations in found.items():
+        for v in violations:
+            lines.append(f"{where}: {v['rule']} ({v['impact']}): {v['help']}")
+            for node in v["nodes"]:
+                lines.append(f"    {node['target']}\n        {node['html'][:300]}")
+                summary = " ".join(node["summary"].split())
+                lines.append(f"        {summary[:400]}")
+    return "\n".join(lines)
+
+
+def check(page, pages: list[tuple[str, str, str | None]], server: str, name: str) -> None:
+    found = {}
+    for label, path, ready in pages:
+        visit(page, server + path, ready)
+        violations = scan(page)
+        if violations:
+            found[label] = violations
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
+    assert not found, f"{sum(len(n['nodes']) for v in found.values() for n in v)} elements fail WCAG 2 A/AA " \
+                      f"checks:\n{report(found)}"
+
+
+@pytest.fixture(scope="module")
+def samples(db) -> dict[str, str]:
+    """A member school with priority themes and its certificate number, for the profile pages."""
+    school, number = db.rows(
+        "SELECT i.id, c.number FROM institutions i JOIN certificates c ON c.institution_id = i.id "
+        "WHERE i.network = 'FRA' AND i.status = 'member' AND len(i.themes) > 1 ORDER BY i.id LIMIT 1")[0]
+    return {"school": str(school), "certificate": number}
+
+
+def public_pages(samples) -> list[tuple[str, str, str | None]]:
+    return [
+        ("home", "/", CHART),
+        ("map", "/map", MAP),
+        ("directory", "/directory", None),
+        ("networks", "/networks", None),
+        ("network", "/network?code=FRA", None),
+        ("institution", f"/institution?id={samples['school']}", None),
+        ("projects", "/projects", None),
+        ("apply", "/apply", None),
+        ("application status", "/application-status", None),
+        ("dashboard", "/dashboard", CHART),
+        ("brief", "/brief?code=FRA", None),
+        ("certificate", f"/certificate?number={samples['certificate']}", None),
+    ]
+
+
+def test_public_pages_at_1400_px(server, browser, samples):
+    context = browser.new_context(viewport=DESKTOP)
+    check(context.new_page(), public_pages(samples), server, "public-1400")
+    context.close()
+
+
+def test_pages_people_open_on_a_phone_at_390_px(server, browser, samples):
+    context = browser.new_context(viewport=PHONE)
+    pages = [p for p in public_pages(samples) if p[0] in ("home", "directory", "map", "apply")]
+    check(context.new_page(), [(f"{label} (390 px)", path, ready) for label, path, ready in pages], server, "phone-390")
+    context.close()
+
+
+def test_public_pages_in_french(server, browser, samples):
+    context = browser.new_context(viewport=DESKTOP)
+    pages = [p for p in public_pages(samples) if p[0] in ("home", "directory", "institution", "dashboard")]
+    check(context.new_page(), [(f"{label} (fr)", path + ("&" if "?" in path else "?") + "lang=fr", ready)
+                               for label, path, ready in pages], server, "public-fr")
+    context.close()
+
+
+def test_coordinator_pages(server, browser, db):
+    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' AND network = 'FRA' "
+                         "ORDER BY username LIMIT 1")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
+    pages = [("to do", "/todo", None), ("manage", "/manage", None), ("quality", "/quality", None),
+             ("board", "/board", None), ("review", "/review", None)]
+    check(page, pages, server, "coordinator-1400")
+    context.close()
