@@ -40,9 +40,8 @@ elif st.query_params.get("lang") != current_language():
 
 auth = authenticator()
 user = sign_in(auth)
-landing = st.session_state.pop("landing_pending", False)
 if user and just_signed_in():
-    st.session_state["landing_pending"] = True
+    st.session_state["landing"] = 0     # runs since the login, until To do is reached
 if user:
     st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
@@ -107,8 +106,15 @@ pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in p
 # Every page listed: the coordinators' section would otherwise fold behind "View more".
 nav = st.navigation(pages, expanded=True)
 # A login from a public page (or the side panel's box) opens To do; a private page followed
-# by link before logging in stays open. Taken one run later: the run that signed in must
-# reach the browser, which sets the login cookie.
-if landing and "todo" in private and nav.url_path not in PAGES:
-    st.switch_page(private["todo"])
+# by link before logging in stays open. Not in the run that signed in: that run must reach
+# the browser, which sets the login cookie. The cookie component's own reruns can still ask
+# for the page the login started from, so the landing holds for a few runs, until To do.
+landing = st.session_state.get("landing")
+if landing is not None:
+    if "todo" not in private or nav.url_path in PAGES or landing >= 4:
+        del st.session_state["landing"]
+    else:
+        st.session_state["landing"] = landing + 1
+        if landing:
+            st.switch_page(private["todo"])
 nav.run()

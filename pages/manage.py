@@ -12,7 +12,7 @@ from ui import data, require_router
 from ui.auth import current_actor
 from ui.coordinators import change_line, field_label, history_columns, history_frame, pick_network
 from ui.forms import EditSession, Feedback, field_errors, show_value, summary
-from ui.i18n import current_language, t
+from ui.i18n import current_language, language_name, t
 from ui.safe import md
 
 require_router()
@@ -121,7 +121,7 @@ def institution_form(record: dict | None) -> None:
             values["ownership"] = st.radio(t("facet.ownership"), OWNERSHIP, horizontal=True,
                                            index=OWNERSHIP.index(current["ownership"]) if current.get("ownership") else 0,
                                            format_func=lambda c: t(f"ownership.{c}"), key=f"{key}_ownership")
-            values["languages"] = st.text_input(t("institution.languages"), "; ".join(current.get("languages") or []),
+            values["languages"] = st.text_input(t("institution.languages"), "; ".join(language_name(c) for c in current.get("languages") or []),
                                                 key=f"{key}_languages", help=t("field.languages_help"))
             field_errors(errors, "languages")
             a, b, c = st.columns(3)

@@ -1,6 +1,7 @@
 """To do: what waits for a National Coordinator (their network) or a UNESCO admin, each item
 linked to the page where it is done."""
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data.applications import OVERDUE_DAYS
@@ -10,6 +11,7 @@ from ui.auth import current_actor, current_user
 from ui.coordinators import field_label, record_name, shown_value, when
 from ui.i18n import current_language, lang_params, t
 from ui.safe import md
+from ui.tables import linked_table
 
 require_router()
 lang = current_language()
@@ -32,16 +34,20 @@ def applications_box() -> None:
     st.subheader(t("todo.applications"), anchor=False)
     if not todo.applications:
         st.success(t("todo.no_applications_admin" if admin else "todo.no_applications"), icon=":material/check:")
+        link("review", t("todo.open_applications"), ":material/fact_check:")
         return
     st.markdown(t("todo.applications_admin" if admin else "todo.applications_waiting", count=todo.applications))
     if todo.overdue:
         st.markdown(f":red-badge[{t('review.overdue')}] "
                     + t("review.overdue_count", count=todo.overdue, days=OVERDUE_DAYS))
-    st.caption(t("todo.oldest_first"))
-    for app in todo.oldest:
-        where = f" · {countries.get(app['network'], app['network'])}" if admin else ""
-        link("review", f"{md(app['institution_name'])}{md(where)} · {t('review.days', count=app['age_days'])}",
-             ":material/schedule:" if app["overdue"] else ":material/description:", ref=app["reference"])
+    st.caption(t("todo.oldest_first") + " " + t("table.open_row"))
+    oldest = pl.DataFrame(todo.oldest).with_columns(pl.col("network").replace_strict(countries, default=pl.col("network")))
+    linked_table(oldest, key="todo_applications", page="pages/review.py", params=lambda row: {"ref": row["reference"]},
+                 columns=["age_days", "institution_name", "network"] if admin else ["age_days", "institution_name"],
+                 hint=False,
+                 column_config={"institution_name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+                                "network": t("common.country"),
+                                "age_days": st.column_config.NumberColumn(t("review.age"), width="small")})
     link("review", t("todo.open_applications"), ":material/fact_check:")
 
 
@@ -61,12 +67,14 @@ def accounts_box() -> None:
     if not todo.accounts_total:
         st.success(t("todo.no_accounts"), icon=":material/check:")
     else:
-        st.markdown(t("todo.accounts_count", count=todo.accounts_total))
-        for account in todo.accounts:
-            state = (t("users.locked_until", when=account["locked_until"].strftime("%H:%M"))
-                     if account["locked_until"] else t("users.state_disabled"))
-            link("users", f"{md(account['display_name'])} ({account['username']}) · {state}",
-                 ":material/lock:" if account["locked_until"] else ":material/block:", user=account["username"])
+        st.markdown(t("todo.accounts_count", count=todo.accounts_total) + " " + t("table.open_row"))
+        accounts = pl.DataFrame(todo.accounts).with_columns(pl.Series("state", [
+            t("users.state_locked") + " · " + t("users.locked_until", when=a["locked_until"].strftime("%H:%M"))
+            if a["locked_until"] else t("users.state_disabled") for a in todo.accounts], dtype=pl.String))
+        linked_table(accounts, key="todo_accounts", page="pages/users.py", params=lambda row: {"user": row["username"]},
+                     columns=["username", "display_name", "state"], hint=False,
+                     column_config={"username": t("auth.username"), "display_name": t("users.name"),
+                                    "state": t("users.state")})
     link("users", t("todo.open_users"), ":material/group:")
 
 
@@ -100,7 +108,7 @@ def changes_box() -> None:
         st.caption(t("todo.history_per_network"))
 
 
-first, second = st.columns(2, gap="large")
+first, second = st.columns(2, gap="medium")
 with first, st.container(border=True):
     applications_box()
 with second, st.container(border=True):
@@ -108,7 +116,7 @@ with second, st.container(border=True):
         accounts_box()
     else:
         quality_box()
-third, fourth = st.columns(2, gap="large")
+third, fourth = st.columns(2, gap="medium")
 with third, st.container(border=True):
     board_box()
 with fourth, st.container(border=True):

@@ -39,13 +39,13 @@ def states(row: dict) -> list[str]:
 table = users.with_columns(
     pl.Series("state", [states(r) for r in users.iter_rows(named=True)], dtype=pl.List(pl.String)),
     pl.col("role").replace_strict({r: t(f"role.{r}") for r in ROLES}),
-    pl.col("network").replace_strict(countries, default=pl.col("network")),
+    pl.col("network").replace_strict(countries, default=pl.col("network")).fill_null("—"),
 )
 st.caption(t("users.found", count=users.height))
 event = st.dataframe(
     table, hide_index=True, width="stretch", key="users_table", on_select="rerun", selection_mode="single-row",
     height="content" if table.height <= 15 else 36 + 35 * 15,
-    column_order=("state", "username", "display_name", "email", "role", "network", "last_login", "locked_until"),
+    column_order=("state", "username", "display_name", "role", "network", "last_login", "locked_until", "email"),
     column_config={
         "state": st.column_config.MultiselectColumn(t("users.state"), options=STATES, color=STATE_COLOURS,
                                                     format_func=lambda s: t(f"users.state_{s}"), width="medium"),
@@ -81,7 +81,7 @@ with manage_col, st.container(border=True):
         if target["locked_until"] is not None:
             line += " " + t("users.locked_until", when=target["locked_until"].strftime("%H:%M"))
         role_label = t(f"role.{target['role']}")
-        st.markdown(f"**{md(target['display_name'])}** · {role_label}  \n{line}")
+        st.markdown(f"**{md(target['display_name'])}** ({md(chosen)}) · {role_label}  \n{line}")
         st.caption(t("users.last_login_line", when=target["last_login"].strftime("%Y-%m-%d %H:%M"))
                    if target["last_login"] else t("users.never_logged_in"))
 
@@ -103,7 +103,7 @@ with manage_col, st.container(border=True):
             done("users.disabled_done", username=chosen)
         if target["role"] == "coordinator":
             codes = list(countries)
-            current = next((c for c, name in countries.items() if name == target["network"]), None)
+            current = target["network"]
             network = st.selectbox(t("manage.network"), codes, format_func=countries.get, key=f"users_network_{chosen}",
                                    index=codes.index(current) if current in codes else 0)
             if network != current and st.button(t("users.assign"), key="users_assign"):
@@ -144,8 +144,8 @@ with create_col, st.container(border=True):
         # The least powerful role unless the admin chooses another.
         role = st.selectbox(t("users.role"), ROLES, index=ROLES.index("analyst"), format_func=lambda r: t(f"role.{r}"),
                             key="new_role", help=t("users.role_help"))
-        network = st.selectbox(t("manage.network"), [None, *countries], help=t("users.network_help"),
-                               format_func=lambda c: countries.get(c, "—") if c else "—", key="new_network")
+        network = st.selectbox(t("manage.network"), list(countries), index=None, placeholder=t("users.no_network"),
+                               format_func=countries.get, help=t("users.network_help"), key="new_network")
         error_for("network")
         if st.form_submit_button(t("users.create"), type="primary", icon=":material/person_add:"):
             password = accounts.one_time_password()

@@ -24,6 +24,10 @@ def log_in(page, server, username, password):
         if any(c["name"] == COOKIE for c in page.context.cookies()):
             break
         page.wait_for_timeout(200)
+    # Coordinators and admins who log in from a public page are taken to To do.
+    if page.get_by_role("link", name="To do").count():
+        page.get_by_role("heading", name="To do").wait_for(timeout=30_000)
+        settle(page)
 
 
 def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):

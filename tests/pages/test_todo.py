@@ -28,6 +28,11 @@ def log_in_with_the_form(username: str, password: str) -> AppTest:
     return at
 
 
+def applications_queue_refs(path, actor) -> list[str]:
+    with open_database(path) as db:
+        return applications.queue(db, actor)["reference"].to_list()
+
+
 def page_links(at) -> list[tuple[str, str]]:
     return [(link.proto.label, link.proto.page) for link in at.get("page_link")]
 
@@ -69,8 +74,10 @@ def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
     text = " ".join(m.value for m in at.markdown).replace("\\", "")   # as shown, without markdown escapes
     assert f"**{waiting}** application" in text
     links = page_links(at)
-    oldest = next(link for link in at.get("page_link") if "Escuela del Todo" in link.proto.label)
-    assert "review" in oldest.proto.page and app["reference"] in str(oldest.proto)
+    # The oldest waiting, in a table whose rows open the application (its reference kept for the link).
+    oldest = at.dataframe[0].value
+    assert list(oldest["reference"]) == list(applications_queue_refs(app_env, me))[:len(oldest)]
+    assert "Escuela del Todo" in set(oldest["institution_name"]) or waiting > 5
     for label, page in (("Open the applications", "review"), ("Open the data-quality lists", "quality"),
                         ("Open the message board", "board"), ("See the whole history", "manage")):
         assert any(found == label and page in target for found, target in links), (label, links)
@@ -99,8 +106,9 @@ def test_the_admins_to_do_lists_recommended_applications_and_locked_accounts(app
     assert at.title[0].value == "À faire"
     text = " ".join(m.value for m in at.markdown)
     assert f"**{recommended}** candidatures recommandées" in text
-    locked = [label for label, _ in page_links(at) if name in label]
-    assert locked and "jusqu'à" in locked[0]
+    table = next(d.value for d in at.dataframe if "username" in d.value.columns)
+    row = table[table["username"] == name].iloc[0]
+    assert row["state"].startswith("Verrouillé · jusqu'à ") and row["state"].endswith(" UTC")
 
 
 def test_analysts_have_no_to_do(app_env):
