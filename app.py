@@ -111,7 +111,7 @@ nav = st.navigation(pages, expanded=True)
 # for the page the login started from, so the landing holds for a few runs, until To do.
 landing = st.session_state.get("landing")
 if landing is not None:
-    if "todo" not in private or nav.url_path in PAGES or landing >= 4:
+    if "todo" not in private or nav.url_path in PAGES or landing >= 8:
         del st.session_state["landing"]
     else:
         st.session_state["landing"] = landing + 1

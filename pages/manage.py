@@ -10,7 +10,7 @@ from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 from ui import data, require_router
 from ui.auth import current_actor
-from ui.coordinators import change_line, field_label, history_columns, history_frame, pick_network
+from ui.coordinators import change_line, field_label, history_columns, history_frame, pick_network, plain
 from ui.forms import EditSession, Feedback, field_errors, show_value, summary
 from ui.i18n import current_language, language_name, t
 from ui.safe import md
@@ -213,7 +213,7 @@ with history_tab:
                         st.session_state["manage_reverted"] = change_line(revertible[change_id], countries)
                     st.rerun()
             if "manage_reverted" in st.session_state:
-                st.success(t("manage.reverted_change", change=md(st.session_state.pop("manage_reverted"))),
+                st.success(t("manage.reverted_change", change=plain(st.session_state.pop("manage_reverted"))),
                            icon=":material/undo:")
             if "manage_revert_problem" in st.session_state:
-                st.error(t("manage.revert_conflict") + "  \n" + md(st.session_state.pop("manage_revert_problem")))
+                st.error(t("manage.revert_conflict") + "  \n" + plain(st.session_state.pop("manage_revert_problem")))

@@ -8,7 +8,7 @@ from aspnet_data.applications import OVERDUE_DAYS
 from aspnet_data.permissions import can
 from ui import data, require_router
 from ui.auth import current_actor, current_user
-from ui.coordinators import field_label, record_name, shown_value, when
+from ui.coordinators import field_label, plain, record_name, shown_value, when
 from ui.i18n import current_language, lang_params, t
 from ui.safe import md
 from ui.tables import linked_table
@@ -94,14 +94,15 @@ def changes_box() -> None:
     if not todo.changes:
         st.info(t("manage.no_history"), icon=":material/history:")
     for change in todo.changes:
-        fields = "; ".join(f"{field_label(c['field'])}: {shown_value(c['field'], c['before'])} → "
-                           f"{shown_value(c['field'], c['after'])}" for c in change["changes"][:3])
+        # Values cut short: the whole of a long text (a description) is in the history.
+        fields = "; ".join(f"{field_label(c['field'])}: {shown_value(c['field'], c['before'])[:60]} → "
+                           f"{shown_value(c['field'], c['after'])[:60]}" for c in change["changes"][:3])
         if len(change["changes"]) > 3:
             fields += " " + t("history.more_fields", count=len(change["changes"]) - 3)
         where = f" · {countries.get(change['network'], change['network'])}" if admin and change["network"] else ""
         action = t(f"action.{change['action']}")
-        st.markdown(f"**{md(record_name(change, countries))}**{md(where)} · {action}  \n{md(fields)}  \n"
-                    f":gray[{md(t('history.by', name=change['actor_name']))} · {when(change)} UTC]")
+        st.markdown(f"**{plain(record_name(change, countries), 120)}**{md(where)} · {action}  \n{plain(fields, 300)}  \n"
+                    f":gray[{plain(t('history.by', name=change['actor_name']))} · {when(change)} UTC]")
     if not admin:
         link("manage", t("todo.open_history"), ":material/history:", tab="history")
     elif todo.changes:

@@ -11,6 +11,7 @@ from aspnet_data.permissions import can
 from . import data
 from .auth import current_actor, current_user
 from .i18n import current_language, language_name, number, t
+from .safe import md
 
 # Fields whose stored codes have labels in the catalogs (``<prefix>.<code>``).
 _CODE_LABELS = {"levels": "level", "themes": "theme", "ownership": "ownership", "status": "status_one"}
@@ -40,6 +41,20 @@ def pick_network(action: str = "edit") -> str:
         st.error(t("manage.not_allowed"))
         st.stop()
     return network
+
+
+_NO_AUTOLINK = {"://": ":\u2060//", "www.": "www\u2060.", "@": "@\u2060"}
+
+
+def plain(text: str, limit: int | None = None) -> str:
+    """``text`` as markdown that shows it as typed, cut at ``limit`` characters: escaped, and
+    with an invisible joiner where markdown would turn an address (https://, www., an email)
+    into a link of its own."""
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    for found, kept in _NO_AUTOLINK.items():
+        text = text.replace(found, kept)
+    return md(text)
 
 
 def field_label(field: str) -> str:

@@ -62,7 +62,7 @@ def test_a_coordinator_lands_on_to_do_and_follows_its_links(server, browser, db)
                                "My account"]
     screenshot(page, "todo-coordinator-1400")
 
-    open_link(page, "Open the applications", "Applications to review")
+    open_link(page, "Open the review queue", "Applications to review")
     assert page.url.split("?")[0].endswith("/review")
     page.get_by_role("link", name="To do", exact=True).click()
     page.get_by_role("heading", name="To do").wait_for(timeout=30_000)
@@ -72,7 +72,7 @@ def test_a_coordinator_lands_on_to_do_and_follows_its_links(server, browser, db)
     page.go_back()
     page.get_by_role("heading", name="To do").wait_for(timeout=30_000)
     settle(page)
-    open_link(page, "Open the message board", "Message board")
+    open_link(page, "Read the messages", "Message board")
     assert page.url.split("?")[0].endswith("/board")
     context.close()
 

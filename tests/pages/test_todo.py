@@ -78,8 +78,8 @@ def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
     oldest = at.dataframe[0].value
     assert list(oldest["reference"]) == list(applications_queue_refs(app_env, me))[:len(oldest)]
     assert "Escuela del Todo" in set(oldest["institution_name"]) or waiting > 5
-    for label, page in (("Open the applications", "review"), ("Open the data-quality lists", "quality"),
-                        ("Open the message board", "board"), ("See the whole history", "manage")):
+    for label, page in (("Open the review queue", "review"), ("Open the data-quality lists", "quality"),
+                        ("Read the messages", "board"), ("See the whole history", "manage")):
         assert any(found == label and page in target for found, target in links), (label, links)
     # The last change, in words: the school, the field labels, values as people read them, who.
     assert record["name"] in text
