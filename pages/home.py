@@ -63,7 +63,8 @@ with region_col:
             tooltip=[t("common.region"), alt.Tooltip(f"{t('home.col_networks')}:Q", format=",d"),
                      alt.Tooltip(f"{t('home.col_institutions')}:Q", format=",d")],
         )
-        .properties(height=230)
+        # The accessible name screen readers announce (instead of "Vega visualization").
+        .properties(height=230, description=f"{t('home.col_institutions')} · {t('home.by_region')}")
     )
     charts.show(chart)
     tables.table(region_frame.select(t("common.region"), t("home.col_networks"), t("home.col_institutions")))
