@@ -67,11 +67,13 @@ _SCAN = """async ([tags, exclusions]) => {
     const element = document.querySelector(target[0]);
     return !!element && exclusions.some(e => e.rule === rule && element.matches(e.selector));
   };
-  return results.violations.map(v => ({
+  const used = new Set();
+  const violations = results.violations.map(v => ({
     rule: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.filter(n => !excluded(v.id, n.target))
+    nodes: v.nodes.filter(n => excluded(v.id, n.target) ? (used.add(v.id), false) : true)
                   .map(n => ({target: n.target.join(" >>> "), html: n.html, summary: n.failureSummary})),
   })).filter(v => v.nodes.length);
+  return [violations, [...used]];
 }"""
 
 
@@ -111,18 +113,21 @@ def settled(page, ready: str | None, quiet_ms: int = 400) -> None:
     page.wait_for_function(_SETTLED, arg=[MAIN_HEADING, ready, quiet_ms], timeout=30_000, polling=100)
 
 
-def scan(page, ready: str | None = None) -> list[dict]:
-    """axe's violations on ``page``, less those in STREAMLIT_MARKUP, from a scan no script run overlapped."""
+def scan(page, ready: str | None = None) -> tuple[list[dict], list[str]]:
+    """axe's violations on ``page``, less those in STREAMLIT_MARKUP, from a scan no script run
+    overlapped; and the rules of STREAMLIT_MARKUP that excluded something."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: run `make test` (it installs axe-core with npm ci)")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE))
     exclusions = [asdict(e) for e in STREAMLIT_MARKUP]
     for _ in range(5):
         settled(page, ready)
         runs = page.evaluate("window.__runs")
-        violations = page.evaluate(_SCAN, [TAGS, exclusions])
+        violations, used = page.evaluate(_SCAN, [TAGS, exclusions])
         if page.evaluate("window.__runs") == runs and not page.evaluate(
                 "() => !!document.querySelector(\"[data-stale='true']\")"):
-            return violations
+            return violations, used
     raise AssertionError(f"{page.url} kept rerunning: no scan could finish between two runs")
 
 
@@ -152,12 +157,14 @@ _UNNAMED_FIGURES = """(charts) => {
 }"""
 
 
-def check(page, pages: list[tuple[str, str, str | None]], server: str, name: str) -> None:
-    """Scan each of ``pages`` (label, path, element to wait for) in turn; fail on any violation."""
-    found = {}
+def check(page, pages: list[tuple[str, str, str | None]], server: str, name: str) -> set[str]:
+    """Scan each of ``pages`` (label, path, element to wait for) in turn; fail on any violation.
+    Returns the rules of STREAMLIT_MARKUP that were needed."""
+    found, needed = {}, set()
     for label, path, ready in pages:
         page.goto(server + path)
-        violations = scan(page, ready)
+        violations, used = scan(page, ready)
+        needed.update(used)
         unnamed = page.evaluate(_UNNAMED_FIGURES, path.split("?")[0] == "/")
         if unnamed:
             violations.append({"rule": "figure-name", "impact": "serious", "nodes": unnamed,
@@ -168,6 +175,7 @@ def check(page, pages: list[tuple[str, str, str | None]], server: str, name: str
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
     assert not found, f"{sum(len(v['nodes']) for vs in found.values() for v in vs)} elements fail WCAG 2 A/AA " \
                       f"checks (axe-core, {name}):\n{report(found)}"
+    return needed
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +206,11 @@ def public_pages(samples) -> list[tuple[str, str, str | None]]:
 
 def test_public_pages_at_1400_px(server, browser, samples):
     context = new_context(browser, DESKTOP)
-    check(context.new_page(), public_pages(samples), server, "public-1400")
+    needed = check(context.new_page(), public_pages(samples), server, "public-1400")
     context.close()
+    # An exclusion that nothing needs any more (Streamlit fixed its markup) leaves the list.
+    unused = {e.rule for e in STREAMLIT_MARKUP} - needed
+    assert not unused, f"no page needed STREAMLIT_MARKUP's exclusions for {sorted(unused)}: remove them"
 
 
 def test_pages_people_open_on_a_phone_at_390_px(server, browser, samples):
