@@ -57,18 +57,19 @@ with left:
     theme_frame = pl.DataFrame({"theme": [t(f"theme.{c}") for c in THEMES],
                                 "institutions": [brief.by_theme[c] for c in THEMES]})
     charts.show(charts.bars(theme_frame, x="theme", y="institutions", x_title=None, y_title=t("dash.col_institutions"),
-                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}))
+                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}),
+                                                        alt_text=t("network.by_theme"))
 with right:
     st.subheader(t("network.by_level"))
     level_frame = pl.DataFrame({"level": [t(f"level.{c}") for c in LEVELS],
                                 "institutions": [brief.by_level[c] for c in LEVELS]})
     charts.show(charts.bars(level_frame, x="level", y="institutions", x_title=None, y_title=t("dash.col_institutions"),
-                            colour="#56B4E9", horizontal=True))
+                            colour="#56B4E9", horizontal=True), alt_text=t("network.by_level"))
 
 growth = charts.growth(brief.growth)
 if growth is not None:
     st.subheader(t("network.growth"))
-    charts.show(growth)
+    charts.show(growth, alt_text=t("network.growth"))
     st.caption(t("network.growth_help"))
 
 st.subheader(t("brief.gaps"))

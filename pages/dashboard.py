@@ -98,7 +98,8 @@ if "coverage" in tabs and tabs["coverage"].open:   # only the open tab runs (eac
                               row_title=None, column_title=None,
                               row_order=[regions[r] for r in dash.theme_by_region["region"]],
                               column_order=[theme_short[c] for c in THEMES]),
-            share_table(frame, t("common.region")), name="theme-by-region", key="theme_region")
+            share_table(frame, t("common.region")), name="theme-by-region", key="theme_region",
+                        alt_text=t("dash.theme_by_region"))
         st.caption(t("dash.share_definition"))
 
         st.subheader(t("dash.theme_by_level"))
@@ -108,7 +109,8 @@ if "coverage" in tabs and tabs["coverage"].open:   # only the open tab runs (eac
                               row_title=None, column_title=None,
                               row_order=[level_name[c] for c in dash.levels],
                               column_order=[theme_short[c] for c in THEMES]),
-            share_table(frame, t("facet.level")), name="theme-by-level", key="theme_level")
+            share_table(frame, t("facet.level")), name="theme-by-level", key="theme_level",
+                        alt_text=t("dash.theme_by_level"))
 
         st.subheader(t("dash.theme_map"))
         pick, measure = st.columns(2)
@@ -173,7 +175,7 @@ if "gaps" in tabs and tabs["gaps"].open:
                           (pl.col("overall_share") * 100).round(1).alias(t("dash.col_overall_share")),
                           pl.when("under_represented").then(pl.lit(t("dash.yes"))).otherwise(pl.lit(t("dash.no")))
                           .alias(t("dash.col_under_represented"))),
-            name="levels-by-region", key="levels")
+            name="levels-by-region", key="levels", alt_text=t("dash.levels_title"))
         st.caption(t("dash.levels_definition"))
 
         if staff:
@@ -205,7 +207,7 @@ if "change" in tabs and tabs["change"].open:
                          pl.col("joined").alias(t("network.joined_per_year")),
                          pl.col("withdrawn").alias(t("status.withdrawn")),
                          pl.col("members").alias(t("network.members_total"))),
-            name="members-by-region", key="by_region")
+            name="members-by-region", key="by_region", alt_text=t("dash.members_by_region"))
         st.subheader(t("dash.members_by_theme"))
         frame = dash.joins_by_theme.with_columns(pl.col("theme").replace_strict(theme_name).alias("series"))
         charts.with_data(
@@ -215,7 +217,7 @@ if "change" in tabs and tabs["change"].open:
             frame.select(pl.col("year").alias(t("network.year")), pl.col("series").alias(t("facet.theme")),
                          pl.col("joined").alias(t("network.joined_per_year")),
                          pl.col("members").alias(t("network.members_total"))),
-            name="members-by-theme", key="by_theme")
+            name="members-by-theme", key="by_theme", alt_text=t("dash.members_by_theme"))
         joins, leaves = st.columns(2)
         with joins:
             st.subheader(t("dash.joins_per_year"))
@@ -224,14 +226,14 @@ if "change" in tabs and tabs["change"].open:
                                              y_title=t("network.joined_per_year"), colour="#009E73", years=years),
                              per_year.select(pl.col("year").alias(t("network.year")),
                                              pl.col("joined").alias(t("network.joined_per_year"))),
-                             name="joins-per-year", key="joins")
+                             name="joins-per-year", key="joins", alt_text=t("dash.joins_per_year"))
         with leaves:
             st.subheader(t("dash.withdrawals"))
             charts.with_data(charts.per_year(dash.withdrawals, x="year", y="withdrawn", x_title=t("network.year"),
                                              y_title=t("status.withdrawn"), colour="#999999", years=years),
                              dash.withdrawals.select(pl.col("year").alias(t("network.year")),
                                                      pl.col("withdrawn").alias(t("status.withdrawn"))),
-                             name="withdrawals", key="withdrawals")
+                             name="withdrawals", key="withdrawals", alt_text=t("dash.withdrawals"))
 
 if "applications" in tabs and tabs["applications"].open:
     with tabs["applications"]:
@@ -246,7 +248,7 @@ if "applications" in tabs and tabs["applications"].open:
                         horizontal=True, sort=[stage_name[s] for s in APPLICATION_STAGES]),
             totals.select(pl.col("label").alias(t("dash.stage")), pl.col("entered").alias(t("dash.entered")),
                           pl.col("applications").alias(t("dash.now_in_stage"))),
-            name="application-funnel", key="funnel")
+            name="application-funnel", key="funnel", alt_text=t("dash.funnel"))
         st.caption(t("dash.funnel_definition"))
         st.subheader(t("dash.median_days"))
         waiting = funnel.filter(pl.col("median_days").is_not_null()).with_columns(
@@ -262,5 +264,5 @@ if "applications" in tabs and tabs["applications"].open:
                 waiting.select(pl.col("row").alias(t("common.region")), pl.col("column").alias(t("dash.stage")),
                                pl.col("median_days").alias(t("dash.median_days_col")),
                                pl.col("entered").alias(t("dash.entered"))),
-                name="days-per-stage", key="days")
+                name="days-per-stage", key="days", alt_text=t("dash.median_days"))
         st.caption(t("dash.median_days_definition"))

@@ -71,17 +71,18 @@ with levels_col:
     st.subheader(t("network.by_level"))
     level_frame = pl.DataFrame({"label": [t(f"level.{c}") for c in LEVELS], "n": [profile.by_level[c] for c in LEVELS]})
     charts.show(charts.bars(level_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
-                            colour="#56B4E9", horizontal=True))
+                            colour="#56B4E9", horizontal=True), alt_text=t("network.by_level"))
 with themes_col:
     st.subheader(t("network.by_theme"))
     theme_frame = pl.DataFrame({"label": [t(f"theme.{c}") for c in THEMES], "n": [profile.by_theme[c] for c in THEMES]})
     charts.show(charts.bars(theme_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
-                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}))
+                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}),
+                                                        alt_text=t("network.by_theme"))
 
 growth = charts.growth(profile.growth)
 if growth is not None:
     st.subheader(t("network.growth"))
-    charts.show(growth)
+    charts.show(growth, alt_text=t("network.growth"))
     st.caption(t("network.growth_help"))
 
 st.subheader(t("network.map"))

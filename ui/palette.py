@@ -33,11 +33,12 @@ def contrast(a: str, b: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def text_on(background: str) -> str:
-    """White or the text navy, whichever reads better on ``background``: a chip keeps the
-    exact colour of its theme on the map, and its label stays readable (white on blue, navy on
-    green and orange)."""
-    return max((WHITE, TEXT_COLOR), key=lambda ink: contrast(ink, background))
+def text_on(background: str, dark: str = TEXT_COLOR) -> str:
+    """White or ``dark`` (the text navy), whichever reads better on ``background``: a chip keeps
+    the exact colour of its theme on the map, and its label stays readable (white on blue, navy
+    on green and orange). Along a whole scale (the heat tables) only black keeps 4.5:1 where
+    the scale crosses from dark ink to white."""
+    return max((WHITE, dark), key=lambda ink: contrast(ink, background))
 
 
 # Schools that take up more than one theme.
@@ -61,3 +62,14 @@ def breaks_for(values: list[int]) -> list[int]:
         return [0] * len(CHOROPLETH)
     ordered = sorted(values)
     return [ordered[min(len(ordered) - 1, int(len(ordered) * q) )] for q in (0.2, 0.4, 0.6, 0.8, 1.0)]
+
+
+# The heat tables' shading: ColorBrewer Blues from its lightest to its darkest class.
+HEAT_LOW, HEAT_HIGH = "#F7FBFF", "#08519C"
+
+
+def shade(share: float) -> str:
+    """The heat tables' fill for a share of the range (0 lightest, 1 darkest)."""
+    share = min(1.0, max(0.0, share))
+    low, high = hex_to_rgb(HEAT_LOW), hex_to_rgb(HEAT_HIGH)
+    return "#" + "".join(f"{round(a + (b - a) * share):02X}" for a, b in zip(low, high))

@@ -46,3 +46,19 @@ def test_captions_and_links_are_readable_on_the_page_and_the_side_panel(surface)
 def test_the_palest_legend_swatch_keeps_a_visible_ring():
     assert contrast(SWATCH_RING, THEME["backgroundColor"]) >= 3
     assert contrast(SWATCH_RING, CHOROPLETH[0]) >= 3
+
+
+def test_every_heat_table_cell_labels_itself_in_an_ink_that_reads_on_it():
+    from ui.palette import TEXT_CONTRAST, contrast, shade, text_on
+
+    for step in range(101):
+        fill = shade(step / 100)
+        assert contrast(text_on(fill, "#000000"), fill) >= TEXT_CONTRAST, fill
+    assert shade(0) != shade(1) and shade(-1) == shade(0) and shade(2) == shade(1)
+
+
+def test_chart_text_reads_on_white():
+    from ui.charts import CHART_TEXT
+    from ui.palette import TEXT_CONTRAST, WHITE, contrast
+
+    assert contrast(CHART_TEXT, WHITE) >= TEXT_CONTRAST
