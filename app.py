@@ -5,6 +5,7 @@ import streamlit as st
 from aspnet_data.permissions import PAGES, pages_for
 from aspnet_data.vocab import LANGUAGES
 from ui.auth import authenticator, just_signed_in, sign_in, sign_out
+from ui.coordinators import land_after_login, start_landing
 from ui.data import unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
 from ui.safe import md
@@ -40,8 +41,8 @@ elif st.query_params.get("lang") != current_language():
 
 auth = authenticator()
 user = sign_in(auth)
-if user and just_signed_in():
-    st.session_state["landing"] = 0     # runs since the login, until To do is reached
+if user and just_signed_in() and "todo" in pages_for(user.role):
+    start_landing()
 if user:
     st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
@@ -106,15 +107,7 @@ pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in p
 # Every page listed: the coordinators' section would otherwise fold behind "View more".
 nav = st.navigation(pages, expanded=True)
 # A login from a public page (or the side panel's box) opens To do; a private page followed
-# by link before logging in stays open. Not in the run that signed in: that run must reach
-# the browser, which sets the login cookie. The cookie component's own reruns can still ask
-# for the page the login started from, so the landing holds for a few runs, until To do.
-landing = st.session_state.get("landing")
-if landing is not None:
-    if "todo" not in private or nav.url_path in PAGES or landing >= 8:
-        del st.session_state["landing"]
-    else:
-        st.session_state["landing"] = landing + 1
-        if landing:
-            st.switch_page(private["todo"])
+# by link before logging in stays open.
+if "todo" in private:
+    land_after_login(nav.url_path, private["todo"], private_paths=set(PAGES))
 nav.run()

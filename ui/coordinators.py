@@ -3,6 +3,8 @@ in people's words (the school's name, field labels and values in the interface l
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 import streamlit as st
 
@@ -17,6 +19,37 @@ from .safe import md
 _CODE_LABELS = {"levels": "level", "themes": "theme", "ownership": "ownership", "status": "status_one"}
 _LANGUAGE_FIELDS = ("languages", "description_language")
 _COUNTS = ("pupils", "teachers")
+
+
+_LANDING = "landing_after_login"
+
+
+def start_landing() -> None:
+    """Called by the router in the run where the login form accepted a password."""
+    st.session_state[_LANDING] = {"runs": 0, "reached": None}
+
+
+def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) -> None:
+    """Take a user who just logged in on a public page to ``todo``; a private page (a link
+    followed before logging in) stays open.
+
+    Not in the run that signed in: that run must reach the browser, which sets the login
+    cookie. The cookie component then asks for a rerun or two of the page the login started
+    from, sometimes after To do is shown: runs within a moment of reaching To do go back
+    there, a page opened later stays open.
+    """
+    landing = st.session_state.get(_LANDING)
+    if landing is None:
+        return
+    landing["runs"] += 1
+    if landing["runs"] > 8 or (current in private_paths and current != todo.url_path):
+        del st.session_state[_LANDING]
+    elif current == todo.url_path:
+        landing["reached"] = landing["reached"] or time.monotonic()
+    elif landing["reached"] is not None and time.monotonic() - landing["reached"] > 2:
+        del st.session_state[_LANDING]
+    elif landing["runs"] > 1:
+        st.switch_page(todo)
 
 
 def pick_network(action: str = "edit") -> str:
