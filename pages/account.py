@@ -5,7 +5,7 @@ import streamlit as st
 from aspnet_data import accounts
 from ui import data, require_router
 from ui.auth import current_user
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.safe import md
 
 require_router()
@@ -15,6 +15,8 @@ if user is None:
     st.stop()
 st.title(t("account.title"))
 st.markdown(t("account.who", name=md(user.display_name), username=user.username, role=t(f"role.{user.role}")))
+if user.network:
+    st.caption(t("account.network", country=md(dict(data.network_countries(current_language())).get(user.network, ""))))
 if user.must_change_password:
     st.warning(t("auth.must_change"))
 

@@ -53,11 +53,13 @@ with profile_tab:
     # Not an st.form: the translation boxes follow the language chosen for the description.
     with st.container(border=True):
         values = {}
-        columns = st.columns(2)
-        for k, key in enumerate(CONTACT_FIELDS):
-            with columns[k % 2]:
-                values[key] = st.text_input(field_label(key), value=str(record[key] or ""), key=f"net_{network}_{key}")
-                field_errors(errors, key)
+        # Two fields a row, so that on a phone they stack in reading order.
+        for pair in zip(CONTACT_FIELDS[::2], CONTACT_FIELDS[1::2]):
+            for column, key in zip(st.columns(2), pair):
+                with column:
+                    values[key] = st.text_input(field_label(key), value=str(record[key] or ""),
+                                                key=f"net_{network}_{key}")
+                    field_errors(errors, key)
         values["description"] = st.text_area(field_label("description"), value=record["description"] or "",
                                              max_chars=2000, key=f"net_{network}_description")
         field_errors(errors, "description")

@@ -163,3 +163,12 @@ def test_the_public_profile_shows_a_translation_or_the_original_marked_with_its_
         assert mark in captions
     else:
         assert not any(c.startswith(("In ", "En ")) and len(c) < 14 for c in captions)
+
+
+@pytest.mark.parametrize("lang, label", [("fr", "Réseau national : "), ("es", "Red nacional: ")])
+def test_my_account_names_the_coordinators_network_in_the_interface_language(app_env, lang, label):
+    path, name, network, _ = app_env
+    with open_database(path) as db:
+        country = db.scalar(f"SELECT name_{lang} FROM countries WHERE iso3 = ?", [network])
+    at = run_app(path, "pages/account.py", username=name, session={"lang": lang})
+    assert f"{label}{country}" in [c.value.replace("\\", "") for c in at.caption]
