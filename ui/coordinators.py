@@ -26,7 +26,7 @@ _LANDING = "landing_after_login"
 
 def start_landing() -> None:
     """Called by the router in the run where the login form accepted a password."""
-    st.session_state[_LANDING] = {"runs": 0, "reached": None}
+    st.session_state[_LANDING] = {"runs": 0, "start": None, "reached": None}
 
 
 def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) -> None:
@@ -35,18 +35,19 @@ def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) ->
 
     Not in the run that signed in: that run must reach the browser, which sets the login
     cookie. The cookie component then asks for a rerun or two of the page the login started
-    from, sometimes after To do is shown: runs within a moment of reaching To do go back
-    there, a page opened later stays open.
+    from, sometimes after To do is shown: those runs, within a moment of reaching To do, go
+    back there; any other page, or the starting page opened later, stays open.
     """
     landing = st.session_state.get(_LANDING)
     if landing is None:
         return
     landing["runs"] += 1
-    if landing["runs"] > 8 or (current in private_paths and current != todo.url_path):
-        del st.session_state[_LANDING]
-    elif current == todo.url_path:
+    landing["start"] = landing["start"] if landing["start"] is not None else current
+    stale = current == landing["start"] and (
+        landing["reached"] is None or time.monotonic() - landing["reached"] < 2)
+    if current == todo.url_path:
         landing["reached"] = landing["reached"] or time.monotonic()
-    elif landing["reached"] is not None and time.monotonic() - landing["reached"] > 2:
+    elif current in private_paths or landing["runs"] > 8 or not stale:
         del st.session_state[_LANDING]
     elif landing["runs"] > 1:
         st.switch_page(todo)
