@@ -1,4 +1,4 @@
-"""ASPnet Atlas: the router. Pages live in pages/, shared glue in ui/, rules in aspnet_data/."""
+"""ASPnet Atlas: the router. Pages live in app_pages/, shared glue in ui/, rules in aspnet_data/."""
 
 import streamlit as st
 
@@ -55,26 +55,26 @@ if user:
 
 pages = {
     t("nav.explore"): [
-        st.Page("pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
-        st.Page("pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
-        st.Page("pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
-        st.Page("pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
-        st.Page("pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"),
+        st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
+        st.Page("app_pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
+        st.Page("app_pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
+        st.Page("app_pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
+        st.Page("app_pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"),
         # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
-        st.Page("pages/network.py", title=t("nav.network"), icon=":material/hub:", url_path="network",
+        st.Page("app_pages/network.py", title=t("nav.network"), icon=":material/hub:", url_path="network",
                 visibility="hidden"),
-        st.Page("pages/institution.py", title=t("nav.institution"), icon=":material/school:",
+        st.Page("app_pages/institution.py", title=t("nav.institution"), icon=":material/school:",
                 url_path="institution", visibility="hidden"),
-        st.Page("pages/certificate.py", title=t("nav.certificate"), icon=":material/verified:", url_path="certificate", visibility="hidden"),
+        st.Page("app_pages/certificate.py", title=t("nav.certificate"), icon=":material/verified:", url_path="certificate", visibility="hidden"),
     ],
     t("nav.join"): [
-        st.Page("pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
-        st.Page("pages/status.py", title=t("nav.status"), icon=":material/track_changes:",
+        st.Page("app_pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
+        st.Page("app_pages/status.py", title=t("nav.status"), icon=":material/track_changes:",
                 url_path="application-status"),
     ],
     t("nav.analyse"): [
-        st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
-        st.Page("pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
+        st.Page("app_pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
+        st.Page("app_pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
     ],
 }
 # Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
@@ -99,10 +99,11 @@ def _restricted(path: str) -> st.Page:
 
 
 mine = pages_for(user.role if user else None)
-private = {path: st.Page(f"pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path)
+private = {path: st.Page(f"app_pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path)
            for path in mine}
 if private:
-    pages[t("nav.coordinators")] = list(private.values())
+    # Analysts' pages are no coordinators' pages: their section says so.
+    pages[t("nav.coordinators") if "todo" in private else t("nav.my_work")] = list(private.values())
 pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in private]
 # Every page listed: the coordinators' section would otherwise fold behind "View more".
 nav = st.navigation(pages, expanded=True)

@@ -185,23 +185,20 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
 
 
 PAGES = [  # (script, who, query)
-    ("pages/home.py", None, {}), ("pages/directory.py", None, {}), ("pages/map.py", None, {}),
-    ("pages/network.py", None, {"code": "network"}), ("pages/institution.py", None, {"id": "institution"}),
-    ("pages/projects.py", None, {}), ("pages/apply.py", None, {}), ("pages/status.py", None, {}),
-    ("pages/dashboard.py", None, {}), ("pages/brief.py", None, {"code": "network"}),
-    ("pages/board.py", "coordinator", {}), ("pages/review.py", "coordinator", {}), ("pages/review.py", "admin", {}),
-    ("pages/manage.py", "coordinator", {}), ("pages/quality.py", "coordinator", {}),
-    ("pages/bulk.py", "coordinator", {}), ("pages/account.py", "coordinator", {}), ("pages/users.py", "admin", {}),
+    ("app_pages/home.py", None, {}), ("app_pages/directory.py", None, {}), ("app_pages/map.py", None, {}),
+    ("app_pages/network.py", None, {"code": "network"}), ("app_pages/institution.py", None, {"id": "institution"}),
+    ("app_pages/projects.py", None, {}), ("app_pages/apply.py", None, {}), ("app_pages/status.py", None, {}),
+    ("app_pages/dashboard.py", None, {}), ("app_pages/brief.py", None, {"code": "network"}),
+    ("app_pages/board.py", "coordinator", {}), ("app_pages/review.py", "coordinator", {}), ("app_pages/review.py", "admin", {}),
+    ("app_pages/manage.py", "coordinator", {}), ("app_pages/quality.py", "coordinator", {}),
+    ("app_pages/bulk.py", "coordinator", {}), ("app_pages/account.py", "coordinator", {}), ("app_pages/users.py", "admin", {}),
 ]
 
 
 def page_reruns(path: Path, reruns: int = 5) -> dict:
     """Each page's script rerun with a warm cache (AppTest, the whole app around it)."""
-    import streamlit.runtime.pages_manager as pages_manager
+    from tests.pages.conftest import run_app
 
-    from tests.pages.conftest import _NoLegacyPagesFolder, run_app
-
-    pages_manager.Path = _NoLegacyPagesFolder
     os.environ["ASPNET_DB"] = str(path)
     os.environ.setdefault("ASPNET_COOKIE_SECRET", "bench-secret")
     with open_database(path) as db:
@@ -224,7 +221,7 @@ def page_reruns(path: Path, reruns: int = 5) -> dict:
             at.run()
             samples.append((time.perf_counter() - started) * 1000)
             assert not at.exception, [e.value for e in at.exception]
-        out[f"{script.removeprefix('pages/').removesuffix('.py')}" + (f" ({who})" if who else "")] = \
+        out[f"{script.removeprefix('app_pages/').removesuffix('.py')}" + (f" ({who})" if who else "")] = \
             percentiles(samples) | {"max_ms": round(max(samples), 1), "peak_rss_mb": peak_rss_mb()}
     return out
 

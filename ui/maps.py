@@ -162,9 +162,9 @@ def explorable_map(sel: Selection, *, centre: tuple[float, float, float], key: s
         return None
     st.session_state[f"{key}_drawn"] = drawn + 1
     if pick.kind == "school":
-        st.switch_page("pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
+        st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
     if pick.kind == "country":
-        st.switch_page("pages/network.py", query_params={"code": pick.iso3} | lang_params())
+        st.switch_page("app_pages/network.py", query_params={"code": pick.iso3} | lang_params())
     return pick
 
 

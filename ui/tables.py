@@ -3,7 +3,7 @@
 
 Example::
 
-    linked_table(rows, key="directory_table", page="pages/institution.py",
+    linked_table(rows, key="directory_table", page="app_pages/institution.py",
                  params=lambda row: {"id": row["id"]}, columns=["name", "city"],
                  column_config={"name": "Name", "city": "Town"})
 """

@@ -182,7 +182,8 @@ def test_the_form_on_a_phone_in_french(server, browser):
     page.get_by_role("textbox", name="Nom (dans son écriture d'origine)").fill("Escola Ribeira Azul")
     page.keyboard.press("Tab")
     pick(page, "Ville", "Brag", "Braga")
-    assert page.get_by_role("textbox", name="Latitude").input_value().startswith("41.55")
+    # Coordinates read as a French person writes them: a decimal comma.
+    assert page.get_by_role("textbox", name="Latitude").input_value().startswith("41,55")
     pick(page, "Langues d'enseignement", "angl", "Anglais")
     page.keyboard.type("espa")
     page.get_by_role("option", name="Espagnol", exact=True).click()

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-import streamlit.runtime.pages_manager as pages_manager
 from streamlit.testing.v1 import AppTest
 
 from ..conftest import ROOT
-
-
-class _NoLegacyPagesFolder(type(Path())):
-    def exists(self, *args, **kwargs) -> bool:
-        return False if self.name == "pages" else super().exists(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def no_legacy_multipage(monkeypatch):
-    """AppTest forgets before every run that app.py uses st.navigation, so each run would
-    start in legacy multipage mode and be rerun by ui.require_router(), which drops the
-    click being tested (a form submit, for one). A running server flips once and stays."""
-    monkeypatch.setattr(pages_manager, "Path", _NoLegacyPagesFolder)
 
 
 def run_app(db_path, script: str, *, username: str | None = None, session: dict | None = None,
@@ -50,7 +35,7 @@ def run_app(db_path, script: str, *, username: str | None = None, session: dict 
 
 @pytest.fixture()
 def page(demo_path, monkeypatch):
-    """``page("pages/home.py", lang="fr", **query)`` on the shared test network (read only)."""
+    """``page("app_pages/home.py", lang="fr", **query)`` on the shared test network (read only)."""
     monkeypatch.setenv("ASPNET_DB", str(demo_path))
 
     def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
@@ -65,7 +50,7 @@ def app_as(scratch_copy, monkeypatch):
     monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
 
-    def run(script: str = "pages/home.py", username: str | None = None, session: dict | None = None,
+    def run(script: str = "app_pages/home.py", username: str | None = None, session: dict | None = None,
             **query) -> AppTest:
         return run_app(scratch_copy, script, username=username, session=session, query=query)
 

@@ -135,7 +135,7 @@ def check(marked, role, at, *, shows=(), message=False):
 @pytest.mark.parametrize("role", ROLES)
 def test_review_queue(open_as, marked, role):
     outcome = {"anonymous": NAV, "analyst": NAV, "own": {"reference"}, "admin": {"recommended"}}.get(role, set())
-    at = open_as(role, "pages/review.py", code=marked["a"], id="1")
+    at = open_as(role, "app_pages/review.py", code=marked["a"], id="1")
     if outcome == NAV:
         assert at is None
         return
@@ -146,7 +146,7 @@ def test_review_queue(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_manage_names_network_a_in_the_link(open_as, marked, role):
-    at = open_as(role, "pages/manage.py", code=marked["a"])
+    at = open_as(role, "app_pages/manage.py", code=marked["a"])
     if role in ("anonymous", "analyst"):    # not in their menu (a link to it says why: tests/e2e)
         assert at is None
         return
@@ -163,7 +163,7 @@ def test_manage_names_network_a_in_the_link(open_as, marked, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_manage_edit_link_to_an_institution_of_network_a(open_as, marked, role):
     iid = marked["institution"]
-    at = open_as(role, "pages/manage.py", code=marked["a"], edit=str(iid))
+    at = open_as(role, "app_pages/manage.py", code=marked["a"], edit=str(iid))
     if role in ("anonymous", "analyst"):
         assert at is None
         return
@@ -172,11 +172,11 @@ def test_manage_edit_link_to_an_institution_of_network_a(open_as, marked, role):
     assert opened == (role in ("own", "admin"))
 
 
-@pytest.mark.parametrize("script", ["pages/quality.py", "pages/bulk.py"])
+@pytest.mark.parametrize("script", ["app_pages/quality.py", "app_pages/bulk.py"])
 @pytest.mark.parametrize("role", ROLES)
 def test_quality_and_bulk_name_network_a_in_the_link(open_as, marked, role, script):
     at = open_as(role, script, code=marked["a"])
-    if role == "anonymous" or (role == "analyst" and script == "pages/bulk.py"):
+    if role == "anonymous" or (role == "analyst" and script == "app_pages/bulk.py"):
         assert at is None
         return
     check(marked, role, at)
@@ -189,7 +189,7 @@ def test_quality_and_bulk_name_network_a_in_the_link(open_as, marked, role, scri
 
 @pytest.mark.parametrize("role", ROLES)
 def test_todo_shows_only_ones_own_network(open_as, marked, role):
-    at = open_as(role, "pages/todo.py")
+    at = open_as(role, "app_pages/todo.py")
     if role in ("anonymous", "analyst"):
         assert at is None
         return
@@ -203,7 +203,7 @@ def test_todo_shows_only_ones_own_network(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_account_page_shows_only_ones_own_account(open_as, marked, role):
-    at = open_as(role, "pages/account.py")
+    at = open_as(role, "app_pages/account.py")
     if role == "anonymous":
         assert at is None
         return
@@ -215,7 +215,7 @@ def test_account_page_shows_only_ones_own_account(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_users_page_is_for_admins(open_as, marked, role):
-    at = open_as(role, "pages/users.py")
+    at = open_as(role, "app_pages/users.py")
     if role != "admin":
         assert at is None
         return
@@ -224,7 +224,7 @@ def test_users_page_is_for_admins(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_board_link_to_network_a_project_channel(open_as, marked, role):
-    at = open_as(role, "pages/board.py", channel=f"project-{marked['project']}")
+    at = open_as(role, "app_pages/board.py", channel=f"project-{marked['project']}")
     if role in ("anonymous", "analyst"):
         assert at is None
         return
@@ -235,14 +235,14 @@ def test_board_link_to_network_a_project_channel(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_project_page_updates_are_for_its_members(open_as, marked, role):
-    at = open_as(role, "pages/projects.py", id=str(marked["project"]))
+    at = open_as(role, "app_pages/projects.py", id=str(marked["project"]))
     check(marked, role, at, shows={"board"} if role in ("own", "admin") else ())
     assert at.title[0].value == "Marker rivers of A"   # the project itself is public
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_full_export_only_for_analysts_and_admins(open_as, marked, role):
-    at = open_as(role, "pages/directory.py")
+    at = open_as(role, "app_pages/directory.py")
     check(marked, role, at)
     keys = [d.proto.id for d in at.get("download_button")]
     full = [k for k in keys if "export_full_" in k]
@@ -253,7 +253,7 @@ def test_full_export_only_for_analysts_and_admins(open_as, marked, role):
 
 @pytest.mark.parametrize("role", ["anonymous", "other"])
 def test_application_status_needs_the_email(open_as, marked, role):
-    at = open_as(role, "pages/status.py")
+    at = open_as(role, "app_pages/status.py")
     reference = "ASP-" + marked["markers"]["reference"]
     for email in ("", "someone@school.example", "MARKERAPPLICANTA@school.example.", "markerapplicanta"):
         look_up(at, reference, email)

@@ -28,7 +28,7 @@ def url(at, key):
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize("query", [{}, {"region": "AFR", "level": "primary"}, {"status": "withdrawn", "from": "1980"}])
 def test_dashboard_headline_follows_the_filters(page, db, lang, query):
-    at = page("pages/dashboard.py", lang=lang, **query)
+    at = page("app_pages/dashboard.py", lang=lang, **query)
     sel, _, _ = parse_params({k: [v] for k, v in query.items()}, countries=[])
     expected = dashboard.dashboard(db, sel)
     cat = CATALOGS[lang]
@@ -44,7 +44,7 @@ def test_dashboard_headline_follows_the_filters(page, db, lang, query):
 
 
 def test_dashboard_has_no_search_or_theme_filter(page):
-    at = page("pages/dashboard.py", theme="esd", q="ecole")
+    at = page("app_pages/dashboard.py", theme="esd", q="ecole")
     assert "sel_q" not in [w.key for w in at.sidebar.text_input]
     assert at.session_state["sel_region"] == []
     # Themes are what the dashboard analyses: a theme in the link is not applied.
@@ -53,7 +53,7 @@ def test_dashboard_has_no_search_or_theme_filter(page):
 
 def test_dashboard_tables_hold_the_figures(page, db):
     gaps = CATALOGS["en"]["dash.tab_gaps"]
-    at = page("pages/dashboard.py", region="EUR", session={"dash_tab": gaps})
+    at = page("app_pages/dashboard.py", region="EUR", session={"dash_tab": gaps})
     expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"]))
     tables = [d.value for d in at.dataframe]
     # The states-without-a-network table lists exactly those of Europe and North America.
@@ -63,10 +63,10 @@ def test_dashboard_tables_hold_the_figures(page, db):
 
 def test_only_the_open_tab_is_computed(page):
     cat = CATALOGS["en"]
-    first = page("pages/dashboard.py")
+    first = page("app_pages/dashboard.py")
     subheaders = [h.value for h in first.subheader]
     assert cat["dash.theme_by_region"] in subheaders and cat["dash.members_by_region"] not in subheaders
-    change = page("pages/dashboard.py", session={"dash_tab": cat["dash.tab_change"]})
+    change = page("app_pages/dashboard.py", session={"dash_tab": cat["dash.tab_change"]})
     subheaders = [h.value for h in change.subheader]
     assert cat["dash.members_by_region"] in subheaders and cat["dash.theme_by_region"] not in subheaders
 
@@ -75,7 +75,7 @@ def test_only_the_open_tab_is_computed(page):
                                           ("change", "dash.members_by_region")])
 def test_a_link_opens_its_tab(page, tab, heading):
     cat = CATALOGS["fr"]
-    at = page("pages/dashboard.py", lang="fr", tab=tab, region="AFR")
+    at = page("app_pages/dashboard.py", lang="fr", tab=tab, region="AFR")
     assert cat[heading] in [h.value for h in at.subheader]
     assert at.session_state["dash_tab"] == cat[f"dash.tab_{tab}"]
     assert url(at, "tab") == [tab] and url(at, "region") == ["AFR"]
@@ -83,14 +83,14 @@ def test_a_link_opens_its_tab(page, tab, heading):
 
 @pytest.mark.parametrize("tab", ["nonsense", "", "'; DROP TABLE x; --", "applications"])   # applications: staff only
 def test_an_unknown_tab_falls_back_to_the_first_one(page, tab):
-    at = page("pages/dashboard.py", tab=tab)
+    at = page("app_pages/dashboard.py", tab=tab)
     assert CATALOGS["en"]["dash.theme_by_region"] in [h.value for h in at.subheader]
     assert not url(at, "tab")
 
 
 def test_switching_tabs_writes_the_tab_in_the_url(page):
     cat = CATALOGS["en"]
-    at = page("pages/dashboard.py", region="EUR")
+    at = page("app_pages/dashboard.py", region="EUR")
     assert not url(at, "tab")   # the first tab needs none
     at.session_state["dash_tab"] = cat["dash.tab_change"]   # what a click on the tab does
     at.run()
@@ -103,7 +103,7 @@ def test_switching_tabs_writes_the_tab_in_the_url(page):
 
 @pytest.mark.parametrize("tab", ["coverage", "gaps", "change"])
 def test_a_region_filter_shows_only_that_region(page, tab):
-    at = page("pages/dashboard.py", region="AFR", tab=tab)
+    at = page("app_pages/dashboard.py", region="AFR", tab=tab)
     regional = [d.value for d in at.dataframe if "Region" in d.value.columns]
     assert regional
     for frame in regional:
@@ -112,20 +112,20 @@ def test_a_region_filter_shows_only_that_region(page, tab):
 
 def test_the_public_does_not_get_the_staff_figures(page):
     cat = CATALOGS["en"]
-    at = page("pages/dashboard.py", tab="gaps")
+    at = page("app_pages/dashboard.py", tab="gaps")
     subheaders = [h.value for h in at.subheader]
     assert cat["dash.levels_title"] in subheaders and cat["dash.quality_title"] not in subheaders
 
 
 def test_signed_in_staff_get_data_quality_and_the_applications(app_as):
     cat = CATALOGS["en"]
-    at = app_as("pages/dashboard.py", username="analyst", tab="gaps")
+    at = app_as("app_pages/dashboard.py", username="analyst", tab="gaps")
     assert [tab.label for tab in at.tabs][-1] == cat["dash.tab_applications"]
     assert cat["dash.quality_title"] in [h.value for h in at.subheader]
     assert cat["dash.staff_note"] not in [c.value for c in at.caption]
     quality = next(d.value for d in at.dataframe if cat["dash.col_filled"] in d.value.columns)
     assert quality[cat["dash.col_filled"]].between(0, 100).all()
-    at = app_as("pages/dashboard.py", username="analyst", tab="applications")
+    at = app_as("app_pages/dashboard.py", username="analyst", tab="applications")
     assert cat["dash.funnel"] in [h.value for h in at.subheader]
     assert cat["dash.median_days"] in [h.value for h in at.subheader]
 
@@ -134,7 +134,7 @@ def test_signed_in_staff_get_data_quality_and_the_applications(app_as):
 def test_country_brief(page, db, lang):
     iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
                          "ORDER BY n.iso3 LIMIT 1")[0]
-    at = page("pages/brief.py", lang=lang, code=iso3)
+    at = page("app_pages/brief.py", lang=lang, code=iso3)
     assert name in at.title[0].value.replace("\\", "")
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
     assert {m.label: m.value for m in at.metric}[CATALOGS[lang]["status.member"]] == fmt(members, lang)
@@ -144,7 +144,7 @@ def test_country_brief_numbers_in_the_interface_language(page, db):
     iso3, population = db.rows("SELECT n.iso3, c.population FROM networks n JOIN countries c USING (iso3) "
                                "WHERE c.population > 0 ORDER BY n.iso3 LIMIT 1")[0]
     active = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn'", [iso3])
-    at = page("pages/brief.py", lang="es", code=iso3)
+    at = page("app_pages/brief.py", lang="es", code=iso3)
     per_million = f"{active / population * 1e6:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     assert {m.label: m.value for m in at.metric}[CATALOGS["es"]["network.per_million"]] == per_million
 
@@ -152,23 +152,23 @@ def test_country_brief_numbers_in_the_interface_language(page, db):
 def test_the_public_brief_leaves_out_the_staff_figures(page, app_as, db):
     iso3 = db.scalar("SELECT network FROM applications WHERE stage = 'submitted' ORDER BY network LIMIT 1")
     cat = CATALOGS["en"]
-    public = page("pages/brief.py", code=iso3)
+    public = page("app_pages/brief.py", code=iso3)
     gaps = "\n".join(m.value for m in public.markdown)
     assert "Applications awaiting a decision" not in gaps and "fields filled" not in gaps
     assert cat["brief.staff_note"] in [c.value for c in public.caption]
-    staff = app_as("pages/brief.py", username="analyst", code=iso3)
+    staff = app_as("app_pages/brief.py", username="analyst", code=iso3)
     gaps = "\n".join(m.value for m in staff.markdown)
     assert "Applications awaiting a decision" in gaps and "fields filled" in gaps
     assert cat["brief.staff_note"] not in [c.value for c in staff.caption]
 
 
 def test_country_brief_without_a_country_explains_itself(page):
-    at = page("pages/brief.py")
+    at = page("app_pages/brief.py")
     assert at.info and "one-page summary" in at.info[0].value
 
 
 def test_country_brief_with_an_unknown_code_warns(page):
-    at = page("pages/brief.py", code="ZZZ")
+    at = page("app_pages/brief.py", code="ZZZ")
     assert at.warning and "ZZZ" in at.warning[0].value
     assert not at.metric
 
@@ -185,7 +185,7 @@ def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch
     monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.switch_page("pages/dashboard.py")
+    at.switch_page("app_pages/dashboard.py")
     at.run()
     at.run()
     assert len(calls) == 1

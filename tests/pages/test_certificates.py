@@ -32,7 +32,7 @@ def check_box(at):
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_a_valid_certificate_names_its_school_network_and_date(page, db, lang):
     school = member_with_number(db)
-    at = page("pages/certificate.py", lang=lang, number=school["number"])
+    at = page("app_pages/certificate.py", lang=lang, number=school["number"])
     words = CATALOGS[lang]
     assert at.title[0].value == words["verify.title"]
     assert [s.value for s in at.success] == [words["verify.valid"]]
@@ -50,7 +50,7 @@ def test_a_valid_certificate_names_its_school_network_and_date(page, db, lang):
 def test_a_number_typed_loosely_is_found(page, db):
     school = member_with_number(db)
     loose = school["number"].lower().replace("-", " ")
-    at = page("pages/certificate.py", number=f"  {loose} ")
+    at = page("app_pages/certificate.py", number=f"  {loose} ")
     assert at.success and f"(institution?id={school['id']})" in markdown_text(at)
 
 
@@ -59,14 +59,14 @@ def test_the_certificate_of_a_school_that_withdrew_says_it_is_no_longer_valid(ap
         school = member_with_number(db, "RWA")
         editing.withdraw_institution(db, Actor("admin", "admin"), school["id"], expected_version=school["version"],
                                      year=2026)
-    at = app_as("pages/certificate.py", session={"lang": "fr"}, number=school["number"])
+    at = app_as("app_pages/certificate.py", session={"lang": "fr"}, number=school["number"])
     assert not at.success
     assert [e.value for e in at.error] == [CATALOGS["fr"]["verify.withdrawn"].format(year=2026)]
     assert f"(institution?id={school['id']}&lang=fr)" in markdown_text(at)
 
 
 def test_an_unknown_number_says_so_and_offers_the_box(page):
-    at = page("pages/certificate.py", number="zzz-2026-42")
+    at = page("app_pages/certificate.py", number="zzz-2026-42")
     assert [e.value for e in at.error] == [CATALOGS["en"]["verify.unknown"].format(number="ZZZ-2026-0042")]
     assert not at.success and "institution?id=" not in markdown_text(at)
     assert check_box(at).value == "zzz-2026-42"
@@ -77,7 +77,7 @@ def test_an_unknown_number_says_so_and_offers_the_box(page):
                                  "FRA-2026-0001\x00", "١٢٣"])
 def test_a_malformed_number_is_a_clear_message_and_nothing_is_injected(page, db, raw):
     before = db.checksums(["certificates", "institutions"])
-    at = page("pages/certificate.py", number=raw)
+    at = page("app_pages/certificate.py", number=raw)
     # What was typed is shown as text (escaped, cut to 40 characters), never as markup.
     assert [e.value for e in at.error] == [CATALOGS["en"]["verify.malformed"].format(
         typed=md(raw[:60].strip()[:40]), example=certificates.NUMBER_EXAMPLE)]
@@ -87,7 +87,7 @@ def test_a_malformed_number_is_a_clear_message_and_nothing_is_injected(page, db,
 
 
 def test_without_a_number_the_page_offers_the_box_only(page):
-    at = page("pages/certificate.py")
+    at = page("app_pages/certificate.py")
     assert not at.error and not at.success
     assert check_box(at).value == ""
     assert at.main.button[0].label == "Check"
@@ -95,7 +95,7 @@ def test_without_a_number_the_page_offers_the_box_only(page):
 
 def test_a_number_typed_in_the_box_is_checked_and_put_in_the_address(page, db):
     school = member_with_number(db)
-    at = page("pages/certificate.py")
+    at = page("app_pages/certificate.py")
     check_box(at).input(school["number"].lower())
     at.main.button[0].click().run()
     assert not at.exception
@@ -105,7 +105,7 @@ def test_a_number_typed_in_the_box_is_checked_and_put_in_the_address(page, db):
 
 def test_a_second_number_typed_is_the_one_checked(page, db):
     school = member_with_number(db)
-    at = page("pages/certificate.py")
+    at = page("app_pages/certificate.py")
     check_box(at).input("not-a-number")
     at.main.button[0].click().run()
     assert at.error and at.query_params["number"] == "not-a-number"
@@ -118,7 +118,7 @@ def test_a_second_number_typed_is_the_one_checked(page, db):
 
 
 def test_a_malformed_number_typed_in_the_box_is_refused_next_to_it(page):
-    at = page("pages/certificate.py")
+    at = page("app_pages/certificate.py")
     check_box(at).input("not a number")
     at.main.button[0].click().run()
     assert len(at.error) == 1 and "“not a number” is not a certificate number" in at.error[0].value
@@ -129,7 +129,7 @@ def test_a_malformed_number_typed_in_the_box_is_refused_next_to_it(page):
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_a_members_profile_offers_its_certificate(page, db, lang):
     school = member_with_number(db)
-    at = page("pages/institution.py", lang=lang, id=str(school["id"]))
+    at = page("app_pages/institution.py", lang=lang, id=str(school["id"]))
     words = CATALOGS[lang]
     assert f"**{words['certificate.title']}**" in markdown_text(at)
     assert words["certificate.issued"].format(number=school["number"], day=certificates.long_date(
@@ -144,7 +144,7 @@ def test_a_members_profile_offers_its_certificate(page, db, lang):
 
 def test_a_candidates_profile_offers_the_candidacy_letter(page, db):
     candidate = db.scalar("SELECT id FROM institutions WHERE status = 'candidate' ORDER BY id LIMIT 1")
-    at = page("pages/institution.py", lang="es", id=str(candidate))
+    at = page("app_pages/institution.py", lang="es", id=str(candidate))
     words = CATALOGS["es"]
     assert f"**{words['certificate.letter_title']}**" in markdown_text(at)
     assert f"**{words['certificate.title']}**" not in markdown_text(at)
@@ -155,7 +155,7 @@ def test_a_candidates_profile_offers_the_candidacy_letter(page, db):
 
 def test_a_withdrawn_schools_profile_offers_no_document(page, db):
     withdrawn = db.scalar("SELECT id FROM institutions WHERE status = 'withdrawn' ORDER BY id LIMIT 1")
-    at = page("pages/institution.py", id=str(withdrawn))
+    at = page("app_pages/institution.py", id=str(withdrawn))
     assert not at.get("download_button")
     text = markdown_text(at)
     assert CATALOGS["en"]["certificate.title"] not in text and CATALOGS["en"]["certificate.letter_title"] not in text

@@ -14,7 +14,7 @@ from ..conftest import ROOT
 @pytest.fixture()
 def signed_in(app_as):
     """``signed_in(username, page, **query)``."""
-    return lambda username, script="pages/home.py", **query: app_as(script, username, **query)
+    return lambda username, script="app_pages/home.py", **query: app_as(script, username, **query)
 
 
 def coordinator(path):
@@ -44,7 +44,7 @@ def test_a_revoked_session_is_refused(signed_in, scratch_copy):
 
 def test_coordinator_gets_their_own_network_form(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/manage.py")
+    at = signed_in(name, "app_pages/manage.py")
     with open_database(scratch_copy) as db:
         record = editing.get_network_record(db, Actor("admin", "admin"), network)
     email = next(ti for ti in at.text_input if ti.label == "Coordinator's email")
@@ -55,7 +55,7 @@ def test_coordinator_gets_their_own_network_form(signed_in, scratch_copy):
 
 def test_only_admins_get_the_users_page(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
-    at = signed_in("admin", "pages/users.py")
+    at = signed_in("admin", "app_pages/users.py")
     assert at.title[0].value == "Users"
     assert len(at.dataframe[0].value) >= 180
 
@@ -68,7 +68,7 @@ def submit(at, label="Save", form=None):
 
 def test_a_bad_email_is_refused_next_to_its_field_and_nothing_is_saved(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/manage.py")
+    at = signed_in(name, "app_pages/manage.py")
     next(ti for ti in at.text_input if ti.label == "Coordinator's email").input("not an email")
     submit(at)
     assert "Not a valid email address." in [e.value for e in at.error]
@@ -79,7 +79,7 @@ def test_a_bad_email_is_refused_next_to_its_field_and_nothing_is_saved(signed_in
 
 def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/manage.py")
+    at = signed_in(name, "app_pages/manage.py")
     next(ta for ta in at.text_area if ta.label == "Description").input("Our schools plant trees.")
     submit(at)
     assert not at.error
@@ -90,7 +90,7 @@ def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
 
 def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/manage.py")
+    at = signed_in(name, "app_pages/manage.py")
     with open_database(scratch_copy) as db:   # someone else saves after the form was opened
         record = editing.get_network_record(db, Actor("admin", "admin"), network)
         editing.update_network(db, Actor("admin", "admin"), network, {"description": "Saved by someone else"},
@@ -110,7 +110,7 @@ def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy
 
 
 def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scratch_copy):
-    at = signed_in("admin", "pages/users.py")
+    at = signed_in("admin", "app_pages/users.py")
     at.text_input(key="new_username").input("fresh.analyst")
     at.text_input(key="new_name").input("Fresh Analyst")
     at.selectbox(key="new_role").set_value("analyst")
@@ -124,7 +124,7 @@ def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scr
 
 
 def test_a_bad_email_for_a_new_user_shows_next_to_its_field_and_creates_nothing(signed_in, scratch_copy):
-    at = signed_in("admin", "pages/users.py")
+    at = signed_in("admin", "app_pages/users.py")
     at.text_input(key="new_username").input("fresh.analyst")
     at.text_input(key="new_name").input("Fresh Analyst")
     at.text_input(key="new_email").input("fresh-at-example")
@@ -138,7 +138,7 @@ def test_a_bad_email_for_a_new_user_shows_next_to_its_field_and_creates_nothing(
 def test_a_coordinator_has_no_users_page(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        signed_in(name, "pages/users.py")
+        signed_in(name, "app_pages/users.py")
 
 
 def test_institution_form_refuses_bad_numbers_and_saves_good_ones(signed_in, scratch_copy):
@@ -152,7 +152,7 @@ def test_institution_form_refuses_bad_numbers_and_saves_good_ones(signed_in, scr
     at.session_state["username"] = name
     at.session_state["auth_stamp"] = 77.5
     at.session_state["manage_edit"] = school
-    at.switch_page("pages/manage.py")
+    at.switch_page("app_pages/manage.py")
     at.run()
     at.text_input(key=f"inst_{school}_pupils").input("-5")
     submit(at, form=f"inst_{school}_form")
@@ -168,7 +168,7 @@ def test_quality_page_lists_items_with_links_to_their_form(signed_in, scratch_co
     with open_database(scratch_copy) as db:
         school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
         db.write(lambda cur: cur.execute("UPDATE institutions SET email = NULL WHERE id = ?", [school]))
-    at = signed_in(name, "pages/quality.py")
+    at = signed_in(name, "app_pages/quality.py")
     table = at.dataframe[0].value
     assert f"manage?edit={school}" in set(table["fix"])
     assert int(at.metric[0].value.replace(",", "")) >= 1
@@ -178,22 +178,22 @@ def test_manage_opens_the_form_named_in_the_link(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     with open_database(scratch_copy) as db:
         school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
-    at = signed_in(name, "pages/manage.py", edit=str(school))
+    at = signed_in(name, "app_pages/manage.py", edit=str(school))
     assert at.text_input(key=f"inst_{school}_name").value
 
 
 def test_bulk_page_offers_the_templates(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
-    at = signed_in(name, "pages/bulk.py")
+    at = signed_in(name, "app_pages/bulk.py")
     assert "update many institutions" in at.title[0].value
     assert not at.exception
 
 
 PAGE_ACCESS = {   # page -> roles that get its content for network of the "own" coordinator
-    "pages/manage.py": {"own", "admin"},
-    "pages/bulk.py": {"own", "admin"},
-    "pages/quality.py": {"own", "admin", "analyst"},   # analysts read it (without the Fix links)
-    "pages/users.py": {"admin"},
+    "app_pages/manage.py": {"own", "admin"},
+    "app_pages/bulk.py": {"own", "admin"},
+    "app_pages/quality.py": {"own", "admin", "analyst"},   # analysts read it (without the Fix links)
+    "app_pages/users.py": {"admin"},
 }
 
 
@@ -224,7 +224,7 @@ def test_page_access_matrix(signed_in, scratch_copy, script, role):
 
 def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/board.py")
+    at = signed_in(name, "app_pages/board.py")
     channels = at.radio(key="board_channel").options
     assert channels and channels[0].startswith("All coordinators")
     at.text_area(key="board_new").input("Hello from AppTest @FRA")
@@ -248,7 +248,7 @@ def board_reader(path):
 
 def test_the_board_keeps_its_channel_after_a_post(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/board.py", channel="heritage-learning")   # a pasted link
+    at = signed_in(name, "app_pages/board.py", channel="heritage-learning")   # a pasted link
     options = at.radio(key="board_channel").options
     assert at.radio(key="board_channel").value == "heritage-learning"
     at.text_area(key="board_new").input("Sharing our oral history lesson plans")
@@ -269,7 +269,7 @@ def test_the_board_keeps_its_channel_after_a_post(signed_in, scratch_copy):
 
 def test_a_refused_post_keeps_the_text_and_says_why_under_the_form(signed_in, scratch_copy):
     name, _ = coordinator(scratch_copy)
-    at = signed_in(name, "pages/board.py", channel="climate-education")
+    at = signed_in(name, "app_pages/board.py", channel="climate-education")
     at.text_area(key="board_new").input("\u200b\u200b")
     next(b for b in at.button if b.label == "Post" and b.form_id == "new_thread").click()
     at.run()
@@ -282,7 +282,7 @@ def test_an_opened_thread_takes_a_reply_and_counts_it(signed_in, scratch_copy):
     with open_database(scratch_copy) as db:
         general = db.scalar("SELECT id FROM channels WHERE kind = 'all'")
         thread = board.post(db, Actor(name, "coordinator", network), general, "Who has a heritage club?")
-    at = signed_in(name, "pages/board.py")
+    at = signed_in(name, "app_pages/board.py")
     assert [e.label for e in at.expander][0] == "Reply"               # folded, newest first, no reply yet
     assert not [a for a in at.text_area if a.key == f"reply_text_{thread}"]
     at.session_state["board_open_threads"] = {thread}      # what opening the thread records
@@ -303,7 +303,7 @@ def test_the_side_panel_counts_what_is_still_unread_once_a_channel_is_open(signe
     with open_database(scratch_copy) as db:
         before = board.channels(db, me)
     assert before.filter(before["kind"] == "all")["unread"][0] > 0
-    at = signed_in(name, "pages/board.py")           # opens the all-coordinators channel
+    at = signed_in(name, "app_pages/board.py")           # opens the all-coordinators channel
     with open_database(scratch_copy) as db:
         after = board.channels(db, me)
     assert after.filter(after["kind"] == "all")["unread"][0] == 0
@@ -317,15 +317,15 @@ def test_the_side_panel_counts_what_is_still_unread_once_a_channel_is_open(signe
 
 def test_analysts_have_no_board(signed_in):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        signed_in("analyst", "pages/board.py")
+        signed_in("analyst", "app_pages/board.py")
 
 
 def test_projects_list_and_page_for_visitors(signed_in, scratch_copy):
-    at = signed_in(None, "pages/projects.py")
+    at = signed_in(None, "app_pages/projects.py")
     table = at.dataframe[0].value
     assert len(table) >= 6
     first = int(table["id"].iloc[0])      # the id its row opens
-    at = signed_in(None, "pages/projects.py", id=str(first))
+    at = signed_in(None, "app_pages/projects.py", id=str(first))
     with open_database(scratch_copy) as db:
         title = db.scalar("SELECT title FROM projects WHERE id = ?", [first])
     assert at.title[0].value.replace("\\", "") == title
@@ -333,13 +333,13 @@ def test_projects_list_and_page_for_visitors(signed_in, scratch_copy):
 
 
 def test_unknown_project_is_a_clear_message(signed_in):
-    at = signed_in(None, "pages/projects.py", id="99999")
+    at = signed_in(None, "app_pages/projects.py", id="99999")
     assert at.error and "99999" in at.error[0].value
 
 
 def test_coordinator_creates_a_project(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "pages/projects.py")
+    at = signed_in(name, "app_pages/projects.py")
     form_inputs = [ti for ti in at.text_input if ti.label == "Project"]
     form_inputs[0].input("Oceans in the Classroom")
     next(m for m in at.multiselect if m.label == "Priority theme").set_value(["esd"])

@@ -24,7 +24,7 @@ def markdown_text(at) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_directory_shows_total_and_first_page(page, db, lang):
-    at = page("pages/directory.py", lang=lang)
+    at = page("app_pages/directory.py", lang=lang)
     total = facet_counts(db, Selection()).total
     assert CATALOGS[lang]["filters.count"]["other"].format(count=fmt(total, lang)) in markdown_text(at)
     table = at.dataframe[0].value
@@ -34,7 +34,7 @@ def test_directory_shows_total_and_first_page(page, db, lang):
 
 
 def test_directory_reads_filters_from_the_url(page, db):
-    at = page("pages/directory.py", theme="esd", region="EUR", q="school")
+    at = page("app_pages/directory.py", theme="esd", region="EUR", q="school")
     sel = Selection(q="school").with_values("region", ["EUR"]).with_values("theme", ["esd"])
     assert "**" + fmt(facet_counts(db, sel).total) + " institutions" in markdown_text(at)
     assert at.text_input(key="sel_q").value == "school"
@@ -43,14 +43,14 @@ def test_directory_reads_filters_from_the_url(page, db):
 
 
 def test_bad_url_parameters_are_ignored_with_a_notice(page, db):
-    at = page("pages/directory.py", theme="nonsense", bogus="1")
+    at = page("app_pages/directory.py", theme="nonsense", bogus="1")
     assert len(at.toast) == 2
     total = facet_counts(db, Selection()).total
     assert fmt(total) + " institutions" in markdown_text(at)
 
 
 def test_empty_result_offers_to_drop_the_last_filter(page):
-    at = page("pages/directory.py", q="zzzzqqqq-no-such-school", theme="esd")
+    at = page("app_pages/directory.py", q="zzzzqqqq-no-such-school", theme="esd")
     assert at.info and CATALOGS["en"]["directory.empty"] in at.info[0].value
     [button] = [b for b in at.button if b.label.startswith("Drop the last filter")]
     assert button.label.endswith("Priority theme")
@@ -61,14 +61,14 @@ def test_empty_result_offers_to_drop_the_last_filter(page):
 
 
 def test_changing_a_filter_writes_the_url(page):
-    at = page("pages/directory.py")
+    at = page("app_pages/directory.py")
     at.text_input(key="sel_q").set_value("lycee").run()
     assert at.query_params["q"] in ("lycee", ["lycee"])
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_map_page_summarises_in_words(page, db, lang):
-    at = page("pages/map.py", lang=lang, region="ARB")
+    at = page("app_pages/map.py", lang=lang, region="ARB")
     sel = Selection().with_values("region", ["ARB"])
     text = markdown_text(at)
     assert fmt(facet_counts(db, sel).total, lang) in text
@@ -80,7 +80,7 @@ def test_map_page_summarises_in_words(page, db, lang):
 def test_network_profile(page, db, lang):
     iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
                          "ORDER BY n.iso3 LIMIT 1")[0]
-    at = page("pages/network.py", lang=lang, code=iso3)
+    at = page("app_pages/network.py", lang=lang, code=iso3)
     assert at.title[0].value.replace("\\", "") == name
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
     assert {m.label: m.value for m in at.metric}[CATALOGS[lang]["status.member"]] == fmt(members, lang)
@@ -89,34 +89,34 @@ def test_network_profile(page, db, lang):
 
 @pytest.mark.parametrize("code", ["ZZZ", "fr'", "<script>", "", "A" * 500])
 def test_unknown_network_is_a_clear_message(page, code):
-    at = page("pages/network.py", code=code)
+    at = page("app_pages/network.py", code=code)
     assert at.error and "three letters" in at.error[0].value
     assert not at.metric
 
 
 def test_network_code_is_case_insensitive(page, db):
     iso3 = db.scalar("SELECT iso3 FROM networks ORDER BY iso3 LIMIT 1")
-    at = page("pages/network.py", code=iso3.lower())
+    at = page("app_pages/network.py", code=iso3.lower())
     assert not at.error
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_institution_profile(page, db, lang):
     row = db.query("SELECT id, name, city FROM institutions WHERE status = 'member' ORDER BY id LIMIT 1").row(0, named=True)
-    at = page("pages/institution.py", lang=lang, id=str(row["id"]))
+    at = page("app_pages/institution.py", lang=lang, id=str(row["id"]))
     assert at.title[0].value.replace("\\", "") == row["name"]
     assert CATALOGS[lang]["institution.pupils"] in markdown_text(at)
 
 
 @pytest.mark.parametrize("raw", ["abc", "-1", "999999999", "1; DROP TABLE institutions", ""])
 def test_unknown_institution_is_a_clear_message(page, raw):
-    at = page("pages/institution.py", id=raw)
+    at = page("app_pages/institution.py", id=raw)
     assert at.error and "whole numbers" in at.error[0].value
 
 
 @pytest.mark.parametrize("lang", ["fr", "es"])
 def test_directory_labels_are_in_the_chosen_language(page, lang):
-    at = page("pages/directory.py", lang=lang, level="secondary")
+    at = page("app_pages/directory.py", lang=lang, level="secondary")
     levels = " ".join(at.dataframe[0].value["levels"])
     assert CATALOGS[lang]["level.secondary"] in levels
     assert "Secondary" not in levels

@@ -18,7 +18,7 @@ def fmt(value, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_headline_figures_match_the_database(page, db, lang):
-    at = page("pages/home.py", lang=lang)
+    at = page("app_pages/home.py", lang=lang)
     expected = stats.overview(db)
     cat = CATALOGS[lang]
     metrics = {m.label: m.value for m in at.metric}
@@ -35,7 +35,7 @@ def test_headline_figures_match_the_database(page, db, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_every_figure_is_defined_and_dated(page, lang):
-    at = page("pages/home.py", lang=lang)
+    at = page("app_pages/home.py", lang=lang)
     captions = " ".join(c.value for c in at.caption)
     cat = CATALOGS[lang]
     assert cat["home.theme_definition"].split(".")[0] in captions
@@ -45,7 +45,7 @@ def test_every_figure_is_defined_and_dated(page, lang):
 
 
 def test_regions_table_names_regions_in_the_chosen_language(page):
-    at = page("pages/home.py", lang="es")
+    at = page("app_pages/home.py", lang="es")
     table = at.dataframe[0].value
     assert "América Latina y el Caribe" in set(table.iloc[:, 0])
     assert int(table.iloc[:, 1].sum()) == 181
@@ -74,7 +74,7 @@ def test_switching_language_in_the_sidebar(router):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_largest_networks_named_in_the_chosen_language(page, db, lang):
-    at = page("pages/home.py", lang=lang)
+    at = page("app_pages/home.py", lang=lang)
     expected = db.query(
         f"""SELECT c.name_{lang} AS name, count(*) AS n FROM institutions i JOIN countries c ON c.iso3 = i.network
             WHERE i.status <> 'withdrawn' GROUP BY 1 ORDER BY n DESC, any_value(c.iso3) LIMIT 1""").row(0)

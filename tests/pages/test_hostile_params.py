@@ -87,7 +87,7 @@ def signed(app_as):
 def test_directory_with_every_parameter_hostile(page, db, payload):
     query = {"q": payload, **{f.key: payload for f in FACETS}, "from": payload, "to": payload, "sort": payload,
              "page": payload, payload[:30] or "x": "1"}
-    at = page("pages/directory.py", **query)
+    at = page("app_pages/directory.py", **query)
     expected = facet_counts(db, Selection(q=payload[:500])).total
     summary = at.markdown[0].value
     assert summary.startswith(f"**{fmt(expected)} institutions"), summary
@@ -100,7 +100,7 @@ def test_directory_with_every_parameter_hostile(page, db, payload):
 
 @pytest.mark.parametrize("payload", FEW, ids=FEW_IDS)
 def test_map_with_hostile_parameters(page, db, payload):
-    at = page("pages/map.py", q=payload, country=payload, theme=payload, **{"from": payload})
+    at = page("app_pages/map.py", q=payload, country=payload, theme=payload, **{"from": payload})
     expected = facet_counts(db, Selection(q=payload)).total
     shown = " ".join(m.value for m in at.markdown)
     assert (f"**{fmt(expected)}**" in shown) if expected else ("No institution matches this selection." in shown)
@@ -109,7 +109,7 @@ def test_map_with_hostile_parameters(page, db, payload):
 
 @pytest.mark.parametrize("payload", FEW, ids=FEW_IDS)
 def test_dashboard_with_hostile_parameters(page, db, payload):
-    at = page("pages/dashboard.py", **{f.key: payload for f in FACETS}, **{"from": payload, "to": payload})
+    at = page("app_pages/dashboard.py", **{f.key: payload for f in FACETS}, **{"from": payload, "to": payload})
     plain = facet_counts(db, Selection())
     members = next(m for m in at.metric if m.label == "Members")
     assert members.value == fmt(plain.counts["status"]["member"])
@@ -120,14 +120,14 @@ def test_dashboard_with_hostile_parameters(page, db, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_profiles_and_brief_with_a_hostile_code_or_id(page, payload):
-    network = page("pages/network.py", code=payload)
+    network = page("app_pages/network.py", code=payload)
     assert network.title[0].value == "National network not found" and network.error
-    institution = page("pages/institution.py", id=payload)
+    institution = page("app_pages/institution.py", id=payload)
     assert institution.title[0].value == "Institution not found" and institution.error
-    brief = page("pages/brief.py", code=payload)
+    brief = page("app_pages/brief.py", code=payload)
     assert brief.title[0].value == "Country brief" and brief.warning
     assert not brief.metric   # no network shown
-    project = page("pages/projects.py", id=payload)
+    project = page("app_pages/projects.py", id=payload)
     assert project.title[0].value == "Project not found"
     for at in (network, institution, brief, project):
         assert_text_only(at)
@@ -137,13 +137,13 @@ def test_profiles_and_brief_with_a_hostile_code_or_id(page, payload):
 
 @pytest.mark.parametrize("payload", FEW + ["²", "\x00"], ids=FEW_IDS + ["superscript", "nul"])
 def test_manage_with_a_hostile_edit_id(signed, users, payload):
-    at = signed(users["coordinator"], "pages/manage.py", edit=payload, code=payload)
+    at = signed(users["coordinator"], "app_pages/manage.py", edit=payload, code=payload)
     assert at.title and "manage the network" in at.title[0].value
     assert "manage_edit" not in at.session_state   # no form opened for it
     assert_text_only(at)
 
 
-@pytest.mark.parametrize("script", ["pages/manage.py", "pages/quality.py", "pages/bulk.py"])
+@pytest.mark.parametrize("script", ["app_pages/manage.py", "app_pages/quality.py", "app_pages/bulk.py"])
 def test_admin_pages_with_a_hostile_network_code_fall_back_to_a_real_network(signed, script):
     at = signed("admin", script, code=MARKUP, edit=MARKUP)
     assert re.fullmatch(r"[A-Z]{3}", at.selectbox(key="pick_network").value)
@@ -152,7 +152,7 @@ def test_admin_pages_with_a_hostile_network_code_fall_back_to_a_real_network(sig
 
 
 def test_board_with_a_hostile_channel_and_search(signed, db, users):
-    at = signed(users["coordinator"], "pages/board.py", channel=MARKUP)
+    at = signed(users["coordinator"], "app_pages/board.py", channel=MARKUP)
     assert at.radio(key="board_channel").index == 0
     for payload in FEW:
         at.text_input(key="board_search").input(payload).run()
@@ -164,7 +164,7 @@ def test_board_with_a_hostile_channel_and_search(signed, db, users):
 
 
 def test_review_page_ignores_hostile_parameters(signed, users):
-    at = signed(users["coordinator"], "pages/review.py", code=MARKUP, id=MARKUP)
+    at = signed(users["coordinator"], "app_pages/review.py", code=MARKUP, id=MARKUP)
     assert at.title[0].value == "Applications to review"
     assert_text_only(at)
 
@@ -172,7 +172,7 @@ def test_review_page_ignores_hostile_parameters(signed, users):
 def test_application_status_with_hostile_code_and_email(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         reference, email = db.rows("SELECT reference, contact_email FROM applications ORDER BY id LIMIT 1")[0]
-    at = app_as("pages/status.py")
+    at = app_as("app_pages/status.py")
     for code, mail in [(p[:20], p[:200]) for p in PAYLOADS] + [(reference, p[:200]) for p in FEW] + [
             (p[:20], email) for p in FEW]:
         look_up(at, code, mail)
@@ -200,7 +200,7 @@ def test_similar_names_in_the_apply_warning_are_text(app_as, scratch_copy, users
         editing.create_institution(db, Actor("admin", "admin"), network, {
             "name": HOSTILE_NAME, "city": city + " :blue[x]", "levels": ["primary"], "themes": ["esd"],
             "ownership": "public"})
-    at = app_as("pages/apply.py", session={"apply_f_network": network, "apply_f_name": HOSTILE_NAME})
+    at = app_as("app_pages/apply.py", session={"apply_f_network": network, "apply_f_name": HOSTILE_NAME})
     [warning] = [w.value for w in at.warning]
     assert md(HOSTILE_NAME) in warning and md(city + " :blue[x]") in warning
     assert_text_only(at)
@@ -216,7 +216,7 @@ def test_similar_names_in_the_review_warning_are_text(app_as, scratch_copy, user
                              "levels": ["primary"], "themes": ["esd"], "theme_plans": {"esd": HOSTILE_NAME},
                              "ownership": "public", "contact_name": HOSTILE_NAME,
                              "contact_email": "head@school.example"}, submit=True)
-    at = app_as("pages/review.py", users["coordinator"])
+    at = app_as("app_pages/review.py", users["coordinator"])
     at.selectbox(key="review_pick").set_value(app.record["id"]).run()
     assert not at.exception
     assert at.subheader[0].value == md(HOSTILE_NAME)
@@ -228,7 +228,7 @@ def test_display_names_are_text_in_the_side_panel_and_account(app_as, scratch_co
     with open_database(scratch_copy) as db:
         accounts.create_user(db, Actor("admin", "admin"), username="odd.name", display_name=HOSTILE_NAME,
                              role="analyst", password="Long-enough-password-1")
-    at = app_as("pages/account.py", "odd.name")
+    at = app_as("app_pages/account.py", "odd.name")
     assert any(md(HOSTILE_NAME) in c.value for c in at.sidebar.caption)
     assert any(md(HOSTILE_NAME) in m.value for m in at.markdown)
     assert_text_only(at)
@@ -238,7 +238,7 @@ def test_project_titles_are_text_in_the_board_channel_list(app_as, scratch_copy,
     me = Actor(users["coordinator"], "coordinator", users["network"])
     with open_database(scratch_copy) as db:
         projects.create_project(db, me, {"title": HOSTILE_NAME, "themes": ["esd"]})
-    at = app_as("pages/board.py", users["coordinator"])
+    at = app_as("app_pages/board.py", users["coordinator"])
     options = at.radio(key="board_channel").options
     assert any(md(HOSTILE_NAME) in o for o in options), options
     assert not any(RAW.search(o) for o in options)
@@ -256,7 +256,7 @@ def test_a_website_cannot_break_out_of_its_link(app_as, scratch_copy, users, web
         record = editing.get_network_record(db, Actor("admin", "admin"), users["network"])
         editing.update_network(db, Actor("admin", "admin"), users["network"], {"website": website},
                                expected_version=record["version"])
-    for script, query in (("pages/institution.py", {"id": str(iid)}), ("pages/network.py", {"code": users["network"]})):
+    for script, query in (("app_pages/institution.py", {"id": str(iid)}), ("app_pages/network.py", {"code": users["network"]})):
         at = app_as(script, **query)
         links = [m.value for m in at.markdown if "school.example" in m.value]
         assert links, script

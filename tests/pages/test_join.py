@@ -46,7 +46,7 @@ def summary_count(at) -> int:
 
 
 def test_a_valid_application_gets_a_reference_code_and_a_summary(app_as, scratch_copy):
-    at = app_as("pages/apply.py")
+    at = app_as("app_pages/apply.py")
     fill(at)
     # The town came with its coordinates.
     assert (at.text_input(key="apply_f_lat").value, at.text_input(key="apply_f_lon").value) == (
@@ -69,7 +69,7 @@ def test_a_valid_application_gets_a_reference_code_and_a_summary(app_as, scratch
 
 
 def test_plan_boxes_follow_the_themes_chosen(app_as):
-    at = app_as("pages/apply.py")
+    at = app_as("app_pages/apply.py")
     assert not at.text_area
     at.multiselect(key="apply_f_themes").set_value(["esd", "heritage"]).run()
     assert [a.key for a in at.text_area] == ["apply_f_plan_esd", "apply_f_plan_heritage"]
@@ -81,7 +81,7 @@ def test_plan_boxes_follow_the_themes_chosen(app_as):
 
 
 def test_a_town_not_in_the_list_is_kept_as_typed(app_as, scratch_copy):
-    at = app_as("pages/apply.py", session={"apply_f_city": "Ribeira de Baixo"})
+    at = app_as("app_pages/apply.py", session={"apply_f_city": "Ribeira de Baixo"})
     fill_network = at.selectbox(key="apply_f_network")
     fill_network.set_value("PRT").run()
     assert at.selectbox(key="apply_f_city").value == "Ribeira de Baixo"
@@ -91,7 +91,7 @@ def test_a_town_not_in_the_list_is_kept_as_typed(app_as, scratch_copy):
 def test_each_error_is_under_its_field_and_the_count_matches(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         before = db.scalar("SELECT count(*) FROM applications")
-    at = app_as("pages/apply.py")
+    at = app_as("app_pages/apply.py")
     fill(at, email="not-an-email", plans=False)
     at.text_input(key="apply_f_website").input("not a website")
     at.text_input(key="apply_f_contact").input("")
@@ -112,14 +112,14 @@ def test_each_error_is_under_its_field_and_the_count_matches(app_as, scratch_cop
 
 
 def test_an_error_about_a_field_the_form_lacks_is_shown_in_the_summary(app_as, scratch_copy):
-    at = app_as("pages/apply.py", session={"apply_errors": [apps.FieldError("reference", "not_found")]})
+    at = app_as("app_pages/apply.py", session={"apply_errors": [apps.FieldError("reference", "not_found")]})
     assert summary_count(at) == 1
     [line] = [e.value for e in at.error]
     assert "Not found." in line
 
 
 def test_a_draft_comes_back_into_every_widget(app_as, scratch_copy):
-    at = app_as("pages/apply.py")
+    at = app_as("app_pages/apply.py")
     fill(at)
     at.multiselect(key="apply_f_themes").set_value(["esd", "gced"]).run()
     at.text_area(key="apply_f_plan_gced").input("Letters with a partner school.").run()
@@ -127,7 +127,7 @@ def test_a_draft_comes_back_into_every_widget(app_as, scratch_copy):
     [saved] = [s.value for s in at.success]
     code = re.search(r"ASP-[A-Z2-9]{10}", saved).group(0)
 
-    again = app_as("pages/apply.py")
+    again = app_as("app_pages/apply.py")
     again.text_input(key="apply_f_name")   # a fresh form
     assert again.text_input(key="apply_f_name").value == ""
     expander_box = [t for t in again.text_input if t.label == "Reference code"][0]
@@ -157,11 +157,11 @@ def test_a_returned_application_opens_in_the_form_with_the_coordinators_request(
         code, email, app_id = db.rows("SELECT reference, contact_email, id FROM applications "
                                       "WHERE stage = 'returned' ORDER BY id LIMIT 1")[0]
         record = apps._load(db, "id = ?", [app_id]).record
-    at = app_as("pages/status.py", session={"status_code": code, "status_email": email})
+    at = app_as("app_pages/status.py", session={"status_code": code, "status_email": email})
     timeline = " ".join(m.value for m in at.markdown)
     assert "Review by the National Coordinator" in timeline and "Returned for changes on" in timeline
     press(at, "Edit and resubmit")
-    at.switch_page("pages/apply.py").run()
+    at.switch_page("app_pages/apply.py").run()
     assert at.text_input(key="apply_f_name").value == record["institution_name"]
     assert at.multiselect(key="apply_f_themes").value == record["themes"]
     assert [a.value for a in at.text_area] == [record["theme_plans"][t] for t in record["themes"]]
@@ -172,7 +172,7 @@ def test_a_returned_application_opens_in_the_form_with_the_coordinators_request(
 def test_the_honeypot_stores_nothing(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         before = db.scalar("SELECT count(*) FROM applications")
-    at = app_as("pages/apply.py")
+    at = app_as("app_pages/apply.py")
     fill(at)
     at.text_input(key="apply_hp").input("http://spam.example")
     press(at, "Submit the application")
@@ -188,7 +188,7 @@ def test_tracking_shows_a_timeline_with_dates(app_as, scratch_copy):
                                       "WHERE stage = 'recommended' ORDER BY id LIMIT 1")[0]
         recommended = db.scalar("SELECT max(occurred_at) FROM application_events WHERE application_id = ? "
                                 "AND stage = 'recommended'", [app_id])
-    at = app_as("pages/status.py", session={"status_code": code, "status_email": email})
+    at = app_as("app_pages/status.py", session={"status_code": code, "status_email": email})
     [timeline] = [m.value for m in at.markdown if "Application submitted" in m.value]
     steps = timeline.split("\n\n")
     assert [s.split("**")[1] for s in steps] == ["Application submitted", "Review by the National Coordinator",
@@ -201,7 +201,7 @@ def test_tracking_shows_a_timeline_with_dates(app_as, scratch_copy):
 def test_tracking_with_a_wrong_email_reveals_nothing(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         code = db.scalar("SELECT reference FROM applications LIMIT 1")
-    at = app_as("pages/status.py", session={"status_code": code, "status_email": "someone@else.example"})
+    at = app_as("app_pages/status.py", session={"status_code": code, "status_email": "someone@else.example"})
     assert at.error and "No application matches" in at.error[0].value
     assert not at.main.subheader
 
@@ -217,7 +217,7 @@ def test_the_coordinator_queue_is_oldest_first_with_overdue_badges(app_as, scrat
             """SELECT u.username, u.network FROM users u JOIN applications a ON a.network = u.network
                WHERE a.stage = 'submitted' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1""")[0]
         queue = apps.queue(db, Actor(username, "coordinator", network))
-    at = app_as("pages/review.py", username)
+    at = app_as("app_pages/review.py", username)
     assert queue_references(at) == queue["reference"].to_list()
     [table] = [m.value for m in at.markdown if m.value.startswith("| Reference")]
     assert table.count(":red-badge[Overdue]") == int(queue["overdue"].sum())
@@ -235,7 +235,7 @@ def test_a_decision_starts_unchosen_says_when_a_comment_is_needed_and_moves_on(a
                              "themes": ["gced"], "theme_plans": {"gced": "Pen friends."}, "contact_name": "Eva",
                              "contact_email": "eva@school.example"}, submit=True)
     code = app.record["reference"]
-    at = app_as("pages/review.py", username)
+    at = app_as("app_pages/review.py", username)
     at.selectbox(key="review_pick").set_value(app.record["id"]).run()
     assert at.query_params["ref"] == code
     decision = at.radio(key=f"review_to_{app.record['id']}")
@@ -270,7 +270,7 @@ def test_unesco_reads_the_recommendation_history_and_similar_members(app_as, scr
                              "contact_email": "eva@school.example"}, submit=True)
         apps.move(db, Actor(coordinator, "coordinator", network), app.record["id"], "recommended",
                   comment="Strong project, recommended.")
-    at = app_as("pages/review.py", "admin", ref=app.record["reference"])
+    at = app_as("app_pages/review.py", "admin", ref=app.record["reference"])
     text = " ".join(m.value for m in at.markdown)
     assert "The National Coordinator's recommendation" in text and md("Strong project, recommended.") in text
     assert "Eva, the applicant, submitted the application." in text
@@ -286,6 +286,6 @@ def test_a_reference_of_another_network_or_garbage_shows_nothing(app_as, scratch
                                        "ORDER BY username LIMIT 1")
         other = db.scalar("SELECT reference FROM applications WHERE network <> ? ORDER BY id LIMIT 1", [network])
     for ref in (other, "ASP-<script>", "'; DROP TABLE applications; --"):
-        at = app_as("pages/review.py", username, ref=ref)
+        at = app_as("app_pages/review.py", username, ref=ref)
         assert [e.value for e in at.error][0].startswith("No application with the reference")
         assert not at.main.subheader

@@ -33,7 +33,7 @@ def click(at, label, form=None):
 
 def test_a_saved_institution_says_so_under_its_form_with_the_fields_changed(app_env):
     path, name, network, school = app_env
-    at = run_app(path, "pages/manage.py", username=name, query={"edit": str(school)})
+    at = run_app(path, "app_pages/manage.py", username=name, query={"edit": str(school)})
     at.text_input(key=f"inst_{school}_pupils").input("640")
     at.text_input(key=f"inst_{school}_languages").input("English; French")
     click(at, "Save", form=f"inst_{school}_form")
@@ -48,7 +48,7 @@ def test_a_saved_institution_says_so_under_its_form_with_the_fields_changed(app_
 
 def test_the_network_profile_takes_its_description_language_and_translations(app_env):
     path, name, network, _ = app_env
-    at = run_app(path, "pages/manage.py", username=name, session={"lang": "fr"})
+    at = run_app(path, "app_pages/manage.py", username=name, session={"lang": "fr"})
     language = at.selectbox(key=f"net_{network}_description_language")
     assert language.options == ["Anglais", "Français", "Espagnol"]
     at.text_area(key=f"net_{network}_description").input("Nuestras escuelas plantan árboles.")
@@ -68,7 +68,7 @@ def test_the_network_profile_takes_its_description_language_and_translations(app
 
 def test_a_translation_without_a_description_is_refused_next_to_the_description(app_env):
     path, name, network, _ = app_env
-    at = run_app(path, "pages/manage.py", username=name)
+    at = run_app(path, "app_pages/manage.py", username=name)
     at.text_area(key=f"net_{network}_description").input("")
     others = [a for a in at.text_area if a.key.startswith(f"net_{network}_description_")]
     others[0].input("A translation of nothing")
@@ -84,7 +84,7 @@ def test_history_speaks_in_the_interface_language_and_admins_revert_a_change_by_
         editing.update_institution(db, coordinator.actor, school, {"levels": ["primary", "secondary"],
                                                                    "themes": ["esd", "heritage"]},
                                    expected_version=record["version"])
-    at = run_app(path, "pages/manage.py", username="admin", session={"lang": "es"}, query={"code": network})
+    at = run_app(path, "app_pages/manage.py", username="admin", session={"lang": "es"}, query={"code": network})
     table = next(d.value for d in at.dataframe if "field" in d.value.columns)
     row = table[table["field"] == "Temas prioritarios"].iloc[0]
     assert row["record"] == record["name"] and row["who"] == coordinator.display_name
@@ -104,17 +104,17 @@ def test_history_speaks_in_the_interface_language_and_admins_revert_a_change_by_
 
 def test_analysts_read_data_quality_for_a_network_they_pick_without_fix_links(app_env):
     path, _, network, _ = app_env
-    at = run_app(path, "pages/quality.py", username="analyst", query={"code": network})
+    at = run_app(path, "app_pages/quality.py", username="analyst", query={"code": network})
     assert at.selectbox(key="pick_network").value == network and at.metric
     assert at.dataframe and all(not c.startswith("fix") for d in at.dataframe for c in d.value.columns)
     assert not at.text_input and not at.text_area and not at.get("form")
-    at = run_app(path, "pages/quality.py", username="admin", query={"code": network})
+    at = run_app(path, "app_pages/quality.py", username="admin", query={"code": network})
     assert any("fix" in d.value.columns for d in at.dataframe)
 
 
 def test_the_quality_tab_named_in_the_link_opens(app_env):
     path, name, _, _ = app_env
-    at = run_app(path, "pages/quality.py", username=name, query={"tab": "stale"})
+    at = run_app(path, "app_pages/quality.py", username=name, query={"tab": "stale"})
     assert at.tabs[1].proto.label.startswith("Not updated in 2 years")
 
 
@@ -126,7 +126,7 @@ def test_the_users_page_finds_accounts_and_shows_last_login_and_lock(app_env):
             with pytest.raises(accounts.LoginRefused):
                 accounts.authenticate(db, name, "wrong-password-9")
         display = accounts.get_user(db, name).display_name
-    at = run_app(path, "pages/users.py", username="admin")
+    at = run_app(path, "app_pages/users.py", username="admin")
     assert at.selectbox(key="new_role").value == "analyst"
     at.text_input(key="users_q").input(display.upper()).run()
     table = at.dataframe[0].value
@@ -143,7 +143,7 @@ def test_the_users_page_finds_accounts_and_shows_last_login_and_lock(app_env):
 
 def test_the_users_page_opens_the_account_named_in_the_link(app_env):
     path, name, _, _ = app_env
-    at = run_app(path, "pages/users.py", username="admin", query={"user": name})
+    at = run_app(path, "app_pages/users.py", username="admin", query={"user": name})
     assert at.selectbox(key="users_pick").value == name
 
 
@@ -155,7 +155,7 @@ def test_the_public_profile_shows_a_translation_or_the_original_marked_with_its_
         editing.update_network(db, ADMIN, network, {"description": "Nuestras escuelas.", "description_language": "es",
                                                     "description_fr": "Nos écoles.", "description_en": ""},
                                expected_version=record["version"])
-    at = run_app(path, "pages/network.py", session={"lang": lang}, query={"code": network})
+    at = run_app(path, "app_pages/network.py", session={"lang": lang}, query={"code": network})
     shown = {"en": "Nuestras escuelas\\.", "fr": "Nos écoles\\.", "es": "Nuestras escuelas\\."}[lang]
     assert shown in [m.value for m in at.markdown]
     captions = [c.value for c in at.caption]
@@ -170,5 +170,5 @@ def test_my_account_names_the_coordinators_network_in_the_interface_language(app
     path, name, network, _ = app_env
     with open_database(path) as db:
         country = db.scalar(f"SELECT name_{lang} FROM countries WHERE iso3 = ?", [network])
-    at = run_app(path, "pages/account.py", username=name, session={"lang": lang})
+    at = run_app(path, "app_pages/account.py", username=name, session={"lang": lang})
     assert f"{label}{country}" in [c.value.replace("\\", "") for c in at.caption]

@@ -21,7 +21,7 @@ def open_page(scratch_copy, monkeypatch):
         coordinator = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator'")
 
     def run(role: str, path: str):
-        return run_app(scratch_copy, f"pages/{path}.py", username=USERS[role] or coordinator)
+        return run_app(scratch_copy, f"app_pages/{path}.py", username=USERS[role] or coordinator)
 
     return run
 

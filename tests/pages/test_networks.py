@@ -8,7 +8,7 @@ def shown(at):
 
 
 def test_every_network_is_listed_largest_first(page, db):
-    at = page("pages/networks.py")
+    at = page("app_pages/networks.py")
     table = shown(at)
     assert len(table) == db.scalar("SELECT count(*) FROM networks")
     assert f"**{len(table)} networks**" in [m.value for m in at.markdown]
@@ -16,14 +16,14 @@ def test_every_network_is_listed_largest_first(page, db):
 
 
 def test_a_search_finds_a_country_whatever_its_accents_and_case(page):
-    at = page("pages/networks.py", lang="fr")
+    at = page("app_pages/networks.py", lang="fr")
     at.text_input(key="networks_q").input("cote").run()
     assert list(shown(at)["country"]) == ["Côte d'Ivoire"]
     assert "**1 réseau**" in [m.value for m in at.markdown]
 
 
 def test_regions_narrow_the_list(page, db):
-    at = page("pages/networks.py", lang="es")
+    at = page("app_pages/networks.py", lang="es")
     at.pills(key="networks_regions").set_value(["AFR"]).run()
     expected = db.scalar("SELECT count(*) FROM networks JOIN countries USING (iso3) WHERE region = 'AFR'")
     assert len(shown(at)) == expected
@@ -31,6 +31,6 @@ def test_regions_narrow_the_list(page, db):
 
 
 def test_a_search_that_finds_nothing_says_so(page):
-    at = page("pages/networks.py")
+    at = page("app_pages/networks.py")
     at.text_input(key="networks_q").input("Atlantis").run()
     assert at.info and "No national network matches" in at.info[0].value

@@ -69,7 +69,7 @@ def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
         record = editing.get_institution(db, school)
         editing.update_institution(db, me, school, {"pupils": "1234", "ownership": "private"},
                                    expected_version=record["version"])
-    at = run_app(app_env, "pages/todo.py", username=name)
+    at = run_app(app_env, "app_pages/todo.py", username=name)
     text = " ".join(m.value for m in at.markdown).replace("\\", "")   # as shown, without markdown escapes
     assert f"**{waiting}** application" in text
     links = page_links(at)
@@ -90,7 +90,7 @@ def test_the_to_do_says_plainly_when_nothing_waits(app_env):
     with open_database(app_env) as db:
         (name, network), _ = two_coordinators(db)
         db.write(lambda cur: cur.execute("UPDATE applications SET stage = 'withdrawn' WHERE network = ?", [network]))
-    at = run_app(app_env, "pages/todo.py", username=name)
+    at = run_app(app_env, "app_pages/todo.py", username=name)
     assert "No application waits for your review." in [s.value for s in at.success]
     assert "No change recorded yet." in [i.value for i in at.info]
 
@@ -102,7 +102,7 @@ def test_the_admins_to_do_lists_recommended_applications_and_locked_accounts(app
         for _ in range(accounts.MAX_FAILED_ATTEMPTS):
             with pytest.raises(accounts.LoginRefused):
                 accounts.authenticate(db, name, "wrong-password-9")
-    at = run_app(app_env, "pages/todo.py", username="admin", session={"lang": "fr"})
+    at = run_app(app_env, "app_pages/todo.py", username="admin", session={"lang": "fr"})
     assert at.title[0].value == "À faire"
     text = " ".join(m.value for m in at.markdown)
     assert f"**{recommended}** candidatures recommandées" in text
@@ -113,4 +113,4 @@ def test_the_admins_to_do_lists_recommended_applications_and_locked_accounts(app
 
 def test_analysts_have_no_to_do(app_env):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        run_app(app_env, "pages/todo.py", username="analyst")
+        run_app(app_env, "app_pages/todo.py", username="analyst")

@@ -82,11 +82,11 @@ def test_every_vocabulary_code_has_a_label():
 
 
 def test_interface_code_uses_only_known_keys():
-    """Every literal t("...") key in pages/, ui/ and app.py exists in the English catalog."""
+    """Every literal t("...") key in app_pages/, ui/ and app.py exists in the English catalog."""
     root = LOCALES.parents[1]
     english = load("en")
     used = set()
-    for path in [root / "app.py", *root.glob("pages/*.py"), *root.glob("ui/*.py")]:
+    for path in [root / "app.py", *root.glob("app_pages/*.py"), *root.glob("ui/*.py")]:
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
     assert used, "no t() call found: the pattern is out of date"
     assert sorted(used - set(english)) == []

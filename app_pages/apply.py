@@ -5,13 +5,12 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data.editing import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
-from ui import data, join, maps, require_router
+from ui import data, join, maps
 from ui.forms import Feedback, field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, language_name, t
 from ui.join import WIDGETS
 from ui.safe import md
 
-require_router()
 lang = current_language()
 MAX_SUBMISSIONS = 3   # per browser session: enough for a school, too few for a flood
 db = data.db()
@@ -32,7 +31,7 @@ if sent:
     st.markdown(f"**{t('apply.your_code')}**")
     st.code(sent["code"], language=None)
     st.markdown(t("apply.track_needs", email=md(sent["email"])))
-    st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
+    st.page_link("app_pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
     with st.container(border=True):
         st.markdown(f"**{t('apply.what_you_sent')}** · {md(sent['record'].get('institution_name'))}")
         join.show_details(sent["record"], countries, private=True)
@@ -210,4 +209,4 @@ if saved or submitted:
                 st.session_state["apply_message"] = ("success", t("apply.draft_saved", code=code))
     data.send_mail()
     st.rerun()
-st.page_link("pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
+st.page_link("app_pages/status.py", label=t("apply.track"), icon=":material/track_changes:")

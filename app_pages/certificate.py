@@ -3,11 +3,10 @@
 import streamlit as st
 
 from aspnet_data import certificates
-from ui import data, require_router
+from ui import data
 from ui.i18n import current_language, lang_params, t
 from ui.safe import md
 
-require_router()
 lang = current_language()
 st.title(t("verify.title"))
 st.caption(t("verify.intro"))

@@ -8,12 +8,11 @@ from aspnet_data import board
 from aspnet_data.db import utc_now
 from aspnet_data.editing import NotFound, ValidationFailed
 from aspnet_data.permissions import PermissionDenied
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor
 from ui.i18n import current_language, t
 from ui.safe import md, message_markdown
 
-require_router()
 actor = current_actor()
 if actor.role not in ("coordinator", "admin"):
     st.error(t("manage.not_allowed"))

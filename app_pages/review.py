@@ -6,13 +6,12 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data.editing import FieldError, ValidationFailed
 from aspnet_data.permissions import PermissionDenied
-from ui import data, join, require_router
+from ui import data, join
 from ui.auth import current_actor, current_user
 from ui.forms import Feedback, field_errors
 from ui.i18n import current_language, number, t
 from ui.safe import md
 
-require_router()
 lang = current_language()
 user, actor = current_user(), current_actor()
 if user is None or user.role not in ("coordinator", "admin"):

@@ -8,13 +8,12 @@ import streamlit as st
 
 from aspnet_data import bulk
 from aspnet_data.permissions import PermissionDenied
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.i18n import current_language, number, t
 from ui.safe import md
 
-require_router()
 lang = current_language()
 actor = current_actor()
 network = pick_network("bulk_apply")

@@ -5,11 +5,10 @@ import streamlit as st
 
 from aspnet_data.text import fold
 from aspnet_data.vocab import REGIONS
-from ui import data, require_router
+from ui import data
 from ui.i18n import current_language, t
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 st.title(t("networks.title"))
 st.caption(t("networks.intro"))
@@ -30,7 +29,7 @@ if frame.height == 0:
     st.info(t("networks.none"), icon=":material/search_off:")
     st.stop()
 table = frame.with_columns(pl.col("region").replace_strict(regions).alias("region_name"))
-linked_table(table, key="networks_table", page="pages/network.py", params=lambda row: {"code": row["iso3"]},
+linked_table(table, key="networks_table", page="app_pages/network.py", params=lambda row: {"code": row["iso3"]},
              columns=["country", "members", "candidates", "per_million", "region_name", "founded_year"],
              column_config={
                  "country": st.column_config.TextColumn(t("common.country"), width="medium"),

@@ -3,12 +3,11 @@
 import streamlit as st
 
 from aspnet_data import accounts
-from ui import data, require_router
+from ui import data
 from ui.auth import current_user
 from ui.i18n import current_language, t
 from ui.safe import md
 
-require_router()
 user = current_user()
 if user is None:
     st.warning(t("auth.required"))

@@ -8,14 +8,13 @@ from aspnet_data.directory import Selection
 from aspnet_data.permissions import can
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor
 from ui.coordinators import change_line, field_label, history_columns, history_frame, pick_network, plain
 from ui.forms import EditSession, Feedback, field_errors, show_value, summary
 from ui.i18n import current_language, language_name, t
 from ui.safe import md
 
-require_router()
 lang = current_language()
 actor = current_actor()
 network = pick_network()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from aspnet_data.permissions import can
 from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, REGIONS, THEMES
-from ui import charts, data, filters, maps, require_router
+from ui import charts, data, filters, maps
 from ui.auth import current_actor
 from ui.i18n import current_language, name_column, number, percent, render, t
 from ui.layout import as_of_caption
@@ -14,7 +14,6 @@ from ui.palette import THEME_COLORS
 TABS = ("coverage", "gaps", "change", "applications")   # ?tab= values, in tab order
 STAFF_TABS = {"applications"}
 
-require_router()
 lang = current_language()
 actor = current_actor()
 staff = can(actor, "read_staff_figures")

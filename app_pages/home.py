@@ -5,12 +5,11 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.vocab import THEMES
-from ui import charts, data, require_router, tables
+from ui import charts, data, tables
 from ui.i18n import current_language, lang_params, number, percent, t
 from ui.layout import as_of_caption
 from ui.palette import REGION_COLOR, THEME_COLORS
 
-require_router()
 overview = data.overview()
 lang = current_language()
 
@@ -71,7 +70,7 @@ with region_col:
     st.caption(t("home.region_definition"))
 
 st.subheader(t("home.largest"))
-st.page_link("pages/networks.py", label=t("home.all_networks"), icon=":material/flag:", query_params=lang_params())
+st.page_link("app_pages/networks.py", label=t("home.all_networks"), icon=":material/flag:", query_params=lang_params())
 largest = overview.largest.select(
     pl.col(f"name_{lang}").alias(t("common.country")),
     pl.col("region").replace_strict(names).alias(t("common.region")),

@@ -9,12 +9,11 @@ import streamlit as st
 
 from aspnet_data import directory
 from aspnet_data import maps as map_data
-from ui import data, filters, maps, require_router
+from ui import data, filters, maps
 from ui.i18n import current_language, lang_params, name_column, number, t
 from ui.safe import md
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 st.title(t("map.title"))
 st.caption(t("filters.hint"))
@@ -74,10 +73,10 @@ table = countries.select(
     pl.col("region").replace_strict(data.region_names(lang)).alias("region"),
     "institutions", "esd", "gced", "heritage",
 )
-linked_table(table, key="map_countries", page="pages/network.py", params=lambda row: {"code": row["iso3"]},
+linked_table(table, key="map_countries", page="app_pages/network.py", params=lambda row: {"code": row["iso3"]},
              columns=["country", "region", "institutions", "esd", "gced", "heritage"], column_config={
                  "country": t("common.country"), "region": t("common.region"),
                  "institutions": t("map.col_institutions"),
                  "esd": t("theme_short.esd"), "gced": t("theme_short.gced"), "heritage": t("theme_short.heritage")})
-st.page_link("pages/directory.py", label=t("map.in_directory"), icon=":material/list:",
+st.page_link("app_pages/directory.py", label=t("map.in_directory"), icon=":material/list:",
              query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())

@@ -9,7 +9,7 @@ from aspnet_data.editing import NotFound, ValidationFailed
 from aspnet_data.maps import MapView
 from aspnet_data.permissions import PermissionDenied
 from aspnet_data.vocab import PROJECT_STATUSES, THEMES
-from ui import data, maps, require_router
+from ui import data, maps
 from ui.auth import current_actor
 from ui.forms import field_errors
 from ui.i18n import current_language, lang_params, language_name, name_column, t
@@ -17,7 +17,6 @@ from ui.join import language_options
 from ui.safe import md, message_markdown
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 actor = current_actor()
 db = data.db()
@@ -36,7 +35,7 @@ def project_list() -> None:
     listed = projects.list_projects(db, status=status, theme=theme)
     linked_table(
         listed.with_columns(pl.col("status").replace_strict({s: t(f"project_status.{s}") for s in PROJECT_STATUSES})),
-        key="projects_table", page="pages/projects.py", params=lambda row: {"id": row["id"]},
+        key="projects_table", page="app_pages/projects.py", params=lambda row: {"id": row["id"]},
         columns=["title", "status", "schools", "networks", "start_date", "end_date"], column_config={
             "title": st.column_config.TextColumn(t("projects.project"), width="medium"), "status": t("facet.status"),
             "schools": t("projects.schools"), "networks": t("home.col_networks"), "start_date": t("projects.start"),
@@ -72,7 +71,7 @@ def project_list() -> None:
 
 
 def project_page(project: dict) -> None:
-    st.page_link("pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=lang_params())
+    st.page_link("app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=lang_params())
     st.title(md(project["title"]))
     st.markdown(" ".join(f":blue-badge[{t(f'theme.{c}')}]" for c in project["themes"])
                 + f" &nbsp; {t('project_status.' + project['status'])}"
@@ -98,10 +97,10 @@ def project_page(project: dict) -> None:
                                 alt=t("map.alt", count=len(rows)))
         pick = maps.picked(event)
         if pick is not None and pick.kind == "school":
-            st.switch_page("pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
+            st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
         linked_table(active.with_columns(pl.col("network").replace_strict(countries, default=pl.col("network"))
                                          .alias("country")),
-                     key="project_schools", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+                     key="project_schools", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
                      columns=["name", "city", "country"], column_config={
                          "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
                          "city": t("directory.col_city"), "country": t("common.country")})
@@ -113,7 +112,7 @@ def project_page(project: dict) -> None:
         for row in feed.filter(pl.col("body").is_not_null()).iter_rows(named=True):
             st.markdown(f"**{md(row['display_name'] or row['author'])}** · {row['created_at']:%Y-%m-%d}  \n"
                         + message_markdown(row["body"]))
-        st.page_link("pages/board.py", label=t("projects.discuss"), icon=":material/forum:",
+        st.page_link("app_pages/board.py", label=t("projects.discuss"), icon=":material/forum:",
                      query_params={"channel": f"project-{project['id']}"} | lang_params())
     else:
         st.caption(t("projects.updates_members"))
@@ -157,7 +156,7 @@ if raw_id:
     if project is None:
         st.title(t("projects.not_found_title"))
         st.error(t("projects.not_found", id=md(raw_id[:20])))
-        st.page_link("pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:")
+        st.page_link("app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:")
     else:
         project_page(project)
 else:

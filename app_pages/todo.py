@@ -6,14 +6,13 @@ import streamlit as st
 
 from aspnet_data.applications import OVERDUE_DAYS
 from aspnet_data.permissions import can
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor, current_user
 from ui.coordinators import field_label, plain, record_name, shown_value, when
 from ui.i18n import current_language, lang_params, t
 from ui.safe import md
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 user, actor = current_user(), current_actor()
 if user is None or not can(actor, "read_todo", actor.network):
@@ -27,7 +26,7 @@ st.caption(t("todo.intro_admin") if admin else t("todo.intro", country=md(countr
 
 
 def link(page: str, label: str, icon: str, **params) -> None:
-    st.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=params | lang_params())
+    st.page_link(f"app_pages/{page}.py", label=label, icon=icon, query_params=params | lang_params())
 
 
 def applications_box() -> None:
@@ -42,7 +41,7 @@ def applications_box() -> None:
                     + t("review.overdue_count", count=todo.overdue, days=OVERDUE_DAYS))
     st.caption(t("todo.oldest_first") + " " + t("table.open_row"))
     oldest = pl.DataFrame(todo.oldest).with_columns(pl.col("network").replace_strict(countries, default=pl.col("network")))
-    linked_table(oldest, key="todo_applications", page="pages/review.py", params=lambda row: {"ref": row["reference"]},
+    linked_table(oldest, key="todo_applications", page="app_pages/review.py", params=lambda row: {"ref": row["reference"]},
                  columns=["age_days", "institution_name", "network"] if admin else ["age_days", "institution_name"],
                  hint=False,
                  column_config={"institution_name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
@@ -71,7 +70,7 @@ def accounts_box() -> None:
         accounts = pl.DataFrame(todo.accounts).with_columns(pl.Series("state", [
             t("users.state_locked") + " · " + t("users.locked_until", when=a["locked_until"].strftime("%H:%M"))
             if a["locked_until"] else t("users.state_disabled") for a in todo.accounts], dtype=pl.String))
-        linked_table(accounts, key="todo_accounts", page="pages/users.py", params=lambda row: {"user": row["username"]},
+        linked_table(accounts, key="todo_accounts", page="app_pages/users.py", params=lambda row: {"user": row["username"]},
                      columns=["username", "display_name", "state"], hint=False,
                      column_config={"username": t("auth.username"), "display_name": t("users.name"),
                                     "state": t("users.state")})

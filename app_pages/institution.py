@@ -8,12 +8,11 @@ import streamlit as st
 from aspnet_data import certificates
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
-from ui import data, maps, require_router
+from ui import data, maps
 from ui.i18n import LANGUAGE_NAMES, current_language, lang_params, language_name, number, t
 from ui.palette import THEME_COLORS, text_on
 from ui.safe import md, safe_email, safe_url
 
-require_router()
 lang = current_language()
 raw = st.query_params.get("id")
 institution_id = parse_id(raw)
@@ -21,7 +20,7 @@ record = data.institution(institution_id) if institution_id is not None else Non
 if record is None:
     st.title(t("institution.not_found_title"))
     st.error(t("institution.not_found", id=md((raw or "")[:20])), icon=":material/search_off:")
-    st.page_link("pages/directory.py", label=t("network.back_to_directory"), icon=":material/arrow_back:",
+    st.page_link("app_pages/directory.py", label=t("network.back_to_directory"), icon=":material/arrow_back:",
                  query_params=lang_params())
     st.stop()
 
@@ -34,7 +33,7 @@ status_text = t(f"status_one.{record['status']}")
 if record["status"] == "withdrawn" and record["withdrawn_year"]:
     status_text += f" ({record['withdrawn_year']})"
 st.markdown(f":{status_colour}-badge[{status_text}] &nbsp; {md(record['city'] or '')} · {md(country)}")
-st.page_link("pages/network.py", label=t("institution.network", country=country), icon=":material/hub:",
+st.page_link("app_pages/network.py", label=t("institution.network", country=country), icon=":material/hub:",
              query_params={"code": record["network"]} | lang_params())
 
 details, where = st.columns([3, 2], gap="large")
@@ -73,7 +72,7 @@ if document == "letter" or issued:
         if issued:
             st.caption(t("certificate.issued", number=issued["number"],
                          day=certificates.long_date(issued["issued_on"], lang)))
-            st.page_link("pages/certificate.py", label=t("certificate.check"), icon=":material/verified:",
+            st.page_link("app_pages/certificate.py", label=t("certificate.check"), icon=":material/verified:",
                          query_params={"number": issued["number"]} | lang_params())
         else:
             st.caption(t("certificate.letter_help"))
@@ -92,7 +91,7 @@ if document == "letter" or issued:
 st.subheader(t("network.projects"))
 if record["projects"]:
     for project in record["projects"]:
-        st.page_link("pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
+        st.page_link("app_pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
                      query_params={"id": str(project["id"])} | lang_params())
         st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])}")
 else:

@@ -8,12 +8,11 @@ import streamlit as st
 from aspnet_data import accounts
 from aspnet_data.permissions import PermissionDenied, can
 from aspnet_data.vocab import ROLES
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor
 from ui.i18n import current_language, t
 from ui.safe import md
 
-require_router()
 actor = current_actor()
 if not can(actor, "manage_users"):
     st.error(t("manage.not_allowed"))

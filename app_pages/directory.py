@@ -7,12 +7,11 @@ import streamlit as st
 
 from aspnet_data import directory
 from aspnet_data.permissions import can
-from ui import data, filters, maps, require_router
+from ui import data, filters, maps
 from ui.auth import current_actor
 from ui.i18n import current_language, lang_params, number, render, t
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 actor = current_actor()
 st.title(t("directory.title"))
@@ -50,7 +49,7 @@ table = rows.with_columns(
 columns = ["name", "latin", "city", "country", "levels", "themes", "status", "year_joined"]
 if (table["latin"] == "").all():
     columns.remove("latin")
-linked_table(table, key="directory_table", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+linked_table(table, key="directory_table", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
              columns=columns, column_config={
                  "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
                  "latin": st.column_config.TextColumn(t("directory.col_latin")),
@@ -101,5 +100,5 @@ if can(actor, "export_full"):
     full_rows = counts.total if sel.values("status") else sum(counts.counts["status"].values())
     export_buttons(lambda fmt: data.export_full(sel, actor, fmt), "aspnet-institutions-full", "export_full",
                    rows=full_rows, icon=":material/lock_open:")
-st.page_link("pages/map.py", label=t("directory.on_map"), icon=":material/map:",
+st.page_link("app_pages/map.py", label=t("directory.on_map"), icon=":material/map:",
              query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())

@@ -7,13 +7,12 @@ from aspnet_data.directory import Selection
 from aspnet_data.maps import zoom_for
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
-from ui import charts, data, maps, require_router
+from ui import charts, data, maps
 from ui.i18n import current_language, lang_params, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 from ui.tables import linked_table
 
-require_router()
 lang = current_language()
 raw = st.query_params.get("code")
 code = parse_code(raw)
@@ -21,8 +20,8 @@ profile = data.network_profile(code) if code else None
 if profile is None:
     st.title(t("network.not_found_title"))
     st.error(t("network.not_found", code=md((raw or "")[:20])), icon=":material/travel_explore:")
-    st.page_link("pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params())
-    st.page_link("pages/directory.py", label=t("network.back_to_directory"), icon=":material/list:",
+    st.page_link("app_pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params())
+    st.page_link("app_pages/directory.py", label=t("network.back_to_directory"), icon=":material/list:",
                  query_params=lang_params())
     st.stop()
 
@@ -48,7 +47,7 @@ with about:
         st.markdown(md(description.text))
         if description.language not in (None, lang):
             st.caption(t(f"network.written_in.{description.language}"), help=t("network.written_in_help"))
-    st.page_link("pages/directory.py", label=t("network.all_in_directory", count=
+    st.page_link("app_pages/directory.py", label=t("network.all_in_directory", count=
         profile.by_status["member"] + profile.by_status["candidate"]), icon=":material/list:",
         query_params={"country": code} | lang_params())
 with contact:
@@ -99,7 +98,7 @@ maps.legend(False, groups=True)
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)
 linked_table(rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels)),
-             key="network_schools", page="pages/institution.py", params=lambda row: {"id": row["id"]},
+             key="network_schools", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
              columns=["name", "city", "levels", "themes", "year_joined"], column_config={
                  "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
                  "city": t("directory.col_city"), "levels": t("facet.level"), "themes": t("facet.theme"),
@@ -108,7 +107,7 @@ linked_table(rows.with_columns(render(rows["levels"], maps.level_labels), render
 st.subheader(t("network.projects"))
 if profile.projects.height:
     for project in profile.projects.iter_rows(named=True):
-        st.page_link("pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
+        st.page_link("app_pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
                      query_params={"id": str(project["id"])} | lang_params())
         st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "
                    f"{t('network.project_schools', count=project['institutions'])}")

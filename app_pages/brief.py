@@ -8,14 +8,13 @@ import streamlit as st
 from aspnet_data import briefs
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
-from ui import charts, data, require_router
+from ui import charts, data
 from ui.auth import current_actor
 from ui.i18n import current_language, format_number, number, t, translate
 from ui.layout import as_of_caption, print_friendly
 from ui.palette import THEME_COLORS
 from ui.safe import md
 
-require_router()
 lang = current_language()
 print_friendly()
 countries = data.network_countries(lang)

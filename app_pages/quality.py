@@ -5,13 +5,12 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.permissions import can
-from ui import data, require_router
+from ui import data
 from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.i18n import current_language, lang_params, number, render, t
 from ui.safe import md
 
-require_router()
 lang = current_language()
 network = pick_network("read_quality")
 fixes = can(current_actor(), "edit", network)

@@ -6,11 +6,10 @@ import streamlit as st
 
 from aspnet_data import applications as apps
 from aspnet_data.editing import ValidationFailed
-from ui import data, join, require_router
+from ui import data, join
 from ui.i18n import t
 from ui.safe import md
 
-require_router()
 db = data.db()
 st.title(t("status.title"))
 st.caption(t("status.intro"))
@@ -36,12 +35,12 @@ if app is not None:
     st.markdown(f":{colour}-badge[{t(f'stage.{app.stage}')}] &nbsp; {t(f'status.explain.{app.stage}')}")
     join.timeline(app)
     if app.stage == "approved" and record["institution_id"]:
-        st.page_link("pages/institution.py", label=t("status.profile"), icon=":material/school:",
+        st.page_link("app_pages/institution.py", label=t("status.profile"), icon=":material/school:",
                      query_params={"id": str(record["institution_id"])})
     if app.stage in apps.EDITABLE:
         if st.button(t("status.edit"), icon=":material/edit:", type="primary"):
             join.load_into_form(record)
-            st.switch_page("pages/apply.py")
+            st.switch_page("app_pages/apply.py")
     if any((app.stage, to) in apps.TRANSITIONS for to in ("withdrawn",)):
         with st.expander(t("status.withdraw"), icon=":material/block:"):
             sure = st.checkbox(t("status.withdraw_confirm"))
