@@ -61,16 +61,33 @@ pages = {
         st.Page("app_pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
         st.Page("app_pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"),
         # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
-        st.Page("app_pages/network.py", title=t("nav.network"), icon=":material/hub:", url_path="network",
-                visibility="hidden"),
-        st.Page("app_pages/institution.py", title=t("nav.institution"), icon=":material/school:",
-                url_path="institution", visibility="hidden"),
-        st.Page("app_pages/certificate.py", title=t("nav.certificate"), icon=":material/verified:", url_path="certificate", visibility="hidden"),
+        st.Page(
+            "app_pages/network.py",
+            title=t("nav.network"),
+            icon=":material/hub:",
+            url_path="network",
+            visibility="hidden",
+        ),
+        st.Page(
+            "app_pages/institution.py",
+            title=t("nav.institution"),
+            icon=":material/school:",
+            url_path="institution",
+            visibility="hidden",
+        ),
+        st.Page(
+            "app_pages/certificate.py",
+            title=t("nav.certificate"),
+            icon=":material/verified:",
+            url_path="certificate",
+            visibility="hidden",
+        ),
     ],
     t("nav.join"): [
         st.Page("app_pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
-        st.Page("app_pages/status.py", title=t("nav.status"), icon=":material/track_changes:",
-                url_path="application-status"),
+        st.Page(
+            "app_pages/status.py", title=t("nav.status"), icon=":material/track_changes:", url_path="application-status"
+        ),
     ],
     t("nav.analyse"): [
         st.Page("app_pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
@@ -79,9 +96,16 @@ pages = {
 }
 # Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
 # permission matrix); here only how each page looks in the menu.
-ICONS = {"todo": ":material/task_alt:", "board": ":material/forum:", "review": ":material/fact_check:",
-         "manage": ":material/edit_note:", "quality": ":material/checklist:", "bulk": ":material/upload_file:",
-         "account": ":material/person:", "users": ":material/group:"}
+ICONS = {
+    "todo": ":material/task_alt:",
+    "board": ":material/forum:",
+    "review": ":material/fact_check:",
+    "manage": ":material/edit_note:",
+    "quality": ":material/checklist:",
+    "bulk": ":material/upload_file:",
+    "account": ":material/person:",
+    "users": ":material/group:",
+}
 
 
 def _restricted(path: str) -> st.Page:
@@ -99,8 +123,9 @@ def _restricted(path: str) -> st.Page:
 
 
 mine = pages_for(user.role if user else None)
-private = {path: st.Page(f"app_pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path)
-           for path in mine}
+private = {
+    path: st.Page(f"app_pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path) for path in mine
+}
 if private:
     # Analysts' pages are no coordinators' pages: their section says so.
     pages[t("nav.coordinators") if "todo" in private else t("nav.my_work")] = list(private.values())

@@ -25,8 +25,12 @@ with st.form("password_form", clear_on_submit=True):
     error = st.session_state.get("pw_error")
     if error and error.field == "old_password":
         st.error(t(f"error.{error.code}", **error.params))
-    new = st.text_input(t("account.new_password"), type="password", key="pw_new",
-                        help=t("account.policy", min=accounts.MIN_PASSWORD_LENGTH))
+    new = st.text_input(
+        t("account.new_password"),
+        type="password",
+        key="pw_new",
+        help=t("account.policy", min=accounts.MIN_PASSWORD_LENGTH),
+    )
     again = st.text_input(t("account.repeat_password"), type="password", key="pw_again")
     if error and error.field == "password":
         st.error(t(f"error.{error.code}", **error.params))

@@ -12,7 +12,7 @@ from ui.join import WIDGETS
 from ui.safe import md
 
 lang = current_language()
-MAX_SUBMISSIONS = 3   # per browser session: enough for a school, too few for a flood
+MAX_SUBMISSIONS = 3  # per browser session: enough for a school, too few for a flood
 db = data.db()
 countries = dict(data.network_countries(lang))
 st.title(t("apply.title"))
@@ -41,17 +41,16 @@ if sent:
     st.stop()
 
 st.markdown(t("apply.rules"))
-with st.expander(t("apply.resume"), icon=":material/history:"):
-    with st.form("apply_resume"):
-        code = st.text_input(t("status.reference"), max_chars=20)
-        email = st.text_input(t("status.email"), max_chars=200)
-        if st.form_submit_button(t("apply.resume_button")):
-            found = apps.find(db, code, email)
-            if found is None or found.stage not in apps.EDITABLE:
-                st.session_state["apply_message"] = ("error", t("apply.resume_not_found"))
-            else:
-                join.load_into_form(found.record)
-            st.rerun()
+with st.expander(t("apply.resume"), icon=":material/history:"), st.form("apply_resume"):
+    code = st.text_input(t("status.reference"), max_chars=20)
+    email = st.text_input(t("status.email"), max_chars=200)
+    if st.form_submit_button(t("apply.resume_button")):
+        found = apps.find(db, code, email)
+        if found is None or found.stage not in apps.EDITABLE:
+            st.session_state["apply_message"] = ("error", t("apply.resume_not_found"))
+        else:
+            join.load_into_form(found.record)
+        st.rerun()
 
 message = st.session_state.pop("apply_message", None)
 if message:
@@ -59,8 +58,10 @@ if message:
 draft = st.session_state.get("apply_draft") or {}
 if draft.get("reference"):
     returned = draft.get("stage") == "returned"
-    st.info(t("apply.editing_returned" if returned else "apply.editing_draft", code=draft["reference"]),
-            icon=":material/edit_document:")
+    st.info(
+        t("apply.editing_returned" if returned else "apply.editing_draft", code=draft["reference"]),
+        icon=":material/edit_document:",
+    )
     if returned:
         asked = apps.find(db, draft["reference"], draft["contact_email"])
         said = next((e["comment"] for e in reversed(asked.events) if e["stage"] == "returned"), None) if asked else None
@@ -71,9 +72,16 @@ st.caption(t("apply.required_note"))
 
 st.subheader(t("apply.school"))
 codes = list(countries)
-network = st.selectbox(required(t("apply.country")), codes, format_func=countries.get, key=WIDGETS["network"],
-                       index=None, placeholder=t("brief.placeholder"), help=t("apply.country_help"),
-                       on_change=join.country_changed)
+network = st.selectbox(
+    required(t("apply.country")),
+    codes,
+    format_func=countries.get,
+    key=WIDGETS["network"],
+    index=None,
+    placeholder=t("brief.placeholder"),
+    help=t("apply.country_help"),
+    on_change=join.country_changed,
+)
 field_errors(errors, "network")
 st.text_input(required(t("field.name")), max_chars=200, key=WIDGETS["institution_name"])
 field_errors(errors, "institution_name")
@@ -85,18 +93,32 @@ names, coords, local = join.town_options(towns) if towns is not None else ([], {
 typed = st.session_state.get(WIDGETS["city"])
 town_col, address_col = st.columns(2)
 with town_col:
-    st.selectbox(required(t("field.city")), names + ([typed] if typed and typed not in coords else []), index=None,
-                 key=WIDGETS["city"], accept_new_options=True, on_change=join.town_chosen, args=(coords,),
-                 format_func=lambda n: f"{n} · {local[n]}" if n in local else n,
-                 placeholder=t("apply.town_placeholder"), help=t("apply.town_help"))
+    st.selectbox(
+        required(t("field.city")),
+        names + ([typed] if typed and typed not in coords else []),
+        index=None,
+        key=WIDGETS["city"],
+        accept_new_options=True,
+        on_change=join.town_chosen,
+        args=(coords,),
+        format_func=lambda n: f"{n} · {local[n]}" if n in local else n,
+        placeholder=t("apply.town_placeholder"),
+        help=t("apply.town_help"),
+    )
     field_errors(errors, "city")
 with address_col:
     st.text_input(t("apply.address"), max_chars=300, key=WIDGETS["address"])
     field_errors(errors, "address")
 if towns is not None and towns.height:
     with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
-        picked = st.pydeck_chart(maps.town_picker(towns), height=360, on_select="rerun",
-                                 selection_mode="single-object", key="apply_map", alt=t("apply.pick_on_map"))
+        picked = st.pydeck_chart(
+            maps.town_picker(towns),
+            height=360,
+            on_select="rerun",
+            selection_mode="single-object",
+            key="apply_map",
+            alt=t("apply.pick_on_map"),
+        )
         chosen = (picked.selection or {}).get("objects", {}).get("towns") if picked else None
         if chosen and st.session_state.get("apply_picked") != chosen[0]["name"]:
             st.session_state["apply_picked"] = chosen[0]["name"]
@@ -111,46 +133,72 @@ with lon_col:
     st.text_input(t("field.longitude"), key=WIDGETS["longitude"])
     field_errors(errors, "longitude")
 
-st.multiselect(required(t("facet.level")), LEVELS, format_func=lambda c: t(f"level.{c}"), key=WIDGETS["levels"],
-               placeholder=t("apply.choose"))
+st.multiselect(
+    required(t("facet.level")),
+    LEVELS,
+    format_func=lambda c: t(f"level.{c}"),
+    key=WIDGETS["levels"],
+    placeholder=t("apply.choose"),
+)
 field_errors(errors, "levels")
-st.radio(required(t("facet.ownership")), OWNERSHIP, horizontal=True, key=WIDGETS["ownership"], index=None,
-         format_func=lambda c: t(f"ownership.{c}"))
+st.radio(
+    required(t("facet.ownership")),
+    OWNERSHIP,
+    horizontal=True,
+    key=WIDGETS["ownership"],
+    index=None,
+    format_func=lambda c: t(f"ownership.{c}"),
+)
 field_errors(errors, "ownership")
-st.multiselect(t("institution.languages"), join.language_options(st.session_state.get(WIDGETS["languages"])),
-               format_func=language_name, key=WIDGETS["languages"], placeholder=t("apply.languages_placeholder"))
+st.multiselect(
+    t("institution.languages"),
+    join.language_options(st.session_state.get(WIDGETS["languages"])),
+    format_func=language_name,
+    key=WIDGETS["languages"],
+    placeholder=t("apply.languages_placeholder"),
+)
 field_errors(errors, "languages")
 pupils_col, teachers_col = st.columns(2)
 with pupils_col:
-    st.number_input(t("institution.pupils"), min_value=0, max_value=100_000, step=1, value=None,
-                    key=WIDGETS["pupils"])
+    st.number_input(t("institution.pupils"), min_value=0, max_value=100_000, step=1, value=None, key=WIDGETS["pupils"])
     field_errors(errors, "pupils")
 with teachers_col:
-    st.number_input(t("institution.teachers"), min_value=0, max_value=20_000, step=1, value=None,
-                    key=WIDGETS["teachers"])
+    st.number_input(
+        t("institution.teachers"), min_value=0, max_value=20_000, step=1, value=None, key=WIDGETS["teachers"]
+    )
     field_errors(errors, "teachers")
 
 st.subheader(t("apply.public"))
 st.caption(t("apply.public_note"))
 email_col, site_col = st.columns(2)
 with email_col:
-    st.text_input(t("apply.school_email"), max_chars=200, key=WIDGETS["school_email"],
-                  placeholder=t("apply.school_email_placeholder"))
+    st.text_input(
+        t("apply.school_email"),
+        max_chars=200,
+        key=WIDGETS["school_email"],
+        placeholder=t("apply.school_email_placeholder"),
+    )
     field_errors(errors, "school_email")
 with site_col:
     st.text_input(t("field.website"), max_chars=200, key=WIDGETS["website"], placeholder=t("apply.website_placeholder"))
     field_errors(errors, "website")
 
 st.subheader(t("apply.themes"))
-themes = st.multiselect(required(t("facet.theme")), THEMES, format_func=lambda c: t(f"theme.{c}"),
-                        key=WIDGETS["themes"], placeholder=t("apply.choose"))
+themes = st.multiselect(
+    required(t("facet.theme")),
+    THEMES,
+    format_func=lambda c: t(f"theme.{c}"),
+    key=WIDGETS["themes"],
+    placeholder=t("apply.choose"),
+)
 field_errors(errors, "themes")
 join.keep_plans(themes)
 if not themes:
     st.caption(t("apply.plans_after_themes"))
 for theme in themes:
-    st.text_area(required(t("apply.plan", theme=t(f"theme.{theme}"))), max_chars=2000, key=join.plan_key(theme),
-                 height=90)
+    st.text_area(
+        required(t("apply.plan", theme=t(f"theme.{theme}"))), max_chars=2000, key=join.plan_key(theme), height=90
+    )
     field_errors(errors, f"plan_{theme}")
 
 st.subheader(t("apply.contact"))
@@ -162,8 +210,14 @@ with contact_col:
 with contact_email_col:
     st.text_input(required(t("apply.contact_email")), max_chars=200, key=WIDGETS["contact_email"])
     field_errors(errors, "contact_email")
-st.radio(t("apply.language"), LANGUAGES, horizontal=True, key=WIDGETS["language"], index=LANGUAGES.index(lang),
-         format_func=LANGUAGE_NAMES.get)
+st.radio(
+    t("apply.language"),
+    LANGUAGES,
+    horizontal=True,
+    key=WIDGETS["language"],
+    index=LANGUAGES.index(lang),
+    format_func=LANGUAGE_NAMES.get,
+)
 field_errors(errors, "language")
 honeypot = st.text_input("Leave this field empty", key="apply_hp", label_visibility="collapsed")
 name = st.session_state.get(WIDGETS["institution_name"])
@@ -182,14 +236,19 @@ if saved or submitted:
     count = st.session_state.get("apply_count", 0)
     if honeypot:
         # Looks like success to a bot; nothing is stored.
-        st.session_state["apply_sent"] = {"code": apps.new_reference(), "network": network,
-                                          "email": values["contact_email"] or "", "record": apps.normalise(values)}
+        st.session_state["apply_sent"] = {
+            "code": apps.new_reference(),
+            "network": network,
+            "email": values["contact_email"] or "",
+            "record": apps.normalise(values),
+        }
     elif submitted and count >= MAX_SUBMISSIONS:
         st.session_state["apply_message"] = ("error", t("apply.too_many", max=MAX_SUBMISSIONS))
     else:
         try:
-            app = apps.save(db, values, submit=bool(submitted), reference=draft.get("reference"),
-                            email=draft.get("contact_email"))
+            app = apps.save(
+                db, values, submit=bool(submitted), reference=draft.get("reference"), email=draft.get("contact_email")
+            )
         except ValidationFailed as failed:
             st.session_state["apply_errors"] = failed.errors
         except apps.TransitionRefused:
@@ -200,8 +259,12 @@ if saved or submitted:
                 st.session_state["apply_count"] = count + 1
                 join.clear_form()
                 st.session_state.pop("apply_draft", None)
-                st.session_state["apply_sent"] = {"code": code, "network": app.record["network"],
-                                                  "email": app.record["contact_email"], "record": app.record}
+                st.session_state["apply_sent"] = {
+                    "code": code,
+                    "network": app.record["network"],
+                    "email": app.record["contact_email"],
+                    "record": app.record,
+                }
                 # The status page opens on this application in this session.
                 st.session_state["status_code"], st.session_state["status_email"] = code, app.record["contact_email"]
             else:

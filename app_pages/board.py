@@ -40,10 +40,17 @@ def channel_title(row: dict) -> str:
 titles = {slug: md(channel_title(rows[slug])) for slug in slugs}
 repeated = Counter(titles.values())
 titles = {slug: f"{title} · {md(slug)}" if repeated[title] > 1 else title for slug, title in titles.items()}
-captions = [" · ".join(part for part in (
-    t("board.unread_count", count=rows[s]["unread"]) if rows[s]["unread"] else "",
-    f":orange[{t('board.mention_count', count=rows[s]['mentions'])}]" if rows[s]["mentions"] else "") if part)
-    for s in slugs]
+captions = [
+    " · ".join(
+        part
+        for part in (
+            t("board.unread_count", count=rows[s]["unread"]) if rows[s]["unread"] else "",
+            f":orange[{t('board.mention_count', count=rows[s]['mentions'])}]" if rows[s]["mentions"] else "",
+        )
+        if part
+    )
+    for s in slugs
+]
 
 # The channel lives in the URL (?channel=): a link opens it, and a pick writes it back.
 requested = st.query_params.get("channel")
@@ -86,23 +93,29 @@ left, right = st.columns([1, 3], gap="large")
 with left:
     # Its default is the channel too, so that the radio shows it even after a run that set it
     # was cut short by the next one (Streamlit objects to a default and a set value at once).
-    slug = st.radio(t("board.channels"), slugs, format_func=titles.get, captions=captions, key="board_channel",
-                    index=0 if moved else slugs.index(requested), on_change=picked)
+    slug = st.radio(
+        t("board.channels"),
+        slugs,
+        format_func=titles.get,
+        captions=captions,
+        key="board_channel",
+        index=0 if moved else slugs.index(requested),
+        on_change=picked,
+    )
     if st.query_params.get("channel") != slug:
         st.query_params["channel"] = slug
     query = st.text_input(t("board.search"), key="board_search", max_chars=200)
     if actor.role == "admin":
-        with st.popover(t("board.new_channel"), icon=":material/add:"):
-            with st.form("new_channel"):
-                title = st.text_input(t("board.channel_title"), max_chars=120)
-                slug_text = st.text_input(t("board.channel_slug"), max_chars=40, help=t("error.bad_username"))
-                if st.form_submit_button(t("board.new_channel")):
-                    try:
-                        board.create_channel(db, actor, slug=slug_text, title=title)
-                        st.query_params["channel"] = slug_text.strip().lower()
-                    except ValidationFailed as failed:
-                        st.toast(t(f"error.{failed.errors[0].code}"))
-                    st.rerun()
+        with st.popover(t("board.new_channel"), icon=":material/add:"), st.form("new_channel"):
+            title = st.text_input(t("board.channel_title"), max_chars=120)
+            slug_text = st.text_input(t("board.channel_slug"), max_chars=40, help=t("error.bad_username"))
+            if st.form_submit_button(t("board.new_channel")):
+                try:
+                    board.create_channel(db, actor, slug=slug_text, title=title)
+                    st.query_params["channel"] = slug_text.strip().lower()
+                except ValidationFailed as failed:
+                    st.toast(t(f"error.{failed.errors[0].code}"))
+                st.rerun()
 channel = rows[slug]
 
 # What was new when the person opened the channel stays marked as new during the visit,
@@ -147,8 +160,10 @@ def change(action: str, message_id: int) -> None:
     except (ValidationFailed, PermissionDenied, NotFound) as problem:
         notify(("message", message_id), refusal(problem), "error")
         return
-    notify(("message", message_id), t({"save": "board.saved", "delete": "board.deleted_notice",
-                                       "hide": "board.hidden_notice"}[action]))
+    notify(
+        ("message", message_id),
+        t({"save": "board.saved", "delete": "board.deleted_notice", "hide": "board.hidden_notice"}[action]),
+    )
 
 
 def open_found(slug_: str, thread: int) -> None:
@@ -175,8 +190,9 @@ def byline(row: dict, *, new: str, mentioned: bool) -> str:
     who = md(row["display_name"] or row["author"])
     where = md(countries.get(row["network"], row["network"]) if row["network"] else "UNESCO")
     edited = f" · {t('board.edited')}" if row["edited_at"] else ""
-    badges = (f" :blue-badge[{new}]" if new else "") + \
-        (f" :orange-badge[@ {t('board.mentions_you')}]" if mentioned else "")
+    badges = (f" :blue-badge[{new}]" if new else "") + (
+        f" :orange-badge[@ {t('board.mentions_you')}]" if mentioned else ""
+    )
     return f"**{who}** · {where} · {when(row['created_at'])}{edited}{badges}"
 
 
@@ -195,8 +211,9 @@ def controls(row: dict, *, moderate: bool = True) -> None:
     """Edit or delete one's own message within the edit window; UNESCO admins hide any message
     (in an open thread: a folded one stays a quiet summary)."""
     mid = row["id"]
-    own_recent = (row["author"] == actor.username and not row["deleted"]
-                  and utc_now() - row["created_at"] <= board.EDIT_WINDOW)
+    own_recent = (
+        row["author"] == actor.username and not row["deleted"] and utc_now() - row["created_at"] <= board.EDIT_WINDOW
+    )
     can_hide = moderate and actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
     if not (own_recent or can_hide):
         return
@@ -210,8 +227,13 @@ def controls(row: dict, *, moderate: bool = True) -> None:
         if can_hide:
             with st.popover(t("board.hide_button"), icon=":material/visibility_off:"):
                 reason = st.text_input(t("board.reason"), key=f"reason_{mid}", max_chars=300)
-                st.button(t("board.hide_button"), key=f"hide_{mid}", disabled=not reason.strip(), on_click=change,
-                          args=("hide", mid))
+                st.button(
+                    t("board.hide_button"),
+                    key=f"hide_{mid}",
+                    disabled=not reason.strip(),
+                    on_click=change,
+                    args=("hide", mid),
+                )
 
 
 def thread_card(row: dict) -> None:
@@ -221,14 +243,24 @@ def thread_card(row: dict) -> None:
         label = t("board.replies", count=row["replies"]) if row["replies"] else t("board.reply")
         if row["replies"]:
             label += " · " + t("board.last_reply", when=when(row["activity"], hours=False))
-        folded = st.expander(label, expanded=thread in st.session_state.get("board_open_threads", ()),
-                             key=f"thread_{thread}", on_change=toggled, args=(thread,),
-                             icon=":material/forum:" if row["replies"] else ":material/reply:")
+        folded = st.expander(
+            label,
+            expanded=thread in st.session_state.get("board_open_threads", ()),
+            key=f"thread_{thread}",
+            on_change=toggled,
+            args=(thread,),
+            icon=":material/forum:" if row["replies"] else ":material/reply:",
+        )
         messages = board.thread_messages(db, actor, thread, seen=seen).to_dicts() if folded.open else [row]
         first = messages[0]
         with head:
-            st.markdown(byline(first, new=t("board.new_count", count=row["new"]) if row["new"] else "",
-                               mentioned=bool(row["mentions"])))
+            st.markdown(
+                byline(
+                    first,
+                    new=t("board.new_count", count=row["new"]) if row["new"] else "",
+                    mentioned=bool(row["mentions"]),
+                )
+            )
             body(first, folded=not folded.open)
             controls(first, moderate=folded.open)
             notice(("message", first["id"]))
@@ -242,11 +274,17 @@ def thread_card(row: dict) -> None:
                     controls(reply)
                     notice(("message", reply["id"]))
             with st.form(f"reply_{thread}", border=False):
-                st.text_area(t("board.your_reply"), key=f"reply_text_{thread}", max_chars=board.MAX_LENGTH,
-                             height=100, help=t("board.mention_help"))
+                st.text_area(
+                    t("board.your_reply"),
+                    key=f"reply_text_{thread}",
+                    max_chars=board.MAX_LENGTH,
+                    height=100,
+                    help=t("board.mention_help"),
+                )
                 notice(("reply", thread))
-                st.form_submit_button(t("board.post_reply"), icon=":material/reply:", on_click=post_reply,
-                                      args=(channel["id"], thread))
+                st.form_submit_button(
+                    t("board.post_reply"), icon=":material/reply:", on_click=post_reply, args=(channel["id"], thread)
+                )
 
 
 with right:
@@ -257,16 +295,29 @@ with right:
         for hit in found.iter_rows(named=True):
             with st.container(border=True):
                 where = channel_title({"kind": hit["kind"], "region": hit["region"], "title": hit["channel"]})
-                st.markdown(f"**{md(where)}** · {md(hit['display_name'] or hit['author'])} · "
-                            f"{when(hit['created_at'], hours=False)}  \n" + message_markdown(board.preview(hit["body"])[0]))
-                st.button(t("board.open_found"), key=f"found_{hit['id']}", icon=":material/forum:",
-                          on_click=open_found, args=(hit["slug"], hit["thread"]))
+                st.markdown(
+                    f"**{md(where)}** · {md(hit['display_name'] or hit['author'])} · "
+                    f"{when(hit['created_at'], hours=False)}  \n" + message_markdown(board.preview(hit["body"])[0])
+                )
+                st.button(
+                    t("board.open_found"),
+                    key=f"found_{hit['id']}",
+                    icon=":material/forum:",
+                    on_click=open_found,
+                    args=(hit["slug"], hit["thread"]),
+                )
     with st.form("new_thread", border=True):
-        st.text_area(t("board.new_thread"), max_chars=board.MAX_LENGTH, key="board_new", height=100,
-                     help=t("board.mention_help"))
+        st.text_area(
+            t("board.new_thread"), max_chars=board.MAX_LENGTH, key="board_new", height=100, help=t("board.mention_help")
+        )
         notice(("new",))
-        st.form_submit_button(t("board.post"), type="primary", icon=":material/send:", on_click=post_thread,
-                              args=(channel["id"], channel_title(channel)))
+        st.form_submit_button(
+            t("board.post"),
+            type="primary",
+            icon=":material/send:",
+            on_click=post_thread,
+            args=(channel["id"], channel_title(channel)),
+        )
 
     @st.fragment(run_every=5)
     def live_threads() -> None:

@@ -26,8 +26,9 @@ if "brief_code" not in st.session_state or st.session_state.get("brief_synced") 
     st.session_state["brief_code"] = requested if requested in names else None
     if st.query_params.get("code") and requested not in names:
         st.warning(t("brief.unknown", code=md(st.query_params.get("code", "")[:20])))
-code = st.selectbox(t("brief.pick"), codes, key="brief_code", format_func=names.get, index=None,
-                    placeholder=t("brief.placeholder"))
+code = st.selectbox(
+    t("brief.pick"), codes, key="brief_code", format_func=names.get, index=None, placeholder=t("brief.placeholder")
+)
 st.session_state["brief_synced"] = code
 if code and st.query_params.get("code") != code:
     st.query_params["code"] = code
@@ -42,10 +43,15 @@ st.title(t("brief.heading", country=md(brief.names[lang])))
 st.caption(t("network.subtitle", region=brief.region_names.get(lang, ""), founded=brief.founded_year or "—"))
 # The PDF is made when the button is clicked, outside this run: everything it needs from the
 # session (the reader's rights, their language) is bound here.
-st.download_button(t("brief.download_pdf"), partial(briefs.brief_pdf, brief, lang, partial(translate, lang),
-                                                    partial(format_number, lang)),
-                   file_name=f"aspnet-brief-{code}-{lang}.pdf", mime="application/pdf",
-                   icon=":material/picture_as_pdf:", on_click="ignore", key="brief_pdf")
+st.download_button(
+    t("brief.download_pdf"),
+    partial(briefs.brief_pdf, brief, lang, partial(translate, lang), partial(format_number, lang)),
+    file_name=f"aspnet-brief-{code}-{lang}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+    key="brief_pdf",
+)
 
 for col, (label, value) in zip(st.columns(4), briefs.figure_lines(brief, t, number)):
     col.metric(label, value, border=True)
@@ -53,17 +59,38 @@ for col, (label, value) in zip(st.columns(4), briefs.figure_lines(brief, t, numb
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader(t("network.by_theme"))
-    theme_frame = pl.DataFrame({"theme": [t(f"theme.{c}") for c in THEMES],
-                                "institutions": [brief.by_theme[c] for c in THEMES]})
-    charts.show(charts.bars(theme_frame, x="theme", y="institutions", x_title=None, y_title=t("dash.col_institutions"),
-                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}),
-                                                        alt_text=t("network.by_theme"))
+    theme_frame = pl.DataFrame(
+        {"theme": [t(f"theme.{c}") for c in THEMES], "institutions": [brief.by_theme[c] for c in THEMES]}
+    )
+    charts.show(
+        charts.bars(
+            theme_frame,
+            x="theme",
+            y="institutions",
+            x_title=None,
+            y_title=t("dash.col_institutions"),
+            horizontal=True,
+            colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES},
+        ),
+        alt_text=t("network.by_theme"),
+    )
 with right:
     st.subheader(t("network.by_level"))
-    level_frame = pl.DataFrame({"level": [t(f"level.{c}") for c in LEVELS],
-                                "institutions": [brief.by_level[c] for c in LEVELS]})
-    charts.show(charts.bars(level_frame, x="level", y="institutions", x_title=None, y_title=t("dash.col_institutions"),
-                            colour="#56B4E9", horizontal=True), alt_text=t("network.by_level"))
+    level_frame = pl.DataFrame(
+        {"level": [t(f"level.{c}") for c in LEVELS], "institutions": [brief.by_level[c] for c in LEVELS]}
+    )
+    charts.show(
+        charts.bars(
+            level_frame,
+            x="level",
+            y="institutions",
+            x_title=None,
+            y_title=t("dash.col_institutions"),
+            colour="#56B4E9",
+            horizontal=True,
+        ),
+        alt_text=t("network.by_level"),
+    )
 
 growth = charts.growth(brief.growth)
 if growth is not None:
@@ -77,7 +104,10 @@ if brief.quality is None and brief.awaiting is None:
     st.caption(t("brief.staff_note"))
 
 st.subheader(t("network.coordinator"))
-st.markdown(" · ".join(md(part) for part in (brief.national_commission, brief.coordinator_name,
-                                             brief.coordinator_email) if part))
+st.markdown(
+    " · ".join(
+        md(part) for part in (brief.national_commission, brief.coordinator_name, brief.coordinator_email) if part
+    )
+)
 as_of_caption(brief.as_of, brief.data_version)
 st.caption(t("brief.print_hint"))

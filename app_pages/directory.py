@@ -21,8 +21,9 @@ sel, counts = filters.selection_panel(with_sort=True)
 summary, clear = st.columns([4, 1], vertical_alignment="center")
 summary.markdown(f"**{filters.summary(sel, counts)}**")
 if sel.narrowed:
-    clear.button(t("filters.clear_all"), on_click=filters.clear_all, icon=":material/filter_alt_off:",
-                 key="directory_clear")
+    clear.button(
+        t("filters.clear_all"), on_click=filters.clear_all, icon=":material/filter_alt_off:", key="directory_clear"
+    )
 
 if counts.total == 0:
     parts = sel.active_parts()
@@ -30,8 +31,7 @@ if counts.total == 0:
     if parts:
         last = parts[-1]
         name = t("filters.search") if last == "q" else t(f"facet.{last}")
-        st.button(t("directory.drop_last", part=name), on_click=filters.drop, args=(last,),
-                  icon=":material/undo:")
+        st.button(t("directory.drop_last", part=name), on_click=filters.drop, args=(last,), icon=":material/undo:")
     st.stop()
 
 pages = max(1, math.ceil(counts.total / directory.PAGE_SIZE))
@@ -41,7 +41,8 @@ page = filters.current_page()
 rows = data.institutions_page(sel, page, lang)
 
 table = rows.with_columns(
-    render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels),
+    render(rows["levels"], maps.level_labels),
+    render(rows["themes"], maps.theme_labels),
     pl.col("status").replace_strict({s: t(f"status_one.{s}") for s in ("member", "candidate", "withdrawn")}),
     # The Latin spelling only where it says something the name does not.
     pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),
@@ -49,17 +50,23 @@ table = rows.with_columns(
 columns = ["name", "latin", "city", "country", "levels", "themes", "status", "year_joined"]
 if (table["latin"] == "").all():
     columns.remove("latin")
-linked_table(table, key="directory_table", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
-             columns=columns, column_config={
-                 "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
-                 "latin": st.column_config.TextColumn(t("directory.col_latin")),
-                 "city": t("directory.col_city"),
-                 "country": t("common.country"),
-                 "levels": t("facet.level"),
-                 "themes": t("facet.theme"),
-                 "status": t("facet.status"),
-                 "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
-             })
+linked_table(
+    table,
+    key="directory_table",
+    page="app_pages/institution.py",
+    params=lambda row: {"id": row["id"]},
+    columns=columns,
+    column_config={
+        "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+        "latin": st.column_config.TextColumn(t("directory.col_latin")),
+        "city": t("directory.col_city"),
+        "country": t("common.country"),
+        "levels": t("facet.level"),
+        "themes": t("facet.theme"),
+        "status": t("facet.status"),
+        "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
+    },
+)
 
 left, right = st.columns([3, 2], vertical_alignment="center")
 with left:
@@ -74,8 +81,11 @@ with right:
 
 st.subheader(t("directory.export"))
 st.caption(t("directory.export_help", count=counts.total))
-MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "parquet": "application/vnd.apache.parquet"}
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
 LABEL = {"csv": "CSV", "xlsx": "Excel", "parquet": "Parquet"}
 
 
@@ -86,19 +96,41 @@ def export_buttons(make, stem: str, key: str, *, rows: int, icon: str) -> None:
     too_big = rows > directory.MAX_EXCEL_ROWS
     excel_help = t("directory.excel_limit", limit=number(directory.MAX_EXCEL_ROWS)) if too_big else None
     for col, fmt in zip(st.columns(3), ("csv", "xlsx", "parquet")):
-        col.download_button(LABEL[fmt], lambda fmt=fmt: make(fmt), file_name=f"{stem}.{fmt}", mime=MIME[fmt],
-                            icon=icon, on_click="ignore", key=f"{key}_{fmt}",
-                            disabled=fmt == "xlsx" and too_big, help=excel_help if fmt == "xlsx" else None)
+        col.download_button(
+            LABEL[fmt],
+            lambda fmt=fmt: make(fmt),
+            file_name=f"{stem}.{fmt}",
+            mime=MIME[fmt],
+            icon=icon,
+            on_click="ignore",
+            key=f"{key}_{fmt}",
+            disabled=fmt == "xlsx" and too_big,
+            help=excel_help if fmt == "xlsx" else None,
+        )
 
 
-export_buttons(lambda fmt: data.export(sel, fmt, lang), "aspnet-institutions", "export", rows=counts.total,
-               icon=":material/download:")
+export_buttons(
+    lambda fmt: data.export(sel, fmt, lang),
+    "aspnet-institutions",
+    "export",
+    rows=counts.total,
+    icon=":material/download:",
+)
 if can(actor, "export_full"):
     st.markdown(f"**{t('directory.full_export')}**")
     st.caption(t("directory.full_export_help"))
     # Withdrawn institutions too, unless the status filter chose otherwise.
     full_rows = counts.total if sel.values("status") else sum(counts.counts["status"].values())
-    export_buttons(lambda fmt: data.export_full(sel, actor, fmt), "aspnet-institutions-full", "export_full",
-                   rows=full_rows, icon=":material/lock_open:")
-st.page_link("app_pages/map.py", label=t("directory.on_map"), icon=":material/map:",
-             query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())
+    export_buttons(
+        lambda fmt: data.export_full(sel, actor, fmt),
+        "aspnet-institutions-full",
+        "export_full",
+        rows=full_rows,
+        icon=":material/lock_open:",
+    )
+st.page_link(
+    "app_pages/map.py",
+    label=t("directory.on_map"),
+    icon=":material/map:",
+    query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params(),
+)

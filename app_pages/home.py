@@ -20,25 +20,36 @@ st.markdown(t("home.intro"))
 # cards one under the other before anything else).
 with st.container(horizontal=True, gap="small"):
     for label, value, help_text in (
-        (t("home.networks"), overview.networks, t("home.networks_help", states=overview.member_states_with_network,
-                                                   total=overview.member_states)),
+        (
+            t("home.networks"),
+            overview.networks,
+            t("home.networks_help", states=overview.member_states_with_network, total=overview.member_states),
+        ),
         (t("home.active"), overview.active, t("home.active_help")),
         (t("status.member"), overview.by_status["member"], t("home.member_help")),
         (t("status.candidate"), overview.by_status["candidate"], t("home.candidate_help")),
         (t("status.withdrawn"), overview.by_status["withdrawn"], t("home.withdrawn_help")),
     ):
         st.metric(label, number(value), border=True, help=help_text, width=170)
-st.caption(t("home.networks_definition", states=overview.member_states_with_network,
-             total=overview.member_states, associates=overview.associate_members))
+st.caption(
+    t(
+        "home.networks_definition",
+        states=overview.member_states_with_network,
+        total=overview.member_states,
+        associates=overview.associate_members,
+    )
+)
 
 theme_col, region_col = st.columns([2, 3], gap="large")
 with theme_col:
     st.subheader(t("home.by_theme"))
-    theme_frame = pl.DataFrame({
-        "theme": [t(f"theme.{code}") for code in THEMES],
-        "institutions": [overview.by_theme[code] for code in THEMES],
-        "share": [overview.by_theme[code] / overview.active if overview.active else 0.0 for code in THEMES],
-    })
+    theme_frame = pl.DataFrame(
+        {
+            "theme": [t(f"theme.{code}") for code in THEMES],
+            "institutions": [overview.by_theme[code] for code in THEMES],
+            "share": [overview.by_theme[code] / overview.active if overview.active else 0.0 for code in THEMES],
+        }
+    )
     for code, row in zip(THEMES, theme_frame.iter_rows(named=True)):
         st.markdown(
             f"<div style='border-left:6px solid {THEME_COLORS[code]};padding:2px 10px;margin:6px 0'>"
@@ -59,8 +70,11 @@ with region_col:
         .encode(
             x=alt.X(f"{t('home.col_institutions')}:Q", axis=alt.Axis(format=",d")),
             y=alt.Y(f"{t('common.region')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            tooltip=[t("common.region"), alt.Tooltip(f"{t('home.col_networks')}:Q", format=",d"),
-                     alt.Tooltip(f"{t('home.col_institutions')}:Q", format=",d")],
+            tooltip=[
+                t("common.region"),
+                alt.Tooltip(f"{t('home.col_networks')}:Q", format=",d"),
+                alt.Tooltip(f"{t('home.col_institutions')}:Q", format=",d"),
+            ],
         )
         # The accessible name screen readers announce (instead of "Vega visualization").
         .properties(height=230, description=f"{t('home.col_institutions')} · {t('home.by_region')}")

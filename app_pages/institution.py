@@ -20,8 +20,12 @@ record = data.institution(institution_id) if institution_id is not None else Non
 if record is None:
     st.title(t("institution.not_found_title"))
     st.error(t("institution.not_found", id=md((raw or "")[:20])), icon=":material/search_off:")
-    st.page_link("app_pages/directory.py", label=t("network.back_to_directory"), icon=":material/arrow_back:",
-                 query_params=lang_params())
+    st.page_link(
+        "app_pages/directory.py",
+        label=t("network.back_to_directory"),
+        icon=":material/arrow_back:",
+        query_params=lang_params(),
+    )
     st.stop()
 
 st.title(md(record["name"]))
@@ -33,15 +37,20 @@ status_text = t(f"status_one.{record['status']}")
 if record["status"] == "withdrawn" and record["withdrawn_year"]:
     status_text += f" ({record['withdrawn_year']})"
 st.markdown(f":{status_colour}-badge[{status_text}] &nbsp; {md(record['city'] or '')} · {md(country)}")
-st.page_link("app_pages/network.py", label=t("institution.network", country=country), icon=":material/hub:",
-             query_params={"code": record["network"]} | lang_params())
+st.page_link(
+    "app_pages/network.py",
+    label=t("institution.network", country=country),
+    icon=":material/hub:",
+    query_params={"code": record["network"]} | lang_params(),
+)
 
 details, where = st.columns([3, 2], gap="large")
 with details:
     chips = " ".join(
         f"<span style='display:inline-block;background:{THEME_COLORS[c]};color:{text_on(THEME_COLORS[c])};"
         f"border-radius:12px;padding:2px 10px;margin:0 6px 6px 0;font-size:0.9rem'>{t(f'theme.{c}')}</span>"
-        for c in record["themes"])
+        for c in record["themes"]
+    )
     st.markdown(f"**{t('facet.theme')}**<br>{chips}", unsafe_allow_html=True)
     rows = [
         (t("facet.level"), maps.level_labels(record["levels"])),
@@ -60,8 +69,11 @@ with details:
     st.caption(t("common.updated", when=record["updated_at"].strftime("%Y-%m-%d")))
 with where:
     if record["latitude"] is not None:
-        st.pydeck_chart(maps.spot_deck(record["latitude"], record["longitude"], record["name"]), height=300,
-                        alt=t("institution.map_alt", city=record["city"] or "", country=country))
+        st.pydeck_chart(
+            maps.spot_deck(record["latitude"], record["longitude"], record["name"]),
+            height=300,
+            alt=t("institution.map_alt", city=record["city"] or "", country=country),
+        )
 
 # A member downloads its certificate, a candidate a letter saying so, a withdrawn school nothing.
 document = certificates.document_kind(record["status"])
@@ -70,29 +82,54 @@ if document == "letter" or issued:
     with st.container(border=True):
         st.markdown(f"**{t('certificate.title' if issued else 'certificate.letter_title')}**")
         if issued:
-            st.caption(t("certificate.issued", number=issued["number"],
-                         day=certificates.long_date(issued["issued_on"], lang)))
-            st.page_link("app_pages/certificate.py", label=t("certificate.check"), icon=":material/verified:",
-                         query_params={"number": issued["number"]} | lang_params())
+            st.caption(
+                t("certificate.issued", number=issued["number"], day=certificates.long_date(issued["issued_on"], lang))
+            )
+            st.page_link(
+                "app_pages/certificate.py",
+                label=t("certificate.check"),
+                icon=":material/verified:",
+                query_params={"number": issued["number"]} | lang_params(),
+            )
         else:
             st.caption(t("certificate.letter_help"))
         pick, button = st.columns([2, 1], vertical_alignment="bottom")
-        document_lang = pick.selectbox(t("certificate.language"), LANGUAGES, index=LANGUAGES.index(lang),
-                                       format_func=LANGUAGE_NAMES.get, key="certificate_lang")
+        document_lang = pick.selectbox(
+            t("certificate.language"),
+            LANGUAGES,
+            index=LANGUAGES.index(lang),
+            format_func=LANGUAGE_NAMES.get,
+            key="certificate_lang",
+        )
         # The file is built when the button is clicked, outside this session: everything the
         # session decides (the language, the site's public address) is fixed here.
-        build = functools.partial(certificates.document_pdf, data.db(), record["id"], document_lang,
-                                  public_url=os.environ.get("ASPNET_PUBLIC_URL") or certificates.DEFAULT_PUBLIC_URL)
+        build = functools.partial(
+            certificates.document_pdf,
+            data.db(),
+            record["id"],
+            document_lang,
+            public_url=os.environ.get("ASPNET_PUBLIC_URL") or certificates.DEFAULT_PUBLIC_URL,
+        )
         name = f"aspnet-certificate-{issued['number']}" if issued else f"aspnet-candidacy-letter-{record['id']}"
-        button.download_button(t("certificate.download"), build, file_name=f"{name}-{document_lang}.pdf",
-                               mime="application/pdf", icon=":material/workspace_premium:", on_click="ignore",
-                               key="certificate")
+        button.download_button(
+            t("certificate.download"),
+            build,
+            file_name=f"{name}-{document_lang}.pdf",
+            mime="application/pdf",
+            icon=":material/workspace_premium:",
+            on_click="ignore",
+            key="certificate",
+        )
 
 st.subheader(t("network.projects"))
 if record["projects"]:
     for project in record["projects"]:
-        st.page_link("app_pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
-                     query_params={"id": str(project["id"])} | lang_params())
+        st.page_link(
+            "app_pages/projects.py",
+            label=md(project["title"]),
+            icon=":material/diversity_3:",
+            query_params={"id": str(project["id"])} | lang_params(),
+        )
         st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))

@@ -39,8 +39,17 @@ def show(new_view: map_data.View) -> None:
                 del st.query_params[key]
 
 
-mode = st.segmented_control(t("map.layer"), map_data.MAP_MODES, key="map_layer", default=view.mode,
-                            format_func=lambda m: t(f"map.layer_{m}"), label_visibility="collapsed") or view.mode
+mode = (
+    st.segmented_control(
+        t("map.layer"),
+        map_data.MAP_MODES,
+        key="map_layer",
+        default=view.mode,
+        format_func=lambda m: t(f"map.layer_{m}"),
+        label_visibility="collapsed",
+    )
+    or view.mode
+)
 view = map_data.View(mode, view.lat, view.lon, view.zoom)
 show(view)
 
@@ -64,19 +73,43 @@ if view.centred and reset.button(t("map.reset"), icon=":material/zoom_out_map:",
 # The accessible equivalent of the picture: one sentence and a table.
 top = countries.head(3)
 leading = ", ".join(f"{md(n)} ({number(c)})" for n, c in zip(top[name_column()], top["institutions"]))
-st.markdown(t("map.summary", institutions=t("count.institutions", count=counts.total),
-              countries=t("count.countries", count=countries.height), leading=leading or "—")
-            if counts.total else t("map.summary_empty"))
+st.markdown(
+    t(
+        "map.summary",
+        institutions=t("count.institutions", count=counts.total),
+        countries=t("count.countries", count=countries.height),
+        leading=leading or "—",
+    )
+    if counts.total
+    else t("map.summary_empty")
+)
 table = countries.select(
     "iso3",
     pl.col(name_column()).alias("country"),
     pl.col("region").replace_strict(data.region_names(lang)).alias("region"),
-    "institutions", "esd", "gced", "heritage",
+    "institutions",
+    "esd",
+    "gced",
+    "heritage",
 )
-linked_table(table, key="map_countries", page="app_pages/network.py", params=lambda row: {"code": row["iso3"]},
-             columns=["country", "region", "institutions", "esd", "gced", "heritage"], column_config={
-                 "country": t("common.country"), "region": t("common.region"),
-                 "institutions": t("map.col_institutions"),
-                 "esd": t("theme_short.esd"), "gced": t("theme_short.gced"), "heritage": t("theme_short.heritage")})
-st.page_link("app_pages/directory.py", label=t("map.in_directory"), icon=":material/list:",
-             query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params())
+linked_table(
+    table,
+    key="map_countries",
+    page="app_pages/network.py",
+    params=lambda row: {"code": row["iso3"]},
+    columns=["country", "region", "institutions", "esd", "gced", "heritage"],
+    column_config={
+        "country": t("common.country"),
+        "region": t("common.region"),
+        "institutions": t("map.col_institutions"),
+        "esd": t("theme_short.esd"),
+        "gced": t("theme_short.gced"),
+        "heritage": t("theme_short.heritage"),
+    },
+)
+st.page_link(
+    "app_pages/directory.py",
+    label=t("map.in_directory"),
+    icon=":material/list:",
+    query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params(),
+)

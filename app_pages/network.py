@@ -20,25 +20,37 @@ profile = data.network_profile(code) if code else None
 if profile is None:
     st.title(t("network.not_found_title"))
     st.error(t("network.not_found", code=md((raw or "")[:20])), icon=":material/travel_explore:")
-    st.page_link("app_pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params())
-    st.page_link("app_pages/directory.py", label=t("network.back_to_directory"), icon=":material/list:",
-                 query_params=lang_params())
+    st.page_link(
+        "app_pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params()
+    )
+    st.page_link(
+        "app_pages/directory.py",
+        label=t("network.back_to_directory"),
+        icon=":material/list:",
+        query_params=lang_params(),
+    )
     st.stop()
 
 net = profile.network
 country = net[f"name_{lang}"]
 st.title(md(country))
-st.caption(t("network.subtitle", region=data.region_names(lang)[net["region"]],
-             founded=net["founded_year"] or "—"))
+st.caption(t("network.subtitle", region=data.region_names(lang)[net["region"]], founded=net["founded_year"] or "—"))
 
 members, candidates, withdrawn, active = st.columns(4)
 members.metric(t("status.member"), number(profile.by_status["member"]), border=True)
 candidates.metric(t("status.candidate"), number(profile.by_status["candidate"]), border=True)
 withdrawn.metric(t("status.withdrawn"), number(profile.by_status["withdrawn"]), border=True)
-per_million = (profile.by_status["member"] + profile.by_status["candidate"]) / (net["population"] / 1e6) \
-    if net["population"] else None
-active.metric(t("network.per_million"), number(per_million, 1) if per_million is not None else "—", border=True,
-              help=t("network.per_million_help"))
+per_million = (
+    (profile.by_status["member"] + profile.by_status["candidate"]) / (net["population"] / 1e6)
+    if net["population"]
+    else None
+)
+active.metric(
+    t("network.per_million"),
+    number(per_million, 1) if per_million is not None else "—",
+    border=True,
+    help=t("network.per_million_help"),
+)
 
 about, contact = st.columns([3, 2], gap="large")
 with about:
@@ -47,36 +59,57 @@ with about:
         st.markdown(md(description.text))
         if description.language not in (None, lang):
             st.caption(t(f"network.written_in.{description.language}"), help=t("network.written_in_help"))
-    st.page_link("app_pages/directory.py", label=t("network.all_in_directory", count=
-        profile.by_status["member"] + profile.by_status["candidate"]), icon=":material/list:",
-        query_params={"country": code} | lang_params())
-with contact:
-    with st.container(border=True):
-        st.markdown(f"**{t('network.commission')}**  \n{md(net['national_commission'])}")
-        lines = [f"**{t('network.coordinator')}**"]
-        if net["coordinator_name"]:
-            lines.append(md(net["coordinator_name"]))
-        email = safe_email(net["coordinator_email"])
-        if email:
-            lines.append(f"[{md(email)}](mailto:{email})")
-        st.markdown("  \n".join(lines))
-        site = safe_url(net["website"])
-        if site:
-            st.markdown(f"[{md(site)}]({site})")
-        st.caption(t("common.updated", when=net["updated_at"].strftime("%Y-%m-%d")))
+    st.page_link(
+        "app_pages/directory.py",
+        label=t("network.all_in_directory", count=profile.by_status["member"] + profile.by_status["candidate"]),
+        icon=":material/list:",
+        query_params={"country": code} | lang_params(),
+    )
+with contact, st.container(border=True):
+    st.markdown(f"**{t('network.commission')}**  \n{md(net['national_commission'])}")
+    lines = [f"**{t('network.coordinator')}**"]
+    if net["coordinator_name"]:
+        lines.append(md(net["coordinator_name"]))
+    email = safe_email(net["coordinator_email"])
+    if email:
+        lines.append(f"[{md(email)}](mailto:{email})")
+    st.markdown("  \n".join(lines))
+    site = safe_url(net["website"])
+    if site:
+        st.markdown(f"[{md(site)}]({site})")
+    st.caption(t("common.updated", when=net["updated_at"].strftime("%Y-%m-%d")))
 
 levels_col, themes_col = st.columns(2, gap="large")
 with levels_col:
     st.subheader(t("network.by_level"))
     level_frame = pl.DataFrame({"label": [t(f"level.{c}") for c in LEVELS], "n": [profile.by_level[c] for c in LEVELS]})
-    charts.show(charts.bars(level_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
-                            colour="#56B4E9", horizontal=True), alt_text=t("network.by_level"))
+    charts.show(
+        charts.bars(
+            level_frame,
+            x="label",
+            y="n",
+            x_title=None,
+            y_title=t("home.col_institutions"),
+            colour="#56B4E9",
+            horizontal=True,
+        ),
+        alt_text=t("network.by_level"),
+    )
 with themes_col:
     st.subheader(t("network.by_theme"))
     theme_frame = pl.DataFrame({"label": [t(f"theme.{c}") for c in THEMES], "n": [profile.by_theme[c] for c in THEMES]})
-    charts.show(charts.bars(theme_frame, x="label", y="n", x_title=None, y_title=t("home.col_institutions"),
-                            horizontal=True, colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES}),
-                                                        alt_text=t("network.by_theme"))
+    charts.show(
+        charts.bars(
+            theme_frame,
+            x="label",
+            y="n",
+            x_title=None,
+            y_title=t("home.col_institutions"),
+            horizontal=True,
+            colours={t(f"theme.{c}"): THEME_COLORS[c] for c in THEMES},
+        ),
+        alt_text=t("network.by_theme"),
+    )
 
 growth = charts.growth(profile.growth)
 if growth is not None:
@@ -97,19 +130,33 @@ maps.legend(False, groups=True)
 
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)
-linked_table(rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels)),
-             key="network_schools", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
-             columns=["name", "city", "levels", "themes", "year_joined"], column_config={
-                 "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
-                 "city": t("directory.col_city"), "levels": t("facet.level"), "themes": t("facet.theme"),
-                 "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d")})
+linked_table(
+    rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels)),
+    key="network_schools",
+    page="app_pages/institution.py",
+    params=lambda row: {"id": row["id"]},
+    columns=["name", "city", "levels", "themes", "year_joined"],
+    column_config={
+        "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+        "city": t("directory.col_city"),
+        "levels": t("facet.level"),
+        "themes": t("facet.theme"),
+        "year_joined": st.column_config.NumberColumn(t("directory.col_joined"), format="%d"),
+    },
+)
 
 st.subheader(t("network.projects"))
 if profile.projects.height:
     for project in profile.projects.iter_rows(named=True):
-        st.page_link("app_pages/projects.py", label=md(project["title"]), icon=":material/diversity_3:",
-                     query_params={"id": str(project["id"])} | lang_params())
-        st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "
-                   f"{t('network.project_schools', count=project['institutions'])}")
+        st.page_link(
+            "app_pages/projects.py",
+            label=md(project["title"]),
+            icon=":material/diversity_3:",
+            query_params={"id": str(project["id"])} | lang_params(),
+        )
+        st.caption(
+            f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "
+            f"{t('network.project_schools', count=project['institutions'])}"
+        )
 else:
     st.caption(t("network.no_projects"))

@@ -14,8 +14,9 @@ st.title(t("networks.title"))
 st.caption(t("networks.intro"))
 regions = data.region_names(lang)
 
-query = st.text_input(t("networks.search"), key="networks_q", placeholder=t("networks.search_placeholder"),
-                      max_chars=100)
+query = st.text_input(
+    t("networks.search"), key="networks_q", placeholder=t("networks.search_placeholder"), max_chars=100
+)
 chosen = st.pills(t("common.region"), REGIONS, selection_mode="multi", key="networks_regions", format_func=regions.get)
 frame = data.networks(lang)
 if chosen:
@@ -29,13 +30,18 @@ if frame.height == 0:
     st.info(t("networks.none"), icon=":material/search_off:")
     st.stop()
 table = frame.with_columns(pl.col("region").replace_strict(regions).alias("region_name"))
-linked_table(table, key="networks_table", page="app_pages/network.py", params=lambda row: {"code": row["iso3"]},
-             columns=["country", "members", "candidates", "per_million", "region_name", "founded_year"],
-             column_config={
-                 "country": st.column_config.TextColumn(t("common.country"), width="medium"),
-                 "region_name": t("common.region"),
-                 "members": t("status.member"),
-                 "candidates": t("status.candidate"),
-                 "per_million": st.column_config.Column(t("network.per_million"), help=t("network.per_million_help")),
-                 "founded_year": st.column_config.NumberColumn(t("networks.founded"), format="%d"),
-             })
+linked_table(
+    table,
+    key="networks_table",
+    page="app_pages/network.py",
+    params=lambda row: {"code": row["iso3"]},
+    columns=["country", "members", "candidates", "per_million", "region_name", "founded_year"],
+    column_config={
+        "country": st.column_config.TextColumn(t("common.country"), width="medium"),
+        "region_name": t("common.region"),
+        "members": t("status.member"),
+        "candidates": t("status.candidate"),
+        "per_million": st.column_config.Column(t("network.per_million"), help=t("network.per_million_help")),
+        "founded_year": st.column_config.NumberColumn(t("networks.founded"), format="%d"),
+    },
+)

@@ -28,18 +28,34 @@ def project_list() -> None:
     st.title(t("projects.title"))
     st.caption(t("projects.intro"))
     status_col, theme_col = st.columns(2)
-    status = status_col.selectbox(t("facet.status"), [None, *PROJECT_STATUSES], key="projects_status",
-                                  format_func=lambda s: t("projects.any") if s is None else t(f"project_status.{s}"))
-    theme = theme_col.selectbox(t("facet.theme"), [None, *THEMES], key="projects_theme",
-                                format_func=lambda c: t("projects.any") if c is None else t(f"theme.{c}"))
+    status = status_col.selectbox(
+        t("facet.status"),
+        [None, *PROJECT_STATUSES],
+        key="projects_status",
+        format_func=lambda s: t("projects.any") if s is None else t(f"project_status.{s}"),
+    )
+    theme = theme_col.selectbox(
+        t("facet.theme"),
+        [None, *THEMES],
+        key="projects_theme",
+        format_func=lambda c: t("projects.any") if c is None else t(f"theme.{c}"),
+    )
     listed = projects.list_projects(db, status=status, theme=theme)
     linked_table(
         listed.with_columns(pl.col("status").replace_strict({s: t(f"project_status.{s}") for s in PROJECT_STATUSES})),
-        key="projects_table", page="app_pages/projects.py", params=lambda row: {"id": row["id"]},
-        columns=["title", "status", "schools", "networks", "start_date", "end_date"], column_config={
-            "title": st.column_config.TextColumn(t("projects.project"), width="medium"), "status": t("facet.status"),
-            "schools": t("projects.schools"), "networks": t("home.col_networks"), "start_date": t("projects.start"),
-            "end_date": t("projects.end")})
+        key="projects_table",
+        page="app_pages/projects.py",
+        params=lambda row: {"id": row["id"]},
+        columns=["title", "status", "schools", "networks", "start_date", "end_date"],
+        column_config={
+            "title": st.column_config.TextColumn(t("projects.project"), width="medium"),
+            "status": t("facet.status"),
+            "schools": t("projects.schools"),
+            "networks": t("home.col_networks"),
+            "start_date": t("projects.start"),
+            "end_date": t("projects.end"),
+        },
+    )
     if actor.role in ("coordinator", "admin"):
         with st.expander(t("projects.create"), icon=":material/add:"):
             errors = st.session_state.get("project_errors")
@@ -49,15 +65,20 @@ def project_list() -> None:
                 values["description"] = st.text_area(t("field.description"), max_chars=4000)
                 values["themes"] = st.multiselect(t("facet.theme"), THEMES, format_func=lambda c: t(f"theme.{c}"))
                 field_errors(errors, "themes")
-                values["languages"] = st.multiselect(t("institution.languages"), language_options([]),
-                                                     format_func=language_name, placeholder=t("apply.languages_placeholder"))
+                values["languages"] = st.multiselect(
+                    t("institution.languages"),
+                    language_options([]),
+                    format_func=language_name,
+                    placeholder=t("apply.languages_placeholder"),
+                )
                 field_errors(errors, "languages")
                 start, end = st.columns(2)
                 values["start_date"] = start.date_input(t("projects.start"), value=None)
                 values["end_date"] = end.date_input(t("projects.end"), value=None)
                 field_errors(errors, "end_date")
-                values["status"] = st.radio(t("facet.status"), PROJECT_STATUSES, horizontal=True,
-                                            format_func=lambda s: t(f"project_status.{s}"))
+                values["status"] = st.radio(
+                    t("facet.status"), PROJECT_STATUSES, horizontal=True, format_func=lambda s: t(f"project_status.{s}")
+                )
                 if st.form_submit_button(t("projects.create"), type="primary"):
                     try:
                         new_id = projects.create_project(db, actor, values)
@@ -71,49 +92,101 @@ def project_list() -> None:
 
 
 def project_page(project: dict) -> None:
-    st.page_link("app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=lang_params())
+    st.page_link(
+        "app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=lang_params()
+    )
     st.title(md(project["title"]))
-    st.markdown(" ".join(f":blue-badge[{t(f'theme.{c}')}]" for c in project["themes"])
-                + f" &nbsp; {t('project_status.' + project['status'])}"
-                + (f" · {project['start_date']} → {project['end_date']}" if project["start_date"] else ""))
+    st.markdown(
+        " ".join(f":blue-badge[{t(f'theme.{c}')}]" for c in project["themes"])
+        + f" &nbsp; {t('project_status.' + project['status'])}"
+        + (f" · {project['start_date']} → {project['end_date']}" if project["start_date"] else "")
+    )
     if project["description"]:
         st.markdown(message_markdown(project["description"]))
     members = project["members"]
     active = members.filter(pl.col("state") == "member")
     networks = sorted({countries.get(n, n) for n in active["network"]})
-    st.caption(t("projects.summary", schools=t("count.schools", count=active.height),
-                 networks=t("count.networks", count=len(networks)),
-                 names=", ".join(networks) or "—"))
+    st.caption(
+        t(
+            "projects.summary",
+            schools=t("count.schools", count=active.height),
+            networks=t("count.networks", count=len(networks)),
+            names=", ".join(networks) or "—",
+        )
+    )
     if active.height:
-        rows = [{"id": r["id"], "name": r["name"], "city": r["city"], "network": r["network"], "levels": r["levels"],
-                 "themes": r["themes"], "colour": r["themes"][0] if len(r["themes"]) == 1 else "several",
-                 "lat": r["lat"], "lon": r["lon"]} for r in active.iter_rows(named=True) if r["lat"] is not None]
-        bounds = (min(r["lat"] for r in rows), min(r["lon"] for r in rows), max(r["lat"] for r in rows),
-                  max(r["lon"] for r in rows)) if rows else None
+        rows = [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "city": r["city"],
+                "network": r["network"],
+                "levels": r["levels"],
+                "themes": r["themes"],
+                "colour": r["themes"][0] if len(r["themes"]) == 1 else "several",
+                "lat": r["lat"],
+                "lon": r["lon"],
+            }
+            for r in active.iter_rows(named=True)
+            if r["lat"] is not None
+        ]
+        bounds = (
+            (
+                min(r["lat"] for r in rows),
+                min(r["lon"] for r in rows),
+                max(r["lat"] for r in rows),
+                max(r["lon"] for r in rows),
+            )
+            if rows
+            else None
+        )
         view = MapView(len(rows), rows, bounds)
         counts = data.country_counts(Selection().with_values("country", list(set(active["network"]))))
-        event = st.pydeck_chart(maps.build_deck(view, counts, name_column(), choropleth=False), height=380,
-                                on_select="rerun", selection_mode="single-object", key="project_map",
-                                alt=t("map.alt", count=len(rows)))
+        event = st.pydeck_chart(
+            maps.build_deck(view, counts, name_column(), choropleth=False),
+            height=380,
+            on_select="rerun",
+            selection_mode="single-object",
+            key="project_map",
+            alt=t("map.alt", count=len(rows)),
+        )
         pick = maps.picked(event)
         if pick is not None and pick.kind == "school":
             st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
-        linked_table(active.with_columns(pl.col("network").replace_strict(countries, default=pl.col("network"))
-                                         .alias("country")),
-                     key="project_schools", page="app_pages/institution.py", params=lambda row: {"id": row["id"]},
-                     columns=["name", "city", "country"], column_config={
-                         "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
-                         "city": t("directory.col_city"), "country": t("common.country")})
+        linked_table(
+            active.with_columns(
+                pl.col("network").replace_strict(countries, default=pl.col("network")).alias("country")
+            ),
+            key="project_schools",
+            page="app_pages/institution.py",
+            params=lambda row: {"id": row["id"]},
+            columns=["name", "city", "country"],
+            column_config={
+                "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+                "city": t("directory.col_city"),
+                "country": t("common.country"),
+            },
+        )
     if actor.role in ("coordinator", "admin"):
         join_form(project, members)
     st.subheader(t("projects.updates"))
-    if project["channel_id"] and actor.role in ("coordinator", "admin") and board.can_read(db, actor, project["channel_id"]):
+    if (
+        project["channel_id"]
+        and actor.role in ("coordinator", "admin")
+        and board.can_read(db, actor, project["channel_id"])
+    ):
         feed = board.threads(db, actor, project["channel_id"], limit=10)
         for row in feed.filter(pl.col("body").is_not_null()).iter_rows(named=True):
-            st.markdown(f"**{md(row['display_name'] or row['author'])}** · {row['created_at']:%Y-%m-%d}  \n"
-                        + message_markdown(row["body"]))
-        st.page_link("app_pages/board.py", label=t("projects.discuss"), icon=":material/forum:",
-                     query_params={"channel": f"project-{project['id']}"} | lang_params())
+            st.markdown(
+                f"**{md(row['display_name'] or row['author'])}** · {row['created_at']:%Y-%m-%d}  \n"
+                + message_markdown(row["body"])
+            )
+        st.page_link(
+            "app_pages/board.py",
+            label=t("projects.discuss"),
+            icon=":material/forum:",
+            query_params={"channel": f"project-{project['id']}"} | lang_params(),
+        )
     else:
         st.caption(t("projects.updates_members"))
 
@@ -137,8 +210,13 @@ def join_form(project: dict, members: pl.DataFrame) -> None:
         options = [i for i in mine["id"].to_list() if i not in taken]
         names = dict(zip(mine["id"], mine["name"]))
         with st.form("project_join"):
-            school = st.selectbox(t("projects.add_school"), options, format_func=names.get, index=None,
-                                  placeholder=t("projects.pick_school"))
+            school = st.selectbox(
+                t("projects.add_school"),
+                options,
+                format_func=names.get,
+                index=None,
+                placeholder=t("projects.pick_school"),
+            )
             if st.form_submit_button(t("projects.add")) and school is not None:
                 try:
                     state = projects.add_institution(db, actor, project["id"], school)

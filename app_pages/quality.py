@@ -36,7 +36,8 @@ link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix
 KINDS = ("missing", "stale", "duplicates", "outside")
 labels = {k: f"{t(f'quality.{k}')} ({number(todo.totals[k])})" for k in KINDS}
 missing_tab, stale_tab, duplicates_tab, outside_tab = st.tabs(
-    list(labels.values()), default=labels.get(st.query_params.get("tab")))
+    list(labels.values()), default=labels.get(st.query_params.get("tab"))
+)
 
 
 def shown(columns: list[str]) -> list[str]:
@@ -48,31 +49,64 @@ def listing(frame: pl.DataFrame, columns: list[str], **config) -> None:
     if frame.height == 0:
         st.success(t("quality.none"), icon=":material/check:")
         return
-    st.dataframe(frame.select(shown(columns)), hide_index=True, width="stretch", column_config=config,
-                 height="content" if frame.height <= 15 else 36 + 35 * 15)
+    st.dataframe(
+        frame.select(shown(columns)),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        height="content" if frame.height <= 15 else 36 + 35 * 15,
+    )
+
+
 with missing_tab:
-    frame = todo.missing.with_columns(fix_link(todo.missing["id"]),
-                                      render(todo.missing["missing"], lambda fields: ", ".join(
-                                          t(f"field.{f}") for f in fields)).alias("missing"))
-    listing(frame, ["fix", "name", "city", "missing"], fix=link, name=t("directory.col_name"),
-            city=t("directory.col_city"), missing=t("quality.missing_fields"))
+    frame = todo.missing.with_columns(
+        fix_link(todo.missing["id"]),
+        render(todo.missing["missing"], lambda fields: ", ".join(t(f"field.{f}") for f in fields)).alias("missing"),
+    )
+    listing(
+        frame,
+        ["fix", "name", "city", "missing"],
+        fix=link,
+        name=t("directory.col_name"),
+        city=t("directory.col_city"),
+        missing=t("quality.missing_fields"),
+    )
 with stale_tab:
     frame = todo.stale.with_columns(fix_link(todo.stale["id"]))
-    listing(frame, ["fix", "name", "city", "updated_at"], fix=link, name=t("directory.col_name"),
-            city=t("directory.col_city"),
-            updated_at=st.column_config.DatetimeColumn(t("dash.col_last_update"), format="YYYY-MM-DD"))
+    listing(
+        frame,
+        ["fix", "name", "city", "updated_at"],
+        fix=link,
+        name=t("directory.col_name"),
+        city=t("directory.col_city"),
+        updated_at=st.column_config.DatetimeColumn(t("dash.col_last_update"), format="YYYY-MM-DD"),
+    )
 with duplicates_tab:
-    frame = todo.duplicates.with_columns(fix_link(todo.duplicates["id_a"]).alias("fix_a"),
-                                         fix_link(todo.duplicates["id_b"]).alias("fix_b"))
-    listing(frame, ["fix_a", "name_a", "fix_b", "name_b", "city", "similarity"], fix_a=link, fix_b=link,
-            name_a=t("directory.col_name"), name_b=t("directory.col_name"), city=t("directory.col_city"),
-            similarity=st.column_config.ProgressColumn(t("quality.similarity"), min_value=0, max_value=1,
-                                                       format="percent"))
+    frame = todo.duplicates.with_columns(
+        fix_link(todo.duplicates["id_a"]).alias("fix_a"), fix_link(todo.duplicates["id_b"]).alias("fix_b")
+    )
+    listing(
+        frame,
+        ["fix_a", "name_a", "fix_b", "name_b", "city", "similarity"],
+        fix_a=link,
+        fix_b=link,
+        name_a=t("directory.col_name"),
+        name_b=t("directory.col_name"),
+        city=t("directory.col_city"),
+        similarity=st.column_config.ProgressColumn(t("quality.similarity"), min_value=0, max_value=1, format="percent"),
+    )
     st.caption(t("quality.duplicates_help"))
 with outside_tab:
-    frame = todo.outside.with_columns(fix_link(todo.outside["id"]),
-                                      render(todo.outside["problem"], lambda p: t(f"quality.{p}")).alias("problem"))
-    listing(frame, ["fix", "name", "city", "latitude", "longitude", "problem"], fix=link,
-            name=t("directory.col_name"), city=t("directory.col_city"), problem=t("bulk.problem"))
+    frame = todo.outside.with_columns(
+        fix_link(todo.outside["id"]), render(todo.outside["problem"], lambda p: t(f"quality.{p}")).alias("problem")
+    )
+    listing(
+        frame,
+        ["fix", "name", "city", "latitude", "longitude", "problem"],
+        fix=link,
+        name=t("directory.col_name"),
+        city=t("directory.col_city"),
+        problem=t("bulk.problem"),
+    )
 if any(todo.totals[k] > len(getattr(todo, k)) for k in todo.totals):
     st.caption(t("quality.truncated", limit=number(500)))

@@ -26,8 +26,10 @@ st.caption(t("review.intro_admin" if user.role == "admin" else "review.intro_coo
 
 done = st.session_state.pop("review_done", None)
 if done:
-    st.success(t("review.done", name=md(done["name"]), code=done["code"], decision=t(f"review.to.{done['to']}")),
-               icon=":material/task_alt:")
+    st.success(
+        t("review.done", name=md(done["name"]), code=done["code"], decision=t(f"review.to.{done['to']}")),
+        icon=":material/task_alt:",
+    )
 
 queue = apps.queue(db, actor)
 overdue = int(queue["overdue"].sum()) if queue.height else 0
@@ -43,28 +45,45 @@ if queue.height == 0:
 else:
     if overdue:
         st.warning(t("review.overdue_count", count=overdue, days=apps.OVERDUE_DAYS))
-    labels = {row["id"]: f"{row['reference']} · {row['institution_name']} · {t('review.days', count=row['age_days'])}"
-              for row in queue.iter_rows(named=True)}
+    labels = {
+        row["id"]: f"{row['reference']} · {row['institution_name']} · {t('review.days', count=row['age_days'])}"
+        for row in queue.iter_rows(named=True)
+    }
     ref = st.query_params.get("ref")
     current = next((i for i, code in codes.items() if code == ref), None)
-    st.selectbox(t("review.pick"), list(labels), format_func=labels.get, key="review_pick", on_change=opened,
-                 index=list(labels).index(current) if current is not None else None, placeholder=t("review.pick"))
+    st.selectbox(
+        t("review.pick"),
+        list(labels),
+        format_func=labels.get,
+        key="review_pick",
+        on_change=opened,
+        index=list(labels).index(current) if current is not None else None,
+        placeholder=t("review.pick"),
+    )
     # With an application open, the queue folds away above it.
     listing = st.expander(t("review.queue", count=queue.height)) if ref else st.container()
-    rows = [f"| {t('status.reference')} | {t('directory.col_name')} | {t('directory.col_city')} | "
-            f"{t('common.country')} | {t('review.age')} |", "|---|---|---|---|---|"]
+    rows = [
+        f"| {t('status.reference')} | {t('directory.col_name')} | {t('directory.col_city')} | "
+        f"{t('common.country')} | {t('review.age')} |",
+        "|---|---|---|---|---|",
+    ]
     for row in queue.head(QUEUE_SHOWN).iter_rows(named=True):
         badge = f" :red-badge[{t('review.overdue')}]" if row["overdue"] else ""
-        rows.append(f"| {row['reference']} | {md(row['institution_name'])} | {md(row['city'] or '—')} | "
-                    f"{md(countries.get(row['network'], row['network']))} | {number(row['age_days'])}{badge} |")
+        rows.append(
+            f"| {row['reference']} | {md(row['institution_name'])} | {md(row['city'] or '—')} | "
+            f"{md(countries.get(row['network'], row['network']))} | {number(row['age_days'])}{badge} |"
+        )
     listing.markdown("\n".join(rows))
     if queue.height > QUEUE_SHOWN:
         listing.caption(t("review.more", count=queue.height - QUEUE_SHOWN))
 
 if user.role == "admin":
     with st.expander(t("review.outbox"), icon=":material/mail:"):
-        st.dataframe(apps.outbox(db, limit=100).select("created_at", "to_email", "subject", "sent_at"),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            apps.outbox(db, limit=100).select("created_at", "to_email", "subject", "sent_at"),
+            hide_index=True,
+            width="stretch",
+        )
 
 ref = st.query_params.get("ref")
 if not ref:
@@ -100,18 +119,27 @@ with context:
     else:
         st.caption(t("review.no_similar"))
 
-moves = [to for (stage, to) in apps.TRANSITIONS if stage == app.stage and apps.allowed(actor, stage, to, record["network"])]
+moves = [
+    to for (stage, to) in apps.TRANSITIONS if stage == app.stage and apps.allowed(actor, stage, to, record["network"])
+]
 if not moves:
     st.info(t("review.nothing_to_decide", stage=t(f"stage.{app.stage}")))
     st.stop()
 errors = Feedback(st.session_state.get("review_errors"))
 with st.container(border=True):
-    to = st.radio(t("review.decision"), moves, index=None, format_func=lambda s: t(f"review.to.{s}"), horizontal=True,
-                  key=f"review_to_{record['id']}")
+    to = st.radio(
+        t("review.decision"),
+        moves,
+        index=None,
+        format_func=lambda s: t(f"review.to.{s}"),
+        horizontal=True,
+        key=f"review_to_{record['id']}",
+    )
     field_errors(errors, "decision")
     needed = to in NEEDS_COMMENT
-    comment = st.text_area(t("review.comment_needed" if needed else "review.comment"), max_chars=2000,
-                           key=f"review_comment_{record['id']}")
+    comment = st.text_area(
+        t("review.comment_needed" if needed else "review.comment"), max_chars=2000, key=f"review_comment_{record['id']}"
+    )
     st.caption(t("review.comment_help_needed" if needed else "review.comment_help"))
     field_errors(errors, "comment")
     field_errors(errors, "form")
@@ -126,8 +154,11 @@ with st.container(border=True):
         except (PermissionDenied, apps.TransitionRefused):
             st.session_state["review_errors"] = [FieldError("form", "not_allowed")]
         else:
-            st.session_state["review_done"] = {"name": record["institution_name"], "code": record["reference"],
-                                               "to": to}
+            st.session_state["review_done"] = {
+                "name": record["institution_name"],
+                "code": record["reference"],
+                "to": to,
+            }
             for key in (f"review_to_{record['id']}", f"review_comment_{record['id']}", "review_pick"):
                 st.session_state.pop(key, None)
             del st.query_params["ref"]

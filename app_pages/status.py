@@ -15,8 +15,9 @@ st.title(t("status.title"))
 st.caption(t("status.intro"))
 
 with st.form("status_form"):
-    code = st.text_input(t("status.reference"), value=st.session_state.get("status_code", ""), max_chars=20,
-                         placeholder="ASP-XXXXXXXXXX")
+    code = st.text_input(
+        t("status.reference"), value=st.session_state.get("status_code", ""), max_chars=20, placeholder="ASP-XXXXXXXXXX"
+    )
     email = st.text_input(t("status.email"), value=st.session_state.get("status_email", ""), max_chars=200)
     if st.form_submit_button(t("status.look"), type="primary"):
         st.session_state["status_code"], st.session_state["status_email"] = code.strip(), email.strip()
@@ -29,14 +30,23 @@ if st.session_state.get("status_code"):
 
 if app is not None:
     record = app.record
-    colour = {"approved": "green", "declined_coordinator": "red", "declined_unesco": "red", "withdrawn": "gray",
-              "returned": "orange"}.get(app.stage, "blue")
+    colour = {
+        "approved": "green",
+        "declined_coordinator": "red",
+        "declined_unesco": "red",
+        "withdrawn": "gray",
+        "returned": "orange",
+    }.get(app.stage, "blue")
     st.subheader(md(record["institution_name"] or record["reference"]))
     st.markdown(f":{colour}-badge[{t(f'stage.{app.stage}')}] &nbsp; {t(f'status.explain.{app.stage}')}")
     join.timeline(app)
     if app.stage == "approved" and record["institution_id"]:
-        st.page_link("app_pages/institution.py", label=t("status.profile"), icon=":material/school:",
-                     query_params={"id": str(record["institution_id"])})
+        st.page_link(
+            "app_pages/institution.py",
+            label=t("status.profile"),
+            icon=":material/school:",
+            query_params={"id": str(record["institution_id"])},
+        )
     if app.stage in apps.EDITABLE:
         if st.button(t("status.edit"), icon=":material/edit:", type="primary"):
             join.load_into_form(record)

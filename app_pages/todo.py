@@ -37,16 +37,26 @@ def applications_box() -> None:
         return
     st.markdown(t("todo.applications_admin" if admin else "todo.applications_waiting", count=todo.applications))
     if todo.overdue:
-        st.markdown(f":red-badge[{t('review.overdue')}] "
-                    + t("review.overdue_count", count=todo.overdue, days=OVERDUE_DAYS))
+        st.markdown(
+            f":red-badge[{t('review.overdue')}] " + t("review.overdue_count", count=todo.overdue, days=OVERDUE_DAYS)
+        )
     st.caption(t("todo.oldest_first") + " " + t("table.open_row"))
-    oldest = pl.DataFrame(todo.oldest).with_columns(pl.col("network").replace_strict(countries, default=pl.col("network")))
-    linked_table(oldest, key="todo_applications", page="app_pages/review.py", params=lambda row: {"ref": row["reference"]},
-                 columns=["age_days", "institution_name", "network"] if admin else ["age_days", "institution_name"],
-                 hint=False,
-                 column_config={"institution_name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
-                                "network": t("common.country"),
-                                "age_days": st.column_config.NumberColumn(t("review.age"), width="small")})
+    oldest = pl.DataFrame(todo.oldest).with_columns(
+        pl.col("network").replace_strict(countries, default=pl.col("network"))
+    )
+    linked_table(
+        oldest,
+        key="todo_applications",
+        page="app_pages/review.py",
+        params=lambda row: {"ref": row["reference"]},
+        columns=["age_days", "institution_name", "network"] if admin else ["age_days", "institution_name"],
+        hint=False,
+        column_config={
+            "institution_name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+            "network": t("common.country"),
+            "age_days": st.column_config.NumberColumn(t("review.age"), width="small"),
+        },
+    )
     link("review", t("todo.open_applications"), ":material/fact_check:")
 
 
@@ -67,13 +77,27 @@ def accounts_box() -> None:
         st.success(t("todo.no_accounts"), icon=":material/check:")
     else:
         st.markdown(t("todo.accounts_count", count=todo.accounts_total) + " " + t("table.open_row"))
-        accounts = pl.DataFrame(todo.accounts).with_columns(pl.Series("state", [
-            t("users.state_locked") + " · " + t("users.locked_until", when=a["locked_until"].strftime("%H:%M"))
-            if a["locked_until"] else t("users.state_disabled") for a in todo.accounts], dtype=pl.String))
-        linked_table(accounts, key="todo_accounts", page="app_pages/users.py", params=lambda row: {"user": row["username"]},
-                     columns=["username", "display_name", "state"], hint=False,
-                     column_config={"username": t("auth.username"), "display_name": t("users.name"),
-                                    "state": t("users.state")})
+        accounts = pl.DataFrame(todo.accounts).with_columns(
+            pl.Series(
+                "state",
+                [
+                    t("users.state_locked") + " · " + t("users.locked_until", when=a["locked_until"].strftime("%H:%M"))
+                    if a["locked_until"]
+                    else t("users.state_disabled")
+                    for a in todo.accounts
+                ],
+                dtype=pl.String,
+            )
+        )
+        linked_table(
+            accounts,
+            key="todo_accounts",
+            page="app_pages/users.py",
+            params=lambda row: {"user": row["username"]},
+            columns=["username", "display_name", "state"],
+            hint=False,
+            column_config={"username": t("auth.username"), "display_name": t("users.name"), "state": t("users.state")},
+        )
     link("users", t("todo.open_users"), ":material/group:")
 
 
@@ -94,14 +118,19 @@ def changes_box() -> None:
         st.info(t("manage.no_history"), icon=":material/history:")
     for change in todo.changes:
         # Values cut short: the whole of a long text (a description) is in the history.
-        fields = "; ".join(f"{field_label(c['field'])}: {shown_value(c['field'], c['before'])[:60]} → "
-                           f"{shown_value(c['field'], c['after'])[:60]}" for c in change["changes"][:3])
+        fields = "; ".join(
+            f"{field_label(c['field'])}: {shown_value(c['field'], c['before'])[:60]} → "
+            f"{shown_value(c['field'], c['after'])[:60]}"
+            for c in change["changes"][:3]
+        )
         if len(change["changes"]) > 3:
             fields += " " + t("history.more_fields", count=len(change["changes"]) - 3)
         where = f" · {countries.get(change['network'], change['network'])}" if admin and change["network"] else ""
         action = t(f"action.{change['action']}")
-        st.markdown(f"**{plain(record_name(change, countries), 120)}**{md(where)} · {action}  \n{plain(fields, 300)}  \n"
-                    f":gray[{plain(t('history.by', name=change['actor_name']))} · {when(change)} UTC]")
+        st.markdown(
+            f"**{plain(record_name(change, countries), 120)}**{md(where)} · {action}  \n{plain(fields, 300)}  \n"
+            f":gray[{plain(t('history.by', name=change['actor_name']))} · {when(change)} UTC]"
+        )
     if not admin:
         link("manage", t("todo.open_history"), ":material/history:", tab="history")
     elif todo.changes:

@@ -24,14 +24,22 @@ st.title(t("users.title"))
 STATES = ("active", "locked", "disabled", "must_change")
 STATE_COLOURS = ("green", "orange", "red", "blue")
 
-query = st.text_input(t("users.search"), key="users_q", placeholder=t("users.search_placeholder"),
-                      icon=":material/search:")
+query = st.text_input(
+    t("users.search"), key="users_q", placeholder=t("users.search_placeholder"), icon=":material/search:"
+)
 users = accounts.user_list(db, actor, query)
 
 
 def states(row: dict) -> list[str]:
-    found = [name for name, on in (("locked", row["locked_until"] is not None), ("disabled", row["disabled"]),
-                                   ("must_change", row["must_change_password"])) if on]
+    found = [
+        name
+        for name, on in (
+            ("locked", row["locked_until"] is not None),
+            ("disabled", row["disabled"]),
+            ("must_change", row["must_change_password"]),
+        )
+        if on
+    ]
     return found or ["active"]
 
 
@@ -42,17 +50,31 @@ table = users.with_columns(
 )
 st.caption(t("users.found", count=users.height))
 event = st.dataframe(
-    table, hide_index=True, width="stretch", key="users_table", on_select="rerun", selection_mode="single-row",
+    table,
+    hide_index=True,
+    width="stretch",
+    key="users_table",
+    on_select="rerun",
+    selection_mode="single-row",
     height="content" if table.height <= 15 else 36 + 35 * 15,
     column_order=("state", "username", "display_name", "role", "network", "last_login", "locked_until", "email"),
     column_config={
-        "state": st.column_config.MultiselectColumn(t("users.state"), options=STATES, color=STATE_COLOURS,
-                                                    format_func=lambda s: t(f"users.state_{s}"), width="medium"),
-        "username": t("auth.username"), "display_name": t("users.name"), "email": t("field.email"),
-        "role": t("users.role"), "network": t("manage.network"),
+        "state": st.column_config.MultiselectColumn(
+            t("users.state"),
+            options=STATES,
+            color=STATE_COLOURS,
+            format_func=lambda s: t(f"users.state_{s}"),
+            width="medium",
+        ),
+        "username": t("auth.username"),
+        "display_name": t("users.name"),
+        "email": t("field.email"),
+        "role": t("users.role"),
+        "network": t("manage.network"),
         "last_login": st.column_config.DatetimeColumn(t("users.last_login"), format="YYYY-MM-DD HH:mm"),
         "locked_until": st.column_config.DatetimeColumn(t("users.locked_column"), format="HH:mm"),
-    })
+    },
+)
 st.caption(t("users.table_help"))
 
 # The user picked: a row of the table, else the one named in the link (?user=, from To do).
@@ -72,8 +94,12 @@ with manage_col, st.container(border=True):
     else:
         if st.session_state.get("users_pick") not in names:
             st.session_state["users_pick"] = names[0]
-        chosen = st.selectbox(t("users.pick"), names, key="users_pick",
-                              format_func=lambda u: f"{users.row(names.index(u), named=True)['display_name']} ({u})")
+        chosen = st.selectbox(
+            t("users.pick"),
+            names,
+            key="users_pick",
+            format_func=lambda u: f"{users.row(names.index(u), named=True)['display_name']} ({u})",
+        )
         target = users.row(names.index(chosen), named=True)
         badges = {"active": "green", "locked": "orange", "disabled": "red", "must_change": "blue"}
         line = " ".join(f":{badges[s]}-badge[{t(f'users.state_{s}')}]" for s in states(target))
@@ -81,30 +107,40 @@ with manage_col, st.container(border=True):
             line += " " + t("users.locked_until", when=target["locked_until"].strftime("%H:%M"))
         role_label = t(f"role.{target['role']}")
         st.markdown(f"**{md(target['display_name'])}** ({md(chosen)}) · {role_label}  \n{line}")
-        st.caption(t("users.last_login_line", when=target["last_login"].strftime("%Y-%m-%d %H:%M"))
-                   if target["last_login"] else t("users.never_logged_in"))
+        st.caption(
+            t("users.last_login_line", when=target["last_login"].strftime("%Y-%m-%d %H:%M"))
+            if target["last_login"]
+            else t("users.never_logged_in")
+        )
 
         def done(message: str, **values) -> None:
             st.session_state["users_done"] = t(message, **values)
             st.rerun()
 
-        if target["locked_until"] is not None and st.button(t("users.unlock"), key="users_unlock",
-                                                            icon=":material/lock_open:"):
+        if target["locked_until"] is not None and st.button(
+            t("users.unlock"), key="users_unlock", icon=":material/lock_open:"
+        ):
             accounts.unlock(db, actor, chosen)
             done("users.unlocked", username=chosen)
         if target["disabled"]:
             if st.button(t("users.enable"), key="users_enable", icon=":material/check_circle:"):
                 accounts.set_disabled(db, actor, chosen, False)
                 done("users.enabled", username=chosen)
-        elif st.button(t("users.disable"), key="users_disable", disabled=chosen == actor.username,
-                       icon=":material/block:"):
+        elif st.button(
+            t("users.disable"), key="users_disable", disabled=chosen == actor.username, icon=":material/block:"
+        ):
             accounts.set_disabled(db, actor, chosen, True)
             done("users.disabled_done", username=chosen)
         if target["role"] == "coordinator":
             codes = list(countries)
             current = target["network"]
-            network = st.selectbox(t("manage.network"), codes, format_func=countries.get, key=f"users_network_{chosen}",
-                                   index=codes.index(current) if current in codes else 0)
+            network = st.selectbox(
+                t("manage.network"),
+                codes,
+                format_func=countries.get,
+                key=f"users_network_{chosen}",
+                index=codes.index(current) if current in codes else 0,
+            )
             if network != current and st.button(t("users.assign"), key="users_assign"):
                 accounts.assign_network(db, actor, chosen, network)
                 done("users.assigned", username=chosen, country=md(countries[network]))
@@ -131,7 +167,9 @@ with create_col, st.container(border=True):
 
     def error_for(field: str) -> None:
         if error and error.field == field:
-            st.error(t(f"error.{error.code}", **{k: md(v) if isinstance(v, str) else v for k, v in error.params.items()}))
+            st.error(
+                t(f"error.{error.code}", **{k: md(v) if isinstance(v, str) else v for k, v in error.params.items()})
+            )
 
     with st.form("users_create", clear_on_submit=False):
         username = st.text_input(t("auth.username"), key="new_username", help=t("users.username_help"))
@@ -141,16 +179,39 @@ with create_col, st.container(border=True):
         email = st.text_input(t("field.email"), key="new_email")
         error_for("email")
         # The least powerful role unless the admin chooses another.
-        role = st.selectbox(t("users.role"), ROLES, index=ROLES.index("analyst"), format_func=lambda r: t(f"role.{r}"),
-                            key="new_role", help=t("users.role_help"))
-        network = st.selectbox(t("manage.network"), list(countries), index=None, placeholder=t("users.no_network"),
-                               format_func=countries.get, help=t("users.network_help"), key="new_network")
+        role = st.selectbox(
+            t("users.role"),
+            ROLES,
+            index=ROLES.index("analyst"),
+            format_func=lambda r: t(f"role.{r}"),
+            key="new_role",
+            help=t("users.role_help"),
+        )
+        network = st.selectbox(
+            t("manage.network"),
+            list(countries),
+            index=None,
+            placeholder=t("users.no_network"),
+            format_func=countries.get,
+            help=t("users.network_help"),
+            key="new_network",
+        )
         error_for("network")
         if st.form_submit_button(t("users.create"), type="primary", icon=":material/person_add:"):
             password = accounts.one_time_password()
             try:
-                accounts.create_user(db, actor, username=username, display_name=name, role=role, password=password,
-                                     email=email or None, network=network, must_change_password=True, language=lang)
+                accounts.create_user(
+                    db,
+                    actor,
+                    username=username,
+                    display_name=name,
+                    role=role,
+                    password=password,
+                    email=email or None,
+                    network=network,
+                    must_change_password=True,
+                    language=lang,
+                )
             except accounts.AccountError as problem:
                 st.session_state["users_error"] = problem
             except PermissionDenied:

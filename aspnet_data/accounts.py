@@ -32,7 +32,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 BCRYPT_ROUNDS = 12
 MAX_DISPLAY_NAME = 120
-MAX_PASSWORD_BYTES = 72   # bcrypt reads no further (and bcrypt 5 refuses longer input outright)
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no further (and bcrypt 5 refuses longer input outright)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 # Checked when the user name is unknown, so that refusing it costs one bcrypt check too.
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
@@ -121,34 +121,42 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     secret = (password or "").encode("utf-8")
     # No stored password is longer than bcrypt's limit: a longer one is wrong, at the same cost.
     too_long, secret = len(secret) > MAX_PASSWORD_BYTES, secret[:MAX_PASSWORD_BYTES]
-    rows = db.rows("SELECT password_hash, disabled, failed_attempts, locked_until FROM users WHERE username = ?",
-                   [username])
+    rows = db.rows(
+        "SELECT password_hash, disabled, failed_attempts, locked_until FROM users WHERE username = ?", [username]
+    )
     if not rows:
         bcrypt.checkpw(secret, _DUMMY_HASH)
         raise LoginRefused("invalid")
     stored, disabled, failed, locked_until = rows[0]
     if locked_until is not None and locked_until > now:
-        bcrypt.checkpw(secret, _DUMMY_HASH)   # same cost as any other refusal
+        bcrypt.checkpw(secret, _DUMMY_HASH)  # same cost as any other refusal
         raise LoginRefused("locked", until=locked_until)
     good = bcrypt.checkpw(secret, stored.encode("ascii")) and not too_long
     if not good:
-        failed = (0 if locked_until is not None else failed) + 1   # an expired lock starts afresh
+        failed = (0 if locked_until is not None else failed) + 1  # an expired lock starts afresh
         lock = now + LOCKOUT if failed >= MAX_FAILED_ATTEMPTS else None
-        db.write(lambda cur: cur.execute(
-            "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-            [0 if lock else failed, lock, username]))
+        db.write(
+            lambda cur: cur.execute(
+                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
+                [0 if lock else failed, lock, username],
+            )
+        )
         if lock:
             raise LoginRefused("locked", until=lock)
         raise LoginRefused("invalid")
     if disabled:
         raise LoginRefused("disabled")
-    db.write(lambda cur: cur.execute(
-        "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
-        [now, username]))
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login_at = ? WHERE username = ?",
+            [now, username],
+        )
+    )
     return get_user(db, username)
 
 
 # -- sessions ------------------------------------------------------------------------------
+
 
 def session_key(username: str, stamp: float | str) -> str:
     """The server's key for a login cookie (its user name and expiry stamp)."""
@@ -158,9 +166,12 @@ def session_key(username: str, stamp: float | str) -> str:
 def open_session(db: Database, username: str, stamp: float | str, *, now: datetime | None = None) -> str:
     now = now or utc_now()
     key = session_key(username, stamp)
-    db.write(lambda cur: cur.execute(
-        "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
-        [key, username, now, now + SESSION_LIFETIME, now]))
+    db.write(
+        lambda cur: cur.execute(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+            [key, username, now, now + SESSION_LIFETIME, now],
+        )
+    )
     return key
 
 
@@ -169,7 +180,9 @@ def check_session(db: Database, username: str, stamp: float | str, *, now: datet
     now = now or utc_now()
     rows = db.rows(
         "SELECT s.expires_at, s.revoked_at, u.disabled FROM sessions s JOIN users u USING (username) "
-        "WHERE s.session_key = ? AND s.username = ?", [session_key(username, stamp), username])
+        "WHERE s.session_key = ? AND s.username = ?",
+        [session_key(username, stamp), username],
+    )
     if not rows:
         return None
     expires_at, revoked_at, disabled = rows[0]
@@ -180,12 +193,16 @@ def check_session(db: Database, username: str, stamp: float | str, *, now: datet
 
 def revoke_session(db: Database, username: str, stamp: float | str, *, now: datetime | None = None) -> None:
     now = now or utc_now()
-    db.write(lambda cur: cur.execute(
-        "UPDATE sessions SET revoked_at = ? WHERE session_key = ? AND revoked_at IS NULL",
-        [now, session_key(username, stamp)]))
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE sessions SET revoked_at = ? WHERE session_key = ? AND revoked_at IS NULL",
+            [now, session_key(username, stamp)],
+        )
+    )
 
 
 # -- passwords and administration -----------------------------------------------------------
+
 
 def check_password_policy(password: str, *, username: str = "") -> None:
     """Raise AccountError unless the password is long enough and not trivially guessable."""
@@ -212,10 +229,15 @@ def change_password(db: Database, username: str, old: str, new: str) -> None:
     except LoginRefused:
         raise AccountError("old_password", "wrong_password") from None
     hashed = hash_password(new)
-    db.write(lambda cur: (
-        cur.execute("UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
-                    [hashed, username]),
-        _audit(cur, username, "user.password", username, None, None)))
+    db.write(
+        lambda cur: (
+            cur.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
+                [hashed, username],
+            ),
+            _audit(cur, username, "user.password", username, None, None),
+        )
+    )
 
 
 def one_time_password() -> str:
@@ -226,9 +248,19 @@ def one_time_password() -> str:
             return value
 
 
-def create_user(db: Database, actor: Actor | None, *, username: str, display_name: str, password: str,
-                role: str = "analyst", email: str | None = None, network: str | None = None,
-                must_change_password: bool = False, language: str = "en") -> User:
+def create_user(
+    db: Database,
+    actor: Actor | None,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str = "analyst",
+    email: str | None = None,
+    network: str | None = None,
+    must_change_password: bool = False,
+    language: str = "en",
+) -> User:
     """Create an account (an analyst, the least powerful role, unless ``role`` says otherwise).
     ``actor=None`` only from the command line (the first admin)."""
     if actor is not None:
@@ -263,13 +295,20 @@ def create_user(db: Database, actor: Actor | None, *, username: str, display_nam
         cur.execute(
             "INSERT INTO users (username, display_name, email, role, network, password_hash, must_change_password, "
             "language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [username, display_name, email, role, network, hashed, must_change_password, language, now])
-        _audit(cur, actor.label if actor else "cli", "user.create", username, None,
-               {"role": role, "network": network, "display_name": display_name})
+            [username, display_name, email, role, network, hashed, must_change_password, language, now],
+        )
+        _audit(
+            cur,
+            actor.label if actor else "cli",
+            "user.create",
+            username,
+            None,
+            {"role": role, "network": network, "display_name": display_name},
+        )
 
     try:
         db.write(insert)
-    except duckdb.ConstraintException:   # the same name created at the same instant elsewhere
+    except duckdb.ConstraintException:  # the same name created at the same instant elsewhere
         raise AccountError("username", "taken") from None
     return get_user(db, username)
 
@@ -284,8 +323,7 @@ def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> N
     def update(cur):
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
         if disabled:
-            cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL",
-                        [now, username])
+            cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [now, username])
         _audit(cur, actor.label, "user.disable" if disabled else "user.enable", username, None, None)
 
     db.write(update)
@@ -298,12 +336,16 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
         raise AccountError("username", "unknown_user")
     # A coordinator needs a network, and nobody may be given one that does not exist (the
     # column has no foreign key: see migration 005).
-    if (user.role == "coordinator" or network is not None) and \
-            not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+    if (user.role == "coordinator" or network is not None) and not db.scalar(
+        "SELECT count(*) FROM networks WHERE iso3 = ?", [network]
+    ):
         raise AccountError("network", "unknown_network")
-    db.write(lambda cur: (
-        cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
-        _audit(cur, actor.label, "user.network", username, {"network": user.network}, {"network": network})))
+    db.write(
+        lambda cur: (
+            cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
+            _audit(cur, actor.label, "user.network", username, {"network": user.network}, {"network": network}),
+        )
+    )
 
 
 def unlock(db: Database, actor: Actor, username: str) -> None:
@@ -311,9 +353,12 @@ def unlock(db: Database, actor: Actor, username: str) -> None:
     require(actor, "manage_users")
     if get_user(db, username) is None:
         raise AccountError("username", "unknown_user")
-    db.write(lambda cur: (
-        cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
-        _audit(cur, actor.label, "user.unlock", username, None, None)))
+    db.write(
+        lambda cur: (
+            cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
+            _audit(cur, actor.label, "user.unlock", username, None, None),
+        )
+    )
 
 
 def reset_password(db: Database, actor: Actor, username: str) -> str:
@@ -323,15 +368,28 @@ def reset_password(db: Database, actor: Actor, username: str) -> str:
         raise AccountError("username", "unknown_user")
     password = one_time_password()
     hashed = hash_password(password)
-    db.write(lambda cur: (
-        cur.execute("UPDATE users SET password_hash = ?, must_change_password = true, failed_attempts = 0, "
-                    "locked_until = NULL WHERE username = ?", [hashed, username]),
-        _audit(cur, actor.label, "user.reset_password", username, None, None)))
+    db.write(
+        lambda cur: (
+            cur.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = true, failed_attempts = 0, "
+                "locked_until = NULL WHERE username = ?",
+                [hashed, username],
+            ),
+            _audit(cur, actor.label, "user.reset_password", username, None, None),
+        )
+    )
     return password
 
 
 def _audit(cur, actor: str, action: str, username: str, before: dict | None, after: dict | None) -> None:
     cur.execute(
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, 'users', ?, ?, ?)",
-        [utc_now(), actor, action, username, json.dumps(before) if before is not None else None,
-         json.dumps(after) if after is not None else None])
+        [
+            utc_now(),
+            actor,
+            action,
+            username,
+            json.dumps(before) if before is not None else None,
+            json.dumps(after) if after is not None else None,
+        ],
+    )

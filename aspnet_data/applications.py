@@ -36,16 +36,43 @@ TRANSITIONS: dict[tuple[str, str], set[str]] = {
     ("recommended", "declined_unesco"): {"admin"},
     ("recommended", "withdrawn"): {APPLICANT},
 }
-EDITABLE = ("draft", "returned")          # stages in which the applicant may change the form
+EDITABLE = ("draft", "returned")  # stages in which the applicant may change the form
 OVERDUE_DAYS = 60
 _REFERENCE = re.compile(r"^ASP-[A-Z2-9]{10}$")
-_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed again
-_TEXT = {"institution_name": 200, "name_latin": 200, "city": 100, "address": 300, "school_email": 200,
-         "website": 200, "contact_name": 120, "contact_email": 200, "plan": 2000}
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed again
+_TEXT = {
+    "institution_name": 200,
+    "name_latin": 200,
+    "city": 100,
+    "address": 300,
+    "school_email": 200,
+    "website": 200,
+    "contact_name": 120,
+    "contact_email": 200,
+    "plan": 2000,
+}
 
-FIELDS = ("network", "institution_name", "name_latin", "city", "address", "latitude", "longitude", "levels",
-          "ownership", "languages", "pupils", "teachers", "school_email", "website", "themes", "theme_plans",
-          "contact_name", "contact_email", "language")
+FIELDS = (
+    "network",
+    "institution_name",
+    "name_latin",
+    "city",
+    "address",
+    "latitude",
+    "longitude",
+    "levels",
+    "ownership",
+    "languages",
+    "pupils",
+    "teachers",
+    "school_email",
+    "website",
+    "themes",
+    "theme_plans",
+    "contact_name",
+    "contact_email",
+    "language",
+)
 # What the school's public profile gets on approval. The contact person (contact_name,
 # contact_email) is private: reviewers see it, the directory never does.
 PUBLIC_DETAILS = ("school_email", "website")
@@ -84,6 +111,7 @@ def allowed(actor: Actor | None, stage: str, to: str, network: str) -> bool:
 
 # -- validation ---------------------------------------------------------------------------------
 
+
 def normalise(values: dict) -> dict:
     out = {}
     for key in FIELDS:
@@ -91,8 +119,11 @@ def normalise(values: dict) -> dict:
             continue
         value = values[key]
         if key in ("levels", "themes"):
-            out[key] = [v.strip().lower() for v in (value.split(";") if isinstance(value, str) else value or [])
-                        if v and v.strip()]
+            out[key] = [
+                v.strip().lower()
+                for v in (value.split(";") if isinstance(value, str) else value or [])
+                if v and v.strip()
+            ]
         elif key == "languages":
             out[key] = editing.normalise_languages(value)
         elif key == "website":
@@ -103,8 +134,9 @@ def normalise(values: dict) -> dict:
             out[key] = editing._as_number(value, int)
         elif key == "theme_plans":
             # One plan per priority theme: a plan for anything else is never shown.
-            out[key] = {t: editing._clean_text(v) for t, v in (value or {}).items()
-                        if t in THEMES and editing._clean_text(v)}
+            out[key] = {
+                t: editing._clean_text(v) for t, v in (value or {}).items() if t in THEMES and editing._clean_text(v)
+            }
         else:
             out[key] = editing._clean_text(value)
     return out
@@ -155,15 +187,32 @@ def validate(db: Database, record: dict) -> list[FieldError]:
             errors.append(FieldError(key, "out_of_range", {"min": 0, "max": high}))
     lat, lon = record.get("latitude"), record.get("longitude")
     if lat is not None or lon is not None:
-        probe = {"name": "x", "city": "x", "levels": ["primary"], "themes": ["esd"], "ownership": "public",
-                 "latitude": lat, "longitude": lon}
-        errors += [e for e in editing.validate_institution(probe, network=network or "")
-                   if e.field in ("latitude", "longitude")]
+        probe = {
+            "name": "x",
+            "city": "x",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "ownership": "public",
+            "latitude": lat,
+            "longitude": lon,
+        }
+        errors += [
+            e
+            for e in editing.validate_institution(probe, network=network or "")
+            if e.field in ("latitude", "longitude")
+        ]
     return sorted(errors, key=lambda e: e.warning)
 
 
-_SIMILAR_SCHEMA = {"kind": pl.String, "id": pl.Int64, "reference": pl.String, "name": pl.String, "city": pl.String,
-                   "stage": pl.String, "score": pl.Float64}
+_SIMILAR_SCHEMA = {
+    "kind": pl.String,
+    "id": pl.Int64,
+    "reference": pl.String,
+    "name": pl.String,
+    "city": pl.String,
+    "stage": pl.String,
+    "score": pl.Float64,
+}
 
 
 def similar(db: Database, network: str, name: str, *, exclude: int | None = None, limit: int = 5) -> pl.DataFrame:
@@ -210,15 +259,19 @@ def similar(db: Database, network: str, name: str, *, exclude: int | None = None
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 def _load(db: Database, where: str, params: list) -> Application | None:
     found = db.query(f"SELECT * FROM applications WHERE {where}", params)
     if found.height == 0:
         return None
     record = found.row(0, named=True)
     record["theme_plans"] = json.loads(record["theme_plans"]) if record["theme_plans"] else {}
-    events = db.query("SELECT e.occurred_at, e.stage, e.actor, u.display_name AS actor_name, e.comment "
-                      "FROM application_events e LEFT JOIN users u ON u.username = e.actor "
-                      "WHERE e.application_id = ? ORDER BY e.occurred_at, e.id", [record["id"]]).to_dicts()
+    events = db.query(
+        "SELECT e.occurred_at, e.stage, e.actor, u.display_name AS actor_name, e.comment "
+        "FROM application_events e LEFT JOIN users u ON u.username = e.actor "
+        "WHERE e.application_id = ? ORDER BY e.occurred_at, e.id",
+        [record["id"]],
+    ).to_dicts()
     return Application(record, events)
 
 
@@ -227,7 +280,7 @@ class Step:
     """One step of an application's way: ``state`` is done, current, next or stopped (the way
     ended there); ``outcome`` the stage it reached, with its date and the reviewer's message."""
 
-    key: str                         # submitted, coordinator, unesco, candidate, withdrawn
+    key: str  # submitted, coordinator, unesco, candidate, withdrawn
     state: str
     when: datetime | None = None
     outcome: str | None = None
@@ -250,8 +303,12 @@ def progress(app: Application) -> list[Step]:
 
     first_submitted = next((e["occurred_at"] for e in app.events if e["stage"] == "submitted"), None)
     if stage == "draft":
-        return [Step("submitted", "current", app.record.get("updated_at"), "draft"), Step("coordinator", "next"),
-                Step("unesco", "next"), Step("candidate", "next")]
+        return [
+            Step("submitted", "current", app.record.get("updated_at"), "draft"),
+            Step("coordinator", "next"),
+            Step("unesco", "next"),
+            Step("candidate", "next"),
+        ]
     steps = [Step("submitted", "done", first_submitted)]
     if stage == "withdrawn":
         reached = [e["stage"] for e in app.events]
@@ -338,35 +395,49 @@ def queue(db: Database, actor: Actor, *, now: datetime | None = None) -> pl.Data
 
 def outbox(db: Database, email: str | None = None, *, limit: int = 50) -> pl.DataFrame:
     where = "WHERE to_email = $email" if email else ""
-    return db.query(f"SELECT id, to_email, subject, body, created_at, sent_at FROM outbox {where} "
-                    "ORDER BY id DESC LIMIT $limit", {"limit": limit} | ({"email": email} if email else {}))
+    return db.query(
+        f"SELECT id, to_email, subject, body, created_at, sent_at FROM outbox {where} ORDER BY id DESC LIMIT $limit",
+        {"limit": limit} | ({"email": email} if email else {}),
+    )
 
 
 # -- writing ------------------------------------------------------------------------------------
 
+
 def _notify(cur, to: str, subject: str, body: str, when: datetime) -> None:
-    cur.execute("INSERT INTO outbox (to_email, subject, body, created_at) VALUES (?, ?, ?, ?)",
-                [to, subject, body, when])
+    cur.execute(
+        "INSERT INTO outbox (to_email, subject, body, created_at) VALUES (?, ?, ?, ?)", [to, subject, body, when]
+    )
 
 
 def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: datetime) -> None:
-    cur.execute("INSERT INTO application_events (application_id, occurred_at, stage, actor, comment) "
-                "VALUES (?, ?, ?, ?, ?)", [app_id, when, stage, actor, comment])
-    cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-                "VALUES (?, ?, ?, 'applications', ?, NULL, ?)",
-                [when, actor, f"application.{stage}", str(app_id), json.dumps({"stage": stage, "comment": comment})])
+    cur.execute(
+        "INSERT INTO application_events (application_id, occurred_at, stage, actor, comment) VALUES (?, ?, ?, ?, ?)",
+        [app_id, when, stage, actor, comment],
+    )
+    cur.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+        "VALUES (?, ?, ?, 'applications', ?, NULL, ?)",
+        [when, actor, f"application.{stage}", str(app_id), json.dumps({"stage": stage, "comment": comment})],
+    )
 
 
 def _row(record: dict) -> dict:
     name = record.get("institution_name") or ""
     latin = record.get("name_latin") or editing.latin_spelling(name)
-    return {**{k: record.get(k) for k in FIELDS}, "name_latin": latin,
-            # A draft may lack these; the columns hold "" until it is submitted.
-            "institution_name": name, "contact_name": record.get("contact_name") or "",
-            "levels": record.get("levels") or [], "themes": record.get("themes") or [],
-            "languages": record.get("languages") or [], "ownership": record.get("ownership") or "public",
-            "theme_plans": json.dumps(record.get("theme_plans") or {}, ensure_ascii=False),
-            "language": record.get("language") or "en"}
+    return {
+        **{k: record.get(k) for k in FIELDS},
+        "name_latin": latin,
+        # A draft may lack these; the columns hold "" until it is submitted.
+        "institution_name": name,
+        "contact_name": record.get("contact_name") or "",
+        "levels": record.get("levels") or [],
+        "themes": record.get("themes") or [],
+        "languages": record.get("languages") or [],
+        "ownership": record.get("ownership") or "public",
+        "theme_plans": json.dumps(record.get("theme_plans") or {}, ensure_ascii=False),
+        "language": record.get("language") or "en",
+    }
 
 
 def _draft_may_lack(error: FieldError, record: dict) -> bool:
@@ -381,8 +452,9 @@ def _draft_may_lack(error: FieldError, record: dict) -> bool:
     return error.code in ("required", "choose_one", "coordinates_pair", "outside_country")
 
 
-def save(db: Database, values: dict, *, submit: bool, reference: str | None = None,
-         email: str | None = None) -> Application:
+def save(
+    db: Database, values: dict, *, submit: bool, reference: str | None = None, email: str | None = None
+) -> Application:
     """Create or update an application by its applicant; ``submit`` sends it to the coordinator.
 
     A draft is saved even when incomplete (only the network and contact email are required);
@@ -411,22 +483,37 @@ def save(db: Database, values: dict, *, submit: bool, reference: str | None = No
             cur.execute(
                 f"INSERT INTO applications (id, reference, {', '.join(row)}, stage, created_at, updated_at) "
                 f"VALUES (?, ?, {', '.join('?' for _ in row)}, 'draft', ?, ?)",
-                [app_id, code, *row.values(), when, when])
+                [app_id, code, *row.values(), when, when],
+            )
         else:
             code, app_id = existing.record["reference"], existing.record["id"]
-            cur.execute(f"UPDATE applications SET {', '.join(f'{k} = ?' for k in row)}, updated_at = ?, "
-                        "version = version + 1 WHERE id = ?", [*row.values(), when, app_id])
+            cur.execute(
+                f"UPDATE applications SET {', '.join(f'{k} = ?' for k in row)}, updated_at = ?, "
+                "version = version + 1 WHERE id = ?",
+                [*row.values(), when, app_id],
+            )
         if submit:
-            cur.execute("UPDATE applications SET stage = 'submitted', submitted_at = coalesce(submitted_at, ?) "
-                        "WHERE id = ?", [when, app_id])
+            cur.execute(
+                "UPDATE applications SET stage = 'submitted', submitted_at = coalesce(submitted_at, ?) WHERE id = ?",
+                [when, app_id],
+            )
             _event(cur, app_id, "submitted", APPLICANT, None, when)
-            _notify(cur, row["contact_email"], f"ASPnet application {code} received",
-                    f"Your application for {row['institution_name']} was received. Reference code: {code}. "
-                    "Track it on the application status page with this code and your email address.", when)
+            _notify(
+                cur,
+                row["contact_email"],
+                f"ASPnet application {code} received",
+                f"Your application for {row['institution_name']} was received. Reference code: {code}. "
+                "Track it on the application status page with this code and your email address.",
+                when,
+            )
         elif existing is None:
-            _notify(cur, row["contact_email"], f"ASPnet application {code}: draft saved",
-                    f"Your draft for {row['institution_name'] or 'your institution'} is saved. "
-                    f"Reference code: {code}.", when)
+            _notify(
+                cur,
+                row["contact_email"],
+                f"ASPnet application {code}: draft saved",
+                f"Your draft for {row['institution_name'] or 'your institution'} is saved. Reference code: {code}.",
+                when,
+            )
         return code
 
     code = db.write(write)
@@ -443,7 +530,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
     network = app.record["network"]
     if not allowed(actor, app.stage, to, network):
         if any(allowed(actor, stage, to, network) for stage, target in TRANSITIONS if target == to):
-            raise TransitionRefused(app.stage, to)       # a move this actor makes, but not from here
+            raise TransitionRefused(app.stage, to)  # a move this actor makes, but not from here
         raise PermissionDenied(f"application.{to}", network)
     comment = editing._clean_text(comment)
     if comment and len(comment) > 2000:
@@ -454,23 +541,47 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
     who = actor.label if actor else APPLICANT
 
     def write(cur):
-        updated = cur.execute("UPDATE applications SET stage = ?, updated_at = ?, version = version + 1 "
-                              "WHERE id = ? AND stage = ?", [to, when, application_id, app.stage]).fetchall()[0][0]
+        updated = cur.execute(
+            "UPDATE applications SET stage = ?, updated_at = ?, version = version + 1 WHERE id = ? AND stage = ?",
+            [to, when, application_id, app.stage],
+        ).fetchall()[0][0]
         if updated != 1:
             raise editing.Conflict(app.record)
         _event(cur, application_id, to, who, comment, when)
         if to == "approved":
             record = app.record
-            new_id = editing.insert_institution(cur, actor, network, {
-                "name": record["institution_name"], "name_latin": record["name_latin"], "city": record["city"],
-                "latitude": record["latitude"], "longitude": record["longitude"], "levels": record["levels"],
-                "ownership": record["ownership"], "themes": record["themes"], "year_joined": None,
-                "languages": record["languages"], "pupils": record["pupils"], "teachers": record["teachers"],
-                "website": record["website"], "email": record["school_email"]}, when=when, status="candidate")
+            new_id = editing.insert_institution(
+                cur,
+                actor,
+                network,
+                {
+                    "name": record["institution_name"],
+                    "name_latin": record["name_latin"],
+                    "city": record["city"],
+                    "latitude": record["latitude"],
+                    "longitude": record["longitude"],
+                    "levels": record["levels"],
+                    "ownership": record["ownership"],
+                    "themes": record["themes"],
+                    "year_joined": None,
+                    "languages": record["languages"],
+                    "pupils": record["pupils"],
+                    "teachers": record["teachers"],
+                    "website": record["website"],
+                    "email": record["school_email"],
+                },
+                when=when,
+                status="candidate",
+            )
             cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, application_id])
-        _notify(cur, app.record["contact_email"], f"ASPnet application {app.record['reference']}: {to.replace('_', ' ')}",
-                f"Your application for {app.record['institution_name']} is now: {to.replace('_', ' ')}."
-                + (f" Message from the reviewer: {comment}" if comment else ""), when)
+        _notify(
+            cur,
+            app.record["contact_email"],
+            f"ASPnet application {app.record['reference']}: {to.replace('_', ' ')}",
+            f"Your application for {app.record['institution_name']} is now: {to.replace('_', ' ')}."
+            + (f" Message from the reviewer: {comment}" if comment else ""),
+            when,
+        )
 
     db.write(write)
     return _load(db, "id = ?", [application_id])
@@ -490,8 +601,12 @@ def resend_references(db: Database, email: str) -> None:
     email = (email or "").strip().lower()
     if not editing.EMAIL.match(email):
         raise ValidationFailed([FieldError("contact_email", "email")])
-    codes = [r[0] for r in db.rows("SELECT reference FROM applications WHERE lower(contact_email) = ? ORDER BY id",
-                                   [email])]
+    codes = [
+        r[0] for r in db.rows("SELECT reference FROM applications WHERE lower(contact_email) = ? ORDER BY id", [email])
+    ]
     if codes:
-        db.write(lambda cur: _notify(cur, email, "Your ASPnet application reference codes",
-                                     "Reference codes: " + ", ".join(codes), utc_now()))
+        db.write(
+            lambda cur: _notify(
+                cur, email, "Your ASPnet application reference codes", "Reference codes: " + ", ".join(codes), utc_now()
+            )
+        )

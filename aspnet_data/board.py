@@ -17,13 +17,13 @@ import polars as pl
 
 from .db import Database, utc_now
 from .editing import FieldError, NotFound, ValidationFailed
-from .text import clean_line, has_visible
 from .permissions import Actor, PermissionDenied
+from .text import clean_line, has_visible
 
 MAX_LENGTH = 4000
 EDIT_WINDOW = timedelta(minutes=15)
-RATE_LIMIT = 10            # messages per user ...
-RATE_WINDOW = timedelta(minutes=1)   # ... in this window
+RATE_LIMIT = 10  # messages per user ...
+RATE_WINDOW = timedelta(minutes=1)  # ... in this window
 THREADS_PER_PAGE = 20
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,39})")
 
@@ -75,8 +75,10 @@ def _mention_sql(actor: Actor, column: str = "m.body") -> tuple[str, dict]:
     """SQL true when ``column`` mentions ``actor`` (see :func:`mention_terms`), with its parameters."""
     terms = mention_terms(actor)
     sql = " OR ".join(f"{column} ILIKE $mention{k} ESCAPE '\\'" for k in range(len(terms))) or "false"
-    return f"({sql})", {f"mention{k}": "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                        for k, term in enumerate(terms)}
+    return f"({sql})", {
+        f"mention{k}": "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for k, term in enumerate(terms)
+    }
 
 
 def channels(db: Database, actor: Actor) -> pl.DataFrame:
@@ -99,8 +101,9 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
     )
 
 
-def threads(db: Database, actor: Actor, channel_id: int, *, before: datetime | None = None,
-            limit: int = THREADS_PER_PAGE) -> pl.DataFrame:
+def threads(
+    db: Database, actor: Actor, channel_id: int, *, before: datetime | None = None, limit: int = THREADS_PER_PAGE
+) -> pl.DataFrame:
     """A page of threads, newest activity first, each with its replies (oldest first).
 
     ``before``: the last activity of the oldest thread already shown, to page backwards.
@@ -126,12 +129,23 @@ def threads(db: Database, actor: Actor, channel_id: int, *, before: datetime | N
 
 def last_read(db: Database, actor: Actor, channel_id: int) -> int:
     """The id of the last message ``actor`` has seen in the channel (0 if none)."""
-    return int(db.scalar("SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = ? AND username = ?",
-                         [channel_id, actor.username or ""]))
+    return int(
+        db.scalar(
+            "SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = ? AND username = ?",
+            [channel_id, actor.username or ""],
+        )
+    )
 
 
-def thread_list(db: Database, actor: Actor, channel_id: int, *, seen: int | None = None,
-                before: datetime | None = None, limit: int = THREADS_PER_PAGE) -> pl.DataFrame:
+def thread_list(
+    db: Database,
+    actor: Actor,
+    channel_id: int,
+    *,
+    seen: int | None = None,
+    before: datetime | None = None,
+    limit: int = THREADS_PER_PAGE,
+) -> pl.DataFrame:
     """A page of threads folded to their first message, newest activity first.
 
     One row per thread: its first message (``id`` = ``thread``, author, network, time, body
@@ -162,8 +176,14 @@ def thread_list(db: Database, actor: Actor, channel_id: int, *, seen: int | None
            FROM page p JOIN counts c ON c.thread = p.thread JOIN messages f ON f.id = p.thread
            LEFT JOIN users u ON u.username = f.author
            ORDER BY p.activity DESC, p.thread DESC""",
-        {"channel": channel_id, "before": before, "limit": limit, "me": actor.username or "",
-         "seen": last_read(db, actor, channel_id) if seen is None else seen} | mention_params,
+        {
+            "channel": channel_id,
+            "before": before,
+            "limit": limit,
+            "me": actor.username or "",
+            "seen": last_read(db, actor, channel_id) if seen is None else seen,
+        }
+        | mention_params,
     )
 
 
@@ -187,8 +207,13 @@ def thread_messages(db: Database, actor: Actor, thread_id: int, *, seen: int | N
             FROM messages m LEFT JOIN users u ON u.username = m.author
             WHERE m.channel_id = $channel AND (m.id = $thread OR m.thread_id = $thread)
             ORDER BY m.thread_id IS NOT NULL, m.created_at, m.id""",
-        {"channel": channel_id, "thread": thread_id, "me": actor.username or "",
-         "seen": last_read(db, actor, channel_id) if seen is None else seen} | mention_params,
+        {
+            "channel": channel_id,
+            "thread": thread_id,
+            "me": actor.username or "",
+            "seen": last_read(db, actor, channel_id) if seen is None else seen,
+        }
+        | mention_params,
     )
 
 
@@ -201,15 +226,16 @@ def preview(body: str | None, *, lines: int = 3, chars: int = 280) -> tuple[str,
     text = "\n".join(kept[:lines])
     cut = len(kept) > lines
     if len(text) > chars:
-        head = text[:chars + 1]
+        head = text[: chars + 1]
         space = max(head.rfind(" "), head.rfind("\n"))
         text = head[:space] if space > chars // 2 else text[:chars]
         cut = True
     return (text.rstrip(" ,;:.\n") + "…", True) if cut else (text, False)
 
 
-def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: int | None = None,
-         now: datetime | None = None) -> int:
+def post(
+    db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: int | None = None, now: datetime | None = None
+) -> int:
     """Post a message (or a reply to ``thread_id``); returns its id."""
     _require_read(db, actor, channel_id)
     stamp = now
@@ -219,7 +245,8 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
     if len(text) > MAX_LENGTH:
         raise ValidationFailed([FieldError("body", "too_long", {"max": MAX_LENGTH})])
     if thread_id is not None and not db.scalar(
-            "SELECT count(*) FROM messages WHERE id = ? AND channel_id = ? AND thread_id IS NULL", [thread_id, channel_id]):
+        "SELECT count(*) FROM messages WHERE id = ? AND channel_id = ? AND thread_id IS NULL", [thread_id, channel_id]
+    ):
         raise NotFound(thread_id)
 
     def write(cur):
@@ -227,15 +254,21 @@ def post(db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: i
         # past the limit, and ids and times tell the same order (unread counts go by id,
         # threads by time).
         when = stamp or utc_now()
-        recent = cur.execute("SELECT count(*) FROM messages WHERE author = ? AND created_at > ?",
-                             [actor.username, when - RATE_WINDOW]).fetchall()[0][0]
+        recent = cur.execute(
+            "SELECT count(*) FROM messages WHERE author = ? AND created_at > ?", [actor.username, when - RATE_WINDOW]
+        ).fetchall()[0][0]
         if recent >= RATE_LIMIT:
             raise RateLimited()
         new_id = cur.sql("SELECT nextval('message_id_seq')").fetchall()[0][0]
-        cur.execute("INSERT INTO messages (id, channel_id, thread_id, author, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [new_id, channel_id, thread_id, actor.username, text, when])
-        cur.execute("INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
-                    "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, new_id])
+        cur.execute(
+            "INSERT INTO messages (id, channel_id, thread_id, author, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [new_id, channel_id, thread_id, actor.username, text, when],
+        )
+        cur.execute(
+            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+            "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)",
+            [actor.username, channel_id, new_id],
+        )
         return new_id
 
     return db.write(write)
@@ -250,18 +283,24 @@ def mark_read(db: Database, actor: Actor, channel_id: int) -> bool:
     top, seen = db.rows(
         "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = $c), "
         "(SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = $c AND username = $u)",
-        {"c": channel_id, "u": actor.username})[0]
+        {"c": channel_id, "u": actor.username},
+    )[0]
     if top <= seen:
         return False
-    db.write(lambda cur: cur.execute(
-        "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
-        "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)", [actor.username, channel_id, top]))
+    db.write(
+        lambda cur: cur.execute(
+            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+            "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)",
+            [actor.username, channel_id, top],
+        )
+    )
     return True
 
 
 def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> dict:
-    found = db.query("SELECT id, channel_id, author, body, created_at, deleted_at FROM messages WHERE id = ?",
-                     [message_id])
+    found = db.query(
+        "SELECT id, channel_id, author, body, created_at, deleted_at FROM messages WHERE id = ?", [message_id]
+    )
     if found.height == 0:
         raise NotFound(message_id)
     message = found.row(0, named=True)
@@ -273,9 +312,11 @@ def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> d
 
 
 def _audit(cur, actor: Actor, action: str, message_id: int, before, after, when: datetime) -> None:
-    cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-                "VALUES (?, ?, ?, 'messages', ?, ?, ?)",
-                [when, actor.label, action, str(message_id), json.dumps(before), json.dumps(after)])
+    cur.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+        "VALUES (?, ?, ?, 'messages', ?, ?, ?)",
+        [when, actor.label, action, str(message_id), json.dumps(before), json.dumps(after)],
+    )
 
 
 def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetime | None = None) -> None:
@@ -284,20 +325,27 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
     message = _own_recent(db, actor, message_id, now)
     text = (body or "").strip()
     if not has_visible(text) or len(text) > MAX_LENGTH:
-        raise ValidationFailed([FieldError("body", "required" if not has_visible(text) else "too_long",
-                                           {"max": MAX_LENGTH})])
-    db.write(lambda cur: (
-        cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
-        _audit(cur, actor, "message.edit", message_id, {"body": message["body"]}, {"body": text}, now)))
+        raise ValidationFailed(
+            [FieldError("body", "required" if not has_visible(text) else "too_long", {"max": MAX_LENGTH})]
+        )
+    db.write(
+        lambda cur: (
+            cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
+            _audit(cur, actor, "message.edit", message_id, {"body": message["body"]}, {"body": text}, now),
+        )
+    )
 
 
 def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None = None) -> None:
     """Delete one's own message within fifteen minutes (soft: kept, audited, no longer shown)."""
     now = now or utc_now()
     message = _own_recent(db, actor, message_id, now)
-    db.write(lambda cur: (
-        cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id]),
-        _audit(cur, actor, "message.delete", message_id, {"body": message["body"]}, None, now)))
+    db.write(
+        lambda cur: (
+            cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id]),
+            _audit(cur, actor, "message.delete", message_id, {"body": message["body"]}, None, now),
+        )
+    )
 
 
 def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
@@ -310,10 +358,11 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
     now = utc_now()
 
     def write(cur):
-        hidden = cur.execute("UPDATE messages SET hidden_reason = ? WHERE id = ?",
-                             [reason[:300], message_id]).fetchall()[0][0]
+        hidden = cur.execute(
+            "UPDATE messages SET hidden_reason = ? WHERE id = ?", [reason[:300], message_id]
+        ).fetchall()[0][0]
         if hidden != 1:
-            raise NotFound(message_id)       # and no audit row for a message that is not there
+            raise NotFound(message_id)  # and no audit row for a message that is not there
         _audit(cur, actor, "message.hide", message_id, None, {"reason": reason[:300]}, now)
 
     db.write(write)
@@ -350,8 +399,10 @@ def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
 
     def write(cur):
         new_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
-        cur.execute("INSERT INTO channels (id, slug, kind, title, created_by, created_at) VALUES (?, ?, 'topic', ?, ?, ?)",
-                    [new_id, slug, title.strip()[:120], actor.username, utc_now()])
+        cur.execute(
+            "INSERT INTO channels (id, slug, kind, title, created_by, created_at) VALUES (?, ?, 'topic', ?, ?, ?)",
+            [new_id, slug, title.strip()[:120], actor.username, utc_now()],
+        )
         return new_id
 
     return db.write(write)

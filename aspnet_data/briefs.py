@@ -25,9 +25,9 @@ from .permissions import Actor, can
 from .stats import through_year
 from .vocab import LEVELS, THEMES
 
-Text = Callable[..., str]              # text(key, **values): an interface text in the reader's language
-Number = Callable[[float, int], str]    # number(value, digits): a number written as that language writes it
-THEME_COLOURS = {"esd": (0, 158, 115), "gced": (0, 114, 178), "heritage": (230, 159, 0)}   # as on screen
+Text = Callable[..., str]  # text(key, **values): an interface text in the reader's language
+Number = Callable[[float, int], str]  # number(value, digits): a number written as that language writes it
+THEME_COLOURS = {"esd": (0, 158, 115), "gced": (0, 114, 178), "heritage": (230, 159, 0)}  # as on screen
 _BLUE, _INK, _GREY, _RULE, _LEVEL = (0, 94, 160), (27, 42, 56), (90, 100, 110), (205, 212, 219), (86, 180, 233)
 
 
@@ -36,19 +36,19 @@ class CountryBrief:
     """The figures of one national network's brief."""
 
     iso3: str
-    names: dict[str, str]               # country name by language (en, fr, es)
-    region_names: dict[str, str]        # its UNESCO region by language
+    names: dict[str, str]  # country name by language (en, fr, es)
+    region_names: dict[str, str]  # its UNESCO region by language
     founded_year: int | None
     population: int | None
     by_status: dict[str, int]
-    by_theme: dict[str, int]            # active institutions declaring each theme
-    by_level: dict[str, int]            # active institutions offering each level
-    growth: pl.DataFrame                # year, joined, withdrawn, members: every year to this one
+    by_theme: dict[str, int]  # active institutions declaring each theme
+    by_level: dict[str, int]  # active institutions offering each level
+    growth: pl.DataFrame  # year, joined, withdrawn, members: every year to this one
     national_commission: str | None
     coordinator_name: str | None
     coordinator_email: str | None
-    quality: dict[str, float] | None    # filled, stale (shares); None unless the reader is staff
-    awaiting: int | None                # applications awaiting a decision; None unless staff
+    quality: dict[str, float] | None  # filled, stale (shares); None unless the reader is staff
+    awaiting: int | None  # applications awaiting a decision; None unless staff
     as_of: datetime | None
     data_version: int
 
@@ -105,6 +105,7 @@ def country_brief(db: Database, actor: Actor, iso3: str, *, now: datetime | None
 
 # -- words ---------------------------------------------------------------------------------
 
+
 def percent_text(share: float, lang: str, number: Number) -> str:
     """A share (0..1) as a percentage, written as the interface writes it (12.5% / 12,5 %)."""
     return number(share * 100, 1) + ("\u00a0%" if lang in ("fr", "es") else "%")
@@ -124,13 +125,20 @@ def gap_lines(brief: CountryBrief, lang: str, text: Text, number: Number) -> lis
     """The brief's gaps, a sentence each (with data quality and pending applications for staff)."""
     lines = [
         text("brief.missing_themes", themes=", ".join(text(f"theme.{c}") for c in brief.missing_themes))
-        if brief.missing_themes else text("brief.all_themes"),
+        if brief.missing_themes
+        else text("brief.all_themes"),
         text("brief.missing_levels", levels=", ".join(text(f"level.{c}") for c in brief.missing_levels))
-        if brief.missing_levels else text("brief.all_levels"),
+        if brief.missing_levels
+        else text("brief.all_levels"),
     ]
     if brief.quality is not None:
-        lines.append(text("brief.quality", filled=percent_text(brief.quality["filled"], lang, number),
-                          stale=percent_text(brief.quality["stale"], lang, number)))
+        lines.append(
+            text(
+                "brief.quality",
+                filled=percent_text(brief.quality["filled"], lang, number),
+                stale=percent_text(brief.quality["stale"], lang, number),
+            )
+        )
     if brief.awaiting is not None:
         lines.append(text("brief.pipeline", count=number(brief.awaiting, 0)))
     return lines
@@ -143,6 +151,7 @@ def as_of_line(brief: CountryBrief, text: Text) -> str:
 
 # -- the PDF -------------------------------------------------------------------------------
 
+
 def _printable(text: str | None) -> str:
     """``text`` as the PDF's built-in fonts show it (see :func:`certificates.printable`); they lack
     the narrow no-break space of French numbers, so it becomes a no-break space."""
@@ -152,7 +161,7 @@ def _printable(text: str | None) -> str:
 class _Page(FPDF):
     def __init__(self, title: str, footer: str) -> None:
         super().__init__(orientation="P", format="A4")
-        self.core_fonts_encoding = "windows-1252"   # what printable() keeps
+        self.core_fonts_encoding = "windows-1252"  # what printable() keeps
         self.footer_text = footer
         self.set_title(_printable(title))
         self.set_author("UNESCO ASPnet")
@@ -168,12 +177,12 @@ class _Page(FPDF):
         self.cell(self.epw - 10, 4, _printable(self.footer_text), align="L")
         self.cell(10, 4, f"{self.page_no()}", align="R")
 
-    def text_line(self, text: str, size: float, *, style: str = "", colour=_INK, width: float = 0,
-                  gap: float = 0.45) -> None:
+    def text_line(
+        self, text: str, size: float, *, style: str = "", colour=_INK, width: float = 0, gap: float = 0.45
+    ) -> None:
         self.set_font("helvetica", style, size)
         self.set_text_color(*colour)
-        self.multi_cell(width, size * gap, _printable(text), new_x="LMARGIN" if not width else "RIGHT",
-                        new_y="NEXT")
+        self.multi_cell(width, size * gap, _printable(text), new_x="LMARGIN" if not width else "RIGHT", new_y="NEXT")
 
     def heading(self, text: str) -> None:
         self.ln(3)
@@ -181,8 +190,14 @@ class _Page(FPDF):
         self.ln(1)
 
 
-def _bars(pdf: _Page, x: float, width: float, title: str, rows: list[tuple[str, int, tuple[int, int, int]]],
-          value_text: Callable[[int], str]) -> float:
+def _bars(
+    pdf: _Page,
+    x: float,
+    width: float,
+    title: str,
+    rows: list[tuple[str, int, tuple[int, int, int]]],
+    value_text: Callable[[int], str],
+) -> float:
     """A bar per row, its label above it and ``value_text(count)`` after it; returns the bottom."""
     pdf.set_x(x)
     pdf.set_font("helvetica", "B", 13)
@@ -239,7 +254,9 @@ def _growth(pdf: _Page, growth: pl.DataFrame, number: Number, caption: str) -> N
         pdf.cell(16, 4, str(year), align="C")
     pdf.set_draw_color(0, 114, 178)
     pdf.set_line_width(0.7)
-    points = [(left + width * (yr - first) / span, top + height - height * m / ceiling) for yr, m in zip(years, members)]
+    points = [
+        (left + width * (yr - first) / span, top + height - height * m / ceiling) for yr, m in zip(years, members)
+    ]
     for a, b in zip(points, points[1:]):
         pdf.line(*a, *b)
     pdf.set_xy(pdf.l_margin, top + height + 7)
@@ -306,8 +323,9 @@ def brief_pdf(brief: CountryBrief, lang: str, text: Text, number: Number) -> byt
         pdf.multi_cell(pdf.epw - 5, 5, _printable(point), new_x="LMARGIN", new_y="NEXT")
 
     pdf.heading(text("network.coordinator"))
-    contact = " · ".join(part for part in (brief.national_commission, brief.coordinator_name,
-                                           brief.coordinator_email) if part)
+    contact = " · ".join(
+        part for part in (brief.national_commission, brief.coordinator_name, brief.coordinator_email) if part
+    )
     pdf.text_line(contact or "—", 10)
     pdf.ln(4)
     pdf.text_line(as_of_line(brief, text), 8, colour=_GREY)

@@ -40,8 +40,8 @@ from .editing import INSTITUTION_FIELDS, FieldError
 from .permissions import Actor, require
 from .text import from_spreadsheet, spreadsheet_safe
 
-MAX_BYTES = 5 * 1024 * 1024          # upload size
-MAX_ROWS = 20_000                    # data rows
+MAX_BYTES = 5 * 1024 * 1024  # upload size
+MAX_ROWS = 20_000  # data rows
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # an xlsx's content once decompressed (zip bombs)
 
 REQUIRED_COLUMNS = ("id", "name", "city", "levels", "ownership", "themes")
@@ -49,12 +49,18 @@ COLUMNS = ("id", *INSTITUTION_FIELDS, "withdraw")
 WITHDRAW_YES = frozenset({"yes", "oui", "sí", "si", "true", "1", "x"})
 WITHDRAW_NO = frozenset({"no", "non", "false", "0"})
 _FLOAT_FIELDS = ("latitude", "longitude")
-_FLOAT_TOLERANCE = 1e-9   # Excel keeps 15-16 significant digits
+_FLOAT_TOLERANCE = 1e-9  # Excel keeps 15-16 significant digits
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 ADDED_SCHEMA = {"row": pl.Int64, **editing.INSTITUTION_SCHEMA}
-ERRORS_SCHEMA = {"row": pl.Int64, "id": pl.String, "field": pl.String, "code": pl.String, "params": pl.String,
-                 "warning": pl.Boolean}
+ERRORS_SCHEMA = {
+    "row": pl.Int64,
+    "id": pl.String,
+    "field": pl.String,
+    "code": pl.String,
+    "params": pl.String,
+    "warning": pl.Boolean,
+}
 CHANGED_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
 WITHDRAWN_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
 
@@ -73,12 +79,12 @@ class Plan:
     """What applying a file would do (rows are spreadsheet rows: the header is row 1)."""
 
     network: str
-    errors: pl.DataFrame      # row, id, field, code, params (JSON), warning
-    added: pl.DataFrame       # row, then INSTITUTION_FIELDS as they will be stored
-    changed: pl.DataFrame     # row, id, field, before, after (one row per changed field)
-    withdrawn: pl.DataFrame   # row, id, name
+    errors: pl.DataFrame  # row, id, field, code, params (JSON), warning
+    added: pl.DataFrame  # row, then INSTITUTION_FIELDS as they will be stored
+    changed: pl.DataFrame  # row, id, field, before, after (one row per changed field)
+    withdrawn: pl.DataFrame  # row, id, name
     unchanged: int
-    updates: dict[int, dict] = field(default_factory=dict, repr=False)   # id -> changed fields, typed
+    updates: dict[int, dict] = field(default_factory=dict, repr=False)  # id -> changed fields, typed
     baseline: dict[int, dict] = field(default_factory=dict, repr=False)  # id -> those fields as stored then
 
     @property
@@ -93,17 +99,22 @@ class Plan:
 
 # -- download --------------------------------------------------------------------------------
 
+
 def template(db: Database, actor: Actor, network: str, fmt: str) -> bytes:
     """The network's active institutions as a file to edit (``csv`` or ``xlsx``)."""
     require(actor, "bulk_apply", network)
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown template format {fmt!r}")
-    frame = db.query(f"SELECT id, {', '.join(INSTITUTION_FIELDS)}, '' AS withdraw FROM institutions "
-                     "WHERE network = ? AND status <> 'withdrawn' ORDER BY id", [network])
+    frame = db.query(
+        f"SELECT id, {', '.join(INSTITUTION_FIELDS)}, '' AS withdraw FROM institutions "
+        "WHERE network = ? AND status <> 'withdrawn' ORDER BY id",
+        [network],
+    )
     return export_bytes(frame, fmt)
 
 
 # -- upload ------------------------------------------------------------------------------------
+
 
 def read_file(data: bytes, filename: str) -> pl.DataFrame:
     """An uploaded .csv/.txt or .xlsx as a frame of strings (empty cells are null)."""
@@ -189,13 +200,17 @@ def _xlsx_rows(data: bytes) -> list[list[str | None]]:
             path = target.lstrip("/") if target.startswith("/") else "xl/" + target
             strings = []
             if "xl/sharedStrings.xml" in names:
-                strings = [_xml_text(si) for si in ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-                           if _local(si.tag) == "si"]
+                strings = [
+                    _xml_text(si)
+                    for si in ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+                    if _local(si.tag) == "si"
+                ]
             cells: dict[int, dict[int, str]] = {}
-            for row_number, row in enumerate((e for e in ElementTree.fromstring(archive.read(path)).iter()
-                                              if _local(e.tag) == "row"), start=1):
+            for row_number, row in enumerate(
+                (e for e in ElementTree.fromstring(archive.read(path)).iter() if _local(e.tag) == "row"), start=1
+            ):
                 row_number = int(row.get("r", row_number))
-                for col_number, cell in enumerate((c for c in row if _local(c.tag) == "c")):
+                for col_number, cell in enumerate(c for c in row if _local(c.tag) == "c"):
                     kind = cell.get("t", "n")
                     ref = cell.get("r")
                     col_number = _column_index(ref) if ref else col_number
@@ -217,8 +232,19 @@ def _xlsx_rows(data: bytes) -> list[list[str | None]]:
                     raise BulkError("too_many_rows", max=MAX_ROWS)
     except BulkError:
         raise
-    except (zipfile.BadZipFile, zlib.error, KeyError, StopIteration, ElementTree.ParseError, ValueError,
-            IndexError, TypeError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        StopIteration,
+        ElementTree.ParseError,
+        ValueError,
+        IndexError,
+        TypeError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise BulkError("not_a_table") from exc
     if not cells:
         return []
@@ -250,16 +276,18 @@ def _table(rows: list[list[str | None]]) -> pl.DataFrame:
         name = name.strip().lstrip("\ufeff").strip().lower()
         if not name:
             if all(i >= len(r) or r[i] is None or not r[i].strip() for r in data):
-                continue            # an empty column (a trailing separator)
+                continue  # an empty column (a trailing separator)
             name = f"#{i + 1}"
         if name in columns:
             raise BulkError("duplicate_columns", columns=[name])
         columns[name] = i
     _check_columns(list(columns))
     return pl.DataFrame(
-        {name: [(from_spreadsheet(r[i]) if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
-         for name, i in columns.items()},
-        schema={name: pl.String for name in columns},
+        {
+            name: [(from_spreadsheet(r[i]) if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
+            for name, i in columns.items()
+        },
+        schema=dict.fromkeys(columns, pl.String),
     )
 
 
@@ -273,6 +301,7 @@ def _check_columns(names: list[str]) -> None:
 
 
 # -- plan --------------------------------------------------------------------------------------
+
 
 def _parse_id(raw: str) -> int | None:
     try:
@@ -305,9 +334,14 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
 
     rows = frame.to_dicts()
     ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
-    stored = {r["id"]: r for r in db.query(
-        f"SELECT id, network, status, {', '.join(INSTITUTION_FIELDS)} FROM institutions "
-        "WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]).iter_rows(named=True)}
+    stored = {
+        r["id"]: r
+        for r in db.query(
+            f"SELECT id, network, status, {', '.join(INSTITUTION_FIELDS)} FROM institutions "
+            "WHERE id IN (SELECT unnest(?::BIGINT[]))",
+            [ids],
+        ).iter_rows(named=True)
+    }
 
     errors, added, changed, withdrawn, updates, baseline = [], [], [], [], {}, {}
     unchanged = 0
@@ -324,11 +358,12 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         withdraw = mark in WITHDRAW_YES
         values = {k: row[k] for k in present}
 
-        if not raw_id:      # a new institution
+        if not raw_id:  # a new institution
             if withdraw:
                 problems.append(FieldError("withdraw", "withdraw_new"))
-            record = editing._complete({**{k: None for k in INSTITUTION_FIELDS},
-                                        **editing.normalise_institution(values)})
+            record = editing._complete(
+                {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
+            )
             problems += editing.validate_institution(record, network=network)
             if not any(not p.warning for p in problems):
                 added.append({"row": line, **record})
@@ -349,14 +384,15 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
             errors += [(line, raw_id, p) for p in problems]
             continue
 
-        if withdraw:    # the row's other cells do not matter
+        if withdraw:  # the row's other cells do not matter
             if current["status"] == "withdrawn":
                 unchanged += 1
             else:
                 withdrawn.append({"row": line, "id": iid, "name": current["name"]})
             continue
-        record = editing._complete({**{k: current[k] for k in INSTITUTION_FIELDS},
-                                    **editing.normalise_institution(values)})
+        record = editing._complete(
+            {**{k: current[k] for k in INSTITUTION_FIELDS}, **editing.normalise_institution(values)}
+        )
         diff = {k: record[k] for k in INSTITUTION_FIELDS if not _same(record[k], current[k])}
         if not diff:
             unchanged += 1
@@ -366,14 +402,27 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         if not any(not p.warning for p in problems):
             updates[iid] = diff
             baseline[iid] = {k: current[k] for k in diff}
-            changed += [{"row": line, "id": iid, "field": k, "before": _show(current[k]), "after": _show(v)}
-                        for k, v in diff.items()]
+            changed += [
+                {"row": line, "id": iid, "field": k, "before": _show(current[k]), "after": _show(v)}
+                for k, v in diff.items()
+            ]
 
     return Plan(
         network=network,
-        errors=pl.DataFrame([{"row": line, "id": raw_id, "field": p.field, "code": p.code,
-                              "params": json.dumps(p.params, ensure_ascii=False, sort_keys=True, default=str),
-                              "warning": p.warning} for line, raw_id, p in errors], schema=ERRORS_SCHEMA),
+        errors=pl.DataFrame(
+            [
+                {
+                    "row": line,
+                    "id": raw_id,
+                    "field": p.field,
+                    "code": p.code,
+                    "params": json.dumps(p.params, ensure_ascii=False, sort_keys=True, default=str),
+                    "warning": p.warning,
+                }
+                for line, raw_id, p in errors
+            ],
+            schema=ERRORS_SCHEMA,
+        ),
         added=pl.DataFrame(added, schema=ADDED_SCHEMA),
         changed=pl.DataFrame(changed, schema=CHANGED_SCHEMA),
         withdrawn=pl.DataFrame(withdrawn, schema=WITHDRAWN_SCHEMA),
@@ -385,8 +434,10 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
 
 # -- apply -------------------------------------------------------------------------------------
 
-def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
-          progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+
+def apply(
+    db: Database, actor: Actor, network: str, plan: Plan, *, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
     """Write a plan in one transaction: inserts, then updates, then withdrawals, then the audit.
 
     Set-based: each step is one statement over all its rows, so a file of 20,000 rows takes
@@ -413,9 +464,16 @@ def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
     def work(cur) -> dict[str, int]:
         when = utc_now()
         touched = sorted({*plan.updates, *withdrawals})
-        stored = {r["id"]: r for r in cur.sql(
-            f"SELECT {', '.join(editing.INSTITUTION_COLUMNS)} FROM institutions "
-            "WHERE id IN (SELECT unnest(?::BIGINT[]))", params=[touched]).pl().iter_rows(named=True)}
+        stored = {
+            r["id"]: r
+            for r in cur.sql(
+                f"SELECT {', '.join(editing.INSTITUTION_COLUMNS)} FROM institutions "
+                "WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                params=[touched],
+            )
+            .pl()
+            .iter_rows(named=True)
+        }
         if any(r["network"] != network for r in stored.values()):
             raise BulkError("foreign_id")
         missing = [i for i in touched if i not in stored]
@@ -423,11 +481,14 @@ def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
             raise editing.NotFound(missing[0])
         # A field the file changes that someone else saved since the preview: their change
         # would be lost without anyone seeing it, so nothing is applied.
-        overtaken = sorted(iid for iid, before in plan.baseline.items()
-                           if any(not _same(stored[iid][k], v) for k, v in before.items()))
+        overtaken = sorted(
+            iid for iid, before in plan.baseline.items() if any(not _same(stored[iid][k], v) for k, v in before.items())
+        )
         if overtaken:
             rows = plan.changed.filter(pl.col("id").is_in(overtaken))["row"].unique().sort().to_list()
-            raise BulkError("changed_since_preview", rows=", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else ""))
+            raise BulkError(
+                "changed_since_preview", rows=", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+            )
         audit: list[tuple] = []
         done = 0
 
@@ -450,22 +511,34 @@ def apply(db: Database, actor: Actor, network: str, plan: Plan, *,
 
 
 def _audit_row(actor: Actor, action: str, entity_id: int, before: dict | None, after: dict | None, when) -> tuple:
-    return (when, actor.label, action, "institutions", str(entity_id),
-            None if before is None else json.dumps(editing.jsonable(before), ensure_ascii=False),
-            None if after is None else json.dumps(editing.jsonable(after), ensure_ascii=False))
+    return (
+        when,
+        actor.label,
+        action,
+        "institutions",
+        str(entity_id),
+        None if before is None else json.dumps(editing.jsonable(before), ensure_ascii=False),
+        None if after is None else json.dumps(editing.jsonable(after), ensure_ascii=False),
+    )
 
 
 def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, audit: list) -> int:
     if records.is_empty():
         return 0
-    ids = sorted(r[0] for r in cur.sql("SELECT nextval('institution_id_seq') FROM range(?)",
-                                       params=[records.height]).fetchall())
+    ids = sorted(
+        r[0] for r in cur.sql("SELECT nextval('institution_id_seq') FROM range(?)", params=[records.height]).fetchall()
+    )
     rows = records.with_columns(
-        id=pl.Series(ids, dtype=pl.Int64), network=pl.lit(network), status=pl.lit("member"),
+        id=pl.Series(ids, dtype=pl.Int64),
+        network=pl.lit(network),
+        status=pl.lit("member"),
         search_text=pl.Series([editing.search_text(r) for r in records.iter_rows(named=True)], dtype=pl.String),
         languages=pl.col("languages").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        created_at=pl.lit(when), updated_at=pl.lit(when), updated_by=pl.lit(actor.label),
-        version=pl.lit(1, dtype=pl.Int32))
+        created_at=pl.lit(when),
+        updated_at=pl.lit(when),
+        updated_by=pl.lit(actor.label),
+        version=pl.lit(1, dtype=pl.Int32),
+    )
     columns = ", ".join(rows.columns)
     cur.register("bulk_new_rows", rows.to_arrow())
     try:
@@ -474,8 +547,16 @@ def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, a
         cur.unregister("bulk_new_rows")
     certificates.issue_certificates(cur, ids, when=when)
     for new_id, record in zip(ids, records.iter_rows(named=True)):
-        audit.append(_audit_row(actor, "institution.create", new_id, None,
-                                {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}}, when))
+        audit.append(
+            _audit_row(
+                actor,
+                "institution.create",
+                new_id,
+                None,
+                {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}},
+                when,
+            )
+        )
     return len(ids)
 
 
@@ -488,17 +569,27 @@ def _update_rows(cur, actor: Actor, updates: dict[int, dict], stored: dict[int, 
             continue
         merged = {**{k: current[k] for k in INSTITUTION_FIELDS}, **diff}
         merged_rows.append({"id": iid, **merged, "search_text": editing.search_text(merged)})
-        audit.append(_audit_row(actor, "institution.update", iid,
-                                {"network": current["network"], **{k: current[k] for k in diff}},
-                                {"network": current["network"], **diff}, when))
+        audit.append(
+            _audit_row(
+                actor,
+                "institution.update",
+                iid,
+                {"network": current["network"], **{k: current[k] for k in diff}},
+                {"network": current["network"], **diff},
+                when,
+            )
+        )
     if not merged_rows:
         return 0
     frame = pl.DataFrame(merged_rows, schema={"id": pl.Int64, **editing.INSTITUTION_SCHEMA, "search_text": pl.String})
     sets = ", ".join(f"{k} = u.{k}" for k in (*INSTITUTION_FIELDS, "search_text"))
     cur.register("bulk_updates", frame.to_arrow())
     try:
-        cur.execute(f"UPDATE institutions SET {sets}, updated_at = ?, updated_by = ?, version = institutions.version + 1 "
-                    "FROM bulk_updates u WHERE institutions.id = u.id", [when, actor.label])
+        cur.execute(
+            f"UPDATE institutions SET {sets}, updated_at = ?, updated_by = ?, version = institutions.version + 1 "
+            "FROM bulk_updates u WHERE institutions.id = u.id",
+            [when, actor.label],
+        )
     finally:
         cur.unregister("bulk_updates")
     return len(merged_rows)
@@ -508,26 +599,50 @@ def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], w
     ids = [i for i in ids if stored[i]["status"] != "withdrawn"]
     if not ids:
         return 0
-    cur.execute("UPDATE institutions SET status = 'withdrawn', withdrawn_year = ?, updated_at = ?, updated_by = ?, "
-                "version = version + 1 WHERE id IN (SELECT unnest(?::BIGINT[]))", [when.year, when, actor.label, ids])
+    cur.execute(
+        "UPDATE institutions SET status = 'withdrawn', withdrawn_year = ?, updated_at = ?, updated_by = ?, "
+        "version = version + 1 WHERE id IN (SELECT unnest(?::BIGINT[]))",
+        [when.year, when, actor.label, ids],
+    )
     for iid in ids:
         current = stored[iid]
-        audit.append(_audit_row(actor, "institution.withdraw", iid,
-                                {"network": current["network"], "status": current["status"],
-                                 "withdrawn_year": current["withdrawn_year"]},
-                                {"network": current["network"], "status": "withdrawn", "withdrawn_year": when.year},
-                                when))
+        audit.append(
+            _audit_row(
+                actor,
+                "institution.withdraw",
+                iid,
+                {
+                    "network": current["network"],
+                    "status": current["status"],
+                    "withdrawn_year": current["withdrawn_year"],
+                },
+                {"network": current["network"], "status": "withdrawn", "withdrawn_year": when.year},
+                when,
+            )
+        )
     return len(ids)
 
 
 def _write_audit(cur, rows: list[tuple]) -> None:
-    frame = pl.DataFrame(rows, orient="row", schema={
-        "occurred_at": pl.Datetime("us"), "actor": pl.String, "action": pl.String, "entity": pl.String,
-        "entity_id": pl.String, "before": pl.String, "after": pl.String})
+    frame = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "occurred_at": pl.Datetime("us"),
+            "actor": pl.String,
+            "action": pl.String,
+            "entity": pl.String,
+            "entity_id": pl.String,
+            "before": pl.String,
+            "after": pl.String,
+        },
+    )
     cur.register("bulk_audit", frame.with_row_index("n").to_arrow())
     try:
-        cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-                    "SELECT occurred_at, actor, action, entity, entity_id, before, after FROM bulk_audit ORDER BY n")
+        cur.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+            "SELECT occurred_at, actor, action, entity, entity_id, before, after FROM bulk_audit ORDER BY n"
+        )
     finally:
         cur.unregister("bulk_audit")
 

@@ -61,8 +61,10 @@ def document_kind(status: str | None) -> str | None:
 
 # -- issuing -------------------------------------------------------------------------------
 
-def issue_certificates(cur, institution_ids: Sequence[int], *, when: datetime | date | None = None,
-                       latest: datetime | None = None) -> int:
+
+def issue_certificates(
+    cur, institution_ids: Sequence[int], *, when: datetime | date | None = None, latest: datetime | None = None
+) -> int:
     """Number the certificate of each listed institution that is a member and has none yet.
 
     Runs inside the caller's transaction (the one that makes them members), so a member is
@@ -108,6 +110,7 @@ def certificate_of(db: Database, institution_id: int) -> dict | None:
 
 # -- verifying -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Verification:
     """What checking a certificate number found.
@@ -118,7 +121,7 @@ class Verification:
     """
 
     state: str
-    number: str | None = None            # the number in its printed form (None when malformed)
+    number: str | None = None  # the number in its printed form (None when malformed)
     institution_id: int | None = None
     name: str | None = None
     name_latin: str | None = None
@@ -146,13 +149,26 @@ def verify(db: Database, raw: object) -> Verification:
            JOIN institutions i ON i.id = c.institution_id
            JOIN countries co ON co.iso3 = i.network
            LEFT JOIN networks n ON n.iso3 = i.network
-           WHERE c.number = ?""", [number])
+           WHERE c.number = ?""",
+        [number],
+    )
     if not rows:
         return Verification("unknown", number)
     iid, name, latin, city, network, status, withdrawn_year, en, fr, es, commission, issued_on = rows[0]
     state = {"member": "valid", "withdrawn": "withdrawn"}.get(status, "not_member")
-    return Verification(state, number, iid, name, latin, city, network, {"en": en, "fr": fr, "es": es},
-                        commission, issued_on, withdrawn_year if state == "withdrawn" else None)
+    return Verification(
+        state,
+        number,
+        iid,
+        name,
+        latin,
+        city,
+        network,
+        {"en": en, "fr": fr, "es": es},
+        commission,
+        issued_on,
+        withdrawn_year if state == "withdrawn" else None,
+    )
 
 
 # -- the documents -----------------------------------------------------------------------------
@@ -164,9 +180,9 @@ TEXT = {
         "title": "Certificate of Membership",
         "certify": "This is to certify that",
         "member_since": "is a member of the UNESCO Associated Schools Network (ASPnet) since {year},\n"
-                        "in its national network of {country}.",
+        "in its national network of {country}.",
         "member": "is a member of the UNESCO Associated Schools Network (ASPnet),\n"
-                  "in its national network of {country}.",
+        "in its national network of {country}.",
         "issued": "Date of issue: {day}",
         "coordinator": "National Coordinator",
         "for_unesco": "For UNESCO",
@@ -177,16 +193,29 @@ TEXT = {
         "letter_subject": "Candidacy for membership of the UNESCO Associated Schools Network (ASPnet)",
         "letter_greeting": "To whom it may concern,",
         "letter_body": "We confirm that {school} ({place}) is a candidate for membership of the UNESCO "
-                       "Associated Schools Network (ASPnet) since {year}, in its national network of {country}.",
+        "Associated Schools Network (ASPnet) since {year}, in its national network of {country}.",
         "letter_themes": "As a candidate, the school takes part in the life of the network and works on its "
-                         "priority themes: {themes}. It may become a full member after a period of active "
-                         "participation, on the recommendation of the National Coordinator and with the "
-                         "approval of UNESCO.",
+        "priority themes: {themes}. It may become a full member after a period of active "
+        "participation, on the recommendation of the National Coordinator and with the "
+        "approval of UNESCO.",
         "letter_note": "This letter is not a certificate of membership.",
         "letter_closing": "Yours faithfully,",
-        "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                   "October", "November", "December"],
-        "esd": "Education for Sustainable Development", "gced": "Global Citizenship Education",
+        "months": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        "esd": "Education for Sustainable Development",
+        "gced": "Global Citizenship Education",
         "heritage": "Intercultural and Heritage learning",
     },
     "fr": {
@@ -195,9 +224,9 @@ TEXT = {
         "title": "Certificat d'adhésion",
         "certify": "Le présent certificat atteste que",
         "member_since": "est membre du Réseau du système des écoles associées de l'UNESCO (réSEAU) depuis {year},\n"
-                        "au sein de son réseau national ({country}).",
+        "au sein de son réseau national ({country}).",
         "member": "est membre du Réseau du système des écoles associées de l'UNESCO (réSEAU),\n"
-                  "au sein de son réseau national ({country}).",
+        "au sein de son réseau national ({country}).",
         "issued": "Date de délivrance : {day}",
         "coordinator": "Coordinateur national",
         "for_unesco": "Pour l'UNESCO",
@@ -208,17 +237,30 @@ TEXT = {
         "letter_subject": "Candidature au Réseau du système des écoles associées de l'UNESCO (réSEAU)",
         "letter_greeting": "À qui de droit,",
         "letter_body": "Nous confirmons que l'établissement {school} ({place}) est candidat à l'adhésion au "
-                       "Réseau du système des écoles associées de l'UNESCO (réSEAU) depuis {year}, au sein de "
-                       "son réseau national ({country}).",
+        "Réseau du système des écoles associées de l'UNESCO (réSEAU) depuis {year}, au sein de "
+        "son réseau national ({country}).",
         "letter_themes": "En tant que candidat, l'établissement participe à la vie du réseau et travaille sur ses "
-                         "thèmes prioritaires : {themes}. Il pourra devenir membre à part entière après une période "
-                         "de participation active, sur recommandation du Coordinateur national et avec "
-                         "l'approbation de l'UNESCO.",
+        "thèmes prioritaires : {themes}. Il pourra devenir membre à part entière après une période "
+        "de participation active, sur recommandation du Coordinateur national et avec "
+        "l'approbation de l'UNESCO.",
         "letter_note": "La présente attestation ne vaut pas certificat d'adhésion.",
         "letter_closing": "Veuillez agréer l'expression de nos salutations distinguées.",
-        "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                   "octobre", "novembre", "décembre"],
-        "esd": "Éducation au développement durable", "gced": "Éducation à la citoyenneté mondiale",
+        "months": [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+        "esd": "Éducation au développement durable",
+        "gced": "Éducation à la citoyenneté mondiale",
         "heritage": "Apprentissage interculturel et du patrimoine",
     },
     "es": {
@@ -227,9 +269,9 @@ TEXT = {
         "title": "Certificado de membresía",
         "certify": "Por la presente se certifica que",
         "member_since": "es miembro de la Red del Plan de Escuelas Asociadas de la UNESCO (redPEA) desde {year},\n"
-                        "en su red nacional de {country}.",
+        "en su red nacional de {country}.",
         "member": "es miembro de la Red del Plan de Escuelas Asociadas de la UNESCO (redPEA),\n"
-                  "en su red nacional de {country}.",
+        "en su red nacional de {country}.",
         "issued": "Fecha de expedición: {day}",
         "coordinator": "Coordinador nacional",
         "for_unesco": "Por la UNESCO",
@@ -240,17 +282,30 @@ TEXT = {
         "letter_subject": "Candidatura a la Red del Plan de Escuelas Asociadas de la UNESCO (redPEA)",
         "letter_greeting": "A quien corresponda:",
         "letter_body": "Confirmamos que la institución {school} ({place}) es candidata a la membresía de la Red "
-                       "del Plan de Escuelas Asociadas de la UNESCO (redPEA) desde {year}, en su red nacional de "
-                       "{country}.",
+        "del Plan de Escuelas Asociadas de la UNESCO (redPEA) desde {year}, en su red nacional de "
+        "{country}.",
         "letter_themes": "Como candidata, la institución participa en la vida de la red y trabaja en sus temas "
-                         "prioritarios: {themes}. Podrá ser miembro de pleno derecho tras un periodo de "
-                         "participación activa, por recomendación del Coordinador nacional y con la aprobación "
-                         "de la UNESCO.",
+        "prioritarios: {themes}. Podrá ser miembro de pleno derecho tras un periodo de "
+        "participación activa, por recomendación del Coordinador nacional y con la aprobación "
+        "de la UNESCO.",
         "letter_note": "Esta constancia no es un certificado de membresía.",
         "letter_closing": "Atentamente,",
-        "months": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-                   "octubre", "noviembre", "diciembre"],
-        "esd": "Educación para el desarrollo sostenible", "gced": "Educación para la ciudadanía mundial",
+        "months": [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+        "esd": "Educación para el desarrollo sostenible",
+        "gced": "Educación para la ciudadanía mundial",
         "heritage": "Aprendizaje intercultural y del patrimonio",
     },
 }
@@ -258,7 +313,7 @@ DEFAULT_PUBLIC_URL = "http://localhost:8501"
 _BLUE = (0, 94, 160)
 _INK = (27, 42, 56)
 _GREY = (90, 100, 110)
-_FONT_ENCODING = "windows-1252"    # what the built-in fonts' WinAnsiEncoding shows
+_FONT_ENCODING = "windows-1252"  # what the built-in fonts' WinAnsiEncoding shows
 
 
 def long_date(day: date, lang: str) -> str:
@@ -274,8 +329,11 @@ def long_date(day: date, lang: str) -> str:
 
 def verification_url(public_url: str, number: str) -> str:
     """The address of the page that checks ``number`` (numbers hold only A-Z, 0-9 and -)."""
-    base = public_url.strip().rstrip("/") if re.match(r"^https?://[^\s<>\"'?#]+$", public_url.strip()) \
+    base = (
+        public_url.strip().rstrip("/")
+        if re.match(r"^https?://[^\s<>\"'?#]+$", public_url.strip())
         else DEFAULT_PUBLIC_URL
+    )
     return f"{base}/certificate?number={number}"
 
 
@@ -311,7 +369,9 @@ def _school(db: Database, institution_id: int, lang: str) -> dict:
            JOIN countries co ON co.iso3 = i.network
            LEFT JOIN networks n ON n.iso3 = i.network
            LEFT JOIN certificates c ON c.institution_id = i.id
-           WHERE i.id = ?""", [institution_id])
+           WHERE i.id = ?""",
+        [institution_id],
+    )
     if rows.height == 0:
         raise editing.NotFound(institution_id)
     school = rows.row(0, named=True)
@@ -329,14 +389,25 @@ class _Document(FPDF):
         self.set_auto_page_break(False)
         self.add_page()
 
-    def line_of(self, text: str, size: float, *, style: str = "", colour=_INK, height: float | None = None,
-                align: str = "C", family: str = "helvetica", width: float = 0) -> None:
+    def line_of(
+        self,
+        text: str,
+        size: float,
+        *,
+        style: str = "",
+        colour=_INK,
+        height: float | None = None,
+        align: str = "C",
+        family: str = "helvetica",
+        width: float = 0,
+    ) -> None:
         self.set_font(family, style, size)
         self.set_text_color(*colour)
         self.multi_cell(width, height or size * 0.5, printable(text), align=align, new_x="LMARGIN", new_y="NEXT")
 
-    def fitted(self, text: str, width: float, *, largest: float, smallest: float, style: str = "B",
-               family: str = "helvetica") -> float:
+    def fitted(
+        self, text: str, width: float, *, largest: float, smallest: float, style: str = "B", family: str = "helvetica"
+    ) -> float:
         """The largest font size at which ``text`` fits in two lines of ``width`` (no smaller
         than ``smallest``), else the largest at which it fits in three."""
         for lines, high, low in ((2, largest, smallest), (3, smallest, smallest * 0.8)):
@@ -349,8 +420,9 @@ class _Document(FPDF):
         return low
 
 
-def _signature(pdf: _Document, x: float, y: float, width: float, lines: list[tuple[str, str, float]], *,
-               align: str = "C") -> None:
+def _signature(
+    pdf: _Document, x: float, y: float, width: float, lines: list[tuple[str, str, float]], *, align: str = "C"
+) -> None:
     pdf.set_draw_color(*_GREY)
     pdf.set_line_width(0.3)
     pdf.line(x, y, x + width, y)
@@ -364,8 +436,9 @@ def _signature(pdf: _Document, x: float, y: float, width: float, lines: list[tup
         pdf.multi_cell(width, size * 0.45, printable(text), align=align, new_x="LEFT", new_y="NEXT")
 
 
-def certificate_pdf(db: Database, institution_id: int, lang: str = "en", *,
-                    public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
+def certificate_pdf(
+    db: Database, institution_id: int, lang: str = "en", *, public_url: str = DEFAULT_PUBLIC_URL
+) -> bytes:
     """The membership certificate of a member institution, A4 landscape, in ``lang``.
 
     ``public_url`` is the site's public address, printed in the verification link. Raises
@@ -419,11 +492,20 @@ def certificate_pdf(db: Database, institution_id: int, lang: str = "en", *,
     # Signatures on either side of a seal.
     top = height - 52
     column = 78
-    _signature(pdf, 38, top, column, [
-        (school["coordinator_name"], "B", 11), (words["coordinator"], "", 10),
-        (school["national_commission"], "", 8.5)])
-    _signature(pdf, width - 38 - column, top, column, [
-        (words["for_unesco"], "B", 11), (words["unesco_office"], "", 10)])
+    _signature(
+        pdf,
+        38,
+        top,
+        column,
+        [
+            (school["coordinator_name"], "B", 11),
+            (words["coordinator"], "", 10),
+            (school["national_commission"], "", 8.5),
+        ],
+    )
+    _signature(
+        pdf, width - 38 - column, top, column, [(words["for_unesco"], "B", 11), (words["unesco_office"], "", 10)]
+    )
     _seal(pdf, width / 2, top + 3, school["number"])
 
     url = verification_url(public_url, school["number"])
@@ -455,8 +537,7 @@ def _seal(pdf: _Document, cx: float, cy: float, number: str) -> None:
     pdf.cell(24, 4, number.split("-")[1], align="C")
 
 
-def candidacy_letter_pdf(db: Database, institution_id: int, lang: str = "en", *,
-                         today: date | None = None) -> bytes:
+def candidacy_letter_pdf(db: Database, institution_id: int, lang: str = "en", *, today: date | None = None) -> bytes:
     """A letter (A4 portrait, in ``lang``) saying that a candidate institution is a candidate for
     membership since the year its application was approved. Raises NotFound for an
     institution that is not a candidate."""
@@ -487,22 +568,34 @@ def candidacy_letter_pdf(db: Database, institution_id: int, lang: str = "en", *,
     place = ", ".join(p for p in (school["city"], school["country"]) if p)
     themes = ", ".join(words[t] for t in school["themes"] if t in words)
     for paragraph in (
-        words["letter_body"].format(school=display_name(school["name"], school["name_latin"]), place=place,
-                                    year=since, country=school["country"]),
+        words["letter_body"].format(
+            school=display_name(school["name"], school["name_latin"]),
+            place=place,
+            year=since,
+            country=school["country"],
+        ),
         words["letter_themes"].format(themes=themes),
         words["letter_note"],
         words["letter_closing"],
     ):
         pdf.line_of(paragraph, 11, align="J", height=6)
         pdf.ln(4)
-    _signature(pdf, 25, pdf.get_y() + 24, 80, [
-        (school["coordinator_name"], "B", 11), (words["coordinator"], "", 10),
-        (school["national_commission"], "", 8.5)], align="L")
+    _signature(
+        pdf,
+        25,
+        pdf.get_y() + 24,
+        80,
+        [
+            (school["coordinator_name"], "B", 11),
+            (words["coordinator"], "", 10),
+            (school["national_commission"], "", 8.5),
+        ],
+        align="L",
+    )
     return bytes(pdf.output())
 
 
-def document_pdf(db: Database, institution_id: int, lang: str = "en", *,
-                 public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
+def document_pdf(db: Database, institution_id: int, lang: str = "en", *, public_url: str = DEFAULT_PUBLIC_URL) -> bytes:
     """The document of an institution's status at the moment it is asked for: the certificate
     of a member, the letter of a candidate; NotFound for a withdrawn school."""
     status = db.scalar("SELECT status FROM institutions WHERE id = ?", [institution_id])

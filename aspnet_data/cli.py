@@ -17,8 +17,22 @@ DEFAULT_DB = Path("data/aspnet.duckdb")
 
 # Tables in dependency order: importing in this order satisfies every foreign key.
 TABLES = (
-    "regions", "countries", "networks", "institutions", "certificates", "users", "audit_log", "applications",
-    "application_events", "projects", "project_members", "channels", "messages", "channel_reads", "outbox", "meta",
+    "regions",
+    "countries",
+    "networks",
+    "institutions",
+    "certificates",
+    "users",
+    "audit_log",
+    "applications",
+    "application_events",
+    "projects",
+    "project_members",
+    "channels",
+    "messages",
+    "channel_reads",
+    "outbox",
+    "meta",
 )
 
 
@@ -43,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build a deterministic demo network")
     add_db(p)
-    p.add_argument("--institutions", type=_non_negative, default=demo.DEFAULT_INSTITUTIONS,
-                   help=f"number of institutions (default: {demo.DEFAULT_INSTITUTIONS:,})")
+    p.add_argument(
+        "--institutions",
+        type=_non_negative,
+        default=demo.DEFAULT_INSTITUTIONS,
+        help=f"number of institutions (default: {demo.DEFAULT_INSTITUTIONS:,})",
+    )
     p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help=f"random seed (default: {demo.DEFAULT_SEED})")
     p.add_argument("--force", action="store_true", help="replace the file if it exists")
     p.add_argument("--if-missing", action="store_true", help="do nothing if the file already exists")
@@ -60,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("user", help="manage accounts (the first admin of a real deployment)")
     user_sub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION", parser_class=_Parser)
-    q = user_sub.add_parser("add", help="create an account; the password is read from ASPNET_NEW_PASSWORD "
-                                        "or asked twice (never a default)")
+    q = user_sub.add_parser(
+        "add", help="create an account; the password is read from ASPNET_NEW_PASSWORD or asked twice (never a default)"
+    )
     add_db(q)
     q.add_argument("--username", required=True)
     q.add_argument("--name", required=True, help="display name")
@@ -83,8 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"init": _init, "demo": _demo, "export": _export, "import": _import, "backup": _backup,
-                "restore": _restore, "user": _user}[args.command](args)
+        return {
+            "init": _init,
+            "demo": _demo,
+            "export": _export,
+            "import": _import,
+            "backup": _backup,
+            "restore": _restore,
+            "user": _user,
+        }[args.command](args)
     except (CliError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -133,15 +159,21 @@ def _demo(args) -> int:
         # Build beside the target and move it into place: an interrupted build never
         # leaves a half-filled database under the real name.
         with open_database(tmp, create=True) as db:
-            summary = demo.build(db, institutions=args.institutions, seed=args.seed,
-                                 progress=lambda step: print(f"  {step}...", file=sys.stderr))
+            summary = demo.build(
+                db,
+                institutions=args.institutions,
+                seed=args.seed,
+                progress=lambda step: print(f"  {step}...", file=sys.stderr),
+            )
         tmp.replace(args.db)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    print(f"built {args.db}: {summary.networks} networks, {summary.institutions:,} institutions, "
-          f"{summary.users} accounts, {summary.applications:,} applications, {summary.projects:,} projects, "
-          f"{summary.messages:,} messages in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built {args.db}: {summary.networks} networks, {summary.institutions:,} institutions, "
+        f"{summary.users} accounts, {summary.applications:,} applications, {summary.projects:,} projects, "
+        f"{summary.messages:,} messages in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -177,8 +209,10 @@ def _import(args) -> int:
     if fmt not in ("csv", "parquet"):
         raise CliError(f"{manifest_path}: unknown format {fmt!r}")
     if version > latest_schema_version():
-        raise CliError(f"the export has schema version {version}, newer than this ASPnet Atlas understands "
-                       f"({latest_schema_version()})")
+        raise CliError(
+            f"the export has schema version {version}, newer than this ASPnet Atlas understands "
+            f"({latest_schema_version()})"
+        )
     _new_file(args.db)
     tmp = args.db.with_name(args.db.name + ".importing")
     tmp.unlink(missing_ok=True)
@@ -216,8 +250,12 @@ def _copy_database(source: Path, target: Path) -> dict[str, tuple[int, int]]:
                 cur.execute("COPY FROM DATABASE " + quote_ident(_catalog(db)) + " TO copy_target")
             finally:
                 cur.execute("DETACH copy_target")
-            tables = [r[0] for r in db.rows("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_schema = 'main' ORDER BY table_name")]
+            tables = [
+                r[0]
+                for r in db.rows(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+                )
+            ]
             expected = db.checksums(tables)
         with open_database(tmp) as copy:
             got = copy.checksums(tables)
@@ -272,8 +310,16 @@ def _user(args) -> int:
             raise CliError("the two passwords differ")
     with open_database(args.db) as db:
         try:
-            user = accounts.create_user(db, None, username=args.username, display_name=args.name, role=args.role,
-                                        password=password, email=args.email, network=args.network)
+            user = accounts.create_user(
+                db,
+                None,
+                username=args.username,
+                display_name=args.name,
+                role=args.role,
+                password=password,
+                email=args.email,
+                network=args.network,
+            )
         except accounts.AccountError as problem:
             raise CliError(f"{problem.field}: {problem.code.replace('_', ' ')}") from None
     print(f"created {user.role} {user.username}")
@@ -299,8 +345,11 @@ def _check_columns(db: Database, folder: Path, fmt: str) -> None:
         if not path.is_file():
             raise CliError(f"{path} is missing")
         expected = [c for c, _ in _columns(db, table)]
-        reader = f"read_parquet('{_sql_path(path)}')" if fmt == "parquet" else \
-            f"read_csv('{_sql_path(path)}', header=true, all_varchar=true)"
+        reader = (
+            f"read_parquet('{_sql_path(path)}')"
+            if fmt == "parquet"
+            else f"read_csv('{_sql_path(path)}', header=true, all_varchar=true)"
+        )
         try:
             found = db.query(f"SELECT * FROM {reader} LIMIT 0").columns
         except duckdb.Error as exc:
@@ -308,11 +357,15 @@ def _check_columns(db: Database, folder: Path, fmt: str) -> None:
         if list(found) != expected:
             missing = [c for c in expected if c not in found]
             extra = [c for c in found if c not in expected]
-            detail = "; ".join(part for part in (
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unexpected {', '.join(extra)}" if extra else "",
-                "columns out of order" if not missing and not extra else "",
-            ) if part)
+            detail = "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unexpected {', '.join(extra)}" if extra else "",
+                    "columns out of order" if not missing and not extra else "",
+                )
+                if part
+            )
             raise CliError(f"{path} has the wrong columns for table {table}: {detail}")
 
 

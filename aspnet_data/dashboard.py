@@ -38,19 +38,19 @@ class Dashboard:
     as_of: datetime | None
     data_version: int
     by_status: dict[str, int]
-    networks: int                       # networks with at least one institution in the selection
-    without_network: pl.DataFrame       # iso3, name_en/fr/es, region, unesco_status (in the selected regions)
+    networks: int  # networks with at least one institution in the selection
+    without_network: pl.DataFrame  # iso3, name_en/fr/es, region, unesco_status (in the selected regions)
     active: int
     theme_totals: dict[str, int]
-    theme_by_region: pl.DataFrame       # region, institutions, esd, gced, heritage
-    theme_by_level: pl.DataFrame        # level, institutions, esd, gced, heritage
-    by_country: pl.DataFrame            # iso3, names, region, population, institutions, themes, per_million
-    level_by_region: pl.DataFrame       # region, level, institutions, share, overall_share, under_represented
-    joins_by_region: pl.DataFrame       # year, region, joined, withdrawn, members (every year to this one)
-    joins_by_theme: pl.DataFrame        # year, theme, joined, members (every year to this one)
-    withdrawals: pl.DataFrame           # year, withdrawn (years with a withdrawal)
-    levels: tuple[str, ...]             # the levels the breakdowns by level show (the chosen ones, else all)
-    this_year: int                      # the history runs to this year
+    theme_by_region: pl.DataFrame  # region, institutions, esd, gced, heritage
+    theme_by_level: pl.DataFrame  # level, institutions, esd, gced, heritage
+    by_country: pl.DataFrame  # iso3, names, region, population, institutions, themes, per_million
+    level_by_region: pl.DataFrame  # region, level, institutions, share, overall_share, under_represented
+    joins_by_region: pl.DataFrame  # year, region, joined, withdrawn, members (every year to this one)
+    joins_by_theme: pl.DataFrame  # year, theme, joined, members (every year to this one)
+    withdrawals: pl.DataFrame  # year, withdrawn (years with a withdrawal)
+    levels: tuple[str, ...]  # the levels the breakdowns by level show (the chosen ones, else all)
+    this_year: int  # the history runs to this year
 
     @property
     def missing_theme(self) -> pl.DataFrame:
@@ -62,8 +62,8 @@ class Dashboard:
 class StaffFigures:
     """Figures about the running of the networks, for signed-in staff only."""
 
-    quality: pl.DataFrame               # iso3, names, region, institutions, filled, stale, last_update, network_filled
-    funnel: pl.DataFrame                # region, stage, applications (current stage), entered, median_days
+    quality: pl.DataFrame  # iso3, names, region, institutions, filled, stale, last_update, network_filled
+    funnel: pl.DataFrame  # region, stage, applications (current stage), entered, median_days
 
 
 def _themes(alias: str = "i") -> str:
@@ -72,8 +72,9 @@ def _themes(alias: str = "i") -> str:
 
 def _dashboard_selection(sel: Selection) -> Selection:
     """The selection the dashboard applies: search and theme filters are ignored."""
-    return Selection(filters=tuple((k, v) for k, v in sel.filters if k != "theme"),
-                     year_from=sel.year_from, year_to=sel.year_to)
+    return Selection(
+        filters=tuple((k, v) for k, v in sel.filters if k != "theme"), year_from=sel.year_from, year_to=sel.year_to
+    )
 
 
 def _in(column: str, values: tuple[str, ...], prefix: str, params: dict[str, object]) -> str:
@@ -91,10 +92,12 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     hist_where, hist_params = where_sql(db, sel, skip=None if sel.values("status") else "status", prefix="h")
     status_where, status_params = where_sql(db, sel, skip="status", prefix="s")
 
-    by_status = dict(db.rows(f"SELECT status, count(*) FROM institutions i WHERE {status_where} GROUP BY 1",
-                             status_params))
-    totals = db.rows(f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}",
-                     params)[0]
+    by_status = dict(
+        db.rows(f"SELECT status, count(*) FROM institutions i WHERE {status_where} GROUP BY 1", status_params)
+    )
+    totals = db.rows(
+        f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}", params
+    )[0]
     regions = sel.values("region")
     scope_params: dict[str, object] = {}
     scope = f"AND {_in('c.region', regions, 'r', scope_params)}" if regions else ""
@@ -175,8 +178,9 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
             ORDER BY year, theme""",
         hist_params,
     )
-    withdrawals = joins_by_region.group_by("year").agg(pl.col("withdrawn").sum()).filter(
-        pl.col("withdrawn") > 0).sort("year")
+    withdrawals = (
+        joins_by_region.group_by("year").agg(pl.col("withdrawn").sum()).filter(pl.col("withdrawn") > 0).sort("year")
+    )
     return Dashboard(
         as_of=db.data_updated_at,
         data_version=db.data_version,
@@ -207,7 +211,8 @@ def staff_figures(db: Database, actor: Actor, sel: Selection, *, now: datetime |
     now = now or utc_now()
     where, params = where_sql(db, sel)
     filled = " + ".join(
-        f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS)
+        f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS
+    )
     quality = db.query(
         f"""SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions,
                    avg(({filled}) / {len(QUALITY_FIELDS)}) AS filled,
@@ -234,19 +239,33 @@ def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
         params,
     )
     if frame.height == 0:
-        return pl.DataFrame(schema={"region": pl.String, "level": pl.String, "institutions": pl.Int64,
-                                    "share": pl.Float64, "overall_share": pl.Float64, "under_represented": pl.Boolean})
+        return pl.DataFrame(
+            schema={
+                "region": pl.String,
+                "level": pl.String,
+                "institutions": pl.Int64,
+                "share": pl.Float64,
+                "overall_share": pl.Float64,
+                "under_represented": pl.Boolean,
+            }
+        )
     total = frame["institutions"].sum()
-    long = frame.unpivot(index=["region", "institutions"], on=list(LEVELS), variable_name="level",
-                         value_name="offering")
+    long = frame.unpivot(
+        index=["region", "institutions"], on=list(LEVELS), variable_name="level", value_name="offering"
+    )
     overall = {lv: frame[lv].sum() / total for lv in LEVELS}
-    return long.with_columns(
-        (pl.col("offering") / pl.col("institutions")).alias("share"),
-        pl.col("level").replace_strict(overall, return_dtype=pl.Float64).alias("overall_share"),
-    ).with_columns(
-        (pl.col("share") < UNDER_REPRESENTED * pl.col("overall_share")).alias("under_represented"),
-    ).select("region", "level", pl.col("offering").alias("institutions"), "share", "overall_share",
-             "under_represented")
+    return (
+        long.with_columns(
+            (pl.col("offering") / pl.col("institutions")).alias("share"),
+            pl.col("level").replace_strict(overall, return_dtype=pl.Float64).alias("overall_share"),
+        )
+        .with_columns(
+            (pl.col("share") < UNDER_REPRESENTED * pl.col("overall_share")).alias("under_represented"),
+        )
+        .select(
+            "region", "level", pl.col("offering").alias("institutions"), "share", "overall_share", "under_represented"
+        )
+    )
 
 
 def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:

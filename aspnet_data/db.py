@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,7 +43,7 @@ def quote_ident(name: str) -> str:
 
 def utc_now() -> datetime:
     """Naive UTC timestamp, the form every TIMESTAMP column stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -92,8 +92,9 @@ class Database:
         """Run a read and return the whole result as a polars frame."""
         return self.cursor().sql(sql, params=params).pl()
 
-    def small_query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None,
-                    schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    def small_query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None, schema: dict[str, pl.DataType]
+    ) -> pl.DataFrame:
         """A read of a few rows (a page, a record) as a polars frame of ``schema``: built from
         Python rows, which costs less than going through Arrow below a few hundred rows."""
         return pl.DataFrame(self.rows(sql, params), schema=schema, orient="row")
@@ -105,7 +106,7 @@ class Database:
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         cur = self.cursor().execute(sql, params)
         rows = cur.fetchmany(1)
-        cur.complete()   # the rest of the result, if any, is dropped
+        cur.complete()  # the rest of the result, if any, is dropped
         return rows[0][0] if rows else None
 
     def table_exists(self, name: str) -> bool:
@@ -213,7 +214,9 @@ class Database:
         """(row count, order-independent hash of all rows) per table, to compare databases."""
         out = {}
         for table in tables:
-            count, digest = self.rows(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quote_ident(table)} t")[0]
+            count, digest = self.rows(
+                f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {quote_ident(table)} t"
+            )[0]
             out[table] = (int(count), int(digest))
         return out
 
@@ -291,8 +294,9 @@ def advance_sequences(cur: duckdb.DuckDBPyConnection) -> None:
     """
     for table, seq in ID_SEQUENCES.items():
         top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {quote_ident(table)}").fetchall()[0][0]
-        current = cur.sql("SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() WHERE sequence_name = ?",
-                          params=[seq]).fetchall()[0][0]
+        current = cur.sql(
+            "SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() WHERE sequence_name = ?", params=[seq]
+        ).fetchall()[0][0]
         if top > current:
             cur.sql(f"SELECT max(nextval('{seq}')) FROM range(?)", params=[top - current]).fetchall()
 

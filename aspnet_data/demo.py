@@ -37,14 +37,20 @@ DEMO_PASSWORDS = {"admin": "demo-admin-2026", "coordinator": "demo-coord-2026", 
 
 # A network's description in each interface language.
 _DESCRIPTIONS = {
-    "en": ("The ASPnet network of {country} links schools that put UNESCO's ideals into practice: education "
-           "for sustainable development, global citizenship, and intercultural and heritage learning."),
-    "fr": ("Le réSEAU national ({country}) relie des établissements qui mettent en pratique les idéaux de "
-           "l'UNESCO : l'éducation au développement durable, la citoyenneté mondiale, l'apprentissage "
-           "interculturel et le patrimoine."),
-    "es": ("La redPEA nacional ({country}) une a centros educativos que llevan a la práctica los ideales de "
-           "la UNESCO: la educación para el desarrollo sostenible, la ciudadanía mundial, el aprendizaje "
-           "intercultural y el patrimonio."),
+    "en": (
+        "The ASPnet network of {country} links schools that put UNESCO's ideals into practice: education "
+        "for sustainable development, global citizenship, and intercultural and heritage learning."
+    ),
+    "fr": (
+        "Le réSEAU national ({country}) relie des établissements qui mettent en pratique les idéaux de "
+        "l'UNESCO : l'éducation au développement durable, la citoyenneté mondiale, l'apprentissage "
+        "interculturel et le patrimoine."
+    ),
+    "es": (
+        "La redPEA nacional ({country}) une a centros educativos que llevan a la práctica los ideales de "
+        "la UNESCO: la educación para el desarrollo sostenible, la ciudadanía mundial, el aprendizaje "
+        "intercultural y el patrimonio."
+    ),
 }
 
 # (levels, weight): the kinds of institution and how common each is.
@@ -98,6 +104,7 @@ _PROJECT_TITLES = [
     ("Green Campus Challenge", ("esd",)),
     ("Human Rights Through Art", ("gced", "heritage")),
 ]
+
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -203,19 +210,21 @@ class _Generator:
             first, last = demo_names.people(c["language"] or "en")
             person = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
             cc = c["iso2"].lower()
-            rows.append({
-                "iso3": c["iso3"],
-                "name_en": c["name_en"],
-                "region": c["region"],
-                "language": c["language"] or "en",
-                "script": c["script"] or "Latn",
-                "national_commission": demo_names.NATIONAL_COMMISSION[lang].format(country=country),
-                "coordinator_name": person,
-                "coordinator_email": f"aspnet@natcom.{cc}.example",
-                "coordinator_phone": f"+{self.py.randint(1, 999)} {self.py.randint(100, 999)} {self.py.randint(1000, 9999)}",
-                "website": f"https://natcom.{cc}.example/aspnet",
-                **self._description(c, lang),
-            })
+            rows.append(
+                {
+                    "iso3": c["iso3"],
+                    "name_en": c["name_en"],
+                    "region": c["region"],
+                    "language": c["language"] or "en",
+                    "script": c["script"] or "Latn",
+                    "national_commission": demo_names.NATIONAL_COMMISSION[lang].format(country=country),
+                    "coordinator_name": person,
+                    "coordinator_email": f"aspnet@natcom.{cc}.example",
+                    "coordinator_phone": f"+{self.py.randint(1, 999)} {self.py.randint(100, 999)} {self.py.randint(1000, 9999)}",
+                    "website": f"https://natcom.{cc}.example/aspnet",
+                    **self._description(c, lang),
+                }
+            )
         return pl.DataFrame(rows)
 
     def _description(self, country: dict, lang: str) -> dict:
@@ -227,8 +236,11 @@ class _Generator:
         chance = draw.random()
         translated = others if chance < 0.35 else [draw.choice(others)] if chance < 0.6 else []
         texts = {other: _DESCRIPTIONS[other].format(country=country[f"name_{other}"]) for other in _DESCRIPTIONS}
-        return {"description": texts[lang], "description_language": lang,
-                **{f"description_{other}": texts[other] if other in translated else None for other in _DESCRIPTIONS}}
+        return {
+            "description": texts[lang],
+            "description_language": lang,
+            **{f"description_{other}": texts[other] if other in translated else None for other in _DESCRIPTIONS},
+        }
 
     def _network_sizes(self, networks: pl.DataFrame, total: int) -> list[int]:
         n = networks.height
@@ -236,8 +248,11 @@ class _Generator:
             return [0] * n
         pop = networks.join(self.countries.select("iso3", "population"), on="iso3", how="left")["population"]
         region_factor = networks["region"].replace_strict(_REGION_WEIGHT, default=1.0).to_numpy()
-        weights = (self.np.lognormal(mean=0.0, sigma=1.25, size=n) * region_factor
-                   * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.35))
+        weights = (
+            self.np.lognormal(mean=0.0, sigma=1.25, size=n)
+            * region_factor
+            * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.35)
+        )
         # The largest national network holds about 11% of all schools (Japan's, with ~1,100
         # of ~10,000, in reality).
         top = int(np.argmax(weights))
@@ -262,8 +277,9 @@ class _Generator:
         # The level a school's name is built from: its highest, TVET where it offers it.
         kind_main = ["tvet" if "tvet" in k else k[-1] for k in kinds]
         kind_pupils = np.array([_PUPILS_MEDIAN[m] for m in kind_main], dtype=float)
-        theme_sets = pl.Series("themes", [[THEMES[j] for j in range(3) if mask >> j & 1] for mask in range(8)],
-                               dtype=pl.List(pl.String))
+        theme_sets = pl.Series(
+            "themes", [[THEMES[j] for j in range(3) if mask >> j & 1] for mask in range(8)], dtype=pl.List(pl.String)
+        )
         years = np.arange(FIRST_YEAR, self.as_of.year + 1)
         year_p = np.exp(0.055 * (years - FIRST_YEAR))
         year_p /= year_p.sum()
@@ -299,50 +315,72 @@ class _Generator:
             private = self.np.random(size) < (0.2 if net["region"] in ("EUR", "APA") else 0.3)
             pupils = (kind_pupils[kind_idx] * self.np.lognormal(0.0, 0.5, size=size)).astype(np.int32)
             teachers = np.maximum(2, pupils / self.np.uniform(12, 28, size=size)).astype(np.int32)
-            joined_at = ((year - 1970).astype("datetime64[Y]").astype("datetime64[s]")
-                         + self.np.integers(0, 360, size=size) * np.timedelta64(1, "D")
-                         + self.np.integers(9 * 3600, 17 * 3600, size=size) * np.timedelta64(1, "s"))
+            joined_at = (
+                (year - 1970).astype("datetime64[Y]").astype("datetime64[s]")
+                + self.np.integers(0, 360, size=size) * np.timedelta64(1, "D")
+                + self.np.integers(9 * 3600, 17 * 3600, size=size) * np.timedelta64(1, "s")
+            )
             applied_at = as_of - self.np.integers(20 * 86400, 400 * 86400, size=size) * np.timedelta64(1, "s")
             created = np.where(candidate, applied_at, joined_at)
             stale = self.np.random(size) < 0.15  # records untouched for over two years
             age = np.where(stale, self.np.integers(731, 2200, size=size), self.np.integers(0, 730, size=size))
-            updated = np.maximum(created, as_of - age * np.timedelta64(1, "D")
-                                 - self.np.integers(0, 86400, size=size) * np.timedelta64(1, "s"))
+            updated = np.maximum(
+                created,
+                as_of - age * np.timedelta64(1, "D") - self.np.integers(0, 86400, size=size) * np.timedelta64(1, "s"),
+            )
             language_sets = [[net["language"]]] + [
-                [net["language"]] if extra == net["language"] else [net["language"], extra] for extra in _SECOND_LANGUAGES]
-            language_idx = np.where(self.np.random(size) < 0.3,
-                                    1 + self.np.integers(0, len(_SECOND_LANGUAGES), size=size), 0)
+                [net["language"]] if extra == net["language"] else [net["language"], extra]
+                for extra in _SECOND_LANGUAGES
+            ]
+            language_idx = np.where(
+                self.np.random(size) < 0.3, 1 + self.np.integers(0, len(_SECOND_LANGUAGES), size=size), 0
+            )
             names, latins, searches, cities = self._names(net, towns, town_idx, kind_idx, kind_main, fold_once)
             sites = [slugs.get(n) or slugs.setdefault(n, slug(n, max_length=30)) for n in latins]
             cc = iso2_of[iso3].lower()
-            chunks.append(pl.DataFrame({
-                "network": pl.Series([iso3] * size, dtype=pl.String),
-                "name": names, "name_latin": latins, "search_text": searches, "city": cities,
-                "latitude": lat, "longitude": lon,
-                "levels": kind_levels.gather(kind_idx),
-                "ownership": np.where(private, "private", "public"),
-                "themes": theme_sets.gather(theme_mask),
-                "status": status,
-                "year_joined": pl.Series(np.where(candidate, -1, year), dtype=pl.Int32),
-                "withdrawn_year": pl.Series(np.where(withdrawn, withdrawn_year, -1), dtype=pl.Int32),
-                "languages": pl.Series([language_sets[k] for k in range(len(language_sets))],
-                                       dtype=pl.List(pl.String)).gather(language_idx),
-                "pupils": pupils, "teachers": teachers,
-                "site": sites,
-                "has_web": self.np.random(size) < 0.65,
-                "has_mail": self.np.random(size) < 0.8,
-                "cc": pl.Series([cc] * size, dtype=pl.String),
-                "created_at": created.astype("datetime64[us]"), "updated_at": updated.astype("datetime64[us]"),
-            }))
-        frame = pl.concat(chunks).with_columns(
-            pl.col("year_joined").replace(-1, None),
-            pl.col("withdrawn_year").replace(-1, None),
-            pl.when("has_web").then(pl.format("https://{}.{}.example", "site", "cc")).alias("website"),
-            pl.when("has_mail").then(pl.format("contact@{}.{}.example", "site", "cc")).alias("email"),
-            pl.col("created_at").cast(pl.Datetime("us")),
-            pl.col("updated_at").cast(pl.Datetime("us")),
-            pl.format("coord.{}", pl.col("network").str.to_lowercase()).alias("updated_by"),
-        ).drop("site", "has_web", "has_mail", "cc")
+            chunks.append(
+                pl.DataFrame(
+                    {
+                        "network": pl.Series([iso3] * size, dtype=pl.String),
+                        "name": names,
+                        "name_latin": latins,
+                        "search_text": searches,
+                        "city": cities,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "levels": kind_levels.gather(kind_idx),
+                        "ownership": np.where(private, "private", "public"),
+                        "themes": theme_sets.gather(theme_mask),
+                        "status": status,
+                        "year_joined": pl.Series(np.where(candidate, -1, year), dtype=pl.Int32),
+                        "withdrawn_year": pl.Series(np.where(withdrawn, withdrawn_year, -1), dtype=pl.Int32),
+                        "languages": pl.Series(
+                            [language_sets[k] for k in range(len(language_sets))], dtype=pl.List(pl.String)
+                        ).gather(language_idx),
+                        "pupils": pupils,
+                        "teachers": teachers,
+                        "site": sites,
+                        "has_web": self.np.random(size) < 0.65,
+                        "has_mail": self.np.random(size) < 0.8,
+                        "cc": pl.Series([cc] * size, dtype=pl.String),
+                        "created_at": created.astype("datetime64[us]"),
+                        "updated_at": updated.astype("datetime64[us]"),
+                    }
+                )
+            )
+        frame = (
+            pl.concat(chunks)
+            .with_columns(
+                pl.col("year_joined").replace(-1, None),
+                pl.col("withdrawn_year").replace(-1, None),
+                pl.when("has_web").then(pl.format("https://{}.{}.example", "site", "cc")).alias("website"),
+                pl.when("has_mail").then(pl.format("contact@{}.{}.example", "site", "cc")).alias("email"),
+                pl.col("created_at").cast(pl.Datetime("us")),
+                pl.col("updated_at").cast(pl.Datetime("us")),
+                pl.format("coord.{}", pl.col("network").str.to_lowercase()).alias("updated_by"),
+            )
+            .drop("site", "has_web", "has_mail", "cc")
+        )
         return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
 
     def _theme_masks(self, size: int) -> np.ndarray:
@@ -367,8 +405,9 @@ class _Generator:
         patron_draw = self.np.integers(0, 1 << 30, size=size)
         numbers = self.np.integers(1, 61, size=size)
         names, latins, searches, cities = [], [], [], []
-        for t, k, td, pd, n in zip(town_idx.tolist(), kind_idx.tolist(), tpl_draw.tolist(), patron_draw.tolist(),
-                                   numbers.tolist()):
+        for t, k, td, pd, n in zip(
+            town_idx.tolist(), kind_idx.tolist(), tpl_draw.tolist(), patron_draw.tolist(), numbers.tolist()
+        ):
             town, town_local = town_names[t], town_locals[t]
             # Without the town's name in the local script, fall back to an English name.
             use_local = local_script and bool(town_local)
@@ -399,8 +438,11 @@ class _Generator:
         spread = np.clip(np.sqrt(pop[idx] + 1.0) / 40000.0, 0.004, 0.06)
         # Rounded to the precision stored before the check, so a stored point is a checked point.
         lat = np.round(base_lat + self.np.normal(0.0, 1.0, size=size) * spread, 5)
-        lon = np.round(base_lon + self.np.normal(0.0, 1.0, size=size) * spread
-                       / max(0.2, math.cos(math.radians(float(base_lat.mean())))), 5)
+        lon = np.round(
+            base_lon
+            + self.np.normal(0.0, 1.0, size=size) * spread / max(0.2, math.cos(math.radians(float(base_lat.mean())))),
+            5,
+        )
         geom = self.shapes.get(iso3)
         if geom is None:
             # Without an outline (tiny atolls) nothing can tell land from lagoon: stay on the town.
@@ -437,14 +479,35 @@ class _Generator:
         for net in networks.iter_rows(named=True):
             username = f"coord.{net['iso3'].lower()}"
             lang = net["language"] if net["language"] in ("fr", "es") else "en"
-            rows.append((username, net["coordinator_name"], net["coordinator_email"], "coordinator", net["iso3"],
-                         hashes["coordinator"], lang))
+            rows.append(
+                (
+                    username,
+                    net["coordinator_name"],
+                    net["coordinator_email"],
+                    "coordinator",
+                    net["iso3"],
+                    hashes["coordinator"],
+                    lang,
+                )
+            )
         for i in range(3):
             username = "analyst" if i == 0 else f"analyst{i + 1}"
-            rows.append((username, f"Analyst {i + 1}", f"{username}@unesco.example", "analyst", None,
-                         hashes["analyst"], ("en", "fr", "es")[i]))
-        frame = pl.DataFrame(rows, schema=["username", "display_name", "email", "role", "network",
-                                           "password_hash", "language"], orient="row")
+            rows.append(
+                (
+                    username,
+                    f"Analyst {i + 1}",
+                    f"{username}@unesco.example",
+                    "analyst",
+                    None,
+                    hashes["analyst"],
+                    ("en", "fr", "es")[i],
+                )
+            )
+        frame = pl.DataFrame(
+            rows,
+            schema=["username", "display_name", "email", "role", "network", "password_hash", "language"],
+            orient="row",
+        )
         return frame.with_columns(pl.lit(created).alias("created_at"))
 
     def _salt(self) -> bytes:
@@ -455,18 +518,53 @@ class _Generator:
 
     # -- applications --------------------------------------------------------------
     def applications(self, networks: pl.DataFrame, inst: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        finals = ["draft", "submitted", "returned", "recommended", "declined_coordinator", "approved",
-                  "declined_unesco", "withdrawn"]
+        finals = [
+            "draft",
+            "submitted",
+            "returned",
+            "recommended",
+            "declined_coordinator",
+            "approved",
+            "declined_unesco",
+            "withdrawn",
+        ]
         final_p = [0.05, 0.2, 0.08, 0.15, 0.07, 0.35, 0.05, 0.05]
-        candidates = inst.filter(pl.col("status") == "candidate").select("id", "network", "name", "name_latin", "city",
-                                                                          "latitude", "longitude", "levels", "ownership",
-                                                                          "languages", "pupils", "teachers", "themes",
-                                                                          "email", "website")
+        candidates = inst.filter(pl.col("status") == "candidate").select(
+            "id",
+            "network",
+            "name",
+            "name_latin",
+            "city",
+            "latitude",
+            "longitude",
+            "levels",
+            "ownership",
+            "languages",
+            "pupils",
+            "teachers",
+            "themes",
+            "email",
+            "website",
+        )
         by_net: dict[str, list[dict]] = {}
         for row in candidates.iter_rows(named=True):
             by_net.setdefault(row["network"], []).append(row)
-        pool = inst.select("network", "name", "name_latin", "city", "latitude", "longitude", "levels", "ownership",
-                           "languages", "pupils", "teachers", "themes", "email", "website")
+        pool = inst.select(
+            "network",
+            "name",
+            "name_latin",
+            "city",
+            "latitude",
+            "longitude",
+            "levels",
+            "ownership",
+            "languages",
+            "pupils",
+            "teachers",
+            "themes",
+            "email",
+            "website",
+        )
         sample_idx = self.np.choice(pool.height, size=count) if pool.height else []
         coord_of = {iso: f"coord.{iso.lower()}" for iso in networks["iso3"]}
         apps, events = [], []
@@ -480,15 +578,20 @@ class _Generator:
                 linked = by_net[base["network"]].pop()
                 base = linked
             path = {
-                "draft": [], "submitted": ["submitted"], "returned": ["submitted", "returned"],
-                "recommended": ["submitted", "recommended"], "declined_coordinator": ["submitted", "declined_coordinator"],
+                "draft": [],
+                "submitted": ["submitted"],
+                "returned": ["submitted", "returned"],
+                "recommended": ["submitted", "recommended"],
+                "declined_coordinator": ["submitted", "declined_coordinator"],
                 "approved": ["submitted", "recommended", "approved"],
-                "declined_unesco": ["submitted", "recommended", "declined_unesco"], "withdrawn": ["submitted", "withdrawn"],
+                "declined_unesco": ["submitted", "recommended", "declined_unesco"],
+                "withdrawn": ["submitted", "withdrawn"],
             }[final]
             if final in ("recommended", "approved") and self.py.random() < 0.25:
                 path = ["submitted", "returned", "submitted"] + path[1:]
-            steps = [timedelta(days=max(1, int(self.np.lognormal(3.0, 0.8))), hours=self.py.randrange(1, 8))
-                     for _ in path]
+            steps = [
+                timedelta(days=max(1, int(self.np.lognormal(3.0, 0.8))), hours=self.py.randrange(1, 8)) for _ in path
+            ]
             # Each stage takes days to weeks; the whole history ends before the demo's date.
             created = self.as_of - sum(steps, timedelta()) - timedelta(days=self.py.randrange(1, 500))
             at, stamps = created, []
@@ -498,32 +601,66 @@ class _Generator:
             iso = base["network"]
             contact = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
             reference_code = "ASP-" + "".join(self.py.choice(alphabet) for _ in range(10))
-            plans = {t: "We will run a school-wide project and share it with partner schools." for t in base["themes"]}
-            apps.append({
-                "id": app_id, "reference": reference_code, "network": iso,
-                "institution_name": base["name"], "name_latin": base["name_latin"], "city": base["city"],
-                "address": f"{self.py.randint(1, 200)} Main Street, {base['city']}",
-                "latitude": base["latitude"], "longitude": base["longitude"], "levels": base["levels"],
-                "ownership": base["ownership"], "languages": base["languages"], "pupils": base["pupils"],
-                "teachers": base["teachers"], "themes": base["themes"], "theme_plans": json.dumps(plans),
-                "school_email": base["email"], "website": base["website"],
-                "contact_name": contact, "contact_email": f"{slug(contact, max_length=20)}@school.example",
-                "language": self.py.choice(["en", "fr", "es"]), "stage": final,
-                "institution_id": linked["id"] if linked else None, "created_at": created,
-                "submitted_at": stamps[0][1] if stamps else None,
-                "updated_at": stamps[-1][1] if stamps else created,
-            })
+            plans = dict.fromkeys(base["themes"], "We will run a school-wide project and share it with partner schools.")
+            apps.append(
+                {
+                    "id": app_id,
+                    "reference": reference_code,
+                    "network": iso,
+                    "institution_name": base["name"],
+                    "name_latin": base["name_latin"],
+                    "city": base["city"],
+                    "address": f"{self.py.randint(1, 200)} Main Street, {base['city']}",
+                    "latitude": base["latitude"],
+                    "longitude": base["longitude"],
+                    "levels": base["levels"],
+                    "ownership": base["ownership"],
+                    "languages": base["languages"],
+                    "pupils": base["pupils"],
+                    "teachers": base["teachers"],
+                    "themes": base["themes"],
+                    "theme_plans": json.dumps(plans),
+                    "school_email": base["email"],
+                    "website": base["website"],
+                    "contact_name": contact,
+                    "contact_email": f"{slug(contact, max_length=20)}@school.example",
+                    "language": self.py.choice(["en", "fr", "es"]),
+                    "stage": final,
+                    "institution_id": linked["id"] if linked else None,
+                    "created_at": created,
+                    "submitted_at": stamps[0][1] if stamps else None,
+                    "updated_at": stamps[-1][1] if stamps else created,
+                }
+            )
             for stage, when in stamps:
-                actor = {"submitted": "applicant", "withdrawn": "applicant", "recommended": coord_of[iso],
-                         "returned": coord_of[iso], "declined_coordinator": coord_of[iso]}.get(stage, "admin")
-                comment = {"returned": "Please describe your ESD activities in more detail.",
-                           "recommended": "A committed school with a strong project; recommended.",
-                           "declined_coordinator": "The school is outside the levels covered by ASPnet.",
-                           "approved": "Welcome to ASPnet!", "declined_unesco": "The application does not meet the criteria."}.get(stage)
-                events.append({"application_id": app_id, "occurred_at": when, "stage": stage, "actor": actor, "comment": comment})
-        list_cols = {"levels": pl.List(pl.String), "languages": pl.List(pl.String), "themes": pl.List(pl.String),
-                     "pupils": pl.Int32, "teachers": pl.Int32, "institution_id": pl.Int64,
-                     "latitude": pl.Float64, "longitude": pl.Float64, "submitted_at": pl.Datetime("us")}
+                actor = {
+                    "submitted": "applicant",
+                    "withdrawn": "applicant",
+                    "recommended": coord_of[iso],
+                    "returned": coord_of[iso],
+                    "declined_coordinator": coord_of[iso],
+                }.get(stage, "admin")
+                comment = {
+                    "returned": "Please describe your ESD activities in more detail.",
+                    "recommended": "A committed school with a strong project; recommended.",
+                    "declined_coordinator": "The school is outside the levels covered by ASPnet.",
+                    "approved": "Welcome to ASPnet!",
+                    "declined_unesco": "The application does not meet the criteria.",
+                }.get(stage)
+                events.append(
+                    {"application_id": app_id, "occurred_at": when, "stage": stage, "actor": actor, "comment": comment}
+                )
+        list_cols = {
+            "levels": pl.List(pl.String),
+            "languages": pl.List(pl.String),
+            "themes": pl.List(pl.String),
+            "pupils": pl.Int32,
+            "teachers": pl.Int32,
+            "institution_id": pl.Int64,
+            "latitude": pl.Float64,
+            "longitude": pl.Float64,
+            "submitted_at": pl.Datetime("us"),
+        }
         app_frame = pl.DataFrame(apps, schema_overrides=list_cols) if apps else pl.DataFrame()
         event_frame = pl.DataFrame(events).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
         return app_frame, event_frame
@@ -546,14 +683,23 @@ class _Generator:
             end = start + timedelta(days=self.py.choice([365, 730, 1095]))
             status = "closed" if end < self.as_of.date() else self.py.choice(["open", "active", "active"])
             created = datetime.combine(start, datetime.min.time()) - timedelta(days=30)
-            projects.append({
-                "id": pid, "title": title,
-                "description": f"Schools in several countries work together on {title.lower()}, share lessons and "
-                               "meet online each term.",
-                "themes": list(themes), "languages": self.py.sample(["en", "fr", "es"], k=self.py.randint(1, 2)),
-                "start_date": start, "end_date": end, "status": status, "owner": owner, "network": owner_net,
-                "created_at": created, "updated_at": created,
-            })
+            projects.append(
+                {
+                    "id": pid,
+                    "title": title,
+                    "description": f"Schools in several countries work together on {title.lower()}, share lessons and "
+                    "meet online each term.",
+                    "themes": list(themes),
+                    "languages": self.py.sample(["en", "fr", "es"], k=self.py.randint(1, 2)),
+                    "start_date": start,
+                    "end_date": end,
+                    "status": status,
+                    "owner": owner,
+                    "network": owner_net,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
             partner_nets = [owner_net] + self.py.sample(nets, k=min(len(nets), self.py.randint(1, 4)))
             seen = set()
             for net in partner_nets:
@@ -563,14 +709,36 @@ class _Generator:
                         continue
                     seen.add(iid)
                     state = "member" if net == owner_net or self.py.random() < 0.8 else "requested"
-                    members.append({"project_id": pid, "institution_id": iid, "state": state,
-                                    "added_by": f"coord.{net.lower()}", "added_at": created + timedelta(days=self.py.randrange(60))})
-        member_frame = pl.DataFrame(members, schema={"project_id": pl.Int64, "institution_id": pl.Int64, "state": pl.String,
-                                                     "added_by": pl.String, "added_at": pl.Datetime("us")})
+                    members.append(
+                        {
+                            "project_id": pid,
+                            "institution_id": iid,
+                            "state": state,
+                            "added_by": f"coord.{net.lower()}",
+                            "added_at": created + timedelta(days=self.py.randrange(60)),
+                        }
+                    )
+        member_frame = pl.DataFrame(
+            members,
+            schema={
+                "project_id": pl.Int64,
+                "institution_id": pl.Int64,
+                "state": pl.String,
+                "added_by": pl.String,
+                "added_at": pl.Datetime("us"),
+            },
+        )
         return pl.DataFrame(projects), member_frame
 
-    def board(self, users: pl.DataFrame, projects: pl.DataFrame, members: pl.DataFrame, inst: pl.DataFrame,
-              networks: pl.DataFrame, count: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    def board(
+        self,
+        users: pl.DataFrame,
+        projects: pl.DataFrame,
+        members: pl.DataFrame,
+        inst: pl.DataFrame,
+        networks: pl.DataFrame,
+        count: int,
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Channels, ``count`` messages in coherent threads, and where each reader stopped (demo_board)."""
         regions = dict(reference.regions().select("code", "name_en").rows())
         region_of = dict(networks.select("iso3", "region").rows())

@@ -12,8 +12,8 @@ from .editing import DESCRIPTION_LANGUAGES, DESCRIPTION_TRANSLATIONS
 @dataclass(frozen=True)
 class Description:
     text: str
-    language: str | None    # the language ``text`` is written in (None: not recorded)
-    translated: bool        # a translation into the reader's language, not the original
+    language: str | None  # the language ``text`` is written in (None: not recorded)
+    translated: bool  # a translation into the reader's language, not the original
 
 
 def pick(record: dict, lang: str) -> Description | None:
@@ -37,6 +37,8 @@ def pick(record: dict, lang: str) -> Description | None:
 
 def network_description(db: Database, iso3: str, lang: str) -> Description | None:
     """The public description of network ``iso3`` for a reader of ``lang``."""
-    found = db.query(f"SELECT description, description_language, {', '.join(DESCRIPTION_TRANSLATIONS)} "
-                     "FROM networks WHERE iso3 = ?", [iso3])
+    found = db.query(
+        f"SELECT description, description_language, {', '.join(DESCRIPTION_TRANSLATIONS)} FROM networks WHERE iso3 = ?",
+        [iso3],
+    )
     return pick(found.row(0, named=True), lang) if found.height else None

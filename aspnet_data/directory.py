@@ -24,8 +24,8 @@ from .text import fold, spreadsheet_safe
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, REGIONS, STATUSES, THEMES
 
 PAGE_SIZE = 25
-MAX_TOKENS = 8          # search words used; the rest are ignored
-MAX_TOKEN_LENGTH = 60   # characters kept of each word
+MAX_TOKENS = 8  # search words used; the rest are ignored
+MAX_TOKEN_LENGTH = 60  # characters kept of each word
 MAX_EXCEL_ROWS = 200_000
 
 
@@ -33,14 +33,14 @@ MAX_EXCEL_ROWS = 200_000
 class Facet:
     """One way to narrow the directory, and the column it narrows on."""
 
-    key: str                        # URL parameter and label key (facet.<key>)
-    column: str                     # column of `institutions`
-    multi_valued: bool = False      # a list column: a row matches if it has any chosen value
+    key: str  # URL parameter and label key (facet.<key>)
+    column: str  # column of `institutions`
+    multi_valued: bool = False  # a list column: a row matches if it has any chosen value
     vocabulary: tuple[str, ...] | None = None  # allowed codes; None: codes from the data
 
 
 FACETS: tuple[Facet, ...] = (
-    Facet("region", "network", vocabulary=REGIONS),   # regions select their networks
+    Facet("region", "network", vocabulary=REGIONS),  # regions select their networks
     Facet("country", "network"),
     Facet("level", "levels", multi_valued=True, vocabulary=LEVELS),
     Facet("theme", "themes", multi_valued=True, vocabulary=THEMES),
@@ -65,7 +65,7 @@ class Selection:
     """What the user asked the directory (or the map) for."""
 
     q: str = ""
-    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (facet key, chosen codes), facets order
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet key, chosen codes), facets order
     year_from: int | None = None
     year_to: int | None = None
     sort: str = "name"
@@ -107,14 +107,15 @@ class Notice:
 
     key: str
     value: str
-    reason: str   # unknown_parameter | unknown_value | not_a_year | repeated
+    reason: str  # unknown_parameter | unknown_value | not_a_year | repeated
 
 
 URL_KEYS = ("q", *FACET_BY_KEY, "from", "to", "sort", "page")
 
 
-def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str],
-                 page_keys: Sequence[str] = ()) -> tuple[Selection, int, list[Notice]]:
+def parse_params(
+    params: Mapping[str, Sequence[str]], *, countries: Sequence[str], page_keys: Sequence[str] = ()
+) -> tuple[Selection, int, list[Notice]]:
     """(selection, page number, notices) from URL parameters (each key -> its values).
 
     Unknown keys, unknown values, wrong types and repeated single-valued keys are
@@ -167,8 +168,11 @@ def parse_params(params: Mapping[str, Sequence[str]], *, countries: Sequence[str
             page = int(page_raw)
         else:
             notices.append(Notice("page", page_raw, "unknown_value"))
-    notices += [Notice(k, (list(v) or [""])[0], "unknown_parameter") for k, v in params.items()
-                if k not in URL_KEYS and k != "lang" and k not in page_keys]
+    notices += [
+        Notice(k, (list(v) or [""])[0], "unknown_parameter")
+        for k, v in params.items()
+        if k not in URL_KEYS and k != "lang" and k not in page_keys
+    ]
     sel = replace(sel, year_from=year_from, year_to=year_to, sort=sort.lstrip("-"), descending=descending)
     return sel, page, notices
 
@@ -192,6 +196,7 @@ def to_params(sel: Selection, *, page: int = 1) -> dict[str, list[str]]:
 
 
 # -- SQL -------------------------------------------------------------------------------
+
 
 @dataclass
 class _Where:
@@ -223,13 +228,25 @@ def _country_index(db: Database) -> list[tuple[str, str, str]]:
 
 
 _COUNTRY_INDEX: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
-_PAGE_SCHEMA = {"id": pl.Int64, "name": pl.String, "name_latin": pl.String, "city": pl.String, "network": pl.String,
-                "country": pl.String, "region": pl.String, "levels": pl.List(pl.String), "themes": pl.List(pl.String),
-                "status": pl.String, "year_joined": pl.Int32, "ownership": pl.String}
+_PAGE_SCHEMA = {
+    "id": pl.Int64,
+    "name": pl.String,
+    "name_latin": pl.String,
+    "city": pl.String,
+    "network": pl.String,
+    "country": pl.String,
+    "region": pl.String,
+    "levels": pl.List(pl.String),
+    "themes": pl.List(pl.String),
+    "status": pl.String,
+    "year_joined": pl.Int32,
+    "ownership": pl.String,
+}
 
 
-def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str = "i", prefix: str = "p",
-           search: bool = True) -> _Where:
+def _where(
+    db: Database, sel: Selection, *, skip: str | None = None, alias: str = "i", prefix: str = "p", search: bool = True
+) -> _Where:
     """The WHERE of a selection over `institutions AS alias`, leaving out facet ``skip``.
 
     Parameter names start with ``prefix`` so several WHEREs can share one statement.
@@ -237,6 +254,7 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
     w = _Where()
     p = prefix
     index = None
+
     def bind(values: Sequence[str], name: str) -> str:
         # One parameter per value: DuckDB turns `x IN (...)` into a fast hash lookup,
         # much faster than list_contains over a list parameter.
@@ -251,7 +269,9 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
         # A word matches a school's names or city, or the name of its country in any language.
         w.params[f"{p}t{n}"] = token
         countries = [iso3 for iso3, _, names in index if token in names]
-        w.clauses.append(f"(contains({alias}.search_text, ${p}t{n}) OR {alias}.network IN ({bind(countries, f'{p}c{n}')}))")
+        w.clauses.append(
+            f"(contains({alias}.search_text, ${p}t{n}) OR {alias}.network IN ({bind(countries, f'{p}c{n}')}))"
+        )
     for key, values in sel.filters:
         if key == skip:
             continue
@@ -262,8 +282,11 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
             w.clauses.append(f"{alias}.network IN (SELECT iso3 FROM countries WHERE region IN ({bind(values, name)}))")
         elif facet.multi_valued:
             # list_contains per value is several times faster than list_has_any.
-            w.clauses.append("(" + " OR ".join(f"list_contains({alias}.{facet.column}, {ref})"
-                                               for ref in bind(values, name).split(", ")) + ")")
+            w.clauses.append(
+                "("
+                + " OR ".join(f"list_contains({alias}.{facet.column}, {ref})" for ref in bind(values, name).split(", "))
+                + ")"
+            )
         else:
             w.clauses.append(f"{alias}.{facet.column} IN ({bind(values, name)})")
     if skip != "status" and not sel.values("status"):
@@ -278,8 +301,9 @@ def _where(db: Database, sel: Selection, *, skip: str | None = None, alias: str 
     return w
 
 
-def where_sql(db: Database, sel: Selection, *, alias: str = "i", skip: str | None = None,
-              prefix: str = "p") -> tuple[str, dict[str, object]]:
+def where_sql(
+    db: Database, sel: Selection, *, alias: str = "i", skip: str | None = None, prefix: str = "p"
+) -> tuple[str, dict[str, object]]:
     """The WHERE clause and parameters of a selection (for other modules: maps, stats),
     optionally leaving out one facet (``skip``) as facet counts do."""
     w = _where(db, sel, alias=alias, skip=skip, prefix=prefix)
@@ -291,7 +315,7 @@ class FacetCounts:
     """Counts per value of every facet, and the total matching the whole selection."""
 
     total: int
-    counts: dict[str, dict[str, int]]   # facet key -> code -> institutions
+    counts: dict[str, dict[str, int]]  # facet key -> code -> institutions
 
     def of(self, key: str, code: str) -> int:
         return self.counts.get(key, {}).get(code, 0)
@@ -310,21 +334,29 @@ def facet_counts(db: Database, sel: Selection) -> FacetCounts:
         params.update(w.params)
         if facet.key == "region":
             # Counted per network here, summed into regions below.
-            parts.append(f"SELECT 'region' AS facet, i.network AS value, count(*) AS n "
-                         f"FROM base i WHERE {w.sql()} GROUP BY i.network")
+            parts.append(
+                f"SELECT 'region' AS facet, i.network AS value, count(*) AS n "
+                f"FROM base i WHERE {w.sql()} GROUP BY i.network"
+            )
         elif facet.multi_valued:
-            parts.append(f"SELECT '{facet.key}', v, count(*) FROM (SELECT unnest(i.{facet.column}) AS v "
-                         f"FROM base i WHERE {w.sql()}) GROUP BY v")
+            parts.append(
+                f"SELECT '{facet.key}', v, count(*) FROM (SELECT unnest(i.{facet.column}) AS v "
+                f"FROM base i WHERE {w.sql()}) GROUP BY v"
+            )
         else:
-            parts.append(f"SELECT '{facet.key}', i.{facet.column}, count(*) "
-                         f"FROM base i WHERE {w.sql()} GROUP BY i.{facet.column}")
+            parts.append(
+                f"SELECT '{facet.key}', i.{facet.column}, count(*) "
+                f"FROM base i WHERE {w.sql()} GROUP BY i.{facet.column}"
+            )
     w = _where(db, sel, prefix="all", search=False)
     params.update(w.params)
     parts.append(f"SELECT 'total', NULL, count(*) FROM base i WHERE {w.sql()}")
     if found.clauses:
         columns = ", ".join(sorted({f"i.{f.column}" for f in FACETS} | {"i.year_joined"}))
-        statement = (f"WITH base AS MATERIALIZED (SELECT {columns} FROM institutions i WHERE {found.sql()}) "
-                     + " UNION ALL ".join(parts))
+        statement = (
+            f"WITH base AS MATERIALIZED (SELECT {columns} FROM institutions i WHERE {found.sql()}) "
+            + " UNION ALL ".join(parts)
+        )
     else:
         # Without a search there is nothing worth computing once: count straight from the table.
         statement = " UNION ALL ".join(parts).replace("FROM base i", "FROM institutions i")
@@ -349,8 +381,9 @@ def _order_by(sel: Selection, lang: str) -> str:
     return f"{column} {direction} NULLS LAST, i.id"
 
 
-def list_institutions(db: Database, sel: Selection, *, page: int = 1, page_size: int = PAGE_SIZE,
-                      lang: str = "en") -> pl.DataFrame:
+def list_institutions(
+    db: Database, sel: Selection, *, page: int = 1, page_size: int = PAGE_SIZE, lang: str = "en"
+) -> pl.DataFrame:
     """One page of the selection, in its sort order, with the country's name in ``lang``."""
     w = _where(db, sel)
     page = max(1, page)
@@ -364,13 +397,31 @@ def list_institutions(db: Database, sel: Selection, *, page: int = 1, page_size:
         ORDER BY {_order_by(sel, lang)}
         LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}
         """,
-        w.params, _PAGE_SCHEMA,
+        w.params,
+        _PAGE_SCHEMA,
     )
 
 
 EXPORT_COLUMNS = (
-    "id", "name", "name_latin", "city", "country", "region", "latitude", "longitude", "levels", "ownership",
-    "themes", "status", "year_joined", "languages", "pupils", "teachers", "website", "email", "updated_at",
+    "id",
+    "name",
+    "name_latin",
+    "city",
+    "country",
+    "region",
+    "latitude",
+    "longitude",
+    "levels",
+    "ownership",
+    "themes",
+    "status",
+    "year_joined",
+    "languages",
+    "pupils",
+    "teachers",
+    "website",
+    "email",
+    "updated_at",
 )
 
 

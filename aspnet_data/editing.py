@@ -29,28 +29,72 @@ _URL = re.compile(r"^https?://[^\s<>\"'{}|\\^`]+\.[^\s<>\"'{}|\\^`]+$", re.IGNOR
 # port and a path. Letters of any script are allowed (école.fr), spaces, quotes and @ are not.
 _BARE_SITE = re.compile(
     r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
-    r"(?::\d{1,5})?(?:[/?#][^\s<>\"'{}|\\^`]*)?$", re.IGNORECASE)
+    r"(?::\d{1,5})?(?:[/?#][^\s<>\"'{}|\\^`]*)?$",
+    re.IGNORECASE,
+)
 
 # Institution fields a form or a file may set, in form order.
-INSTITUTION_FIELDS = ("name", "name_latin", "city", "latitude", "longitude", "levels", "ownership", "themes",
-                      "year_joined", "languages", "pupils", "teachers", "website", "email")
+INSTITUTION_FIELDS = (
+    "name",
+    "name_latin",
+    "city",
+    "latitude",
+    "longitude",
+    "levels",
+    "ownership",
+    "themes",
+    "year_joined",
+    "languages",
+    "pupils",
+    "teachers",
+    "website",
+    "email",
+)
 # How each field is typed in a polars frame (bulk plans and set-based writes).
 INSTITUTION_SCHEMA = {
-    "name": pl.String, "name_latin": pl.String, "city": pl.String, "latitude": pl.Float64, "longitude": pl.Float64,
-    "levels": pl.List(pl.String), "ownership": pl.String, "themes": pl.List(pl.String), "year_joined": pl.Int64,
-    "languages": pl.List(pl.String), "pupils": pl.Int64, "teachers": pl.Int64, "website": pl.String,
+    "name": pl.String,
+    "name_latin": pl.String,
+    "city": pl.String,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+    "levels": pl.List(pl.String),
+    "ownership": pl.String,
+    "themes": pl.List(pl.String),
+    "year_joined": pl.Int64,
+    "languages": pl.List(pl.String),
+    "pupils": pl.Int64,
+    "teachers": pl.Int64,
+    "website": pl.String,
     "email": pl.String,
 }
 # The description is written in one interface language (description_language) and may be
 # translated into the others (description_en, _fr, _es; the one of its own language stays empty).
 DESCRIPTION_LANGUAGES = ("en", "fr", "es")
 DESCRIPTION_TRANSLATIONS = tuple(f"description_{lang}" for lang in DESCRIPTION_LANGUAGES)
-NETWORK_FIELDS = ("national_commission", "coordinator_name", "coordinator_email", "coordinator_phone", "website",
-                  "description", "description_language", *DESCRIPTION_TRANSLATIONS, "founded_year")
-_TEXT_LIMITS = {"name": 200, "name_latin": 200, "city": 100, "website": 200, "email": 200,
-                "national_commission": 200, "coordinator_name": 120, "coordinator_email": 200,
-                "coordinator_phone": 40, "description": 2000,
-                **{key: 2000 for key in DESCRIPTION_TRANSLATIONS}}
+NETWORK_FIELDS = (
+    "national_commission",
+    "coordinator_name",
+    "coordinator_email",
+    "coordinator_phone",
+    "website",
+    "description",
+    "description_language",
+    *DESCRIPTION_TRANSLATIONS,
+    "founded_year",
+)
+_TEXT_LIMITS = {
+    "name": 200,
+    "name_latin": 200,
+    "city": 100,
+    "website": 200,
+    "email": 200,
+    "national_commission": 200,
+    "coordinator_name": 120,
+    "coordinator_email": 200,
+    "coordinator_phone": 40,
+    "description": 2000,
+    **dict.fromkeys(DESCRIPTION_TRANSLATIONS, 2000),
+}
 
 
 @dataclass(frozen=True)
@@ -60,7 +104,7 @@ class FieldError:
     field: str
     code: str
     params: dict = field(default_factory=dict)
-    warning: bool = False   # shown, but does not block saving
+    warning: bool = False  # shown, but does not block saving
 
 
 class ValidationFailed(ValueError):
@@ -83,6 +127,7 @@ class NotFound(LookupError):
 
 # -- validation ----------------------------------------------------------------------------
 
+
 def _clean_text(value) -> str | None:
     if value is None:
         return None
@@ -103,7 +148,7 @@ def _as_number(value, kind):
     """``value`` as ``kind`` (int or float); "bad" when it is not one, None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, float) and value != value:   # NaN
+    if isinstance(value, float) and value != value:  # NaN
         # A whole-number field has no NaN marker of its own: its validators look for "bad".
         return "nan" if kind is float else "bad"
     try:
@@ -139,10 +184,15 @@ def normalise_network(values: dict) -> dict:
     for key in NETWORK_FIELDS:
         if key in values:
             value = values[key]
-            out[key] = (_as_number(value, int) if key == "founded_year" else
-                        normalise_website(value) if key == "website" else
-                        (_clean_text(value) or "").lower() or None if key == "description_language" else
-                        _clean_text(value))
+            out[key] = (
+                _as_number(value, int)
+                if key == "founded_year"
+                else normalise_website(value)
+                if key == "website"
+                else (_clean_text(value) or "").lower() or None
+                if key == "description_language"
+                else _clean_text(value)
+            )
     return out
 
 
@@ -211,7 +261,9 @@ def validate_institution(record: dict, *, network: str) -> list[FieldError]:
         if not values:
             errors.append(FieldError(key, "choose_one"))
         elif any(v not in allowed for v in values):
-            errors.append(FieldError(key, "unknown_choice", {"values": ", ".join(v for v in values if v not in allowed)}))
+            errors.append(
+                FieldError(key, "unknown_choice", {"values": ", ".join(v for v in values if v not in allowed)})
+            )
     if record.get("ownership") not in OWNERSHIP:
         errors.append(FieldError("ownership", "choose_one"))
     this_year = date.today().year
@@ -224,7 +276,11 @@ def validate_institution(record: dict, *, network: str) -> list[FieldError]:
         errors.append(FieldError("website", "url"))
     if record.get("email") and not EMAIL.match(record["email"]):
         errors.append(FieldError("email", "email"))
-    if not any(e.field in ("latitude", "longitude") for e in errors) and isinstance(lat, float) and isinstance(lon, float):
+    if (
+        not any(e.field in ("latitude", "longitude") for e in errors)
+        and isinstance(lat, float)
+        and isinstance(lon, float)
+    ):
         shape = reference.country_shapes().get(network)
         if shape is None:
             errors.append(FieldError("latitude", "no_outline", warning=True))
@@ -265,8 +321,16 @@ def _blocking(errors: list[FieldError]) -> list[FieldError]:
 
 # -- reading ---------------------------------------------------------------------------------
 
-INSTITUTION_COLUMNS = ("id", "network", *INSTITUTION_FIELDS, "status", "withdrawn_year", "version", "updated_at",
-                        "updated_by")
+INSTITUTION_COLUMNS = (
+    "id",
+    "network",
+    *INSTITUTION_FIELDS,
+    "status",
+    "withdrawn_year",
+    "version",
+    "updated_at",
+    "updated_by",
+)
 
 
 def get_institution(db: Database, institution_id: int) -> dict | None:
@@ -279,25 +343,36 @@ def get_network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
     """A network's full record for its edit form (with the coordinator's phone and the version):
     for the network's coordinator, analysts and admins."""
     require(actor, "read_private", iso3)
-    found = db.query(f"SELECT iso3, {', '.join(NETWORK_FIELDS)}, version, updated_at, updated_by FROM networks "
-                     "WHERE iso3 = ?", [iso3])
+    found = db.query(
+        f"SELECT iso3, {', '.join(NETWORK_FIELDS)}, version, updated_at, updated_by FROM networks WHERE iso3 = ?",
+        [iso3],
+    )
     return found.row(0, named=True) if found.height else None
 
 
 # -- writing ---------------------------------------------------------------------------------
 
+
 def jsonable(values: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in values.items()}
 
 
-def _audit(cur, actor: Actor, action: str, entity: str, entity_id, before: dict | None, after: dict | None,
-           when: datetime) -> None:
+def _audit(
+    cur, actor: Actor, action: str, entity: str, entity_id, before: dict | None, after: dict | None, when: datetime
+) -> None:
     cur.execute(
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [when, actor.label, action, entity, str(entity_id),
-         None if before is None else json.dumps(jsonable(before), ensure_ascii=False),
-         None if after is None else json.dumps(jsonable(after), ensure_ascii=False)])
+        [
+            when,
+            actor.label,
+            action,
+            entity,
+            str(entity_id),
+            None if before is None else json.dumps(jsonable(before), ensure_ascii=False),
+            None if after is None else json.dumps(jsonable(after), ensure_ascii=False),
+        ],
+    )
 
 
 def search_text(record: dict) -> str:
@@ -313,7 +388,7 @@ def latin_spelling(name: str) -> str:
     A transliteration is longer than its source (one Chinese character gives up to six
     letters), so a valid name must not be refused for a spelling nobody typed."""
     latin = name if name.isascii() else anyascii(name)
-    return latin[:_TEXT_LIMITS["name_latin"]].strip()
+    return latin[: _TEXT_LIMITS["name_latin"]].strip()
 
 
 def _complete(record: dict) -> dict:
@@ -326,35 +401,54 @@ def _complete(record: dict) -> dict:
 def create_institution(db: Database, actor: Actor, network: str, values: dict) -> int:
     """Add an institution to ``network`` (as a member); returns its id."""
     require(actor, "edit", network)
-    record = _complete({**{k: None for k in INSTITUTION_FIELDS}, **normalise_institution(values)})
+    record = _complete({**dict.fromkeys(INSTITUTION_FIELDS), **normalise_institution(values)})
     errors = _blocking(validate_institution(record, network=network))
     if errors:
         raise ValidationFailed(errors)
     return db.write(lambda cur: insert_institution(cur, actor, network, record))
 
 
-def insert_institution(cur, actor: Actor, network: str, record: dict, *, when: datetime | None = None,
-                       status: str = "member") -> int:
+def insert_institution(
+    cur, actor: Actor, network: str, record: dict, *, when: datetime | None = None, status: str = "member"
+) -> int:
     """Insert a validated record inside the caller's transaction (no permission check here).
 
     A member gets its certificate number in the same transaction."""
     when = when or utc_now()
     new_id = cur.sql("SELECT nextval('institution_id_seq')").fetchall()[0][0]
-    row = {**record, "id": new_id, "network": network, "status": status, "search_text": search_text(record),
-           "languages": record.get("languages") or [], "created_at": when, "updated_at": when,
-           "updated_by": actor.label, "version": 1}
+    row = {
+        **record,
+        "id": new_id,
+        "network": network,
+        "status": status,
+        "search_text": search_text(record),
+        "languages": record.get("languages") or [],
+        "created_at": when,
+        "updated_at": when,
+        "updated_by": actor.label,
+        "version": 1,
+    }
     columns = list(row)
-    cur.execute(f"INSERT INTO institutions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                [row[c] for c in columns])
+    cur.execute(
+        f"INSERT INTO institutions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [row[c] for c in columns],
+    )
     if status == "member":
         certificates.issue_certificates(cur, [new_id], when=when)
-    _audit(cur, actor, "institution.create", "institutions", new_id, None,
-           {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}}, when)
+    _audit(
+        cur,
+        actor,
+        "institution.create",
+        "institutions",
+        new_id,
+        None,
+        {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}},
+        when,
+    )
     return new_id
 
 
-def update_institution(db: Database, actor: Actor, institution_id: int, values: dict, *,
-                       expected_version: int) -> dict:
+def update_institution(db: Database, actor: Actor, institution_id: int, values: dict, *, expected_version: int) -> dict:
     """Save changes to an institution read at ``expected_version``; returns the stored record.
 
     Raises Conflict if it was saved by someone else since, ValidationFailed if the result is
@@ -377,17 +471,26 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
     return get_institution(db, institution_id)
 
 
-def apply_institution_changes(cur, actor: Actor, institution_id: int, record: dict, *,
-                              expected_version: int | None, action: str = "institution.update",
-                              when: datetime | None = None, reverted: int | None = None) -> bool:
+def apply_institution_changes(
+    cur,
+    actor: Actor,
+    institution_id: int,
+    record: dict,
+    *,
+    expected_version: int | None,
+    action: str = "institution.update",
+    when: datetime | None = None,
+    reverted: int | None = None,
+) -> bool:
     """Write the fields of ``record`` that differ, inside the caller's transaction.
 
     Returns False when nothing changed. With ``expected_version``, raises Conflict if the
     stored version differs (checked and bumped in the same UPDATE, so no race slips in).
     """
     when = when or utc_now()
-    stored = cur.sql(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
-                     params=[institution_id]).pl()
+    stored = cur.sql(
+        f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
+    ).pl()
     if stored.height == 0:
         raise NotFound(institution_id)
     stored = stored.row(0, named=True)
@@ -405,14 +508,22 @@ def apply_institution_changes(cur, actor: Actor, institution_id: int, record: di
     ).fetchall()[0][0]
     if updated != 1:
         raise Conflict(stored)
-    _audit(cur, actor, action, "institutions", institution_id,
-           {"network": stored["network"], **{k: stored[k] for k in diff}},
-           {"network": stored["network"], **diff, **({"reverted": reverted} if reverted else {})}, when)
+    _audit(
+        cur,
+        actor,
+        action,
+        "institutions",
+        institution_id,
+        {"network": stored["network"], **{k: stored[k] for k in diff}},
+        {"network": stored["network"], **diff, **({"reverted": reverted} if reverted else {})},
+        when,
+    )
     return True
 
 
-def withdraw_institution(db: Database, actor: Actor, institution_id: int, *, expected_version: int,
-                         year: int | None = None) -> None:
+def withdraw_institution(
+    db: Database, actor: Actor, institution_id: int, *, expected_version: int, year: int | None = None
+) -> None:
     """Withdraw an institution: it leaves the directory and keeps its history."""
     current = get_institution(db, institution_id)
     if current is None:
@@ -421,11 +532,19 @@ def withdraw_institution(db: Database, actor: Actor, institution_id: int, *, exp
     db.write(lambda cur: withdraw_row(cur, actor, institution_id, expected_version=expected_version, year=year))
 
 
-def withdraw_row(cur, actor: Actor, institution_id: int, *, expected_version: int | None,
-                 year: int | None = None, when: datetime | None = None) -> bool:
+def withdraw_row(
+    cur,
+    actor: Actor,
+    institution_id: int,
+    *,
+    expected_version: int | None,
+    year: int | None = None,
+    when: datetime | None = None,
+) -> bool:
     when = when or utc_now()
-    stored = cur.sql("SELECT network, status, withdrawn_year, version FROM institutions WHERE id = ?",
-                     params=[institution_id]).fetchall()
+    stored = cur.sql(
+        "SELECT network, status, withdrawn_year, version FROM institutions WHERE id = ?", params=[institution_id]
+    ).fetchall()
     if not stored:
         raise NotFound(institution_id)
     network, status, withdrawn_year, version = stored[0]
@@ -434,17 +553,28 @@ def withdraw_row(cur, actor: Actor, institution_id: int, *, expected_version: in
     if status == "withdrawn":
         return False
     year = year or when.year
-    cur.execute("UPDATE institutions SET status = 'withdrawn', withdrawn_year = ?, updated_at = ?, updated_by = ?, "
-                "version = version + 1 WHERE id = ?", [year, when, actor.label, institution_id]).fetchall()
-    _audit(cur, actor, "institution.withdraw", "institutions", institution_id,
-           {"network": network, "status": status, "withdrawn_year": withdrawn_year},
-           {"network": network, "status": "withdrawn", "withdrawn_year": year}, when)
+    cur.execute(
+        "UPDATE institutions SET status = 'withdrawn', withdrawn_year = ?, updated_at = ?, updated_by = ?, "
+        "version = version + 1 WHERE id = ?",
+        [year, when, actor.label, institution_id],
+    ).fetchall()
+    _audit(
+        cur,
+        actor,
+        "institution.withdraw",
+        "institutions",
+        institution_id,
+        {"network": network, "status": status, "withdrawn_year": withdrawn_year},
+        {"network": network, "status": "withdrawn", "withdrawn_year": year},
+        when,
+    )
     return True
 
 
 def get_institution_in(cur, institution_id: int) -> dict:
-    frame = cur.sql(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?",
-                    params=[institution_id]).pl()
+    frame = cur.sql(
+        f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
+    ).pl()
     return frame.row(0, named=True)
 
 
@@ -462,8 +592,11 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
 
     def save(cur):
         when = utc_now()
-        stored = cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)}, version FROM networks WHERE iso3 = ?",
-                         params=[iso3]).pl().row(0, named=True)
+        stored = (
+            cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)}, version FROM networks WHERE iso3 = ?", params=[iso3])
+            .pl()
+            .row(0, named=True)
+        )
         if stored["version"] != expected_version:
             raise Conflict({"iso3": iso3, **stored})
         diff = {k: record[k] for k in NETWORK_FIELDS if record[k] != stored[k]}
@@ -472,12 +605,21 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
         sets = ", ".join(f"{k} = ?" for k in diff)
         updated = cur.execute(
             f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 "
-            "WHERE iso3 = ? AND version = ?", [*diff.values(), when, actor.label, iso3, expected_version],
+            "WHERE iso3 = ? AND version = ?",
+            [*diff.values(), when, actor.label, iso3, expected_version],
         ).fetchall()[0][0]
         if updated != 1:
             raise Conflict({"iso3": iso3, **stored})
-        _audit(cur, actor, "network.update", "networks", iso3, {"network": iso3, **{k: stored[k] for k in diff}},
-               {"network": iso3, **diff}, when)
+        _audit(
+            cur,
+            actor,
+            "network.update",
+            "networks",
+            iso3,
+            {"network": iso3, **{k: stored[k] for k in diff}},
+            {"network": iso3, **diff},
+            when,
+        )
 
     db.write(save)
     return get_network_record(db, actor, iso3)
@@ -485,8 +627,16 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
 
 # -- history and revert ------------------------------------------------------------------------
 
-def history(db: Database, actor: Actor, *, network: str | None = None, entity: str | None = None,
-            entity_id: str | int | None = None, limit: int = 200) -> list[dict]:
+
+def history(
+    db: Database,
+    actor: Actor,
+    *,
+    network: str | None = None,
+    entity: str | None = None,
+    entity_id: str | int | None = None,
+    limit: int = 200,
+) -> list[dict]:
     """Changes to a network's records (every network's with ``network=None``, for those who may
     read every network's private data), newest first.
 
@@ -509,22 +659,26 @@ def history(db: Database, actor: Actor, *, network: str | None = None, entity: s
                    a.entity, a.entity_id, json_extract_string(coalesce(a.after, a.before), '$.network') AS network,
                    a.before, a.after
             FROM audit_log a LEFT JOIN users u ON u.username = a.actor
-            WHERE a.entity IN ('institutions', 'networks') {''.join(' AND ' + c for c in conditions)}
+            WHERE a.entity IN ('institutions', 'networks') {"".join(" AND " + c for c in conditions)}
             ORDER BY a.occurred_at DESC, a.id DESC LIMIT $limit""",
         params,
     ).to_dicts()
     # Names of the schools concerned, read for this page of changes only.
     ids = sorted({int(r["entity_id"]) for r in rows if r["entity"] == "institutions" and r["entity_id"].isdigit()})
-    names = dict(db.rows("SELECT id, name FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids])) \
-        if ids else {}
+    names = (
+        dict(db.rows("SELECT id, name FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]))
+        if ids
+        else {}
+    )
     for row in rows:
         before = json.loads(row.pop("before")) if row["before"] else {}
         after = json.loads(row.pop("after")) if row["after"] else {}
         row["reverts"] = after.get("reverted")
         row["record_name"] = names.get(int(row["entity_id"])) if row["entity"] == "institutions" else None
         keys = [k for k in dict.fromkeys([*before, *after]) if k not in ("network", "reverted")]
-        row["changes"] = [{"field": k, "before": before.get(k), "after": after.get(k)} for k in keys
-                          if before.get(k) != after.get(k)]
+        row["changes"] = [
+            {"field": k, "before": before.get(k), "after": after.get(k)} for k in keys if before.get(k) != after.get(k)
+        ]
     return rows
 
 
@@ -554,26 +708,55 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                 raise Conflict(current)
             restored = {k: _restore(k, before.get(k)) for k in fields}
             if action == "institution.withdraw":
-                cur.execute("UPDATE institutions SET status = ?, withdrawn_year = ?, updated_at = ?, updated_by = ?, "
-                            "version = version + 1 WHERE id = ?",
-                            [restored["status"], restored.get("withdrawn_year"), when, actor.label,
-                             int(entity_id)]).fetchall()
-                _audit(cur, actor, "institution.revert", "institutions", entity_id,
-                       {"network": current["network"], **{k: current[k] for k in fields}},
-                       {"network": current["network"], **restored, "reverted": audit_id}, when)
+                cur.execute(
+                    "UPDATE institutions SET status = ?, withdrawn_year = ?, updated_at = ?, updated_by = ?, "
+                    "version = version + 1 WHERE id = ?",
+                    [restored["status"], restored.get("withdrawn_year"), when, actor.label, int(entity_id)],
+                ).fetchall()
+                _audit(
+                    cur,
+                    actor,
+                    "institution.revert",
+                    "institutions",
+                    entity_id,
+                    {"network": current["network"], **{k: current[k] for k in fields}},
+                    {"network": current["network"], **restored, "reverted": audit_id},
+                    when,
+                )
                 return
-            apply_institution_changes(cur, actor, int(entity_id), restored, expected_version=None,
-                                      action="institution.revert", when=when, reverted=audit_id)
+            apply_institution_changes(
+                cur,
+                actor,
+                int(entity_id),
+                restored,
+                expected_version=None,
+                action="institution.revert",
+                when=when,
+                reverted=audit_id,
+            )
         elif entity == "networks":
-            current = cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)} FROM networks WHERE iso3 = ?",
-                              params=[entity_id]).pl().row(0, named=True)
+            current = (
+                cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)} FROM networks WHERE iso3 = ?", params=[entity_id])
+                .pl()
+                .row(0, named=True)
+            )
             if any(current.get(k) != after.get(k) for k in fields):
                 raise Conflict({"iso3": entity_id, **current})
             sets = ", ".join(f"{k} = ?" for k in fields)
-            cur.execute(f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 "
-                        "WHERE iso3 = ?", [*(before.get(k) for k in fields), when, actor.label, entity_id]).fetchall()
-            _audit(cur, actor, "network.revert", "networks", entity_id, {"network": entity_id, **current},
-                   {"network": entity_id, **{k: before.get(k) for k in fields}, "reverted": audit_id}, when)
+            cur.execute(
+                f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 WHERE iso3 = ?",
+                [*(before.get(k) for k in fields), when, actor.label, entity_id],
+            ).fetchall()
+            _audit(
+                cur,
+                actor,
+                "network.revert",
+                "networks",
+                entity_id,
+                {"network": entity_id, **current},
+                {"network": entity_id, **{k: before.get(k) for k in fields}, "reverted": audit_id},
+                when,
+            )
         else:
             raise NotFound(audit_id)
 

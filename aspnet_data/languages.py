@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -85,14 +85,32 @@ _NAMES: dict[str, dict[str, str]] = {
     "fj": {"es": "Fiyiano"},
 }
 # Other names people write for a language (read, never shown).
-_ALIASES = {"kiswahili": "sw", "castilian": "es", "castellano": "es", "castillan": "es", "farsi": "fa",
-            "mandarin": "zh", "putonghua": "zh", "bahasa indonesia": "id", "bahasa melayu": "ms", "flemish": "nl",
-            "deutsch": "de", "nederlands": "nl", "italiano": "it", "portugues": "pt", "russkiy": "ru",
-            "isizulu": "zu", "isixhosa": "xh", "setswana": "tn", "sesotho": "st", "kinyarwanda": "rw"}
+_ALIASES = {
+    "kiswahili": "sw",
+    "castilian": "es",
+    "castellano": "es",
+    "castillan": "es",
+    "farsi": "fa",
+    "mandarin": "zh",
+    "putonghua": "zh",
+    "bahasa indonesia": "id",
+    "bahasa melayu": "ms",
+    "flemish": "nl",
+    "deutsch": "de",
+    "nederlands": "nl",
+    "italiano": "it",
+    "portugues": "pt",
+    "russkiy": "ru",
+    "isizulu": "zu",
+    "isixhosa": "xh",
+    "setswana": "tn",
+    "sesotho": "st",
+    "kinyarwanda": "rw",
+}
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> gettext.NullTranslations:
     return gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
 
@@ -109,7 +127,7 @@ def _plain(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-@lru_cache(maxsize=None)
+@cache
 def offered() -> tuple[str, ...]:
     """The codes a school chooses its languages of instruction from (every language with an
     ISO 639-1 code, and a few widely taught ones that only have an ISO 639-3 code)."""
@@ -156,7 +174,7 @@ def _add(index: dict[str, str], key: str, code: str) -> None:
         index[key] = code
 
 
-@lru_cache(maxsize=None)
+@cache
 def _offered_names() -> dict[str, str]:
     """Folded name -> code of the offered languages, in the three languages (and their other
     spellings): "Swahili" is sw, not one of the Swahili varieties of ISO 639-3."""
@@ -174,7 +192,7 @@ def _offered_names() -> dict[str, str]:
     return index
 
 
-@lru_cache(maxsize=None)
+@cache
 def _other_names() -> dict[str, str]:
     """Folded English name -> code of every other ISO 639-3 language (names of one or two
     letters left out: "E" is a language, but someone typing it meant none)."""

@@ -21,8 +21,9 @@ def deliver(db: Database, *, environ=os.environ, smtp=smtplib.SMTP, limit: int =
     """Send unsent outbox messages; each one sent is marked with its time. Returns how many."""
     if not configured(environ):
         return 0
-    pending = db.rows("SELECT id, to_email, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?",
-                      [limit])
+    pending = db.rows(
+        "SELECT id, to_email, subject, body FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?", [limit]
+    )
     if not pending:
         return 0
     sent = 0
@@ -36,6 +37,8 @@ def deliver(db: Database, *, environ=os.environ, smtp=smtplib.SMTP, limit: int =
             message["To"], message["Subject"] = to, subject
             message.set_content(body)
             server.send_message(message)
-            db.write(lambda cur, i=message_id: cur.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [utc_now(), i]))
+            db.write(
+                lambda cur, i=message_id: cur.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [utc_now(), i])
+            )
             sent += 1
     return sent

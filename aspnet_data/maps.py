@@ -27,9 +27,9 @@ from .db import Database
 from .directory import Notice, Selection, where_sql
 from .vocab import THEMES
 
-TILE_GRID = 8           # cells per side of a tile too full to show each school (64 px each)
-TILE_POINTS = 600       # schools a tile shows one by one (about 70 KB of GeoJSON)
-MAX_TILE_ZOOM = 15      # from this zoom on, a tile shows each of its schools
+TILE_GRID = 8  # cells per side of a tile too full to show each school (64 px each)
+TILE_POINTS = 600  # schools a tile shows one by one (about 70 KB of GeoJSON)
+MAX_TILE_ZOOM = 15  # from this zoom on, a tile shows each of its schools
 MAX_ZOOM_POINTS = 5_000  # ... up to this many (schools sharing one spot at street level)
 
 
@@ -37,9 +37,9 @@ MAX_ZOOM_POINTS = 5_000  # ... up to this many (schools sharing one spot at stre
 class MapView:
     """A small fixed set of institutions drawn at once (a project's schools)."""
 
-    total: int                # institutions in the set
-    rows: list[dict]          # id, name, city, network, levels, themes, colour, lat, lon
-    bounds: tuple[float, float, float, float] | None   # south, west, north, east
+    total: int  # institutions in the set
+    rows: list[dict]  # id, name, city, network, levels, themes, colour, lat, lon
+    bounds: tuple[float, float, float, float] | None  # south, west, north, east
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class Tile:
     z: int
     x: int
     y: int
-    points: list[dict]        # id, name, city, levels, themes, colour, lat, lon
-    cells: list[dict]         # institutions, lat, lon, south, west, north, east
+    points: list[dict]  # id, name, city, levels, themes, colour, lat, lon
+    cells: list[dict]  # institutions, lat, lon, south, west, north, east
 
 
 def valid_tile(z: int, x: int, y: int) -> bool:
@@ -91,8 +91,11 @@ def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
     # the last row and column of the world keep their outer edge.
     lat, lon = pl.col("lat"), pl.col("lon")
     inside = located.filter(
-        (lat >= south) & ((lat <= north) if north >= 85 else (lat < north))
-        & (lon >= west) & ((lon <= east) if x == 2**z - 1 else (lon < east)))
+        (lat >= south)
+        & ((lat <= north) if north >= 85 else (lat < north))
+        & (lon >= west)
+        & ((lon <= east) if x == 2**z - 1 else (lon < east))
+    )
     if inside.height <= TILE_POINTS or z >= MAX_TILE_ZOOM:
         return Tile(z, x, y, _points(db, inside["id"].head(MAX_ZOOM_POINTS).to_list()), [])
     # Cells split the tile evenly in degrees: the grouping is all they decide (each is drawn at
@@ -100,9 +103,18 @@ def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
     cells = (
         inside.group_by(
             ((lon - west) / (east - west) * TILE_GRID).floor().clip(upper_bound=TILE_GRID - 1).alias("cx"),
-            ((north - lat) / (north - south) * TILE_GRID).floor().clip(upper_bound=TILE_GRID - 1).alias("cy"))
-        .agg(pl.len().alias("institutions"), lat.mean(), lon.mean(), lat.min().alias("south"),
-             lon.min().alias("west"), lat.max().alias("north"), lon.max().alias("east"), pl.col("id").min())
+            ((north - lat) / (north - south) * TILE_GRID).floor().clip(upper_bound=TILE_GRID - 1).alias("cy"),
+        )
+        .agg(
+            pl.len().alias("institutions"),
+            lat.mean(),
+            lon.mean(),
+            lat.min().alias("south"),
+            lon.min().alias("west"),
+            lat.max().alias("north"),
+            lon.max().alias("east"),
+            pl.col("id").min(),
+        )
         .sort("cy", "cx")
     )
     # A cell of one school shows the school itself.
@@ -113,7 +125,7 @@ def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
 
 _LOCATED: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
 _LOCATED_LOCK = threading.Lock()
-_LOCATED_KEPT = 4   # selections; a million schools take 24 MB each
+_LOCATED_KEPT = 4  # selections; a million schools take 24 MB each
 
 
 def forget_located() -> None:
@@ -133,8 +145,11 @@ def _located(db: Database, sel: Selection) -> pl.DataFrame:
             _LOCATED.move_to_end(key)
             return found
     where, params = where_sql(db, sel)
-    found = db.query(f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
-                     f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL", params)
+    found = db.query(
+        f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
+        f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL",
+        params,
+    )
     with _LOCATED_LOCK:
         _LOCATED[key] = found
         while len(_LOCATED) > _LOCATED_KEPT:
@@ -151,7 +166,8 @@ def _points(db: Database, ids: list[int]) -> list[dict]:
                   CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END,
                   i.latitude::DOUBLE, i.longitude::DOUBLE
            FROM institutions i WHERE i.id IN (SELECT unnest($ids)) ORDER BY i.id""",
-        {"ids": ids})
+        {"ids": ids},
+    )
     keys = ("id", "name", "city", "levels", "themes", "colour", "lat", "lon")
     return [dict(zip(keys, row)) for row in rows]
 
@@ -214,7 +230,9 @@ def selection_extent(db: Database, sel: Selection) -> tuple[int, tuple[float, fl
     where, params = where_sql(db, sel)
     total, south, west, north, east = db.rows(
         f"SELECT count(*), min(latitude), min(longitude), max(latitude), max(longitude) "
-        f"FROM institutions i WHERE {where} AND latitude IS NOT NULL", params)[0]
+        f"FROM institutions i WHERE {where} AND latitude IS NOT NULL",
+        params,
+    )[0]
     return int(total), ((south, west, north, east) if total else None)
 
 
@@ -267,8 +285,9 @@ def _outlines(tolerance: float, smallest: float) -> dict:
         simple = shapely.set_precision(simple, 0.01)
         if simple.is_empty:
             simple = geom
-        features.append({"type": "Feature", "properties": {"iso3": feature["properties"]["iso3"]},
-                         "geometry": mapping(simple)})
+        features.append(
+            {"type": "Feature", "properties": {"iso3": feature["properties"]["iso3"]}, "geometry": mapping(simple)}
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -286,8 +305,9 @@ def json_size(value) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
 
 
-def zoom_for(bounds: tuple[float, float, float, float] | None, *, width: int = 900,
-             height: int = 520) -> tuple[float, float, float]:
+def zoom_for(
+    bounds: tuple[float, float, float, float] | None, *, width: int = 900, height: int = 520
+) -> tuple[float, float, float]:
     """(latitude, longitude, zoom) that frames ``bounds`` in a map of about width x height pixels."""
     if not bounds:
         return 20.0, 10.0, 1.0

@@ -22,8 +22,8 @@ class Actor:
     """The user behind a request (``None`` username means an anonymous visitor)."""
 
     username: str | None
-    role: str | None = None            # admin | coordinator | analyst | None
-    network: str | None = None         # the coordinator's network
+    role: str | None = None  # admin | coordinator | analyst | None
+    network: str | None = None  # the coordinator's network
 
     @property
     def label(self) -> str:
@@ -34,19 +34,19 @@ ANONYMOUS = Actor(None)
 
 # action -> roles that may do it anywhere; "own" marks a coordinator on their own network.
 ACTIONS: dict[str, set[str]] = {
-    "read_private": {"admin", "analyst", "own"},   # coordinator phones, audit history, drafts
-    "export_full": {"admin", "analyst"},           # exports with private fields, all networks
-    "read_staff_figures": {"admin", "analyst", "coordinator"},   # data quality by network, application funnel
-    "edit": {"admin", "own"},                      # network profile and institutions
+    "read_private": {"admin", "analyst", "own"},  # coordinator phones, audit history, drafts
+    "export_full": {"admin", "analyst"},  # exports with private fields, all networks
+    "read_staff_figures": {"admin", "analyst", "coordinator"},  # data quality by network, application funnel
+    "edit": {"admin", "own"},  # network profile and institutions
     "withdraw": {"admin", "own"},
     "bulk_apply": {"admin", "own"},
     "revert": {"admin"},
     "manage_users": {"admin"},
-    "read_quality": {"admin", "analyst", "own"},   # data-quality lists (analysts read them, never fix)
-    "read_todo": {"admin", "own"},                 # what waits for this user (the To do page)
-    "review": {"admin", "own"},                    # the applications queue
-    "read_board": {"admin", "own"},                # the message board (channels say who reads what)
-    "own_account": {"admin", "analyst", "own"},    # one's own account and password
+    "read_quality": {"admin", "analyst", "own"},  # data-quality lists (analysts read them, never fix)
+    "read_todo": {"admin", "own"},  # what waits for this user (the To do page)
+    "review": {"admin", "own"},  # the applications queue
+    "read_board": {"admin", "own"},  # the message board (channels say who reads what)
+    "own_account": {"admin", "analyst", "own"},  # one's own account and password
 }
 
 # The private pages (url path -> the action that opens them), in menu order. A role sees a
@@ -68,8 +68,13 @@ def can(actor: Actor, action: str, network: str | None = None) -> bool:
     allowed = ACTIONS[action]
     if actor.role in allowed:
         return True
-    return ("own" in allowed and actor.role == "coordinator" and actor.network is not None
-            and network is not None and actor.network == network)
+    return (
+        "own" in allowed
+        and actor.role == "coordinator"
+        and actor.network is not None
+        and network is not None
+        and actor.network == network
+    )
 
 
 def may_ever(role: str | None, action: str) -> bool:

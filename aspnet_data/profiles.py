@@ -14,21 +14,47 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _DIGITS = re.compile(r"^[0-9]{1,15}\Z")
 
 # Fields anyone may see. Coordinator phone numbers and everything about accounts stay private.
-NETWORK_PUBLIC = ("iso3", "national_commission", "coordinator_name", "coordinator_email", "website",
-                  "description", "founded_year", "updated_at")
-INSTITUTION_PUBLIC = ("id", "network", "name", "name_latin", "city", "latitude", "longitude", "levels", "ownership",
-                      "themes", "status", "year_joined", "withdrawn_year", "languages", "pupils", "teachers",
-                      "website", "email", "updated_at")
+NETWORK_PUBLIC = (
+    "iso3",
+    "national_commission",
+    "coordinator_name",
+    "coordinator_email",
+    "website",
+    "description",
+    "founded_year",
+    "updated_at",
+)
+INSTITUTION_PUBLIC = (
+    "id",
+    "network",
+    "name",
+    "name_latin",
+    "city",
+    "latitude",
+    "longitude",
+    "levels",
+    "ownership",
+    "themes",
+    "status",
+    "year_joined",
+    "withdrawn_year",
+    "languages",
+    "pupils",
+    "teachers",
+    "website",
+    "email",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
 class NetworkProfile:
-    network: dict                 # public fields plus country names, region, capital
+    network: dict  # public fields plus country names, region, capital
     by_status: dict[str, int]
-    by_level: dict[str, int]      # active institutions
-    by_theme: dict[str, int]      # active institutions
-    growth: pl.DataFrame          # year, joined, withdrawn, members (cumulative, at year end)
-    projects: pl.DataFrame        # id, title, status, themes, institutions (of this network)
+    by_level: dict[str, int]  # active institutions
+    by_theme: dict[str, int]  # active institutions
+    growth: pl.DataFrame  # year, joined, withdrawn, members (cumulative, at year end)
+    projects: pl.DataFrame  # id, title, status, themes, institutions (of this network)
 
 
 def parse_code(raw: str | None) -> str | None:
@@ -58,12 +84,20 @@ def get_network(db: Database, iso3: str) -> NetworkProfile | None:
     if found.height == 0:
         return None
     by_status = dict(db.rows("SELECT status, count(*) FROM institutions WHERE network = ? GROUP BY status", [iso3]))
-    levels = dict(db.rows(
-        "SELECT v, count(*) FROM (SELECT unnest(levels) AS v FROM institutions "
-        "WHERE network = ? AND status <> 'withdrawn') GROUP BY v", [iso3]))
-    themes = dict(db.rows(
-        "SELECT v, count(*) FROM (SELECT unnest(themes) AS v FROM institutions "
-        "WHERE network = ? AND status <> 'withdrawn') GROUP BY v", [iso3]))
+    levels = dict(
+        db.rows(
+            "SELECT v, count(*) FROM (SELECT unnest(levels) AS v FROM institutions "
+            "WHERE network = ? AND status <> 'withdrawn') GROUP BY v",
+            [iso3],
+        )
+    )
+    themes = dict(
+        db.rows(
+            "SELECT v, count(*) FROM (SELECT unnest(themes) AS v FROM institutions "
+            "WHERE network = ? AND status <> 'withdrawn') GROUP BY v",
+            [iso3],
+        )
+    )
     growth = db.query(
         """
         WITH joined AS (SELECT year_joined AS year, count(*) AS n FROM institutions

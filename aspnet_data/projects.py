@@ -18,9 +18,9 @@ from .permissions import Actor, PermissionDenied
 from .vocab import PROJECT_STATUSES, THEMES
 
 
-
-def list_projects(db: Database, *, status: str | None = None, theme: str | None = None,
-                  network: str | None = None) -> pl.DataFrame:
+def list_projects(
+    db: Database, *, status: str | None = None, theme: str | None = None, network: str | None = None
+) -> pl.DataFrame:
     """Projects with their number of schools and networks, open and active ones first."""
     conditions, params = [], {}
     if status in PROJECT_STATUSES:
@@ -30,9 +30,11 @@ def list_projects(db: Database, *, status: str | None = None, theme: str | None 
         conditions.append("list_contains(p.themes, $theme)")
         params["theme"] = theme
     if network:
-        conditions.append("(p.network = $network OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i "
-                          "ON i.id = m.institution_id WHERE m.project_id = p.id AND m.state = 'member' "
-                          "AND i.network = $network))")
+        conditions.append(
+            "(p.network = $network OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i "
+            "ON i.id = m.institution_id WHERE m.project_id = p.id AND m.state = 'member' "
+            "AND i.network = $network))"
+        )
         params["network"] = network
     where = " AND ".join(conditions) or "true"
     return db.query(
@@ -58,7 +60,9 @@ def get_project(db: Database, project_id: int) -> dict | None:
         """SELECT i.id, i.name, i.city, i.network, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon, i.themes,
                   i.levels, m.state, m.added_by, m.added_at
            FROM project_members m JOIN institutions i ON i.id = m.institution_id
-           WHERE m.project_id = ? ORDER BY m.state, i.network, i.name""", [project_id])
+           WHERE m.project_id = ? ORDER BY m.state, i.network, i.name""",
+        [project_id],
+    )
     project["channel_id"] = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project_id])
     return project
 
@@ -85,7 +89,8 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
         "description": _clean_text(values.get("description")),
         "themes": [t for t in values.get("themes") or []],
         "languages": normalise_languages(values.get("languages")),
-        "start_date": _as_date(values.get("start_date")), "end_date": _as_date(values.get("end_date")),
+        "start_date": _as_date(values.get("start_date")),
+        "end_date": _as_date(values.get("end_date")),
         "status": values.get("status") or "open",
     }
     errors = []
@@ -122,18 +127,35 @@ def create_project(db: Database, actor: Actor, values: dict) -> int:
 
     def write(cur):
         project_id = cur.sql("SELECT nextval('project_id_seq')").fetchall()[0][0]
-        cur.execute("INSERT INTO projects (id, title, description, themes, languages, start_date, end_date, status, "
-                    "owner, network, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [project_id, record["title"], record["description"], record["themes"], record["languages"],
-                     record["start_date"], record["end_date"], record["status"], actor.username, actor.network,
-                     now, now])
+        cur.execute(
+            "INSERT INTO projects (id, title, description, themes, languages, start_date, end_date, status, "
+            "owner, network, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                project_id,
+                record["title"],
+                record["description"],
+                record["themes"],
+                record["languages"],
+                record["start_date"],
+                record["end_date"],
+                record["status"],
+                actor.username,
+                actor.network,
+                now,
+                now,
+            ],
+        )
         channel_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
-        cur.execute("INSERT INTO channels (id, slug, kind, title, project_id, created_by, created_at) "
-                    "VALUES (?, ?, 'project', ?, ?, ?, ?)",
-                    [channel_id, f"project-{project_id}", record["title"][:120], project_id, actor.username, now])
-        cur.execute("INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-                    "VALUES (?, ?, 'project.create', 'projects', ?, NULL, ?)",
-                    [now, actor.label, str(project_id), json.dumps({"title": record["title"]})])
+        cur.execute(
+            "INSERT INTO channels (id, slug, kind, title, project_id, created_by, created_at) "
+            "VALUES (?, ?, 'project', ?, ?, ?, ?)",
+            [channel_id, f"project-{project_id}", record["title"][:120], project_id, actor.username, now],
+        )
+        cur.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
+            "VALUES (?, ?, 'project.create', 'projects', ?, NULL, ?)",
+            [now, actor.label, str(project_id), json.dumps({"title": record["title"]})],
+        )
         return project_id
 
     return db.write(write)
@@ -154,8 +176,9 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
     network = db.scalar("SELECT network FROM institutions WHERE id = ? AND status <> 'withdrawn'", [institution_id])
     if network is None:
         raise NotFound(institution_id)
-    if actor.role == "admin" or (actor.role == "coordinator" and actor.network == network
-                                 and project["network"] == network):
+    if actor.role == "admin" or (
+        actor.role == "coordinator" and actor.network == network and project["network"] == network
+    ):
         state = "member"
     elif actor.role == "coordinator" and actor.network == network:
         if project["status"] == "closed":
@@ -164,11 +187,16 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
     else:
         raise PermissionDenied("project.add", network)
     now = utc_now()
-    db.write(lambda cur: cur.execute(
-        "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = EXCLUDED.state "
-        "WHERE project_members.state = 'declined'", [project_id, institution_id, state, actor.label, now]))
-    return db.scalar("SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?",
-                     [project_id, institution_id])
+    db.write(
+        lambda cur: cur.execute(
+            "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = EXCLUDED.state "
+            "WHERE project_members.state = 'declined'",
+            [project_id, institution_id, state, actor.label, now],
+        )
+    )
+    return db.scalar(
+        "SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?", [project_id, institution_id]
+    )
 
 
 def decide(db: Database, actor: Actor, project_id: int, institution_id: int, *, accept: bool) -> None:
@@ -176,8 +204,11 @@ def decide(db: Database, actor: Actor, project_id: int, institution_id: int, *, 
     project = _owner(db, actor, project_id)
     if not (actor.role == "admin" or actor.username == project["owner"]):
         raise PermissionDenied("project.decide")
-    updated = db.write(lambda cur: cur.execute(
-        "UPDATE project_members SET state = ? WHERE project_id = ? AND institution_id = ? AND state = 'requested'",
-        ["member" if accept else "declined", project_id, institution_id]).fetchall()[0][0])
+    updated = db.write(
+        lambda cur: cur.execute(
+            "UPDATE project_members SET state = ? WHERE project_id = ? AND institution_id = ? AND state = 'requested'",
+            ["member" if accept else "declined", project_id, institution_id],
+        ).fetchall()[0][0]
+    )
     if updated != 1:
         raise NotFound(institution_id)

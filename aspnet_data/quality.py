@@ -28,11 +28,36 @@ WINDOW = 40
 # Words that only say "school" (or glue words); they carry no identity. Level words
 # (primary, high) and numbers are kept: "Kigali Primary School" and "Kigali High School",
 # or "No. 5" and "No. 6", are different schools.
-COMMON_WORDS = frozenset({
-    "school", "schools", "ecole", "escuela", "escola", "colegio", "lycee",
-    "no", "nr", "the", "of", "and", "de", "del", "des", "du", "d", "la", "le", "les", "l", "el", "los", "las",
-    "et", "y",
-})
+COMMON_WORDS = frozenset(
+    {
+        "school",
+        "schools",
+        "ecole",
+        "escuela",
+        "escola",
+        "colegio",
+        "lycee",
+        "no",
+        "nr",
+        "the",
+        "of",
+        "and",
+        "de",
+        "del",
+        "des",
+        "du",
+        "d",
+        "la",
+        "le",
+        "les",
+        "l",
+        "el",
+        "los",
+        "las",
+        "et",
+        "y",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -41,11 +66,11 @@ class Todo:
 
     network: str
     as_of: datetime
-    missing: pl.DataFrame       # id, name, city, missing (list of QUALITY_FIELDS left empty)
-    stale: pl.DataFrame         # id, name, city, updated_at
-    duplicates: pl.DataFrame    # id_a, name_a, id_b, name_b, city, similarity
-    outside: pl.DataFrame       # id, name, city, latitude, longitude, problem
-    totals: dict[str, int]      # missing, stale, duplicates, outside
+    missing: pl.DataFrame  # id, name, city, missing (list of QUALITY_FIELDS left empty)
+    stale: pl.DataFrame  # id, name, city, updated_at
+    duplicates: pl.DataFrame  # id_a, name_a, id_b, name_b, city, similarity
+    outside: pl.DataFrame  # id, name, city, latitude, longitude, problem
+    totals: dict[str, int]  # missing, stale, duplicates, outside
 
 
 def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
@@ -96,7 +121,6 @@ def _stale(db: Database, network: str, now: datetime) -> pl.DataFrame:
     )
 
 
-
 def _outside(db: Database, network: str) -> pl.DataFrame:
     rows = _active(db, network, "id, name, city, latitude, longitude")
     no_coords = pl.col("latitude").is_null() | pl.col("longitude").is_null()
@@ -121,9 +145,11 @@ def _folded(texts: pl.Series) -> pl.Series:
 def _tokens(folded: pl.Expr) -> pl.Expr:
     """Significant word tokens of a folded name; a name made only of common words keeps
     itself as its one token, so it matches only an identical name."""
-    words = (folded.str.extract_all(r"[a-z]+|[0-9]+")
-             .list.eval(pl.element().filter(~pl.element().is_in(list(COMMON_WORDS))))
-             .list.unique())
+    words = (
+        folded.str.extract_all(r"[a-z]+|[0-9]+")
+        .list.eval(pl.element().filter(~pl.element().is_in(list(COMMON_WORDS))))
+        .list.unique()
+    )
     return pl.when(words.list.len() > 0).then(words).otherwise(pl.concat_list(pl.lit("=") + folded))
 
 
@@ -141,10 +167,12 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
     ).filter(pl.col("city_key") != "")
     # Each school has one or two spellings (original script, Latin) to compare across.
     variants = (
-        pl.concat([
-            rows.select("id", "city_key", "levels", "latin_key", pl.col("latin_key").alias("folded")),
-            rows.select("id", "city_key", "levels", "latin_key", pl.col("name_key").alias("folded")),
-        ])
+        pl.concat(
+            [
+                rows.select("id", "city_key", "levels", "latin_key", pl.col("latin_key").alias("folded")),
+                rows.select("id", "city_key", "levels", "latin_key", pl.col("name_key").alias("folded")),
+            ]
+        )
         .unique(["id", "folded"], maintain_order=True)
         .with_columns(_tokens(pl.col("folded")).alias("tokens"))
         .with_columns(pl.col("folded").str.extract_all("[0-9]+").list.sort().list.join(" ").alias("numbers"))
@@ -158,27 +186,38 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
     # A primary and a secondary school named after the same patron are two schools.
     no_common_level = pl.col("levels_a").list.set_intersection("levels_b").list.len() == 0
     similarity = (
-        pl.when(pl.col("folded_a") == pl.col("folded_b")).then(1.0)
-        .when(number_clash | no_common_level).then(0.0)
+        pl.when(pl.col("folded_a") == pl.col("folded_b"))
+        .then(1.0)
+        .when(number_clash | no_common_level)
+        .then(0.0)
         .otherwise(shared / union)
     )
     passed = []
     for candidates in _candidate_pairs(variants):
-        pairs = (candidates.join(side.rename(lambda c: c + "_a"), on="id_a")
-                 .join(side.rename(lambda c: c + "_b"), on="id_b"))
-        passed.append(pairs.select("id_a", "id_b", similarity.round(3).alias("similarity"))
-                      .filter(pl.col("similarity") >= SIMILAR))
+        pairs = candidates.join(side.rename(lambda c: c + "_a"), on="id_a").join(
+            side.rename(lambda c: c + "_b"), on="id_b"
+        )
+        passed.append(
+            pairs.select("id_a", "id_b", similarity.round(3).alias("similarity")).filter(
+                pl.col("similarity") >= SIMILAR
+            )
+        )
     schema = {"id_a": pl.Int64, "id_b": pl.Int64, "similarity": pl.Float64}
     scored = pl.concat(passed) if passed else pl.DataFrame(schema=schema)
-    return (scored.group_by("id_a", "id_b").agg(pl.col("similarity").max())
-            .sort(["similarity", "id_a", "id_b"], descending=[True, False, False]))
+    return (
+        scored.group_by("id_a", "id_b")
+        .agg(pl.col("similarity").max())
+        .sort(["similarity", "id_a", "id_b"], descending=[True, False, False])
+    )
 
 
 def _with_names(db: Database, network: str, pairs: pl.DataFrame) -> pl.DataFrame:
     """id_a, name_a, id_b, name_b, city, similarity for the pairs shown."""
     ids = sorted({*pairs["id_a"].to_list(), *pairs["id_b"].to_list()})
-    names = db.query("SELECT id, name, city FROM institutions WHERE network = ? AND id IN (SELECT unnest(?::BIGINT[]))",
-                     [network, ids])
+    names = db.query(
+        "SELECT id, name, city FROM institutions WHERE network = ? AND id IN (SELECT unnest(?::BIGINT[]))",
+        [network, ids],
+    )
     return (
         pairs.join(names.rename({"id": "id_a", "name": "name_a"}), on="id_a", how="left")
         .join(names.select(pl.col("id").alias("id_b"), pl.col("name").alias("name_b")), on="id_b", how="left")
@@ -197,7 +236,11 @@ def _candidate_pairs(variants: pl.DataFrame):
     """
     size = pl.col("tokens").list.len()
     members = variants.select(
-        "variant", "id", "city_key", "latin_key", pl.col("tokens").alias("token"),
+        "variant",
+        "id",
+        "city_key",
+        "latin_key",
+        pl.col("tokens").alias("token"),
         (size - (size * SIMILAR - 1e-9).ceil().cast(pl.Int64) + 1).alias("prefix"),
     ).explode("token")
     frequency = members.group_by("city_key", "token").agg(pl.col("id").n_unique().alias("frequency"))
@@ -213,11 +256,13 @@ def _candidate_pairs(variants: pl.DataFrame):
     for offset in range(1, WINDOW + 1):
         if offset >= blocks.height:
             break
-        pairs = (
-            pl.DataFrame({"same": block == block.shift(-offset), "id": ids, "other": ids.shift(-offset)})
-            .filter(pl.col("same") & (pl.col("id") != pl.col("other")))
+        pairs = pl.DataFrame({"same": block == block.shift(-offset), "id": ids, "other": ids.shift(-offset)}).filter(
+            pl.col("same") & (pl.col("id") != pl.col("other"))
         )
         if pairs.is_empty():
-            break   # no block is longer than this offset
-        yield (pairs.select(pl.min_horizontal("id", "other").alias("id_a"), pl.max_horizontal("id", "other").alias("id_b"))
-               .unique())
+            break  # no block is longer than this offset
+        yield (
+            pairs.select(
+                pl.min_horizontal("id", "other").alias("id_a"), pl.max_horizontal("id", "other").alias("id_b")
+            ).unique()
+        )

@@ -59,9 +59,9 @@ def countries() -> pl.DataFrame:
 
 def towns() -> pl.DataFrame:
     """Real towns (GeoNames) with coordinates and population, used to place demo schools."""
-    return pl.read_csv(
-        REFERENCE_DIR / "towns.csv", schema_overrides=_TOWN_SCHEMA, null_values=[""]
-    ).select(list(_TOWN_SCHEMA))
+    return pl.read_csv(REFERENCE_DIR / "towns.csv", schema_overrides=_TOWN_SCHEMA, null_values=[""]).select(
+        list(_TOWN_SCHEMA)
+    )
 
 
 def world_geojson_path() -> Path:
@@ -78,9 +78,8 @@ def world_geojson() -> dict:
 def country_shapes() -> dict[str, object]:
     """Shapely geometry of each country that has an outline, keyed by ISO3 (prepared, shared:
     do not modify)."""
-    from shapely.geometry import shape
-
     import shapely
+    from shapely.geometry import shape
 
     shapes = {f["properties"]["iso3"]: shape(f["geometry"]) for f in world_geojson()["features"]}
     for geometry in shapes.values():

@@ -23,10 +23,10 @@ class Overview:
     member_states: int
     member_states_with_network: int
     associate_members: int
-    by_status: dict[str, int]          # every status, zero included
-    by_theme: dict[str, int]           # active institutions declaring each theme
-    by_region: pl.DataFrame            # region, networks, institutions (active)
-    largest: pl.DataFrame              # iso3, name_en, name_fr, name_es, region, institutions (top 10)
+    by_status: dict[str, int]  # every status, zero included
+    by_theme: dict[str, int]  # active institutions declaring each theme
+    by_region: pl.DataFrame  # region, networks, institutions (active)
+    largest: pl.DataFrame  # iso3, name_en, name_fr, name_es, region, institutions (top 10)
     as_of: datetime | None
     data_version: int
 
@@ -107,8 +107,11 @@ def through_year(history: pl.DataFrame, year: int, *, series: str | None = None)
     keys = [series] if series else []
     last = max(year, int(history["year"].max()))
     firsts = history.group_by(keys).agg(pl.col("year").min()) if keys else history.select(pl.col("year").min())
-    grid = firsts.with_columns(pl.int_ranges("year", last + 1).alias("year")).explode("year").with_columns(
-        pl.col("year").cast(history.schema["year"]))
+    grid = (
+        firsts.with_columns(pl.int_ranges("year", last + 1).alias("year"))
+        .explode("year")
+        .with_columns(pl.col("year").cast(history.schema["year"]))
+    )
     counts = [c for c in history.columns if c not in (*keys, "year", "members")]
     full = grid.join(history, on=[*keys, "year"], how="left").sort([*keys, "year"])
     full = full.with_columns(

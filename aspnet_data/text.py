@@ -51,9 +51,13 @@ def slug(text: str, *, max_length: int = 40) -> str:
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula, prefixed with an apostrophe."""
     return frame.with_columns(
-        pl.when(pl.col(name).str.contains(_FORMULA_START.pattern)).then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name)).alias(name)
-        for name, dtype in frame.schema.items() if dtype == pl.String)
+        pl.when(pl.col(name).str.contains(_FORMULA_START.pattern))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
 
 
 def from_spreadsheet(value: str | None) -> str | None:

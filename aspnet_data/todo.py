@@ -18,17 +18,17 @@ from .permissions import Actor, require
 
 @dataclass(frozen=True)
 class TodoSummary:
-    role: str                     # coordinator | admin
-    network: str | None           # the coordinator's network (None for admins)
+    role: str  # coordinator | admin
+    network: str | None  # the coordinator's network (None for admins)
     as_of: datetime
-    applications: int             # waiting for this user's decision
-    overdue: int                  # of which waiting longer than applications.OVERDUE_DAYS
-    oldest: list[dict]            # the oldest waiting: id, reference, institution_name, network, age_days, overdue
-    unread: int                   # unread board messages in the channels this user reads
-    mentions: int                 # of which mention this user or their network
-    changes: list[dict]           # the latest changes (editing.history rows), newest first
-    quality: dict[str, int] | None = None           # coordinators: missing, stale, duplicates, outside
-    accounts: list[dict] = field(default_factory=list)   # admins: locked or disabled accounts
+    applications: int  # waiting for this user's decision
+    overdue: int  # of which waiting longer than applications.OVERDUE_DAYS
+    oldest: list[dict]  # the oldest waiting: id, reference, institution_name, network, age_days, overdue
+    unread: int  # unread board messages in the channels this user reads
+    mentions: int  # of which mention this user or their network
+    changes: list[dict]  # the latest changes (editing.history rows), newest first
+    quality: dict[str, int] | None = None  # coordinators: missing, stale, duplicates, outside
+    accounts: list[dict] = field(default_factory=list)  # admins: locked or disabled accounts
     accounts_total: int = 0
 
 
@@ -41,10 +41,14 @@ def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: i
     queue = applications.queue(db, actor, now=now)
     channels = board.channels(db, actor)
     common = {
-        "role": actor.role, "network": network, "as_of": now,
-        "applications": queue.height, "overdue": int(queue["overdue"].sum()) if queue.height else 0,
+        "role": actor.role,
+        "network": network,
+        "as_of": now,
+        "applications": queue.height,
+        "overdue": int(queue["overdue"].sum()) if queue.height else 0,
         "oldest": queue.select("id", "reference", "institution_name", "network", "age_days", "overdue")
-                       .head(shown).to_dicts(),
+        .head(shown)
+        .to_dicts(),
         "unread": int(channels["unread"].sum()) if channels.height else 0,
         "mentions": int(channels["mentions"].sum()) if channels.height else 0,
         "changes": editing.history(db, actor, network=network, limit=shown),
@@ -55,5 +59,7 @@ def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: i
         """SELECT username, display_name, role, network, disabled,
                   CASE WHEN locked_until > $now THEN locked_until END AS locked_until
            FROM users WHERE disabled OR locked_until > $now
-           ORDER BY locked_until DESC NULLS LAST, username""", {"now": now})
+           ORDER BY locked_until DESC NULLS LAST, username""",
+        {"now": now},
+    )
     return TodoSummary(**common, accounts=accounts.head(shown * 4).to_dicts(), accounts_total=accounts.height)

@@ -25,9 +25,12 @@ DIRECTORY_VIEWS = {
     "everything": Selection(),
     "search 'ecole'": Selection(q="ecole"),
     "theme + region": Selection().with_values("theme", ["esd"]).with_values("region", ["EUR", "AFR"]),
-    "country + level + search": Selection(q="school").with_values("country", ["IND"]).with_values("level", ["secondary"]),
-    "years + status + sort": Selection(year_from=1990, year_to=2010, sort="joined", descending=True)
-    .with_values("status", ["member", "withdrawn"]),
+    "country + level + search": Selection(q="school")
+    .with_values("country", ["IND"])
+    .with_values("level", ["secondary"]),
+    "years + status + sort": Selection(year_from=1990, year_to=2010, sort="joined", descending=True).with_values(
+        "status", ["member", "withdrawn"]
+    ),
 }
 DASHBOARD_VIEWS = {
     "everything": Selection(),
@@ -42,8 +45,11 @@ MAP_VIEWS = {
 def generator_version() -> str:
     """Changes whenever the demo generator or the schema changes."""
     digest = hashlib.sha256()
-    for source in [ROOT / "aspnet_data" / "demo.py", ROOT / "aspnet_data" / "demo_names.py",
-                   *sorted((ROOT / "aspnet_data" / "migrations").glob("*.sql"))]:
+    for source in [
+        ROOT / "aspnet_data" / "demo.py",
+        ROOT / "aspnet_data" / "demo_names.py",
+        *sorted((ROOT / "aspnet_data" / "migrations").glob("*.sql")),
+    ]:
         digest.update(source.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -57,15 +63,20 @@ def database(size: int) -> Path:
         for stale in CACHE.glob(f"aspnet-{size}-*"):
             stale.unlink()
         print(f"building the {size:,}-institution network...", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, "-m", "aspnet_data", "demo", "--db", str(path), "--institutions", str(size)],
-                       check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "aspnet_data", "demo", "--db", str(path), "--institutions", str(size)],
+            check=True,
+            cwd=ROOT,
+        )
     return path
 
 
 def percentiles(samples: list[float]) -> dict:
     samples = sorted(samples)
-    return {"p50_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2)}
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2),
+    }
 
 
 def timed(work: Callable[[], object], repeat: int = REPEAT, warmup: int = 3) -> dict:

@@ -36,8 +36,16 @@ from common import ROOT, database, percentiles
 from aspnet_data.db import open_database
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 PROBES = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 TIMEOUT_MS = 180_000
 
@@ -68,9 +76,26 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "bench-load-secret"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "serve.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while True:
@@ -86,8 +111,15 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
         time.sleep(0.3)
 
 
-async def visit(browser, base: str, institution: int, results: list, errors: list, hold: asyncio.Event | None,
-                ready: asyncio.Event | None = None):
+async def visit(
+    browser,
+    base: str,
+    institution: int,
+    results: list,
+    errors: list,
+    hold: asyncio.Event | None,
+    ready: asyncio.Event | None = None,
+):
     """One user: directory, then map, then a profile; each timed until its content shows."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -95,16 +127,23 @@ async def visit(browser, base: str, institution: int, results: list, errors: lis
     page.on("pageerror", lambda exc: errors.append(f"javascript: {exc}"))
     # Requests the browser itself cancels when the next page is opened (net::ERR_ABORTED)
     # are not failures of the server.
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.method} {r.url} {r.failure}")
-            if "ERR_ABORTED" not in (r.failure or "") else None)
+    page.on(
+        "requestfailed",
+        lambda r: (
+            errors.append(f"failed: {r.method} {r.url} {r.failure}") if "ERR_ABORTED" not in (r.failure or "") else None
+        ),
+    )
 
     def response(r) -> None:
         if r.status >= 400 and not (r.status == 404 and PROBES.search(urlparse(r.url).path)):
             errors.append(f"{r.status} {r.url}")
+
     page.on("response", response)
-    steps = [("directory", "/directory", "[data-testid='stDataFrame']"),
-             ("map", "/map", "[data-testid='stDeckGlJsonChart'] canvas"),
-             ("profile", f"/institution?id={institution}", "h1")]
+    steps = [
+        ("directory", "/directory", "[data-testid='stDataFrame']"),
+        ("map", "/map", "[data-testid='stDeckGlJsonChart'] canvas"),
+        ("profile", f"/institution?id={institution}", "h1"),
+    ]
     try:
         for name, path, selector in steps:
             started = time.perf_counter()
@@ -119,7 +158,7 @@ async def visit(browser, base: str, institution: int, results: list, errors: lis
         if ready is not None:
             ready.set()
         if hold is not None:
-            await hold.wait()      # keep the session open until the server's memory is read
+            await hold.wait()  # keep the session open until the server's memory is read
     finally:
         await context.close()
 
@@ -140,8 +179,12 @@ async def load(base: str, pid: int, institutions: list[int], sessions: int) -> d
         cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         readies = [asyncio.Event() for _ in range(sessions)]
-        tasks = [asyncio.create_task(visit(browser, base, institutions[n % len(institutions)], results, errors, hold,
-                                           readies[n])) for n in range(sessions)]
+        tasks = [
+            asyncio.create_task(
+                visit(browser, base, institutions[n % len(institutions)], results, errors, hold, readies[n])
+            )
+            for n in range(sessions)
+        ]
         await asyncio.gather(*(ready.wait() for ready in readies))
         wall = time.perf_counter() - started
         server_cpu = cpu_seconds(pid) - cpu_before
@@ -150,12 +193,23 @@ async def load(base: str, pid: int, institutions: list[int], sessions: int) -> d
         hold.set()
         await asyncio.gather(*tasks)
         await browser.close()
-    by_step = {name: percentiles([ms for step, ms in results if step == name])
-               for name in ("directory", "map", "profile") if any(step == name for step, _ in results)}
-    return {"sessions": sessions, "pages_shown": len(results), "wall_s": round(wall, 1), "steps": by_step,
-            "server_cpu_s": round(server_cpu, 1), "cpus": os.cpu_count(),
-            "errors": errors + [f"warm-up: {e}" for e in warm_errors], "server_idle": idle, "server_loaded": loaded,
-            "per_session_mb": round((loaded["rss_mb"] - idle["rss_mb"]) / sessions, 1)}
+    by_step = {
+        name: percentiles([ms for step, ms in results if step == name])
+        for name in ("directory", "map", "profile")
+        if any(step == name for step, _ in results)
+    }
+    return {
+        "sessions": sessions,
+        "pages_shown": len(results),
+        "wall_s": round(wall, 1),
+        "steps": by_step,
+        "server_cpu_s": round(server_cpu, 1),
+        "cpus": os.cpu_count(),
+        "errors": errors + [f"warm-up: {e}" for e in warm_errors],
+        "server_idle": idle,
+        "server_loaded": loaded,
+        "per_session_mb": round((loaded["rss_mb"] - idle["rss_mb"]) / sessions, 1),
+    }
 
 
 def main() -> None:
@@ -166,8 +220,12 @@ def main() -> None:
     args = parser.parse_args()
     path = database(args.size)
     with open_database(path, read_only=True) as db:
-        institutions = [r[0] for r in db.rows(
-            "SELECT id FROM institutions WHERE status = 'member' ORDER BY hash(id) LIMIT ?", [args.sessions])]
+        institutions = [
+            r[0]
+            for r in db.rows(
+                "SELECT id FROM institutions WHERE status = 'member' ORDER BY hash(id) LIMIT ?", [args.sessions]
+            )
+        ]
     proc, base = start_server(path)
     try:
         result = asyncio.run(load(base, proc.pid, institutions, args.sessions))

@@ -26,10 +26,28 @@ from common import DIRECTORY_VIEWS, database, percentiles
 from aspnet_data.db import open_database
 from aspnet_data.directory import Selection, search_tokens
 
-COLUMNS = ("id", "name", "name_latin", "search_text", "city", "network", "region", "levels", "themes", "ownership",
-           "status", "year_joined")
-FACETS = [("_facet", "region"), ("_facet", "network"), ("_facet_array", "levels"), ("_facet_array", "themes"),
-          ("_facet", "ownership"), ("_facet", "status")]
+COLUMNS = (
+    "id",
+    "name",
+    "name_latin",
+    "search_text",
+    "city",
+    "network",
+    "region",
+    "levels",
+    "themes",
+    "ownership",
+    "status",
+    "year_joined",
+)
+FACETS = [
+    ("_facet", "region"),
+    ("_facet", "network"),
+    ("_facet_array", "levels"),
+    ("_facet_array", "themes"),
+    ("_facet", "ownership"),
+    ("_facet", "status"),
+]
 
 
 def sqlite_copy(size: int) -> Path:
@@ -48,7 +66,8 @@ def sqlite_copy(size: int) -> Path:
         cur = db.cursor().execute(
             """SELECT i.id, i.name, i.name_latin, i.search_text, i.city, i.network, c.region,
                       to_json(i.levels)::VARCHAR, to_json(i.themes)::VARCHAR, i.ownership, i.status, i.year_joined
-               FROM institutions i JOIN countries c ON c.iso3 = i.network ORDER BY i.id""")
+               FROM institutions i JOIN countries c ON c.iso3 = i.network ORDER BY i.id"""
+        )
         while batch := cur.fetchmany(50_000):
             out.executemany(f"INSERT INTO institutions VALUES ({', '.join('?' for _ in COLUMNS)})", batch)
     for column in ("network", "region", "ownership", "status", "year_joined", "name_latin"):
@@ -69,7 +88,7 @@ def query_string(sel: Selection) -> str:
         column = {"region": "region", "country": "network", "ownership": "ownership", "status": "status"}.get(key)
         if column:
             params.append((f"{column}__in", ",".join(values)))
-        else:   # levels, themes: any of the chosen values (one value in every view timed)
+        else:  # levels, themes: any of the chosen values (one value in every view timed)
             params.append((f"{'levels' if key == 'level' else 'themes'}__arraycontains", values[0]))
     if not sel.values("status"):
         params.append(("status__not", "withdrawn"))
@@ -87,8 +106,15 @@ def run(size: int, repeat: int) -> dict:
     from datasette.app import Datasette
 
     path = sqlite_copy(size)
-    ds = Datasette([str(path)], settings={"sql_time_limit_ms": 600_000, "facet_time_limit_ms": 600_000,
-                                          "suggest_facets": False, "max_returned_rows": 1000})
+    ds = Datasette(
+        [str(path)],
+        settings={
+            "sql_time_limit_ms": 600_000,
+            "facet_time_limit_ms": 600_000,
+            "suggest_facets": False,
+            "max_returned_rows": 1000,
+        },
+    )
     name = path.stem
 
     async def views() -> dict:
@@ -103,7 +129,7 @@ def run(size: int, repeat: int) -> dict:
                 body = response.json()
                 if response.status_code != 200 or body.get("facets_timed_out"):
                     raise RuntimeError(f"datasette {label}: {response.status_code} {str(body)[:300]}")
-                if attempt:          # the first run warms SQLite's page cache
+                if attempt:  # the first run warms SQLite's page cache
                     samples.append(elapsed)
             out[label] = percentiles(samples) | {"url": url, "rows": body.get("filtered_table_rows_count")}
         return out

@@ -28,8 +28,14 @@ from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS,
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {  # (10,000, 1,000,000)
-    "directory_ms": (30, 300), "floor_ratio": 1.3, "datasette_ratio": 5, "map_bytes": 2_000_000,
-    "map_ms": (None, 300), "dashboard_ms": (150, 1500), "page_ms": (300, 1500), "load_server_mb": 1500,
+    "directory_ms": (30, 300),
+    "floor_ratio": 1.3,
+    "datasette_ratio": 5,
+    "map_bytes": 2_000_000,
+    "map_ms": (None, 300),
+    "dashboard_ms": (150, 1500),
+    "page_ms": (300, 1500),
+    "load_server_mb": 1500,
 }
 
 
@@ -38,15 +44,18 @@ def child(script: str, *args: str) -> dict:
         out = Path(tmp) / "out.json"
         print(f"· {script} {' '.join(args)}", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        subprocess.run([sys.executable, str(HERE / script), *args, str(out)], check=True, cwd=ROOT,
-                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        subprocess.run(
+            [sys.executable, str(HERE / script), *args, str(out)],
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _sizes_header(results: list[dict]) -> list[str]:
-    return ["| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
-            "|---|" + "---|" * len(results)]
+    return ["| view | " + " | ".join(f"{r['institutions']:,}" for r in results) + " |", "|---|" + "---|" * len(results)]
 
 
 def _cell(m: dict) -> str:
@@ -60,10 +69,14 @@ def _limit(pair: tuple, size: int):
 
 def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, loads: list[dict]) -> str:
     misses: list[str] = []
-    lines = ["# Benchmark results", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}. "
-             f"Times in ms as p50 / p95 over {REPEAT} runs after 3 warm-up runs (dashboard, map: 10 runs); "
-             "× floor is our p95 divided by the p95 of the same SQL run straight on DuckDB.", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, CPython {platform.python_version()}. "
+        f"Times in ms as p50 / p95 over {REPEAT} runs after 3 warm-up runs (dashboard, map: 10 runs); "
+        "× floor is our p95 divided by the p95 of the same SQL run straight on DuckDB.",
+        "",
+    ]
 
     lines += ["## Directory: every facet count + search + one page of rows", ""] + _sizes_header(results)
     for name in DIRECTORY_VIEWS:
@@ -101,8 +114,9 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
         cells = []
         for r in results:
             m = r["map"][name]
-            cells.append(f"{_cell(m)} · ×{m['ratio_p95']:g} floor · {m['kind']} {m['items']:,} · "
-                         f"{m['json_bytes'] / 1e6:.2f} MB")
+            cells.append(
+                f"{_cell(m)} · ×{m['ratio_p95']:g} floor · {m['kind']} {m['items']:,} · {m['json_bytes'] / 1e6:.2f} MB"
+            )
             if m["json_bytes"] > TARGETS["map_bytes"]:
                 misses.append(f"map '{name}' {m['json_bytes'] / 1e6:.2f} MB at {r['institutions']:,}")
             limit = _limit(TARGETS["map_ms"], r["institutions"])
@@ -112,19 +126,38 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
 
     lines += ["", "## Application queues (oldest first, with age)", ""] + _sizes_header(results)
     for who in ("coordinator", "admin"):
-        lines.append(f"| {who} | " + " | ".join(
-            f"{_cell(r['queue'][who])} · ×{r['queue'][who]['ratio_p95']:g} floor · {r['queue'][who]['rows']:,} waiting"
-            for r in results) + " |")
+        lines.append(
+            f"| {who} | "
+            + " | ".join(
+                f"{_cell(r['queue'][who])} · ×{r['queue'][who]['ratio_p95']:g} floor · {r['queue'][who]['rows']:,} waiting"
+                for r in results
+            )
+            + " |"
+        )
 
-    lines += ["", "## Bulk upload of 5,000 rows to the largest network (3 runs, each on a fresh copy)", "",
-              *_sizes_header(results)]
+    lines += [
+        "",
+        "## Bulk upload of 5,000 rows to the largest network (3 runs, each on a fresh copy)",
+        "",
+        *_sizes_header(results),
+    ]
     lines.append("| read + validate + preview | " + " | ".join(_cell(r["bulk"]["validate"]) for r in results) + " |")
-    lines.append("| apply (one transaction, audited) | " + " | ".join(
-        f"{_cell(r['bulk']['apply'])} · {r['bulk']['counts']['changed']:,} changed, "
-        f"{r['bulk']['counts']['added']:,} added" for r in results) + " |")
+    lines.append(
+        "| apply (one transaction, audited) | "
+        + " | ".join(
+            f"{_cell(r['bulk']['apply'])} · {r['bulk']['counts']['changed']:,} changed, "
+            f"{r['bulk']['counts']['added']:,} added"
+            for r in results
+        )
+        + " |"
+    )
 
-    lines += ["", "## Each page's script rerun with a warm cache (AppTest, whole app, 5 reruns)", "",
-              *_sizes_header(results)]
+    lines += [
+        "",
+        "## Each page's script rerun with a warm cache (AppTest, whole app, 5 reruns)",
+        "",
+        *_sizes_header(results),
+    ]
     for page in results[0]["pages"]:
         cells = []
         for r in results:
@@ -135,31 +168,50 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
                 misses.append(f"page {page} rerun p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
 
-    lines += ["", "## Peak memory of the measuring process (MB)", "", *_sizes_header(results),
-              "| after the reads | " + " | ".join(f"{r['peak_rss_mb_reads']:,}" for r in results) + " |",
-              "| after bulk upload and page reruns | " + " | ".join(f"{r['peak_rss_mb']:,}" for r in results) + " |"]
+    lines += [
+        "",
+        "## Peak memory of the measuring process (MB)",
+        "",
+        *_sizes_header(results),
+        "| after the reads | " + " | ".join(f"{r['peak_rss_mb_reads']:,}" for r in results) + " |",
+        "| after bulk upload and page reruns | " + " | ".join(f"{r['peak_rss_mb']:,}" for r in results) + " |",
+    ]
 
     if board:
-        lines += ["", "## Message board", "",
-                  f"Opening a channel (latest 50 threads and every unread count) with {board['messages']:,} "
-                  f"messages, for a reader who has read nothing: p50 {board['p50_ms']} ms, p95 {board['p95_ms']} ms "
-                  f"(×{board['ratio_p95']:g} floor)."]
+        lines += [
+            "",
+            "## Message board",
+            "",
+            f"Opening a channel (latest 50 threads and every unread count) with {board['messages']:,} "
+            f"messages, for a reader who has read nothing: p50 {board['p50_ms']} ms, p95 {board['p95_ms']} ms "
+            f"(×{board['ratio_p95']:g} floor).",
+        ]
 
     for load in loads:
         steps = load["steps"]
-        lines += ["", f"## {load['sessions']} browsers at once, {load['institutions']:,} institutions", "",
-                  "Each headless Chromium session opens the directory, the map and a profile; time from the "
-                  "navigation until the content is on screen, ms.", "",
-                  "| page | p50 | p95 |", "|---|---|---|"]
+        lines += [
+            "",
+            f"## {load['sessions']} browsers at once, {load['institutions']:,} institutions",
+            "",
+            "Each headless Chromium session opens the directory, the map and a profile; time from the "
+            "navigation until the content is on screen, ms.",
+            "",
+            "| page | p50 | p95 |",
+            "|---|---|---|",
+        ]
         lines += [f"| {name} | {m['p50_ms']:,.0f} | {m['p95_ms']:,.0f} |" for name, m in steps.items()]
-        lines += ["", f"Pages shown: {load['pages_shown']} of {3 * load['sessions']}; errors: {len(load['errors'])}"
-                  + ("" if not load["errors"] else " (" + "; ".join(load["errors"][:5]) + ")") + ". "
-                  f"Server memory: {load['server_idle']['rss_mb']:,} MB warm and idle, "
-                  f"{load['server_loaded']['rss_mb']:,} MB with {load['sessions']} sessions open "
-                  f"({load['per_session_mb']:g} MB per session), peak {load['server_loaded']['peak_mb']:,} MB. "
-                  f"All pages were on screen after {load['wall_s']:g} s, during which the server used "
-                  f"{load['server_cpu_s']:g} CPU-seconds of the {load['cpus'] * load['wall_s']:.0f} the machine has: "
-                  "the rest went to the browsers themselves."]
+        lines += [
+            "",
+            f"Pages shown: {load['pages_shown']} of {3 * load['sessions']}; errors: {len(load['errors'])}"
+            + ("" if not load["errors"] else " (" + "; ".join(load["errors"][:5]) + ")")
+            + ". "
+            f"Server memory: {load['server_idle']['rss_mb']:,} MB warm and idle, "
+            f"{load['server_loaded']['rss_mb']:,} MB with {load['sessions']} sessions open "
+            f"({load['per_session_mb']:g} MB per session), peak {load['server_loaded']['peak_mb']:,} MB. "
+            f"All pages were on screen after {load['wall_s']:g} s, during which the server used "
+            f"{load['server_cpu_s']:g} CPU-seconds of the {load['cpus'] * load['wall_s']:.0f} the machine has: "
+            "the rest went to the browsers themselves.",
+        ]
         if load["errors"] or load["pages_shown"] < 3 * load["sessions"]:
             misses.append(f"load run at {load['institutions']:,}: {len(load['errors'])} errors")
         if load["server_loaded"]["peak_mb"] > TARGETS["load_server_mb"]:
@@ -171,6 +223,7 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
 
 def summary(results: list[dict], peers: dict, board: dict | None, loads: list[dict]) -> str:
     """The README's table: the worst case of each measure, per size, against its target."""
+
     def row(label: str, target: str, cell) -> str:
         return f"| {label} | {target} | " + " | ".join(cell(r) for r in results) + " |"
 
@@ -183,23 +236,38 @@ def summary(results: list[dict], peers: dict, board: dict | None, loads: list[di
             return "—"
         return f"{min(peer[n]['p50_ms'] / r['directory'][n]['p50_ms'] for n in r['directory']):.1f}×"
 
-    lines = ["| measure (worst case over the views timed) | target | "
-             + " | ".join(f"{r['institutions']:,}" for r in results) + " |",
-             "|---|---|" + "---|" * len(results),
-             row("directory view p95", "≤ 30 ms at 10k, ≤ 300 ms at 1M", lambda r: f"{worst(r, 'directory'):.0f} ms"),
-             row("directory ÷ the same SQL on bare DuckDB (p95)", "≤ 1.3",
-                 lambda r: f"{max(m['ratio_p95'] for m in r['directory'].values()):.2f}"),
-             row("Datasette ÷ directory (p50, its slowest ratio)", "≥ 5 at 1M", datasette),
-             row("map data built, p95", "≤ 300 ms at 1M", lambda r: f"{worst(r, 'map'):.0f} ms"),
-             row("map JSON sent", "≤ 2 MB", lambda r: f"{max(m['json_bytes'] for m in r['map'].values()) / 1e6:.2f} MB"),
-             row("dashboard, every aggregate, p95", "≤ 150 ms at 10k, ≤ 1.5 s at 1M",
-                 lambda r: f"{worst(r, 'dashboard'):.0f} ms"),
-             row("page rerun with a warm cache, p95 (slowest page)", "≤ 0.3 s at 10k, ≤ 1.5 s at 1M",
-                 lambda r: f"{worst(r, 'pages'):.0f} ms"),
-             row("application queue p95", "", lambda r: f"{worst(r, 'queue'):.0f} ms"),
-             row("bulk upload of 5,000 rows: validate + preview / apply (p50)", "",
-                 lambda r: f"{r['bulk']['validate']['p50_ms'] / 1000:.2f} s / {r['bulk']['apply']['p50_ms'] / 1000:.2f} s"),
-             row("peak memory of the measuring process", "", lambda r: f"{r['peak_rss_mb']:,.0f} MB")]
+    lines = [
+        "| measure (worst case over the views timed) | target | "
+        + " | ".join(f"{r['institutions']:,}" for r in results)
+        + " |",
+        "|---|---|" + "---|" * len(results),
+        row("directory view p95", "≤ 30 ms at 10k, ≤ 300 ms at 1M", lambda r: f"{worst(r, 'directory'):.0f} ms"),
+        row(
+            "directory ÷ the same SQL on bare DuckDB (p95)",
+            "≤ 1.3",
+            lambda r: f"{max(m['ratio_p95'] for m in r['directory'].values()):.2f}",
+        ),
+        row("Datasette ÷ directory (p50, its slowest ratio)", "≥ 5 at 1M", datasette),
+        row("map data built, p95", "≤ 300 ms at 1M", lambda r: f"{worst(r, 'map'):.0f} ms"),
+        row("map JSON sent", "≤ 2 MB", lambda r: f"{max(m['json_bytes'] for m in r['map'].values()) / 1e6:.2f} MB"),
+        row(
+            "dashboard, every aggregate, p95",
+            "≤ 150 ms at 10k, ≤ 1.5 s at 1M",
+            lambda r: f"{worst(r, 'dashboard'):.0f} ms",
+        ),
+        row(
+            "page rerun with a warm cache, p95 (slowest page)",
+            "≤ 0.3 s at 10k, ≤ 1.5 s at 1M",
+            lambda r: f"{worst(r, 'pages'):.0f} ms",
+        ),
+        row("application queue p95", "", lambda r: f"{worst(r, 'queue'):.0f} ms"),
+        row(
+            "bulk upload of 5,000 rows: validate + preview / apply (p50)",
+            "",
+            lambda r: f"{r['bulk']['validate']['p50_ms'] / 1000:.2f} s / {r['bulk']['apply']['p50_ms'] / 1000:.2f} s",
+        ),
+        row("peak memory of the measuring process", "", lambda r: f"{r['peak_rss_mb']:,.0f} MB"),
+    ]
     if board:
         lines.append(f"\nOpening a board channel with {board['messages']:,} messages: p95 {board['p95_ms']:.0f} ms.")
     for load in loads:
@@ -209,10 +277,11 @@ def summary(results: list[dict], peers: dict, board: dict | None, loads: list[di
             f"profile each): {load['pages_shown']} of {3 * load['sessions']} pages shown, {len(load['errors'])} errors; "
             f"server {load['server_loaded']['rss_mb']:,.0f} MB with all sessions open "
             f"({load['per_session_mb']:g} MB per session, peak {load['server_loaded']['peak_mb']:,.0f} MB); "
-            f"time to content p50 / p95 " + ", ".join(f"{name} {m['p50_ms'] / 1000:.0f} / {m['p95_ms'] / 1000:.0f} s"
-                                                      for name, m in steps.items())
+            f"time to content p50 / p95 "
+            + ", ".join(f"{name} {m['p50_ms'] / 1000:.0f} / {m['p95_ms'] / 1000:.0f} s" for name, m in steps.items())
             + f" (the server used {load['server_cpu_s']:g} of the machine's "
-              f"{load['cpus'] * load['wall_s']:.0f} CPU-seconds; the browsers the rest).")
+            f"{load['cpus'] * load['wall_s']:.0f} CPU-seconds; the browsers the rest)."
+        )
     return "\n".join(lines)
 
 
@@ -237,14 +306,18 @@ def main() -> None:
     results = [child("scenarios.py", str(size)) for size in sizes]
     peers = {} if args.no_peer else {size: child("peer.py", str(size))["datasette"] for size in sizes}
     board = child("scenarios.py", "board")["board"]
-    loads = [] if args.no_load else [child("load.py", size, "--sessions", args.sessions)
-                                     for size in args.load_sizes.split(",")]
+    loads = (
+        []
+        if args.no_load
+        else [child("load.py", size, "--sessions", args.sessions) for size in args.load_sizes.split(",")]
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(
-        {"networks": results, "datasette": peers, "board": board, "load": loads}, indent=2), encoding="utf-8")
+    (RESULTS / "latest.json").write_text(
+        json.dumps({"networks": results, "datasette": peers, "board": board, "load": loads}, indent=2), encoding="utf-8"
+    )
     text = markdown(results, peers, board, loads)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
-    if len(results) == 3 and peers and loads:    # a full run: its summary goes to the README
+    if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
         update_readme(summary(results, peers, board, loads))
     print(text)
 

@@ -23,9 +23,19 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from common import (CACHE, DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, ROOT, database, generator_version,
-                    peak_rss_mb, percentiles, timed)
+from common import (
+    CACHE,
+    DASHBOARD_VIEWS,
+    DIRECTORY_VIEWS,
+    MAP_VIEWS,
+    REPEAT,
+    ROOT,
+    database,
+    generator_version,
+    peak_rss_mb,
+    percentiles,
+    timed,
+)
 
 from aspnet_data import applications, board, bulk, dashboard, directory, maps
 from aspnet_data.db import Database, open_database
@@ -74,9 +84,9 @@ class Recorder:
 
 def replay(con: duckdb.DuckDBPyConnection, statements) -> None:
     for kind, sql, params in statements:
-        if kind == "query":     # a frame: DuckDB's cheapest full result is an Arrow table
+        if kind == "query":  # a frame: DuckDB's cheapest full result is an Arrow table
             con.sql(sql, params=params).to_arrow_table()
-        else:                   # rows and scalars: Python tuples
+        else:  # rows and scalars: Python tuples
             con.execute(sql, params).fetchall()
 
 
@@ -84,9 +94,12 @@ def ours_and_floor(db: Recorder, raw, work, repeat: int = REPEAT) -> dict:
     ours = timed(lambda: work(db), repeat=repeat)
     statements = db.record(work)
     floor = timed(lambda: replay(raw, statements), repeat=repeat)
-    return ours | {"floor": floor, "statements": len(statements),
-                   "ratio_p50": round(ours["p50_ms"] / floor["p50_ms"], 2),
-                   "ratio_p95": round(ours["p95_ms"] / floor["p95_ms"], 2)}
+    return ours | {
+        "floor": floor,
+        "statements": len(statements),
+        "ratio_p50": round(ours["p50_ms"] / floor["p50_ms"], 2),
+        "ratio_p95": round(ours["p95_ms"] / floor["p95_ms"], 2),
+    }
 
 
 def reads(path: Path) -> dict:
@@ -94,9 +107,11 @@ def reads(path: Path) -> dict:
     raw = duckdb.connect(str(path))
     out: dict = {"directory": {}, "dashboard": {}, "map": {}}
     for name, sel in DIRECTORY_VIEWS.items():
+
         def view(d, sel=sel):
             directory.facet_counts(d, sel)
             directory.list_institutions(d, sel, page=1)
+
         out["directory"][name] = ours_and_floor(db, raw, view)
     for name, sel in DASHBOARD_VIEWS.items():
         out["dashboard"][name] = ours_and_floor(db, raw, lambda d, sel=sel: dashboard.dashboard(d, sel), repeat=10)
@@ -108,8 +123,13 @@ def reads(path: Path) -> dict:
         lat, lon, zoom = maps.zoom_for(bounds, width=900, height=520)
         z = max(0, round(zoom))
         cx, cy = maps.tile_of(lat, lon, z)
-        tiles = sorted({(min(max(x, 0), 2**z - 1), min(max(y, 0), 2**z - 1))
-                        for x in range(cx - 2, cx + 2) for y in range(cy - 1, cy + 2)})
+        tiles = sorted(
+            {
+                (min(max(x, 0), 2**z - 1), min(max(y, 0), 2**z - 1))
+                for x in range(cx - 2, cx + 2)
+                for y in range(cy - 1, cy + 2)
+            }
+        )
 
         def view(d, sel=sel, z=z, tiles=tiles):
             maps.forget_located()
@@ -120,14 +140,23 @@ def reads(path: Path) -> dict:
         out["map"][name] = result | {
             "kind": f"{len(tiles)} tiles at zoom {z}",
             "items": sum(len(t.points) + len(t.cells) for t in drawn),
-            "json_bytes": sum(maps.json_size(features(t, "en")) for t in drawn) + outlines}
+            "json_bytes": sum(maps.json_size(features(t, "en")) for t in drawn) + outlines,
+        }
     # The application queues: the busiest network's coordinator, and UNESCO's decisions.
-    network = db.scalar("SELECT network FROM applications WHERE stage = 'submitted' GROUP BY network "
-                        "ORDER BY count(*) DESC, network LIMIT 1")
-    coordinator = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
-                                 "AND network = ? ORDER BY username LIMIT 1", [network])[0])
-    admin = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'admin' ORDER BY username "
-                           "LIMIT 1")[0])
+    network = db.scalar(
+        "SELECT network FROM applications WHERE stage = 'submitted' GROUP BY network "
+        "ORDER BY count(*) DESC, network LIMIT 1"
+    )
+    coordinator = Actor(
+        *db.rows(
+            "SELECT username, role, network FROM users WHERE role = 'coordinator' "
+            "AND network = ? ORDER BY username LIMIT 1",
+            [network],
+        )[0]
+    )
+    admin = Actor(
+        *db.rows("SELECT username, role, network FROM users WHERE role = 'admin' ORDER BY username LIMIT 1")[0]
+    )
     out["queue"] = {}
     for label, actor in (("coordinator", coordinator), ("admin", admin)):
         result = ours_and_floor(db, raw, lambda d, actor=actor: applications.queue(d, actor))
@@ -151,22 +180,33 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
             copy = Path(tmp) / "bulk.duckdb"
             shutil.copy(path, copy)
             db = open_database(copy)
-            network = db.scalar("SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network "
-                                "ORDER BY count(*) DESC LIMIT 1")
-            actor = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
-                                   "AND network = ? ORDER BY username LIMIT 1", [network])[0])
+            network = db.scalar(
+                "SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network "
+                "ORDER BY count(*) DESC LIMIT 1"
+            )
+            actor = Actor(
+                *db.rows(
+                    "SELECT username, role, network FROM users WHERE role = 'coordinator' "
+                    "AND network = ? ORDER BY username LIMIT 1",
+                    [network],
+                )[0]
+            )
             # The template's first 5,000 rows (a large network's whole template is over the upload limit).
-            template = pl.read_csv(io.BytesIO(bulk.template(db, actor, network, "csv")), infer_schema=False,
-                                   n_rows=BULK_ROWS)
+            template = pl.read_csv(
+                io.BytesIO(bulk.template(db, actor, network, "csv")), infer_schema=False, n_rows=BULK_ROWS
+            )
             frame = bulk.read_file(template.write_csv().encode(), "template.csv")
-            edited = frame.head(BULK_ROWS).with_columns(pupils=pl.Series(
-                [str(1000 + n) for n in range(min(BULK_ROWS, frame.height))]))
+            edited = frame.head(BULK_ROWS).with_columns(
+                pupils=pl.Series([str(1000 + n) for n in range(min(BULK_ROWS, frame.height))])
+            )
             extra = BULK_ROWS - edited.height
             if extra:
                 source = frame.sample(extra, with_replacement=True, seed=1)
-                new = source.with_columns(id=pl.lit(None, pl.String),
-                                          name=pl.col("name") + pl.Series([f" {n}" for n in range(extra)]),
-                                          name_latin=pl.lit(None, pl.String))
+                new = source.with_columns(
+                    id=pl.lit(None, pl.String),
+                    name=pl.col("name") + pl.Series([f" {n}" for n in range(extra)]),
+                    name_latin=pl.lit(None, pl.String),
+                )
                 edited = pl.concat([edited, new])
             data = edited.write_csv().encode()
 
@@ -180,18 +220,34 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
             samples["apply"].append((time.perf_counter() - started) * 1000)
             db.close()
             copy.unlink()
-    return {"rows": BULK_ROWS, "network": network, "counts": counts,
-            "validate": percentiles(samples["validate"]), "apply": percentiles(samples["apply"])}
+    return {
+        "rows": BULK_ROWS,
+        "network": network,
+        "counts": counts,
+        "validate": percentiles(samples["validate"]),
+        "apply": percentiles(samples["apply"]),
+    }
 
 
 PAGES = [  # (script, who, query)
-    ("app_pages/home.py", None, {}), ("app_pages/directory.py", None, {}), ("app_pages/map.py", None, {}),
-    ("app_pages/network.py", None, {"code": "network"}), ("app_pages/institution.py", None, {"id": "institution"}),
-    ("app_pages/projects.py", None, {}), ("app_pages/apply.py", None, {}), ("app_pages/status.py", None, {}),
-    ("app_pages/dashboard.py", None, {}), ("app_pages/brief.py", None, {"code": "network"}),
-    ("app_pages/board.py", "coordinator", {}), ("app_pages/review.py", "coordinator", {}), ("app_pages/review.py", "admin", {}),
-    ("app_pages/manage.py", "coordinator", {}), ("app_pages/quality.py", "coordinator", {}),
-    ("app_pages/bulk.py", "coordinator", {}), ("app_pages/account.py", "coordinator", {}), ("app_pages/users.py", "admin", {}),
+    ("app_pages/home.py", None, {}),
+    ("app_pages/directory.py", None, {}),
+    ("app_pages/map.py", None, {}),
+    ("app_pages/network.py", None, {"code": "network"}),
+    ("app_pages/institution.py", None, {"id": "institution"}),
+    ("app_pages/projects.py", None, {}),
+    ("app_pages/apply.py", None, {}),
+    ("app_pages/status.py", None, {}),
+    ("app_pages/dashboard.py", None, {}),
+    ("app_pages/brief.py", None, {"code": "network"}),
+    ("app_pages/board.py", "coordinator", {}),
+    ("app_pages/review.py", "coordinator", {}),
+    ("app_pages/review.py", "admin", {}),
+    ("app_pages/manage.py", "coordinator", {}),
+    ("app_pages/quality.py", "coordinator", {}),
+    ("app_pages/bulk.py", "coordinator", {}),
+    ("app_pages/account.py", "coordinator", {}),
+    ("app_pages/users.py", "admin", {}),
 ]
 
 
@@ -205,24 +261,32 @@ def page_reruns(path: Path, reruns: int = 5) -> dict:
         network = db.scalar("SELECT network FROM institutions GROUP BY network ORDER BY count(*) DESC LIMIT 1")
         values = {
             "network": network,
-            "institution": str(db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'",
-                                         [network])),
-            "coordinator": db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator' AND network = ?",
-                                     [network]),
+            "institution": str(
+                db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+            ),
+            "coordinator": db.scalar(
+                "SELECT min(username) FROM users WHERE role = 'coordinator' AND network = ?", [network]
+            ),
             "admin": db.scalar("SELECT min(username) FROM users WHERE role = 'admin'"),
         }
     out = {}
     for script, who, query in PAGES:
-        at = run_app(path, script, username=values[who] if who else None, session={"lang": "en"},
-                     query={k: values[v] for k, v in query.items()})
+        at = run_app(
+            path,
+            script,
+            username=values[who] if who else None,
+            session={"lang": "en"},
+            query={k: values[v] for k, v in query.items()},
+        )
         samples = []
         for _ in range(reruns):
             started = time.perf_counter()
             at.run()
             samples.append((time.perf_counter() - started) * 1000)
             assert not at.exception, [e.value for e in at.exception]
-        out[f"{script.removeprefix('app_pages/').removesuffix('.py')}" + (f" ({who})" if who else "")] = \
-            percentiles(samples) | {"max_ms": round(max(samples), 1), "peak_rss_mb": peak_rss_mb()}
+        out[f"{script.removeprefix('app_pages/').removesuffix('.py')}" + (f" ({who})" if who else "")] = percentiles(
+            samples
+        ) | {"max_ms": round(max(samples), 1), "peak_rss_mb": peak_rss_mb()}
     return out
 
 
@@ -235,16 +299,23 @@ def board_channel(messages: int = 100_000) -> dict:
         shutil.copy(database(10_000), path)
         with open_database(path) as db:
             existing = db.scalar("SELECT count(*) FROM messages")
-            db.write(lambda cur: cur.execute(
-                """INSERT INTO messages (id, channel_id, thread_id, author, body, created_at)
+            db.write(
+                lambda cur: cur.execute(
+                    """INSERT INTO messages (id, channel_id, thread_id, author, body, created_at)
                    SELECT nextval('message_id_seq'), 1 + (k % 8), NULL,
                           (SELECT min(username) FROM users WHERE role = 'coordinator'),
                           'Board benchmark message ' || k, TIMESTAMP '2026-01-01' + INTERVAL (k) SECOND
-                   FROM range(?) t(k)""", [messages - existing]))
+                   FROM range(?) t(k)""",
+                    [messages - existing],
+                )
+            )
     db = Recorder(open_database(path))
     raw = duckdb.connect(str(path))
-    actor = Actor(*db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' "
-                           "ORDER BY username DESC LIMIT 1")[0])
+    actor = Actor(
+        *db.rows("SELECT username, role, network FROM users WHERE role = 'coordinator' ORDER BY username DESC LIMIT 1")[
+            0
+        ]
+    )
     general = int(db.scalar("SELECT id FROM channels WHERE kind = 'all'"))
 
     def open_channel(d):

@@ -58,11 +58,22 @@ def features(tile: maps.Tile, lang: str) -> dict:
 
 
 def _school(row: dict, lang: str) -> dict:
-    tip = "\n".join(part for part in (row["name"], row["city"] or "", _labels(lang, "level", row["levels"]),
-                                      _labels(lang, "theme", row["themes"]), translate(lang, "map.school_click"))
-                    if part)
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row["lon"], 5), round(row["lat"], 5)]},
-            "properties": {"id": row["id"], "col": COLOURS[row["colour"]], "r": 6, "label": "", "tip": tip}}
+    tip = "\n".join(
+        part
+        for part in (
+            row["name"],
+            row["city"] or "",
+            _labels(lang, "level", row["levels"]),
+            _labels(lang, "theme", row["themes"]),
+            translate(lang, "map.school_click"),
+        )
+        if part
+    )
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(row["lon"], 5), round(row["lat"], 5)]},
+        "properties": {"id": row["id"], "col": COLOURS[row["colour"]], "r": 6, "label": "", "tip": tip},
+    }
 
 
 def _cell(row: dict, z: int, lang: str) -> dict:
@@ -70,9 +81,19 @@ def _cell(row: dict, z: int, lang: str) -> dict:
     tip = translate(lang, "count.institutions", count=count) + "\n" + translate(lang, "map.cell_click")
     # The label is drawn with the map's ASCII font: an ordinary space groups French thousands.
     label = format_number(lang, count).replace("\u202f", " ")
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(row["lon"], 4), round(row["lat"], 4)]},
-            "properties": {"n": count, "col": CELL_COLOUR, "r": round(_cell_radius(count), 1), "label": label,
-                           "bbox": [round(row[k], 4) for k in ("south", "west", "north", "east")], "z": z, "tip": tip}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(row["lon"], 4), round(row["lat"], 4)]},
+        "properties": {
+            "n": count,
+            "col": CELL_COLOUR,
+            "r": round(_cell_radius(count), 1),
+            "label": label,
+            "bbox": [round(row[k], 4) for k in ("south", "west", "north", "east")],
+            "z": z,
+            "tip": tip,
+        },
+    }
 
 
 def kept(key: tuple, make) -> bytes:
@@ -98,16 +119,26 @@ def countries(db, sel: directory.Selection, lang: str) -> dict:
     (networks whose country has no outline, tiny island states, come as a dot at the capital)."""
     counts = maps.country_counts(db, sel)
     breaks = breaks_for(counts["institutions"].to_list())
-    extra = {row["iso3"]: {"fill": choropleth_colour(row["institutions"], breaks),
-                           "tip": translate(lang, "map.country_tip", country=row[f"name_{lang}"],
-                                            count=row["institutions"]) + "\n" + translate(lang, "map.country_click")}
-             for row in counts.iter_rows(named=True)}
+    extra = {
+        row["iso3"]: {
+            "fill": choropleth_colour(row["institutions"], breaks),
+            "tip": translate(lang, "map.country_tip", country=row[f"name_{lang}"], count=row["institutions"])
+            + "\n"
+            + translate(lang, "map.country_click"),
+        }
+        for row in counts.iter_rows(named=True)
+    }
     collection = maps.outlines_with(extra, clickable=True)
     shaded = [f for f in collection["features"] if f["properties"]["iso3"] in extra]
-    shaded += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["capital_lon"], row["capital_lat"]]},
-                "properties": {"iso3": row["iso3"], **extra[row["iso3"]]}}
-               for row in counts.filter(~counts["has_outline"]).iter_rows(named=True)
-               if row["capital_lat"] is not None]
+    shaded += [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["capital_lon"], row["capital_lat"]]},
+            "properties": {"iso3": row["iso3"], **extra[row["iso3"]]},
+        }
+        for row in counts.filter(~counts["has_outline"]).iter_rows(named=True)
+        if row["capital_lat"] is not None
+    ]
     return {"type": "FeatureCollection", "features": shaded}
 
 
@@ -120,9 +151,11 @@ def _answer(request: Request, body: bytes, version: int | None) -> Response:
         caching = "public, max-age=31536000, immutable"
     else:
         caching = "no-cache"
-    return Response(body, media_type="application/json", headers={
-        "Cache-Control": caching,
-        "ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'})
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Cache-Control": caching, "ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'},
+    )
 
 
 def _request(request: Request):
@@ -145,8 +178,7 @@ def _tile(request: Request) -> Response:
         return JSONResponse({"error": f"no tile {z}/{x}/{y}"}, status_code=404)
     path, db, sel, lang = _request(request)
     version = db.data_version
-    body = kept((path, version, "tile", sel, z, x, y, lang),
-                lambda: features(maps.map_tile(db, sel, z, x, y), lang))
+    body = kept((path, version, "tile", sel, z, x, y, lang), lambda: features(maps.map_tile(db, sel, z, x, y), lang))
     return _answer(request, body, version)
 
 

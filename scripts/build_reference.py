@@ -380,17 +380,66 @@ NAME_ES: dict[str, str] = {
 # Main language of instruction where GeoNames' first-listed language is not it (or is
 # not an ISO 639-1 code).
 LANGUAGE: dict[str, str] = {
-    "BEL": "fr", "BLR": "ru", "BTN": "en", "CAN": "en", "CHE": "de", "CMR": "fr", "COM": "fr",
-    "ERI": "ti", "HTI": "fr", "IND": "hi", "LUX": "de", "MAC": "zh", "MHL": "en", "MWI": "en",
-    "NIU": "en", "NRU": "en", "PHL": "en", "PLW": "en", "RWA": "en", "SGP": "en", "TKL": "en",
-    "TLS": "pt", "TUV": "en", "VUT": "en", "ZAF": "en",
+    "BEL": "fr",
+    "BLR": "ru",
+    "BTN": "en",
+    "CAN": "en",
+    "CHE": "de",
+    "CMR": "fr",
+    "COM": "fr",
+    "ERI": "ti",
+    "HTI": "fr",
+    "IND": "hi",
+    "LUX": "de",
+    "MAC": "zh",
+    "MHL": "en",
+    "MWI": "en",
+    "NIU": "en",
+    "NRU": "en",
+    "PHL": "en",
+    "PLW": "en",
+    "RWA": "en",
+    "SGP": "en",
+    "TKL": "en",
+    "TLS": "pt",
+    "TUV": "en",
+    "VUT": "en",
+    "ZAF": "en",
 }
 SCRIPT_OF_LANGUAGE: dict[str, str] = {
-    "am": "Ethi", "ti": "Ethi", "ar": "Arab", "fa": "Arab", "ps": "Arab", "ur": "Arab",
-    "be": "Cyrl", "bg": "Cyrl", "kk": "Cyrl", "ky": "Cyrl", "mk": "Cyrl", "mn": "Cyrl", "ru": "Cyrl",
-    "sr": "Cyrl", "tg": "Cyrl", "uk": "Cyrl", "el": "Grek", "ka": "Geor", "hy": "Armn", "he": "Hebr",
-    "zh": "Hans", "ja": "Jpan", "ko": "Kore", "th": "Thai", "lo": "Laoo", "km": "Khmr", "my": "Mymr",
-    "hi": "Deva", "ne": "Deva", "bn": "Beng", "si": "Sinh", "dv": "Thaa", "dz": "Tibt",
+    "am": "Ethi",
+    "ti": "Ethi",
+    "ar": "Arab",
+    "fa": "Arab",
+    "ps": "Arab",
+    "ur": "Arab",
+    "be": "Cyrl",
+    "bg": "Cyrl",
+    "kk": "Cyrl",
+    "ky": "Cyrl",
+    "mk": "Cyrl",
+    "mn": "Cyrl",
+    "ru": "Cyrl",
+    "sr": "Cyrl",
+    "tg": "Cyrl",
+    "uk": "Cyrl",
+    "el": "Grek",
+    "ka": "Geor",
+    "hy": "Armn",
+    "he": "Hebr",
+    "zh": "Hans",
+    "ja": "Jpan",
+    "ko": "Kore",
+    "th": "Thai",
+    "lo": "Laoo",
+    "km": "Khmr",
+    "my": "Mymr",
+    "hi": "Deva",
+    "ne": "Deva",
+    "bn": "Beng",
+    "si": "Sinh",
+    "dv": "Thaa",
+    "dz": "Tibt",
 }
 SCRIPT: dict[str, str] = {"MAC": "Hant", "MNE": "Latn"}  # per-country exceptions
 
@@ -411,12 +460,27 @@ UNNAMED_PARTS = {"Somaliland": "SOM", "N. Cyprus": "CYP"}
 
 # Unicode character-name prefixes of each ISO 15924 script (for local town names).
 SCRIPT_PREFIXES: dict[str, tuple[str, ...]] = {
-    "Cyrl": ("CYRILLIC",), "Arab": ("ARABIC",), "Grek": ("GREEK",), "Geor": ("GEORGIAN",),
-    "Armn": ("ARMENIAN",), "Hebr": ("HEBREW",), "Thai": ("THAI",), "Laoo": ("LAO",),
-    "Khmr": ("KHMER",), "Mymr": ("MYANMAR",), "Ethi": ("ETHIOPIC",), "Deva": ("DEVANAGARI",),
-    "Beng": ("BENGALI",), "Sinh": ("SINHALA",), "Thaa": ("THAANA",), "Tibt": ("TIBETAN",),
-    "Kore": ("HANGUL",), "Hans": ("CJK",), "Hant": ("CJK",),
-    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"), "Latn": ("LATIN",),
+    "Cyrl": ("CYRILLIC",),
+    "Arab": ("ARABIC",),
+    "Grek": ("GREEK",),
+    "Geor": ("GEORGIAN",),
+    "Armn": ("ARMENIAN",),
+    "Hebr": ("HEBREW",),
+    "Thai": ("THAI",),
+    "Laoo": ("LAO",),
+    "Khmr": ("KHMER",),
+    "Mymr": ("MYANMAR",),
+    "Ethi": ("ETHIOPIC",),
+    "Deva": ("DEVANAGARI",),
+    "Beng": ("BENGALI",),
+    "Sinh": ("SINHALA",),
+    "Thaa": ("THAANA",),
+    "Tibt": ("TIBETAN",),
+    "Kore": ("HANGUL",),
+    "Hans": ("CJK",),
+    "Hant": ("CJK",),
+    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"),
+    "Latn": ("LATIN",),
 }
 # Alphabets (lower case) of the languages whose town names are picked by script: a local
 # name must be written with these letters only (diacritics/vowel marks aside).
@@ -438,8 +502,14 @@ ALPHABET: dict[str, set[str]] = {
 }
 # Letters that mark a Cyrillic language (a name with them is more likely in that language).
 CYRL_MARKERS = {
-    "uk": set("ієїґ"), "be": set("іў"), "sr": set("јљњћђџ"), "mk": set("ѓќѕјљњџ"),
-    "kk": set("әғқңөұүһі"), "ky": set("ңөү"), "tg": set("ғӣқӯҳҷ"), "mn": set("өү"),
+    "uk": set("ієїґ"),
+    "be": set("іў"),
+    "sr": set("јљњћђџ"),
+    "mk": set("ѓќѕјљњџ"),
+    "kk": set("әғқңөұүһі"),
+    "ky": set("ңөү"),
+    "tg": set("ғӣқӯҳҷ"),
+    "mn": set("өү"),
 }
 
 
@@ -448,8 +518,7 @@ CYRL_MARKERS = {
 # --------------------------------------------------------------------------------------
 def fetch_world_atlas(workdir: Path) -> Path:
     """npm pack world-atlas@2.0.2 into workdir and unpack it; return the package dir."""
-    subprocess.run(["npm", "pack", WORLD_ATLAS, "--silent"], cwd=workdir, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(["npm", "pack", WORLD_ATLAS, "--silent"], cwd=workdir, check=True, stdout=subprocess.DEVNULL)
     tgz = next(workdir.glob("world-atlas-*.tgz"))
     with tarfile.open(tgz) as tar:
         tar.extractall(workdir, filter="data")
@@ -541,7 +610,9 @@ def local_name(alternates: list[str], latin: str, script: str, language: str) ->
 
     def score(name: str) -> float:
         key = latin_key(name, script)
-        mean = sum(SequenceMatcher(None, key, k).ratio() for k in latin_names) / len(latin_names) if latin_names else 0.0
+        mean = (
+            sum(SequenceMatcher(None, key, k).ratio() for k in latin_names) / len(latin_names) if latin_names else 0.0
+        )
         exact = min(2, sum(k == key for k in latin_names + [own]))
         marked = (0.6 if language in ("uk", "be") else 0.2) if set(name.lower()) & markers else 0.0
         if language == "ar" and (re.search(r"(^|\s)ال", name) or "ة" in name):
@@ -699,10 +770,14 @@ def geojson_text(shapes: dict[str, object]) -> str:
     features = []
     for iso3 in sorted(shapes):
         geom = mapping(shapes[iso3])
-        features.append({"type": "Feature", "properties": {"iso3": iso3},
-                         "geometry": {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}})
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
-                      separators=(",", ":"))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"iso3": iso3},
+                "geometry": {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])},
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------------------
@@ -716,8 +791,7 @@ def build(atlas_dir: Path, out: Path) -> None:
     fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
     es = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["es"])
 
-    table = {**{k: (*v, "member") for k, v in MEMBERS.items()},
-             **{k: (*v, "associate") for k, v in ASSOCIATES.items()}}
+    table = {**{k: (*v, "member") for k, v in MEMBERS.items()}, **{k: (*v, "associate") for k, v in ASSOCIATES.items()}}
 
     cities_by_country: dict[str, list[dict]] = {}
     for key, city in cities500.items():
@@ -745,7 +819,8 @@ def build(atlas_dir: Path, out: Path) -> None:
             wanted = norm(capital)
             pool = cities_by_country.get(pc.alpha_2, [])
             city = next((c for c in pool if norm(c["name"]) == wanted), None) or next(
-                (c for c in pool if wanted in {norm(a) for a in c.get("alternatenames", [])}), None)
+                (c for c in pool if wanted in {norm(a) for a in c.get("alternatenames", [])}), None
+            )
         if city:
             lat, lon = city["latitude"], city["longitude"]
         elif iso3 in CAPITAL_COORDS:
@@ -753,10 +828,21 @@ def build(atlas_dir: Path, out: Path) -> None:
         else:
             raise SystemExit(f"{iso3}: capital {capital!r} not found; add CAPITAL_COORDS")
         countries[iso3] = {
-            "iso3": iso3, "iso2": pc.alpha_2, "iso_numeric": int(pc.numeric), "name_en": name_en,
-            "name_fr": name_fr, "name_es": name_es, "unesco_status": status, "region": region,
-            "electoral_group": group, "capital": capital, "capital_lat": lat, "capital_lon": lon,
-            "population": int(gn["population"]), "language": language, "script": script,
+            "iso3": iso3,
+            "iso2": pc.alpha_2,
+            "iso_numeric": int(pc.numeric),
+            "name_en": name_en,
+            "name_fr": name_fr,
+            "name_es": name_es,
+            "unesco_status": status,
+            "region": region,
+            "electoral_group": group,
+            "capital": capital,
+            "capital_lat": lat,
+            "capital_lon": lon,
+            "population": int(gn["population"]),
+            "language": language,
+            "script": script,
             "capital_id": city["geonameid"] if city else None,
         }
 
@@ -802,15 +888,25 @@ def build(atlas_dir: Path, out: Path) -> None:
             # GeoNames files Israeli settlements in the West Bank under PS; schools of the
             # Palestinian network are placed only in Palestinian towns (Arabic name, no
             # Hebrew-origin name carried with a left-to-right mark).
-            chosen = [t for t in chosen
-                      if (name := local_name(t.get("alternatenames", []), t["name"], c["script"], c["language"]))
-                      and "\u200e" not in name]
+            chosen = [
+                t
+                for t in chosen
+                if (name := local_name(t.get("alternatenames", []), t["name"], c["script"], c["language"]))
+                and "\u200e" not in name
+            ]
         chosen = chosen[:MAX_TOWNS]
-        rows = [{
-            "iso3": iso3, "geoname_id": t["geonameid"], "name": t["name"].strip(),
-            "name_local": local_name(t.get("alternatenames", []), t["name"], c["script"], c["language"]),
-            "lat": t["latitude"], "lon": t["longitude"], "population": int(t.get("population") or 0),
-        } for t in chosen]
+        rows = [
+            {
+                "iso3": iso3,
+                "geoname_id": t["geonameid"],
+                "name": t["name"].strip(),
+                "name_local": local_name(t.get("alternatenames", []), t["name"], c["script"], c["language"]),
+                "lat": t["latitude"],
+                "lon": t["longitude"],
+                "population": int(t.get("population") or 0),
+            }
+            for t in chosen
+        ]
         if not rows:
             fallback_only.append(iso3)
             if iso3 in shipped:
@@ -818,8 +914,17 @@ def build(atlas_dir: Path, out: Path) -> None:
                 lat, lon = point.y, point.x
             else:
                 lat, lon = c["capital_lat"], c["capital_lon"]
-            rows = [{"iso3": iso3, "geoname_id": -c["iso_numeric"], "name": c["capital"], "name_local": "",
-                     "lat": lat, "lon": lon, "population": 0}]
+            rows = [
+                {
+                    "iso3": iso3,
+                    "geoname_id": -c["iso_numeric"],
+                    "name": c["capital"],
+                    "name_local": "",
+                    "lat": lat,
+                    "lon": lon,
+                    "population": 0,
+                }
+            ]
         towns.extend(rows)
 
     # Write
@@ -828,24 +933,64 @@ def build(atlas_dir: Path, out: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["code", "name_en", "name_fr", "name_es"])
         writer.writerows(sorted(REGIONS))
-    columns = ["iso3", "iso2", "iso_numeric", "name_en", "name_fr", "name_es", "unesco_status", "region",
-               "electoral_group", "capital", "capital_lat", "capital_lon", "population", "language", "script",
-               "has_outline"]
+    columns = [
+        "iso3",
+        "iso2",
+        "iso_numeric",
+        "name_en",
+        "name_fr",
+        "name_es",
+        "unesco_status",
+        "region",
+        "electoral_group",
+        "capital",
+        "capital_lat",
+        "capital_lon",
+        "population",
+        "language",
+        "script",
+        "has_outline",
+    ]
     with open(out / "countries.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
         for iso3 in sorted(countries):
             c = countries[iso3]
-            writer.writerow([c["iso3"], c["iso2"], c["iso_numeric"], c["name_en"], c["name_fr"], c["name_es"],
-                             c["unesco_status"], c["region"], c["electoral_group"], c["capital"],
-                             f"{c['capital_lat']:.5f}", f"{c['capital_lon']:.5f}", c["population"],
-                             c["language"], c["script"], "true" if c["has_outline"] else "false"])
+            writer.writerow(
+                [
+                    c["iso3"],
+                    c["iso2"],
+                    c["iso_numeric"],
+                    c["name_en"],
+                    c["name_fr"],
+                    c["name_es"],
+                    c["unesco_status"],
+                    c["region"],
+                    c["electoral_group"],
+                    c["capital"],
+                    f"{c['capital_lat']:.5f}",
+                    f"{c['capital_lon']:.5f}",
+                    c["population"],
+                    c["language"],
+                    c["script"],
+                    "true" if c["has_outline"] else "false",
+                ]
+            )
     with open(out / "towns.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["iso3", "geoname_id", "name", "name_local", "lat", "lon", "population"])
         for t in towns:
-            writer.writerow([t["iso3"], t["geoname_id"], t["name"], t["name_local"], f"{t['lat']:.5f}",
-                             f"{t['lon']:.5f}", t["population"]])
+            writer.writerow(
+                [
+                    t["iso3"],
+                    t["geoname_id"],
+                    t["name"],
+                    t["name_local"],
+                    f"{t['lat']:.5f}",
+                    f"{t['lon']:.5f}",
+                    t["population"],
+                ]
+            )
     (out / "world.geojson").write_text(text, encoding="utf-8")
 
     # Summary
@@ -860,10 +1005,14 @@ def build(atlas_dir: Path, out: Path) -> None:
     for c in members:
         groups[c["electoral_group"]] = groups.get(c["electoral_group"], 0) + 1
     print("electoral groups: " + ", ".join(f"{g} {n}" for g, n in sorted(groups.items())))
-    print(f"world.geojson: {(out / 'world.geojson').stat().st_size} bytes, {len(shipped)} outlines, "
-          f"simplify tolerance {tolerance:.4f} deg")
-    print(f"towns: {len(towns)} in {len({t['iso3'] for t in towns})} countries, "
-          f"{sum(bool(t['name_local']) for t in towns)} with a local-script name")
+    print(
+        f"world.geojson: {(out / 'world.geojson').stat().st_size} bytes, {len(shipped)} outlines, "
+        f"simplify tolerance {tolerance:.4f} deg"
+    )
+    print(
+        f"towns: {len(towns)} in {len({t['iso3'] for t in towns})} countries, "
+        f"{sum(bool(t['name_local']) for t in towns)} with a local-script name"
+    )
     print("countries without outline: " + (", ".join(sorted(set(countries) - set(shipped))) or "none"))
     print("countries with only a fallback town: " + (", ".join(fallback_only) or "none"))
     total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())

@@ -12,8 +12,16 @@ import argparse
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def main() -> None:
@@ -32,7 +40,8 @@ def main() -> None:
         page.wait_for_timeout(500)
         page.wait_for_function(
             "() => !document.querySelector(\"[data-testid='stStatusWidget'], [data-testid='stSkeleton']\")",
-            timeout=60_000)
+            timeout=60_000,
+        )
         for chart in page.locator("[data-testid='stDeckGlJsonChart']").all():
             chart.locator("canvas").first.wait_for(timeout=30_000)
         page.wait_for_timeout(args.wait * 1000)

@@ -53,8 +53,11 @@ def two_coordinators(db) -> tuple[tuple[str, str], tuple[str, str]]:
     """(user name, network) of two coordinators whose networks are in different regions."""
     own, a, region = db.rows(
         "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
-        "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1")[0]
+        "WHERE u.role = 'coordinator' ORDER BY u.username LIMIT 1"
+    )[0]
     other, b = db.rows(
         "SELECT u.username, u.network FROM users u JOIN countries c ON c.iso3 = u.network "
-        "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1", [region])[0]
+        "WHERE u.role = 'coordinator' AND c.region <> ? ORDER BY u.username LIMIT 1",
+        [region],
+    )[0]
     return (own, a), (other, b)

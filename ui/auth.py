@@ -44,8 +44,12 @@ def cookie_secret() -> str:
 
 def _credentials() -> dict:
     users = data.login_users()
-    return {"usernames": {u.username: {"name": u.display_name, "email": u.email or "", "password": "-",
-                                       "roles": [u.role]} for u in users}}
+    return {
+        "usernames": {
+            u.username: {"name": u.display_name, "email": u.email or "", "password": "-", "roles": [u.role]}
+            for u in users
+        }
+    }
 
 
 def _check(username: str, password: str) -> bool:
@@ -62,9 +66,14 @@ def _check(username: str, password: str) -> bool:
 
 def authenticator() -> stauth.Authenticate:
     """Built once per run (in app.py) and shared."""
-    auth = stauth.Authenticate(_credentials(), COOKIE_NAME, cookie_secret(),
-                               cookie_expiry_days=accounts.SESSION_LIFETIME.total_seconds() / 86400,
-                               auto_hash=False, login_sleep_time=0)
+    auth = stauth.Authenticate(
+        _credentials(),
+        COOKIE_NAME,
+        cookie_secret(),
+        cookie_expiry_days=accounts.SESSION_LIFETIME.total_seconds() / 86400,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
     auth.authentication_controller.authentication_model.check_credentials = _check
     return auth
 
@@ -87,12 +96,23 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
             return None
         st.session_state[_USER] = user
         return user
-    with st.sidebar.expander(t("auth.box"), icon=":material/login:",
-                             expanded=bool(st.session_state.get(_REFUSAL) or st.session_state.get("auth_message"))):
+    with st.sidebar.expander(
+        t("auth.box"),
+        icon=":material/login:",
+        expanded=bool(st.session_state.get(_REFUSAL) or st.session_state.get("auth_message")),
+    ):
         try:
-            auth.login(location="main", key="login", fields={
-                "Form name": t("auth.title"), "Username": t("auth.username"), "Password": t("auth.password"),
-                "Login": t("auth.submit"), "Captcha": "Captcha"})
+            auth.login(
+                location="main",
+                key="login",
+                fields={
+                    "Form name": t("auth.title"),
+                    "Username": t("auth.username"),
+                    "Password": t("auth.password"),
+                    "Login": t("auth.submit"),
+                    "Captcha": "Captcha",
+                },
+            )
         except stauth.LoginError:
             st.session_state["authentication_status"] = False
         refusal = st.session_state.get(_REFUSAL)

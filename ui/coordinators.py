@@ -43,8 +43,7 @@ def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) ->
         return
     landing["runs"] += 1
     landing["start"] = landing["start"] if landing["start"] is not None else current
-    stale = current == landing["start"] and (
-        landing["reached"] is None or time.monotonic() - landing["reached"] < 2)
+    stale = current == landing["start"] and (landing["reached"] is None or time.monotonic() - landing["reached"] < 2)
     if current == todo.url_path:
         landing["reached"] = landing["reached"] or time.monotonic()
     elif current in private_paths or landing["runs"] > 8 or not stale:
@@ -65,8 +64,13 @@ def pick_network(action: str = "edit") -> str:
     if can(current_actor(), action):
         requested = (st.query_params.get("code") or "").upper()
         codes = list(countries)
-        network = st.selectbox(t("manage.network"), codes, format_func=countries.get, key="pick_network",
-                               index=codes.index(requested) if requested in countries else 0)
+        network = st.selectbox(
+            t("manage.network"),
+            codes,
+            format_func=countries.get,
+            key="pick_network",
+            index=codes.index(requested) if requested in countries else 0,
+        )
         if st.query_params.get("code") != network:
             st.query_params["code"] = network
     else:
@@ -85,7 +89,7 @@ def plain(text: str, limit: int | None = None) -> str:
     with an invisible joiner where markdown would turn an address (https://, www., an email)
     into a link of its own."""
     if limit is not None and len(text) > limit:
-        text = text[:limit - 1].rstrip() + "…"
+        text = text[: limit - 1].rstrip() + "…"
     for found, kept in _NO_AUTOLINK.items():
         text = text.replace(found, kept)
     return md(text)
@@ -126,21 +130,43 @@ def change_line(change: dict, countries: dict[str, str]) -> str:
     fields = ", ".join(field_label(c["field"]) for c in change["changes"][:4])
     if len(change["changes"]) > 4:
         fields += " " + t("history.more_fields", count=len(change["changes"]) - 4)
-    parts = [when(change), t(f"action.{change['action']}"), record_name(change, countries), fields,
-             t("history.by", name=change["actor_name"])]
+    parts = [
+        when(change),
+        t(f"action.{change['action']}"),
+        record_name(change, countries),
+        fields,
+        t("history.by", name=change["actor_name"]),
+    ]
     return " · ".join(p for p in parts if p)
 
 
 def history_frame(changes: list[dict], countries: dict[str, str]) -> pl.DataFrame:
     """One row per field changed: when, who, what, record, field, before, after (all text)."""
-    rows = [{"when": when(c), "who": c["actor_name"], "what": t(f"action.{c['action']}"),
-             "record": record_name(c, countries), "field": field_label(ch["field"]),
-             "before": shown_value(ch["field"], ch["before"]), "after": shown_value(ch["field"], ch["after"])}
-            for c in changes for ch in c["changes"]]
-    return pl.DataFrame(rows, schema={k: pl.String for k in ("when", "who", "what", "record", "field", "before",
-                                                             "after")})
+    rows = [
+        {
+            "when": when(c),
+            "who": c["actor_name"],
+            "what": t(f"action.{c['action']}"),
+            "record": record_name(c, countries),
+            "field": field_label(ch["field"]),
+            "before": shown_value(ch["field"], ch["before"]),
+            "after": shown_value(ch["field"], ch["after"]),
+        }
+        for c in changes
+        for ch in c["changes"]
+    ]
+    return pl.DataFrame(
+        rows, schema=dict.fromkeys(("when", "who", "what", "record", "field", "before", "after"), pl.String)
+    )
 
 
 def history_columns() -> dict[str, str]:
-    return {"when": t("manage.when"), "who": t("manage.who"), "what": t("manage.what"), "record": t("manage.record"),
-            "field": t("form.field"), "before": t("manage.before"), "after": t("manage.after")}
+    return {
+        "when": t("manage.when"),
+        "who": t("manage.who"),
+        "what": t("manage.what"),
+        "record": t("manage.record"),
+        "field": t("form.field"),
+        "before": t("manage.before"),
+        "after": t("manage.after"),
+    }

@@ -12,10 +12,21 @@ import functools
 import polars as pl
 import streamlit as st
 
-from aspnet_data import briefs
+from aspnet_data import (
+    accounts,
+    board,
+    briefs,
+    descriptions,
+    directory,
+    mail,
+    maps,
+    profiles,
+    quality,
+    reference,
+    settings,
+    stats,
+)
 from aspnet_data import dashboard as dashboards
-from aspnet_data import accounts, board, descriptions, directory, mail, maps, profiles, quality, reference, settings
-from aspnet_data import stats
 from aspnet_data import todo as todos
 from aspnet_data.db import Database, shared_database
 from aspnet_data.text import fold
@@ -75,10 +86,12 @@ def region_names(lang: str) -> dict[str, str]:
 
 # -- directory -------------------------------------------------------------------------
 
+
 @versioned(ttl=3600, max_entries=8)
 def _networks(database: Database):
     return database.query(
-        "SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region FROM networks n JOIN countries c USING (iso3)")
+        "SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region FROM networks n JOIN countries c USING (iso3)"
+    )
 
 
 def network_codes() -> list[str]:
@@ -121,6 +134,7 @@ def export_full(sel: directory.Selection, actor, fmt: str = "parquet") -> bytes:
 
 # -- map -------------------------------------------------------------------------------
 
+
 @versioned()
 def selection_extent(database: Database, sel: directory.Selection):
     return maps.selection_extent(database, sel)
@@ -137,6 +151,7 @@ def display_outlines() -> dict:
 
 
 # -- profiles --------------------------------------------------------------------------
+
 
 @versioned(max_entries=8)
 def networks(database: Database, lang: str):
@@ -160,6 +175,7 @@ def institution(database: Database, institution_id: int):
 
 # -- dashboard -------------------------------------------------------------------------
 
+
 @versioned(max_entries=64)
 def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashboard:
     return dashboards.dashboard(database, sel)
@@ -177,6 +193,7 @@ def country_brief(database: Database, actor, iso3: str) -> briefs.CountryBrief |
 
 
 # -- coordinators --------------------------------------------------------------------------
+
 
 @versioned(max_entries=32)
 def quality_todo(database: Database, actor, network: str) -> quality.Todo:

@@ -40,8 +40,9 @@ def _load_widgets(sel: Selection, page: int, bounds: tuple[int, int]) -> None:
     st.session_state[_PAGE] = page
 
 
-def _widget_selection(bounds: tuple[int, int], *, search: bool = True,
-                      shown: tuple[str, ...] | None = None) -> Selection:
+def _widget_selection(
+    bounds: tuple[int, int], *, search: bool = True, shown: tuple[str, ...] | None = None
+) -> Selection:
     sel = Selection(q=(st.session_state.get(_Q, "") or "") if search else "")
     for facet in FACETS:
         if shown is None or facet.key in shown:
@@ -77,8 +78,13 @@ def drop(part: str) -> None:
     st.session_state[_PAGE] = 1
 
 
-def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tuple[str, ...] | None = None,
-                    page_keys: tuple[str, ...] = ()) -> tuple[Selection, directory.FacetCounts]:
+def selection_panel(
+    *,
+    with_sort: bool = False,
+    search: bool = True,
+    facets: tuple[str, ...] | None = None,
+    page_keys: tuple[str, ...] = (),
+) -> tuple[Selection, directory.FacetCounts]:
     """Draw the search (and sort) where the panel is called, the facets in the side panel;
     return the selection and its counts.
 
@@ -96,22 +102,30 @@ def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tup
     if st.session_state.get(_SYNCED) != (url_sel, url_page):
         _load_widgets(url_sel, url_page, bounds)
     for notice in notices:
-        st.toast(t(f"notice.{notice.reason}", key=md(notice.key[:30]), value=md(notice.value[:40])),
-                 icon=":material/info:")
+        st.toast(
+            t(f"notice.{notice.reason}", key=md(notice.key[:30]), value=md(notice.value[:40])), icon=":material/info:"
+        )
 
     sel = _widget_selection(bounds, search=search, shown=shown)
     counts = data.facet_counts(sel)
     side = st.sidebar
     # Facet labels wrap inside their pills instead of being cut ("Education for Sustainable Develop…").
-    side.html("<style>[data-testid='stSidebar'] [data-testid='stButtonGroup'] button {max-width: 100%; height: auto}"
-              "[data-testid='stSidebar'] [data-testid='stButtonGroup'] button p {white-space: normal; "
-              "overflow: visible; text-overflow: clip; text-align: left}</style>")
+    side.html(
+        "<style>[data-testid='stSidebar'] [data-testid='stButtonGroup'] button {max-width: 100%; height: auto}"
+        "[data-testid='stSidebar'] [data-testid='stButtonGroup'] button p {white-space: normal; "
+        "overflow: visible; text-overflow: clip; text-align: left}</style>"
+    )
     query_col = sort_col = st.container()
     if search and with_sort:
         query_col, sort_col = st.columns([3, 1], vertical_alignment="bottom")
     if search:
-        query_col.text_input(t("filters.search"), key=_Q, placeholder=t("filters.search_placeholder"),
-                             max_chars=500, help=t("filters.search_help"))
+        query_col.text_input(
+            t("filters.search"),
+            key=_Q,
+            placeholder=t("filters.search_placeholder"),
+            max_chars=500,
+            help=t("filters.search_help"),
+        )
     names = {
         "region": data.region_names(lang),
         "country": dict(data.network_countries(lang)),
@@ -121,18 +135,29 @@ def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tup
         def fmt(code: str) -> str:
             text = names[key].get(code, code) if key in names else t(f"{key}.{code}")
             return f"{text} ({number(counts.of(key, code))})"
+
         return fmt
 
     for facet in FACETS:
         if facet.key not in shown:
             continue
-        options = (list(names["country"]) if facet.key == "country" else list(facet.vocabulary or ()))
+        options = list(names["country"]) if facet.key == "country" else list(facet.vocabulary or ())
         if facet.key == "country":
-            side.multiselect(t("facet.country"), options, key=_KEYS["country"], format_func=label("country"),
-                             placeholder=t("filters.any_country"))
+            side.multiselect(
+                t("facet.country"),
+                options,
+                key=_KEYS["country"],
+                format_func=label("country"),
+                placeholder=t("filters.any_country"),
+            )
         else:
-            side.pills(t(f"facet.{facet.key}"), options, selection_mode="multi", key=_KEYS[facet.key],
-                       format_func=label(facet.key))
+            side.pills(
+                t(f"facet.{facet.key}"),
+                options,
+                selection_mode="multi",
+                key=_KEYS[facet.key],
+                format_func=label(facet.key),
+            )
             if facet.key == "status" and not sel.values("status"):
                 side.caption(t("filters.status_default"))
     st.session_state.setdefault(_YEARS, bounds)
@@ -141,8 +166,12 @@ def selection_panel(*, with_sort: bool = False, search: bool = True, facets: tup
         side.button(t("filters.clear_all"), on_click=clear_all, icon=":material/filter_alt_off:")
     if with_sort:
         sort_options = [key for key in directory.SORTS] + ["-" + key for key in directory.SORTS]
-        sort_col.selectbox(t("filters.sort"), sort_options, key=_SORT,
-                           format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"))
+        sort_col.selectbox(
+            t("filters.sort"),
+            sort_options,
+            key=_SORT,
+            format_func=lambda key: t(f"sort.{key.lstrip('-')}") + (" ↓" if key.startswith("-") else " ↑"),
+        )
 
     sel = _widget_selection(bounds, search=search, shown=shown)
     page = st.session_state.get(_PAGE, 1)

@@ -125,24 +125,32 @@ class EditSession:
         if changed is None:
             return
         if changed:
-            st.success(t("form.saved_fields", fields=md(", ".join(label(f) for f in changed))),
-                       icon=":material/check_circle:")
+            st.success(
+                t("form.saved_fields", fields=md(", ".join(label(f) for f in changed))), icon=":material/check_circle:"
+            )
         else:
             st.info(t("form.saved_nothing"), icon=":material/check:")
 
-    def conflict_view(self, fields: tuple[str, ...], label: Callable[[str], str],
-                      save: Callable[[dict, int], object]) -> None:
+    def conflict_view(
+        self, fields: tuple[str, ...], label: Callable[[str], str], save: Callable[[dict, int], object]
+    ) -> None:
         """Both versions side by side; keep mine (saved over the newer one) or take theirs."""
         conflict = st.session_state.get(f"{self.prefix}_conflict")
         if not conflict:
             return
         mine, theirs = conflict
         st.warning(t("form.conflict"), icon=":material/sync_problem:")
-        st.dataframe(pl.DataFrame({
-            t("form.field"): [label(f) for f in fields],
-            t("form.yours"): [show_value(mine.get(f)) for f in fields],
-            t("form.stored"): [show_value(theirs.get(f)) for f in fields],
-        }), hide_index=True, width="stretch")
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("form.field"): [label(f) for f in fields],
+                    t("form.yours"): [show_value(mine.get(f)) for f in fields],
+                    t("form.stored"): [show_value(theirs.get(f)) for f in fields],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         keep, take = st.columns(2)
         if keep.button(t("form.keep_mine"), key=f"{self.prefix}_keep"):
             self.submit(mine, save, version=theirs["version"])
@@ -154,5 +162,6 @@ class EditSession:
         """Forget the form's state (and, with ``widgets``, the user's input too)."""
         for name in list(st.session_state):
             if name.startswith(f"{self.prefix}_") and (
-                    widgets or name.rsplit("_", 1)[-1] in ("version", "errors", "conflict")):
+                widgets or name.rsplit("_", 1)[-1] in ("version", "errors", "conflict")
+            ):
                 del st.session_state[name]

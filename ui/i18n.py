@@ -8,7 +8,7 @@ when a key is missing from another one.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +22,7 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str | dict[str, str]]:
     """The catalog of ``lang``: a text per key, or for counted texts one text per plural form
     (``{"one": ..., "other": ...}``)."""

@@ -25,12 +25,24 @@ from .safe import md, safe_email, safe_url
 PREFIX = "apply_f_"
 # Form field -> widget key (the theme plans have one box per theme: apply_f_plan_<theme>).
 WIDGETS = {
-    "network": "apply_f_network", "institution_name": "apply_f_name", "name_latin": "apply_f_latin",
-    "city": "apply_f_city", "address": "apply_f_address", "latitude": "apply_f_lat", "longitude": "apply_f_lon",
-    "levels": "apply_f_levels", "ownership": "apply_f_ownership", "languages": "apply_f_languages",
-    "pupils": "apply_f_pupils", "teachers": "apply_f_teachers", "school_email": "apply_f_school_email",
-    "website": "apply_f_website", "themes": "apply_f_themes", "contact_name": "apply_f_contact",
-    "contact_email": "apply_f_email", "language": "apply_f_language",
+    "network": "apply_f_network",
+    "institution_name": "apply_f_name",
+    "name_latin": "apply_f_latin",
+    "city": "apply_f_city",
+    "address": "apply_f_address",
+    "latitude": "apply_f_lat",
+    "longitude": "apply_f_lon",
+    "levels": "apply_f_levels",
+    "ownership": "apply_f_ownership",
+    "languages": "apply_f_languages",
+    "pupils": "apply_f_pupils",
+    "teachers": "apply_f_teachers",
+    "school_email": "apply_f_school_email",
+    "website": "apply_f_website",
+    "themes": "apply_f_themes",
+    "contact_name": "apply_f_contact",
+    "contact_email": "apply_f_email",
+    "language": "apply_f_language",
 }
 _KEPT_PLANS = "apply_kept_plans"
 _TOWN_LISTED = "apply_town_listed"
@@ -94,6 +106,7 @@ def keep_plans(chosen: list[str]) -> None:
 
 # -- the town ----------------------------------------------------------------------------------
 
+
 def town_options(towns: pl.DataFrame) -> tuple[list[str], dict[str, tuple[float, float]], dict[str, str]]:
     """(names sorted as people read them, name -> (lat, lon), name -> local spelling) of a
     country's towns; a name found twice is the larger town."""
@@ -140,12 +153,14 @@ def language_options(chosen: list[str] | None) -> list[str]:
 
 # -- what an application says ------------------------------------------------------------------
 
+
 def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "—"
 
 
 def details(record: dict, countries: dict[str, str], *, private: bool) -> list[tuple[str, str]]:
     """(label, markdown) of an application's answers; ``private`` adds the contact person."""
+
     def plain(value) -> str:
         return md(value) if value not in (None, "", []) else "—"
 
@@ -163,22 +178,29 @@ def details(record: dict, countries: dict[str, str], *, private: bool) -> list[t
         (t("field.website"), f"[{md(site)}]({site})" if site else plain(record.get("website"))),
     ]
     if private:
-        rows.append((t("apply.contact_private"),
-                     f"{plain(record.get('contact_name'))} · {plain(record.get('contact_email'))}"))
+        rows.append(
+            (t("apply.contact_private"), f"{plain(record.get('contact_name'))} · {plain(record.get('contact_email'))}")
+        )
     return rows
 
 
 def show_details(record: dict, countries: dict[str, str], *, private: bool) -> None:
     st.markdown("\n".join(f"- **{label}**: {value}" for label, value in details(record, countries, private=private)))
     for theme in record.get("themes") or []:
-        st.markdown(f"**{t('apply.plan', theme=t(f'theme.{theme}'))}**  \n"
-                    f"{md((record.get('theme_plans') or {}).get(theme) or '—')}")
+        st.markdown(
+            f"**{t('apply.plan', theme=t(f'theme.{theme}'))}**  \n"
+            f"{md((record.get('theme_plans') or {}).get(theme) or '—')}"
+        )
 
 
 # -- progress and history ------------------------------------------------------------------------
 
-_STATE_ICON = {"done": ":green[:material/check_circle:]", "current": ":blue[:material/radio_button_checked:]",
-               "next": ":gray[:material/radio_button_unchecked:]", "stopped": ":red[:material/cancel:]"}
+_STATE_ICON = {
+    "done": ":green[:material/check_circle:]",
+    "current": ":blue[:material/radio_button_checked:]",
+    "next": ":gray[:material/radio_button_unchecked:]",
+    "stopped": ":red[:material/cancel:]",
+}
 _STATE_BADGE = {"done": "green", "current": "blue", "next": "gray", "stopped": "red"}
 
 
@@ -236,6 +258,7 @@ def recommendation(app: apps.Application) -> None:
 
 # -- similar institutions ----------------------------------------------------------------------
 
+
 def similar(frame: pl.DataFrame, *, reviewer: bool) -> None:
     """A warning naming institutions that look like this one, each linked: a member to its
     profile; an application, for reviewers, by its reference (applicants never see others'
@@ -252,5 +275,6 @@ def similar(frame: pl.DataFrame, *, reviewer: bool) -> None:
         else:
             names.append(f"{label} · {t('apply.similar_applied')}")
     key = "review.similar" if reviewer else "apply.similar"
-    st.warning(t(key, names="; ".join(names) if not reviewer else "\n- " + "\n- ".join(names)),
-               icon=":material/content_copy:")
+    st.warning(
+        t(key, names="; ".join(names) if not reviewer else "\n- " + "\n- ".join(names)), icon=":material/content_copy:"
+    )

@@ -41,7 +41,7 @@ class PreparedDeck(pdk.Deck):
 
 _DECKS: OrderedDict[tuple, tuple[str, dict | None]] = OrderedDict()
 _DECKS_LOCK = threading.Lock()
-_DECKS_KEPT = 48   # specs are at most about 2 MB each
+_DECKS_KEPT = 48  # specs are at most about 2 MB each
 
 
 def prepared(key: tuple[Hashable, ...], build: Callable[[], pdk.Deck]) -> PreparedDeck:
@@ -77,18 +77,41 @@ def map_query(sel: Selection, lang: str, version: int) -> str:
 
 def land_layer() -> pdk.Layer:
     """Every country's outline, drawn under the schools (loaded once, then from the browser's cache)."""
-    return pdk.Layer("GeoJsonLayer", OUTLINES_URL, id="land", stroked=True, filled=True, get_fill_color=LAND,
-                     get_line_color=BORDER, line_width_min_pixels=0.5, pickable=False)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        OUTLINES_URL,
+        id="land",
+        stroked=True,
+        filled=True,
+        get_fill_color=LAND,
+        get_line_color=BORDER,
+        line_width_min_pixels=0.5,
+        pickable=False,
+    )
 
 
 def schools_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
     """The selection's schools as tiles: each school, or numbered circles that split as one zooms in."""
     return pdk.Layer(
-        "TileLayer", f"./tiles/{{z}}/{{x}}/{{y}}.json?{map_query(sel, lang, version)}", id="schools",
-        min_zoom=0, max_zoom=maps.MAX_TILE_ZOOM, tile_size=512, pickable=True, auto_highlight=True,
-        point_type='"circle+text"', get_fill_color="properties.col", get_point_radius="properties.r",
-        point_radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1,
-        get_text="properties.label", get_text_size=11, get_text_color=[255, 255, 255], text_font_weight=700,
+        "TileLayer",
+        f"./tiles/{{z}}/{{x}}/{{y}}.json?{map_query(sel, lang, version)}",
+        id="schools",
+        min_zoom=0,
+        max_zoom=maps.MAX_TILE_ZOOM,
+        tile_size=512,
+        pickable=True,
+        auto_highlight=True,
+        point_type='"circle+text"',
+        get_fill_color="properties.col",
+        get_point_radius="properties.r",
+        point_radius_units='"pixels"',
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        get_text="properties.label",
+        get_text_size=11,
+        get_text_color=[255, 255, 255],
+        text_font_weight=700,
         text_font_family='"Source Sans Pro, sans-serif"',
     )
 
@@ -96,21 +119,35 @@ def schools_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
 def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
     """Countries shaded by the selection's count (a click opens the network's profile)."""
     return pdk.Layer(
-        "GeoJsonLayer", f"./countries.json?{map_query(sel, lang, version)}", id="countries", stroked=True,
-        filled=True, pickable=True, get_fill_color="properties.fill", get_line_color=BORDER,
-        line_width_min_pixels=0.5, point_type='"circle"', get_point_radius=7, point_radius_units='"pixels"',
+        "GeoJsonLayer",
+        f"./countries.json?{map_query(sel, lang, version)}",
+        id="countries",
+        stroked=True,
+        filled=True,
+        pickable=True,
+        get_fill_color="properties.fill",
+        get_line_color=BORDER,
+        line_width_min_pixels=0.5,
+        point_type='"circle"',
+        get_point_radius=7,
+        point_radius_units='"pixels"',
     )
 
 
-def world_deck(sel: Selection, *, mode: str, centre: tuple[float, float, float], lang: str,
-               version: int) -> pdk.Deck:
+def world_deck(sel: Selection, *, mode: str, centre: tuple[float, float, float], lang: str, version: int) -> pdk.Deck:
     """The world map: land, then schools (tiles) or countries (shaded by count)."""
-    layers = [land_layer(), countries_layer(sel, lang, version) if mode == "countries"
-              else schools_layer(sel, lang, version)]
+    layers = [
+        land_layer(),
+        countries_layer(sel, lang, version) if mode == "countries" else schools_layer(sel, lang, version),
+    ]
     lat, lon, zoom = centre
-    return pdk.Deck(layers=layers, map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
-                    initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3,
-                                                     max_zoom=17))
+    return pdk.Deck(
+        layers=layers,
+        map_style=BLANK_STYLE,
+        map_provider=None,
+        tooltip={"text": "{tip}"},
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=17),
+    )
 
 
 @dataclass(frozen=True)
@@ -144,8 +181,9 @@ def picked(event) -> Pick | None:
     return None
 
 
-def explorable_map(sel: Selection, *, centre: tuple[float, float, float], key: str, height: int, alt: str,
-                   mode: str = "schools") -> Pick | None:
+def explorable_map(
+    sel: Selection, *, centre: tuple[float, float, float], key: str, height: int, alt: str, mode: str = "schools"
+) -> Pick | None:
     """The selection's schools (or countries) on a map that a click explores: a school opens
     its profile, a country its network; a group of schools is returned for the page to zoom
     into (it decides where the view is kept: the URL, the session).
@@ -155,8 +193,9 @@ def explorable_map(sel: Selection, *, centre: tuple[float, float, float], key: s
     """
     drawn = st.session_state.setdefault(f"{key}_drawn", 0)
     deck = world_deck(sel, mode=mode, centre=centre, lang=current_language(), version=data.version_key()[1])
-    event = st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object",
-                            key=f"{key}_{drawn}", alt=alt)
+    event = st.pydeck_chart(
+        deck, height=height, on_select="rerun", selection_mode="single-object", key=f"{key}_{drawn}", alt=alt
+    )
     pick = picked(event)
     if pick is None:
         return None
@@ -194,30 +233,62 @@ def level_labels(codes) -> str:
 
 def point_rows(view: maps.MapView) -> list[dict]:
     """The view's rows with a colour, a size and a tooltip in the current language."""
-    return [{"id": row["id"], "lat": row["lat"], "lon": row["lon"], "colour": COLOURS[row["colour"]], "radius": 5,
-             "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}"}
-            for row in view.rows]
+    return [
+        {
+            "id": row["id"],
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "colour": COLOURS[row["colour"]],
+            "radius": 5,
+            "tip": f"{row['name']}\n{row['city'] or ''}\n{level_labels(row['levels'])}\n{theme_labels(row['themes'])}",
+        }
+        for row in view.rows
+    ]
 
 
-def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *, choropleth: bool,
-               height_zoom: tuple[float, float, float] | None = None) -> pdk.Deck:
+def build_deck(
+    view: maps.MapView,
+    countries: pl.DataFrame,
+    name_column: str,
+    *,
+    choropleth: bool,
+    height_zoom: tuple[float, float, float] | None = None,
+) -> pdk.Deck:
     """The map: countries coloured by count (``choropleth``), or the land and ``view``'s schools."""
     lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds)
     if not choropleth:
         return pdk.Deck(
-            layers=[land_layer(), pdk.Layer(
-                "ScatterplotLayer", point_rows(view), id="institutions", get_position=["lon", "lat"],
-                get_fill_color="colour", get_radius="radius", radius_units='"pixels"', stroked=True,
-                get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True, auto_highlight=True)],
+            layers=[
+                land_layer(),
+                pdk.Layer(
+                    "ScatterplotLayer",
+                    point_rows(view),
+                    id="institutions",
+                    get_position=["lon", "lat"],
+                    get_fill_color="colour",
+                    get_radius="radius",
+                    radius_units='"pixels"',
+                    stroked=True,
+                    get_line_color=[255, 255, 255],
+                    line_width_min_pixels=0.5,
+                    pickable=True,
+                    auto_highlight=True,
+                ),
+            ],
             initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
-            map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"})
+            map_style=BLANK_STYLE,
+            map_provider=None,
+            tooltip={"text": "{tip}"},
+        )
     counts = dict(zip(countries["iso3"], countries["institutions"]))
     names = dict(zip(countries["iso3"], countries[name_column]))
     breaks = breaks_for(list(counts.values()))
     extra = {}
     for iso3, count in counts.items():
-        extra[iso3] = {"tip": t("map.country_tip", country=names[iso3], count=count),
-                       "fill": choropleth_colour(count, breaks)}
+        extra[iso3] = {
+            "tip": t("map.country_tip", country=names[iso3], count=count),
+            "fill": choropleth_colour(count, breaks),
+        }
     outlines = maps.outlines_with(extra)
     for feature in outlines["features"]:
         feature["properties"].setdefault("fill", LAND)
@@ -225,14 +296,38 @@ def build_deck(view: maps.MapView, countries: pl.DataFrame, name_column: str, *,
     # Networks whose country has no outline (tiny island states) still show, as a dot.
     missing = countries.filter(~pl.col("has_outline"))
     layers = [
-        pdk.Layer("GeoJsonLayer", outlines, id="countries", stroked=True, filled=True, pickable=True,
-                  get_fill_color="properties.fill", get_line_color=BORDER, line_width_min_pixels=0.5),
-        pdk.Layer("ScatterplotLayer",
-                  [{"lat": r["capital_lat"], "lon": r["capital_lon"], "fill": choropleth_colour(r["institutions"], breaks),
-                    "tip": extra[r["iso3"]]["tip"]} for r in missing.iter_rows(named=True)],
-                  id="small-countries", get_position=["lon", "lat"], get_fill_color="fill", get_radius=7,
-                  radius_units='"pixels"', stroked=True, get_line_color=[60, 60, 60], line_width_min_pixels=1,
-                  pickable=True),
+        pdk.Layer(
+            "GeoJsonLayer",
+            outlines,
+            id="countries",
+            stroked=True,
+            filled=True,
+            pickable=True,
+            get_fill_color="properties.fill",
+            get_line_color=BORDER,
+            line_width_min_pixels=0.5,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            [
+                {
+                    "lat": r["capital_lat"],
+                    "lon": r["capital_lon"],
+                    "fill": choropleth_colour(r["institutions"], breaks),
+                    "tip": extra[r["iso3"]]["tip"],
+                }
+                for r in missing.iter_rows(named=True)
+            ],
+            id="small-countries",
+            get_position=["lon", "lat"],
+            get_fill_color="fill",
+            get_radius=7,
+            radius_units='"pixels"',
+            stroked=True,
+            get_line_color=[60, 60, 60],
+            line_width_min_pixels=1,
+            pickable=True,
+        ),
     ]
     return pdk.Deck(
         layers=layers,
@@ -275,26 +370,56 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None, *, groups: b
 def spot_deck(lat: float, lon: float, tip: str, *, zoom: float = 4.5) -> pdk.Deck:
     """One place marked on the land (an institution's profile)."""
     return pdk.Deck(
-        layers=[land_layer(), pdk.Layer(
-            "ScatterplotLayer", [{"lat": lat, "lon": lon, "tip": tip}], id="spot", get_position=["lon", "lat"],
-            get_fill_color=[213, 94, 0], get_radius=8, radius_units='"pixels"', stroked=True,
-            get_line_color=[255, 255, 255], line_width_min_pixels=2, pickable=True)],
+        layers=[
+            land_layer(),
+            pdk.Layer(
+                "ScatterplotLayer",
+                [{"lat": lat, "lon": lon, "tip": tip}],
+                id="spot",
+                get_position=["lon", "lat"],
+                get_fill_color=[213, 94, 0],
+                get_radius=8,
+                radius_units='"pixels"',
+                stroked=True,
+                get_line_color=[255, 255, 255],
+                line_width_min_pixels=2,
+                pickable=True,
+            ),
+        ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-        map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"})
+        map_style=BLANK_STYLE,
+        map_provider=None,
+        tooltip={"text": "{tip}"},
+    )
 
 
 def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     """Real towns of one country as points to click (to fill a form's town and coordinates)."""
-    rows = [{"name": r["name"], "lat": r["lat"], "lon": r["lon"], "tip": r["name"]} for r in towns.iter_rows(named=True)]
+    rows = [
+        {"name": r["name"], "lat": r["lat"], "lon": r["lon"], "tip": r["name"]} for r in towns.iter_rows(named=True)
+    ]
     bounds = (towns["lat"].min(), towns["lon"].min(), towns["lat"].max(), towns["lon"].max()) if rows else None
     lat, lon, zoom = maps.zoom_for(bounds, width=800, height=360)
     return pdk.Deck(
         layers=[
             land_layer(),
-            pdk.Layer("ScatterplotLayer", rows, id="towns", get_position=["lon", "lat"], get_fill_color=[0, 114, 178],
-                      get_radius=5, radius_units='"pixels"', stroked=True, get_line_color=[255, 255, 255],
-                      line_width_min_pixels=1, pickable=True, auto_highlight=True),
+            pdk.Layer(
+                "ScatterplotLayer",
+                rows,
+                id="towns",
+                get_position=["lon", "lat"],
+                get_fill_color=[0, 114, 178],
+                get_radius=5,
+                radius_units='"pixels"',
+                stroked=True,
+                get_line_color=[255, 255, 255],
+                line_width_min_pixels=1,
+                pickable=True,
+                auto_highlight=True,
+            ),
         ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-        map_style=BLANK_STYLE, map_provider=None, tooltip={"text": "{tip}"},
+        map_style=BLANK_STYLE,
+        map_provider=None,
+        tooltip={"text": "{tip}"},
     )

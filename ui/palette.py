@@ -19,6 +19,7 @@ def hex_to_rgb(color: str) -> list[int]:
 
 def luminance(color: str) -> float:
     """Relative luminance as WCAG 2 defines it (0 black, 1 white)."""
+
     def linear(channel: int) -> float:
         c = channel / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -61,7 +62,7 @@ def breaks_for(values: list[int]) -> list[int]:
     if not values:
         return [0] * len(CHOROPLETH)
     ordered = sorted(values)
-    return [ordered[min(len(ordered) - 1, int(len(ordered) * q) )] for q in (0.2, 0.4, 0.6, 0.8, 1.0)]
+    return [ordered[min(len(ordered) - 1, int(len(ordered) * q))] for q in (0.2, 0.4, 0.6, 0.8, 1.0)]
 
 
 # The heat tables' shading: ColorBrewer Blues from its lightest to its darkest class.

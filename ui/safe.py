@@ -53,7 +53,7 @@ def message_markdown(text: str) -> str:
     for k, part in enumerate(_LINK.split(text or "")):
         if k % 2 == 1:
             target = part.rstrip(".,;:!?")
-            tail = part[len(target):]
+            tail = part[len(target) :]
             safe = safe_url(target) if not target.lower().startswith("mailto:") else target
             out.append(f"[{md(target)}]({safe}){md(tail)}" if safe else md(part))
         else:

@@ -30,16 +30,29 @@ def localized(frame: pl.DataFrame):
     shows its text and sorts on the values underneath)."""
     numeric = [c for c, dtype in frame.schema.items() if dtype.is_numeric() and not _plain(c)]
     pandas = frame.to_pandas()
-    formats = {c: (lambda v, d=(0 if frame.schema[c].is_integer() else 1): "" if v != v else number(v, d))
-               for c in numeric}
+    formats = {
+        c: (lambda v, d=(0 if frame.schema[c].is_integer() else 1): "" if v != v else number(v, d)) for c in numeric
+    }
     return pandas.style.format(formats, na_rep="")
 
 
-def table(frame: pl.DataFrame, *, key: str | None = None, column_config: dict | None = None,
-          columns: Sequence[str] | None = None) -> None:
+def table(
+    frame: pl.DataFrame,
+    *,
+    key: str | None = None,
+    column_config: dict | None = None,
+    columns: Sequence[str] | None = None,
+) -> None:
     """``frame`` as a table sized to its rows (a long one scrolls inside), numbers localized."""
-    st.dataframe(localized(frame), hide_index=True, width="stretch", height=_height(frame), key=key,
-                 column_order=list(columns) if columns else None, column_config=column_config)
+    st.dataframe(
+        localized(frame),
+        hide_index=True,
+        width="stretch",
+        height=_height(frame),
+        key=key,
+        column_order=list(columns) if columns else None,
+        column_config=column_config,
+    )
 
 
 def _height(frame: pl.DataFrame) -> int | str:
@@ -47,16 +60,32 @@ def _height(frame: pl.DataFrame) -> int | str:
     return "content" if frame.height <= 25 else 36 + 35 * 15
 
 
-def linked_table(frame: pl.DataFrame, *, key: str, page: str, params: Callable[[dict], dict[str, Any]],
-                 columns: Sequence[str], column_config: dict | None = None, hint: bool = True) -> None:
+def linked_table(
+    frame: pl.DataFrame,
+    *,
+    key: str,
+    page: str,
+    params: Callable[[dict], dict[str, Any]],
+    columns: Sequence[str],
+    column_config: dict | None = None,
+    hint: bool = True,
+) -> None:
     """``frame`` as a table sized to its rows, showing ``columns``; a click on a row opens
     ``page`` with ``params(row)`` (and the interface language) in the URL.
 
     The rows keep every column of ``frame`` (an id the table does not show, say) for ``params``.
     """
-    event = st.dataframe(localized(frame), hide_index=True, width="stretch", height=_height(frame), key=key,
-                         column_order=list(columns), column_config=column_config,
-                         on_select="rerun", selection_mode="single-cell")
+    event = st.dataframe(
+        localized(frame),
+        hide_index=True,
+        width="stretch",
+        height=_height(frame),
+        key=key,
+        column_order=list(columns),
+        column_config=column_config,
+        on_select="rerun",
+        selection_mode="single-cell",
+    )
     if hint:
         st.caption(t("table.open_row"))
     cells = event.selection.cells if event else []

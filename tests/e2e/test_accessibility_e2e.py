@@ -42,14 +42,18 @@ class StreamlitMarkup:
 
 STREAMLIT_MARKUP = [
     StreamlitMarkup(
-        "list", "ul[data-testid='stSidebarNavItems']",
+        "list",
+        "ul[data-testid='stSidebarNavItems']",
         "st.navigation with sections: Streamlit's SidebarNav puts each section (a <div> holding the section's "
         "header and its <li> links) straight into the menu's <ul>. The app only names the pages and sections.",
-        "https://github.com/streamlit/streamlit/issues/8399"),
+        "https://github.com/streamlit/streamlit/issues/8399",
+    ),
     StreamlitMarkup(
-        "listitem", "ul[data-testid='stSidebarNavItems'] > div > li",
+        "listitem",
+        "ul[data-testid='stSidebarNavItems'] > div > li",
         "The same menu: each page's <li> sits in its section's <div>, not in a <ul>.",
-        "https://github.com/streamlit/streamlit/issues/8399"),
+        "https://github.com/streamlit/streamlit/issues/8399",
+    ),
 ]
 
 
@@ -126,7 +130,8 @@ def scan(page, ready: str | None = None) -> tuple[list[dict], list[str]]:
         runs = page.evaluate("window.__runs")
         violations, used = page.evaluate(_SCAN, [TAGS, exclusions])
         if page.evaluate("window.__runs") == runs and not page.evaluate(
-                "() => !!document.querySelector(\"[data-stale='true']\")"):
+            "() => !!document.querySelector(\"[data-stale='true']\")"
+        ):
             return violations, used
     raise AssertionError(f"{page.url} kept rerunning: no scan could finish between two runs")
 
@@ -167,14 +172,22 @@ def check(page, pages: list[tuple[str, str, str | None]], server: str, name: str
         needed.update(used)
         unnamed = page.evaluate(_UNNAMED_FIGURES, path.split("?")[0] == "/")
         if unnamed:
-            violations.append({"rule": "figure-name", "impact": "serious", "nodes": unnamed,
-                               "help": "Maps and charts must have a name that says what they show"})
+            violations.append(
+                {
+                    "rule": "figure-name",
+                    "impact": "serious",
+                    "nodes": unnamed,
+                    "help": "Maps and charts must have a name that says what they show",
+                }
+            )
         if violations:
             found[label] = violations
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
-    assert not found, f"{sum(len(v['nodes']) for vs in found.values() for v in vs)} elements fail WCAG 2 A/AA " \
-                      f"checks (axe-core, {name}):\n{report(found)}"
+    assert not found, (
+        f"{sum(len(v['nodes']) for vs in found.values() for v in vs)} elements fail WCAG 2 A/AA "
+        f"checks (axe-core, {name}):\n{report(found)}"
+    )
     return needed
 
 
@@ -183,7 +196,8 @@ def samples(db) -> dict[str, str]:
     """A member school with priority themes and its certificate number, for the profile pages."""
     school, number = db.rows(
         "SELECT i.id, c.number FROM institutions i JOIN certificates c ON c.institution_id = i.id "
-        "WHERE i.network = 'FRA' AND i.status = 'member' AND len(i.themes) > 1 ORDER BY i.id LIMIT 1")[0]
+        "WHERE i.network = 'FRA' AND i.status = 'member' AND len(i.themes) > 1 ORDER BY i.id LIMIT 1"
+    )[0]
     return {"school": str(school), "certificate": number}
 
 
@@ -224,18 +238,28 @@ def test_public_pages_in_french(server, browser, samples):
     context = new_context(browser, DESKTOP)
     # French texts run longer (labels, buttons) and the profile's theme chips have other words.
     pages = [p for p in public_pages(samples) if p[0] in ("home", "directory", "institution", "apply")]
-    check(context.new_page(), [(f"{label} (fr)", path + ("&" if "?" in path else "?") + "lang=fr", ready)
-                               for label, path, ready in pages], server, "public-fr")
+    check(
+        context.new_page(),
+        [(f"{label} (fr)", path + ("&" if "?" in path else "?") + "lang=fr", ready) for label, path, ready in pages],
+        server,
+        "public-fr",
+    )
     context.close()
 
 
 def test_coordinator_pages(server, browser, db):
-    username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' AND network = 'FRA' "
-                         "ORDER BY username LIMIT 1")
+    username = db.scalar(
+        "SELECT username FROM users WHERE role = 'coordinator' AND network = 'FRA' ORDER BY username LIMIT 1"
+    )
     context = new_context(browser, DESKTOP)
     page = context.new_page()
     log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
-    pages = [("to do", "/todo", None), ("manage", "/manage", None), ("quality", "/quality", None),
-             ("board", "/board", None), ("review", "/review", None)]
+    pages = [
+        ("to do", "/todo", None),
+        ("manage", "/manage", None),
+        ("quality", "/quality", None),
+        ("board", "/board", None),
+        ("review", "/review", None),
+    ]
     check(page, pages, server, "coordinator-1400")
     context.close()

@@ -5,7 +5,7 @@ brief prints without the app's furniture and downloads as a PDF for the person w
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -19,7 +19,7 @@ from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
 CHART = "[data-testid='stVegaLiteChart']"
-THIS_YEAR = datetime.now(timezone.utc).year
+THIS_YEAR = datetime.now(UTC).year
 
 
 def query(page) -> dict[str, list[str]]:
@@ -67,9 +67,10 @@ def test_dashboard_charts_draw_and_the_filtered_link_reproduces_the_view(server,
     page.goto(f"{server}/dashboard?region=AFR&region=ARB&level=secondary")
     page.get_by_role("heading", name="Network dashboard").wait_for(timeout=30_000)
     settle(page)
-    expected = dashboard.dashboard(db, Selection().with_values("region", ["AFR", "ARB"]).with_values("level", ["secondary"]))
-    members = page.locator("[data-testid='stMetric']").filter(
-        has=page.get_by_text("Members", exact=True)).inner_text()
+    expected = dashboard.dashboard(
+        db, Selection().with_values("region", ["AFR", "ARB"]).with_values("level", ["secondary"])
+    )
+    members = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Members", exact=True)).inner_text()
     assert f"{expected.by_status['member']:,}" in members
     page.locator(f"{CHART} canvas, {CHART} svg").first.wait_for(timeout=30_000)
     for tab in page.locator("[data-testid='stTab']").all():
@@ -94,8 +95,13 @@ def test_a_dashboard_download_holds_the_right_rows(server, web, db):
     rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
     expected = dashboard.dashboard(db, Selection().with_values("level", ["tvet"])).theme_by_region
     got = {(r["Region"], r["Priority theme"]): int(r["Institutions"]) for r in rows}
-    names = {"AFR": "Africa", "ARB": "Arab States", "APA": "Asia and the Pacific", "EUR": "Europe and North America",
-             "LAC": "Latin America and the Caribbean"}
+    names = {
+        "AFR": "Africa",
+        "ARB": "Arab States",
+        "APA": "Asia and the Pacific",
+        "EUR": "Europe and North America",
+        "LAC": "Latin America and the Caribbean",
+    }
     short = {"esd": "ESD", "gced": "GCED", "heritage": "Intercultural & heritage"}
     want = {(names[r["region"]], short[t]): r[t] for r in expected.iter_rows(named=True) for t in short}
     assert got == want
@@ -135,9 +141,10 @@ def test_a_link_opens_its_tab_with_only_its_region_and_switching_tabs_writes_the
     expected = dashboard.dashboard(db, Selection().with_values("region", ["AFR"])).joins_by_region
     rows = download_csv(page, expander(page, "Tableau et données", 0))
     assert {r["Région"] for r in rows} == {"Afrique"}
-    assert [(int(r["Année"]), int(r["Membres en fin d'année"])) for r in rows] == \
-        list(zip(expected["year"], expected["members"]))
-    assert int(rows[-1]["Année"]) == THIS_YEAR   # members carried to this year
+    assert [(int(r["Année"]), int(r["Membres en fin d'année"])) for r in rows] == list(
+        zip(expected["year"], expected["members"])
+    )
+    assert int(rows[-1]["Année"]) == THIS_YEAR  # members carried to this year
     screenshot(page, "dashboard-change-africa")
 
     open_tab(page, "Lacunes")
@@ -145,7 +152,7 @@ def test_a_link_opens_its_tab_with_only_its_region_and_switching_tabs_writes_the
     levels = panel(page).locator(CHART).first
     assert axis_labels(levels, "y") == ["Afrique"]
     open_tab(page, "Couverture")
-    assert "tab" not in query(page) and query(page)["region"] == ["AFR"]   # the first tab needs none
+    assert "tab" not in query(page) and query(page)["region"] == ["AFR"]  # the first tab needs none
     for heat in panel(page).locator(CHART).all()[:1]:
         assert axis_labels(heat, "y") == ["Afrique"]
     rows = download_csv(page, expander(page, "Tableau et données", 0))
@@ -167,7 +174,7 @@ def test_chart_numbers_read_in_the_interface_language(server, web):
     page.goto(f"{server}/dashboard?tab=change&lang=fr")
     page.get_by_role("heading", name="Tableau de bord du réseau").wait_for(timeout=30_000)
     settle(page)
-    by_theme = panel(page).locator(CHART).nth(1)   # members by theme: past a thousand in the test network
+    by_theme = panel(page).locator(CHART).nth(1)  # members by theme: past a thousand in the test network
     by_theme.locator("svg").wait_for(timeout=30_000)
     counts = axis_labels(by_theme, "y")
     assert any(re.fullmatch(r"\d\u202f\d{3}", c) for c in counts), counts
@@ -196,11 +203,18 @@ def test_a_tables_csv_is_what_the_table_shows_in_the_interface_language(server, 
     assert info.value.suggested_filename == "aspnet-countries.csv"
     rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
     expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"])).by_country
-    assert list(rows[0]) == ["Pays", "Région", "Établissements", "Éducation au développement durable",
-                             "Éducation à la citoyenneté mondiale", "Apprentissage interculturel et du patrimoine",
-                             "Par million d'habitants"]
-    assert [(r["Pays"], int(r["Établissements"])) for r in rows] == list(zip(expected["name_fr"],
-                                                                             expected["institutions"]))
+    assert list(rows[0]) == [
+        "Pays",
+        "Région",
+        "Établissements",
+        "Éducation au développement durable",
+        "Éducation à la citoyenneté mondiale",
+        "Apprentissage interculturel et du patrimoine",
+        "Par million d'habitants",
+    ]
+    assert [(r["Pays"], int(r["Établissements"])) for r in rows] == list(
+        zip(expected["name_fr"], expected["institutions"])
+    )
     assert {r["Région"] for r in rows} == {"Europe et Amérique du Nord"}
 
 
@@ -216,24 +230,28 @@ def _brief_pdf(page, server, iso3: str, lang: str) -> str:
 
 
 def test_the_brief_downloads_as_a_pdf_for_the_person_who_asks(server, web, browser, db):
-    iso3 = db.scalar("SELECT network FROM applications WHERE stage = 'submitted' GROUP BY 1 "
-                     "ORDER BY count(*) DESC, 1 LIMIT 1")
+    iso3 = db.scalar(
+        "SELECT network FROM applications WHERE stage = 'submitted' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
     name = db.scalar("SELECT name_es FROM countries WHERE iso3 = ?", [iso3])
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
     public = _brief_pdf(web.page, server, iso3, "es")
     assert f"{name}: ficha de país de la redPEA" in public
     assert f"Miembros\n{members:,}".replace(",", ".") in public
-    assert "Solicitudes pendientes de decisión" not in public   # staff figures stay out for the public
+    assert "Solicitudes pendientes de decisión" not in public  # staff figures stay out for the public
     screenshot(web.page, "brief-es")
 
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
     from aspnet_data import demo
+
     log_in(page, server, "analyst", demo.DEMO_PASSWORDS["analyst"])
     staff = _brief_pdf(page, server, iso3, "es")
     assert f"{name}: ficha de país de la redPEA" in staff
-    waiting = db.scalar("SELECT count(*) FROM applications WHERE network = ? "
-                        "AND stage IN ('submitted', 'returned', 'recommended')", [iso3])
+    waiting = db.scalar(
+        "SELECT count(*) FROM applications WHERE network = ? AND stage IN ('submitted', 'returned', 'recommended')",
+        [iso3],
+    )
     assert f"Solicitudes pendientes de decisión: {waiting}." in staff
     context.close()
     assert web.failures == []
@@ -246,11 +264,13 @@ def test_screenshots_of_the_analysts_pages(server, browser, db, width):
     # Streamlit scrolls inside its own container: a viewport as tall as the page shows all of it.
     context = browser.new_context(viewport={"width": width, "height": 6000 if width < 600 else 2800})
     page = context.new_page()
-    for name, path in ((f"dashboard-fr-coverage-{width}", "/dashboard?lang=fr"),
-                       (f"dashboard-fr-gaps-{width}", "/dashboard?lang=fr&tab=gaps"),
-                       (f"dashboard-fr-change-{width}", "/dashboard?lang=fr&tab=change"),
-                       (f"brief-es-{width}", f"/brief?code={iso3}&lang=es"),
-                       (f"network-es-{width}", f"/network?code={iso3}&lang=es")):
+    for name, path in (
+        (f"dashboard-fr-coverage-{width}", "/dashboard?lang=fr"),
+        (f"dashboard-fr-gaps-{width}", "/dashboard?lang=fr&tab=gaps"),
+        (f"dashboard-fr-change-{width}", "/dashboard?lang=fr&tab=change"),
+        (f"brief-es-{width}", f"/brief?code={iso3}&lang=es"),
+        (f"network-es-{width}", f"/network?code={iso3}&lang=es"),
+    ):
         page.goto(server + path)
         page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
         page.locator(f"{CHART} svg").first.wait_for(timeout=30_000)

@@ -44,16 +44,19 @@ def assert_inert(page):
 
 
 def test_a_message_appears_for_another_coordinator_without_reload(server, browser, db):
-    a_user, b_user = [r[0] for r in db.rows("SELECT username FROM users WHERE role = 'coordinator' "
-                                            "ORDER BY username LIMIT 2")]
+    a_user, b_user = [
+        r[0] for r in db.rows("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 2")
+    ]
     a_context, a, a_dialogs = open_as(browser, server, a_user, "Message board")
     b_context, b, b_dialogs = open_as(browser, server, b_user, "Message board")
     text = "Greetings from the e2e test, see https://school.example/garden"
     a.get_by_role("textbox", name="Start a thread").fill(text)
     a.get_by_role("button", name="Post").first.click()
-    b.get_by_text("Greetings from the e2e test").first.wait_for(timeout=10_000)   # no reload in B
-    assert b.get_by_role("link", name="https://school.example/garden").first.get_attribute("href") == \
-        "https://school.example/garden"
+    b.get_by_text("Greetings from the e2e test").first.wait_for(timeout=10_000)  # no reload in B
+    assert (
+        b.get_by_role("link", name="https://school.example/garden").first.get_attribute("href")
+        == "https://school.example/garden"
+    )
 
     for payload in PAYLOADS:
         a.get_by_role("textbox", name="Start a thread").fill(payload)
@@ -63,7 +66,9 @@ def test_a_message_appears_for_another_coordinator_without_reload(server, browse
     settle(b, 2000)
     for page in (a, b):
         assert_inert(page)
-        assert page.locator("[data-testid='stMain']").get_by_text("<script>alert('xss1')</script>").count() >= 1   # shown as text
+        assert (
+            page.locator("[data-testid='stMain']").get_by_text("<script>alert('xss1')</script>").count() >= 1
+        )  # shown as text
     screenshot(b, "board-xss")
     assert a_dialogs == [] and b_dialogs == []
     a_context.close()
@@ -93,8 +98,12 @@ def test_a_hostile_project_description_renders_as_text(server, browser, db):
 def thread_labels(page) -> list[str]:
     """The fold of each thread, as read (the icon's name left out; dates keep their hyphens
     from breaking on a phone, which reads the same)."""
-    return [t.strip().replace("\u2011", "-") for t in page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary "
-                                            "[data-testid='stMarkdownContainer']").all_inner_texts()]
+    return [
+        t.strip().replace("\u2011", "-")
+        for t in page.locator(
+            "[data-testid='stMain'] [data-testid='stExpander'] summary [data-testid='stMarkdownContainer']"
+        ).all_inner_texts()
+    ]
 
 
 def shown(label: str) -> str:
@@ -104,7 +113,7 @@ def shown(label: str) -> str:
 def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(server, browser, db):
     username = db.scalar("SELECT username FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 5")
     context, page, dialogs = open_as(browser, server, username, "Message board")
-    page.locator("[data-testid='stRadio'] label", has_text="Heritage learning").click()   # the channel's name
+    page.locator("[data-testid='stRadio'] label", has_text="Heritage learning").click()  # the channel's name
     page.get_by_role("heading", name="Heritage learning").wait_for(timeout=30_000)
     settle(page)
     assert "channel=heritage-learning" in page.url
@@ -116,12 +125,12 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     main = page.locator("[data-testid='stMain']")
     main.get_by_text(text).first.wait_for(timeout=15_000)
     assert page.get_by_role("textbox", name="Start a thread").input_value() == ""
-    settle(page, 6000)         # through a live refresh
+    settle(page, 6000)  # through a live refresh
     assert page.get_by_role("radio", name="Heritage learning").is_checked()
     assert "channel=heritage-learning" in page.url
     assert main.get_by_text(text).first.is_visible()
     labels = thread_labels(page)
-    assert labels[0] == "Reply"            # the new thread, on top, without replies yet
+    assert labels[0] == "Reply"  # the new thread, on top, without replies yet
     screenshot(page, "board-channel")
 
     # A folded thread shows its first lines and a count; opened, it shows the replies and a reply box.
@@ -132,14 +141,14 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     box = page.get_by_role("textbox", name="Your reply")
     box.wait_for(timeout=15_000)
     opened = main.locator("[data-testid='stExpander']", has_text=shown(answered)).first
-    assert opened.locator("[data-testid='stMarkdownContainer']").count() >= count   # every reply shown
+    assert opened.locator("[data-testid='stMarkdownContainer']").count() >= count  # every reply shown
     reply = "We would love to: our pupils recorded songs from the valley last spring."
     box.fill(reply)
     page.get_by_role("button", name="Post reply").click()
     page.get_by_text("Your reply is posted.").wait_for(timeout=15_000)
     raised = f"{count + 1} replies · last {utc_now():%Y-%m-%d}"
     page.locator("[data-testid='stExpander'] summary", has_text=shown(raised)).wait_for(timeout=15_000)
-    assert thread_labels(page)[0] == raised    # the answered thread moves to the top, still open
+    assert thread_labels(page)[0] == raised  # the answered thread moves to the top, still open
     main.get_by_text(reply).first.wait_for(timeout=15_000)
     assert page.get_by_role("radio", name="Heritage learning").is_checked()
     assert "channel=heritage-learning" in page.url
@@ -161,7 +170,7 @@ def test_a_coordinator_posts_opens_a_thread_replies_and_stays_in_the_channel(ser
     assert labels[0] == f"{count + 1} réponses · dernière le {utc_now():%Y-%m-%d}"
     assert page.get_by_role("textbox", name="Ouvrir un fil de discussion").is_visible()
     main = page.locator("[data-testid='stMain']")
-    assert main.evaluate("el => el.scrollWidth <= el.clientWidth + 1")     # nothing wider than the phone
+    assert main.evaluate("el => el.scrollWidth <= el.clientWidth + 1")  # nothing wider than the phone
     screenshot(page, "board-fr-390")
     phone.close()
 
@@ -205,7 +214,7 @@ def test_a_coordinator_edits_and_deletes_and_an_admin_finds_and_hides(server, br
     assert "channel=all-coordinators" in admin.url
     assert admin.get_by_role("textbox", name="Search messages").input_value() == ""
     admin_main = admin.locator("[data-testid='stMain']")
-    admin_main.get_by_role("textbox", name="Your reply").wait_for(timeout=15_000)     # the thread is open
+    admin_main.get_by_role("textbox", name="Your reply").wait_for(timeout=15_000)  # the thread is open
     assert admin_main.locator("[data-testid='stPopover'] button", has_text="Hide").count() == 1
     admin_main.locator("[data-testid='stPopover'] button", has_text="Hide").click()
     reason = admin.get_by_role("textbox", name="Reason (shown in place of the message)")

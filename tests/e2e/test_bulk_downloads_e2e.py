@@ -13,7 +13,8 @@ pytestmark = pytest.mark.e2e
 
 def test_the_excel_template_holds_the_coordinators_network(server, browser, db):
     username, network = db.rows(
-        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 2")[0]
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 2"
+    )[0]
     context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
     page = context.new_page()
     log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
@@ -24,8 +25,9 @@ def test_the_excel_template_holds_the_coordinators_network(server, browser, db):
         page.get_by_role("button", name="Excel", exact=True).click()
     assert info.value.suggested_filename == f"aspnet-{network}.xlsx"
     sheet = pl.read_excel(info.value.path(), infer_schema_length=0)
-    expected = {i for (i,) in db.rows("SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'",
-                                      [network])}
+    expected = {
+        i for (i,) in db.rows("SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'", [network])
+    }
     assert {int(i) for i in sheet["id"]} == expected
     assert {"name", "city", "levels", "themes", "email"} <= set(sheet.columns)
     context.close()

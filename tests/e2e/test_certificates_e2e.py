@@ -48,8 +48,10 @@ def download(page):
 
 
 def test_a_members_certificate_in_french_checks_as_valid_for_that_school(site, browser, db):
-    school = db.query("SELECT i.id, i.name, i.name_latin, i.city FROM institutions i JOIN certificates c ON c.institution_id = i.id "
-                      "WHERE i.network = 'FRA' AND i.status = 'member' ORDER BY i.id LIMIT 1").row(0, named=True)
+    school = db.query(
+        "SELECT i.id, i.name, i.name_latin, i.city FROM institutions i JOIN certificates c ON c.institution_id = i.id "
+        "WHERE i.network = 'FRA' AND i.status = 'member' ORDER BY i.id LIMIT 1"
+    ).row(0, named=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
     page = context.new_page()
     page.goto(f"{site}/institution?id={school['id']}")
@@ -75,7 +77,7 @@ def test_a_members_certificate_in_french_checks_as_valid_for_that_school(site, b
     assert check.get_by_role("link", name=school["name"]).count() == 1
     assert number in check.locator("[data-testid='stMarkdownContainer']").all_inner_texts()[-1]
     screenshot(check, "certificate-check-valid-fr-1400")
-    with check.context.expect_page(timeout=30_000) as opened:      # links in text open a new tab
+    with check.context.expect_page(timeout=30_000) as opened:  # links in text open a new tab
         check.get_by_role("link", name=school["name"]).click()
     profile = opened.value
     profile.wait_for_url(re.compile(rf"/institution\?id={school['id']}&lang=fr$"), timeout=30_000)
@@ -86,8 +88,10 @@ def test_a_members_certificate_in_french_checks_as_valid_for_that_school(site, b
 
 
 def test_a_number_typed_into_the_box_is_checked(site, browser, db):
-    number, name = db.rows("SELECT c.number, i.name FROM certificates c JOIN institutions i ON i.id = c.institution_id "
-                           "WHERE i.name = i.name_latin ORDER BY c.number DESC LIMIT 1")[0]
+    number, name = db.rows(
+        "SELECT c.number, i.name FROM certificates c JOIN institutions i ON i.id = c.institution_id "
+        "WHERE i.name = i.name_latin ORDER BY c.number DESC LIMIT 1"
+    )[0]
     page = browser.new_context(viewport={"width": 390, "height": 1000}).new_page()
     page.goto(f"{site}/certificate?lang=es")
     box = page.get_by_role("textbox", name="Número del certificado")
@@ -109,8 +113,9 @@ def test_a_number_typed_into_the_box_is_checked(site, browser, db):
 
 
 def test_a_candidates_profile_gives_the_candidacy_letter(site, browser, db):
-    candidate = db.query("SELECT id, name, name_latin FROM institutions WHERE status = 'candidate' "
-                         "ORDER BY id LIMIT 1").row(0, named=True)
+    candidate = db.query(
+        "SELECT id, name, name_latin FROM institutions WHERE status = 'candidate' ORDER BY id LIMIT 1"
+    ).row(0, named=True)
     page = browser.new_context(viewport={"width": 390, "height": 1600}, accept_downloads=True).new_page()
     page.goto(f"{site}/institution?id={candidate['id']}")
     page.get_by_text("Candidacy letter", exact=True).wait_for(timeout=30_000)

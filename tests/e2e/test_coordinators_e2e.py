@@ -76,7 +76,8 @@ def test_wrong_password_is_refused_with_a_message(server, browser):
 
 def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, tmp_path):
     username, network = db.rows(
-        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 1")[0]
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 1"
+    )[0]
     context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
     page = context.new_page()
     log_in(page, server, username, demo.DEMO_PASSWORDS["coordinator"])
@@ -102,7 +103,7 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     with page.expect_download(timeout=30_000) as report:
         page.get_by_role("button", name="Download the validation report").click()
     text = open(report.value.path(), encoding="utf-8-sig").read()
-    assert text.splitlines()[1].startswith("2,") and ",email," in text   # file row 2 (the header is row 1), its field
+    assert text.splitlines()[1].startswith("2,") and ",email," in text  # file row 2 (the header is row 1), its field
     assert not page.get_by_role("button", name="Apply all changes").is_visible()
     screenshot(page, "bulk-errors")
 
@@ -140,5 +141,5 @@ def test_a_private_link_asks_to_log_in_and_opens_after_login(server, browser, db
     settle(page)
     assert page.url.endswith("/review")
     assert page.get_by_text("This page is for National Coordinators").count() == 0
-    assert page.get_by_role("link", name="Applications").is_visible()   # now in the side panel's menu
+    assert page.get_by_role("link", name="Applications").is_visible()  # now in the side panel's menu
     context.close()

@@ -35,13 +35,14 @@ def test_map_draws_offline_without_failed_requests(server, web):
 def test_clicking_a_school_opens_its_profile(server, web, db):
     iso3, name, school_id = db.rows(
         """SELECT network, name_latin, min(id) FROM institutions WHERE status = 'member'
-           GROUP BY network, name_latin HAVING count(*) = 1 ORDER BY min(id) LIMIT 1""")[0]
+           GROUP BY network, name_latin HAVING count(*) = 1 ORDER BY min(id) LIMIT 1"""
+    )[0]
     page = web.page
     page.goto(f"{server}/map?country={iso3}&q={name}")
     canvas = page.locator(f"{DECK} canvas").first
     canvas.wait_for(timeout=30_000)
     page.get_by_text("The map shows 1 institution in 1 country").wait_for()
-    page.wait_for_timeout(1500)   # let deck.gl draw and build its picking buffer
+    page.wait_for_timeout(1500)  # let deck.gl draw and build its picking buffer
     box = canvas.bounding_box()
     # A selection of one school is centred on it.
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -53,15 +54,21 @@ def test_clicking_a_school_opens_its_profile(server, web, db):
 def test_a_filtered_link_reproduces_the_view(server, web, db):
     page = web.page
     page.goto(f"{server}/directory?theme=esd&region=EUR&q=school&sort=-joined")
-    sel = Selection(q="school", sort="joined", descending=True).with_values("region", ["EUR"]).with_values("theme", ["esd"])
+    sel = (
+        Selection(q="school", sort="joined", descending=True)
+        .with_values("region", ["EUR"])
+        .with_values("theme", ["esd"])
+    )
     total = facet_counts(db, sel).total
     page.get_by_text(f"{total:,} institutions · search “school”").wait_for(timeout=30_000)
     wait_idle(page)
-    page.wait_for_timeout(1000)   # the login cookie component reports back once after a page load
+    page.wait_for_timeout(1000)  # the login cookie component reports back once after a page load
     assert page.get_by_role("textbox", name="Search").input_value() == "school"
-    pressed = page.locator("[data-testid='stSidebar'] button[kind='pillsActive'], "
-                           "[data-testid='stSidebar'] [aria-pressed='true'], "
-                           "[data-testid='stSidebar'] [aria-checked='true']").all_inner_texts()
+    pressed = page.locator(
+        "[data-testid='stSidebar'] button[kind='pillsActive'], "
+        "[data-testid='stSidebar'] [aria-pressed='true'], "
+        "[data-testid='stSidebar'] [aria-checked='true']"
+    ).all_inner_texts()
     assert any(text.startswith("Europe and North America") for text in pressed), pressed
     assert any(text.startswith("Education for Sustainable") for text in pressed), pressed
     screenshot(page, "directory-filtered")
@@ -89,7 +96,7 @@ def test_back_button_restores_the_previous_selection(server, web, db):
     gced = facet_counts(db, Selection().with_values("theme", ["gced"])).total
     page.get_by_text(f"{gced:,} institutions").first.wait_for(timeout=30_000)
     wait_idle(page)
-    page.wait_for_timeout(1000)   # typing during the login cookie component's rerun would be lost
+    page.wait_for_timeout(1000)  # typing during the login cookie component's rerun would be lost
     search = page.get_by_role("textbox", name="Search")
     search.fill("lycee")
     search.press("Enter")
@@ -110,8 +117,13 @@ def test_screenshots_of_every_explore_page(server, browser, db, width):
     school = db.scalar("SELECT min(id) FROM institutions WHERE network = ?", [iso3])
     context = browser.new_context(viewport={"width": width, "height": 1400})
     page = context.new_page()
-    for name, path in (("directory", "/directory"), ("map", "/map?region=LAC"), ("network", f"/network?code={iso3}"),
-                       ("institution", f"/institution?id={school}"), ("not-found", "/network?code=ZZZ")):
+    for name, path in (
+        ("directory", "/directory"),
+        ("map", "/map?region=LAC"),
+        ("network", f"/network?code={iso3}"),
+        ("institution", f"/institution?id={school}"),
+        ("not-found", "/network?code=ZZZ"),
+    ):
         page.goto(server + path)
         page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
         for chart in page.locator(DECK).all():
@@ -135,7 +147,7 @@ def test_a_click_on_a_row_opens_the_schools_profile_in_the_same_tab(server, web,
     page.mouse.click(box["x"] + 60, box["y"] + 35 + 18)
     page.wait_for_url(re.compile(rf"/institution\?id={first['id'][0]}\b"), timeout=30_000)
     page.get_by_role("heading", level=1, name=first["name"][0]).wait_for(timeout=30_000)
-    assert len(page.context.pages) == 1            # no new tab
+    assert len(page.context.pages) == 1  # no new tab
     assert web.failures == []
 
 
@@ -148,8 +160,9 @@ def read_back(path, fmt):
 
 
 def test_every_download_of_the_directory_holds_the_selection_for_who_asks(server, browser, db):
-    from .test_coordinators_e2e import log_in
     from aspnet_data import demo
+
+    from .test_coordinators_e2e import log_in
 
     sel = Selection().with_values("country", ["FRA"])
     public = export_frame(db, sel)
@@ -158,7 +171,7 @@ def test_every_download_of_the_directory_holds_the_selection_for_who_asks(server
     page.goto(f"{server}/directory?country=FRA")
     page.get_by_text("Download the selection").wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.get_by_text("Full export, every field").count() == 0      # not for the public
+    assert page.get_by_text("Full export, every field").count() == 0  # not for the public
     for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")):
         with page.expect_download(timeout=30_000) as info:
             page.get_by_role("button", name=label, exact=True).first.click()

@@ -40,14 +40,16 @@ def test_a_french_link_opens_in_french(server, web):
     assert web.failures == []
 
 
-
 def test_deep_links_opened_first_get_the_whole_menu_and_the_language_picker(demo_path, tmp_path, browser):
     """A fresh server's first visitor may arrive on any page: the router's menu and picker are there."""
     db_copy = tmp_path / "aspnet.duckdb"
     shutil.copy(demo_path, db_copy)
     with serving(db_copy) as url:
-        for path, directory in (("/network?code=FRA", "Directory"), ("/map", "Directory"),
-                                ("/apply?lang=fr", "Annuaire")):
+        for path, directory in (
+            ("/network?code=FRA", "Directory"),
+            ("/map", "Directory"),
+            ("/apply?lang=fr", "Annuaire"),
+        ):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             page.goto(url + path)

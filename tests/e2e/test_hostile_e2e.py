@@ -27,7 +27,7 @@ from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
 
-B64 = "PHNjcmlwdD53aW5kb3cuX194c3M9NTwvc2NyaXB0Pg=="   # <script>window.__xss=5</script>
+B64 = "PHNjcmlwdD53aW5kb3cuX194c3M9NTwvc2NyaXB0Pg=="  # <script>window.__xss=5</script>
 PAYLOADS = [
     "<script>window.__xss=1</script>",
     "<img src=x onerror=window.__xss=2>",
@@ -55,43 +55,99 @@ APPLICANT = "hostile.applicant@school.example"
 
 def _seed(path: Path) -> dict:
     with open_database(path) as db:
-        owner, network = db.rows("SELECT username, network FROM users WHERE role = 'coordinator' "
-                                 "ORDER BY username LIMIT 1")[0]
+        owner, network = db.rows(
+            "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1"
+        )[0]
         coordinator = accounts.get_user(db, owner).actor
         admin = accounts.get_user(db, "admin").actor
-        accounts.create_user(db, admin, username=HOSTILE_USER, display_name=DISPLAY, role="coordinator",
-                             network=network, password=HOSTILE_PASSWORD)
-        lat, lon = db.rows("SELECT latitude, longitude FROM institutions WHERE network = ? AND latitude IS NOT NULL "
-                           "ORDER BY id LIMIT 1", [network])[0]
-        institution = editing.create_institution(db, coordinator, network, {
-            "name": NAME, "name_latin": LATIN, "city": CITY, "latitude": lat, "longitude": lon,
-            "levels": ["primary"], "themes": ["esd", "gced"], "ownership": "public", "website": WEBSITE,
-            "email": "head@school.example", "languages": ["fr"]})
+        accounts.create_user(
+            db,
+            admin,
+            username=HOSTILE_USER,
+            display_name=DISPLAY,
+            role="coordinator",
+            network=network,
+            password=HOSTILE_PASSWORD,
+        )
+        lat, lon = db.rows(
+            "SELECT latitude, longitude FROM institutions WHERE network = ? AND latitude IS NOT NULL "
+            "ORDER BY id LIMIT 1",
+            [network],
+        )[0]
+        institution = editing.create_institution(
+            db,
+            coordinator,
+            network,
+            {
+                "name": NAME,
+                "name_latin": LATIN,
+                "city": CITY,
+                "latitude": lat,
+                "longitude": lon,
+                "levels": ["primary"],
+                "themes": ["esd", "gced"],
+                "ownership": "public",
+                "website": WEBSITE,
+                "email": "head@school.example",
+                "languages": ["fr"],
+            },
+        )
         record = editing.get_network_record(db, Actor("admin", "admin"), network)
-        editing.update_network(db, coordinator, network, {
-            "national_commission": " ".join(PAYLOADS[:3]), "coordinator_name": PAYLOADS[3] + " " + PAYLOADS[5],
-            "description": ALL, "website": WEBSITE}, expected_version=record["version"])
-        application = apps.save(db, {
-            "network": network, "institution_name": NAME, "city": CITY, "address": " ".join(PAYLOADS[:4]),
-            "levels": ["primary"], "themes": ["esd", "heritage"], "theme_plans": {"esd": ALL, "heritage": ALL},
-            "ownership": "public", "contact_name": PAYLOADS[4][:120], "contact_email": APPLICANT}, submit=True)
+        editing.update_network(
+            db,
+            coordinator,
+            network,
+            {
+                "national_commission": " ".join(PAYLOADS[:3]),
+                "coordinator_name": PAYLOADS[3] + " " + PAYLOADS[5],
+                "description": ALL,
+                "website": WEBSITE,
+            },
+            expected_version=record["version"],
+        )
+        application = apps.save(
+            db,
+            {
+                "network": network,
+                "institution_name": NAME,
+                "city": CITY,
+                "address": " ".join(PAYLOADS[:4]),
+                "levels": ["primary"],
+                "themes": ["esd", "heritage"],
+                "theme_plans": {"esd": ALL, "heritage": ALL},
+                "ownership": "public",
+                "contact_name": PAYLOADS[4][:120],
+                "contact_email": APPLICANT,
+            },
+            submit=True,
+        )
         project = projects.create_project(db, coordinator, {"title": TITLE, "description": ALL, "themes": ["esd"]})
         projects.add_institution(db, coordinator, project, institution)
         channel = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project])
         board.post(db, coordinator, channel, ALL)
         # A row added by a bulk upload: the file's text goes through bulk.read_file and bulk.plan.
         template = bulk.read_file(bulk.template(db, Actor("admin", "admin"), network, "csv"), "template.csv")
-        row = {c: None for c in template.columns} | {
-            "name": "Bulk " + PAYLOADS[2] + " " + PAYLOADS[4][:40], "city": "Bulk " + PAYLOADS[1],
-            "levels": "primary", "themes": "esd", "ownership": "public"}
+        row = dict.fromkeys(template.columns) | {
+            "name": "Bulk " + PAYLOADS[2] + " " + PAYLOADS[4][:40],
+            "city": "Bulk " + PAYLOADS[1],
+            "levels": "primary",
+            "themes": "esd",
+            "ownership": "public",
+        }
         buffer = io.BytesIO()
-        pl.DataFrame([row], schema={c: pl.String for c in template.columns}).write_csv(buffer)
+        pl.DataFrame([row], schema=dict.fromkeys(template.columns, pl.String)).write_csv(buffer)
         plan = bulk.plan(db, coordinator, network, bulk.read_file(buffer.getvalue(), "upload.csv"))
         assert plan.blocking == 0 and plan.added.height == 1, plan.errors
         bulk.apply(db, coordinator, network, plan)
         bulk_id = db.scalar("SELECT max(id) FROM institutions WHERE network = ? AND name LIKE 'Bulk %'", [network])
-    return {"network": network, "institution": institution, "bulk": bulk_id, "project": project,
-            "reference": application.record["reference"], "application": application.record["id"]}
+    return {
+        "network": network,
+        "institution": institution,
+        "bulk": bulk_id,
+        "project": project,
+        "reference": application.record["reference"],
+        "application": application.record["id"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +195,13 @@ class Visit:
         bad = [h for h in state["hrefs"] if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
         assert not bad, (where, bad)
         assert state["injected"] == [] and state["scripts"] == 0, (where, state["injected"])
-        assert "warning" not in state["icons"], (where, state["icons"])   # no :material/warning: icon
+        assert "warning" not in state["icons"], (where, state["icons"])  # no :material/warning: icon
         for text in visible:
-            near = [state["text"][max(0, i - 60):i + 100] for i in range(len(state["text"]))
-                    if state["text"].startswith(text[:8], i)][:3]
+            near = [
+                state["text"][max(0, i - 60) : i + 100]
+                for i in range(len(state["text"]))
+                if state["text"].startswith(text[:8], i)
+            ][:3]
             assert text in state["text"], (where, text, near)
         assert self.dialogs == [], (where, self.dialogs)
         return state["text"]
@@ -165,7 +224,8 @@ def test_hostile_text_is_inert_on_every_public_page(hostile, browser):
     v.check(NAME, LATIN, CITY, TITLE, where="institution")
     link = v.page.locator("[data-testid='stMain'] a[href^='https://school.example/']")
     assert link.count() == 1 and link.first.get_attribute("href") == WEBSITE.replace("(", "%28").replace(
-        ")", "%29").replace("[", "%5B").replace("]", "%5D")
+        ")", "%29"
+    ).replace("[", "%5B").replace("]", "%5D")
     # The map's tooltip (a deck.gl text tooltip) under the school, at the centre of the view.
     canvas = v.page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(timeout=30_000)
@@ -236,7 +296,7 @@ def test_hostile_text_is_inert_on_every_coordinator_page(hostile, browser):
     v.check(where="quality")
 
     v.open(f"/board?channel=project-{project}", "Message board")
-    v.check(TITLE, *PAYLOADS[:3], where="board, folded")      # a folded thread shows its first lines
+    v.check(TITLE, *PAYLOADS[:3], where="board, folded")  # a folded thread shows its first lines
     v.page.locator("[data-testid='stMain'] [data-testid='stExpander'] summary").first.click()
     v.page.get_by_role("textbox", name="Your reply").wait_for(timeout=15_000)
     settle(v.page)

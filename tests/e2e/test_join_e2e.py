@@ -78,7 +78,7 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
     page.get_by_role("button", name="Submit the application").click()
     page.get_by_text("1 field needs attention").wait_for(timeout=30_000)
     errors = page.locator("[data-testid='stAlertContentError']")
-    assert errors.count() == 2            # the message and the count
+    assert errors.count() == 2  # the message and the count
     name_column = column_of(page, "Name *")
     assert name_column.get_by_text("Required.").is_visible()
     assert column_of(page, "Contact email *").locator("[data-testid='stAlertContentError']").count() == 0
@@ -106,8 +106,10 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
     assert re.search(r"Decision by UNESCO\s+Next", timeline), timeline
     screenshot(page, "status-submitted")
 
-    for username, password, decision in ((coordinator, demo.DEMO_PASSWORDS["coordinator"], "Recommend"),
-                                         ("admin", demo.DEMO_PASSWORDS["admin"], "Approve")):
+    for username, password, decision in (
+        (coordinator, demo.DEMO_PASSWORDS["coordinator"], "Recommend"),
+        ("admin", demo.DEMO_PASSWORDS["admin"], "Approve"),
+    ):
         context = browser.new_context(viewport={"width": 1400, "height": 2200})
         reviewer = context.new_page()
         log_in(reviewer, server, username, password)
@@ -137,12 +139,13 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
         settle(reviewer)
         assert reviewer.get_by_text("Optional for this decision").is_visible()
         reviewer.get_by_role("textbox", name="Comment for the applicant").fill(
-            "Close to the community." if decision == "Recommend" else "Welcome to ASPnet!")
+            "Close to the community." if decision == "Recommend" else "Welcome to ASPnet!"
+        )
         screenshot(reviewer, f"review-{decision.lower()}")
         reviewer.get_by_role("button", name="Confirm the decision").click()
         reviewer.get_by_text(f"Decision recorded for {NAME} ({code}): {decision}.").wait_for(timeout=30_000)
         settle(reviewer)
-        assert not reviewer.get_by_role("heading", name=NAME).is_visible()     # back to the queue
+        assert not reviewer.get_by_role("heading", name=NAME).is_visible()  # back to the queue
         assert code not in main.inner_text().replace(f"({code})", "")
         context.close()
 
@@ -163,8 +166,10 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
     settle(page)
     profile = page.locator("[data-testid='stMain']").inner_text()
     assert "Candidate" in profile and "Porto · Portugal" in profile
-    assert page.get_by_role("link", name="https://www.ecole-ribeira.pt").get_attribute("href") == \
-        "https://www.ecole-ribeira.pt"
+    assert (
+        page.get_by_role("link", name="https://www.ecole-ribeira.pt").get_attribute("href")
+        == "https://www.ecole-ribeira.pt"
+    )
     assert page.get_by_role("link", name=SCHOOL_EMAIL).get_attribute("href") == f"mailto:{SCHOOL_EMAIL}"
     assert "English, Swahili" in profile
     assert CONTACT not in profile and CONTACT_EMAIL not in profile

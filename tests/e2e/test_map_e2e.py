@@ -18,6 +18,7 @@ DECK = "[data-testid='stDeckGlJsonChart']"
 
 def on_screen(box, centre, lat, lon):
     """Where a place is drawn on a Web Mercator map of ``box`` centred at (lat, lon, zoom)."""
+
     def world(la, lo, zoom):
         scale = 512 * 2**zoom
         la = math.radians(max(-85.05, min(85.05, la)))
@@ -48,7 +49,7 @@ class Tiles:
         if match and response.ok:
             try:
                 self.seen.append((int(match.group(1)), response.json()))
-            except Exception:   # a tile cancelled as the view moved on
+            except Exception:  # a tile cancelled as the view moved on
                 pass
 
     def features(self, z=None):
@@ -79,7 +80,7 @@ def canvas_of(page):
     canvas = page.locator(f"{DECK} canvas").first
     canvas.wait_for(timeout=30_000)
     settle(page)
-    page.wait_for_timeout(1500)   # deck.gl draws the tiles and builds its picking buffer
+    page.wait_for_timeout(1500)  # deck.gl draws the tiles and builds its picking buffer
     return canvas.bounding_box()
 
 
@@ -132,7 +133,8 @@ def test_from_the_world_a_click_on_a_group_zooms_in_until_single_schools(server,
 def test_a_click_on_a_school_opens_its_profile(server, web, db):
     school_id, lat, lon, name = db.rows(
         """SELECT id, latitude, longitude, name FROM institutions WHERE status = 'member'
-           AND network = 'FRA' ORDER BY id LIMIT 1""")[0]
+           AND network = 'FRA' ORDER BY id LIMIT 1"""
+    )[0]
     page = web.page
     page.goto(f"{server}/map?lat={lat}&lon={lon}&zoom=13")
     box = canvas_of(page)

@@ -17,14 +17,15 @@ pytestmark = pytest.mark.e2e
 
 def coordinator(db, offset: int) -> tuple[str, str]:
     """A coordinator no other browser test uses (their lockouts and edits stay their own)."""
-    return db.rows("SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username "
-                   "LIMIT 1 OFFSET ?", [offset])[0]
+    return db.rows(
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET ?", [offset]
+    )[0]
 
 
 def signed_in(browser, server, username, password, width=1400):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
-    log_in(page, server, username, password)    # from the side panel, open on a wide screen
+    log_in(page, server, username, password)  # from the side panel, open on a wide screen
     if width != 1400:
         page.set_viewport_size({"width": width, "height": 1600})
     return context, page
@@ -58,8 +59,15 @@ def test_a_coordinator_lands_on_to_do_and_follows_its_links(server, browser, db)
     assert f"What waits for you in the national network of {country}" in text
     for section in ("Applications", "Data quality", "Message board", "Latest changes"):
         assert page.get_by_role("heading", name=section).first.is_visible(), section
-    assert menu(page)[-7:] == ["To do", "Message board", "Applications", "My network", "Data quality", "Bulk update",
-                               "My account"]
+    assert menu(page)[-7:] == [
+        "To do",
+        "Message board",
+        "Applications",
+        "My network",
+        "Data quality",
+        "Bulk update",
+        "My account",
+    ]
     screenshot(page, "todo-coordinator-1400")
 
     open_link(page, "Open the review queue", "Applications to review")
@@ -79,8 +87,10 @@ def test_a_coordinator_lands_on_to_do_and_follows_its_links(server, browser, db)
 
 def test_a_coordinator_edits_an_institution_sees_it_saved_and_in_the_history(server, browser, db):
     username, network = coordinator(db, 11)
-    school, name, pupils = db.rows("SELECT id, name, pupils FROM institutions WHERE network = ? AND status = 'member' "
-                                   "ORDER BY id LIMIT 1", [network])[0]
+    school, name, pupils = db.rows(
+        "SELECT id, name, pupils FROM institutions WHERE network = ? AND status = 'member' ORDER BY id LIMIT 1",
+        [network],
+    )[0]
     context, page = signed_in(browser, server, username, demo.DEMO_PASSWORDS["coordinator"])
     page.goto(f"{server}/manage?edit={school}")
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("textbox", name="Pupils"))
@@ -127,7 +137,7 @@ def test_an_admin_creates_a_user_finds_it_and_sees_its_last_login_and_lock(serve
     page.get_by_role("heading", name="Create a user").wait_for(timeout=30_000)
     settle(page)
     create = page.get_by_test_id("stForm")
-    assert create.get_by_role("combobox", name="Role").input_value() == "Analyst"   # the least powerful role
+    assert create.get_by_role("combobox", name="Role").input_value() == "Analyst"  # the least powerful role
     create.get_by_role("textbox", name="User name").fill("e2e.newcomer")
     create.get_by_role("textbox", name="Name", exact=True).fill("Newcomer Analyst")
     create.get_by_role("textbox", name="Email").fill("newcomer@unesco.example")
@@ -203,8 +213,12 @@ def test_screenshots_of_the_coordinators_pages_in_french_and_spanish(server, bro
     username, network = coordinator(db, 12)
     context, page = signed_in(browser, server, username, demo.DEMO_PASSWORDS["coordinator"], width=width)
     assert any(c["name"] == COOKIE for c in context.cookies())
-    for path, lang, heading in (("todo", "es", "Pendientes"), ("manage", "fr", "gérer le réseau"),
-                                ("quality", "es", "calidad de los datos"), (f"network?code={network}", "fr", None)):
+    for path, lang, heading in (
+        ("todo", "es", "Pendientes"),
+        ("manage", "fr", "gérer le réseau"),
+        ("quality", "es", "calidad de los datos"),
+        (f"network?code={network}", "fr", None),
+    ):
         page.goto(f"{server}/{path}{'&' if '?' in path else '?'}lang={lang}")
         if heading:
             page.get_by_role("heading", name=re.compile(heading)).first.wait_for(timeout=30_000)

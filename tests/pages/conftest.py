@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ..conftest import ROOT
 
 
-def run_app(db_path, script: str, *, username: str | None = None, session: dict | None = None,
-            query: dict | None = None) -> AppTest:
+def run_app(
+    db_path, script: str, *, username: str | None = None, session: dict | None = None, query: dict | None = None
+) -> AppTest:
     """The whole app (app.py) on ``script``, optionally signed in as ``username``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     if username:
@@ -26,7 +26,7 @@ def run_app(db_path, script: str, *, username: str | None = None, session: dict 
         at.session_state[key] = value
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()   # st.navigation registers the pages (custom url_paths) on the first run
+    at.run()  # st.navigation registers the pages (custom url_paths) on the first run
     at.switch_page(script)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -50,8 +50,9 @@ def app_as(scratch_copy, monkeypatch):
     monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
 
-    def run(script: str = "app_pages/home.py", username: str | None = None, session: dict | None = None,
-            **query) -> AppTest:
+    def run(
+        script: str = "app_pages/home.py", username: str | None = None, session: dict | None = None, **query
+    ) -> AppTest:
         return run_app(scratch_copy, script, username=username, session=session, query=query)
 
     return run
@@ -74,6 +75,7 @@ def router(demo_path, monkeypatch):
 
 
 # -- the application-status form ------------------------------------------------------------
+
 
 def box(at, label: str):
     """The first text box of the page (not the side panel) with this label."""

@@ -29,15 +29,15 @@ REFUSED = "refused with a message"
 # Letters and digits only: markdown escaping would hide a marker with punctuation from the search.
 MARKERS = {
     "phone": "5550 PRIVATEPHONEA",
-    "reference": None,                     # the code part of a reference, filled in by the fixture
-    "applicant": "markerapplicanta",       # in the applicant's email
+    "reference": None,  # the code part of a reference, filled in by the fixture
+    "applicant": "markerapplicanta",  # in the applicant's email
     "recommended": None,
     "board": "PRIVATEBOARDMESSAGEA",
     "user": "PRIVATEUSERMARKER",
 }
 # Who may ever see each marker, whatever the page.
 SEEN_BY = {
-    "phone": {"own", "admin", "analyst"},   # read_private: analysts too (in the full export)
+    "phone": {"own", "admin", "analyst"},  # read_private: analysts too (in the full export)
     "reference": {"own", "admin"},
     "applicant": {"own", "admin"},
     "recommended": {"own", "admin"},
@@ -58,25 +58,64 @@ def marked(demo_path, tmp_path_factory):
         admin = accounts.get_user(db, "admin").actor
         record = editing.get_network_record(db, Actor("admin", "admin"), a)
         editing.update_network(db, me, a, {"coordinator_phone": MARKERS["phone"]}, expected_version=record["version"])
-        values = {"network": a, "city": "Testville", "levels": ["primary"], "themes": ["esd"],
-                  "theme_plans": {"esd": "A school garden."}, "ownership": "public", "contact_name": "Ana"}
-        submitted = apps.save(db, {**values, "institution_name": "Marker Applicant A",
-                                   "contact_email": MARKERS["applicant"] + "@school.example"}, submit=True)
-        recommended = apps.save(db, {**values, "institution_name": "Marker Recommended A",
-                                     "contact_email": "marker.recommended.a@school.example"}, submit=True)
+        values = {
+            "network": a,
+            "city": "Testville",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "theme_plans": {"esd": "A school garden."},
+            "ownership": "public",
+            "contact_name": "Ana",
+        }
+        submitted = apps.save(
+            db,
+            {
+                **values,
+                "institution_name": "Marker Applicant A",
+                "contact_email": MARKERS["applicant"] + "@school.example",
+            },
+            submit=True,
+        )
+        recommended = apps.save(
+            db,
+            {
+                **values,
+                "institution_name": "Marker Recommended A",
+                "contact_email": "marker.recommended.a@school.example",
+            },
+            submit=True,
+        )
         apps.move(db, me, recommended.record["id"], "recommended")
         project = projects.create_project(db, me, {"title": "Marker rivers of A", "themes": ["esd"]})
         channel = db.scalar("SELECT id FROM channels WHERE project_id = ?", [project])
         board.post(db, me, channel, MARKERS["board"])
-        accounts.create_user(db, admin, username="marker.user", display_name=MARKERS["user"], role="analyst",
-                             password="Long-enough-password-1", email="marker.user@unesco.example")
+        accounts.create_user(
+            db,
+            admin,
+            username="marker.user",
+            display_name=MARKERS["user"],
+            role="analyst",
+            password="Long-enough-password-1",
+            email="marker.user@unesco.example",
+        )
         institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [a])
         names = dict(db.rows("SELECT iso3, name_en FROM countries WHERE iso3 IN (?, ?)", [a, b]))
-    markers = {**MARKERS, "reference": submitted.record["reference"][4:],
-               "recommended": recommended.record["reference"][4:]}
-    return {"path": path, "a": a, "b": b, "country_a": names[a], "country_b": names[b], "project": project,
-            "institution": institution, "markers": markers,
-            "users": {"anonymous": None, "analyst": "analyst", "own": own, "other": other, "admin": "admin"}}
+    markers = {
+        **MARKERS,
+        "reference": submitted.record["reference"][4:],
+        "recommended": recommended.record["reference"][4:],
+    }
+    return {
+        "path": path,
+        "a": a,
+        "b": b,
+        "country_a": names[a],
+        "country_b": names[b],
+        "project": project,
+        "institution": institution,
+        "markers": markers,
+        "users": {"anonymous": None, "analyst": "analyst", "own": own, "other": other, "admin": "admin"},
+    }
 
 
 @pytest.fixture()
@@ -132,6 +171,7 @@ def check(marked, role, at, *, shows=(), message=False):
 
 # -- the coordinators' pages -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ROLES)
 def test_review_queue(open_as, marked, role):
     outcome = {"anonymous": NAV, "analyst": NAV, "own": {"reference"}, "admin": {"recommended"}}.get(role, set())
@@ -147,7 +187,7 @@ def test_review_queue(open_as, marked, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_manage_names_network_a_in_the_link(open_as, marked, role):
     at = open_as(role, "app_pages/manage.py", code=marked["a"])
-    if role in ("anonymous", "analyst"):    # not in their menu (a link to it says why: tests/e2e)
+    if role in ("anonymous", "analyst"):  # not in their menu (a link to it says why: tests/e2e)
         assert at is None
         return
     check(marked, role, at, shows={"phone"} if role in ("own", "admin") else ())
@@ -180,7 +220,7 @@ def test_quality_and_bulk_name_network_a_in_the_link(open_as, marked, role, scri
         assert at is None
         return
     check(marked, role, at)
-    if role == "analyst":   # reads data quality, fixes nothing
+    if role == "analyst":  # reads data quality, fixes nothing
         assert at.main.metric and not any("fix" in d.value.columns for d in at.main.dataframe)
     title = at.title[0].value
     assert title.startswith(marked["country_b"] if role == "other" else marked["country_a"])
@@ -237,7 +277,7 @@ def test_board_link_to_network_a_project_channel(open_as, marked, role):
 def test_project_page_updates_are_for_its_members(open_as, marked, role):
     at = open_as(role, "app_pages/projects.py", id=str(marked["project"]))
     check(marked, role, at, shows={"board"} if role in ("own", "admin") else ())
-    assert at.title[0].value == "Marker rivers of A"   # the project itself is public
+    assert at.title[0].value == "Marker rivers of A"  # the project itself is public
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -250,6 +290,7 @@ def test_full_export_only_for_analysts_and_admins(open_as, marked, role):
 
 
 # -- the applicant's page --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["anonymous", "other"])
 def test_application_status_needs_the_email(open_as, marked, role):

@@ -10,8 +10,10 @@ from aspnet_data.directory import Selection, parse_params
 
 from ..conftest import ROOT
 
-CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in ("en", "fr", "es")}
+CATALOGS = {
+    lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("en", "fr", "es")
+}
 SEPARATOR = {"en": ",", "fr": "\u202f", "es": "."}
 
 
@@ -37,7 +39,8 @@ def test_dashboard_headline_follows_the_filters(page, db, lang, query):
     assert metrics[cat["status.member"]] == fmt(expected.by_status["member"], lang)
     assert metrics[cat["status.withdrawn"]] == fmt(expected.by_status["withdrawn"], lang)
     assert metrics[cat["dash.states_without"]] == fmt(
-        expected.without_network.filter(expected.without_network["unesco_status"] == "member").height, lang)
+        expected.without_network.filter(expected.without_network["unesco_status"] == "member").height, lang
+    )
     # The public gets the aggregate coverage; the applications are for signed-in staff.
     assert [tab.label for tab in at.tabs] == [cat["dash.tab_coverage"], cat["dash.tab_gaps"], cat["dash.tab_change"]]
     assert cat["dash.staff_note"] in [c.value for c in at.caption]
@@ -71,8 +74,10 @@ def test_only_the_open_tab_is_computed(page):
     assert cat["dash.members_by_region"] in subheaders and cat["dash.theme_by_region"] not in subheaders
 
 
-@pytest.mark.parametrize("tab, heading", [("coverage", "dash.theme_by_region"), ("gaps", "dash.states_without_title"),
-                                          ("change", "dash.members_by_region")])
+@pytest.mark.parametrize(
+    "tab, heading",
+    [("coverage", "dash.theme_by_region"), ("gaps", "dash.states_without_title"), ("change", "dash.members_by_region")],
+)
 def test_a_link_opens_its_tab(page, tab, heading):
     cat = CATALOGS["fr"]
     at = page("app_pages/dashboard.py", lang="fr", tab=tab, region="AFR")
@@ -81,7 +86,7 @@ def test_a_link_opens_its_tab(page, tab, heading):
     assert url(at, "tab") == [tab] and url(at, "region") == ["AFR"]
 
 
-@pytest.mark.parametrize("tab", ["nonsense", "", "'; DROP TABLE x; --", "applications"])   # applications: staff only
+@pytest.mark.parametrize("tab", ["nonsense", "", "'; DROP TABLE x; --", "applications"])  # applications: staff only
 def test_an_unknown_tab_falls_back_to_the_first_one(page, tab):
     at = page("app_pages/dashboard.py", tab=tab)
     assert CATALOGS["en"]["dash.theme_by_region"] in [h.value for h in at.subheader]
@@ -91,8 +96,8 @@ def test_an_unknown_tab_falls_back_to_the_first_one(page, tab):
 def test_switching_tabs_writes_the_tab_in_the_url(page):
     cat = CATALOGS["en"]
     at = page("app_pages/dashboard.py", region="EUR")
-    assert not url(at, "tab")   # the first tab needs none
-    at.session_state["dash_tab"] = cat["dash.tab_change"]   # what a click on the tab does
+    assert not url(at, "tab")  # the first tab needs none
+    at.session_state["dash_tab"] = cat["dash.tab_change"]  # what a click on the tab does
     at.run()
     assert url(at, "tab") == ["change"] and url(at, "region") == ["EUR"]
     assert cat["dash.members_by_region"] in [h.value for h in at.subheader]
@@ -132,8 +137,9 @@ def test_signed_in_staff_get_data_quality_and_the_applications(app_as):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_country_brief(page, db, lang):
-    iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
-                         "ORDER BY n.iso3 LIMIT 1")[0]
+    iso3, name = db.rows(
+        f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) ORDER BY n.iso3 LIMIT 1"
+    )[0]
     at = page("app_pages/brief.py", lang=lang, code=iso3)
     assert name in at.title[0].value.replace("\\", "")
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
@@ -141,8 +147,10 @@ def test_country_brief(page, db, lang):
 
 
 def test_country_brief_numbers_in_the_interface_language(page, db):
-    iso3, population = db.rows("SELECT n.iso3, c.population FROM networks n JOIN countries c USING (iso3) "
-                               "WHERE c.population > 0 ORDER BY n.iso3 LIMIT 1")[0]
+    iso3, population = db.rows(
+        "SELECT n.iso3, c.population FROM networks n JOIN countries c USING (iso3) "
+        "WHERE c.population > 0 ORDER BY n.iso3 LIMIT 1"
+    )[0]
     active = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn'", [iso3])
     at = page("app_pages/brief.py", lang="es", code=iso3)
     per_million = f"{active / population * 1e6:,.1f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -190,6 +198,8 @@ def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch
     at.run()
     assert len(calls) == 1
     with open_database(scratch_copy) as other:
-        other.write(lambda cur: cur.execute("UPDATE networks SET website = NULL WHERE iso3 = (SELECT min(iso3) FROM networks)"))
+        other.write(
+            lambda cur: cur.execute("UPDATE networks SET website = NULL WHERE iso3 = (SELECT min(iso3) FROM networks)")
+        )
     at.run()
     assert len(calls) == 2

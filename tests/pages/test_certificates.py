@@ -11,14 +11,23 @@ from .test_explore import CATALOGS, markdown_text
 
 
 def member_with_number(db, network: str = "FRA") -> dict:
-    return db.query("SELECT i.id, i.name, i.name_latin, i.city, i.network, i.version, c.number, c.issued_on "
-                    "FROM institutions i JOIN certificates c ON c.institution_id = i.id "
-                    "WHERE i.network = ? ORDER BY i.id LIMIT 1", [network]).row(0, named=True)
+    return db.query(
+        "SELECT i.id, i.name, i.name_latin, i.city, i.network, i.version, c.number, c.issued_on "
+        "FROM institutions i JOIN certificates c ON c.institution_id = i.id "
+        "WHERE i.network = ? ORDER BY i.id LIMIT 1",
+        [network],
+    ).row(0, named=True)
 
 
 def shown(at) -> str:
-    return "\n".join([markdown_text(at), *(e.value for e in at.error), *(s.value for s in at.success),
-                      *(c.value for c in at.caption)])
+    return "\n".join(
+        [
+            markdown_text(at),
+            *(e.value for e in at.error),
+            *(s.value for s in at.success),
+            *(c.value for c in at.caption),
+        ]
+    )
 
 
 def check_box(at):
@@ -28,6 +37,7 @@ def check_box(at):
 
 
 # -- the certificate check -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_a_valid_certificate_names_its_school_network_and_date(page, db, lang):
@@ -57,8 +67,9 @@ def test_a_number_typed_loosely_is_found(page, db):
 def test_the_certificate_of_a_school_that_withdrew_says_it_is_no_longer_valid(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         school = member_with_number(db, "RWA")
-        editing.withdraw_institution(db, Actor("admin", "admin"), school["id"], expected_version=school["version"],
-                                     year=2026)
+        editing.withdraw_institution(
+            db, Actor("admin", "admin"), school["id"], expected_version=school["version"], year=2026
+        )
     at = app_as("app_pages/certificate.py", session={"lang": "fr"}, number=school["number"])
     assert not at.success
     assert [e.value for e in at.error] == [CATALOGS["fr"]["verify.withdrawn"].format(year=2026)]
@@ -72,15 +83,27 @@ def test_an_unknown_number_says_so_and_offers_the_box(page):
     assert check_box(at).value == "zzz-2026-42"
 
 
-@pytest.mark.parametrize("raw", ["hello", "<script>alert(1)</script>", "[x](javascript:alert(1))", "FRA-2026",
-                                 "'; DROP TABLE certificates; --", "**bold** :material/home:", "x" * 5000,
-                                 "FRA-2026-0001\x00", "١٢٣"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "hello",
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        "FRA-2026",
+        "'; DROP TABLE certificates; --",
+        "**bold** :material/home:",
+        "x" * 5000,
+        "FRA-2026-0001\x00",
+        "١٢٣",
+    ],
+)
 def test_a_malformed_number_is_a_clear_message_and_nothing_is_injected(page, db, raw):
     before = db.checksums(["certificates", "institutions"])
     at = page("app_pages/certificate.py", number=raw)
     # What was typed is shown as text (escaped, cut to 40 characters), never as markup.
-    assert [e.value for e in at.error] == [CATALOGS["en"]["verify.malformed"].format(
-        typed=md(raw[:60].strip()[:40]), example=certificates.NUMBER_EXAMPLE)]
+    assert [e.value for e in at.error] == [
+        CATALOGS["en"]["verify.malformed"].format(typed=md(raw[:60].strip()[:40]), example=certificates.NUMBER_EXAMPLE)
+    ]
     assert not at.success and "institution?id=" not in markdown_text(at)
     assert len(check_box(at).value) <= 60
     assert db.checksums(["certificates", "institutions"]) == before
@@ -113,7 +136,7 @@ def test_a_second_number_typed_is_the_one_checked(page, db):
     at.main.button[0].click().run()
     assert not at.error and at.success and f"(institution?id={school['id']})" in markdown_text(at)
     assert at.query_params["number"] == school["number"]
-    at.run()     # any later run (a language change, say) still shows the number checked last
+    at.run()  # any later run (a language change, say) still shows the number checked last
     assert at.success and check_box(at).value == school["number"]
 
 
@@ -126,14 +149,16 @@ def test_a_malformed_number_typed_in_the_box_is_refused_next_to_it(page):
 
 # -- the document on the school's profile ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_a_members_profile_offers_its_certificate(page, db, lang):
     school = member_with_number(db)
     at = page("app_pages/institution.py", lang=lang, id=str(school["id"]))
     words = CATALOGS[lang]
     assert f"**{words['certificate.title']}**" in markdown_text(at)
-    assert words["certificate.issued"].format(number=school["number"], day=certificates.long_date(
-        school["issued_on"], lang)) in [c.value for c in at.caption]
+    assert words["certificate.issued"].format(
+        number=school["number"], day=certificates.long_date(school["issued_on"], lang)
+    ) in [c.value for c in at.caption]
     buttons = at.get("download_button")
     assert [b.proto.label for b in buttons] == [words["certificate.download"]]
     check = next(p.proto for p in at.get("page_link") if p.proto.page == "certificate")

@@ -84,17 +84,25 @@ def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
     submit(at)
     assert not at.error
     with open_database(scratch_copy) as db:
-        assert editing.get_network_record(db, Actor("admin", "admin"), network)["description"] == "Our schools plant trees."
+        assert (
+            editing.get_network_record(db, Actor("admin", "admin"), network)["description"]
+            == "Our schools plant trees."
+        )
         assert db.scalar("SELECT actor FROM audit_log WHERE action = 'network.update' ORDER BY id DESC LIMIT 1") == name
 
 
 def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     at = signed_in(name, "app_pages/manage.py")
-    with open_database(scratch_copy) as db:   # someone else saves after the form was opened
+    with open_database(scratch_copy) as db:  # someone else saves after the form was opened
         record = editing.get_network_record(db, Actor("admin", "admin"), network)
-        editing.update_network(db, Actor("admin", "admin"), network, {"description": "Saved by someone else"},
-                               expected_version=record["version"])
+        editing.update_network(
+            db,
+            Actor("admin", "admin"),
+            network,
+            {"description": "Saved by someone else"},
+            expected_version=record["version"],
+        )
     next(ta for ta in at.text_area if ta.label == "Description").input("My own description")
     submit(at)
     assert any("Someone saved this record" in w.value for w in at.warning)
@@ -102,7 +110,9 @@ def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy
     row = table[table["Field"] == "Description"].iloc[0]
     assert (row["Your input"], row["Saved meanwhile"]) == ("My own description", "Saved by someone else")
     with open_database(scratch_copy) as db:
-        assert editing.get_network_record(db, Actor("admin", "admin"), network)["description"] == "Saved by someone else"
+        assert (
+            editing.get_network_record(db, Actor("admin", "admin"), network)["description"] == "Saved by someone else"
+        )
     # Keeping mine saves it over the newer version, knowingly.
     next(b for b in at.button if b.label == "Keep my version").click().run()
     with open_database(scratch_copy) as db:
@@ -120,7 +130,7 @@ def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scr
         user = accounts.authenticate(db, "fresh.analyst", at.code[0].value)
         assert user.role == "analyst" and user.must_change_password
     at.run()
-    assert not at.code   # shown once
+    assert not at.code  # shown once
 
 
 def test_a_bad_email_for_a_new_user_shows_next_to_its_field_and_creates_nothing(signed_in, scratch_copy):
@@ -189,10 +199,10 @@ def test_bulk_page_offers_the_templates(signed_in, scratch_copy):
     assert not at.exception
 
 
-PAGE_ACCESS = {   # page -> roles that get its content for network of the "own" coordinator
+PAGE_ACCESS = {  # page -> roles that get its content for network of the "own" coordinator
     "app_pages/manage.py": {"own", "admin"},
     "app_pages/bulk.py": {"own", "admin"},
-    "app_pages/quality.py": {"own", "admin", "analyst"},   # analysts read it (without the Fix links)
+    "app_pages/quality.py": {"own", "admin", "analyst"},  # analysts read it (without the Fix links)
     "app_pages/users.py": {"admin"},
 }
 
@@ -203,18 +213,23 @@ def test_page_access_matrix(signed_in, scratch_copy, script, role):
     """Every role against every coordinators' page, through the app as a browser would reach it."""
     own_user, own_network = coordinator(scratch_copy)
     with open_database(scratch_copy) as db:
-        other_user = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator' AND network <> ?",
-                               [own_network])
+        other_user = db.scalar(
+            "SELECT min(username) FROM users WHERE role = 'coordinator' AND network <> ?", [own_network]
+        )
         own_country = db.scalar("SELECT name_en FROM countries WHERE iso3 = ?", [own_network])
     username = {"anonymous": None, "analyst": "analyst", "own": own_user, "other": other_user, "admin": "admin"}[role]
     try:
         at = signed_in(username, script, code=own_network)
-    except ValueError:   # not in this user's navigation at all
+    except ValueError:  # not in this user's navigation at all
         assert role not in PAGE_ACCESS[script]
         return
     titles = " ".join(x.value for x in at.title)
-    shown = bool(titles) and "ASPnet Atlas" not in titles and not any("may not" in e.value for e in at.error) \
+    shown = (
+        bool(titles)
+        and "ASPnet Atlas" not in titles
+        and not any("may not" in e.value for e in at.error)
         and not any("Log in first" in w.value for w in at.warning)
+    )
     if role == "other" and shown:
         # A coordinator always works on their own network, whatever the link says.
         assert own_country not in titles and "Users" not in titles
@@ -232,8 +247,10 @@ def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
     at.run()
     assert not at.exception
     with open_database(scratch_copy) as db:
-        assert db.scalar("SELECT body FROM messages WHERE author = ? ORDER BY id DESC LIMIT 1", [name]) == \
-            "Hello from AppTest @FRA"
+        assert (
+            db.scalar("SELECT body FROM messages WHERE author = ? ORDER BY id DESC LIMIT 1", [name])
+            == "Hello from AppTest @FRA"
+        )
 
 
 def board_reader(path):
@@ -243,12 +260,13 @@ def board_reader(path):
             """SELECT u.username, u.network FROM users u JOIN channel_reads r ON r.username = u.username
                JOIN channels c ON c.id = r.channel_id AND c.kind = 'all'
                JOIN messages m ON m.channel_id = c.id AND m.id > r.last_read_id AND m.author <> u.username
-               WHERE u.role = 'coordinator' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1""")[0]
+               WHERE u.role = 'coordinator' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1"""
+        )[0]
 
 
 def test_the_board_keeps_its_channel_after_a_post(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
-    at = signed_in(name, "app_pages/board.py", channel="heritage-learning")   # a pasted link
+    at = signed_in(name, "app_pages/board.py", channel="heritage-learning")  # a pasted link
     options = at.radio(key="board_channel").options
     assert at.radio(key="board_channel").value == "heritage-learning"
     at.text_area(key="board_new").input("Sharing our oral history lesson plans")
@@ -258,12 +276,20 @@ def test_the_board_keeps_its_channel_after_a_post(signed_in, scratch_copy):
     assert at.radio(key="board_channel").value == "heritage-learning"
     assert at.radio(key="board_channel").options == options
     assert at.query_params["channel"] == "heritage-learning"
-    assert "Your thread is posted in Heritage learning. It is at the top of the list below." in [s.value for s in at.success]
+    assert "Your thread is posted in Heritage learning. It is at the top of the list below." in [
+        s.value for s in at.success
+    ]
     assert at.text_area(key="board_new").value == ""
     with open_database(scratch_copy) as db:
-        assert db.scalar("SELECT c.slug FROM messages m JOIN channels c ON c.id = m.channel_id WHERE m.author = ? "
-                         "ORDER BY m.id DESC LIMIT 1", [name]) == "heritage-learning"
-    at.run()                       # and on the next refresh
+        assert (
+            db.scalar(
+                "SELECT c.slug FROM messages m JOIN channels c ON c.id = m.channel_id WHERE m.author = ? "
+                "ORDER BY m.id DESC LIMIT 1",
+                [name],
+            )
+            == "heritage-learning"
+        )
+    at.run()  # and on the next refresh
     assert at.radio(key="board_channel").value == "heritage-learning"
 
 
@@ -283,15 +309,15 @@ def test_an_opened_thread_takes_a_reply_and_counts_it(signed_in, scratch_copy):
         general = db.scalar("SELECT id FROM channels WHERE kind = 'all'")
         thread = board.post(db, Actor(name, "coordinator", network), general, "Who has a heritage club?")
     at = signed_in(name, "app_pages/board.py")
-    assert [e.label for e in at.expander][0] == "Reply"               # folded, newest first, no reply yet
+    assert [e.label for e in at.expander][0] == "Reply"  # folded, newest first, no reply yet
     assert not [a for a in at.text_area if a.key == f"reply_text_{thread}"]
-    at.session_state["board_open_threads"] = {thread}      # what opening the thread records
+    at.session_state["board_open_threads"] = {thread}  # what opening the thread records
     at.run()
     at.text_area(key=f"reply_text_{thread}").input("We do, since 2019.")
     next(b for b in at.button if b.label == "Post reply" and b.form_id == f"reply_{thread}").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [e.label for e in at.expander][0].startswith("1 reply · last ")     # counted, and still open:
+    assert [e.label for e in at.expander][0].startswith("1 reply · last ")  # counted, and still open:
     assert "Your reply is posted." in [s.value for s in at.success]
     assert any(md("We do, since 2019.") in m.value for m in at.markdown)
     assert at.text_area(key=f"reply_text_{thread}").value == ""
@@ -303,14 +329,15 @@ def test_the_side_panel_counts_what_is_still_unread_once_a_channel_is_open(signe
     with open_database(scratch_copy) as db:
         before = board.channels(db, me)
     assert before.filter(before["kind"] == "all")["unread"][0] > 0
-    at = signed_in(name, "app_pages/board.py")           # opens the all-coordinators channel
+    at = signed_in(name, "app_pages/board.py")  # opens the all-coordinators channel
     with open_database(scratch_copy) as db:
         after = board.channels(db, me)
     assert after.filter(after["kind"] == "all")["unread"][0] == 0
     shown = [c.value for c in at.sidebar.caption if c.value.startswith("Message board")]
     left = int(after["unread"].sum())
     assert shown == ([f"Message board: {left} unread"] if left else []) or shown[0].startswith(
-        f"Message board: {left} unread · @")
+        f"Message board: {left} unread · @"
+    )
     # A thread that was new when the channel opened is still marked new during the visit.
     assert any(":blue-badge[" in m.value for m in at.markdown)
 
@@ -324,12 +351,12 @@ def test_projects_list_and_page_for_visitors(signed_in, scratch_copy):
     at = signed_in(None, "app_pages/projects.py")
     table = at.dataframe[0].value
     assert len(table) >= 6
-    first = int(table["id"].iloc[0])      # the id its row opens
+    first = int(table["id"].iloc[0])  # the id its row opens
     at = signed_in(None, "app_pages/projects.py", id=str(first))
     with open_database(scratch_copy) as db:
         title = db.scalar("SELECT title FROM projects WHERE id = ?", [first])
     assert at.title[0].value.replace("\\", "") == title
-    assert not [b for b in at.button if b.label == "Add to the project"]   # visitors cannot join
+    assert not [b for b in at.button if b.label == "Add to the project"]  # visitors cannot join
 
 
 def test_unknown_project_is_a_clear_message(signed_in):

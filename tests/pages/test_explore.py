@@ -9,8 +9,10 @@ from aspnet_data.directory import Selection, facet_counts
 
 from ..conftest import ROOT
 
-CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in ("en", "fr", "es")}
+CATALOGS = {
+    lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("en", "fr", "es")
+}
 SEPARATOR = {"en": ",", "fr": "\u202f", "es": "."}
 
 
@@ -30,7 +32,7 @@ def test_directory_shows_total_and_first_page(page, db, lang):
     table = at.dataframe[0].value
     assert len(table) == directory.PAGE_SIZE
     first = directory.list_institutions(db, Selection(), lang=lang)
-    assert list(table["id"]) == first["id"].to_list()     # each row keeps the id its click opens
+    assert list(table["id"]) == first["id"].to_list()  # each row keeps the id its click opens
 
 
 def test_directory_reads_filters_from_the_url(page, db):
@@ -78,8 +80,9 @@ def test_map_page_summarises_in_words(page, db, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_network_profile(page, db, lang):
-    iso3, name = db.rows(f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) "
-                         "ORDER BY n.iso3 LIMIT 1")[0]
+    iso3, name = db.rows(
+        f"SELECT n.iso3, c.name_{lang} FROM networks n JOIN countries c USING (iso3) ORDER BY n.iso3 LIMIT 1"
+    )[0]
     at = page("app_pages/network.py", lang=lang, code=iso3)
     assert at.title[0].value.replace("\\", "") == name
     members = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status = 'member'", [iso3])
@@ -102,7 +105,9 @@ def test_network_code_is_case_insensitive(page, db):
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_institution_profile(page, db, lang):
-    row = db.query("SELECT id, name, city FROM institutions WHERE status = 'member' ORDER BY id LIMIT 1").row(0, named=True)
+    row = db.query("SELECT id, name, city FROM institutions WHERE status = 'member' ORDER BY id LIMIT 1").row(
+        0, named=True
+    )
     at = page("app_pages/institution.py", lang=lang, id=str(row["id"]))
     assert at.title[0].value.replace("\\", "") == row["name"]
     assert CATALOGS[lang]["institution.pupils"] in markdown_text(at)
@@ -131,13 +136,15 @@ def test_a_map_is_serialized_once_per_key_and_sent_as_built():
 
     def build():
         built.append(1)
-        return pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", [{"lat": 1.0, "lon": 2.0}], id="x",
-                                          get_position=["lon", "lat"])],
-                        map_provider=None, tooltip={"text": "{tip}"})
+        return pdk.Deck(
+            layers=[pdk.Layer("ScatterplotLayer", [{"lat": 1.0, "lon": 2.0}], id="x", get_position=["lon", "lat"])],
+            map_provider=None,
+            tooltip={"text": "{tip}"},
+        )
 
     first = ui_maps.prepared(("test-db", 1, "map", "en"), build)
     again = ui_maps.prepared(("test-db", 1, "map", "en"), build)
     assert len(built) == 1 and first.to_json() == again.to_json() == build().to_json()
     assert first._tooltip == {"text": "{tip}"}
-    ui_maps.prepared(("test-db", 2, "map", "en"), build)   # a write bumps the data version: built again
+    ui_maps.prepared(("test-db", 2, "map", "en"), build)  # a write bumps the data version: built again
     assert len(built) == 3

@@ -3,12 +3,15 @@
 import json
 
 import pytest
+
 from aspnet_data import stats
 
 from ..conftest import ROOT
 
-CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in ("en", "fr", "es")}
+CATALOGS = {
+    lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("en", "fr", "es")
+}
 SEPARATOR = {"en": ",", "fr": "\u202f", "es": "."}
 
 
@@ -77,7 +80,8 @@ def test_largest_networks_named_in_the_chosen_language(page, db, lang):
     at = page("app_pages/home.py", lang=lang)
     expected = db.query(
         f"""SELECT c.name_{lang} AS name, count(*) AS n FROM institutions i JOIN countries c ON c.iso3 = i.network
-            WHERE i.status <> 'withdrawn' GROUP BY 1 ORDER BY n DESC, any_value(c.iso3) LIMIT 1""").row(0)
+            WHERE i.status <> 'withdrawn' GROUP BY 1 ORDER BY n DESC, any_value(c.iso3) LIMIT 1"""
+    ).row(0)
     table = at.dataframe[1].value
     assert table.shape[0] == 10
     assert (table.iloc[0, 0], int(table.iloc[0, 2])) == expected
@@ -85,19 +89,23 @@ def test_largest_networks_named_in_the_chosen_language(page, db, lang):
 
 def test_a_write_shows_on_the_next_rerun(scratch_copy, monkeypatch):
     """Cached figures key on the data version: a write anywhere is seen on the next rerun."""
+    from streamlit.testing.v1 import AppTest
+
     from aspnet_data.db import open_database
 
     from ..conftest import ROOT as root
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
     at = AppTest.from_file(str(root / "app.py"), default_timeout=30)
     at.run()
     before = {m.label: m.value for m in at.metric}["Withdrawn"]
     with open_database(scratch_copy) as other:
-        other.write(lambda cur: cur.execute(
-            "UPDATE institutions SET status = 'withdrawn' WHERE id = (SELECT min(id) FROM institutions "
-            "WHERE status = 'member')"))
+        other.write(
+            lambda cur: cur.execute(
+                "UPDATE institutions SET status = 'withdrawn' WHERE id = (SELECT min(id) FROM institutions "
+                "WHERE status = 'member')"
+            )
+        )
     at.run()
     after = {m.label: m.value for m in at.metric}["Withdrawn"]
     assert int(after.replace(",", "")) == int(before.replace(",", "")) + 1

@@ -44,8 +44,7 @@ RAW = re.compile(r"\[x\]\(|\]\(data:|(?<!\\):red\[|(?<!\\)<(img|script)")
 def texts(at) -> list[str]:
     """Every piece of text the page hands to the browser as markdown."""
     out = []
-    for kind in ("markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success",
-                 "toast"):
+    for kind in ("markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success", "toast"):
         out += [e.value for e in getattr(at, kind)]
     out += [e.value for e in at.sidebar.caption]
     return out
@@ -70,8 +69,9 @@ def demo_unchanged(db):
 
 @pytest.fixture(scope="module")
 def users(db):
-    own, network = db.rows("SELECT username, network FROM users WHERE role = 'coordinator' "
-                           "ORDER BY username LIMIT 1")[0]
+    own, network = db.rows("SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1")[
+        0
+    ]
     return {"coordinator": own, "network": network}
 
 
@@ -83,10 +83,18 @@ def signed(app_as):
 
 # -- directory, map, dashboard --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_directory_with_every_parameter_hostile(page, db, payload):
-    query = {"q": payload, **{f.key: payload for f in FACETS}, "from": payload, "to": payload, "sort": payload,
-             "page": payload, payload[:30] or "x": "1"}
+    query = {
+        "q": payload,
+        **{f.key: payload for f in FACETS},
+        "from": payload,
+        "to": payload,
+        "sort": payload,
+        "page": payload,
+        payload[:30] or "x": "1",
+    }
     at = page("app_pages/directory.py", **query)
     expected = facet_counts(db, Selection(q=payload[:500])).total
     summary = at.markdown[0].value
@@ -118,6 +126,7 @@ def test_dashboard_with_hostile_parameters(page, db, payload):
 
 # -- profiles and briefs: ?code= and ?id= ------------------------------------------------------
 
+
 @pytest.mark.parametrize("payload", PAYLOADS, ids=IDS)
 def test_profiles_and_brief_with_a_hostile_code_or_id(page, payload):
     network = page("app_pages/network.py", code=payload)
@@ -126,7 +135,7 @@ def test_profiles_and_brief_with_a_hostile_code_or_id(page, payload):
     assert institution.title[0].value == "Institution not found" and institution.error
     brief = page("app_pages/brief.py", code=payload)
     assert brief.title[0].value == "Country brief" and brief.warning
-    assert not brief.metric   # no network shown
+    assert not brief.metric  # no network shown
     project = page("app_pages/projects.py", id=payload)
     assert project.title[0].value == "Project not found"
     for at in (network, institution, brief, project):
@@ -135,11 +144,12 @@ def test_profiles_and_brief_with_a_hostile_code_or_id(page, payload):
 
 # -- coordinators' pages: ?code=, ?edit=, ?channel= ---------------------------------------------
 
+
 @pytest.mark.parametrize("payload", FEW + ["²", "\x00"], ids=FEW_IDS + ["superscript", "nul"])
 def test_manage_with_a_hostile_edit_id(signed, users, payload):
     at = signed(users["coordinator"], "app_pages/manage.py", edit=payload, code=payload)
     assert at.title and "manage the network" in at.title[0].value
-    assert "manage_edit" not in at.session_state   # no form opened for it
+    assert "manage_edit" not in at.session_state  # no form opened for it
     assert_text_only(at)
 
 
@@ -159,7 +169,9 @@ def test_board_with_a_hostile_channel_and_search(signed, db, users):
         assert not at.exception
         me = Actor(users["coordinator"], "coordinator", users["network"])
         found = board.search(db, me, payload)
-        assert (f"{found.height} messages found." if found.height != 1 else "1 message found.") in [c.value for c in at.caption]
+        assert (f"{found.height} messages found." if found.height != 1 else "1 message found.") in [
+            c.value for c in at.caption
+        ]
     assert_text_only(at)
 
 
@@ -173,11 +185,12 @@ def test_application_status_with_hostile_code_and_email(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         reference, email = db.rows("SELECT reference, contact_email FROM applications ORDER BY id LIMIT 1")[0]
     at = app_as("app_pages/status.py")
-    for code, mail in [(p[:20], p[:200]) for p in PAYLOADS] + [(reference, p[:200]) for p in FEW] + [
-            (p[:20], email) for p in FEW]:
+    for code, mail in (
+        [(p[:20], p[:200]) for p in PAYLOADS] + [(reference, p[:200]) for p in FEW] + [(p[:20], email) for p in FEW]
+    ):
         look_up(at, code, mail)
         assert [e.value for e in at.error] == ["No application matches this reference code and email."]
-        assert not at.main.subheader and not at.main.dataframe   # nothing of the application shown
+        assert not at.main.subheader and not at.main.dataframe  # nothing of the application shown
         assert_text_only(at)
 
 
@@ -197,9 +210,18 @@ def test_similar_names_in_the_apply_warning_are_text(app_as, scratch_copy, users
     with open_database(scratch_copy) as db:
         network = users["network"]
         city = db.scalar("SELECT city FROM institutions WHERE network = ? LIMIT 1", [network])
-        editing.create_institution(db, Actor("admin", "admin"), network, {
-            "name": HOSTILE_NAME, "city": city + " :blue[x]", "levels": ["primary"], "themes": ["esd"],
-            "ownership": "public"})
+        editing.create_institution(
+            db,
+            Actor("admin", "admin"),
+            network,
+            {
+                "name": HOSTILE_NAME,
+                "city": city + " :blue[x]",
+                "levels": ["primary"],
+                "themes": ["esd"],
+                "ownership": "public",
+            },
+        )
     at = app_as("app_pages/apply.py", session={"apply_f_network": network, "apply_f_name": HOSTILE_NAME})
     [warning] = [w.value for w in at.warning]
     assert md(HOSTILE_NAME) in warning and md(city + " :blue[x]") in warning
@@ -210,12 +232,27 @@ def test_similar_names_in_the_review_warning_are_text(app_as, scratch_copy, user
     network = users["network"]
     with open_database(scratch_copy) as db:
         city = db.scalar("SELECT city FROM institutions WHERE network = ? LIMIT 1", [network])
-        editing.create_institution(db, Actor("admin", "admin"), network, {
-            "name": HOSTILE_NAME, "city": city, "levels": ["primary"], "themes": ["esd"], "ownership": "public"})
-        app = apps.save(db, {"network": network, "institution_name": HOSTILE_NAME, "city": city,
-                             "levels": ["primary"], "themes": ["esd"], "theme_plans": {"esd": HOSTILE_NAME},
-                             "ownership": "public", "contact_name": HOSTILE_NAME,
-                             "contact_email": "head@school.example"}, submit=True)
+        editing.create_institution(
+            db,
+            Actor("admin", "admin"),
+            network,
+            {"name": HOSTILE_NAME, "city": city, "levels": ["primary"], "themes": ["esd"], "ownership": "public"},
+        )
+        app = apps.save(
+            db,
+            {
+                "network": network,
+                "institution_name": HOSTILE_NAME,
+                "city": city,
+                "levels": ["primary"],
+                "themes": ["esd"],
+                "theme_plans": {"esd": HOSTILE_NAME},
+                "ownership": "public",
+                "contact_name": HOSTILE_NAME,
+                "contact_email": "head@school.example",
+            },
+            submit=True,
+        )
     at = app_as("app_pages/review.py", users["coordinator"])
     at.selectbox(key="review_pick").set_value(app.record["id"]).run()
     assert not at.exception
@@ -226,8 +263,14 @@ def test_similar_names_in_the_review_warning_are_text(app_as, scratch_copy, user
 
 def test_display_names_are_text_in_the_side_panel_and_account(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
-        accounts.create_user(db, Actor("admin", "admin"), username="odd.name", display_name=HOSTILE_NAME,
-                             role="analyst", password="Long-enough-password-1")
+        accounts.create_user(
+            db,
+            Actor("admin", "admin"),
+            username="odd.name",
+            display_name=HOSTILE_NAME,
+            role="analyst",
+            password="Long-enough-password-1",
+        )
     at = app_as("app_pages/account.py", "odd.name")
     assert any(md(HOSTILE_NAME) in c.value for c in at.sidebar.caption)
     assert any(md(HOSTILE_NAME) in m.value for m in at.markdown)
@@ -244,19 +287,28 @@ def test_project_titles_are_text_in_the_board_channel_list(app_as, scratch_copy,
     assert not any(RAW.search(o) for o in options)
 
 
-@pytest.mark.parametrize("website", [
-    "https://school.example/a)[Official](data:text/html;base64,PHNjcmlwdD4=)",
-    "https://school.example/(a)[b]",
-])
+@pytest.mark.parametrize(
+    "website",
+    [
+        "https://school.example/a)[Official](data:text/html;base64,PHNjcmlwdD4=)",
+        "https://school.example/(a)[b]",
+    ],
+)
 def test_a_website_cannot_break_out_of_its_link(app_as, scratch_copy, users, website):
     with open_database(scratch_copy) as db:
-        iid, version = db.rows("SELECT id, version FROM institutions WHERE network = ? AND status = 'member' "
-                               "ORDER BY id LIMIT 1", [users["network"]])[0]
+        iid, version = db.rows(
+            "SELECT id, version FROM institutions WHERE network = ? AND status = 'member' ORDER BY id LIMIT 1",
+            [users["network"]],
+        )[0]
         editing.update_institution(db, Actor("admin", "admin"), iid, {"website": website}, expected_version=version)
         record = editing.get_network_record(db, Actor("admin", "admin"), users["network"])
-        editing.update_network(db, Actor("admin", "admin"), users["network"], {"website": website},
-                               expected_version=record["version"])
-    for script, query in (("app_pages/institution.py", {"id": str(iid)}), ("app_pages/network.py", {"code": users["network"]})):
+        editing.update_network(
+            db, Actor("admin", "admin"), users["network"], {"website": website}, expected_version=record["version"]
+        )
+    for script, query in (
+        ("app_pages/institution.py", {"id": str(iid)}),
+        ("app_pages/network.py", {"code": users["network"]}),
+    ):
         at = app_as(script, **query)
         links = [m.value for m in at.markdown if "school.example" in m.value]
         assert links, script

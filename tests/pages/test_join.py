@@ -9,8 +9,6 @@ from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 from ui.safe import md
 
-from .conftest import run_app
-
 PORTO = reference.towns().filter(name="Porto", iso3="PRT").row(0, named=True)
 
 
@@ -50,7 +48,9 @@ def test_a_valid_application_gets_a_reference_code_and_a_summary(app_as, scratch
     fill(at)
     # The town came with its coordinates.
     assert (at.text_input(key="apply_f_lat").value, at.text_input(key="apply_f_lon").value) == (
-        f"{PORTO['lat']:.5f}".rstrip("0"), f"{PORTO['lon']:.5f}".rstrip("0"))
+        f"{PORTO['lat']:.5f}".rstrip("0"),
+        f"{PORTO['lon']:.5f}".rstrip("0"),
+    )
     press(at, "Submit the application")
     [code] = [c.value for c in at.code]
     assert re.fullmatch(r"ASP-[A-Z2-9]{10}", code)
@@ -100,13 +100,16 @@ def test_each_error_is_under_its_field_and_the_count_matches(app_as, scratch_cop
     # Three fields: the contact's email, the website, the plan for the theme chosen; and the contact's name.
     assert summary_count(at) == len(messages) - 1 == 4
     # Each message sits in the column of its own field, not under the whole row.
-    for key, expected in (("apply_f_email", "Not a valid email address."), ("apply_f_contact", "Required."),
-                          ("apply_f_website", "Not a web address")):
+    for key, expected in (
+        ("apply_f_email", "Not a valid email address."),
+        ("apply_f_contact", "Required."),
+        ("apply_f_website", "Not a web address"),
+    ):
         column = next(c for c in at.columns if any(w.key == key for w in c.text_input))
         assert any(e.value.startswith(expected) for e in column.error), (key, [e.value for e in column.error])
-    assert "Required." in messages                                              # the plan
+    assert "Required." in messages  # the plan
     assert not at.code
-    assert at.text_input(key="apply_f_name").value == "Escola Ribeira Azul"     # input kept
+    assert at.text_input(key="apply_f_name").value == "Escola Ribeira Azul"  # input kept
     with open_database(scratch_copy) as db:
         assert db.scalar("SELECT count(*) FROM applications") == before
 
@@ -128,7 +131,7 @@ def test_a_draft_comes_back_into_every_widget(app_as, scratch_copy):
     code = re.search(r"ASP-[A-Z2-9]{10}", saved).group(0)
 
     again = app_as("app_pages/apply.py")
-    again.text_input(key="apply_f_name")   # a fresh form
+    again.text_input(key="apply_f_name")  # a fresh form
     assert again.text_input(key="apply_f_name").value == ""
     expander_box = [t for t in again.text_input if t.label == "Reference code"][0]
     expander_box.input(code)
@@ -154,8 +157,9 @@ def test_a_draft_comes_back_into_every_widget(app_as, scratch_copy):
 
 def test_a_returned_application_opens_in_the_form_with_the_coordinators_request(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
-        code, email, app_id = db.rows("SELECT reference, contact_email, id FROM applications "
-                                      "WHERE stage = 'returned' ORDER BY id LIMIT 1")[0]
+        code, email, app_id = db.rows(
+            "SELECT reference, contact_email, id FROM applications WHERE stage = 'returned' ORDER BY id LIMIT 1"
+        )[0]
         record = apps._load(db, "id = ?", [app_id]).record
     at = app_as("app_pages/status.py", session={"status_code": code, "status_email": email})
     timeline = " ".join(m.value for m in at.markdown)
@@ -176,7 +180,7 @@ def test_the_honeypot_stores_nothing(app_as, scratch_copy):
     fill(at)
     at.text_input(key="apply_hp").input("http://spam.example")
     press(at, "Submit the application")
-    assert at.code                                  # looks like success
+    assert at.code  # looks like success
     with open_database(scratch_copy) as db:
         assert db.scalar("SELECT count(*) FROM applications") == before
         assert apps.find(db, at.code[0].value, "ana@school.example") is None
@@ -184,15 +188,22 @@ def test_the_honeypot_stores_nothing(app_as, scratch_copy):
 
 def test_tracking_shows_a_timeline_with_dates(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
-        code, email, app_id = db.rows("SELECT reference, contact_email, id FROM applications "
-                                      "WHERE stage = 'recommended' ORDER BY id LIMIT 1")[0]
-        recommended = db.scalar("SELECT max(occurred_at) FROM application_events WHERE application_id = ? "
-                                "AND stage = 'recommended'", [app_id])
+        code, email, app_id = db.rows(
+            "SELECT reference, contact_email, id FROM applications WHERE stage = 'recommended' ORDER BY id LIMIT 1"
+        )[0]
+        recommended = db.scalar(
+            "SELECT max(occurred_at) FROM application_events WHERE application_id = ? AND stage = 'recommended'",
+            [app_id],
+        )
     at = app_as("app_pages/status.py", session={"status_code": code, "status_email": email})
     [timeline] = [m.value for m in at.markdown if "Application submitted" in m.value]
     steps = timeline.split("\n\n")
-    assert [s.split("**")[1] for s in steps] == ["Application submitted", "Review by the National Coordinator",
-                                                  "Decision by UNESCO", "Listed in ASPnet as a candidate"]
+    assert [s.split("**")[1] for s in steps] == [
+        "Application submitted",
+        "Review by the National Coordinator",
+        "Decision by UNESCO",
+        "Listed in ASPnet as a candidate",
+    ]
     assert "Done" in steps[0] and "Done" in steps[1] and "Now" in steps[2] and "Next" in steps[3]
     assert f"Recommended to UNESCO on {recommended:%Y-%m-%d}" in steps[1]
     assert not at.dataframe
@@ -215,7 +226,8 @@ def test_the_coordinator_queue_is_oldest_first_with_overdue_badges(app_as, scrat
     with open_database(scratch_copy) as db:
         username, network = db.rows(
             """SELECT u.username, u.network FROM users u JOIN applications a ON a.network = u.network
-               WHERE a.stage = 'submitted' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1""")[0]
+               WHERE a.stage = 'submitted' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1"""
+        )[0]
         queue = apps.queue(db, Actor(username, "coordinator", network))
     at = app_as("app_pages/review.py", username)
     assert queue_references(at) == queue["reference"].to_list()
@@ -226,14 +238,30 @@ def test_the_coordinator_queue_is_oldest_first_with_overdue_badges(app_as, scrat
 
 def test_a_decision_starts_unchosen_says_when_a_comment_is_needed_and_moves_on(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
-        username, network = db.rows("SELECT username, network FROM users WHERE role = 'coordinator' "
-                                    "ORDER BY username LIMIT 1")[0]
-        lat, lon, city = db.rows("SELECT latitude, longitude, city FROM institutions WHERE network = ? "
-                                 "AND latitude IS NOT NULL LIMIT 1", [network])[0]
-        app = apps.save(db, {"network": network, "institution_name": "Colegio Arco Iris", "city": city,
-                             "latitude": lat, "longitude": lon, "levels": ["primary"], "ownership": "private",
-                             "themes": ["gced"], "theme_plans": {"gced": "Pen friends."}, "contact_name": "Eva",
-                             "contact_email": "eva@school.example"}, submit=True)
+        username, network = db.rows(
+            "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1"
+        )[0]
+        lat, lon, city = db.rows(
+            "SELECT latitude, longitude, city FROM institutions WHERE network = ? AND latitude IS NOT NULL LIMIT 1",
+            [network],
+        )[0]
+        app = apps.save(
+            db,
+            {
+                "network": network,
+                "institution_name": "Colegio Arco Iris",
+                "city": city,
+                "latitude": lat,
+                "longitude": lon,
+                "levels": ["primary"],
+                "ownership": "private",
+                "themes": ["gced"],
+                "theme_plans": {"gced": "Pen friends."},
+                "contact_name": "Eva",
+                "contact_email": "eva@school.example",
+            },
+            submit=True,
+        )
     code = app.record["reference"]
     at = app_as("app_pages/review.py", username)
     at.selectbox(key="review_pick").set_value(app.record["id"]).run()
@@ -262,14 +290,33 @@ def test_unesco_reads_the_recommendation_history_and_similar_members(app_as, scr
     with open_database(scratch_copy) as db:
         network, name, city, member_id, lat, lon = db.rows(
             "SELECT network, name, city, id, latitude, longitude FROM institutions WHERE status = 'member' "
-            "AND name = name_latin AND latitude IS NOT NULL ORDER BY id LIMIT 1")[0]
+            "AND name = name_latin AND latitude IS NOT NULL ORDER BY id LIMIT 1"
+        )[0]
         coordinator = db.scalar("SELECT username FROM users WHERE network = ?", [network])
-        app = apps.save(db, {"network": network, "institution_name": name, "city": city, "latitude": lat,
-                             "longitude": lon, "levels": ["primary"], "ownership": "public", "themes": ["esd"],
-                             "theme_plans": {"esd": "Solar panels."}, "contact_name": "Eva",
-                             "contact_email": "eva@school.example"}, submit=True)
-        apps.move(db, Actor(coordinator, "coordinator", network), app.record["id"], "recommended",
-                  comment="Strong project, recommended.")
+        app = apps.save(
+            db,
+            {
+                "network": network,
+                "institution_name": name,
+                "city": city,
+                "latitude": lat,
+                "longitude": lon,
+                "levels": ["primary"],
+                "ownership": "public",
+                "themes": ["esd"],
+                "theme_plans": {"esd": "Solar panels."},
+                "contact_name": "Eva",
+                "contact_email": "eva@school.example",
+            },
+            submit=True,
+        )
+        apps.move(
+            db,
+            Actor(coordinator, "coordinator", network),
+            app.record["id"],
+            "recommended",
+            comment="Strong project, recommended.",
+        )
     at = app_as("app_pages/review.py", "admin", ref=app.record["reference"])
     text = " ".join(m.value for m in at.markdown)
     assert "The National Coordinator's recommendation" in text and md("Strong project, recommended.") in text
@@ -282,8 +329,9 @@ def test_unesco_reads_the_recommendation_history_and_similar_members(app_as, scr
 
 def test_a_reference_of_another_network_or_garbage_shows_nothing(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
-        (username, network), = db.rows("SELECT username, network FROM users WHERE role = 'coordinator' "
-                                       "ORDER BY username LIMIT 1")
+        ((username, network),) = db.rows(
+            "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1"
+        )
         other = db.scalar("SELECT reference FROM applications WHERE network <> ? ORDER BY id LIMIT 1", [network])
     for ref in (other, "ASP-<script>", "'; DROP TABLE applications; --"):
         at = app_as("app_pages/review.py", username, ref=ref)

@@ -52,10 +52,10 @@ def test_the_network_profile_takes_its_description_language_and_translations(app
     language = at.selectbox(key=f"net_{network}_description_language")
     assert language.options == ["Anglais", "Français", "Espagnol"]
     at.text_area(key=f"net_{network}_description").input("Nuestras escuelas plantan árboles.")
-    language.select_index(2).run()      # Espagnol
+    language.select_index(2).run()  # Espagnol
     boxes = [a.label for a in at.text_area]
     assert "Description en anglais" in boxes and "Description en français" in boxes
-    assert "Description en espagnol" not in boxes     # the original's own language needs no translation
+    assert "Description en espagnol" not in boxes  # the original's own language needs no translation
     at.text_area(key=f"net_{network}_description_en").input("Our schools plant trees.")
     click(at, "Enregistrer")
     saved = [s.value for s in at.success]
@@ -63,7 +63,10 @@ def test_the_network_profile_takes_its_description_language_and_translations(app
     with open_database(path) as db:
         record = editing.get_network_record(db, ADMIN, network)
     assert (record["description"], record["description_language"], record["description_en"]) == (
-        "Nuestras escuelas plantan árboles.", "es", "Our schools plant trees.")
+        "Nuestras escuelas plantan árboles.",
+        "es",
+        "Our schools plant trees.",
+    )
 
 
 def test_a_translation_without_a_description_is_refused_next_to_the_description(app_env):
@@ -81,16 +84,20 @@ def test_history_speaks_in_the_interface_language_and_admins_revert_a_change_by_
     with open_database(path) as db:
         coordinator = accounts.get_user(db, name)
         record = editing.get_institution(db, school)
-        editing.update_institution(db, coordinator.actor, school, {"levels": ["primary", "secondary"],
-                                                                   "themes": ["esd", "heritage"]},
-                                   expected_version=record["version"])
+        editing.update_institution(
+            db,
+            coordinator.actor,
+            school,
+            {"levels": ["primary", "secondary"], "themes": ["esd", "heritage"]},
+            expected_version=record["version"],
+        )
     at = run_app(path, "app_pages/manage.py", username="admin", session={"lang": "es"}, query={"code": network})
     table = next(d.value for d in at.dataframe if "field" in d.value.columns)
     row = table[table["field"] == "Temas prioritarios"].iloc[0]
     assert row["record"] == record["name"] and row["who"] == coordinator.display_name
     assert row["what"] == "Editada" and row["when"][:4].isdigit()
     assert "Educación para el desarrollo sostenible" in row["after"] and "esd" not in row["after"]
-    assert len(table) == 2          # one row per field changed, no filler
+    assert len(table) == 2  # one row per field changed, no filler
     pick = at.selectbox(key="revert_id")
     described = pick.options[0]
     assert record["name"] in described and coordinator.display_name in described and "Editada" in described
@@ -152,9 +159,18 @@ def test_the_public_profile_shows_a_translation_or_the_original_marked_with_its_
     path, name, network, _ = app_env
     with open_database(path) as db:
         record = editing.get_network_record(db, ADMIN, network)
-        editing.update_network(db, ADMIN, network, {"description": "Nuestras escuelas.", "description_language": "es",
-                                                    "description_fr": "Nos écoles.", "description_en": ""},
-                               expected_version=record["version"])
+        editing.update_network(
+            db,
+            ADMIN,
+            network,
+            {
+                "description": "Nuestras escuelas.",
+                "description_language": "es",
+                "description_fr": "Nos écoles.",
+                "description_en": "",
+            },
+            expected_version=record["version"],
+        )
     at = run_app(path, "app_pages/network.py", session={"lang": lang}, query={"code": network})
     shown = {"en": "Nuestras escuelas\\.", "fr": "Nos écoles\\.", "es": "Nuestras escuelas\\."}[lang]
     assert shown in [m.value for m in at.markdown]

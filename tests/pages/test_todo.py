@@ -42,11 +42,11 @@ def test_a_coordinator_who_logs_in_on_the_home_page_lands_on_to_do(app_env):
         country = db.scalar("SELECT name_en FROM countries WHERE iso3 = ?", [network])
     at = log_in_with_the_form(name, demo.DEMO_PASSWORDS["coordinator"])
     assert any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
-    at.run()   # the run after the login (in a browser, when the login cookie is set)
+    at.run()  # the run after the login (in a browser, when the login cookie is set)
     assert not at.exception
     assert at.title[0].value == "To do"
     assert country in at.caption[0].value
-    at.run()   # and it stays there: the landing happens once
+    at.run()  # and it stays there: the landing happens once
     assert at.title[0].value == "To do"
 
 
@@ -60,26 +60,42 @@ def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
     with open_database(app_env) as db:
         (name, network), _ = two_coordinators(db)
         me = accounts.get_user(db, name).actor
-        app = applications.save(db, {
-            "network": network, "institution_name": "Escuela del Todo", "city": "Testville", "levels": ["primary"],
-            "themes": ["esd"], "theme_plans": {"esd": "A garden."}, "ownership": "public", "contact_name": "Ana",
-            "contact_email": "ana@school.example"}, submit=True).record
+        app = applications.save(
+            db,
+            {
+                "network": network,
+                "institution_name": "Escuela del Todo",
+                "city": "Testville",
+                "levels": ["primary"],
+                "themes": ["esd"],
+                "theme_plans": {"esd": "A garden."},
+                "ownership": "public",
+                "contact_name": "Ana",
+                "contact_email": "ana@school.example",
+            },
+            submit=True,
+        ).record
         waiting = applications.queue(db, me).height
         school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
         record = editing.get_institution(db, school)
-        editing.update_institution(db, me, school, {"pupils": "1234", "ownership": "private"},
-                                   expected_version=record["version"])
+        editing.update_institution(
+            db, me, school, {"pupils": "1234", "ownership": "private"}, expected_version=record["version"]
+        )
     at = run_app(app_env, "app_pages/todo.py", username=name)
-    text = " ".join(m.value for m in at.markdown).replace("\\", "")   # as shown, without markdown escapes
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")  # as shown, without markdown escapes
     assert f"**{waiting}** application" in text
     links = page_links(at)
     # The oldest waiting, in a table whose rows open the application (its reference kept for the link).
     oldest = at.dataframe[0].value
-    assert list(oldest["reference"]) == list(applications_queue_refs(app_env, me))[:len(oldest)]
+    assert list(oldest["reference"]) == list(applications_queue_refs(app_env, me))[: len(oldest)]
     assert app["reference"] in set(oldest["reference"]) or waiting > 5
     assert "Escuela del Todo" in set(oldest["institution_name"]) or waiting > 5
-    for label, page in (("Open the review queue", "review"), ("Open the data-quality lists", "quality"),
-                        ("Read the messages", "board"), ("See the whole history", "manage")):
+    for label, page in (
+        ("Open the review queue", "review"),
+        ("Open the data-quality lists", "quality"),
+        ("Read the messages", "board"),
+        ("See the whole history", "manage"),
+    ):
         assert any(found == label and page in target for found, target in links), (label, links)
     # The last change, in words: the school, the field labels, values as people read them, who.
     assert record["name"] in text

@@ -32,11 +32,11 @@ _counter = itertools.count(1)
 @dataclass
 class World:
     db: object
-    a: str                          # network A
-    b: str                          # network B, in another region
+    a: str  # network A
+    b: str  # network B, in another region
     actors: dict[str, Actor]
-    institution: int                # a member institution of A
-    project: int                    # a project space owned by A's coordinator
+    institution: int  # a member institution of A
+    project: int  # a project space owned by A's coordinator
     project_channel: int
     all_channel: int
     b_institution: int
@@ -49,18 +49,35 @@ def world(demo_path, tmp_path_factory):
     shutil.copy(demo_path, path)
     with open_database(path) as db:
         (own, a), (other, b) = two_coordinators(db)
-        actors = {"anonymous": ANONYMOUS, "analyst": accounts.get_user(db, "analyst").actor,
-                  "own": accounts.get_user(db, own).actor, "other": accounts.get_user(db, other).actor,
-                  "admin": accounts.get_user(db, "admin").actor}
+        actors = {
+            "anonymous": ANONYMOUS,
+            "analyst": accounts.get_user(db, "analyst").actor,
+            "own": accounts.get_user(db, own).actor,
+            "other": accounts.get_user(db, other).actor,
+            "admin": accounts.get_user(db, "admin").actor,
+        }
         institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [a])
         b_institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [b])
         project = projects.create_project(db, actors["own"], {"title": "Rivers of network A", "themes": ["esd"]})
         projects.add_institution(db, actors["own"], project, institution)
-        tables = [t for (t,) in db.rows(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
-        yield World(db, a, b, actors, institution, project,
-                    db.scalar("SELECT id FROM channels WHERE project_id = ?", [project]),
-                    db.scalar("SELECT id FROM channels WHERE kind = 'all'"), b_institution, tables)
+        tables = [
+            t
+            for (t,) in db.rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            )
+        ]
+        yield World(
+            db,
+            a,
+            b,
+            actors,
+            institution,
+            project,
+            db.scalar("SELECT id FROM channels WHERE project_id = ?", [project]),
+            db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
+            b_institution,
+            tables,
+        )
 
 
 def version(w: World, iid: int) -> int:
@@ -68,16 +85,36 @@ def version(w: World, iid: int) -> int:
 
 
 def new_institution(w: World) -> int:
-    return editing.create_institution(w.db, w.actors["admin"], w.a, {
-        "name": f"Access test school {next(_counter)}", "city": "Testville", "levels": ["primary"],
-        "themes": ["esd"], "ownership": "public"})
+    return editing.create_institution(
+        w.db,
+        w.actors["admin"],
+        w.a,
+        {
+            "name": f"Access test school {next(_counter)}",
+            "city": "Testville",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "ownership": "public",
+        },
+    )
 
 
 def submitted_application(w: World) -> int:
-    app = apps.save(w.db, {"network": w.a, "institution_name": f"Applicant {next(_counter)}", "city": "Testville",
-                           "levels": ["primary"], "themes": ["esd"], "theme_plans": {"esd": "A garden."},
-                           "ownership": "public", "contact_name": "Ana",
-                           "contact_email": f"ana{next(_counter)}@school.example"}, submit=True)
+    app = apps.save(
+        w.db,
+        {
+            "network": w.a,
+            "institution_name": f"Applicant {next(_counter)}",
+            "city": "Testville",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "theme_plans": {"esd": "A garden."},
+            "ownership": "public",
+            "contact_name": "Ana",
+            "contact_email": f"ana{next(_counter)}@school.example",
+        },
+        submit=True,
+    )
     return app.record["id"]
 
 
@@ -96,10 +133,16 @@ def post_as(w: World, role: str, channel: int) -> int:
 def a_change(w: World) -> int:
     """An admin's edit of A's institution; returns its audit row."""
     record = editing.get_institution(w.db, w.institution)
-    editing.update_institution(w.db, w.actors["admin"], w.institution, {"teachers": (record["teachers"] or 0) % 900 + 1},
-                               expected_version=record["version"])
-    return w.db.scalar("SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?",
-                       [str(w.institution)])
+    editing.update_institution(
+        w.db,
+        w.actors["admin"],
+        w.institution,
+        {"teachers": (record["teachers"] or 0) % 900 + 1},
+        expected_version=record["version"],
+    )
+    return w.db.scalar(
+        "SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(w.institution)]
+    )
 
 
 def bulk_plan(w: World, actor: Actor):
@@ -109,68 +152,173 @@ def bulk_plan(w: World, actor: Actor):
 
 # name -> (roles allowed, prepare(world) -> context, call(world, actor, context))
 OPERATIONS = {
-    "directory.export_full": ({"analyst", "admin"}, None,
-                              lambda w, actor, _: export_full_frame(w.db, actor, Selection())),
-    "editing.history": ({"analyst", "own", "admin"}, None,
-                        lambda w, actor, _: editing.history(w.db, actor, network=w.a)),
-    "editing.update_institution": ({"own", "admin"}, None, lambda w, actor, _: editing.update_institution(
-        w.db, actor, w.institution, {"pupils": next(_counter)}, expected_version=version(w, w.institution))),
-    "editing.create_institution": ({"own", "admin"}, None, lambda w, actor, _: editing.create_institution(
-        w.db, actor, w.a, {"name": f"New {next(_counter)}", "city": "Testville", "levels": ["primary"],
-                           "themes": ["esd"], "ownership": "public"})),
-    "editing.withdraw_institution": ({"own", "admin"}, new_institution, lambda w, actor, iid:
-                                     editing.withdraw_institution(w.db, actor, iid, expected_version=version(w, iid))),
-    "editing.update_network": ({"own", "admin"}, None, lambda w, actor, _: editing.update_network(
-        w.db, actor, w.a, {"coordinator_phone": f"+1 555 {next(_counter):04d}"},
-        expected_version=editing.get_network_record(w.db, w.actors["admin"], w.a)["version"])),
-    "editing.revert": ({"admin"}, lambda w: a_change(w),
-                       lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id)),
+    "directory.export_full": (
+        {"analyst", "admin"},
+        None,
+        lambda w, actor, _: export_full_frame(w.db, actor, Selection()),
+    ),
+    "editing.history": (
+        {"analyst", "own", "admin"},
+        None,
+        lambda w, actor, _: editing.history(w.db, actor, network=w.a),
+    ),
+    "editing.update_institution": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: editing.update_institution(
+            w.db, actor, w.institution, {"pupils": next(_counter)}, expected_version=version(w, w.institution)
+        ),
+    ),
+    "editing.create_institution": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: editing.create_institution(
+            w.db,
+            actor,
+            w.a,
+            {
+                "name": f"New {next(_counter)}",
+                "city": "Testville",
+                "levels": ["primary"],
+                "themes": ["esd"],
+                "ownership": "public",
+            },
+        ),
+    ),
+    "editing.withdraw_institution": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: editing.withdraw_institution(w.db, actor, iid, expected_version=version(w, iid)),
+    ),
+    "editing.update_network": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: editing.update_network(
+            w.db,
+            actor,
+            w.a,
+            {"coordinator_phone": f"+1 555 {next(_counter):04d}"},
+            expected_version=editing.get_network_record(w.db, w.actors["admin"], w.a)["version"],
+        ),
+    ),
+    "editing.revert": (
+        {"admin"},
+        lambda w: a_change(w),
+        lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id),
+    ),
     "bulk.template": ({"own", "admin"}, None, lambda w, actor, _: bulk.template(w.db, actor, w.a, "csv")),
     "quality.todo": ({"analyst", "own", "admin"}, None, lambda w, actor, _: quality.todo(w.db, actor, w.a)),
     "editing.history(every network)": ({"analyst", "admin"}, None, lambda w, actor, _: editing.history(w.db, actor)),
     "todo.summary": ({"own", "other", "admin"}, None, lambda w, actor, _: todo.summary(w.db, actor)),
     "accounts.user_list": ({"admin"}, None, lambda w, actor, _: accounts.user_list(w.db, actor, "coord")),
     "accounts.unlock": ({"admin"}, None, lambda w, actor, _: accounts.unlock(w.db, actor, "analyst2")),
-    "editing.get_network_record": ({"analyst", "own", "admin"}, None,
-                                   lambda w, actor, _: editing.get_network_record(w.db, actor, w.a)),
+    "editing.get_network_record": (
+        {"analyst", "own", "admin"},
+        None,
+        lambda w, actor, _: editing.get_network_record(w.db, actor, w.a),
+    ),
     "bulk.plan": ({"own", "admin"}, None, lambda w, actor, _: bulk_plan(w, actor)),
-    "bulk.apply": ({"own", "admin"}, lambda w: bulk_plan(w, w.actors["admin"]),
-                   lambda w, actor, plan: bulk.apply(w.db, actor, w.a, plan)),
-    "accounts.create_user": ({"admin"}, None, lambda w, actor, _: accounts.create_user(
-        w.db, actor, username=f"new.user{next(_counter)}", display_name="New", role="analyst",
-        password="Long-enough-password-9")),
+    "bulk.apply": (
+        {"own", "admin"},
+        lambda w: bulk_plan(w, w.actors["admin"]),
+        lambda w, actor, plan: bulk.apply(w.db, actor, w.a, plan),
+    ),
+    "accounts.create_user": (
+        {"admin"},
+        None,
+        lambda w, actor, _: accounts.create_user(
+            w.db,
+            actor,
+            username=f"new.user{next(_counter)}",
+            display_name="New",
+            role="analyst",
+            password="Long-enough-password-9",
+        ),
+    ),
     "accounts.reset_password": ({"admin"}, None, lambda w, actor, _: accounts.reset_password(w.db, actor, "analyst2")),
-    "accounts.set_disabled": ({"admin"}, None, lambda w, actor, _: accounts.set_disabled(w.db, actor, "analyst3", False)),
-    "accounts.assign_network": ({"admin"}, None, lambda w, actor, _: accounts.assign_network(
-        w.db, actor, w.actors["other"].username, w.b)),
+    "accounts.set_disabled": (
+        {"admin"},
+        None,
+        lambda w, actor, _: accounts.set_disabled(w.db, actor, "analyst3", False),
+    ),
+    "accounts.assign_network": (
+        {"admin"},
+        None,
+        lambda w, actor, _: accounts.assign_network(w.db, actor, w.actors["other"].username, w.b),
+    ),
     "applications.queue": ({"own", "other", "admin"}, None, lambda w, actor, _: apps.queue(w.db, actor)),
-    "applications.get": ({"own", "admin"}, submitted_application, lambda w, actor, app_id: apps.get(w.db, actor, app_id)),
-    "applications.recommend": ({"own", "admin"}, submitted_application,
-                               lambda w, actor, app_id: apps.move(w.db, actor, app_id, "recommended")),
-    "applications.return": ({"own", "admin"}, submitted_application,
-                            lambda w, actor, app_id: apps.move(w.db, actor, app_id, "returned", comment="Why?")),
-    "applications.approve": ({"admin"}, recommended_application,
-                             lambda w, actor, app_id: apps.move(w.db, actor, app_id, "approved")),
-    "board.threads(project of A)": ({"own", "admin"}, None,
-                                    lambda w, actor, _: boards.threads(w.db, actor, w.project_channel)),
-    "board.post(project of A)": ({"own", "admin"}, None, lambda w, actor, _: boards.post(
-        w.db, actor, w.project_channel, "Hello", now=utc_now() + timedelta(days=30))),
-    "board.threads(all)": ({"own", "other", "admin"}, None, lambda w, actor, _: boards.threads(w.db, actor, w.all_channel)),
-    "board.edit(own's message)": ({"own"}, lambda w: post_as(w, "own", w.all_channel),
-                                  lambda w, actor, mid: boards.edit(w.db, actor, mid, "Edited")),
-    "board.delete(own's message)": ({"own"}, lambda w: post_as(w, "own", w.all_channel),
-                                    lambda w, actor, mid: boards.delete(w.db, actor, mid)),
-    "board.hide": ({"admin"}, lambda w: post_as(w, "other", w.all_channel),
-                   lambda w, actor, mid: boards.hide(w.db, actor, mid, "Off topic")),
-    "board.create_channel": ({"admin"}, None, lambda w, actor, _: boards.create_channel(
-        w.db, actor, slug=f"topic-{next(_counter)}", title="Topic")),
-    "projects.create_project": ({"own", "other", "admin"}, None, lambda w, actor, _: projects.create_project(
-        w.db, actor, {"title": f"Project {next(_counter)}", "themes": ["gced"]})),
-    "projects.add_institution(of A)": ({"own", "admin"}, new_institution,
-                                       lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid)),
-    "projects.decide(project of A)": ({"own", "admin"}, lambda w: (projects.add_institution(
-        w.db, w.actors["other"], w.project, w.b_institution), w.b_institution)[1],
-        lambda w, actor, iid: projects.decide(w.db, actor, w.project, iid, accept=False)),
+    "applications.get": (
+        {"own", "admin"},
+        submitted_application,
+        lambda w, actor, app_id: apps.get(w.db, actor, app_id),
+    ),
+    "applications.recommend": (
+        {"own", "admin"},
+        submitted_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "recommended"),
+    ),
+    "applications.return": (
+        {"own", "admin"},
+        submitted_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "returned", comment="Why?"),
+    ),
+    "applications.approve": (
+        {"admin"},
+        recommended_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "approved"),
+    ),
+    "board.threads(project of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: boards.threads(w.db, actor, w.project_channel),
+    ),
+    "board.post(project of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: boards.post(w.db, actor, w.project_channel, "Hello", now=utc_now() + timedelta(days=30)),
+    ),
+    "board.threads(all)": (
+        {"own", "other", "admin"},
+        None,
+        lambda w, actor, _: boards.threads(w.db, actor, w.all_channel),
+    ),
+    "board.edit(own's message)": (
+        {"own"},
+        lambda w: post_as(w, "own", w.all_channel),
+        lambda w, actor, mid: boards.edit(w.db, actor, mid, "Edited"),
+    ),
+    "board.delete(own's message)": (
+        {"own"},
+        lambda w: post_as(w, "own", w.all_channel),
+        lambda w, actor, mid: boards.delete(w.db, actor, mid),
+    ),
+    "board.hide": (
+        {"admin"},
+        lambda w: post_as(w, "other", w.all_channel),
+        lambda w, actor, mid: boards.hide(w.db, actor, mid, "Off topic"),
+    ),
+    "board.create_channel": (
+        {"admin"},
+        None,
+        lambda w, actor, _: boards.create_channel(w.db, actor, slug=f"topic-{next(_counter)}", title="Topic"),
+    ),
+    "projects.create_project": (
+        {"own", "other", "admin"},
+        None,
+        lambda w, actor, _: projects.create_project(
+            w.db, actor, {"title": f"Project {next(_counter)}", "themes": ["gced"]}
+        ),
+    ),
+    "projects.add_institution(of A)": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid),
+    ),
+    "projects.decide(project of A)": (
+        {"own", "admin"},
+        lambda w: (projects.add_institution(w.db, w.actors["other"], w.project, w.b_institution), w.b_institution)[1],
+        lambda w, actor, iid: projects.decide(w.db, actor, w.project, iid, accept=False),
+    ),
 }
 
 
@@ -195,7 +343,8 @@ def test_a_coordinators_queue_holds_only_their_network(world):
     assert own.height and set(own["network"]) == {world.a}
     assert world.a not in set(other["network"])
     assert set(apps.queue(world.db, world.actors["admin"])["network"]) <= set(
-        n for (n,) in world.db.rows("SELECT DISTINCT network FROM applications WHERE stage = 'recommended'"))
+        n for (n,) in world.db.rows("SELECT DISTINCT network FROM applications WHERE stage = 'recommended'")
+    )
 
 
 def test_readers_outside_a_project_find_nothing_of_its_channel(world):

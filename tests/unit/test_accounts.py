@@ -89,15 +89,16 @@ def test_sessions_are_revoked_on_the_server_and_expire(db):
     now = utc_now()
     accounts.open_session(db, name, 99.25, now=now)
     assert accounts.check_session(db, name, 99.25, now=now).username == name
-    assert accounts.check_session(db, name, 99.26, now=now) is None          # a forged stamp
-    assert accounts.check_session(db, "admin", 99.25, now=now) is None       # another user's stamp
+    assert accounts.check_session(db, name, 99.26, now=now) is None  # a forged stamp
+    assert accounts.check_session(db, "admin", 99.25, now=now) is None  # another user's stamp
     assert accounts.check_session(db, name, 99.25, now=now + accounts.SESSION_LIFETIME) is None
     accounts.revoke_session(db, name, 99.25)
     assert accounts.check_session(db, name, 99.25, now=now) is None
 
 
-@pytest.mark.parametrize("password, code", [("short1", "too_short"), ("onlyletterslong", "needs_mix"),
-                                            ("x" * 201 + "1", "too_long_bytes")])
+@pytest.mark.parametrize(
+    "password, code", [("short1", "too_short"), ("onlyletterslong", "needs_mix"), ("x" * 201 + "1", "too_long_bytes")]
+)
 def test_password_policy(password, code):
     with pytest.raises(accounts.AccountError) as error:
         accounts.check_password_policy(password)
@@ -114,19 +115,30 @@ def test_change_own_password(db):
 
 
 def test_admin_creates_resets_and_assigns(db):
-    user = accounts.create_user(db, ADMIN, username="New.Coord", display_name="New Coordinator", role="coordinator",
-                                network="FRA" if db.scalar("SELECT count(*) FROM networks WHERE iso3='FRA'") else
-                                db.scalar("SELECT min(iso3) FROM networks"), password="Temporary-pass-1",
-                                must_change_password=True)
+    user = accounts.create_user(
+        db,
+        ADMIN,
+        username="New.Coord",
+        display_name="New Coordinator",
+        role="coordinator",
+        network="FRA"
+        if db.scalar("SELECT count(*) FROM networks WHERE iso3='FRA'")
+        else db.scalar("SELECT min(iso3) FROM networks"),
+        password="Temporary-pass-1",
+        must_change_password=True,
+    )
     assert user.username == "new.coord" and user.must_change_password
     temporary = accounts.reset_password(db, ADMIN, "new.coord")
     assert accounts.authenticate(db, "new.coord", temporary).must_change_password
     with pytest.raises(accounts.AccountError) as error:
-        accounts.create_user(db, ADMIN, username="new.coord", display_name="x", role="analyst", password="Another-pass-1")
+        accounts.create_user(
+            db, ADMIN, username="new.coord", display_name="x", role="analyst", password="Another-pass-1"
+        )
     assert error.value.code == "taken"
     with pytest.raises(accounts.AccountError) as error:
-        accounts.create_user(db, ADMIN, username="x.y", display_name="x", role="coordinator", network="ZZZ",
-                             password="Another-pass-1")
+        accounts.create_user(
+            db, ADMIN, username="x.y", display_name="x", role="coordinator", network="ZZZ", password="Another-pass-1"
+        )
     assert error.value.code == "unknown_network"
     audit = db.rows("SELECT action FROM audit_log WHERE entity = 'users' AND entity_id = 'new.coord' ORDER BY id")
     assert [a for (a,) in audit] == ["user.create", "user.reset_password"]
@@ -142,9 +154,14 @@ def test_only_admins_manage_users(db, actor):
         accounts.set_disabled(db, actor, "admin", True)
 
 
-ROLES = {"anonymous": ANONYMOUS, "analyst": Actor("a", "analyst"), "own coordinator": Actor("c", "coordinator", "FRA"),
-         "other coordinator": Actor("d", "coordinator", "JPN"), "admin": Actor("z", "admin")}
-EXPECTED = {   # action -> roles allowed on network FRA
+ROLES = {
+    "anonymous": ANONYMOUS,
+    "analyst": Actor("a", "analyst"),
+    "own coordinator": Actor("c", "coordinator", "FRA"),
+    "other coordinator": Actor("d", "coordinator", "JPN"),
+    "admin": Actor("z", "admin"),
+}
+EXPECTED = {  # action -> roles allowed on network FRA
     "read_private": {"analyst", "own coordinator", "admin"},
     "export_full": {"analyst", "admin"},
     "read_staff_figures": {"analyst", "own coordinator", "other coordinator", "admin"},
@@ -167,16 +184,25 @@ def test_permission_matrix(action, role):
     assert can(ROLES[role], action, "FRA") == (role in EXPECTED[action])
 
 
-@pytest.mark.parametrize("values, field, code", [
-    ({"display_name": "x" * 121}, "display_name", "too_long"),
-    ({"display_name": "\u200b\u200d \t"}, "display_name", "required"),
-    ({"email": "not-an-address"}, "email", "email"),
-    ({"language": "de"}, "language", "unknown_choice"),
-])
+@pytest.mark.parametrize(
+    "values, field, code",
+    [
+        ({"display_name": "x" * 121}, "display_name", "too_long"),
+        ({"display_name": "\u200b\u200d \t"}, "display_name", "required"),
+        ({"email": "not-an-address"}, "email", "email"),
+        ({"language": "de"}, "language", "unknown_choice"),
+    ],
+)
 def test_a_new_account_is_checked_field_by_field(db, values, field, code):
     admin = Actor("admin", "admin", None)
-    base = {"username": "new.analyst", "display_name": "New Analyst", "role": "analyst",
-            "password": "a-Long-enough-1", "email": "new@example.org", "language": "en"}
+    base = {
+        "username": "new.analyst",
+        "display_name": "New Analyst",
+        "role": "analyst",
+        "password": "a-Long-enough-1",
+        "email": "new@example.org",
+        "language": "en",
+    }
     with pytest.raises(accounts.AccountError) as refused:
         accounts.create_user(db, admin, **(base | values))
     assert (refused.value.field, refused.value.code) == (field, code)
@@ -184,8 +210,14 @@ def test_a_new_account_is_checked_field_by_field(db, values, field, code):
 
 
 def test_a_display_name_loses_its_control_characters(db):
-    user = accounts.create_user(db, Actor("admin", "admin", None), username="clean.name",
-                                display_name="Ana\x07 \n Silva", role="analyst", password="a-Long-enough-1")
+    user = accounts.create_user(
+        db,
+        Actor("admin", "admin", None),
+        username="clean.name",
+        display_name="Ana\x07 \n Silva",
+        role="analyst",
+        password="a-Long-enough-1",
+    )
     assert user.display_name == "Ana Silva"
 
 
@@ -200,7 +232,7 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
         found = real(database, username)
         if username == "twin.name" and found is None and not barrier.broken and barrier.n_waiting < 2:
             try:
-                barrier.wait(timeout=5)   # both have seen the name free before either writes
+                barrier.wait(timeout=5)  # both have seen the name free before either writes
             except threading.BrokenBarrierError:
                 pass
         return found
@@ -210,8 +242,9 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
 
     def create():
         try:
-            accounts.create_user(db, admin, username="twin.name", display_name="Twin", role="analyst",
-                                 password="a-Long-enough-1")
+            accounts.create_user(
+                db, admin, username="twin.name", display_name="Twin", role="analyst", password="a-Long-enough-1"
+            )
             outcomes.append("created")
         except accounts.AccountError as refused:
             outcomes.append((refused.field, refused.code))
@@ -264,14 +297,22 @@ def test_the_user_list_shows_last_login_and_lock_state_and_is_for_admins(db):
             accounts.unlock(db, actor, name)
 
 
-@pytest.mark.parametrize("what", ["display name in capitals", "user name", "email", "network code", "country in English",
-                                  "country in Spanish"])
+@pytest.mark.parametrize(
+    "what",
+    ["display name in capitals", "user name", "email", "network code", "country in English", "country in Spanish"],
+)
 def test_users_are_found_by_name_user_name_email_or_network(db, what):
     name, network = coordinator(db)
     user = accounts.get_user(db, name)
     english, spanish = db.rows("SELECT name_en, name_es FROM countries WHERE iso3 = ?", [network])[0]
-    query = {"display name in capitals": user.display_name.upper(), "user name": name, "email": user.email,
-             "network code": network.lower(), "country in English": english, "country in Spanish": spanish}[what]
+    query = {
+        "display name in capitals": user.display_name.upper(),
+        "user name": name,
+        "email": user.email,
+        "network code": network.lower(),
+        "country in English": english,
+        "country in Spanish": spanish,
+    }[what]
     found = accounts.user_list(db, ADMIN, query)
     assert name in found["username"].to_list()
     assert found.height < db.scalar("SELECT count(*) FROM users")
@@ -283,7 +324,9 @@ def test_a_search_with_wildcards_or_quotes_finds_nothing_and_breaks_nothing(db, 
 
 
 def test_an_accent_free_search_finds_accented_country_names(db):
-    network = db.scalar("SELECT n.iso3 FROM networks n JOIN countries c USING (iso3) JOIN users u ON u.network = n.iso3 "
-                        "WHERE c.name_fr <> strip_accents(c.name_fr) ORDER BY 1 LIMIT 1")
+    network = db.scalar(
+        "SELECT n.iso3 FROM networks n JOIN countries c USING (iso3) JOIN users u ON u.network = n.iso3 "
+        "WHERE c.name_fr <> strip_accents(c.name_fr) ORDER BY 1 LIMIT 1"
+    )
     plain = db.scalar("SELECT strip_accents(name_fr) FROM countries WHERE iso3 = ?", [network])
     assert network in set(accounts.user_list(db, ADMIN, plain)["network"])

@@ -14,8 +14,15 @@ from aspnet_data.editing import NotFound, ValidationFailed
 from aspnet_data.permissions import Actor, PermissionDenied
 
 ADMIN = Actor("admin", "admin")
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click](javascript:alert(1))",
-       "[x](data:text/html,<script>alert(1)</script>)", "**bold** _it_ `code` $x$ :red[red]", "\u202egnp.exe", "😀" * 50]
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    "**bold** _it_ `code` $x$ :red[red]",
+    "\u202egnp.exe",
+    "😀" * 50,
+]
 
 
 @pytest.fixture()
@@ -25,14 +32,18 @@ def db(scratch_copy):
 
 
 def coordinators(db, region=None):
-    sql = ("SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
-           "WHERE u.role = 'coordinator'" + (" AND c.region = ?" if region else "") + " ORDER BY u.username")
+    sql = (
+        "SELECT u.username, u.network, c.region FROM users u JOIN countries c ON c.iso3 = u.network "
+        "WHERE u.role = 'coordinator'" + (" AND c.region = ?" if region else "") + " ORDER BY u.username"
+    )
     return [Actor(u, "coordinator", n) for u, n, _ in db.rows(sql, [region] if region else [])]
 
 
 def channel(db, kind, region=None):
-    return db.scalar("SELECT id FROM channels WHERE kind = ? AND (? IS NULL OR region = ?) ORDER BY id LIMIT 1",
-                     [kind, region, region])
+    return db.scalar(
+        "SELECT id FROM channels WHERE kind = ? AND (? IS NULL OR region = ?) ORDER BY id LIMIT 1",
+        [kind, region, region],
+    )
 
 
 def test_who_reads_which_channel(db):
@@ -46,8 +57,14 @@ def test_who_reads_which_channel(db):
         with pytest.raises(PermissionDenied):
             board.post(db, outsider, channel(db, "all"), "hello")
     project_channel, project = db.rows("SELECT id, project_id FROM channels WHERE kind = 'project' LIMIT 1")[0]
-    members = {n for (n,) in db.rows("SELECT DISTINCT i.network FROM project_members m JOIN institutions i "
-                                     "ON i.id = m.institution_id WHERE m.project_id = ? AND m.state = 'member'", [project])}
+    members = {
+        n
+        for (n,) in db.rows(
+            "SELECT DISTINCT i.network FROM project_members m JOIN institutions i "
+            "ON i.id = m.institution_id WHERE m.project_id = ? AND m.state = 'member'",
+            [project],
+        )
+    }
     members.add(db.scalar("SELECT network FROM projects WHERE id = ?", [project]))
     for actor in coordinators(db)[:40]:
         assert board.can_read(db, actor, project_channel) == (actor.network in members)
@@ -98,9 +115,13 @@ def test_edit_and_delete_only_own_messages_within_fifteen_minutes(db):
         board.edit(db, a, message, "Too late", now=utc_now() + timedelta(minutes=16))
     board.delete(db, a, message)
     assert db.scalar("SELECT deleted_at IS NOT NULL FROM messages WHERE id = ?", [message])
-    assert db.scalar("SELECT body FROM messages WHERE id = ?", [message]) == "Typo in this"   # soft
-    actions = [r[0] for r in db.rows("SELECT action FROM audit_log WHERE entity = 'messages' AND entity_id = ? "
-                                     "ORDER BY id", [str(message)])]
+    assert db.scalar("SELECT body FROM messages WHERE id = ?", [message]) == "Typo in this"  # soft
+    actions = [
+        r[0]
+        for r in db.rows(
+            "SELECT action FROM audit_log WHERE entity = 'messages' AND entity_id = ? ORDER BY id", [str(message)]
+        )
+    ]
     assert actions == ["message.edit", "message.delete"]
     rows = board.threads(db, a, general)
     shown = rows.filter(rows["id"] == message)
@@ -153,7 +174,7 @@ def test_marking_read_writes_only_when_there_is_something_new(db):
     general = channel(db, "all")
     board.mark_read(db, b, general)
     version = db.data_version
-    board.mark_read(db, b, general)          # nothing new: no write, caches stay valid
+    board.mark_read(db, b, general)  # nothing new: no write, caches stay valid
     assert db.data_version == version
     board.post(db, a, general, "news")
     board.mark_read(db, b, general)
@@ -190,11 +211,14 @@ def test_a_burst_of_posts_from_one_account_stops_at_the_limit(db):
     for thread in threads:
         thread.join()
     assert outcomes.count("stored") == board.RATE_LIMIT and outcomes.count("limited") == 24 - board.RATE_LIMIT
-    assert db.scalar("SELECT count(*) FROM messages WHERE author = ? AND body = 'Burst'",
-                     [author.username]) == board.RATE_LIMIT
+    assert (
+        db.scalar("SELECT count(*) FROM messages WHERE author = ? AND body = 'Burst'", [author.username])
+        == board.RATE_LIMIT
+    )
 
 
 # -- folded threads ----------------------------------------------------------------------
+
 
 def test_threads_fold_to_their_first_message_with_counts(db):
     a, b = coordinators(db, "EUR")[:2]
@@ -206,19 +230,23 @@ def test_threads_fold_to_their_first_message_with_counts(db):
         board.post(db, a if text == "Us too." else b, general, text, thread_id=first)
     quiet = board.post(db, b, general, "A thread with no reply")
     listed = board.thread_list(db, b, general, seen=seen, limit=2)
-    assert listed["thread"].to_list() == [quiet, first]        # one row per thread, newest activity first
+    assert listed["thread"].to_list() == [quiet, first]  # one row per thread, newest activity first
     row = listed.filter(listed["thread"] == first).row(0, named=True)
     assert (row["body"], row["author"], row["replies"]) == ("Who joins the coastal project?", a.username, 3)
     assert row["network"] == a.network and row["activity"] >= row["created_at"]
-    assert row["new"] == 2              # the first message and a's reply; b's own replies are not new to b
+    assert row["new"] == 2  # the first message and a's reply; b's own replies are not new to b
     assert row["mentions"] == 1
     assert listed.filter(listed["thread"] == quiet)["replies"][0] == 0
     # By default "new" counts from where the reader stopped: b has posted, so nothing before is new.
     assert board.thread_list(db, b, general, limit=2)["new"].to_list() == [0, 0]
 
     messages = board.thread_messages(db, b, first, seen=seen)
-    assert messages["body"].to_list() == ["Who joins the coastal project?", "We do.", f"Count us in, @{b.username}.",
-                                          "Us too."]
+    assert messages["body"].to_list() == [
+        "Who joins the coastal project?",
+        "We do.",
+        f"Count us in, @{b.username}.",
+        "Us too.",
+    ]
     assert messages["new"].to_list() == [True, False, False, True]
     assert messages["mentioned"].to_list() == [False, False, True, False]
 
@@ -245,7 +273,7 @@ def test_a_thread_is_opened_only_by_readers_of_its_channel(db):
         board.thread_messages(db, africa, first)
     with pytest.raises(PermissionDenied):
         board.thread_list(db, africa, channel(db, "region", "EUR"))
-    for missing in (reply, 10**9):       # a reply is not a thread
+    for missing in (reply, 10**9):  # a reply is not a thread
         with pytest.raises(NotFound):
             board.thread_messages(db, europe, missing)
 
@@ -260,14 +288,21 @@ def test_marking_read_says_whether_anything_was_new(db):
     assert board.last_read(db, b, general) == db.scalar("SELECT max(id) FROM messages WHERE channel_id = ?", [general])
 
 
-@pytest.mark.parametrize("body, shown, cut", [
-    ("Short and sweet.", "Short and sweet.", False),
-    ("One\n\n\nTwo\nThree", "One\nTwo\nThree", False),
-    ("One\nTwo\nThree\nFour", "One\nTwo\nThree…", True),
-    ("word " * 100, ("word " * 56).strip() + "…", True),        # 279 characters, then the cut
-    ("x" * 500, "x" * 280 + "…", True),
-    ("Ends with a link https://school.example/a-long-path", "Ends with a link https://school.example/a-long-path", False),
-])
+@pytest.mark.parametrize(
+    "body, shown, cut",
+    [
+        ("Short and sweet.", "Short and sweet.", False),
+        ("One\n\n\nTwo\nThree", "One\nTwo\nThree", False),
+        ("One\nTwo\nThree\nFour", "One\nTwo\nThree…", True),
+        ("word " * 100, ("word " * 56).strip() + "…", True),  # 279 characters, then the cut
+        ("x" * 500, "x" * 280 + "…", True),
+        (
+            "Ends with a link https://school.example/a-long-path",
+            "Ends with a link https://school.example/a-long-path",
+            False,
+        ),
+    ],
+)
 def test_a_preview_keeps_the_first_lines_and_cuts_between_words(body, shown, cut):
     assert board.preview(body) == (shown, cut)
 
@@ -277,8 +312,24 @@ def test_a_preview_keeps_the_first_lines_and_cuts_between_words(body, shown, cut
 WORDS = {
     "en": {"the", "our", "we", "you", "and", "is", "for", "with", "thank", "would", "to", "of", "a", "in", "us"},
     "fr": {"les", "nous", "vous", "des", "pour", "une", "est", "merci", "nos", "le", "la", "de", "et", "à", "du"},
-    "es": {"las", "los", "nuestra", "nuestras", "para", "una", "con", "gracias", "que", "del", "el", "la", "de", "y",
-           "en", "su"},
+    "es": {
+        "las",
+        "los",
+        "nuestra",
+        "nuestras",
+        "para",
+        "una",
+        "con",
+        "gracias",
+        "que",
+        "del",
+        "el",
+        "la",
+        "de",
+        "y",
+        "en",
+        "su",
+    },
 }
 
 
@@ -294,7 +345,8 @@ def demo_board(module_db):
         """SELECT m.id, coalesce(m.thread_id, m.id) AS thread, m.thread_id, m.channel_id, c.kind, c.region,
                   c.project_id, m.author, u.role, u.network, u.language, m.body, m.created_at
            FROM messages m JOIN channels c ON c.id = m.channel_id JOIN users u ON u.username = m.author
-           ORDER BY m.id""").to_dicts()
+           ORDER BY m.id"""
+    ).to_dicts()
 
 
 def test_demo_replies_follow_their_first_message_within_the_demo_months(demo_board):
@@ -302,15 +354,15 @@ def test_demo_replies_follow_their_first_message_within_the_demo_months(demo_boa
     replies = [m for m in demo_board if m["thread_id"] is not None]
     assert len(replies) > len(demo_board) / 3 and len(first) > 30
     for reply in replies:
-        opening = first[reply["thread_id"]]          # a reply answers a first message, not another reply
+        opening = first[reply["thread_id"]]  # a reply answers a first message, not another reply
         assert reply["channel_id"] == opening["channel_id"]
         assert opening["created_at"] < reply["created_at"] <= opening["created_at"] + timedelta(days=60)
     times = [m["created_at"] for m in demo_board]
     assert max(times) <= demo.DEFAULT_AS_OF
     assert min(times) >= demo.DEFAULT_AS_OF - timedelta(days=250)
-    assert times == sorted(times)                     # ids follow time, as when people post
+    assert times == sorted(times)  # ids follow time, as when people post
     months = {(t.year, t.month) for t in times}
-    assert len(months) >= 6                           # spread over the months, not bunched
+    assert len(months) >= 6  # spread over the months, not bunched
 
 
 def test_demo_threads_keep_to_one_language_spoken_by_their_authors(demo_board):
@@ -323,7 +375,7 @@ def test_demo_threads_keep_to_one_language_spoken_by_their_authors(demo_board):
     shares = {lang: list(of_thread.values()).count(lang) / len(of_thread) for lang in WORDS}
     assert shares["en"] > 0.6 and shares["fr"] > 0 and shares["es"] > 0
     for m in demo_board:
-        if of_thread[m["thread"]] != "en":   # French and Spanish threads come from networks that speak them
+        if of_thread[m["thread"]] != "en":  # French and Spanish threads come from networks that speak them
             assert m["role"] == "coordinator" and m["language"] == of_thread[m["thread"]], m
 
 
@@ -332,8 +384,10 @@ def test_demo_replies_answer_their_thread(demo_board):
         text = re.escape(template[0].upper() + template[1:] if not template.startswith("{") else template)
         return re.compile(re.sub(r"\\\{\w+\\\}", ".+?", text), re.IGNORECASE)
 
-    topics = [(pattern(t.opening), [pattern(r) for r in t.replies], pattern(t.closing) if t.closing else None)
-              for t in demo_board_bank.TOPICS]
+    topics = [
+        (pattern(t.opening), [pattern(r) for r in t.replies], pattern(t.closing) if t.closing else None)
+        for t in demo_board_bank.TOPICS
+    ]
     threads: dict[int, list[dict]] = {}
     for m in demo_board:
         threads.setdefault(m["thread"], []).append(m)
@@ -344,7 +398,7 @@ def test_demo_replies_answer_their_thread(demo_board):
         answers, closing = matches[0]
         for reply in replies:
             if closing and closing.fullmatch(reply["body"]):
-                assert reply["author"] == opening["author"]     # the opener's last word
+                assert reply["author"] == opening["author"]  # the opener's last word
                 continue
             assert any(a.fullmatch(reply["body"]) for a in answers), (opening["body"], reply["body"])
             assert reply["author"] != opening["author"]
@@ -360,20 +414,23 @@ def test_demo_readers_have_caught_up_with_most_of_the_board(module_db):
     readers = coordinators(module_db)
     unread = [board.channels(module_db, actor)["unread"].sum() for actor in readers[:30]]
     total = module_db.scalar("SELECT count(*) FROM messages")
-    assert max(unread) < total / 5 and sum(unread) > 0     # a few recent messages unread, not the whole board
+    assert max(unread) < total / 5 and sum(unread) > 0  # a few recent messages unread, not the whole board
 
 
 def build_board(path, seed, institutions=600):
     with open_database(path, create=True) as database:
         summary = demo.build(database, institutions=institutions, seed=seed)
-        return summary, database.query("SELECT * FROM messages ORDER BY id"), \
-            database.query("SELECT * FROM channel_reads ORDER BY ALL")
+        return (
+            summary,
+            database.query("SELECT * FROM messages ORDER BY id"),
+            database.query("SELECT * FROM channel_reads ORDER BY ALL"),
+        )
 
 
 def test_demo_board_is_the_same_for_a_seed_and_sized_by_its_parameters(tmp_path):
     summary, messages, reads = build_board(tmp_path / "a.duckdb", seed=5)
     _, again, reads_again = build_board(tmp_path / "b.duckdb", seed=5)
     assert messages.equals(again) and reads.equals(reads_again)
-    assert summary.messages == messages.height == 120          # max(120, institutions // 20)
+    assert summary.messages == messages.height == 120  # max(120, institutions // 20)
     _, other, _ = build_board(tmp_path / "c.duckdb", seed=6, institutions=3_000)
     assert other.height == 150 and not other.head(120).equals(messages)

@@ -18,8 +18,10 @@ from ..conftest import ROOT
 
 NOW = datetime(2026, 11, 1, 12, 0)
 ANALYST = Actor("analyst", "analyst")
-CATALOGS = {lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
-            for lang in ("en", "fr", "es")}
+CATALOGS = {
+    lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("en", "fr", "es")
+}
 SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ","), "es": (".", ",")}
 
 
@@ -30,6 +32,7 @@ def number(lang):
     def fmt(value, digits=0):
         text = f"{value:,.{digits}f}"
         return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
     return fmt
 
 
@@ -38,6 +41,7 @@ def text(lang):
         found = CATALOGS[lang].get(key, CATALOGS["en"][key])
         found = found["other"] if isinstance(found, dict) else found
         return found.format(**values)
+
     return fmt
 
 
@@ -59,11 +63,13 @@ def test_the_brief_holds_the_networks_figures(db, biggest):
     for theme in THEMES:
         assert brief.by_theme[theme] == db.scalar(
             "SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn' "
-            "AND list_contains(themes, ?)", [biggest, theme])
+            "AND list_contains(themes, ?)",
+            [biggest, theme],
+        )
     assert brief.missing_levels == [lv for lv in LEVELS if brief.by_level[lv] == 0]
     # The growth runs to this year, members carried through the years nobody joined.
     assert brief.growth["year"].max() == NOW.year
-    assert brief.growth["members"][-1] == counts.get("member", 0)   # candidates have not joined yet
+    assert brief.growth["members"][-1] == counts.get("member", 0)  # candidates have not joined yet
     assert briefs.country_brief(db, ANONYMOUS, "ZZZ") is None
 
 
@@ -74,9 +80,12 @@ def test_the_public_brief_leaves_out_the_staff_figures(db, biggest):
     assert 0 <= staff.quality["filled"] <= 1 and 0 <= staff.quality["stale"] <= 1
     assert staff.awaiting == db.scalar(
         "SELECT count(*) FROM applications WHERE network = ? AND stage IN ('submitted', 'returned', 'recommended')",
-        [biggest])
-    assert len(briefs.gap_lines(staff, "en", text("en"), number("en"))) == \
-        len(briefs.gap_lines(public, "en", text("en"), number("en"))) + 2
+        [biggest],
+    )
+    assert (
+        len(briefs.gap_lines(staff, "en", text("en"), number("en")))
+        == len(briefs.gap_lines(public, "en", text("en"), number("en"))) + 2
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
@@ -95,7 +104,7 @@ def test_the_pdf_holds_the_country_its_figures_and_gaps_in_the_readers_language(
         assert cat[f"level.{code}"] in got
     for line in briefs.gap_lines(brief, lang, text(lang), number(lang)):
         assert line.replace("\u202f", " ").replace("\u00a0", " ") in got.replace("\n", " ")
-    assert str(NOW.year) in got   # the growth axis ends this year
+    assert str(NOW.year) in got  # the growth axis ends this year
     assert brief.coordinator_email in got
 
 

@@ -14,8 +14,16 @@ from aspnet_data.editing import NotFound
 from aspnet_data.permissions import Actor
 
 ADMIN = Actor("admin", "admin")
-NEW_SCHOOL = {"name": "Escola Certificada", "city": "Kigali", "latitude": -1.9441, "longitude": 30.0619,
-              "levels": ["primary"], "ownership": "public", "themes": ["esd"], "languages": ["rw"]}
+NEW_SCHOOL = {
+    "name": "Escola Certificada",
+    "city": "Kigali",
+    "latitude": -1.9441,
+    "longitude": 30.0619,
+    "levels": ["primary"],
+    "ownership": "public",
+    "themes": ["esd"],
+    "languages": ["rw"],
+}
 
 
 def text_of(pdf: bytes) -> str:
@@ -23,27 +31,59 @@ def text_of(pdf: bytes) -> str:
 
 
 def members_without_number(db) -> int:
-    return db.scalar("SELECT count(*) FROM institutions i WHERE status = 'member' "
-                     "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.institution_id = i.id)")
+    return db.scalar(
+        "SELECT count(*) FROM institutions i WHERE status = 'member' "
+        "AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.institution_id = i.id)"
+    )
 
 
 def a_school(db, status: str, extra: str = "") -> dict:
-    return db.query(f"SELECT * FROM institutions WHERE status = ? {extra} ORDER BY id LIMIT 1",
-                    [status]).row(0, named=True)
+    return db.query(f"SELECT * FROM institutions WHERE status = ? {extra} ORDER BY id LIMIT 1", [status]).row(
+        0, named=True
+    )
 
 
 # -- numbers ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", ["FRA-2026-0042", " fra-2026-0042 ", "FRA 2026 0042", "fra-2026-42",
-                                   "FRA–2026–0042", "FRA.2026.0042", "FRA/2026/42", "FRA-2026-00042"])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "FRA-2026-0042",
+        " fra-2026-0042 ",
+        "FRA 2026 0042",
+        "fra-2026-42",
+        "FRA–2026–0042",
+        "FRA.2026.0042",
+        "FRA/2026/42",
+        "FRA-2026-00042",
+    ],
+)
 def test_a_number_is_read_however_it_is_typed(typed):
     assert certificates.parse_number(typed) == "FRA-2026-0042"
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "FRA", "FR-2026-0042", "FRAN-2026-0042", "FRA-26-0042",
-                                   "FRA-2026-0000", "FRA-2026-12345678", "FRA2026", "FRA-٢٠٢٦-0042",
-                                   "FRA-2026-0042'; DROP TABLE certificates; --", "<script>", "x" * 10_000,
-                                   None, 42, ["FRA-2026-0042"]])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "FRA",
+        "FR-2026-0042",
+        "FRAN-2026-0042",
+        "FRA-26-0042",
+        "FRA-2026-0000",
+        "FRA-2026-12345678",
+        "FRA2026",
+        "FRA-٢٠٢٦-0042",
+        "FRA-2026-0042'; DROP TABLE certificates; --",
+        "<script>",
+        "x" * 10_000,
+        None,
+        42,
+        ["FRA-2026-0042"],
+    ],
+)
 def test_anything_else_is_not_a_number(typed):
     assert certificates.parse_number(typed) is None
 
@@ -55,30 +95,41 @@ def test_long_numbers_keep_every_digit():
 
 def test_every_member_of_the_demo_holds_exactly_one_number_and_no_one_else_does(db):
     assert members_without_number(db) == 0
-    assert db.scalar("SELECT count(*) FROM certificates c JOIN institutions i ON i.id = c.institution_id "
-                     "WHERE i.status <> 'member'") == 0
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM certificates c JOIN institutions i ON i.id = c.institution_id "
+            "WHERE i.status <> 'member'"
+        )
+        == 0
+    )
     assert db.scalar("SELECT count(*) FROM certificates") == db.scalar(
-        "SELECT count(*) FROM institutions WHERE status = 'member'")
-    assert db.scalar("SELECT count(DISTINCT number) = count(*) AND count(DISTINCT institution_id) = count(*) "
-                     "FROM certificates")
+        "SELECT count(*) FROM institutions WHERE status = 'member'"
+    )
+    assert db.scalar(
+        "SELECT count(DISTINCT number) = count(*) AND count(DISTINCT institution_id) = count(*) FROM certificates"
+    )
 
 
 def test_demo_numbers_count_up_within_a_network_and_year_and_date_from_joining(db):
-    numbers = db.query("SELECT c.*, i.network AS of_network, year(i.created_at) AS joined, i.year_joined "
-                       "FROM certificates c JOIN institutions i ON i.id = c.institution_id")
+    numbers = db.query(
+        "SELECT c.*, i.network AS of_network, year(i.created_at) AS joined, i.year_joined "
+        "FROM certificates c JOIN institutions i ON i.id = c.institution_id"
+    )
     assert (numbers["network"] == numbers["of_network"]).all()
     assert (numbers["year"] == numbers["joined"]).all()
     assert (numbers["year"] == numbers["year_joined"]).all()
     for row in numbers.head(200).iter_rows(named=True):
         assert row["number"] == certificates.format_number(row["network"], row["year"], row["sequence"])
         assert certificates.parse_number(row["number"]) == row["number"]
-    assert numbers["issued_on"].max() <= demo.DEFAULT_AS_OF.date()     # none issued after the demo's date
-    runs = numbers.group_by("network", "year").agg(pl.len().alias("n"), pl.col("sequence").min().alias("low"),
-                                                   pl.col("sequence").max().alias("high"))
+    assert numbers["issued_on"].max() <= demo.DEFAULT_AS_OF.date()  # none issued after the demo's date
+    runs = numbers.group_by("network", "year").agg(
+        pl.len().alias("n"), pl.col("sequence").min().alias("low"), pl.col("sequence").max().alias("high")
+    )
     assert (runs["low"] == 1).all() and (runs["high"] == runs["n"]).all()
 
 
 # -- every path that makes a member issues one ------------------------------------------------------
+
 
 def test_a_school_added_by_hand_gets_the_next_number_of_its_network_and_year(module_db):
     db = module_db
@@ -101,8 +152,12 @@ def test_a_number_is_issued_once_per_membership(module_db):
 
 def test_a_candidate_or_withdrawn_school_gets_no_number(module_db):
     db = module_db
-    record = {**{k: None for k in editing.INSTITUTION_FIELDS}, **editing.normalise_institution(NEW_SCHOOL),
-              "name_latin": "Escola Candidata", "name": "Escola Candidata"}
+    record = {
+        **dict.fromkeys(editing.INSTITUTION_FIELDS),
+        **editing.normalise_institution(NEW_SCHOOL),
+        "name_latin": "Escola Candidata",
+        "name": "Escola Candidata",
+    }
     new_id = db.write(lambda cur: editing.insert_institution(cur, ADMIN, "RWA", record, status="candidate"))
     assert certificates.certificate_of(db, new_id) is None
     withdrawn = a_school(db, "withdrawn")
@@ -113,8 +168,12 @@ def test_a_candidate_or_withdrawn_school_gets_no_number(module_db):
 def test_a_write_that_fails_takes_its_number_back(module_db):
     db = module_db
     count = db.scalar("SELECT count(*) FROM certificates")
-    record = {**{k: None for k in editing.INSTITUTION_FIELDS}, **editing.normalise_institution(NEW_SCHOOL),
-              "name_latin": "Escola Perdida", "name": "Escola Perdida"}
+    record = {
+        **dict.fromkeys(editing.INSTITUTION_FIELDS),
+        **editing.normalise_institution(NEW_SCHOOL),
+        "name_latin": "Escola Perdida",
+        "name": "Escola Perdida",
+    }
 
     def fails(cur):
         editing.insert_institution(cur, ADMIN, "RWA", record)
@@ -129,15 +188,32 @@ def test_a_write_that_fails_takes_its_number_back(module_db):
 def test_a_bulk_upload_numbers_each_new_school(module_db):
     db = module_db
     template = bulk.read_file(bulk.template(db, ADMIN, "RWA", "csv"), "template.csv")
-    rows = [{"name": f"Bulk Certificate School {k}", "city": "Kigali", "latitude": "-1.9441",
-             "longitude": "30.0619", "levels": "primary", "ownership": "public", "themes": "gced"}
-            for k in range(3)]
-    frame = pl.concat([template, pl.DataFrame([{c: r.get(c) for c in template.columns} for r in rows],
-                                              schema={c: pl.String for c in template.columns})])
+    rows = [
+        {
+            "name": f"Bulk Certificate School {k}",
+            "city": "Kigali",
+            "latitude": "-1.9441",
+            "longitude": "30.0619",
+            "levels": "primary",
+            "ownership": "public",
+            "themes": "gced",
+        }
+        for k in range(3)
+    ]
+    frame = pl.concat(
+        [
+            template,
+            pl.DataFrame(
+                [{c: r.get(c) for c in template.columns} for r in rows], schema=dict.fromkeys(template.columns, pl.String)
+            ),
+        ]
+    )
     plan = bulk.plan(db, ADMIN, "RWA", frame)
     assert bulk.apply(db, ADMIN, "RWA", plan)["added"] == 3
-    issued = db.query("SELECT c.number, c.sequence, c.issued_on FROM certificates c JOIN institutions i "
-                      "ON i.id = c.institution_id WHERE i.name LIKE 'Bulk Certificate School %' ORDER BY i.id")
+    issued = db.query(
+        "SELECT c.number, c.sequence, c.issued_on FROM certificates c JOIN institutions i "
+        "ON i.id = c.institution_id WHERE i.name LIKE 'Bulk Certificate School %' ORDER BY i.id"
+    )
     assert issued.height == 3 and issued["number"].n_unique() == 3
     assert issued["sequence"].diff().drop_nulls().to_list() == [1, 1]
     assert (issued["issued_on"] == utc_now().date()).all()
@@ -153,8 +229,10 @@ def test_the_migration_gives_every_existing_member_a_number(scratch_copy):
         db.cursor().execute("DROP TABLE certificates")
         with db.transaction() as cur:
             cur.execute(sql)
-        numbers = db.query("SELECT c.*, i.year_joined FROM certificates c JOIN institutions i "
-                           "ON i.id = c.institution_id ORDER BY c.network, c.sequence")
+        numbers = db.query(
+            "SELECT c.*, i.year_joined FROM certificates c JOIN institutions i "
+            "ON i.id = c.institution_id ORDER BY c.network, c.sequence"
+        )
         assert members_without_number(db) == 0
         assert numbers.height == db.scalar("SELECT count(*) FROM institutions WHERE status = 'member'")
         assert (numbers["issued_on"] == utc_now().date()).all()
@@ -169,10 +247,12 @@ def test_the_migration_gives_every_existing_member_a_number(scratch_copy):
         top = numbers.filter(pl.col("network") == "RWA")["sequence"].max()
         new_id = editing.create_institution(db, ADMIN, "RWA", NEW_SCHOOL)
         assert certificates.certificate_of(db, new_id)["number"] == certificates.format_number(
-            "RWA", utc_now().year, top + 1)
+            "RWA", utc_now().year, top + 1
+        )
 
 
 # -- verification ---------------------------------------------------------------------------------
+
 
 def test_a_members_certificate_is_valid(db):
     member = a_school(db, "member")
@@ -180,7 +260,11 @@ def test_a_members_certificate_is_valid(db):
     found = certificates.verify(db, number.lower().replace("-", " "))
     assert found.valid and found.state == "valid"
     assert (found.number, found.institution_id, found.name, found.network) == (
-        number, member["id"], member["name"], member["network"])
+        number,
+        member["id"],
+        member["name"],
+        member["network"],
+    )
     assert found.issued_on == certificates.certificate_of(db, member["id"])["issued_on"]
     assert set(found.country) == {"en", "fr", "es"}
 
@@ -194,8 +278,9 @@ def test_the_certificate_of_a_school_that_withdrew_says_when(module_db):
     assert (found.state, found.valid, found.withdrawn_year, found.name) == ("withdrawn", False, 2027, member["name"])
     # Its number stays its own: it is never given to another school.
     assert certificates.certificate_of(db, member["id"])["number"] == number
-    new_id = editing.create_institution(db, ADMIN, "COD", {**NEW_SCHOOL, "city": "Kinshasa", "latitude": -4.32,
-                                                           "longitude": 15.31})
+    new_id = editing.create_institution(
+        db, ADMIN, "COD", {**NEW_SCHOOL, "city": "Kinshasa", "latitude": -4.32, "longitude": 15.31}
+    )
     assert certificates.certificate_of(db, new_id)["number"] != number
 
 
@@ -221,6 +306,7 @@ def test_a_malformed_number_is_malformed(db, typed):
 
 # -- documents --------------------------------------------------------------------------------
 
+
 def test_each_status_gets_its_document():
     assert certificates.document_kind("member") == "certificate"
     assert certificates.document_kind("candidate") == "letter"
@@ -228,38 +314,54 @@ def test_each_status_gets_its_document():
     assert certificates.document_kind(None) is None
 
 
-@pytest.mark.parametrize("lang, title, issued", [
-    ("en", "Certificate of Membership", "Date of issue:"),
-    ("fr", "Certificat d'adhésion", "Date de délivrance :"),
-    ("es", "Certificado de membresía", "Fecha de expedición:"),
-])
+@pytest.mark.parametrize(
+    "lang, title, issued",
+    [
+        ("en", "Certificate of Membership", "Date of issue:"),
+        ("fr", "Certificat d'adhésion", "Date de délivrance :"),
+        ("es", "Certificado de membresía", "Fecha de expedición:"),
+    ],
+)
 def test_a_members_certificate_carries_its_number_date_and_verification_link(db, lang, title, issued):
-    member = db.query("SELECT i.*, c.number, c.issued_on, n.national_commission, n.coordinator_name FROM institutions i "
-                      "JOIN certificates c ON c.institution_id = i.id JOIN networks n ON n.iso3 = i.network "
-                      "WHERE i.network = 'FRA' ORDER BY i.id LIMIT 1").row(0, named=True)
+    member = db.query(
+        "SELECT i.*, c.number, c.issued_on, n.national_commission, n.coordinator_name FROM institutions i "
+        "JOIN certificates c ON c.institution_id = i.id JOIN networks n ON n.iso3 = i.network "
+        "WHERE i.network = 'FRA' ORDER BY i.id LIMIT 1"
+    ).row(0, named=True)
     pdf = certificates.certificate_pdf(db, member["id"], lang, public_url="https://atlas.example.org/")
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (842, 595)     # A4 landscape, in points
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)  # A4 landscape, in points
     text = text_of(pdf)
-    for expected in (title, member["name"], member["city"], member["national_commission"], member["coordinator_name"],
-                     f"{issued} {certificates.long_date(member['issued_on'], lang)}", member["number"],
-                     f"https://atlas.example.org/certificate?number={member['number']}",
-                     {"en": "United Nations Educational, Scientific and Cultural Organization",
-                      "fr": "Organisation des Nations Unies pour l'éducation, la science et la culture",
-                      "es": "Organización de las Naciones Unidas para la Educación, la Ciencia y la Cultura"}[lang],
-                     {"en": "National Coordinator", "fr": "Coordinateur national", "es": "Coordinador nacional"}[lang],
-                     {"en": "For UNESCO", "fr": "Pour l'UNESCO", "es": "Por la UNESCO"}[lang]):
+    for expected in (
+        title,
+        member["name"],
+        member["city"],
+        member["national_commission"],
+        member["coordinator_name"],
+        f"{issued} {certificates.long_date(member['issued_on'], lang)}",
+        member["number"],
+        f"https://atlas.example.org/certificate?number={member['number']}",
+        {
+            "en": "United Nations Educational, Scientific and Cultural Organization",
+            "fr": "Organisation des Nations Unies pour l'éducation, la science et la culture",
+            "es": "Organización de las Naciones Unidas para la Educación, la Ciencia y la Cultura",
+        }[lang],
+        {"en": "National Coordinator", "fr": "Coordinateur national", "es": "Coordinador nacional"}[lang],
+        {"en": "For UNESCO", "fr": "Pour l'UNESCO", "es": "Por la UNESCO"}[lang],
+    ):
         assert expected in text, expected
     links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0]["/Annots"]]
     assert links == [f"https://atlas.example.org/certificate?number={member['number']}"]
 
 
 def test_a_name_in_another_script_is_printed_in_its_latin_spelling(db):
-    school = db.query("SELECT i.id, i.name, i.name_latin FROM institutions i JOIN countries c ON c.iso3 = i.network "
-                      "WHERE i.status = 'member' AND c.script NOT IN ('Latn') AND i.name <> i.name_latin "
-                      "ORDER BY i.id LIMIT 1").row(0, named=True)
+    school = db.query(
+        "SELECT i.id, i.name, i.name_latin FROM institutions i JOIN countries c ON c.iso3 = i.network "
+        "WHERE i.status = 'member' AND c.script NOT IN ('Latn') AND i.name <> i.name_latin "
+        "ORDER BY i.id LIMIT 1"
+    ).row(0, named=True)
     text = text_of(certificates.certificate_pdf(db, school["id"], "en"))
     assert " ".join(school["name_latin"].split()) in text
 
@@ -273,41 +375,56 @@ def test_letters_outside_the_fonts_are_spelled_one_by_one():
 
 
 def test_the_verification_link_takes_the_public_address_as_given_or_the_default():
-    assert certificates.verification_url("https://atlas.example.org/", "FRA-2026-0001") == \
-        "https://atlas.example.org/certificate?number=FRA-2026-0001"
-    assert certificates.verification_url("https://example.org/aspnet", "FRA-2026-0001") == \
-        "https://example.org/aspnet/certificate?number=FRA-2026-0001"
+    assert (
+        certificates.verification_url("https://atlas.example.org/", "FRA-2026-0001")
+        == "https://atlas.example.org/certificate?number=FRA-2026-0001"
+    )
+    assert (
+        certificates.verification_url("https://example.org/aspnet", "FRA-2026-0001")
+        == "https://example.org/aspnet/certificate?number=FRA-2026-0001"
+    )
     for bad in ("javascript:alert(1)", "", "atlas.example.org", "https://a.org/?x=1"):
-        assert certificates.verification_url(bad, "FRA-2026-0001") == \
-            "http://localhost:8501/certificate?number=FRA-2026-0001"
+        assert (
+            certificates.verification_url(bad, "FRA-2026-0001")
+            == "http://localhost:8501/certificate?number=FRA-2026-0001"
+        )
 
 
-@pytest.mark.parametrize("day, lang, written", [
-    (date(2026, 3, 1), "fr", "1er mars 2026"), (date(2026, 3, 12), "fr", "12 mars 2026"),
-    (date(2026, 8, 3), "es", "3 de agosto de 2026"), (date(2026, 12, 25), "en", "25 December 2026"),
-])
+@pytest.mark.parametrize(
+    "day, lang, written",
+    [
+        (date(2026, 3, 1), "fr", "1er mars 2026"),
+        (date(2026, 3, 12), "fr", "12 mars 2026"),
+        (date(2026, 8, 3), "es", "3 de agosto de 2026"),
+        (date(2026, 12, 25), "en", "25 December 2026"),
+    ],
+)
 def test_dates_are_written_out_in_each_language(day, lang, written):
     assert certificates.long_date(day, lang) == written
 
 
-@pytest.mark.parametrize("lang, words", [
-    ("en", "is a candidate for membership of the UNESCO Associated Schools Network (ASPnet) since"),
-    ("fr", "est candidat à l'adhésion au Réseau du système des écoles associées de l'UNESCO (réSEAU) depuis"),
-    ("es", "es candidata a la membresía de la Red del Plan de Escuelas Asociadas de la UNESCO (redPEA) desde"),
-])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("en", "is a candidate for membership of the UNESCO Associated Schools Network (ASPnet) since"),
+        ("fr", "est candidat à l'adhésion au Réseau du système des écoles associées de l'UNESCO (réSEAU) depuis"),
+        ("es", "es candidata a la membresía de la Red del Plan de Escuelas Asociadas de la UNESCO (redPEA) desde"),
+    ],
+)
 def test_a_candidate_gets_a_letter_not_a_certificate(db, lang, words):
     candidate = db.query(
         """SELECT i.id, i.name, i.name_latin, year(max(e.occurred_at)) AS approved FROM institutions i
            JOIN applications a ON a.institution_id = i.id
            JOIN application_events e ON e.application_id = a.id AND e.stage = 'approved'
-           WHERE i.status = 'candidate' GROUP BY ALL ORDER BY i.id LIMIT 1""").row(0, named=True)
+           WHERE i.status = 'candidate' GROUP BY ALL ORDER BY i.id LIMIT 1"""
+    ).row(0, named=True)
     pdf = certificates.document_pdf(db, candidate["id"], lang)
     text = text_of(pdf)
     assert f"{words} {candidate['approved']}" in text
     assert " ".join(certificates.display_name(candidate["name"], candidate["name_latin"]).split()) in text
     assert not any(n in text for n in ("Certificate no.", "Certificat n°", "Certificado n.º", "/certificate?number="))
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)     # A4 portrait
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait
     with pytest.raises(NotFound):
         certificates.certificate_pdf(db, candidate["id"], lang)
 
@@ -315,7 +432,8 @@ def test_a_candidate_gets_a_letter_not_a_certificate(db, lang, words):
 def test_a_candidate_without_an_application_is_a_candidate_since_its_record_was_created(db):
     candidate = db.query(
         "SELECT id, created_at FROM institutions i WHERE status = 'candidate' AND NOT EXISTS "
-        "(SELECT 1 FROM applications a WHERE a.institution_id = i.id) ORDER BY id LIMIT 1").row(0, named=True)
+        "(SELECT 1 FROM applications a WHERE a.institution_id = i.id) ORDER BY id LIMIT 1"
+    ).row(0, named=True)
     text = text_of(certificates.candidacy_letter_pdf(db, candidate["id"], "en", today=date(2026, 11, 2)))
     assert f"since {candidate['created_at'].year}" in text and "2 November 2026" in text
 
@@ -332,4 +450,3 @@ def test_a_withdrawn_school_gets_no_document(db):
 def test_an_unknown_language_falls_back_to_english(db):
     member = a_school(db, "member")
     assert "Certificate of Membership" in text_of(certificates.certificate_pdf(db, member["id"], "de; DROP"))
-

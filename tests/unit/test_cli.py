@@ -134,20 +134,55 @@ def test_user_add_creates_the_first_admin_from_the_environment(tmp_path, monkeyp
     monkeypatch.setenv("ASPNET_NEW_PASSWORD", "First-admin-pass-1")
     assert main(["user", "add", "--db", str(path), "--username", "chief", "--name", "Chief", "--role", "admin"]) == 0
     with open_database(path) as db:
-        assert db.scalar("SELECT count(*) FROM users") == 1     # no demo accounts in a real database
+        assert db.scalar("SELECT count(*) FROM users") == 1  # no demo accounts in a real database
         assert accounts.authenticate(db, "chief", "First-admin-pass-1").role == "admin"
 
 
 def test_user_add_refuses_a_weak_or_missing_password(tmp_path):
     path = tmp_path / "real.duckdb"
     main(["init", "--db", str(path)])
-    proc = subprocess.run([sys.executable, "-m", "aspnet_data", "user", "add", "--db", str(path), "--username", "chief",
-                           "--name", "Chief", "--role", "admin"], capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          env={"PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aspnet_data",
+            "user",
+            "add",
+            "--db",
+            str(path),
+            "--username",
+            "chief",
+            "--name",
+            "Chief",
+            "--role",
+            "admin",
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode == 1 and "ASPNET_NEW_PASSWORD" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "aspnet_data", "user", "add", "--db", str(path), "--username", "chief",
-                           "--name", "Chief", "--role", "admin"], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "ASPNET_NEW_PASSWORD": "short"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aspnet_data",
+            "user",
+            "add",
+            "--db",
+            str(path),
+            "--username",
+            "chief",
+            "--name",
+            "Chief",
+            "--role",
+            "admin",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "ASPNET_NEW_PASSWORD": "short"},
+    )
     assert proc.returncode == 1 and "too short" in proc.stderr and proc.stderr.count("\n") == 1
 
 

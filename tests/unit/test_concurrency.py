@@ -36,7 +36,7 @@ def run_threads(target, count):
     def guarded(k):
         try:
             target(k)
-        except BaseException as exc:    # a thread that dies must fail the test, not vanish
+        except BaseException as exc:  # a thread that dies must fail the test, not vanish
             failures.append(exc)
 
     threads = [threading.Thread(target=guarded, args=(k,)) for k in range(count)]
@@ -60,9 +60,14 @@ NEW_VALUE = {
 
 
 def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
-    ids = [r[0] for r in db.rows(
-        """SELECT i.id FROM institutions i JOIN countries c ON c.iso3 = i.network
-           WHERE i.status = 'member' AND c.has_outline ORDER BY i.id LIMIT ?""", [RECORDS])]
+    ids = [
+        r[0]
+        for r in db.rows(
+            """SELECT i.id FROM institutions i JOIN countries c ON c.iso3 = i.network
+           WHERE i.status = 'member' AND c.has_outline ORDER BY i.id LIMIT ?""",
+            [RECORDS],
+        )
+    ]
     initial = {i: editing.get_institution(db, i) for i in ids}
     attempts: list[dict] = []
     lock = threading.Lock()
@@ -76,7 +81,7 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
             read = editing.get_institution(db, iid)
             field = rng.choice(sorted(NEW_VALUE))
             value = NEW_VALUE[field](uid)
-            time.sleep(rng.random() * 0.002)     # think time: others save in between
+            time.sleep(rng.random() * 0.002)  # think time: others save in between
             attempt = {"uid": uid, "thread": k, "id": iid, "read": read["version"], "field": field, "value": value}
             try:
                 editing.update_institution(db, actor, iid, {field: value}, expected_version=read["version"])
@@ -146,21 +151,26 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
 def test_board_posts_from_many_threads_are_all_stored_once_in_order(db):
     channel = db.scalar("SELECT id FROM channels WHERE kind = 'all'")
     # Three authors per thread, each posting fewer than the rate limit's ten a minute.
-    authors = [Actor(u, "coordinator", n) for u, n in db.rows(
-        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT ?", [THREADS * 3])]
+    authors = [
+        Actor(u, "coordinator", n)
+        for u, n in db.rows(
+            "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT ?", [THREADS * 3]
+        )
+    ]
     top = db.scalar("SELECT coalesce(max(id), 0) FROM messages")
     posted: dict[int, list[tuple[int, str]]] = defaultdict(list)
 
     def poster(k):
-        mine = authors[3 * k: 3 * k + 3]
+        mine = authors[3 * k : 3 * k + 3]
         for n in range(POSTS_PER_THREAD):
             body = f"thread {k} post {n} \u202e\u200b😀"
             message = board.post(db, mine[n % 3], channel, body)
             posted[k].append((message, body))
 
     run_threads(poster, THREADS)
-    stored = db.rows("SELECT id, author, body, created_at FROM messages WHERE id > ? AND channel_id = ? ORDER BY id",
-                     [top, channel])
+    stored = db.rows(
+        "SELECT id, author, body, created_at FROM messages WHERE id > ? AND channel_id = ? ORDER BY id", [top, channel]
+    )
     bodies = [body for _, _, body, _ in stored]
     expected = [body for k in range(THREADS) for _, body in posted[k]]
     # All stored, none lost or duplicated, each under the id its author was given.

@@ -26,19 +26,34 @@ from aspnet_data.permissions import Actor
 
 CHILD = Path(__file__).resolve().parent.parent / "crash_child.py"
 KILLS = 20
-NET = "RWA"                    # a network of the test database with a country outline
+NET = "RWA"  # a network of the test database with a country outline
 NEW_ROWS, UPDATES, WITHDRAWALS = 3000, 100, 3
 ADMIN = Actor("admin", "admin")
-TABLES = ["meta", "networks", "institutions", "users", "audit_log", "applications", "application_events",
-          "projects", "project_members", "channels", "messages", "channel_reads", "outbox", "sessions"]
+TABLES = [
+    "meta",
+    "networks",
+    "institutions",
+    "users",
+    "audit_log",
+    "applications",
+    "application_events",
+    "projects",
+    "project_members",
+    "channels",
+    "messages",
+    "channel_reads",
+    "outbox",
+    "sessions",
+]
 
 
 def run_and_kill(args: list[str], *, trigger, delay: float) -> tuple[list[str], bool]:
     """Run the child until a line satisfies ``trigger``, wait ``delay`` seconds and SIGKILL it.
 
     Returns every line it printed and whether the kill found it still running."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     lines: list[str] = []
     try:
         for line in proc.stdout:
@@ -56,7 +71,7 @@ def run_and_kill(args: list[str], *, trigger, delay: float) -> tuple[list[str], 
             proc.kill()
         rest, errors = proc.communicate()
     lines += rest.splitlines()
-    assert running or proc.returncode == 0, errors          # finished before the kill: it must have succeeded
+    assert running or proc.returncode == 0, errors  # finished before the kill: it must have succeeded
     return lines, running
 
 
@@ -69,6 +84,7 @@ def reopen(path: Path):
 
 # -- bulk import --------------------------------------------------------------------------------
 
+
 def write_bulk_file(db, k: int, rng: random.Random, target: Path) -> tuple[list[int], list[int]]:
     """A file that adds NEW_ROWS schools, changes the web address of UPDATES and withdraws
     WITHDRAWALS (all marked with ``k``); returns the ids it updates and withdraws."""
@@ -79,12 +95,28 @@ def write_bulk_file(db, k: int, rng: random.Random, target: Path) -> tuple[list[
         website=pl.when(pl.col("id").is_in(updated))
         .then(pl.concat_str(pl.lit(f"https://crash-{k}-"), pl.col("id"), pl.lit(".example")))
         .otherwise(pl.col("website")),
-        withdraw=pl.when(pl.col("id").is_in(withdrawn)).then(pl.lit("yes")).otherwise(pl.lit(None, pl.String)))
-    city, lat, lon = db.rows("SELECT city, latitude, longitude FROM institutions WHERE network = ? AND status = 'member' "
-                             "AND latitude IS NOT NULL ORDER BY id LIMIT 1", [NET])[0]
-    new = pl.DataFrame([{"name": f"Crash school {k}-{i}", "city": city, "latitude": str(lat), "longitude": str(lon),
-                         "levels": "primary; secondary", "ownership": "public", "themes": "esd", "languages": "rw; en"}
-                        for i in range(NEW_ROWS)])
+        withdraw=pl.when(pl.col("id").is_in(withdrawn)).then(pl.lit("yes")).otherwise(pl.lit(None, pl.String)),
+    )
+    city, lat, lon = db.rows(
+        "SELECT city, latitude, longitude FROM institutions WHERE network = ? AND status = 'member' "
+        "AND latitude IS NOT NULL ORDER BY id LIMIT 1",
+        [NET],
+    )[0]
+    new = pl.DataFrame(
+        [
+            {
+                "name": f"Crash school {k}-{i}",
+                "city": city,
+                "latitude": str(lat),
+                "longitude": str(lon),
+                "levels": "primary; secondary",
+                "ownership": "public",
+                "themes": "esd",
+                "languages": "rw; en",
+            }
+            for i in range(NEW_ROWS)
+        ]
+    )
     pl.concat([rows, new], how="diagonal_relaxed").select(frame.columns).write_csv(target)
     return [int(i) for i in updated], [int(i) for i in withdrawn]
 
@@ -93,10 +125,16 @@ def bulk_outcome(db, k: int, updated: list[int], withdrawn: list[int]) -> bool:
     """Whether iteration ``k``'s file is in the database, asserting it is there whole or not at all."""
     label = f"crash.bulk{k}"
     added = db.rows("SELECT id FROM institutions WHERE network = ? AND name LIKE ?", [NET, f"Crash school {k}-%"])
-    websites = db.scalar("SELECT count(*) FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[])) "
-                         "AND website = 'https://crash-' || ? || '-' || id || '.example'", [updated, str(k)])
-    gone = db.scalar("SELECT count(*) FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[])) "
-                     "AND status = 'withdrawn' AND updated_by = ?", [withdrawn, label])
+    websites = db.scalar(
+        "SELECT count(*) FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[])) "
+        "AND website = 'https://crash-' || ? || '-' || id || '.example'",
+        [updated, str(k)],
+    )
+    gone = db.scalar(
+        "SELECT count(*) FROM institutions WHERE id IN (SELECT unnest(?::BIGINT[])) "
+        "AND status = 'withdrawn' AND updated_by = ?",
+        [withdrawn, label],
+    )
     touched = db.scalar("SELECT count(*) FROM institutions WHERE updated_by = ?", [label])
     audit = db.query("SELECT action, entity_id, after FROM audit_log WHERE actor = ?", [label])
     actions = dict(audit.group_by("action").len().iter_rows())
@@ -104,9 +142,13 @@ def bulk_outcome(db, k: int, updated: list[int], withdrawn: list[int]) -> bool:
     if not added:
         assert seen == (0, 0, 0, 0, {}), seen
         return False
-    assert seen == (NEW_ROWS, UPDATES, WITHDRAWALS, NEW_ROWS + UPDATES + WITHDRAWALS,
-                    {"institution.create": NEW_ROWS, "institution.update": UPDATES,
-                     "institution.withdraw": WITHDRAWALS}), seen
+    assert seen == (
+        NEW_ROWS,
+        UPDATES,
+        WITHDRAWALS,
+        NEW_ROWS + UPDATES + WITHDRAWALS,
+        {"institution.create": NEW_ROWS, "institution.update": UPDATES, "institution.withdraw": WITHDRAWALS},
+    ), seen
     # The audit log names exactly the rows changed, with the values stored.
     rows = {a: frame for (a,), frame in audit.partition_by("action", as_dict=True).items()}
     assert sorted(int(i) for i in rows["institution.create"]["entity_id"]) == sorted(i for (i,) in added)
@@ -124,6 +166,7 @@ def nth_step(n: int):
         if line.startswith("STEP"):
             seen.append(line)
         return len(seen) == n
+
     return trigger
 
 
@@ -145,8 +188,9 @@ def test_bulk_import_killed_midway_is_all_or_nothing(scratch_copy, tmp_path):
             trigger, delay = nth_step(rng.randint(1, 3)), rng.uniform(0, 0.01)
         else:
             trigger, delay = (lambda line: line == "BEGIN"), rng.uniform(0, 0.3)
-        lines, killed = run_and_kill(["bulk", str(scratch_copy), NET, str(file), f"crash.bulk{k}"],
-                                     trigger=trigger, delay=delay)
+        lines, killed = run_and_kill(
+            ["bulk", str(scratch_copy), NET, str(file), f"crash.bulk{k}"], trigger=trigger, delay=delay
+        )
         with reopen(scratch_copy) as db:
             done = bulk_outcome(db, k, updated, withdrawn)
             assert db.data_version == version + done
@@ -156,25 +200,44 @@ def test_bulk_import_killed_midway_is_all_or_nothing(scratch_copy, tmp_path):
         committed += done and killed
         at_step += killed and k % 2
         lost += killed and not done
-    print(f"\nbulk import of {NEW_ROWS + UPDATES + WITHDRAWALS} rows: {kills} kills ({at_step} just after a step "
-          f"inside the transaction), {lost} left nothing, {committed} had committed; {attempts - kills} runs "
-          "finished before the kill")
+    print(
+        f"\nbulk import of {NEW_ROWS + UPDATES + WITHDRAWALS} rows: {kills} kills ({at_step} just after a step "
+        f"inside the transaction), {lost} left nothing, {committed} had committed; {attempts - kills} runs "
+        "finished before the kill"
+    )
     assert lost
 
 
 # -- application approval -------------------------------------------------------------------------
 
+
 def recommended_applications(db, count: int, start: int) -> list[int]:
     network, city, lat, lon = db.rows(
         """SELECT i.network, i.city, i.latitude, i.longitude FROM institutions i JOIN countries c ON c.iso3 = i.network
-           WHERE c.has_outline AND i.latitude IS NOT NULL ORDER BY i.id LIMIT 1""")[0]
+           WHERE c.has_outline AND i.latitude IS NOT NULL ORDER BY i.id LIMIT 1"""
+    )[0]
     ids = []
     for n in range(start, start + count):
-        app = apps.save(db, {
-            "network": network, "institution_name": f"Crash Academy {n}", "city": city, "latitude": lat,
-            "longitude": lon, "levels": ["primary"], "ownership": "public", "languages": ["en"], "pupils": "300",
-            "themes": ["esd"], "theme_plans": {"esd": "A garden."}, "contact_name": "Ana Pérez",
-            "contact_email": f"crash{n}@school.example", "language": "en"}, submit=True)
+        app = apps.save(
+            db,
+            {
+                "network": network,
+                "institution_name": f"Crash Academy {n}",
+                "city": city,
+                "latitude": lat,
+                "longitude": lon,
+                "levels": ["primary"],
+                "ownership": "public",
+                "languages": ["en"],
+                "pupils": "300",
+                "themes": ["esd"],
+                "theme_plans": {"esd": "A garden."},
+                "contact_name": "Ana Pérez",
+                "contact_email": f"crash{n}@school.example",
+                "language": "en",
+            },
+            submit=True,
+        )
         apps.move(db, ADMIN, app.record["id"], "recommended")
         ids.append(app.record["id"])
     return ids
@@ -194,20 +257,38 @@ def approval_outcome(db, ids: list[int]) -> set[int]:
                   (SELECT count(*) FROM outbox o WHERE o.subject = 'ASPnet application ' || a.reference || ': approved')
                       AS mails
            FROM applications a LEFT JOIN institutions i ON i.id = a.institution_id
-           WHERE a.id IN (SELECT unnest(?::BIGINT[]))""", [ids])
+           WHERE a.id IN (SELECT unnest(?::BIGINT[]))""",
+        [ids],
+    )
     approved = set()
     for row in frame.iter_rows(named=True):
         if row["stage"] == "approved":
-            assert (row["school"], row["status"], row["name"], row["events"], row["app_audit"], row["school_audit"],
-                    row["mails"]) == (row["institution_id"], "candidate", row["institution_name"], 1, 1, 1, 1), row
+            assert (
+                row["school"],
+                row["status"],
+                row["name"],
+                row["events"],
+                row["app_audit"],
+                row["school_audit"],
+                row["mails"],
+            ) == (row["institution_id"], "candidate", row["institution_name"], 1, 1, 1, 1), row
             approved.add(row["id"])
         else:
-            assert (row["stage"], row["institution_id"], row["events"], row["app_audit"], row["mails"]) == \
-                ("recommended", None, 0, 0, 0), row
+            assert (row["stage"], row["institution_id"], row["events"], row["app_audit"], row["mails"]) == (
+                "recommended",
+                None,
+                0,
+                0,
+                0,
+            ), row
     # No institution or audit row from an approval that did not commit.
     schools = {i for (i,) in db.rows("SELECT id FROM institutions WHERE updated_by LIKE 'crash.approve%'")}
-    audited = {int(i) for (i,) in db.rows("SELECT entity_id FROM audit_log WHERE actor LIKE 'crash.approve%' "
-                                          "AND action = 'institution.create'")}
+    audited = {
+        int(i)
+        for (i,) in db.rows(
+            "SELECT entity_id FROM audit_log WHERE actor LIKE 'crash.approve%' AND action = 'institution.create'"
+        )
+    }
     linked = set(frame.filter(pl.col("stage") == "approved")["institution_id"].to_list())
     assert schools == audited == linked
     return approved
@@ -229,9 +310,11 @@ def test_application_approval_killed_midway_is_all_or_nothing(scratch_copy):
                 ids += more
                 waiting += more
             version = db.data_version
-        lines, killed = run_and_kill(["approve", str(scratch_copy), f"crash.approve{attempts}",
-                                      *map(str, waiting)], trigger=lambda line: line.startswith("BEGIN"),
-                                     delay=rng.uniform(0, 0.3))
+        lines, killed = run_and_kill(
+            ["approve", str(scratch_copy), f"crash.approve{attempts}", *map(str, waiting)],
+            trigger=lambda line: line.startswith("BEGIN"),
+            delay=rng.uniform(0, 0.3),
+        )
         reported = {int(line.split()[1]) for line in lines if line.startswith("COMMITTED")}
         begun = [int(line.split()[1]) for line in lines if line.startswith("BEGIN")]
         with reopen(scratch_copy) as db:
@@ -246,6 +329,8 @@ def test_application_approval_killed_midway_is_all_or_nothing(scratch_copy):
             inside_committed += begun[-1] in new
         kills += killed
         approved = now
-    print(f"\napprovals: {kills} kills, {len(approved)} approved in all; {inside} kills landed inside an approval "
-          f"({inside_committed} of them after its commit)")
+    print(
+        f"\napprovals: {kills} kills, {len(approved)} approved in all; {inside} kills landed inside an approval "
+        f"({inside_committed} of them after its commit)"
+    )
     assert inside

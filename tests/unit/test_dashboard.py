@@ -31,8 +31,13 @@ def frame(db):
 def selected(frame, sel, *, history=False):
     out = frame
     for key, values in sel.filters:
-        column = {"region": "region", "country": "network", "level": "levels", "ownership": "ownership",
-                  "status": "status"}[key]
+        column = {
+            "region": "region",
+            "country": "network",
+            "level": "levels",
+            "ownership": "ownership",
+            "status": "status",
+        }[key]
         if key == "level":
             out = out.filter(pl.col("levels").list.eval(pl.element().is_in(list(values))).list.any())
         else:
@@ -88,8 +93,11 @@ def test_per_country_and_missing_themes(db, frame):
         assert row["institutions"] == country.height
         assert row["per_million"] == pytest.approx(country.height / row["population"] * 1e6, abs=0.01)
     missing = set(got.missing_theme["iso3"])
-    expected = {iso3 for (iso3,), g in rows.group_by(["network"])
-                if any(g.filter(pl.col("themes").list.contains(t)).height == 0 for t in THEMES)}
+    expected = {
+        iso3
+        for (iso3,), g in rows.group_by(["network"])
+        if any(g.filter(pl.col("themes").list.contains(t)).height == 0 for t in THEMES)
+    }
     assert missing == expected
 
 
@@ -115,10 +123,16 @@ def test_data_quality(db, frame):
     mine = rows.filter(pl.col("network") == row["iso3"])
     stale = (mine["updated_at"] < NOW - dashboard.STALE_AFTER).mean()
     assert row["stale"] == pytest.approx(stale)
-    filled = mine.select(
-        sum(pl.col(f).is_not_null().cast(pl.Int32) for f in ("website", "email", "pupils", "teachers", "latitude",
-                                                              "year_joined"))
-        + (pl.col("languages").list.len() > 0).cast(pl.Int32)).to_series() / 7
+    filled = (
+        mine.select(
+            sum(
+                pl.col(f).is_not_null().cast(pl.Int32)
+                for f in ("website", "email", "pupils", "teachers", "latitude", "year_joined")
+            )
+            + (pl.col("languages").list.len() > 0).cast(pl.Int32)
+        ).to_series()
+        / 7
+    )
     assert row["filled"] == pytest.approx(filled.mean())
     assert got["stale"].to_list() == sorted(got["stale"].to_list(), reverse=True)
 
@@ -134,8 +148,11 @@ def test_growth_over_time(db, frame):
     # Every year is there, up to this one: the lines end today, not at the last join.
     assert eur["year"].to_list() == list(range(eur["year"].min(), NOW.year + 1))
     by_year = dict(zip(eur["year"], eur["members"]))
-    quiet = [y for y, j, w in eur.select("year", "joined", "withdrawn").iter_rows() if j == 0 and w == 0
-             and y > eur["year"].min()]
+    quiet = [
+        y
+        for y, j, w in eur.select("year", "joined", "withdrawn").iter_rows()
+        if j == 0 and w == 0 and y > eur["year"].min()
+    ]
     assert quiet and all(by_year[y] == by_year[y - 1] for y in quiet)
     assert got.withdrawals["withdrawn"].sum() == rows["withdrawn_year"].drop_nulls().len()
     esd = got.joins_by_theme.filter(pl.col("theme") == "esd")
@@ -156,8 +173,10 @@ def test_application_funnel(db):
     row = got.filter((pl.col("region") == "EUR") & (pl.col("stage") == "submitted")).row(0, named=True)
     assert row["median_days"] == pytest.approx(days.median())
     assert row["entered"] == submitted["application_id"].n_unique()
-    assert got.filter(pl.col("stage") == "approved")["median_days"].null_count() == got.filter(
-        pl.col("stage") == "approved").height
+    assert (
+        got.filter(pl.col("stage") == "approved")["median_days"].null_count()
+        == got.filter(pl.col("stage") == "approved").height
+    )
 
 
 def test_country_filter_scopes_the_funnel(db):
@@ -167,8 +186,15 @@ def test_country_filter_scopes_the_funnel(db):
 
 
 def test_history_is_carried_to_this_year_when_nobody_joined_lately():
-    history = pl.DataFrame({"year": [2001, 2004, 2002], "region": ["A", "A", "B"], "joined": [2, 1, 5],
-                            "withdrawn": [0, 1, 0], "members": [2, 2, 5]})
+    history = pl.DataFrame(
+        {
+            "year": [2001, 2004, 2002],
+            "region": ["A", "A", "B"],
+            "joined": [2, 1, 5],
+            "withdrawn": [0, 1, 0],
+            "members": [2, 2, 5],
+        }
+    )
     got = through_year(history, 2006, series="region")
     a = got.filter(pl.col("region") == "A")
     assert a["year"].to_list() == [2001, 2002, 2003, 2004, 2005, 2006]
@@ -193,8 +219,9 @@ def test_a_region_filter_keeps_every_breakdown_to_its_regions(db, regions):
 
 
 def test_a_country_filter_shows_the_regions_of_its_countries(db):
-    iso3, region = db.rows("SELECT n.iso3, c.region FROM networks n JOIN countries c USING (iso3) "
-                           "ORDER BY n.iso3 LIMIT 1")[0]
+    iso3, region = db.rows(
+        "SELECT n.iso3, c.region FROM networks n JOIN countries c USING (iso3) ORDER BY n.iso3 LIMIT 1"
+    )[0]
     got = dashboard.dashboard(db, Selection().with_values("country", [iso3]), now=NOW)
     assert got.theme_by_region["region"].to_list() == [region]
     assert got.by_country["iso3"].to_list() == [iso3]
@@ -205,7 +232,7 @@ def test_a_country_filter_shows_the_regions_of_its_countries(db):
 def test_a_level_filter_keeps_the_breakdowns_by_level_to_its_levels(db, frame):
     sel = Selection().with_values("level", ["tvet", "primary"])
     got = dashboard.dashboard(db, sel, now=NOW)
-    assert got.levels == ("primary", "tvet")   # in the vocabulary's order
+    assert got.levels == ("primary", "tvet")  # in the vocabulary's order
     assert got.theme_by_level["level"].to_list() == ["primary", "tvet"]
     assert set(got.level_by_region["level"]) == {"primary", "tvet"}
     rows = selected(frame, sel)
@@ -214,12 +241,15 @@ def test_a_level_filter_keeps_the_breakdowns_by_level_to_its_levels(db, frame):
     assert dashboard.dashboard(db, Selection(), now=NOW).levels == LEVELS
 
 
-@pytest.mark.parametrize("actor, allowed", [
-    (ANONYMOUS, False),
-    (Actor("analyst", "analyst"), True),
-    (Actor("coord.fra", "coordinator", "FRA"), True),
-    (Actor("admin", "admin"), True),
-])
+@pytest.mark.parametrize(
+    "actor, allowed",
+    [
+        (ANONYMOUS, False),
+        (Actor("analyst", "analyst"), True),
+        (Actor("coord.fra", "coordinator", "FRA"), True),
+        (Actor("admin", "admin"), True),
+    ],
+)
 def test_staff_figures_are_for_signed_in_staff_only(db, actor, allowed):
     if allowed:
         got = dashboard.staff_figures(db, actor, Selection(), now=NOW)

@@ -81,9 +81,12 @@ def test_concurrent_updates_of_one_row_are_retried_not_lost(empty):
     def bump():
         try:
             for _ in range(20):
-                empty.write(lambda cur: cur.execute(
-                    "UPDATE regions SET name_en = CAST(CAST(name_en AS INT) + 1 AS VARCHAR) WHERE code = 'CNT'"),
-                    retries=50)
+                empty.write(
+                    lambda cur: cur.execute(
+                        "UPDATE regions SET name_en = CAST(CAST(name_en AS INT) + 1 AS VARCHAR) WHERE code = 'CNT'"
+                    ),
+                    retries=50,
+                )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -121,6 +124,5 @@ def test_quote_ident_escapes_quotes():
 def test_read_only_database_refuses_writes(tmp_path):
     path = tmp_path / "ro.duckdb"
     open_database(path, create=True).close()
-    with Database(path, read_only=True) as db:
-        with pytest.raises(DatabaseError, match="read-only"):
-            db.write(lambda cur: None)
+    with Database(path, read_only=True) as db, pytest.raises(DatabaseError, match="read-only"):
+        db.write(lambda cur: None)

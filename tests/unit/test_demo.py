@@ -37,7 +37,10 @@ def test_181_networks_in_every_region(db):
     assert db.scalar("SELECT count(*) FROM networks") == 181
     regions = {r[0] for r in db.rows("SELECT DISTINCT c.region FROM networks n JOIN countries c USING (iso3)")}
     assert regions == set(REGIONS)
-    assert db.scalar("SELECT count(*) FROM networks n JOIN countries c USING (iso3) WHERE c.unesco_status <> 'member'") == 0
+    assert (
+        db.scalar("SELECT count(*) FROM networks n JOIN countries c USING (iso3) WHERE c.unesco_status <> 'member'")
+        == 0
+    )
 
 
 def test_institution_count_and_heavy_tailed_network_sizes(db):
@@ -70,8 +73,10 @@ def test_vocabularies_and_years_are_valid(db):
     assert one_or_two > 0.8  # most schools take one or two themes
     joined = frame.filter(pl.col("status") != "candidate")["year_joined"]
     assert joined.null_count() == 0 and joined.min() >= 1953 and joined.max() <= demo.DEFAULT_AS_OF.year
-    assert frame.filter(pl.col("status") == "candidate")["year_joined"].null_count() == frame.filter(
-        pl.col("status") == "candidate").height
+    assert (
+        frame.filter(pl.col("status") == "candidate")["year_joined"].null_count()
+        == frame.filter(pl.col("status") == "candidate").height
+    )
     shares = frame["status"].value_counts(normalize=True)
     share = dict(zip(shares["status"], shares["proportion"]))
     assert 0.01 < share["candidate"] < 0.1 and 0.02 < share["withdrawn"] < 0.2
@@ -91,7 +96,8 @@ def test_names_in_original_script_carry_a_latin_transliteration(db):
 def test_non_latin_networks_have_local_names(db):
     frame = db.query(
         """SELECT c.script, i.name, i.name_latin FROM institutions i JOIN countries c ON c.iso3 = i.network
-           WHERE c.script IN ('Arab', 'Cyrl', 'Hans', 'Kore', 'Grek')""")
+           WHERE c.script IN ('Arab', 'Cyrl', 'Hans', 'Kore', 'Grek')"""
+    )
     assert frame.height > 0
     local = frame.filter(pl.col("name") != pl.col("name_latin"))
     assert local.height / frame.height > 0.5
@@ -105,7 +111,8 @@ def test_applications_in_every_stage_with_history(db):
         """SELECT count(*) FROM applications a
            JOIN (SELECT application_id, arg_max(stage, occurred_at) AS last FROM application_events GROUP BY 1) e
              ON e.application_id = a.id
-           WHERE a.stage <> e.last""")
+           WHERE a.stage <> e.last"""
+    )
     assert mismatched == 0
     assert db.scalar("SELECT count(*) FROM applications WHERE stage <> 'draft' AND submitted_at IS NULL") == 0
 
@@ -115,8 +122,13 @@ def test_accounts_projects_and_board_have_life(db):
     assert roles["coordinator"] == 181 and roles["admin"] >= 2 and roles["analyst"] >= 2
     assert db.scalar("SELECT count(*) FROM users WHERE role = 'coordinator' AND network IS NULL") == 0
     assert db.scalar("SELECT count(*) FROM projects") >= 6
-    assert db.scalar("SELECT min(n) FROM (SELECT count(DISTINCT i.network) AS n FROM project_members m "
-                     "JOIN institutions i ON i.id = m.institution_id GROUP BY m.project_id)") >= 1
+    assert (
+        db.scalar(
+            "SELECT min(n) FROM (SELECT count(DISTINCT i.network) AS n FROM project_members m "
+            "JOIN institutions i ON i.id = m.institution_id GROUP BY m.project_id)"
+        )
+        >= 1
+    )
     assert db.scalar("SELECT count(DISTINCT kind) FROM channels") == 4
     assert db.scalar("SELECT count(*) FROM messages") >= 120
     assert db.scalar("SELECT count(*) FROM messages WHERE thread_id IS NOT NULL") > 0

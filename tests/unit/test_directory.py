@@ -12,8 +12,25 @@ from aspnet_data.text import fold
 from aspnet_data.vocab import LEVELS, OWNERSHIP, REGIONS, STATUSES, THEMES
 
 INJECTIONS = [
-    "' OR 1=1 --", "'; DROP TABLE institutions; --", '" OR ""="', "%", "_", "\\", "%' OR '%'='", "$1", "?",
-    "name_latin) OR (1=1", "]]>", "*", ".*", "(a|b)", "[a-z]+", "\x00", "😀", "\u202eevil", "a" * 10_000,
+    "' OR 1=1 --",
+    "'; DROP TABLE institutions; --",
+    '" OR ""="',
+    "%",
+    "_",
+    "\\",
+    "%' OR '%'='",
+    "$1",
+    "?",
+    "name_latin) OR (1=1",
+    "]]>",
+    "*",
+    ".*",
+    "(a|b)",
+    "[a-z]+",
+    "\x00",
+    "😀",
+    "\u202eevil",
+    "a" * 10_000,
 ]
 
 
@@ -21,11 +38,15 @@ INJECTIONS = [
 def frame(db):
     """Every institution with its country's region and folded names, for independent checks."""
     countries = db.query("SELECT iso3, region, name_en, name_fr, name_es FROM countries")
-    folded = {r["iso3"]: " | ".join(fold(r[k]) for k in ("name_en", "name_fr", "name_es"))
-              for r in countries.iter_rows(named=True)}
+    folded = {
+        r["iso3"]: " | ".join(fold(r[k]) for k in ("name_en", "name_fr", "name_es"))
+        for r in countries.iter_rows(named=True)
+    }
     region = dict(countries.select("iso3", "region").rows())
-    inst = db.query("SELECT id, network, name, name_latin, city, search_text, levels, themes, ownership, status, "
-                    "year_joined FROM institutions")
+    inst = db.query(
+        "SELECT id, network, name, name_latin, city, search_text, levels, themes, ownership, status, "
+        "year_joined FROM institutions"
+    )
     return inst.with_columns(
         pl.col("network").replace_strict(region).alias("region"),
         pl.col("network").replace_strict(folded).alias("country_text"),
@@ -35,13 +56,21 @@ def frame(db):
 def expected(frame: pl.DataFrame, sel: Selection, *, skip: str | None = None) -> pl.DataFrame:
     out = frame
     for token in directory.search_tokens(sel.q):
-        out = out.filter(pl.col("search_text").str.contains(token, literal=True)
-                         | pl.col("country_text").str.contains(token, literal=True))
+        out = out.filter(
+            pl.col("search_text").str.contains(token, literal=True)
+            | pl.col("country_text").str.contains(token, literal=True)
+        )
     for key, values in sel.filters:
         if key == skip:
             continue
-        column = {"region": "region", "country": "network", "level": "levels", "theme": "themes",
-                  "ownership": "ownership", "status": "status"}[key]
+        column = {
+            "region": "region",
+            "country": "network",
+            "level": "levels",
+            "theme": "themes",
+            "ownership": "ownership",
+            "status": "status",
+        }[key]
         if key in ("level", "theme"):
             out = out.filter(pl.col(column).list.eval(pl.element().is_in(list(values))).list.any())
         else:
@@ -62,13 +91,20 @@ def random_selections(frame, n=25):
     words = ["ecole", "school", "lycee", "colegio", "primary", "", "", "ma", "de"]
     for _ in range(n):
         sel = Selection(q=rng.choice(words))
-        for key, vocab in (("region", REGIONS), ("country", countries), ("level", LEVELS), ("theme", THEMES),
-                           ("ownership", OWNERSHIP), ("status", STATUSES)):
+        for key, vocab in (
+            ("region", REGIONS),
+            ("country", countries),
+            ("level", LEVELS),
+            ("theme", THEMES),
+            ("ownership", OWNERSHIP),
+            ("status", STATUSES),
+        ):
             if rng.random() < 0.3:
                 sel = sel.with_values(key, rng.sample(list(vocab), k=rng.randint(1, 2)))
         if rng.random() < 0.3:
-            sel = Selection(q=sel.q, filters=sel.filters, year_from=rng.randint(1960, 2000),
-                            year_to=rng.choice([None, 2010, 2026]))
+            sel = Selection(
+                q=sel.q, filters=sel.filters, year_from=rng.randint(1960, 2000), year_to=rng.choice([None, 2010, 2026])
+            )
         yield sel
 
 
@@ -79,7 +115,8 @@ def test_facet_counts_match_polars(db, frame):
         for facet in FACETS:
             rows = expected(frame, sel, skip=facet.key)
             column = {"region": "region", "country": "network", "level": "levels", "theme": "themes"}.get(
-                facet.key, facet.key)
+                facet.key, facet.key
+            )
             if facet.multi_valued:
                 rows = rows.explode(column)
             want = dict(rows[column].value_counts().rows())
@@ -89,7 +126,7 @@ def test_facet_counts_match_polars(db, frame):
 def test_choosing_a_value_narrows_other_facets_not_its_own(db):
     everything = facet_counts(db, Selection())
     esd = facet_counts(db, Selection().with_values("theme", ["esd"]))
-    assert esd.counts["theme"] == everything.counts["theme"]      # own facet unchanged
+    assert esd.counts["theme"] == everything.counts["theme"]  # own facet unchanged
     assert esd.total == everything.counts["theme"]["esd"]
     assert sum(esd.counts["region"].values()) == esd.total < everything.total
 
@@ -119,11 +156,15 @@ def test_search_in_the_original_script(db):
 
 
 def test_search_matches_country_names_in_every_language(db, frame):
-    iso3, fr_name = db.rows("SELECT n.iso3, c.name_fr FROM networks n JOIN countries c USING (iso3) "
-                            "WHERE c.name_fr <> c.name_en ORDER BY n.iso3 LIMIT 1")[0]
+    iso3, fr_name = db.rows(
+        "SELECT n.iso3, c.name_fr FROM networks n JOIN countries c USING (iso3) "
+        "WHERE c.name_fr <> c.name_en ORDER BY n.iso3 LIMIT 1"
+    )[0]
     got = facet_counts(db, Selection(q=fr_name))
-    assert got.counts["country"].get(iso3, 0) == frame.filter(
-        (pl.col("network") == iso3) & (pl.col("status") != "withdrawn")).height
+    assert (
+        got.counts["country"].get(iso3, 0)
+        == frame.filter((pl.col("network") == iso3) & (pl.col("status") != "withdrawn")).height
+    )
 
 
 @pytest.mark.parametrize("q", INJECTIONS)
@@ -132,7 +173,7 @@ def test_hostile_search_strings_never_fail_and_add_nothing(db, frame, q):
     got = facet_counts(db, sel)
     assert got.total == expected(frame, sel).height
     assert list_institutions(db, sel).height == min(got.total, directory.PAGE_SIZE)
-    assert db.scalar("SELECT count(*) FROM institutions") == frame.height   # nothing dropped
+    assert db.scalar("SELECT count(*) FROM institutions") == frame.height  # nothing dropped
 
 
 def test_pages_cover_the_selection_once_in_order(db, frame):
@@ -153,22 +194,41 @@ def test_sort_orders(db):
 
 
 def test_url_round_trip_and_notices():
-    sel = (Selection(q="école 5", sort="joined", descending=True, year_from=1990, year_to=2001)
-           .with_values("theme", ["esd", "gced"]).with_values("country", ["FRA"]))
+    sel = (
+        Selection(q="école 5", sort="joined", descending=True, year_from=1990, year_to=2001)
+        .with_values("theme", ["esd", "gced"])
+        .with_values("country", ["FRA"])
+    )
     params = to_params(sel, page=3)
     back, page, notices = parse_params(params, countries=["FRA", "JPN"])
     assert (back, page, notices) == (sel, 3, [])
 
 
 def test_bad_url_parameters_are_dropped_with_a_notice():
-    params = {"theme": ["esd", "nonsense"], "country": ["ZZZ"], "from": ["abc"], "to": ["1800"],
-              "sort": ["-bogus"], "page": ["-2"], "q": ["a", "b"], "utm_source": ["x"], "lang": ["fr"]}
+    params = {
+        "theme": ["esd", "nonsense"],
+        "country": ["ZZZ"],
+        "from": ["abc"],
+        "to": ["1800"],
+        "sort": ["-bogus"],
+        "page": ["-2"],
+        "q": ["a", "b"],
+        "utm_source": ["x"],
+        "lang": ["fr"],
+    }
     sel, page, notices = parse_params(params, countries=["FRA"])
     assert sel == Selection(q="a").with_values("theme", ["esd"])
     assert page == 1
     assert {(n.key, n.reason) for n in notices} == {
-        ("theme", "unknown_value"), ("country", "unknown_value"), ("from", "not_a_year"), ("to", "not_a_year"),
-        ("sort", "unknown_value"), ("page", "unknown_value"), ("q", "repeated"), ("utm_source", "unknown_parameter")}
+        ("theme", "unknown_value"),
+        ("country", "unknown_value"),
+        ("from", "not_a_year"),
+        ("to", "not_a_year"),
+        ("sort", "unknown_value"),
+        ("page", "unknown_value"),
+        ("q", "repeated"),
+        ("utm_source", "unknown_parameter"),
+    }
 
 
 def test_a_pages_own_parameters_are_neither_selection_nor_unknown():
@@ -212,5 +272,7 @@ def test_full_export_is_for_analysts_and_admins_only(db):
             directory.export_full_frame(db, actor, sel)
     full = directory.export_full_frame(db, Actor("a", "analyst"), sel)
     assert "coordinator_phone" in full.columns and "version" in full.columns
-    total = db.scalar("SELECT count(*) FROM institutions i JOIN countries c ON c.iso3 = i.network WHERE c.region = 'AFR'")
-    assert full.height == total   # withdrawn included
+    total = db.scalar(
+        "SELECT count(*) FROM institutions i JOIN countries c ON c.iso3 = i.network WHERE c.region = 'AFR'"
+    )
+    assert full.height == total  # withdrawn included

@@ -28,12 +28,16 @@ def school(db):
 def test_coordinator_edits_own_institution_with_an_audit_row(db, school):
     sid, network, coord = school
     before = editing.get_institution(db, sid)
-    after = editing.update_institution(db, coord, sid, {"pupils": "321", "website": "https://new.school.example"},
-                                       expected_version=before["version"])
+    after = editing.update_institution(
+        db, coord, sid, {"pupils": "321", "website": "https://new.school.example"}, expected_version=before["version"]
+    )
     assert after["pupils"] == 321 and after["website"] == "https://new.school.example"
     assert after["version"] == before["version"] + 1 and after["updated_by"] == coord.username
-    audit = db.query("SELECT actor, action, before, after FROM audit_log WHERE entity = 'institutions' "
-                     "AND entity_id = ? ORDER BY id DESC LIMIT 1", [str(sid)]).row(0, named=True)
+    audit = db.query(
+        "SELECT actor, action, before, after FROM audit_log WHERE entity = 'institutions' "
+        "AND entity_id = ? ORDER BY id DESC LIMIT 1",
+        [str(sid)],
+    ).row(0, named=True)
     assert audit["actor"] == coord.username and audit["action"] == "institution.update"
     assert json.loads(audit["before"])["pupils"] == before["pupils"]
     assert json.loads(audit["after"]) == {"network": network, "pupils": 321, "website": "https://new.school.example"}
@@ -53,26 +57,29 @@ def test_other_coordinators_and_analysts_cannot_edit(db, school):
     assert editing.get_institution(db, sid)["version"] == version
 
 
-@pytest.mark.parametrize("values, field, code", [
-    ({"name": ""}, "name", "required"),
-    ({"name": "x" * 201}, "name", "too_long"),
-    ({"email": "not-an-email"}, "email", "email"),
-    ({"website": "javascript:alert(1)"}, "website", "url"),
-    ({"website": "ftp://x.org"}, "website", "url"),
-    ({"latitude": "91", "longitude": "0"}, "latitude", "out_of_range"),
-    ({"latitude": "nan", "longitude": "0"}, "latitude", "out_of_range"),
-    ({"latitude": "abc"}, "latitude", "out_of_range"),
-    ({"latitude": None, "longitude": 10.0}, "latitude", "coordinates_pair"),
-    ({"levels": []}, "levels", "choose_one"),
-    ({"themes": ["esd", "cooking"]}, "themes", "unknown_choice"),
-    ({"ownership": "mixed"}, "ownership", "choose_one"),
-    ({"year_joined": "1900"}, "year_joined", "out_of_range"),
-    ({"pupils": "-3"}, "pupils", "out_of_range"),
-    ({"pupils": "many"}, "pupils", "out_of_range"),
-    ({"languages": "English; Elvish"}, "languages", "unknown_language"),
-    ({"website": "not a website"}, "website", "url"),
-    ({"website": "head@school.example"}, "website", "url"),
-])
+@pytest.mark.parametrize(
+    "values, field, code",
+    [
+        ({"name": ""}, "name", "required"),
+        ({"name": "x" * 201}, "name", "too_long"),
+        ({"email": "not-an-email"}, "email", "email"),
+        ({"website": "javascript:alert(1)"}, "website", "url"),
+        ({"website": "ftp://x.org"}, "website", "url"),
+        ({"latitude": "91", "longitude": "0"}, "latitude", "out_of_range"),
+        ({"latitude": "nan", "longitude": "0"}, "latitude", "out_of_range"),
+        ({"latitude": "abc"}, "latitude", "out_of_range"),
+        ({"latitude": None, "longitude": 10.0}, "latitude", "coordinates_pair"),
+        ({"levels": []}, "levels", "choose_one"),
+        ({"themes": ["esd", "cooking"]}, "themes", "unknown_choice"),
+        ({"ownership": "mixed"}, "ownership", "choose_one"),
+        ({"year_joined": "1900"}, "year_joined", "out_of_range"),
+        ({"pupils": "-3"}, "pupils", "out_of_range"),
+        ({"pupils": "many"}, "pupils", "out_of_range"),
+        ({"languages": "English; Elvish"}, "languages", "unknown_language"),
+        ({"website": "not a website"}, "website", "url"),
+        ({"website": "head@school.example"}, "website", "url"),
+    ],
+)
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db, school, values, field, code):
     sid, _, coord = school
     before = editing.get_institution(db, sid)
@@ -126,10 +133,25 @@ def test_concurrent_saves_of_one_record_never_lose_an_update(db, school):
 
 def test_create_and_withdraw_keep_history(db, school):
     _, network, coord = school
-    town, lat, lon = db.rows("SELECT city, latitude, longitude FROM institutions WHERE network = ? LIMIT 1", [network])[0]
-    new_id = editing.create_institution(db, coord, network, {
-        "name": "École des Tilleuls", "city": town, "latitude": lat, "longitude": lon, "levels": "primary",
-        "ownership": "public", "themes": "esd; heritage", "year_joined": "2025", "languages": "fr"})
+    town, lat, lon = db.rows("SELECT city, latitude, longitude FROM institutions WHERE network = ? LIMIT 1", [network])[
+        0
+    ]
+    new_id = editing.create_institution(
+        db,
+        coord,
+        network,
+        {
+            "name": "École des Tilleuls",
+            "city": town,
+            "latitude": lat,
+            "longitude": lon,
+            "levels": "primary",
+            "ownership": "public",
+            "themes": "esd; heritage",
+            "year_joined": "2025",
+            "languages": "fr",
+        },
+    )
     record = editing.get_institution(db, new_id)
     assert record["name_latin"] == "Ecole des Tilleuls" and record["themes"] == ["esd", "heritage"]
     editing.withdraw_institution(db, coord, new_id, expected_version=record["version"])
@@ -142,8 +164,9 @@ def test_create_and_withdraw_keep_history(db, school):
 def test_network_profile_edit_and_conflict(db, school):
     _, network, coord = school
     record = editing.get_network_record(db, Actor("admin", "admin"), network)
-    saved = editing.update_network(db, coord, network, {"description": "New words", "founded_year": "1990"},
-                                   expected_version=record["version"])
+    saved = editing.update_network(
+        db, coord, network, {"description": "New words", "founded_year": "1990"}, expected_version=record["version"]
+    )
     assert saved["description"] == "New words" and saved["founded_year"] == 1990
     with pytest.raises(editing.Conflict):
         editing.update_network(db, coord, network, {"description": "Older form"}, expected_version=record["version"])
@@ -186,26 +209,32 @@ def test_history_is_private(db, school):
 
 def test_themes_of_a_school_in_a_project_can_be_edited(db):
     """DuckDB refuses list-column updates of rows that a foreign key points at (migration 003)."""
-    sid, network = db.rows("SELECT m.institution_id, i.network FROM project_members m "
-                           "JOIN institutions i ON i.id = m.institution_id LIMIT 1")[0]
+    sid, network = db.rows(
+        "SELECT m.institution_id, i.network FROM project_members m "
+        "JOIN institutions i ON i.id = m.institution_id LIMIT 1"
+    )[0]
     version = editing.get_institution(db, sid)["version"]
-    editing.update_institution(db, ADMIN, sid, {"themes": ["heritage"], "languages": "fr; en"},
-                               expected_version=version)
+    editing.update_institution(
+        db, ADMIN, sid, {"themes": ["heritage"], "languages": "fr; en"}, expected_version=version
+    )
     assert editing.get_institution(db, sid)["themes"] == ["heritage"]
 
 
 # -- history in people's words ------------------------------------------------------------------
 
+
 def test_history_names_the_school_the_person_and_the_network_profile(db, school):
     sid, network, coord = school
     record = editing.get_institution(db, sid)
-    editing.update_institution(db, coord, sid, {"pupils": "640", "levels": ["primary", "secondary"]},
-                               expected_version=record["version"])
+    editing.update_institution(
+        db, coord, sid, {"pupils": "640", "levels": ["primary", "secondary"]}, expected_version=record["version"]
+    )
     profile = editing.get_network_record(db, ADMIN, network)
     editing.update_network(db, ADMIN, network, {"founded_year": "1990"}, expected_version=profile["version"])
     latest, earlier = editing.history(db, coord, network=network, limit=2)
-    display_names = dict(db.rows("SELECT username, display_name FROM users WHERE username IN (?, ?)",
-                                 [coord.username, "admin"]))
+    display_names = dict(
+        db.rows("SELECT username, display_name FROM users WHERE username IN (?, ?)", [coord.username, "admin"])
+    )
     assert (latest["entity"], latest["record_name"], latest["network"]) == ("networks", None, network)
     assert latest["actor_name"] == display_names["admin"] != "admin"
     assert latest["changes"] == [{"field": "founded_year", "before": profile["founded_year"], "after": 1990}]
@@ -221,7 +250,7 @@ def test_a_revert_in_the_history_says_which_change_it_undid(db, school):
     editing.revert(db, ADMIN, change["id"])
     undone = editing.history(db, ADMIN, network=network, limit=1)[0]
     assert undone["action"] == "institution.revert" and undone["reverts"] == change["id"]
-    assert [c["field"] for c in undone["changes"]] == ["city"]     # no "reverted" pseudo-field
+    assert [c["field"] for c in undone["changes"]] == ["city"]  # no "reverted" pseudo-field
 
 
 def test_history_across_networks_is_for_those_who_read_every_network(db, school):
@@ -236,26 +265,45 @@ def test_history_across_networks_is_for_those_who_read_every_network(db, school)
 
 # -- the network's description in three languages ------------------------------------------------
 
+
 def test_a_description_keeps_its_language_and_translations(db, school):
     _, network, coord = school
     record = editing.get_network_record(db, ADMIN, network)
-    saved = editing.update_network(db, coord, network, {
-        "description": "Nos écoles plantent des arbres.", "description_language": "FR",
-        "description_en": "Our schools plant trees.", "description_es": "  ", "description_fr": "ignored"},
-        expected_version=record["version"])
+    saved = editing.update_network(
+        db,
+        coord,
+        network,
+        {
+            "description": "Nos écoles plantent des arbres.",
+            "description_language": "FR",
+            "description_en": "Our schools plant trees.",
+            "description_es": "  ",
+            "description_fr": "ignored",
+        },
+        expected_version=record["version"],
+    )
     assert (saved["description"], saved["description_language"]) == ("Nos écoles plantent des arbres.", "fr")
     assert (saved["description_en"], saved["description_fr"], saved["description_es"]) == (
-        "Our schools plant trees.", None, None)
+        "Our schools plant trees.",
+        None,
+        None,
+    )
     change = editing.history(db, ADMIN, network=network, limit=1)[0]
     assert {c["field"] for c in change["changes"]} >= {"description", "description_language", "description_en"}
 
 
-@pytest.mark.parametrize("values, field, code", [
-    ({"description": "Texte", "description_language": "de"}, "description_language", "choose_one"),
-    ({"description": "", "description_es": "Nuestras escuelas"}, "description", "translation_needs_original"),
-    ({"description": "Text", "description_language": "en", "description_fr": "x" * 2001}, "description_fr",
-     "too_long"),
-])
+@pytest.mark.parametrize(
+    "values, field, code",
+    [
+        ({"description": "Texte", "description_language": "de"}, "description_language", "choose_one"),
+        ({"description": "", "description_es": "Nuestras escuelas"}, "description", "translation_needs_original"),
+        (
+            {"description": "Text", "description_language": "en", "description_fr": "x" * 2001},
+            "description_fr",
+            "too_long",
+        ),
+    ],
+)
 def test_description_problems_are_refused_next_to_their_field(db, school, values, field, code):
     _, network, coord = school
     record = editing.get_network_record(db, ADMIN, network)
@@ -270,9 +318,18 @@ def test_readers_get_the_translation_in_their_language_or_the_original_with_its_
 
     _, network, coord = school
     record = editing.get_network_record(db, ADMIN, network)
-    editing.update_network(db, coord, network, {"description": "Nuestras escuelas", "description_language": "es",
-                                                "description_en": "Our schools", "description_fr": ""},
-                           expected_version=record["version"])
+    editing.update_network(
+        db,
+        coord,
+        network,
+        {
+            "description": "Nuestras escuelas",
+            "description_language": "es",
+            "description_en": "Our schools",
+            "description_fr": "",
+        },
+        expected_version=record["version"],
+    )
     english, french, spanish = (network_description(db, network, lang) for lang in ("en", "fr", "es"))
     assert (english.text, english.language, english.translated) == ("Our schools", "en", True)
     assert (french.text, french.language, french.translated) == ("Nuestras escuelas", "es", False)
@@ -282,12 +339,17 @@ def test_readers_get_the_translation_in_their_language_or_the_original_with_its_
 def test_the_demo_writes_descriptions_in_the_countrys_language_with_some_translations(db):
     by_language = dict(db.rows("SELECT description_language, count(*) FROM networks GROUP BY 1"))
     assert set(by_language) == {"en", "fr", "es"}
-    french = db.rows("SELECT c.language, n.description FROM networks n JOIN countries c USING (iso3) "
-                     "WHERE n.description_language = 'fr'")
+    french = db.rows(
+        "SELECT c.language, n.description FROM networks n JOIN countries c USING (iso3) "
+        "WHERE n.description_language = 'fr'"
+    )
     assert all(language == "fr" and "réSEAU" in text for language, text in french)
-    translated = db.scalar("SELECT count(*) FROM networks WHERE coalesce(description_en, description_fr, "
-                           "description_es) IS NOT NULL")
+    translated = db.scalar(
+        "SELECT count(*) FROM networks WHERE coalesce(description_en, description_fr, description_es) IS NOT NULL"
+    )
     assert 0 < translated < db.scalar("SELECT count(*) FROM networks")
-    assert not db.scalar("SELECT count(*) FROM networks WHERE description_language = 'en' AND description_en IS NOT NULL "
-                         "OR description_language = 'fr' AND description_fr IS NOT NULL "
-                         "OR description_language = 'es' AND description_es IS NOT NULL")
+    assert not db.scalar(
+        "SELECT count(*) FROM networks WHERE description_language = 'en' AND description_en IS NOT NULL "
+        "OR description_language = 'fr' AND description_fr IS NOT NULL "
+        "OR description_language = 'es' AND description_es IS NOT NULL"
+    )

@@ -60,12 +60,22 @@ def test_no_text_hedges_its_plural(lang):
     assert [k for k, v in load(lang).items() if any("(s)" in text or "(es)" in text for text in forms(v))] == []
 
 
-@pytest.mark.parametrize(("lang", "count", "expected"), [
-    ("en", 0, "0 countries"), ("en", 1, "1 country"), ("en", 2, "2 countries"), ("en", 1234, "1,234 countries"),
-    ("fr", 0, "0 pays"), ("fr", 1, "1 établissement"), ("fr", 2, "2 établissements"),
-    ("fr", 1234, "1\u202f234 établissements"),
-    ("es", 1, "1 institución"), ("es", 2, "2 instituciones"), ("es", 1234, "1.234 instituciones"),
-])
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [
+        ("en", 0, "0 countries"),
+        ("en", 1, "1 country"),
+        ("en", 2, "2 countries"),
+        ("en", 1234, "1,234 countries"),
+        ("fr", 0, "0 pays"),
+        ("fr", 1, "1 établissement"),
+        ("fr", 2, "2 établissements"),
+        ("fr", 1234, "1\u202f234 établissements"),
+        ("es", 1, "1 institución"),
+        ("es", 2, "2 instituciones"),
+        ("es", 1234, "1.234 instituciones"),
+    ],
+)
 def test_a_count_picks_its_plural_form_and_the_number_format_of_the_language(monkeypatch, lang, count, expected):
     from ui import i18n
 
@@ -76,8 +86,12 @@ def test_a_count_picks_its_plural_form_and_the_number_format_of_the_language(mon
 
 def test_every_vocabulary_code_has_a_label():
     english = load("en")
-    keys = [f"level.{c}" for c in LEVELS] + [f"theme.{c}" for c in THEMES] + \
-           [f"status.{c}" for c in STATUSES] + [f"ownership.{c}" for c in OWNERSHIP]
+    keys = (
+        [f"level.{c}" for c in LEVELS]
+        + [f"theme.{c}" for c in THEMES]
+        + [f"status.{c}" for c in STATUSES]
+        + [f"ownership.{c}" for c in OWNERSHIP]
+    )
     assert [k for k in keys if k not in english] == []
 
 

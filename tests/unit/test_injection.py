@@ -14,21 +14,62 @@ import pytest
 
 from aspnet_data import accounts, board, dashboard, directory, editing, maps, profiles, projects, quality
 from aspnet_data import applications as apps
-from aspnet_data.directory import FACETS, Selection, facet_counts, parse_params
 from aspnet_data.db import open_database
+from aspnet_data.directory import FACETS, Selection, facet_counts, parse_params
 from aspnet_data.editing import ValidationFailed
 from aspnet_data.permissions import Actor
 from aspnet_data.text import fold
 
 INJECTIONS = [
-    "' OR 1=1 --", "' OR '1'='1", "1' OR '1'='1' /*", "'; DROP TABLE institutions; --",
-    "1; DELETE FROM users; --", "%' UNION SELECT username, password_hash FROM users --",
-    "' UNION SELECT NULL, NULL, NULL --", '") OR ("1"="1', "*/ OR 1=1 /*", "$1", "$network", "?", ":name",
-    "\\x00", "\x00", "a\x00b", "\\", "\\'", "%", "_", "%%", "'", '"', "`", ";", "--",
-    "' || (SELECT password_hash FROM users LIMIT 1) || '", "FRA' OR network <> 'FRA",
-    "\u2019 OR \u20191\u2019=\u20191", "\u02bc OR 1=1 --", "\uff07 OR 1=1 --", "\u201c) OR (\u201d1\u201d=\u201d1",
-    "²", "٤٢", "１２", "-1", "0", "1e309", "NaN", "9" * 40, "NULL", "true",
-    "FRA\n", "fra%", "\u202eevil", "😀", "a" * 10_000, "<script>alert(1)</script>", "ASP-' OR 1=1 --",
+    "' OR 1=1 --",
+    "' OR '1'='1",
+    "1' OR '1'='1' /*",
+    "'; DROP TABLE institutions; --",
+    "1; DELETE FROM users; --",
+    "%' UNION SELECT username, password_hash FROM users --",
+    "' UNION SELECT NULL, NULL, NULL --",
+    '") OR ("1"="1',
+    "*/ OR 1=1 /*",
+    "$1",
+    "$network",
+    "?",
+    ":name",
+    "\\x00",
+    "\x00",
+    "a\x00b",
+    "\\",
+    "\\'",
+    "%",
+    "_",
+    "%%",
+    "'",
+    '"',
+    "`",
+    ";",
+    "--",
+    "' || (SELECT password_hash FROM users LIMIT 1) || '",
+    "FRA' OR network <> 'FRA",
+    "\u2019 OR \u20191\u2019=\u20191",
+    "\u02bc OR 1=1 --",
+    "\uff07 OR 1=1 --",
+    "\u201c) OR (\u201d1\u201d=\u201d1",
+    "²",
+    "٤٢",
+    "１２",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "9" * 40,
+    "NULL",
+    "true",
+    "FRA\n",
+    "fra%",
+    "\u202eevil",
+    "😀",
+    "a" * 10_000,
+    "<script>alert(1)</script>",
+    "ASP-' OR 1=1 --",
 ]
 IDS = [f"{k:02d}-{re.sub(r'[^A-Za-z0-9]+', '_', p[:24]) or 'sym'}" for k, p in enumerate(INJECTIONS)]
 ADMIN = Actor("admin", "admin")
@@ -42,8 +83,12 @@ def hostile_db(module_db):
 
 @pytest.fixture(scope="module")
 def tables(hostile_db):
-    return [t for (t,) in hostile_db.rows(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")]
+    return [
+        t
+        for (t,) in hostile_db.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+        )
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -59,10 +104,13 @@ def nothing_changes(hostile_db, tables):
 def frame(hostile_db):
     """Institutions with folded country names, for an independent count of a search."""
     countries = hostile_db.query("SELECT iso3, name_en, name_fr, name_es FROM countries")
-    folded = {r["iso3"]: " | ".join(fold(r[k]) for k in ("name_en", "name_fr", "name_es"))
-              for r in countries.iter_rows(named=True)}
+    folded = {
+        r["iso3"]: " | ".join(fold(r[k]) for k in ("name_en", "name_fr", "name_es"))
+        for r in countries.iter_rows(named=True)
+    }
     return hostile_db.query("SELECT id, network, search_text, status FROM institutions").with_columns(
-        pl.col("network").replace_strict(folded).alias("country_text"))
+        pl.col("network").replace_strict(folded).alias("country_text")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +121,15 @@ def unfiltered(hostile_db):
 def searched(frame: pl.DataFrame, q: str) -> int:
     out = frame.filter(pl.col("status") != "withdrawn")
     for token in directory.search_tokens(q):
-        out = out.filter(pl.col("search_text").str.contains(token, literal=True)
-                         | pl.col("country_text").str.contains(token, literal=True))
+        out = out.filter(
+            pl.col("search_text").str.contains(token, literal=True)
+            | pl.col("country_text").str.contains(token, literal=True)
+        )
     return out.height
 
 
 # -- directory, map and dashboard: the URL --------------------------------------------------
+
 
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_url_values_are_dropped_with_a_notice(hostile_db, unfiltered, payload):
@@ -134,13 +185,13 @@ def test_hostile_facet_values_are_bound_as_values(hostile_db, payload):
 def test_hostile_language_and_sort_never_reach_sql(hostile_db, payload):
     english = directory.list_institutions(hostile_db, Selection(), lang="en")
     assert directory.list_institutions(hostile_db, Selection(), lang=payload).equals(english)
-    with pytest.raises(KeyError):   # only the declared sort keys map to columns
+    with pytest.raises(KeyError):  # only the declared sort keys map to columns
         directory.list_institutions(hostile_db, Selection(sort=payload))
 
 
 def test_dashboard_of_hostile_url_equals_the_unfiltered_one(hostile_db):
     countries = [c for (c,) in hostile_db.rows("SELECT iso3 FROM networks")]
-    params = {key: INJECTIONS[:8] for key in [f.key for f in FACETS] + list(URL_SINGLE)}
+    params = dict.fromkeys([f.key for f in FACETS] + list(URL_SINGLE), INJECTIONS[:8])
     sel, _, notices = parse_params(params, countries=countries)
     assert sel == Selection() and notices
     hostile, plain = dashboard.dashboard(hostile_db, sel), dashboard.dashboard(hostile_db, Selection())
@@ -150,6 +201,7 @@ def test_dashboard_of_hostile_url_equals_the_unfiltered_one(hostile_db):
 
 # -- profiles, brief, manage: ?code= and ?id= and ?edit= ---------------------------------
 
+
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_codes_and_ids_find_nothing(hostile_db, payload):
     code = profiles.parse_code(payload)
@@ -157,15 +209,30 @@ def test_hostile_codes_and_ids_find_nothing(hostile_db, payload):
     assert profiles.get_network(hostile_db, payload) is None
     assert editing.get_network_record(hostile_db, ADMIN, payload) is None
     found = profiles.parse_id(payload)
-    assert found is None or str(found) == payload   # only plain ASCII digits ("0") are an id
+    assert found is None or str(found) == payload  # only plain ASCII digits ("0") are an id
     assert editing.history(hostile_db, ADMIN, network=payload) == []
     todo = quality.todo(hostile_db, ADMIN, payload)
     assert sum(todo.totals.values()) == 0
 
 
-@pytest.mark.parametrize("raw, expected", [("42", 42), (" 42 ", 42), ("0042", 42), ("²", None), ("٤٢", None),
-                                           ("１２", None), ("4 2", None), ("42\n", 42), ("1" * 16, None),
-                                           ("-1", None), ("+1", None), ("0x2a", None), ("4_2", None)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("42", 42),
+        (" 42 ", 42),
+        ("0042", 42),
+        ("²", None),
+        ("٤٢", None),
+        ("１２", None),
+        ("4 2", None),
+        ("42\n", 42),
+        ("1" * 16, None),
+        ("-1", None),
+        ("+1", None),
+        ("0x2a", None),
+        ("4_2", None),
+    ],
+)
 def test_ids_are_ascii_digits_only(raw, expected):
     assert profiles.parse_id(raw) == expected
 
@@ -178,10 +245,12 @@ def test_page_numbers_are_ascii_digits_only(raw):
 
 # -- application status: reference code and email -----------------------------------------
 
+
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_reference_or_email_opens_no_application(hostile_db, payload):
     reference, email, network = hostile_db.rows(
-        "SELECT reference, contact_email, network FROM applications ORDER BY id LIMIT 1")[0]
+        "SELECT reference, contact_email, network FROM applications ORDER BY id LIMIT 1"
+    )[0]
     assert apps.find(hostile_db, payload, payload) is None
     assert apps.find(hostile_db, reference, payload) is None
     assert apps.find(hostile_db, payload, email) is None
@@ -190,10 +259,11 @@ def test_hostile_reference_or_email_opens_no_application(hostile_db, payload):
         apps.resend_references(hostile_db, payload)
     assert apps.outbox(hostile_db, payload).height == 0
     assert apps.similar(hostile_db, payload, "Lycée Victor Hugo").height == 0
-    apps.similar(hostile_db, network, payload)   # any score, no failure
+    apps.similar(hostile_db, network, payload)  # any score, no failure
 
 
 # -- board search, project filters ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_board_search_finds_only_literal_matches(hostile_db, payload):
@@ -210,8 +280,9 @@ def test_hostile_board_search_finds_only_literal_matches(hostile_db, payload):
     shared = hostile_db.scalar("SELECT count(*) FROM channels WHERE kind IN ('all', 'topic')")
     assert board.channels(hostile_db, stranger).height == shared
     # A user name full of LIKE wildcards mentions no one.
-    assert board.channels(hostile_db, Actor(payload, "coordinator", "FRA"))["mentions"].sum() <= \
-        hostile_db.scalar("SELECT count(*) FROM messages")
+    assert board.channels(hostile_db, Actor(payload, "coordinator", "FRA"))["mentions"].sum() <= hostile_db.scalar(
+        "SELECT count(*) FROM messages"
+    )
 
 
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
@@ -223,14 +294,18 @@ def test_hostile_project_filters_are_ignored_or_match_nothing(hostile_db, payloa
 
 # -- login ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("payload", [p for p in INJECTIONS if len(p) < 100][:20] + ["a" * 10_000])
 def test_hostile_user_names_look_nothing_up(hostile_db, payload):
     assert accounts.get_user(hostile_db, payload) is None
     assert accounts.check_session(hostile_db, payload, payload) is None
 
 
-@pytest.mark.parametrize("password", ["a" * 73, "é" * 40, "a" * 10_000, "a\x00b", "' OR 1=1 --", "😀" * 30],
-                         ids=["73-bytes", "80-bytes-accented", "10000", "nul", "quote", "120-bytes-emoji"])
+@pytest.mark.parametrize(
+    "password",
+    ["a" * 73, "é" * 40, "a" * 10_000, "a\x00b", "' OR 1=1 --", "😀" * 30],
+    ids=["73-bytes", "80-bytes-accented", "10000", "nul", "quote", "120-bytes-emoji"],
+)
 def test_odd_passwords_are_refused_not_crashed(scratch_copy, password):
     """bcrypt 5 raises on more than 72 bytes: a long password must be a refusal, not an error."""
     with open_database(scratch_copy) as db:
@@ -247,11 +322,12 @@ def test_an_overlong_password_cannot_be_set(scratch_copy):
             accounts.change_password(db, "admin", demo.DEMO_PASSWORDS["admin"], "Long-password-" + "x" * 80)
         assert (error.value.code, error.value.params) == ("too_long_bytes", {"max": accounts.MAX_PASSWORD_BYTES})
         with pytest.raises(accounts.AccountError):
-            accounts.create_user(db, ADMIN, username="long.one", display_name="Long", role="analyst",
-                                 password="é1" * 40)
+            accounts.create_user(
+                db, ADMIN, username="long.one", display_name="Long", role="analyst", password="é1" * 40
+            )
         # 72 bytes is still fine, and logs in.
         good = "Secure-" + "x" * 64 + "1"
         accounts.change_password(db, "admin", demo.DEMO_PASSWORDS["admin"], good)
         assert accounts.authenticate(db, "admin", good).username == "admin"
         with pytest.raises(accounts.LoginRefused):
-            accounts.authenticate(db, "admin", good + "y")   # bcrypt alone would ignore the 73rd byte
+            accounts.authenticate(db, "admin", good + "y")  # bcrypt alone would ignore the 73rd byte

@@ -31,8 +31,11 @@ class FakeSMTP:
 @pytest.fixture()
 def db(scratch_copy):
     with open_database(scratch_copy) as database:
-        database.write(lambda cur: cur.execute(
-            "INSERT INTO outbox (to_email, subject, body, created_at) VALUES ('a@b.example', 'Hello', 'Body', now())"))
+        database.write(
+            lambda cur: cur.execute(
+                "INSERT INTO outbox (to_email, subject, body, created_at) VALUES ('a@b.example', 'Hello', 'Body', now())"
+            )
+        )
         yield database
 
 

@@ -36,8 +36,9 @@ def test_a_tile_of_an_older_data_version_is_todays_and_not_kept(client, db):
 
 
 def test_schools_one_by_one_open_their_profile(client, db):
-    sid, lat, lon = db.rows("SELECT id, latitude, longitude FROM institutions WHERE status = 'member' "
-                            "ORDER BY id LIMIT 1")[0]
+    sid, lat, lon = db.rows(
+        "SELECT id, latitude, longitude FROM institutions WHERE status = 'member' ORDER BY id LIMIT 1"
+    )[0]
     x, y = maps.tile_of(lat, lon, 9)
     found = {f["properties"]["id"]: f for f in client.get(f"/tiles/9/{x}/{y}.json").json()["features"]}
     assert found[sid]["geometry"]["coordinates"] == [round(lon, 5), round(lat, 5)]
@@ -49,8 +50,16 @@ def test_a_tile_that_does_not_exist_is_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["theme=x%27%20OR%201%3D1--", "country=ZZZ&lang=xx", "q=%00%00&page=-1",
-                                   "from=abc&sort=;DROP%20TABLE%20institutions", "v=%27&lang=%3Cscript%3E"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "theme=x%27%20OR%201%3D1--",
+        "country=ZZZ&lang=xx",
+        "q=%00%00&page=-1",
+        "from=abc&sort=;DROP%20TABLE%20institutions",
+        "v=%27&lang=%3Cscript%3E",
+    ],
+)
 def test_hostile_parameters_are_ignored_as_the_directory_ignores_them(client, db, query):
     hostile = client.get(f"/tiles/0/0/0.json?{query}")
     assert hostile.status_code == 200

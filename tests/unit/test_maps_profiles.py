@@ -19,7 +19,7 @@ def _schools_in(tiles) -> int:
 def test_every_school_of_the_selection_is_in_exactly_one_tile_of_each_zoom(db, z):
     sel = Selection().with_values("theme", ["esd"])
     total, _ = maps.selection_extent(db, sel)
-    assert total > maps.TILE_POINTS           # so some tiles group their schools into cells
+    assert total > maps.TILE_POINTS  # so some tiles group their schools into cells
     tiles = _all_tiles(db, sel, z)
     assert _schools_in(tiles) == total
     ids = [p["id"] for t in tiles for p in t.points]
@@ -29,11 +29,11 @@ def test_every_school_of_the_selection_is_in_exactly_one_tile_of_each_zoom(db, z
 def test_a_full_tile_groups_its_schools_and_its_children_split_them(db):
     world = maps.map_tile(db, Selection(), 0, 0, 0)
     assert world.cells, "the test network fills the world tile"
-    assert len(world.cells) + len(world.points) <= maps.TILE_GRID ** 2
-    assert all(c["institutions"] > 1 for c in world.cells)     # a cell of one school is that school
+    assert len(world.cells) + len(world.points) <= maps.TILE_GRID**2
+    assert all(c["institutions"] > 1 for c in world.cells)  # a cell of one school is that school
     children = [maps.map_tile(db, Selection(), 1, x, y) for x in (0, 1) for y in (0, 1)]
     assert _schools_in(children) == _schools_in([world])
-    assert sum(len(t.cells) for t in children) > len(world.cells)   # cells split as the view narrows
+    assert sum(len(t.cells) for t in children) > len(world.cells)  # cells split as the view narrows
 
 
 def test_cells_lie_inside_their_tile_and_frame_their_schools(db):
@@ -45,8 +45,10 @@ def test_cells_lie_inside_their_tile_and_frame_their_schools(db):
 
 
 def test_zoomed_in_far_enough_every_school_shows_one_by_one(db):
-    sid, lat, lon = db.rows("SELECT id, latitude, longitude FROM institutions WHERE network = 'FRA' "
-                            "AND status <> 'withdrawn' ORDER BY id LIMIT 1")[0]
+    sid, lat, lon = db.rows(
+        "SELECT id, latitude, longitude FROM institutions WHERE network = 'FRA' "
+        "AND status <> 'withdrawn' ORDER BY id LIMIT 1"
+    )[0]
     x, y = maps.tile_of(lat, lon, 7)
     south, west, north, east = maps.tile_bounds(7, x, y)
     assert south <= lat < north and west <= lon < east
@@ -59,7 +61,7 @@ def test_zoomed_in_far_enough_every_school_shows_one_by_one(db):
 def test_tile_bounds_cover_the_world_without_gaps():
     assert maps.tile_bounds(0, 0, 0) == pytest.approx((-85.0511, -180, 85.0511, 180), abs=1e-3)
     south, _, _, east = maps.tile_bounds(3, 2, 4)
-    assert maps.tile_bounds(3, 2, 5)[2] == pytest.approx(south)      # the next row starts where it ends
+    assert maps.tile_bounds(3, 2, 5)[2] == pytest.approx(south)  # the next row starts where it ends
     assert maps.tile_bounds(3, 3, 4)[1] == pytest.approx(east)
     assert not maps.valid_tile(2, 4, 0) and not maps.valid_tile(-1, 0, 0) and maps.valid_tile(2, 3, 3)
 
@@ -77,16 +79,19 @@ def test_what_one_view_loads_stays_under_two_megabytes(db):
 def test_a_tile_never_holds_more_than_its_limits(db, monkeypatch):
     monkeypatch.setattr(maps, "TILE_POINTS", 50)
     for tile in _all_tiles(db, Selection(), 1):
-        assert len(tile.cells) + len(tile.points) <= maps.TILE_GRID ** 2 or len(tile.points) <= 50
+        assert len(tile.cells) + len(tile.points) <= maps.TILE_GRID**2 or len(tile.points) <= 50
 
 
-@pytest.mark.parametrize("params, view, notices", [
-    ({}, maps.View(), []),
-    ({"view": ["countries"]}, maps.View("countries"), []),
-    ({"lat": ["46.5"], "lon": ["2.2"], "zoom": ["5"]}, maps.View("schools", 46.5, 2.2, 5.0), []),
-    ({"lat": ["46.5"], "lon": ["2.2"]}, maps.View(), []),                                 # no zoom: no centre
-    ({"lat": ["91"], "lon": ["nan"], "zoom": ["5"], "view": ["x'--"]}, maps.View(), ["lat", "lon", "view"]),
-])
+@pytest.mark.parametrize(
+    "params, view, notices",
+    [
+        ({}, maps.View(), []),
+        ({"view": ["countries"]}, maps.View("countries"), []),
+        ({"lat": ["46.5"], "lon": ["2.2"], "zoom": ["5"]}, maps.View("schools", 46.5, 2.2, 5.0), []),
+        ({"lat": ["46.5"], "lon": ["2.2"]}, maps.View(), []),  # no zoom: no centre
+        ({"lat": ["91"], "lon": ["nan"], "zoom": ["5"], "view": ["x'--"]}, maps.View(), ["lat", "lon", "view"]),
+    ],
+)
 def test_the_maps_view_is_read_from_its_url(params, view, notices):
     got, found = maps.parse_view(params)
     assert got == view and sorted(n.key for n in found) == sorted(notices)
@@ -108,18 +113,22 @@ def test_country_counts_add_up_to_the_selection(db):
 
 def test_zoom_frames_a_country_and_the_world():
     assert maps.zoom_for(None) == (20.0, 10.0, 1.0)
-    lat, lon, zoom = maps.zoom_for((42.3, -4.8, 51.0, 8.2))   # France
+    lat, lon, zoom = maps.zoom_for((42.3, -4.8, 51.0, 8.2))  # France
     assert 44 < lat < 49 and 0 < lon < 4 and 4 < zoom < 6
 
 
-@pytest.mark.parametrize("raw, code", [("fra", "FRA"), (" JPN ", "JPN"), ("FR", None), ("FRA'", None), (None, None),
-                                       ("F R", None), ("ÉTA", None)])
+@pytest.mark.parametrize(
+    "raw, code",
+    [("fra", "FRA"), (" JPN ", "JPN"), ("FR", None), ("FRA'", None), (None, None), ("F R", None), ("ÉTA", None)],
+)
 def test_parse_code(raw, code):
     assert profiles.parse_code(raw) == code
 
 
-@pytest.mark.parametrize("raw, value", [("42", 42), ("0042", 42), ("-1", None), ("1e3", None), ("abc", None),
-                                        ("9" * 40, None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "raw, value",
+    [("42", 42), ("0042", 42), ("-1", None), ("1e3", None), ("abc", None), ("9" * 40, None), ("", None), (None, None)],
+)
 def test_parse_id(raw, value):
     assert profiles.parse_id(raw) == value
 
@@ -128,8 +137,9 @@ def test_network_profile_counts_and_public_fields(db):
     iso3 = db.scalar("SELECT network FROM institutions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     profile = profiles.get_network(db, iso3)
     frame = db.query("SELECT status, levels, themes, year_joined FROM institutions WHERE network = ?", [iso3])
-    assert profile.by_status == {s: frame.filter(pl.col("status") == s).height
-                                 for s in ("candidate", "member", "withdrawn")}
+    assert profile.by_status == {
+        s: frame.filter(pl.col("status") == s).height for s in ("candidate", "member", "withdrawn")
+    }
     active = frame.filter(pl.col("status") != "withdrawn")
     assert profile.by_theme["esd"] == active.filter(pl.col("themes").list.contains("esd")).height
     assert "coordinator_phone" not in profile.network
@@ -151,8 +161,9 @@ def test_institution_profile(db):
 def test_the_list_of_networks_counts_each_networks_schools(db):
     networks = profiles.list_networks(db, lang="fr")
     assert networks.height == db.scalar("SELECT count(*) FROM networks")
-    by_status = dict(((n, s), c) for n, s, c in db.rows(
-        "SELECT network, status, count(*) FROM institutions GROUP BY ALL"))
+    by_status = dict(
+        ((n, s), c) for n, s, c in db.rows("SELECT network, status, count(*) FROM institutions GROUP BY ALL")
+    )
     for row in networks.head(20).iter_rows(named=True):
         assert row["members"] == by_status.get((row["iso3"], "member"), 0)
         assert row["candidates"] == by_status.get((row["iso3"], "candidate"), 0)

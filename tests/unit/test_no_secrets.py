@@ -11,7 +11,9 @@ PATTERNS = {
     "AWS key": re.compile(r"AKIA[0-9A-Z]{16}"),
     "GitHub token": re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"),
     "Slack token": re.compile(r"xox[abpr]-[A-Za-z0-9-]{10,}"),
-    "assigned secret": re.compile(r"(?i)(cookie_secret|secret_key|smtp_password|api_key)\s*=\s*['\"][^'\"\s]{12,}['\"]"),
+    "assigned secret": re.compile(
+        r"(?i)(cookie_secret|secret_key|smtp_password|api_key)\s*=\s*['\"][^'\"\s]{12,}['\"]"
+    ),
     "bcrypt hash": re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}"),
 }
 

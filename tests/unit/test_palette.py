@@ -5,16 +5,26 @@ import tomllib
 import pytest
 
 from tests.conftest import ROOT
-from ui.palette import (CHOROPLETH, SEVERAL_COLOR, STATUS_COLORS, SWATCH_RING, TEXT_COLOR, TEXT_CONTRAST, THEME_COLORS,
-                        contrast, text_on)
+from ui.palette import (
+    CHOROPLETH,
+    SEVERAL_COLOR,
+    STATUS_COLORS,
+    SWATCH_RING,
+    TEXT_COLOR,
+    TEXT_CONTRAST,
+    THEME_COLORS,
+    contrast,
+    text_on,
+)
 
 THEME = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
 
 
 def blend(colour: str, background: str, opacity: float) -> str:
     """``colour`` drawn at ``opacity`` over ``background``, as the browser shows it."""
-    channels = [round(opacity * int(colour[i:i + 2], 16) + (1 - opacity) * int(background[i:i + 2], 16))
-                for i in (1, 3, 5)]
+    channels = [
+        round(opacity * int(colour[i : i + 2], 16) + (1 - opacity) * int(background[i : i + 2], 16)) for i in (1, 3, 5)
+    ]
     return "#" + "".join(f"{c:02x}" for c in channels)
 
 

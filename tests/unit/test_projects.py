@@ -22,9 +22,15 @@ def two_coordinators(db):
     return [(Actor(u, "coordinator", n), school) for u, n, school in rows]
 
 
-VALUES = {"title": "Rivers of the Sahel", "description": "Schools measure their rivers <b>together</b>.",
-          "themes": ["esd"], "languages": ["fr", "en"], "start_date": date(2026, 9, 1),
-          "end_date": date(2027, 6, 30), "status": "open"}
+VALUES = {
+    "title": "Rivers of the Sahel",
+    "description": "Schools measure their rivers <b>together</b>.",
+    "themes": ["esd"],
+    "languages": ["fr", "en"],
+    "start_date": date(2026, 9, 1),
+    "end_date": date(2027, 6, 30),
+    "status": "open",
+}
 
 
 def test_create_add_request_accept(db):
@@ -34,10 +40,10 @@ def test_create_add_request_accept(db):
     assert project["title"] == "Rivers of the Sahel" and project["channel_id"]
     assert projects.add_institution(db, owner, project_id, own_school) == "member"
     with pytest.raises(PermissionDenied):
-        projects.add_institution(db, owner, project_id, other_school)       # not the owner's network
+        projects.add_institution(db, owner, project_id, other_school)  # not the owner's network
     assert projects.add_institution(db, other, project_id, other_school) == "requested"
     with pytest.raises(PermissionDenied):
-        projects.decide(db, other, project_id, other_school, accept=True)   # only the owner decides
+        projects.decide(db, other, project_id, other_school, accept=True)  # only the owner decides
     projects.decide(db, owner, project_id, other_school, accept=True)
     members = projects.get_project(db, project_id)["members"]
     assert set(members.filter(members["state"] == "member")["id"]) == {own_school, other_school}
@@ -46,10 +52,16 @@ def test_create_add_request_accept(db):
     assert listed.filter(listed["id"] == project_id)["networks"][0] == 2
 
 
-@pytest.mark.parametrize("override, field", [({"title": ""}, "title"), ({"themes": []}, "themes"),
-                                             ({"languages": ["elvish"]}, "languages"),
-                                             ({"end_date": date(2020, 1, 1)}, "end_date"),
-                                             ({"title": "x" * 151}, "title")])
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ({"title": ""}, "title"),
+        ({"themes": []}, "themes"),
+        ({"languages": ["elvish"]}, "languages"),
+        ({"end_date": date(2020, 1, 1)}, "end_date"),
+        ({"title": "x" * 151}, "title"),
+    ],
+)
 def test_invalid_projects_are_refused(db, override, field):
     (owner, _), _ = two_coordinators(db)
     before = db.scalar("SELECT count(*) FROM projects")

@@ -19,33 +19,79 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aspnet_data.text import clean_line, has_visible
 from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
 from aspnet_data.permissions import Actor
+from aspnet_data.text import clean_line, has_visible
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, PROJECT_STATUSES, ROLES, THEMES
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = json.loads((ROOT / "ui" / "locales" / "en.json").read_text(encoding="utf-8"))
 ADMIN = Actor("admin", "admin")
-TABLES = ["meta", "networks", "institutions", "users", "sessions", "audit_log", "applications",
-          "application_events", "projects", "project_members", "channels", "messages", "channel_reads", "outbox"]
+TABLES = [
+    "meta",
+    "networks",
+    "institutions",
+    "users",
+    "sessions",
+    "audit_log",
+    "applications",
+    "application_events",
+    "projects",
+    "project_members",
+    "channels",
+    "messages",
+    "channel_reads",
+    "outbox",
+]
 
-FAST = settings(max_examples=60, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+FAST = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 PURE = settings(FAST, max_examples=150)
 
 # -- hostile input ---------------------------------------------------------------------------
 
 CONTROL = [chr(c) for c in range(0x20)] + ["\x7f", "\x80", "\x85", "\x9f"]
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u061c", "\u202a", "\u202b", "\u202d",
-             "\u202e", "\u2066", "\u2067", "\u2069"]
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u061c",
+    "\u202a",
+    "\u202b",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2069",
+]
 COMBINING = ["\u0301", "\u0308", "\u0338", "\u20dd", "\u0e31", "\u093f", "\u05b4"]
 EMOJI = ["😀", "👩‍👩‍👧", "🇫🇷", "🏳️‍🌈", "🧪", "\U0010fffd"]
 SPACES = [" ", "\u00a0", "\u1680", "\u2028", "\u2029", "\u3000", "\t", "\n", "\r"]
-WORDS = ["École", "Москва", "北京第一中学", "مدرسة الأمل", "ᐃᓄᒃᑎᑐᑦ", "<script>alert(1)</script>",
-         "'; DROP TABLE institutions; --", "%s%n", "{0}{max}", "${x}", "\\", "@FRA", "null", "None", "NaN"]
+WORDS = [
+    "École",
+    "Москва",
+    "北京第一中学",
+    "مدرسة الأمل",
+    "ᐃᓄᒃᑎᑐᑦ",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE institutions; --",
+    "%s%n",
+    "{0}{max}",
+    "${x}",
+    "\\",
+    "@FRA",
+    "null",
+    "None",
+    "NaN",
+]
 hostile_char = st.sampled_from(CONTROL + INVISIBLE + COMBINING + EMOJI + SPACES)
 hostile_piece = st.one_of(hostile_char, st.sampled_from(WORDS), st.text(max_size=6))
 hostile_text = st.one_of(
@@ -54,74 +100,162 @@ hostile_text = st.one_of(
     # huge: the same piece thousands of times
     st.builds(lambda piece, n: piece * n, st.one_of(hostile_piece.filter(bool), st.just("x")), st.integers(1, 6000)),
 )
-NUMBER_TEXT = ["", " ", "nan", "NaN", "-nan", "inf", "-Infinity", "1e400", "-1e400", "1e-400", "-0", "0x10", "1_000",
-               "١٢", "½", "²", "12abc", "3,5", " 42 ", "9" * 400, "9" * 5000, "1.5", "10**6", "None", "true"]
+NUMBER_TEXT = [
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-0",
+    "0x10",
+    "1_000",
+    "١٢",
+    "½",
+    "²",
+    "12abc",
+    "3,5",
+    " 42 ",
+    "9" * 400,
+    "9" * 5000,
+    "1.5",
+    "10**6",
+    "None",
+    "true",
+]
 hostile_number = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(-5, 200_000), st.floats(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-5, 200_000),
+    st.floats(),
     st.sampled_from([float("nan"), float("inf"), float("-inf"), -0.0, 1e308, 5e-324]),
-    st.sampled_from(NUMBER_TEXT), st.text(max_size=8), st.decimals(allow_nan=True),
+    st.sampled_from(NUMBER_TEXT),
+    st.text(max_size=8),
+    st.decimals(allow_nan=True),
 )
 hostile_coordinate = st.one_of(hostile_number, st.floats(-180, 180), st.floats(-91, 91).map(str))
 hostile_date = st.one_of(
-    st.none(), st.dates(), st.datetimes(), st.integers(), st.floats(),
-    st.sampled_from(["2026-02-30", "2026-13-01", "0000-00-00", "2026-00-10", "31/12/2026", "", "tomorrow",
-                     "2026-09-01", "9999-12-31T23:59:59", "-2026-01-01", "2026-9-1"]),
+    st.none(),
+    st.dates(),
+    st.datetimes(),
+    st.integers(),
+    st.floats(),
+    st.sampled_from(
+        [
+            "2026-02-30",
+            "2026-13-01",
+            "0000-00-00",
+            "2026-00-10",
+            "31/12/2026",
+            "",
+            "tomorrow",
+            "2026-09-01",
+            "9999-12-31T23:59:59",
+            "-2026-01-01",
+            "2026-9-1",
+        ]
+    ),
 )
 
 
 def code_list(codes):
     """A list-valued field: allowed codes mixed with hostile strings, or one hostile string."""
-    return st.one_of(st.none(), hostile_text, st.lists(st.one_of(st.sampled_from(codes), hostile_text), max_size=5),
-                     st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True),
-                     st.sampled_from(codes).map(lambda c: c.upper().replace("_", " ")))
+    return st.one_of(
+        st.none(),
+        hostile_text,
+        st.lists(st.one_of(st.sampled_from(codes), hostile_text), max_size=5),
+        st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True),
+        st.sampled_from(codes).map(lambda c: c.upper().replace("_", " ")),
+    )
 
 
 def overrides(strategies: dict, max_size: int = 3):
     """A few fields of a record replaced with hostile values."""
     return st.sets(st.sampled_from(sorted(strategies)), max_size=max_size).flatmap(
-        lambda keys: st.fixed_dictionaries({k: strategies[k] for k in sorted(keys)}))
+        lambda keys: st.fixed_dictionaries({k: strategies[k] for k in sorted(keys)})
+    )
 
 
 INSTITUTION_VALUES = {
-    "name": hostile_text, "name_latin": st.one_of(st.none(), hostile_text), "city": hostile_text,
-    "latitude": hostile_coordinate, "longitude": hostile_coordinate, "levels": code_list(LEVELS),
+    "name": hostile_text,
+    "name_latin": st.one_of(st.none(), hostile_text),
+    "city": hostile_text,
+    "latitude": hostile_coordinate,
+    "longitude": hostile_coordinate,
+    "levels": code_list(LEVELS),
     "ownership": st.one_of(st.sampled_from([*OWNERSHIP, "PUBLIC", " private\n", "mixed"]), hostile_text),
-    "themes": code_list(THEMES), "year_joined": hostile_number, "pupils": hostile_number,
-    "teachers": hostile_number, "languages": code_list(["fr", "en", "es", "ar", "zh", "rw", "fra"]),
-    "website": st.one_of(st.sampled_from(["https://school.example", "http://a.b/c?d=e", "javascript:alert(1)",
-                                          "https://exa mple.org", "data:text/html,x", "https://\u202eevil.example"]),
-                         hostile_text),
-    "email": st.one_of(st.sampled_from(["office@school.example", "a@b", "a@@b.org", "x@y.zz\n", "é@ü.example"]),
-                       hostile_text),
+    "themes": code_list(THEMES),
+    "year_joined": hostile_number,
+    "pupils": hostile_number,
+    "teachers": hostile_number,
+    "languages": code_list(["fr", "en", "es", "ar", "zh", "rw", "fra"]),
+    "website": st.one_of(
+        st.sampled_from(
+            [
+                "https://school.example",
+                "http://a.b/c?d=e",
+                "javascript:alert(1)",
+                "https://exa mple.org",
+                "data:text/html,x",
+                "https://\u202eevil.example",
+            ]
+        ),
+        hostile_text,
+    ),
+    "email": st.one_of(
+        st.sampled_from(["office@school.example", "a@b", "a@@b.org", "x@y.zz\n", "é@ü.example"]), hostile_text
+    ),
 }
 NETWORK_VALUES = {
-    "national_commission": hostile_text, "coordinator_name": st.one_of(st.none(), hostile_text),
+    "national_commission": hostile_text,
+    "coordinator_name": st.one_of(st.none(), hostile_text),
     "coordinator_email": st.one_of(st.none(), st.just("nc@unesco.example"), hostile_text),
-    "coordinator_phone": st.one_of(st.none(), hostile_text), "website": INSTITUTION_VALUES["website"],
-    "description": st.one_of(st.none(), hostile_text), "founded_year": hostile_number,
+    "coordinator_phone": st.one_of(st.none(), hostile_text),
+    "website": INSTITUTION_VALUES["website"],
+    "description": st.one_of(st.none(), hostile_text),
+    "founded_year": hostile_number,
 }
 APPLICATION_VALUES = {
-    "institution_name": hostile_text, "name_latin": st.one_of(st.none(), hostile_text), "city": hostile_text,
-    "address": st.one_of(st.none(), hostile_text), "latitude": hostile_coordinate, "longitude": hostile_coordinate,
-    "levels": code_list(LEVELS), "ownership": INSTITUTION_VALUES["ownership"],
-    "languages": INSTITUTION_VALUES["languages"], "pupils": hostile_number, "teachers": hostile_number,
+    "institution_name": hostile_text,
+    "name_latin": st.one_of(st.none(), hostile_text),
+    "city": hostile_text,
+    "address": st.one_of(st.none(), hostile_text),
+    "latitude": hostile_coordinate,
+    "longitude": hostile_coordinate,
+    "levels": code_list(LEVELS),
+    "ownership": INSTITUTION_VALUES["ownership"],
+    "languages": INSTITUTION_VALUES["languages"],
+    "pupils": hostile_number,
+    "teachers": hostile_number,
     "themes": code_list(THEMES),
-    "theme_plans": st.dictionaries(st.one_of(st.sampled_from(THEMES), hostile_text), st.one_of(st.none(), hostile_text),
-                                   max_size=4),
-    "contact_name": hostile_text, "contact_email": INSTITUTION_VALUES["email"],
+    "theme_plans": st.dictionaries(
+        st.one_of(st.sampled_from(THEMES), hostile_text), st.one_of(st.none(), hostile_text), max_size=4
+    ),
+    "contact_name": hostile_text,
+    "contact_email": INSTITUTION_VALUES["email"],
     "language": st.one_of(st.sampled_from(LANGUAGES), hostile_text),
     "network": st.one_of(st.sampled_from(["ZZZ", "fra", "", " FRA"]), hostile_text),
 }
 PROJECT_VALUES = {
-    "title": hostile_text, "description": st.one_of(st.none(), hostile_text), "themes": code_list(THEMES),
-    "languages": st.one_of(st.none(), st.lists(st.one_of(st.sampled_from(["fr", "en", "spa"]), hostile_text),
-                                               max_size=4)),
-    "start_date": hostile_date, "end_date": hostile_date,
+    "title": hostile_text,
+    "description": st.one_of(st.none(), hostile_text),
+    "themes": code_list(THEMES),
+    "languages": st.one_of(
+        st.none(), st.lists(st.one_of(st.sampled_from(["fr", "en", "spa"]), hostile_text), max_size=4)
+    ),
+    "start_date": hostile_date,
+    "end_date": hostile_date,
     "status": st.one_of(st.none(), st.sampled_from([*PROJECT_STATUSES, "OPEN", "archived"]), hostile_text),
 }
 
 
 # -- what a clear refusal and a faithful read-back are ------------------------------------------
+
 
 def clean(value):
     """What a text field keeps of its input: control characters (C0, DEL and C1) other than
@@ -168,22 +302,29 @@ def school(db):
 
 # -- institutions --------------------------------------------------------------------------------
 
+
 @PURE
-@given(values=st.one_of(overrides(INSTITUTION_VALUES, max_size=14),
-                        # a form or a file may give text (or nothing) for any field
-                        st.dictionaries(st.sampled_from(editing.INSTITUTION_FIELDS), st.one_of(st.none(), hostile_text))),
-       network=st.one_of(st.sampled_from(["FRA", "RWA", "ZZZ", ""]), hostile_text))
+@given(
+    values=st.one_of(
+        overrides(INSTITUTION_VALUES, max_size=14),
+        # a form or a file may give text (or nothing) for any field
+        st.dictionaries(st.sampled_from(editing.INSTITUTION_FIELDS), st.one_of(st.none(), hostile_text)),
+    ),
+    network=st.one_of(st.sampled_from(["FRA", "RWA", "ZZZ", ""]), hostile_text),
+)
 def test_institution_validator_never_raises(values, network):
-    record = editing._complete({**{k: None for k in editing.INSTITUTION_FIELDS},
-                                **editing.normalise_institution(values)})
+    record = editing._complete(
+        {**dict.fromkeys(editing.INSTITUTION_FIELDS), **editing.normalise_institution(values)}
+    )
     errors = editing.validate_institution(record, network=network)
     if errors:
         assert_clear(errors, editing.INSTITUTION_FIELDS)
 
 
 @PURE
-@given(name=st.text(alphabet=st.characters(codec="utf-8", categories=["Lo", "Lm", "So", "Mn"]), min_size=1,
-                    max_size=200))
+@given(
+    name=st.text(alphabet=st.characters(codec="utf-8", categories=["Lo", "Lm", "So", "Mn"]), min_size=1, max_size=200)
+)
 def test_a_valid_name_is_never_refused_for_its_derived_latin_spelling(name, school):
     _, network, _, valid = school
     record = editing._complete({**editing.normalise_institution({**valid, "name": name}), "name_latin": None})
@@ -202,7 +343,7 @@ def check_institution(db, saved, network):
 
 @FAST
 @given(changes=overrides(INSTITUTION_VALUES))
-@example(changes={"pupils": float("nan")})          # once stored as the text "nan" (a database error)
+@example(changes={"pupils": float("nan")})  # once stored as the text "nan" (a database error)
 @example(changes={"year_joined": float("nan"), "teachers": float("inf")})
 @example(changes={"latitude": float("nan"), "longitude": float("-inf")})
 @example(changes={"name": "北京市第一中学" * 20, "name_latin": None})
@@ -219,19 +360,23 @@ def test_institution_save_stores_what_was_accepted_or_nothing(db, school, change
     normalised = editing.normalise_institution(changes)
     for key, value in normalised.items():
         if key == "name_latin" and not value:
-            continue                    # derived from the name
+            continue  # derived from the name
         assert saved[key] == value, key
         if key in ("name", "city", "email"):
             assert saved[key] == clean(changes[key])
-        if key == "website":            # a bare address gets its https://
+        if key == "website":  # a bare address gets its https://
             assert saved[key] in (clean(changes[key]), "https://" + (clean(changes[key]) or ""))
     check_institution(db, saved, network)
     written = db.rows("SELECT count(*) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(sid)])
     diff = {k for k in editing.INSTITUTION_FIELDS if saved[k] != current[k]}
     if diff:
         assert saved["version"] == current["version"] + 1
-        last = json.loads(db.scalar("SELECT after FROM audit_log WHERE entity = 'institutions' AND entity_id = ? "
-                                    "ORDER BY id DESC LIMIT 1", [str(sid)]))
+        last = json.loads(
+            db.scalar(
+                "SELECT after FROM audit_log WHERE entity = 'institutions' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                [str(sid)],
+            )
+        )
         assert set(last) - {"network"} == diff
         assert all(last[k] == saved[k] for k in diff)
     else:
@@ -254,23 +399,27 @@ def test_institution_create_stores_a_valid_record_or_nothing(db, school, changes
         return
     saved = editing.get_institution(db, new_id)
     expected = editing.normalise_institution(values)
-    assert {k: saved[k] for k in expected if k != "name_latin" or expected[k]} == \
-        {k: v for k, v in expected.items() if k != "name_latin" or v}
+    assert {k: saved[k] for k in expected if k != "name_latin" or expected[k]} == {
+        k: v for k, v in expected.items() if k != "name_latin" or v
+    }
     assert saved["status"] == "member" and saved["version"] == 1 and saved["network"] == network
     check_institution(db, saved, network)
-    audit = db.rows("SELECT action, after FROM audit_log WHERE entity = 'institutions' AND entity_id = ?",
-                    [str(new_id)])
+    audit = db.rows(
+        "SELECT action, after FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(new_id)]
+    )
     assert [a for a, _ in audit] == ["institution.create"]
     assert json.loads(audit[0][1])["name"] == saved["name"]
 
 
 # -- networks ------------------------------------------------------------------------------------
 
+
 @PURE
 @given(values=overrides(NETWORK_VALUES, max_size=7))
 def test_network_validator_never_raises(values):
-    record = {k: editing._as_number(v, int) if k == "founded_year" else editing._clean_text(v)
-              for k, v in values.items()}
+    record = {
+        k: editing._as_number(v, int) if k == "founded_year" else editing._clean_text(v) for k, v in values.items()
+    }
     errors = editing.validate_network(record)
     if errors:
         assert_clear(errors, editing.NETWORK_FIELDS)
@@ -303,13 +452,26 @@ def test_network_save_stores_what_was_accepted_or_nothing(db, school, changes):
 
 # -- applications --------------------------------------------------------------------------------
 
+
 def application_form(school):
     _, network, _, valid = school
-    return {"network": network, "institution_name": "Escuela Nueva Esperanza", "city": valid["city"],
-            "latitude": valid["latitude"], "longitude": valid["longitude"], "levels": ["primary"],
-            "ownership": "public", "languages": ["es"], "pupils": "420", "teachers": "21", "themes": ["esd", "gced"],
-            "theme_plans": {"esd": "A school garden.", "gced": "Letters with a partner school."},
-            "contact_name": "Ana Pérez", "contact_email": "ana@school.example", "language": "es"}
+    return {
+        "network": network,
+        "institution_name": "Escuela Nueva Esperanza",
+        "city": valid["city"],
+        "latitude": valid["latitude"],
+        "longitude": valid["longitude"],
+        "levels": ["primary"],
+        "ownership": "public",
+        "languages": ["es"],
+        "pupils": "420",
+        "teachers": "21",
+        "themes": ["esd", "gced"],
+        "theme_plans": {"esd": "A school garden.", "gced": "Letters with a partner school."},
+        "contact_name": "Ana Pérez",
+        "contact_email": "ana@school.example",
+        "language": "es",
+    }
 
 
 APPLICATION_FIELDS = (*apps.FIELDS, "reference", *(f"plan_{t}" for t in THEMES))
@@ -340,7 +502,7 @@ def test_application_validator_never_raises(db, school, values):
 @example(changes={"theme_plans": {"": "x" * 2001}}, submit=False, minimal=True)
 def test_application_save_stores_what_was_accepted_or_nothing(db, school, changes, submit, minimal):
     form = application_form(school)
-    if minimal and not submit:       # a draft needs only the network and the contact's email
+    if minimal and not submit:  # a draft needs only the network and the contact's email
         form = {k: form[k] for k in ("network", "contact_email")}
     values = {**form, **changes}
     before = db.checksums(TABLES)
@@ -355,12 +517,14 @@ def test_application_save_stores_what_was_accepted_or_nothing(db, school, change
     normalised = apps.normalise(values)
     for key in ("institution_name", "city", "address", "contact_name", "contact_email"):
         if key in values:
-            assert record[key] == (clean(values[key]) or ("" if key in ("institution_name", "contact_name")
-                                                          else None)), key
+            assert record[key] == (
+                clean(values[key]) or ("" if key in ("institution_name", "contact_name") else None)
+            ), key
     for key in ("latitude", "longitude", "pupils", "teachers", "levels", "themes", "languages"):
         if key in normalised:
-            assert record[key] == (normalised[key] if normalised[key] is not None or key not in
-                                   ("levels", "themes", "languages") else []), key
+            assert record[key] == (
+                normalised[key] if normalised[key] is not None or key not in ("levels", "themes", "languages") else []
+            ), key
     assert record["theme_plans"] == normalised.get("theme_plans", {})
     assert record["ownership"] in OWNERSHIP and record["language"] in LANGUAGES
     events = [e["stage"] for e in app.events]
@@ -383,9 +547,14 @@ def approve_and_check(db, app):
     assert (school["email"], school["website"]) == (app.record["school_email"], app.record["website"])
     problems = blocking(editing.validate_institution(school, network=school["network"]))
     assert not problems, problems
-    actions = {a for (a,) in db.rows(
-        "SELECT action FROM audit_log WHERE (entity = 'applications' AND entity_id = ?) "
-        "OR (entity = 'institutions' AND entity_id = ?)", [str(app_id), str(school["id"])])}
+    actions = {
+        a
+        for (a,) in db.rows(
+            "SELECT action FROM audit_log WHERE (entity = 'applications' AND entity_id = ?) "
+            "OR (entity = 'institutions' AND entity_id = ?)",
+            [str(app_id), str(school["id"])],
+        )
+    }
     assert {"application.submitted", "application.recommended", "application.approved", "institution.create"} <= actions
 
 
@@ -395,8 +564,9 @@ def test_a_draft_resumed_with_hostile_input_keeps_the_draft_or_saves_it(db, scho
     draft = apps.save(db, {"network": school[1], "contact_email": "resume@school.example"}, submit=False)
     stored = db.checksums(TABLES)
     try:
-        resumed = apps.save(db, changes, submit=False, reference=draft.record["reference"],
-                            email="resume@school.example")
+        resumed = apps.save(
+            db, changes, submit=False, reference=draft.record["reference"], email="resume@school.example"
+        )
     except editing.ValidationFailed as failed:
         assert_clear(failed.errors, APPLICATION_FIELDS)
         assert db.checksums(TABLES) == stored
@@ -406,8 +576,9 @@ def test_a_draft_resumed_with_hostile_input_keeps_the_draft_or_saves_it(db, scho
 
 
 @FAST
-@given(comment=st.one_of(st.none(), hostile_text), to=st.sampled_from(["returned", "recommended",
-                                                                       "declined_coordinator"]))
+@given(
+    comment=st.one_of(st.none(), hostile_text), to=st.sampled_from(["returned", "recommended", "declined_coordinator"])
+)
 def test_review_comments_are_stored_verbatim_or_refused(db, school, comment, to):
     app = apps.save(db, application_form(school), submit=True)
     before = db.checksums(TABLES)
@@ -466,17 +637,25 @@ def test_board_edit_stores_the_text_exactly_or_nothing(db, body):
         assert db.checksums(TABLES) == before
         return
     assert db.scalar("SELECT body FROM messages WHERE id = ?", [message]) == body.strip()
-    audit = json.loads(db.scalar("SELECT after FROM audit_log WHERE entity = 'messages' AND entity_id = ?",
-                                 [str(message)]))
+    audit = json.loads(
+        db.scalar("SELECT after FROM audit_log WHERE entity = 'messages' AND entity_id = ?", [str(message)])
+    )
     assert audit == {"body": body.strip()}
 
 
 # -- projects -------------------------------------------------------------------------------------
 
+
 def project_form():
-    return {"title": "Rivers of the Sahel", "description": "Schools measure their rivers.", "themes": ["esd"],
-            "languages": ["fr", "en"], "start_date": date(2026, 9, 1), "end_date": date(2027, 6, 30),
-            "status": "open"}
+    return {
+        "title": "Rivers of the Sahel",
+        "description": "Schools measure their rivers.",
+        "themes": ["esd"],
+        "languages": ["fr", "en"],
+        "start_date": date(2026, 9, 1),
+        "end_date": date(2027, 6, 30),
+        "status": "open",
+    }
 
 
 @FAST
@@ -509,11 +688,13 @@ def test_project_creation_stores_what_was_accepted_or_nothing(db, school, change
     if isinstance(raw, date):
         assert project["start_date"] == (raw.date() if isinstance(raw, datetime) else raw)
     assert project["channel_id"]
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'projects' AND entity_id = ?",
-                     [str(project_id)]) == 1
+    assert (
+        db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'projects' AND entity_id = ?", [str(project_id)]) == 1
+    )
 
 
 # -- accounts -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module", autouse=True)
 def cheap_hashes():
@@ -524,8 +705,9 @@ def cheap_hashes():
         yield
 
 
-password_text = st.one_of(hostile_text, st.text(min_size=10, max_size=80),
-                          st.builds(lambda s: s + "-2026", st.text(min_size=6, max_size=80)))
+password_text = st.one_of(
+    hostile_text, st.text(min_size=10, max_size=80), st.builds(lambda s: s + "-2026", st.text(min_size=6, max_size=80))
+)
 
 
 @PURE
@@ -538,22 +720,36 @@ def test_password_policy_accepts_or_names_the_problem(password, username):
         assert_clear([refused], ("password",))
         return
     assert len(password) >= accounts.MIN_PASSWORD_LENGTH
-    accounts.hash_password(password)        # whatever the policy accepts can be hashed
+    accounts.hash_password(password)  # whatever the policy accepts can be hashed
 
 
 @FAST
-@example(username="abc", display_name="None\x92\x9fqH", password="long-enough-2026", role="analyst", network=None,
-         email=None)
-@given(username=st.one_of(hostile_text, st.from_regex(r"\A[a-z0-9][a-z0-9._-]{2,20}\Z")),
-       display_name=hostile_text, password=password_text, role=st.one_of(st.sampled_from(ROLES), hostile_text),
-       network=st.one_of(st.none(), st.sampled_from(["FRA", "ZZZ", "fra"])),
-       email=st.one_of(st.none(), INSTITUTION_VALUES["email"]))
-def test_account_creation_stores_a_user_who_can_log_in_or_nothing(db, username, display_name, password, role,
-                                                                  network, email):
+@example(
+    username="abc", display_name="None\x92\x9fqH", password="long-enough-2026", role="analyst", network=None, email=None
+)
+@given(
+    username=st.one_of(hostile_text, st.from_regex(r"\A[a-z0-9][a-z0-9._-]{2,20}\Z")),
+    display_name=hostile_text,
+    password=password_text,
+    role=st.one_of(st.sampled_from(ROLES), hostile_text),
+    network=st.one_of(st.none(), st.sampled_from(["FRA", "ZZZ", "fra"])),
+    email=st.one_of(st.none(), INSTITUTION_VALUES["email"]),
+)
+def test_account_creation_stores_a_user_who_can_log_in_or_nothing(
+    db, username, display_name, password, role, network, email
+):
     before = db.checksums(TABLES)
     try:
-        user = accounts.create_user(db, ADMIN, username=username, display_name=display_name, role=role,
-                                    password=password, email=email, network=network)
+        user = accounts.create_user(
+            db,
+            ADMIN,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            email=email,
+            network=network,
+        )
     except accounts.AccountError as refused:
         assert_clear([refused], ("username", "display_name", "role", "network", "password", "email"))
         assert db.checksums(TABLES) == before
@@ -587,17 +783,19 @@ def test_password_change_stores_a_password_that_logs_in_or_nothing(db, new):
         assert db.checksums(["users", "audit_log"]) == {t: before[t] for t in ["users", "audit_log"]}
         return
     assert accounts.authenticate(db, username, new).username == username
-    accounts.change_password(db, username, new, old)        # back, for the next example
+    accounts.change_password(db, username, new, old)  # back, for the next example
 
 
 @FAST
-@given(username=st.sampled_from(["analyst3", "coord.fra", "admin2", "nobody.here"]),
-       network=st.one_of(st.none(), st.sampled_from(["FRA", "JPN", "ZZZ", "fra", ""]), hostile_text))
-@example(username="analyst3", network="ZZZ")      # once a foreign-key error from the database
-@example(username="coord.fra", network="JPN")      # once refused for anyone who had logged in or posted
+@given(
+    username=st.sampled_from(["analyst3", "coord.fra", "admin2", "nobody.here"]),
+    network=st.one_of(st.none(), st.sampled_from(["FRA", "JPN", "ZZZ", "fra", ""]), hostile_text),
+)
+@example(username="analyst3", network="ZZZ")  # once a foreign-key error from the database
+@example(username="coord.fra", network="JPN")  # once refused for anyone who had logged in or posted
 def test_assigning_a_network_stores_an_existing_one_or_nothing(db, username, network):
     if accounts.get_user(db, username):
-        accounts.open_session(db, username, 1.0)     # a user who has logged in
+        accounts.open_session(db, username, 1.0)  # a user who has logged in
     before = db.checksums(TABLES)
     try:
         accounts.assign_network(db, ADMIN, username, network)
@@ -620,16 +818,28 @@ def test_topical_channels_are_created_as_typed_or_refused(db, slug, title):
         assert_clear(failed.errors, ("slug", "title"))
         assert db.checksums(TABLES) == before
         return
-    assert db.rows("SELECT slug, title, kind FROM channels WHERE id = ?", [channel])[0] == \
-        (slug.strip().lower(), clean_line(title)[:120], "topic")
+    assert db.rows("SELECT slug, title, kind FROM channels WHERE id = ?", [channel])[0] == (
+        slug.strip().lower(),
+        clean_line(title)[:120],
+        "topic",
+    )
 
 
 @FAST
 @given(reason=st.one_of(st.none(), hostile_text), exists=st.booleans())
-@example(reason="Off topic", exists=False)        # once audited a message that is not there
+@example(reason="Off topic", exists=False)  # once audited a message that is not there
 def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
-    message = board.post(db, Actor("admin2", "admin"), db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
-                         "To be hidden", now=tick()) if exists else 10**12
+    message = (
+        board.post(
+            db,
+            Actor("admin2", "admin"),
+            db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
+            "To be hidden",
+            now=tick(),
+        )
+        if exists
+        else 10**12
+    )
     before = db.checksums(TABLES)
     try:
         board.hide(db, ADMIN, message, reason)
@@ -642,8 +852,13 @@ def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
         return
     assert exists
     assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [message]) == clean_line(reason)[:300]
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'messages' AND entity_id = ? "
-                     "AND action = 'message.hide'", [str(message)]) == 1
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM audit_log WHERE entity = 'messages' AND entity_id = ? AND action = 'message.hide'",
+            [str(message)],
+        )
+        == 1
+    )
 
 
 @FAST
@@ -656,7 +871,7 @@ def test_a_saved_change_reverts_exactly_through_its_audit_row(db, school, change
     except editing.ValidationFailed:
         return
     if saved["version"] == current["version"]:
-        return                                  # nothing changed, nothing to revert
+        return  # nothing changed, nothing to revert
     audit_id = db.scalar("SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(sid)])
     editing.revert(db, ADMIN, audit_id)
     reverted = editing.get_institution(db, sid)

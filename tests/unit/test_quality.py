@@ -16,7 +16,7 @@ ADMIN = Actor("admin", "admin")
 
 NOW = datetime(2026, 11, 1, 12, 0)
 ALL = 1_000_000  # a limit no list reaches
-SEA = (30.0, -40.0)          # mid-Atlantic (latitude, longitude)
+SEA = (30.0, -40.0)  # mid-Atlantic (latitude, longitude)
 PARIS = (48.8566, 2.3522)
 
 
@@ -44,8 +44,11 @@ def execute(db, sql, params=None):
 
 def copy_school(db, source_id, **values):
     """Insert a copy of an institution with a new id and some columns replaced; returns the id."""
-    columns = [c for (c,) in db.rows("""SELECT column_name FROM information_schema.columns
-                                        WHERE table_name = 'institutions' ORDER BY ordinal_position""")]
+    columns = [
+        c
+        for (c,) in db.rows("""SELECT column_name FROM information_schema.columns
+                                        WHERE table_name = 'institutions' ORDER BY ordinal_position""")
+    ]
     select, params = [], []
     for column in columns:
         if column == "id":
@@ -56,13 +59,18 @@ def copy_school(db, source_id, **values):
         else:
             select.append(column)
     params.append(source_id)
-    return execute(db, f"INSERT INTO institutions ({', '.join(columns)}) SELECT {', '.join(select)} "
-                       "FROM institutions WHERE id = ? RETURNING id", params)[0][0]
+    return execute(
+        db,
+        f"INSERT INTO institutions ({', '.join(columns)}) SELECT {', '.join(select)} "
+        "FROM institutions WHERE id = ? RETURNING id",
+        params,
+    )[0][0]
 
 
 def active(db, network):
     return db.query("SELECT * FROM institutions WHERE network = ? ORDER BY id", [network]).filter(
-        pl.col("status") != "withdrawn")
+        pl.col("status") != "withdrawn"
+    )
 
 
 def expected_missing(db, network):
@@ -75,14 +83,22 @@ def expected_missing(db, network):
 
 
 def expected_stale(db, network):
-    return (active(db, network).filter(pl.col("updated_at") < NOW - STALE_AFTER)
-            .sort("updated_at", "id").select("id", "name", "city", "updated_at").to_dicts())
+    return (
+        active(db, network)
+        .filter(pl.col("updated_at") < NOW - STALE_AFTER)
+        .sort("updated_at", "id")
+        .select("id", "name", "city", "updated_at")
+        .to_dicts()
+    )
 
 
 def pick(db, network, exclude=(), where="true", params=()):
     """An active institution of the network not in ``exclude``."""
-    found = db.rows(f"""SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'
-                        AND city IS NOT NULL AND {where} ORDER BY id""", [network, *params])
+    found = db.rows(
+        f"""SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'
+                        AND city IS NOT NULL AND {where} ORDER BY id""",
+        [network, *params],
+    )
     return next(i for (i,) in found if i not in set(exclude))
 
 
@@ -161,8 +177,9 @@ def test_a_name_with_one_extra_word_scores_its_jaccard_similarity(scratch):
     long_name = "Instituto de Educación Secundaria Domingo Faustino Sarmiento"  # 6 significant words
     first = copy_school(scratch, base, name=long_name, name_latin=long_name, city="Villa Prueba")
     second = copy_school(scratch, base, name="IES " + long_name, name_latin="IES " + long_name, city="villa  PRUEBA")
-    third = copy_school(scratch, base, name="Instituto Técnico Sarmiento", name_latin="Instituto Técnico Sarmiento",
-                        city="Villa Prueba")
+    third = copy_school(
+        scratch, base, name="Instituto Técnico Sarmiento", name_latin="Instituto Técnico Sarmiento", city="Villa Prueba"
+    )
     found = {k: v for k, v in pairs(run(scratch, "ESP")).items() if {first, second, third} & set(k)}
     assert found == {(first, second): round(6 / 7, 3)}
 
@@ -170,18 +187,32 @@ def test_a_name_with_one_extra_word_scores_its_jaccard_similarity(scratch):
 def test_numbered_schools_of_one_town_are_not_duplicates(scratch):
     # The long names share 13 of 15 words (Jaccard 0.87): only the number tells them apart.
     base = pick(scratch, "RUS")
-    long_ru = "Муниципальное бюджетное общеобразовательное учреждение средняя общеобразовательная школа № {} " \
-              "имени А. С. Пушкина г. Тестовск"
-    long_latin = "Munitsipalnoe byudzhetnoe obshcheobrazovatelnoe uchrezhdenie srednyaya obshcheobrazovatelnaya " \
-                 "shkola No. {} imeni A. S. Pushkina g. Testovsk"
+    long_ru = (
+        "Муниципальное бюджетное общеобразовательное учреждение средняя общеобразовательная школа № {} "
+        "имени А. С. Пушкина г. Тестовск"
+    )
+    long_latin = (
+        "Munitsipalnoe byudzhetnoe obshcheobrazovatelnoe uchrezhdenie srednyaya obshcheobrazovatelnaya "
+        "shkola No. {} imeni A. S. Pushkina g. Testovsk"
+    )
     school = {}
     for n in (5, 6):
         school[n] = copy_school(scratch, base, name=long_ru.format(n), name_latin=long_latin.format(n), city="Testovsk")
-        school[f"short{n}"] = copy_school(scratch, base, name=f"Гимназия № {n} г. Тестовск",
-                                          name_latin=f"Gimnaziya No. {n} g. Testovsk", city="Testovsk")
+        school[f"short{n}"] = copy_school(
+            scratch,
+            base,
+            name=f"Гимназия № {n} г. Тестовск",
+            name_latin=f"Gimnaziya No. {n} g. Testovsk",
+            city="Testovsk",
+        )
     # The same No. 5 again, spelled differently: that one is a duplicate.
-    again = copy_school(scratch, base, name=long_latin.format(5).replace("No. ", "N "),
-                        name_latin=long_latin.format(5).replace("No. ", "N "), city="Testovsk")
+    again = copy_school(
+        scratch,
+        base,
+        name=long_latin.format(5).replace("No. ", "N "),
+        name_latin=long_latin.format(5).replace("No. ", "N "),
+        city="Testovsk",
+    )
     planted = set(school.values()) | {again}
     found = {k for k in pairs(run(scratch, "RUS")) if planted & set(k)}
     assert found == {(school[5], again)}
@@ -199,7 +230,10 @@ def test_planted_coordinates_outside_the_country_or_missing(scratch):
     got = run(scratch, "RUS")
     assert got.outside.columns == ["id", "name", "city", "latitude", "longitude", "problem"]
     assert {(r["id"], r["problem"]) for r in got.outside.iter_rows(named=True)} == {
-        (at_sea, "outside_country"), (in_france, "outside_country"), (nowhere, "no_coordinates")}
+        (at_sea, "outside_country"),
+        (in_france, "outside_country"),
+        (nowhere, "no_coordinates"),
+    }
     placed = got.outside.filter(pl.col("id") == in_france).row(0, named=True)
     assert (placed["latitude"], placed["longitude"]) == PARIS
     assert got.totals["outside"] == 3
@@ -219,8 +253,12 @@ def test_withdrawn_institutions_are_never_listed(scratch):
     withdrawn = scratch.scalar("SELECT min(id) FROM institutions WHERE network = 'RUS' AND status = 'withdrawn'")
     twin = copy_school(scratch, pick(scratch, "RUS"), status="withdrawn", withdrawn_year=2020)
     for school in (withdrawn, twin):
-        execute(scratch, """UPDATE institutions SET email = NULL, website = NULL, updated_at = ?,
-                            latitude = ?, longitude = ? WHERE id = ?""", [NOW - timedelta(days=4000), *SEA, school])
+        execute(
+            scratch,
+            """UPDATE institutions SET email = NULL, website = NULL, updated_at = ?,
+                            latitude = ?, longitude = ? WHERE id = ?""",
+            [NOW - timedelta(days=4000), *SEA, school],
+        )
     got = run(scratch, "RUS")
     gone = {withdrawn, twin}
     for frame in (got.missing, got.stale, got.outside):
@@ -229,8 +267,13 @@ def test_withdrawn_institutions_are_never_listed(scratch):
     every_withdrawn = set(scratch.query("SELECT id FROM institutions WHERE status = 'withdrawn'")["id"].to_list())
     for network in ("RUS", "ESP", "CHN", "COD"):
         got = run(scratch, network)
-        listed = (ids(got.missing) | ids(got.stale) | ids(got.outside)
-                  | ids(got.duplicates, "id_a") | ids(got.duplicates, "id_b"))
+        listed = (
+            ids(got.missing)
+            | ids(got.stale)
+            | ids(got.outside)
+            | ids(got.duplicates, "id_a")
+            | ids(got.duplicates, "id_b")
+        )
         assert not listed & every_withdrawn
 
 
@@ -252,14 +295,18 @@ def test_limit_truncates_each_list_and_totals_keep_the_full_count(scratch):
 def test_a_huge_city_is_compared_within_a_bounded_window(scratch):
     base = pick(scratch, "RUS")
     identical, numbered = 120, 600
-    execute(scratch, """INSERT INTO institutions (id, network, name, name_latin, search_text, city, latitude,
+    execute(
+        scratch,
+        """INSERT INTO institutions (id, network, name, name_latin, search_text, city, latitude,
                             longitude, levels, ownership, themes, status, languages, created_at, updated_at)
         SELECT nextval('institution_id_seq'), network, n, n, search_text, 'Testovsk', latitude, longitude, levels,
                ownership, themes, status, languages, created_at, updated_at
         FROM institutions,
              (SELECT CASE WHEN r < ? THEN 'Gimnaziya g. Testovsk'
                           ELSE 'Srednyaya shkola No. ' || r || ' g. Testovsk' END AS n FROM range(?) t(r))
-        WHERE id = ?""", [identical, identical + numbered, base])
+        WHERE id = ?""",
+        [identical, identical + numbered, base],
+    )
     got = run(scratch, "RUS")
     in_town = got.duplicates.filter(pl.col("city") == "Testovsk")
     assert set(in_town["name_a"]) == set(in_town["name_b"]) == {"Gimnaziya g. Testovsk"}

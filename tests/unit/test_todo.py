@@ -20,10 +20,21 @@ def db(scratch_copy):
 
 
 def apply(db, network: str, name: str) -> int:
-    return applications.save(db, {
-        "network": network, "institution_name": name, "city": "Testville", "levels": ["primary"],
-        "themes": ["esd"], "theme_plans": {"esd": "A school garden."}, "ownership": "public",
-        "contact_name": "Ana", "contact_email": "ana@school.example"}, submit=True).record["id"]
+    return applications.save(
+        db,
+        {
+            "network": network,
+            "institution_name": name,
+            "city": "Testville",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "theme_plans": {"esd": "A school garden."},
+            "ownership": "public",
+            "contact_name": "Ana",
+            "contact_email": "ana@school.example",
+        },
+        submit=True,
+    ).record["id"]
 
 
 def test_a_coordinator_sees_their_queue_quality_board_and_changes(db):
@@ -85,8 +96,12 @@ def test_an_admin_sees_recommended_applications_and_locked_or_disabled_accounts(
     # The lock ends by itself: fifteen minutes later only the disabled account is listed.
     later = todo.summary(db, ADMIN, now=now + accounts.LOCKOUT + timedelta(minutes=1))
     assert [a["username"] for a in later.accounts] == [other]
-    assert accounts.authenticate(db, name, demo.DEMO_PASSWORDS["coordinator"],
-                                 now=now + accounts.LOCKOUT + timedelta(minutes=1)).username == name
+    assert (
+        accounts.authenticate(
+            db, name, demo.DEMO_PASSWORDS["coordinator"], now=now + accounts.LOCKOUT + timedelta(minutes=1)
+        ).username
+        == name
+    )
 
 
 @pytest.mark.parametrize("actor", [ANONYMOUS, Actor("analyst", "analyst"), Actor("x", "coordinator", None)])
