@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DB     ?= data/aspnet.duckdb
 PORT   ?= 8501
 
-.PHONY: run test venv dev db secret chromium bench clean
+.PHONY: run test venv dev db secret chromium bench lint screenshots clean
 
 run: venv db secret
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
@@ -52,6 +52,12 @@ test: dev chromium node_modules/.installed
 	@$(PY) -m pytest -n auto tests/unit tests/pages; unit=$$?; \
 	$(PY) -m pytest tests/e2e; e2e=$$?; \
 	test $$unit -eq 0 -a $$e2e -eq 0
+
+# The style the tree keeps: ruff's lint and format, mypy on the data layer and the Streamlit glue.
+lint: dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

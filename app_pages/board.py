@@ -328,10 +328,10 @@ with right:
             st.caption(t("board.empty"))
         for row in threads.iter_rows(named=True):
             thread_card(row)
-        if threads.height >= board.THREADS_PER_PAGE * pages:
-            if st.button(t("board.older"), icon=":material/history:"):
-                st.session_state[f"board_pages_{slug}"] = pages + 1
-                st.rerun(scope="fragment")
+        more = threads.height >= board.THREADS_PER_PAGE * pages
+        if more and st.button(t("board.older"), icon=":material/history:"):
+            st.session_state[f"board_pages_{slug}"] = pages + 1
+            st.rerun(scope="fragment")
         # Once what is new has been shown: the side panel and the channel list then count
         # only what is still unread elsewhere.
         if board.mark_read(db, actor, channel["id"]):

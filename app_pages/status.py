@@ -47,10 +47,9 @@ if app is not None:
             icon=":material/school:",
             query_params={"id": str(record["institution_id"])},
         )
-    if app.stage in apps.EDITABLE:
-        if st.button(t("status.edit"), icon=":material/edit:", type="primary"):
-            join.load_into_form(record)
-            st.switch_page("app_pages/apply.py")
+    if app.stage in apps.EDITABLE and st.button(t("status.edit"), icon=":material/edit:", type="primary"):
+        join.load_into_form(record)
+        st.switch_page("app_pages/apply.py")
     if any((app.stage, to) in apps.TRANSITIONS for to in ("withdrawn",)):
         with st.expander(t("status.withdraw"), icon=":material/block:"):
             sure = st.checkbox(t("status.withdraw_confirm"))

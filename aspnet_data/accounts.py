@@ -383,7 +383,8 @@ def reset_password(db: Database, actor: Actor, username: str) -> str:
 
 def _audit(cur, actor: str, action: str, username: str, before: dict | None, after: dict | None) -> None:
     cur.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) VALUES (?, ?, ?, 'users', ?, ?, ?)",
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after)"
+        " VALUES (?, ?, ?, 'users', ?, ?, ?)",
         [
             utc_now(),
             actor,

@@ -361,9 +361,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         if not raw_id:  # a new institution
             if withdraw:
                 problems.append(FieldError("withdraw", "withdraw_new"))
-            record = editing._complete(
-                {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
-            )
+            record = editing._complete({**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)})
             problems += editing.validate_institution(record, network=network)
             if not any(not p.warning for p in problems):
                 added.append({"row": line, **record})

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -302,10 +302,8 @@ def advance_sequences(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
-    try:
+    with suppress(duckdb.Error):
         cur.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
 
 
 def _first_line(exc: BaseException) -> str:

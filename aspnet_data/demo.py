@@ -220,7 +220,13 @@ class _Generator:
                     "national_commission": demo_names.NATIONAL_COMMISSION[lang].format(country=country),
                     "coordinator_name": person,
                     "coordinator_email": f"aspnet@natcom.{cc}.example",
-                    "coordinator_phone": f"+{self.py.randint(1, 999)} {self.py.randint(100, 999)} {self.py.randint(1000, 9999)}",
+                    "coordinator_phone": " ".join(
+                        [
+                            f"+{self.py.randint(1, 999)}",
+                            str(self.py.randint(100, 999)),
+                            str(self.py.randint(1000, 9999)),
+                        ]
+                    ),
                     "website": f"https://natcom.{cc}.example/aspnet",
                     **self._description(c, lang),
                 }
@@ -601,7 +607,9 @@ class _Generator:
             iso = base["network"]
             contact = f"{self.py.choice(first)[1]} {self.py.choice(last)[1]}"
             reference_code = "ASP-" + "".join(self.py.choice(alphabet) for _ in range(10))
-            plans = dict.fromkeys(base["themes"], "We will run a school-wide project and share it with partner schools.")
+            plans = dict.fromkeys(
+                base["themes"], "We will run a school-wide project and share it with partner schools."
+            )
             apps.append(
                 {
                     "id": app_id,

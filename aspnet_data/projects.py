@@ -87,7 +87,7 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
     record = {
         "title": _clean_text(values.get("title")),
         "description": _clean_text(values.get("description")),
-        "themes": [t for t in values.get("themes") or []],
+        "themes": list(values.get("themes") or []),
         "languages": normalise_languages(values.get("languages")),
         "start_date": _as_date(values.get("start_date")),
         "end_date": _as_date(values.get("end_date")),

@@ -129,7 +129,8 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
         lines.append(
             f"| {who} | "
             + " | ".join(
-                f"{_cell(r['queue'][who])} · ×{r['queue'][who]['ratio_p95']:g} floor · {r['queue'][who]['rows']:,} waiting"
+                f"{_cell(r['queue'][who])} · ×{r['queue'][who]['ratio_p95']:g} floor · "
+                f"{r['queue'][who]['rows']:,} waiting"
                 for r in results
             )
             + " |"
@@ -274,7 +275,8 @@ def summary(results: list[dict], peers: dict, board: dict | None, loads: list[di
         steps = load["steps"]
         lines.append(
             f"\n{load['sessions']} Chromium sessions at once on {load['institutions']:,} institutions (directory, map, "
-            f"profile each): {load['pages_shown']} of {3 * load['sessions']} pages shown, {len(load['errors'])} errors; "
+            f"profile each): {load['pages_shown']} of {3 * load['sessions']} pages shown, "
+            f"{len(load['errors'])} errors; "
             f"server {load['server_loaded']['rss_mb']:,.0f} MB with all sessions open "
             f"({load['per_session_mb']:g} MB per session, peak {load['server_loaded']['peak_mb']:,.0f} MB); "
             f"time to content p50 / p95 "

@@ -1,6 +1,7 @@
 """What the maps load over HTTP, beside the page: tiles of schools, country outlines.
 
-GET /tiles/{z}/{x}/{y}.json?<selection>&lang=..&v=<data version>: the world map's tile layer asks for the tiles of what is on screen; each answer is a
+GET /tiles/{z}/{x}/{y}.json?<selection>&lang=..&v=<data version>: the world map's tile layer
+asks for the tiles of what is on screen; each answer is a
 GeoJSON FeatureCollection of the selection's schools in that tile (one feature per school,
 or per grid cell when the tile is full: see aspnet_data.maps.map_tile), with its colour,
 size and tooltip ready to draw. Tiles are public data: the same filters as the directory,

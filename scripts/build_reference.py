@@ -873,7 +873,7 @@ def build(atlas_dir: Path, out: Path) -> None:
         c = countries[iso3]
         pool = cities_by_country.get(c["iso2"], [])
 
-        def ok(city) -> bool:
+        def ok(city, iso3=iso3) -> bool:
             point = shapely.Point(city["longitude"], city["latitude"])
             hits = {order[i] for i in tree.query(point, predicate="within")}
             if iso3 in shipped:

@@ -141,11 +141,11 @@ def years_of(frame: pl.DataFrame, x: str = "year") -> tuple[int, int]:
 def year_axis(title: str, first: int, last: int, *, bars: bool = False) -> dict:
     """Encoding arguments for a quantitative year axis from ``first`` to ``last`` (whole years)."""
     pad = 0.5 if bars else 0
-    return dict(
-        title=title,
-        scale=alt.Scale(domain=[first - pad, last + pad], nice=False, zero=False),
-        axis=alt.Axis(format="d", tickMinStep=1, labelOverlap=True, labelFlush=False, grid=False),
-    )
+    return {
+        "title": title,
+        "scale": alt.Scale(domain=[first - pad, last + pad], nice=False, zero=False),
+        "axis": alt.Axis(format="d", tickMinStep=1, labelOverlap=True, labelFlush=False, grid=False),
+    }
 
 
 # -- builders ---------------------------------------------------------------------------
@@ -301,15 +301,15 @@ def bars(
         else {}
     )
     if horizontal:
-        enc = dict(
-            y=alt.Y(f"{x}:N", title=x_title, sort=labels, axis=_axis(labels, vertical=True)),
-            x=alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1)),
-        )
+        enc = {
+            "y": alt.Y(f"{x}:N", title=x_title, sort=labels, axis=_axis(labels, vertical=True)),
+            "x": alt.X(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+        }
     else:
-        enc = dict(
-            x=alt.X(f"{x}:N", title=x_title, sort=labels, axis=_axis(labels, labelAngle=0)),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1)),
-        )
+        enc = {
+            "x": alt.X(f"{x}:N", title=x_title, sort=labels, axis=_axis(labels, labelAngle=0)),
+            "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+        }
     lines_per_label = max((len(textwrap.wrap(str(v), WRAP, break_long_words=False)) for v in labels), default=1)
     return (
         alt.Chart(frame.to_pandas())

@@ -7,6 +7,7 @@ so an edit made in one session shows in every other session on its next rerun.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import polars as pl
@@ -212,10 +213,8 @@ def send_mail() -> None:
     (messages stay in the outbox and go with the next attempt)."""
     if not mail.configured():
         return
-    try:
+    with contextlib.suppress(OSError):
         mail.deliver(db())
-    except OSError:
-        pass
 
 
 @st.cache_resource(show_spinner=False)

@@ -165,7 +165,7 @@ def selection_panel(
     if sel.narrowed:
         side.button(t("filters.clear_all"), on_click=clear_all, icon=":material/filter_alt_off:")
     if with_sort:
-        sort_options = [key for key in directory.SORTS] + ["-" + key for key in directory.SORTS]
+        sort_options = list(directory.SORTS) + ["-" + key for key in directory.SORTS]
         sort_col.selectbox(
             t("filters.sort"),
             sort_options,

@@ -30,9 +30,11 @@ def localized(frame: pl.DataFrame):
     shows its text and sorts on the values underneath)."""
     numeric = [c for c, dtype in frame.schema.items() if dtype.is_numeric() and not _plain(c)]
     pandas = frame.to_pandas()
-    formats = {
-        c: (lambda v, d=(0 if frame.schema[c].is_integer() else 1): "" if v != v else number(v, d)) for c in numeric
-    }
+
+    def shown(digits: int):
+        return lambda v: "" if v != v else number(v, digits)  # v != v: NaN, a missing value
+
+    formats = {c: shown(0 if frame.schema[c].is_integer() else 1) for c in numeric}
     return pandas.style.format(formats, na_rep="")
 
 

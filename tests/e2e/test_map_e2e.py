@@ -1,6 +1,7 @@
 """The world map walked in a real browser: from the world down to one school, a click on a group
 zooms into it, a click on a school or a country opens its profile, the view lives in the URL."""
 
+import contextlib
 import math
 import re
 from urllib.parse import parse_qs, urlparse
@@ -47,10 +48,8 @@ class Tiles:
     def _response(self, response):
         match = re.search(r"/tiles/(\d+)/\d+/\d+\.json", response.url)
         if match and response.ok:
-            try:
+            with contextlib.suppress(Exception):  # a tile cancelled as the view moved on
                 self.seen.append((int(match.group(1)), response.json()))
-            except Exception:  # a tile cancelled as the view moved on
-                pass
 
     def features(self, z=None):
         return [f for zoom, body in self.seen if z is None or zoom == z for f in body["features"]]

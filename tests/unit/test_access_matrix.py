@@ -342,9 +342,9 @@ def test_a_coordinators_queue_holds_only_their_network(world):
     other = apps.queue(world.db, world.actors["other"])
     assert own.height and set(own["network"]) == {world.a}
     assert world.a not in set(other["network"])
-    assert set(apps.queue(world.db, world.actors["admin"])["network"]) <= set(
+    assert set(apps.queue(world.db, world.actors["admin"])["network"]) <= {
         n for (n,) in world.db.rows("SELECT DISTINCT network FROM applications WHERE stage = 'recommended'")
-    )
+    }
 
 
 def test_readers_outside_a_project_find_nothing_of_its_channel(world):

@@ -1,6 +1,7 @@
 """Accounts: passwords, lockout that unlocks by itself, equal-cost refusals, server-side sessions,
 administration, and the permission matrix cell by cell."""
 
+import contextlib
 import time
 from datetime import timedelta
 
@@ -56,7 +57,7 @@ def test_unknown_user_takes_as_long_as_a_wrong_password(db):
 def test_five_failures_lock_for_fifteen_minutes_then_unlock(db):
     name, _ = coordinator(db)
     now = utc_now()
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(accounts.LoginRefused) as refused:
             accounts.authenticate(db, name, "wrong-password-9", now=now)
         assert refused.value.reason == "invalid"
@@ -231,10 +232,8 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
     def after_both_checked(database, username):
         found = real(database, username)
         if username == "twin.name" and found is None and not barrier.broken and barrier.n_waiting < 2:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=5)  # both have seen the name free before either writes
-            except threading.BrokenBarrierError:
-                pass
         return found
 
     monkeypatch.setattr(accounts, "get_user", after_both_checked)

@@ -50,7 +50,10 @@ def set_cell(frame, institution_id, column, value):
 
 def add_row(frame, values):
     return pl.concat(
-        [frame, pl.DataFrame([{c: values.get(c) for c in frame.columns}], schema=dict.fromkeys(frame.columns, pl.String))]
+        [
+            frame,
+            pl.DataFrame([{c: values.get(c) for c in frame.columns}], schema=dict.fromkeys(frame.columns, pl.String)),
+        ]
     )
 
 

@@ -204,7 +204,8 @@ def test_a_bulk_upload_numbers_each_new_school(module_db):
         [
             template,
             pl.DataFrame(
-                [{c: r.get(c) for c in template.columns} for r in rows], schema=dict.fromkeys(template.columns, pl.String)
+                [{c: r.get(c) for c in template.columns} for r in rows],
+                schema=dict.fromkeys(template.columns, pl.String),
             ),
         ]
     )

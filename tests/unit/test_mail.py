@@ -33,7 +33,8 @@ def db(scratch_copy):
     with open_database(scratch_copy) as database:
         database.write(
             lambda cur: cur.execute(
-                "INSERT INTO outbox (to_email, subject, body, created_at) VALUES ('a@b.example', 'Hello', 'Body', now())"
+                "INSERT INTO outbox (to_email, subject, body, created_at)"
+                " VALUES ('a@b.example', 'Hello', 'Body', now())"
             )
         )
         yield database

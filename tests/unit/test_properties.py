@@ -313,9 +313,7 @@ def school(db):
     network=st.one_of(st.sampled_from(["FRA", "RWA", "ZZZ", ""]), hostile_text),
 )
 def test_institution_validator_never_raises(values, network):
-    record = editing._complete(
-        {**dict.fromkeys(editing.INSTITUTION_FIELDS), **editing.normalise_institution(values)}
-    )
+    record = editing._complete({**dict.fromkeys(editing.INSTITUTION_FIELDS), **editing.normalise_institution(values)})
     errors = editing.validate_institution(record, network=network)
     if errors:
         assert_clear(errors, editing.INSTITUTION_FIELDS)
