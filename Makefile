@@ -2,7 +2,6 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
-DB     ?= data/aspnet.duckdb
 PORT   ?= 8501
 
 .PHONY: run test venv dev db secret chromium bench lint screenshots clean
@@ -26,9 +25,10 @@ $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@touch $@
 
-# The demo network is built once; delete the file (or run the CLI with --force) to rebuild.
+# The demo network is built once into ASPNET_DB (default data/aspnet.duckdb); delete the file
+# (or run the CLI with --force) to rebuild.
 db: venv
-	@$(PY) -m aspnet_data demo --db $(DB) --if-missing
+	@$(PY) -m aspnet_data demo --if-missing
 
 # The login cookie is signed with a secret from the environment or a git-ignored file.
 secret:
@@ -46,12 +46,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Data-layer and page tests on every CPU, then the browser tests one at a time (each runs a
-# real server and Chromium); both parts always run, and make fails if either failed.
+# Lint first; then the browser tests one at a time (each runs a real server and Chromium),
+# while the data-layer and page tests run beside them on the CPU the browser tests leave idle
+# (their report follows the browser tests'). Every part runs; make fails if any failed.
 test: dev chromium node_modules/.installed
-	@$(PY) -m pytest -n auto tests/unit tests/pages; unit=$$?; \
-	$(PY) -m pytest tests/e2e; e2e=$$?; \
-	test $$unit -eq 0 -a $$e2e -eq 0
+	@mkdir -p test-artifacts; \
+	$(MAKE) --no-print-directory lint; lint=$$?; \
+	$(PY) -m pytest -q tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
+	$(PY) -m pytest -m "not screenshots" tests/e2e; e2e=$$?; \
+	wait $$unit_pid; unit=$$?; \
+	echo "== data-layer and page tests (test-artifacts/unit.log) =="; \
+	grep -v '^\.*  *\[ *[0-9]*%\]$$' test-artifacts/unit.log | tail -n 200; \
+	test $$lint -eq 0 -a $$unit -eq 0 -a $$e2e -eq 0
+
+# The pages in French and Spanish at 1400 and 390 px, into test-artifacts/ (not part of make
+# test: pictures for a person to look at before a release).
+screenshots: dev chromium
+	$(PY) -m pytest -m screenshots tests/e2e
 
 # The style the tree keeps: ruff's lint and format, mypy on the data layer and the Streamlit glue.
 lint: dev

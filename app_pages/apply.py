@@ -3,6 +3,7 @@
 import streamlit as st
 
 from aspnet_data import applications as apps
+from aspnet_data import settings
 from aspnet_data.editing import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 from ui import data, join, maps
@@ -12,7 +13,7 @@ from ui.join import WIDGETS
 from ui.safe import md
 
 lang = current_language()
-MAX_SUBMISSIONS = 3  # per browser session: enough for a school, too few for a flood
+MAX_SUBMISSIONS = settings.number("ASPNET_MAX_APPLICATIONS")  # per browser session
 db = data.db()
 countries = dict(data.network_countries(lang))
 st.title(t("apply.title"))

@@ -1,11 +1,10 @@
 """Institution profile: /institution?id=ID."""
 
 import functools
-import os
 
 import streamlit as st
 
-from aspnet_data import certificates
+from aspnet_data import certificates, settings
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
 from ui import data, maps
@@ -108,7 +107,7 @@ if document == "letter" or issued:
             data.db(),
             record["id"],
             document_lang,
-            public_url=os.environ.get("ASPNET_PUBLIC_URL") or certificates.DEFAULT_PUBLIC_URL,
+            public_url=settings.public_url(),
         )
         name = f"aspnet-certificate-{issued['number']}" if issued else f"aspnet-candidacy-letter-{record['id']}"
         button.download_button(

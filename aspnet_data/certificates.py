@@ -22,7 +22,7 @@ from datetime import date, datetime
 from anyascii import anyascii
 from fpdf import FPDF
 
-from . import editing
+from . import editing, settings
 from .db import Database, utc_now
 
 NUMBER_EXAMPLE = "FRA-2026-0042"
@@ -309,7 +309,7 @@ TEXT = {
         "heritage": "Aprendizaje intercultural y del patrimonio",
     },
 }
-DEFAULT_PUBLIC_URL = "http://localhost:8501"
+DEFAULT_PUBLIC_URL = str(settings.value("ASPNET_PUBLIC_URL", {}))  # the setting's default
 _BLUE = (0, 94, 160)
 _INK = (27, 42, 56)
 _GREY = (90, 100, 110)

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import demo
+from . import demo, settings
 from .db import Database, DatabaseError, advance_sequences, latest_schema_version, open_database, quote_ident
-
-DEFAULT_DB = Path("data/aspnet.duckdb")
 
 # Tables in dependency order: importing in this order satisfies every foreign key.
 TABLES = (
@@ -50,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def add_db(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default: {DEFAULT_DB})")
+        p.add_argument(
+            "--db",
+            type=Path,
+            default=Path(settings.database_path()),
+            help="database file (default: ASPNET_DB, else data/aspnet.duckdb in the project folder)",
+        )
 
     p = sub.add_parser("init", help="create an empty database with the current schema")
     add_db(p)
@@ -297,11 +300,10 @@ def _restore(args) -> int:
 
 def _user(args) -> int:
     import getpass
-    import os
 
     from . import accounts
 
-    password = os.environ.get("ASPNET_NEW_PASSWORD")
+    password = settings.text("ASPNET_NEW_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
             raise CliError("no password: set ASPNET_NEW_PASSWORD or run in a terminal to type it")

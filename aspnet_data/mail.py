@@ -1,23 +1,25 @@
 """Sending the outbox by SMTP, only when SMTP is configured (the outbox works without it).
 
-Settings come from the environment: ASPNET_SMTP_HOST (required to send), ASPNET_SMTP_PORT
-(587), ASPNET_SMTP_USER and ASPNET_SMTP_PASSWORD (optional), ASPNET_SMTP_FROM.
+The ASPNET_SMTP_* settings (aspnet_data/settings.py) say where to: ASPNET_SMTP_HOST is required
+to send, the others have defaults or are optional.
 """
 
 from __future__ import annotations
 
 import os
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 
+from . import settings
 from .db import Database, utc_now
 
 
-def configured(environ=os.environ) -> bool:
-    return bool(environ.get("ASPNET_SMTP_HOST"))
+def configured(environ: Mapping[str, str] = os.environ) -> bool:
+    return bool(settings.text("ASPNET_SMTP_HOST", environ))
 
 
-def deliver(db: Database, *, environ=os.environ, smtp=smtplib.SMTP, limit: int = 100) -> int:
+def deliver(db: Database, *, environ: Mapping[str, str] = os.environ, smtp=smtplib.SMTP, limit: int = 100) -> int:
     """Send unsent outbox messages; each one sent is marked with its time. Returns how many."""
     if not configured(environ):
         return 0
@@ -27,13 +29,16 @@ def deliver(db: Database, *, environ=os.environ, smtp=smtplib.SMTP, limit: int =
     if not pending:
         return 0
     sent = 0
-    with smtp(environ["ASPNET_SMTP_HOST"], int(environ.get("ASPNET_SMTP_PORT", "587")), timeout=20) as server:
-        if environ.get("ASPNET_SMTP_USER"):
+    host, port = settings.text("ASPNET_SMTP_HOST", environ), settings.number("ASPNET_SMTP_PORT", environ)
+    user = settings.text("ASPNET_SMTP_USER", environ)
+    sender = settings.text("ASPNET_SMTP_FROM", environ)
+    with smtp(host, port, timeout=20) as server:
+        if user:
             server.starttls()
-            server.login(environ["ASPNET_SMTP_USER"], environ.get("ASPNET_SMTP_PASSWORD", ""))
+            server.login(user, settings.text("ASPNET_SMTP_PASSWORD", environ) or "")
         for message_id, to, subject, body in pending:
             message = EmailMessage()
-            message["From"] = environ.get("ASPNET_SMTP_FROM", "aspnet-atlas@localhost")
+            message["From"] = sender
             message["To"], message["Subject"] = to, subject
             message.set_content(body)
             server.send_message(message)

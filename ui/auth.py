@@ -8,14 +8,13 @@ expired, and revokes the session on logout.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from aspnet_data import accounts
+from aspnet_data import accounts, settings
 from aspnet_data.accounts import LoginRefused, User
 from aspnet_data.permissions import ANONYMOUS, Actor
 
@@ -34,7 +33,7 @@ def cookie_secret() -> str:
 
     Without either, a random secret for this process: logins then last until a restart.
     """
-    secret = os.environ.get("ASPNET_COOKIE_SECRET")
+    secret = settings.text("ASPNET_COOKIE_SECRET")
     if secret:
         return secret
     if SECRET_FILE.is_file():
