@@ -257,6 +257,7 @@ def test_the_brief_downloads_as_a_pdf_for_the_person_who_asks(server, web, brows
     assert web.failures == []
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("width", [390, 1400])
 def test_screenshots_of_the_analysts_pages(server, browser, db, width):
     """Pictures to look at (test-artifacts/): the dashboard in French, the brief in Spanish."""

@@ -110,6 +110,7 @@ def test_back_button_restores_the_previous_selection(server, web, db):
     assert search.input_value() == ""
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("width", [1400, 390])
 def test_screenshots_of_every_explore_page(server, browser, db, width):
     """Pictures to look at (test-artifacts/); the test checks each page renders without error."""

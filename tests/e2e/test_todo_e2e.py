@@ -208,6 +208,7 @@ def test_an_analysts_menu_holds_only_what_they_use_and_data_quality_is_read_only
     context.close()
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("width", [1400, 390])
 def test_screenshots_of_the_coordinators_pages_in_french_and_spanish(server, browser, db, width):
     username, network = coordinator(db, 12)
