@@ -150,15 +150,13 @@ if "coverage" in tabs and tabs["coverage"].open:  # only the open tab runs (each
             if not per_million
             else (pl.col(theme) / pl.col("population") * 1e6).round(2).alias("value")
         )
-        deck_frame = by_country.select(
-            "iso3", country, "has_outline", "capital_lat", "capital_lon", pl.col("value").alias("institutions")
+        maps.countries_map(
+            by_country,
+            value="value",
+            cache_key=("dashboard", sel, theme, per_million),
+            height=420,
+            alt=t("dash.theme_map_alt", theme=theme_name[theme]),
         )
-        deck = maps.prepared(
-            (*data.version_key(), "dashboard", sel, theme, per_million, lang),
-            lambda: maps.build_deck(maps.empty_view(), deck_frame, country, choropleth=True),
-        )
-        st.pydeck_chart(deck, height=420, alt=t("dash.theme_map_alt", theme=theme_name[theme]))
-        maps.legend(True, deck_frame)
         charts.table(
             by_country.select(
                 pl.col(country).alias(t("common.country")),

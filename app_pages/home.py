@@ -1,6 +1,5 @@
 """Home: the network's headline figures, computed live from the database."""
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -8,7 +7,7 @@ from aspnet_data.vocab import THEMES
 from ui import charts, data, tables
 from ui.i18n import current_language, lang_params, number, percent, t
 from ui.layout import as_of_caption
-from ui.palette import REGION_COLOR, THEME_COLORS
+from ui.palette import THEME_COLORS
 
 overview = data.overview()
 lang = current_language()
@@ -64,22 +63,15 @@ with region_col:
     region_frame = overview.by_region.with_columns(
         pl.col("region").replace_strict(names).alias(t("common.region")),
     ).rename({"networks": t("home.col_networks"), "institutions": t("home.col_institutions")})
-    chart = (
-        alt.Chart(region_frame.to_pandas())
-        .mark_bar(color=REGION_COLOR)
-        .encode(
-            x=alt.X(f"{t('home.col_institutions')}:Q", axis=alt.Axis(format=",d")),
-            y=alt.Y(f"{t('common.region')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            tooltip=[
-                t("common.region"),
-                alt.Tooltip(f"{t('home.col_networks')}:Q", format=",d"),
-                alt.Tooltip(f"{t('home.col_institutions')}:Q", format=",d"),
-            ],
+    charts.show(
+        charts.regions(
+            region_frame,
+            region=t("common.region"),
+            networks=t("home.col_networks"),
+            institutions=t("home.col_institutions"),
+            description=f"{t('home.col_institutions')} · {t('home.by_region')}",
         )
-        # The accessible name screen readers announce (instead of "Vega visualization").
-        .properties(height=230, description=f"{t('home.col_institutions')} · {t('home.by_region')}")
     )
-    charts.show(chart)
     tables.table(region_frame.select(t("common.region"), t("home.col_networks"), t("home.col_institutions")))
     st.caption(t("home.region_definition"))
 

@@ -68,8 +68,10 @@ with details:
     st.caption(t("common.updated", when=record["updated_at"].strftime("%Y-%m-%d")))
 with where:
     if record["latitude"] is not None:
-        st.pydeck_chart(
-            maps.spot_deck(record["latitude"], record["longitude"], record["name"]),
+        maps.spot_map(
+            record["latitude"],
+            record["longitude"],
+            record["name"],
             height=300,
             alt=t("institution.map_alt", city=record["city"] or "", country=country),
         )

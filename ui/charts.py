@@ -21,7 +21,7 @@ from aspnet_data.stats import through_year
 from aspnet_data.text import spreadsheet_safe
 
 from .i18n import current_language, t
-from .palette import WHITE, shade, text_on
+from .palette import REGION_COLOR, WHITE, shade, text_on
 
 # Okabe-Ito, in an order that keeps neighbours distinguishable for colour-blind readers.
 CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -321,6 +321,25 @@ def bars(
             # Streamlit fits the whole chart, axes included, in its height: leave room for the value axis.
         )
         .properties(height=260 if not horizontal else 56 + (14 + 12 * lines_per_label) * len(labels))
+    )
+
+
+def regions(frame: pl.DataFrame, *, region: str, networks: str, institutions: str, description: str) -> alt.Chart:
+    """A bar per UNESCO region, longest first, of ``institutions``; the tooltip adds ``networks``.
+    ``description`` is the name screen readers announce (instead of "Vega visualization")."""
+    return (
+        alt.Chart(frame.to_pandas())
+        .mark_bar(color=REGION_COLOR)
+        .encode(
+            x=alt.X(f"{institutions}:Q", axis=alt.Axis(format=",d")),
+            y=alt.Y(f"{region}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            tooltip=[
+                region,
+                alt.Tooltip(f"{networks}:Q", format=",d"),
+                alt.Tooltip(f"{institutions}:Q", format=",d"),
+            ],
+        )
+        .properties(height=230, description=description)
     )
 
 

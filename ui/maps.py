@@ -17,7 +17,7 @@ from aspnet_data.directory import Selection
 from aspnet_data.vocab import THEMES
 
 from . import data
-from .i18n import current_language, lang_params, number, t
+from .i18n import current_language, lang_params, name_column, number, t
 from .palette import CHOROPLETH, SEVERAL_COLOR, SWATCH_RING, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
@@ -200,11 +200,19 @@ def explorable_map(
     if pick is None:
         return None
     st.session_state[f"{key}_drawn"] = drawn + 1
+    open_pick(pick)
+    return pick
+
+
+def open_pick(pick: Pick | None) -> None:
+    """Open what a click picked: a school's profile, a country's network (a cell of schools
+    opens nothing: the page zooms into it)."""
+    if pick is None:
+        return
     if pick.kind == "school":
         st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
-    if pick.kind == "country":
+    if pick.kind == "country" and pick.iso3:
         st.switch_page("app_pages/network.py", query_params={"code": pick.iso3} | lang_params())
-    return pick
 
 
 def redraw(key: str) -> None:
@@ -423,3 +431,81 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
         map_provider=None,
         tooltip={"text": "{tip}"},
     )
+
+
+# -- maps drawn on a page ------------------------------------------------------------------------
+
+
+def countries_map(
+    countries: pl.DataFrame, *, value: str, cache_key: tuple[Hashable, ...], height: int, alt: str
+) -> None:
+    """Countries shaded by their ``value`` column, a legend of the classes under the map.
+
+    ``countries`` holds iso3, has_outline, capital_lat, capital_lon and the names in the
+    interface language; the deck is serialized once per ``cache_key``, data version and language.
+    """
+    name = name_column()
+    shaded = countries.select(
+        "iso3", name, "has_outline", "capital_lat", "capital_lon", pl.col(value).alias("institutions")
+    )
+    deck = prepared(
+        (*data.version_key(), *cache_key, current_language()),
+        lambda: build_deck(empty_view(), shaded, name, choropleth=True),
+    )
+    st.pydeck_chart(deck, height=height, alt=alt)
+    legend(True, shaded)
+
+
+def schools_map(schools: pl.DataFrame, *, key: str, height: int) -> None:
+    """Schools (id, name, city, network, levels, themes, lat, lon) as points on their countries'
+    land; a click on one opens its profile."""
+    rows = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "city": r["city"],
+            "network": r["network"],
+            "levels": r["levels"],
+            "themes": r["themes"],
+            "colour": r["themes"][0] if len(r["themes"]) == 1 else "several",
+            "lat": r["lat"],
+            "lon": r["lon"],
+        }
+        for r in schools.iter_rows(named=True)
+        if r["lat"] is not None
+    ]
+    bounds = (
+        (
+            min(r["lat"] for r in rows),
+            min(r["lon"] for r in rows),
+            max(r["lat"] for r in rows),
+            max(r["lon"] for r in rows),
+        )
+        if rows
+        else None
+    )
+    view = maps.MapView(len(rows), rows, bounds)
+    counts = data.country_counts(Selection().with_values("country", list(set(schools["network"]))))
+    event = st.pydeck_chart(
+        build_deck(view, counts, name_column(), choropleth=False),
+        height=height,
+        on_select="rerun",
+        selection_mode="single-object",
+        key=key,
+        alt=t("map.alt", count=len(rows)),
+    )
+    open_pick(picked(event))
+
+
+def spot_map(lat: float, lon: float, tip: str, *, height: int, alt: str) -> None:
+    """One place marked on the land (an institution's profile)."""
+    st.pydeck_chart(spot_deck(lat, lon, tip), height=height, alt=alt)
+
+
+def town_map(towns: pl.DataFrame, *, key: str, height: int, alt: str) -> dict | None:
+    """A country's towns to click; the town picked (name, lat, lon), if any."""
+    event = st.pydeck_chart(
+        town_picker(towns), height=height, on_select="rerun", selection_mode="single-object", key=key, alt=alt
+    )
+    chosen = (event.selection or {}).get("objects", {}).get("towns") if event else None
+    return chosen[0] if chosen else None
