@@ -158,3 +158,43 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.flaky(reruns=int(os.environ.get("E2E_RERUNS", "1")), reruns_delay=2))
+
+
+def download(page, button, attempts: int = 3):
+    """Click a download button; the file Chromium saved (a Playwright Download).
+
+    A click that lands while Streamlit reruns the page (the login cookie component reports
+    back once after a load, later on a busy machine) hits a button about to be replaced and
+    does nothing, as it would for a person, who clicks again: so does this, after the run."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        try:
+            with page.expect_download(timeout=15_000) as info:
+                button.click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            settle(page, 500)
+    raise AssertionError("unreachable")
+
+
+def click_map(page, x, y, url: re.Pattern) -> None:
+    """Click a place on the map and wait for the page it opens.
+
+    deck.gl finds what is under the pointer by drawing the map once more; in this headless
+    browser without a graphics card that takes long enough, under load, for a click to be
+    lost now and then (the pointer went down before the drawing was done). A person clicks
+    again: so does this, at most twice more, and only when nothing happened.
+    """
+    for _ in range(3):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(600)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_url(url, timeout=8_000)
+            return
+        except Exception:
+            continue
+    page.wait_for_url(url, timeout=1_000)

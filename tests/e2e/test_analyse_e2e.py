@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from aspnet_data import dashboard
 from aspnet_data.directory import Selection
 
-from .conftest import screenshot, settle
+from .conftest import download, screenshot, settle
 from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
@@ -51,9 +51,8 @@ def axis_labels(chart, axis: str = "y") -> list[str]:
 
 def download_csv(page, box) -> list[dict[str, str]]:
     """Open a chart's table (if in an expander), click its CSV download, read the file back."""
-    with page.expect_download(timeout=30_000) as info:
-        box.locator("[data-testid='stDownloadButton'] button").click()
-    return list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    info = download(page, box.locator("[data-testid='stDownloadButton'] button"))
+    return list(csv.DictReader(io.StringIO(open(info.path(), encoding="utf-8-sig").read())))
 
 
 def expander(page, title: str, n: int):
@@ -90,9 +89,8 @@ def test_a_dashboard_download_holds_the_right_rows(server, web, db):
     settle(page)
     first_table = page.locator("[data-testid='stExpander']").filter(has_text="Table and data").first
     first_table.get_by_text("Table and data").click()
-    with page.expect_download(timeout=30_000) as info:
-        first_table.get_by_role("button", name="Download CSV").click()
-    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    info = download(page, first_table.get_by_role("button", name="Download CSV"))
+    rows = list(csv.DictReader(io.StringIO(open(info.path(), encoding="utf-8-sig").read())))
     expected = dashboard.dashboard(db, Selection().with_values("level", ["tvet"])).theme_by_region
     got = {(r["Region"], r["Priority theme"]): int(r["Institutions"]) for r in rows}
     names = {
@@ -198,10 +196,9 @@ def test_a_tables_csv_is_what_the_table_shows_in_the_interface_language(server, 
     page.get_by_role("heading", name="Où chaque thème est retenu").wait_for(timeout=30_000)
     settle(page)
     box = panel(page).locator("[data-testid='stDownloadButton']").filter(has_text="Télécharger en CSV").last
-    with page.expect_download(timeout=30_000) as info:
-        box.get_by_role("button").click()
-    assert info.value.suggested_filename == "aspnet-countries.csv"
-    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    info = download(page, box.get_by_role("button"))
+    assert info.suggested_filename == "aspnet-countries.csv"
+    rows = list(csv.DictReader(io.StringIO(open(info.path(), encoding="utf-8-sig").read())))
     expected = dashboard.dashboard(db, Selection().with_values("region", ["EUR"])).by_country
     assert list(rows[0]) == [
         "Pays",
@@ -222,10 +219,9 @@ def _brief_pdf(page, server, iso3: str, lang: str) -> str:
     page.goto(f"{server}/brief?code={iso3}&lang={lang}")
     page.get_by_role("heading", level=1).wait_for(timeout=30_000)
     settle(page)
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name=re.compile("PDF")).click()
-    assert info.value.suggested_filename == f"aspnet-brief-{iso3}-{lang}.pdf"
-    reader = PdfReader(info.value.path())
+    info = download(page, page.get_by_role("button", name=re.compile("PDF")))
+    assert info.suggested_filename == f"aspnet-brief-{iso3}-{lang}.pdf"
+    reader = PdfReader(info.path())
     return "\n".join(p.extract_text() for p in reader.pages).replace("\u00a0", " ")
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from aspnet_data import demo
 
-from .conftest import settle
+from .conftest import download, settle
 from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +21,9 @@ def test_the_excel_template_holds_the_coordinators_network(server, browser, db):
     page.goto(server + "/bulk")
     page.get_by_text("1. Download the current list").wait_for(timeout=30_000)
     settle(page)
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="Excel", exact=True).click()
-    assert info.value.suggested_filename == f"aspnet-{network}.xlsx"
-    sheet = pl.read_excel(info.value.path(), infer_schema_length=0)
+    info = download(page, page.get_by_role("button", name="Excel", exact=True))
+    assert info.suggested_filename == f"aspnet-{network}.xlsx"
+    sheet = pl.read_excel(info.path(), infer_schema_length=0)
     expected = {
         i for (i,) in db.rows("SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'", [network])
     }

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from aspnet_data import certificates
 
-from .conftest import screenshot, serving, settle
+from .conftest import download, screenshot, serving, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +38,9 @@ def choose(page, label, option):
     page.get_by_role("option", name=option, exact=True).first.click()
 
 
-def download(page):
-    # The page runs once more after it loads (the login cookie reports back), which replaces
-    # the button's file: click once that run is over.
-    settle(page, 3000)
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="Download (PDF)").click()
-    return info.value
+def download_pdf(page):
+    settle(page)
+    return download(page, page.get_by_role("button", name="Download (PDF)"))
 
 
 def test_a_members_certificate_in_french_checks_as_valid_for_that_school(site, browser, db):
@@ -59,7 +55,7 @@ def test_a_members_certificate_in_french_checks_as_valid_for_that_school(site, b
     settle(page)
     choose(page, "Language", "Français")
     settle(page)
-    got = download(page)
+    got = download_pdf(page)
     assert re.fullmatch(r"aspnet-certificate-FRA-\d{4}-\d{4,}-fr\.pdf", got.suggested_filename)
     text = pdf_text(got.path())
     assert "Certificat d'adhésion" in text and "Date de délivrance" in text
@@ -121,7 +117,7 @@ def test_a_candidates_profile_gives_the_candidacy_letter(site, browser, db):
     page.get_by_text("Candidacy letter", exact=True).wait_for(timeout=30_000)
     settle(page)
     assert page.get_by_text("Membership certificate", exact=True).count() == 0
-    got = download(page)
+    got = download_pdf(page)
     assert got.suggested_filename == f"aspnet-candidacy-letter-{candidate['id']}-en.pdf"
     text = pdf_text(got.path())
     assert "Letter of candidacy" in text

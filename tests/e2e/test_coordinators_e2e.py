@@ -4,7 +4,7 @@ import pytest
 
 from aspnet_data import demo
 
-from .conftest import screenshot, settle
+from .conftest import download, screenshot, settle
 
 pytestmark = pytest.mark.e2e
 COOKIE = "aspnet_atlas_session"
@@ -12,9 +12,9 @@ COOKIE = "aspnet_atlas_session"
 
 def log_in(page, server, username, password):
     page.goto(server + "/")
-    page.get_by_text("Coordinator login").wait_for(timeout=30_000)
+    page.get_by_text("Coordinator login", exact=True).wait_for(timeout=30_000)
     settle(page)
-    page.get_by_text("Coordinator login").click()
+    page.get_by_text("Coordinator login", exact=True).click()
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
@@ -43,7 +43,7 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     screenshot(page, "signed-in")
 
     page.get_by_role("button", name="Log out").click()
-    page.get_by_text("Coordinator login").wait_for(timeout=30_000)
+    page.get_by_text("Coordinator login", exact=True).wait_for(timeout=30_000)
     settle(page)
     assert not page.get_by_text("Signed in as").is_visible()
 
@@ -52,7 +52,7 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     thief.add_cookies(cookies)
     other = thief.new_page()
     other.goto(server + "/")
-    other.get_by_text("Coordinator login").wait_for(timeout=30_000)
+    other.get_by_text("Coordinator login", exact=True).wait_for(timeout=30_000)
     settle(other)
     assert not other.get_by_text("Signed in as").is_visible()
     assert not other.get_by_role("link", name="My network").is_visible()
@@ -64,9 +64,9 @@ def test_wrong_password_is_refused_with_a_message(server, browser):
     context = browser.new_context()
     page = context.new_page()
     page.goto(server + "/")
-    page.get_by_text("Coordinator login").wait_for(timeout=30_000)
+    page.get_by_text("Coordinator login", exact=True).wait_for(timeout=30_000)
     settle(page)
-    page.get_by_text("Coordinator login").click()
+    page.get_by_text("Coordinator login", exact=True).click()
     page.get_by_role("textbox", name="User name").fill("nobody.here")
     page.get_by_role("textbox", name="Password").fill("wrong-password-1")
     page.get_by_role("button", name="Log in").click()
@@ -84,9 +84,8 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     page.goto(server + "/bulk")
     page.get_by_text("1. Download the current list").wait_for(timeout=30_000)
     settle(page)
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="CSV", exact=True).click()
-    lines = open(info.value.path(), encoding="utf-8-sig").read().splitlines()
+    info = download(page, page.get_by_role("button", name="CSV", exact=True))
+    lines = open(info.path(), encoding="utf-8-sig").read().splitlines()
     header = lines[0].split(",")
     pupils = header.index("pupils")
 
@@ -100,9 +99,8 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     page.get_by_text("problem must be fixed in the file").wait_for(timeout=30_000)
     problems = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Problems", exact=True))
     assert problems.inner_text().strip().endswith("1")
-    with page.expect_download(timeout=30_000) as report:
-        page.get_by_role("button", name="Download the validation report").click()
-    text = open(report.value.path(), encoding="utf-8-sig").read()
+    report = download(page, page.get_by_role("button", name="Download the validation report"))
+    text = open(report.path(), encoding="utf-8-sig").read()
     assert text.splitlines()[1].startswith("2,") and ",email," in text  # file row 2 (the header is row 1), its field
     assert not page.get_by_role("button", name="Apply all changes").is_visible()
     screenshot(page, "bulk-errors")
@@ -133,7 +131,7 @@ def test_a_private_link_asks_to_log_in_and_opens_after_login(server, browser, db
     assert page.get_by_role("heading", name="Applications").is_visible()
     assert page.url.endswith("/review")
     settle(page)
-    page.get_by_test_id("stExpander").get_by_text("Coordinator login").click()
+    page.get_by_test_id("stExpander").get_by_text("Coordinator login", exact=True).click()
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(demo.DEMO_PASSWORDS["coordinator"])
     page.get_by_role("button", name="Log in").click()

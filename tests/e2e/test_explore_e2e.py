@@ -10,7 +10,7 @@ import pytest
 from aspnet_data import directory
 from aspnet_data.directory import Selection, export_frame, facet_counts
 
-from .conftest import screenshot, settle
+from .conftest import click_map, download, screenshot, settle
 
 pytestmark = pytest.mark.e2e
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -45,8 +45,9 @@ def test_clicking_a_school_opens_its_profile(server, web, db):
     page.wait_for_timeout(1500)  # let deck.gl draw and build its picking buffer
     box = canvas.bounding_box()
     # A selection of one school is centred on it.
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_url(re.compile(rf"/institution\?id={school_id}\b"), timeout=30_000)
+    click_map(
+        page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, re.compile(rf"/institution\?id={school_id}\b")
+    )
     page.get_by_role("heading", level=1).wait_for()
     assert web.failures == []
 
@@ -79,9 +80,8 @@ def test_csv_export_holds_exactly_the_filtered_rows(server, web, db):
     page.goto(f"{server}/directory?theme=heritage&level=primary")
     page.get_by_text("Download the selection").wait_for(timeout=30_000)
     wait_idle(page)
-    with page.expect_download(timeout=30_000) as info:
-        page.get_by_role("button", name="CSV", exact=True).click()
-    text = open(info.value.path(), encoding="utf-8-sig").read()
+    info = download(page, page.get_by_role("button", name="CSV", exact=True))
+    text = open(info.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
     sel = Selection().with_values("level", ["primary"]).with_values("theme", ["heritage"])
     expected = export_frame(db, sel)
@@ -174,9 +174,8 @@ def test_every_download_of_the_directory_holds_the_selection_for_who_asks(server
     wait_idle(page)
     assert page.get_by_text("Full export, every field").count() == 0  # not for the public
     for fmt, label in (("csv", "CSV"), ("xlsx", "Excel"), ("parquet", "Parquet")):
-        with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name=label, exact=True).first.click()
-        got = read_back(info.value.path(), fmt)
+        info = download(page, page.get_by_role("button", name=label, exact=True).first)
+        got = read_back(info.path(), fmt)
         assert sorted(int(i) for i in got["id"]) == sorted(public["id"].to_list()), fmt
         assert "coordinator_phone" not in got.columns
     context.close()
@@ -191,10 +190,9 @@ def test_every_download_of_the_directory_holds_the_selection_for_who_asks(server
     every = db.rows("SELECT id FROM institutions WHERE network = 'FRA'")
     buttons = page.get_by_role("button", name=re.compile(r"^(CSV|Excel|Parquet)$"))
     for index, fmt in ((3, "csv"), (4, "xlsx"), (5, "parquet")):
-        with page.expect_download(timeout=30_000) as info:
-            buttons.nth(index).click()
-        assert info.value.suggested_filename == f"aspnet-institutions-full.{fmt}"
-        got = read_back(info.value.path(), fmt)
+        info = download(page, buttons.nth(index))
+        assert info.suggested_filename == f"aspnet-institutions-full.{fmt}"
+        got = read_back(info.path(), fmt)
         assert sorted(int(i) for i in got["id"]) == sorted(i for (i,) in every), fmt
         assert {"coordinator_phone", "withdrawn_year", "updated_by"} <= set(got.columns), fmt
     screenshot(page, "directory-analyst-exports")

@@ -11,7 +11,7 @@ import pytest
 from aspnet_data import maps
 from aspnet_data.directory import Selection
 
-from .conftest import screenshot, settle
+from .conftest import click_map, screenshot, settle
 
 pytestmark = pytest.mark.e2e
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -53,26 +53,6 @@ class Tiles:
 
     def features(self, z=None):
         return [f for zoom, body in self.seen if z is None or zoom == z for f in body["features"]]
-
-
-def click_map(page, x, y, url: re.Pattern) -> None:
-    """Click a place on the map and wait for the page it opens.
-
-    deck.gl finds what is under the pointer by drawing the map once more; in this headless
-    browser without a graphics card that takes long enough, under load, for a click to be
-    lost now and then (the pointer went down before the drawing was done). A person clicks
-    again: so does this, at most twice more, and only when nothing happened.
-    """
-    for _ in range(3):
-        page.mouse.move(x, y)
-        page.wait_for_timeout(600)
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_url(url, timeout=8_000)
-            return
-        except Exception:
-            continue
-    page.wait_for_url(url, timeout=1_000)
 
 
 def canvas_of(page):
