@@ -3,6 +3,7 @@
 import streamlit as st
 
 from aspnet_data import accounts
+from aspnet_data.errors import FieldError
 from ui import data
 from ui.auth import current_user
 from ui.i18n import current_language, t
@@ -38,9 +39,9 @@ with st.form("password_form", clear_on_submit=True):
         st.session_state.pop("pw_error", None)
         try:
             if new != again:
-                raise accounts.AccountError("password", "mismatch")
+                raise FieldError("password", "mismatch")
             accounts.change_password(data.db(), user.username, old, new)
-        except accounts.AccountError as problem:
+        except FieldError as problem:
             st.session_state["pw_error"] = problem
         else:
             st.session_state["auth_user"] = accounts.get_user(data.db(), user.username)

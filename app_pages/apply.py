@@ -4,7 +4,7 @@ import streamlit as st
 
 from aspnet_data import applications as apps
 from aspnet_data import settings
-from aspnet_data.editing import ValidationFailed
+from aspnet_data.errors import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 from ui import data, join, maps
 from ui.forms import Feedback, field_errors, summary

@@ -6,8 +6,7 @@ import streamlit as st
 
 from aspnet_data import board
 from aspnet_data.db import utc_now
-from aspnet_data.editing import NotFound, ValidationFailed
-from aspnet_data.permissions import PermissionDenied
+from aspnet_data.errors import EditWindowPassed, NotFound, PermissionDenied, ValidationFailed
 from ui import data
 from ui.auth import current_actor
 from ui.i18n import current_language, t
@@ -86,7 +85,7 @@ def refusal(problem: Exception) -> str:
         return t("board.rate_limited", count=board.RATE_LIMIT)
     if isinstance(problem, NotFound):
         return t("board.thread_gone")
-    return t("board.edit_window_passed") if str(problem) == "board.edit_window" else t("manage.not_allowed")
+    return t("board.edit_window_passed") if isinstance(problem, EditWindowPassed) else t("manage.not_allowed")
 
 
 left, right = st.columns([1, 3], gap="large")

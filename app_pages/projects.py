@@ -5,9 +5,8 @@ import streamlit as st
 
 from aspnet_data import board, projects
 from aspnet_data.directory import Selection
-from aspnet_data.editing import NotFound, ValidationFailed
+from aspnet_data.errors import NotFound, PermissionDenied, ValidationFailed
 from aspnet_data.maps import MapView
-from aspnet_data.permissions import PermissionDenied
 from aspnet_data.vocab import PROJECT_STATUSES, THEMES
 from ui import data, maps
 from ui.auth import current_actor

@@ -4,8 +4,7 @@
 import streamlit as st
 
 from aspnet_data import applications as apps
-from aspnet_data.editing import FieldError, ValidationFailed
-from aspnet_data.permissions import PermissionDenied
+from aspnet_data.errors import FieldError, PermissionDenied, ValidationFailed
 from ui import data, join
 from ui.auth import current_actor, current_user
 from ui.forms import Feedback, field_errors

@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import applications as apps
-from aspnet_data.editing import ValidationFailed
+from aspnet_data.errors import ValidationFailed
 from ui import data, join
 from ui.i18n import t
 from ui.safe import md

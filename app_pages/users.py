@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import accounts
-from aspnet_data.permissions import PermissionDenied, can
+from aspnet_data.errors import FieldError, PermissionDenied
+from aspnet_data.permissions import can
 from aspnet_data.vocab import ROLES
 from ui import data
 from ui.auth import current_actor
@@ -212,10 +213,10 @@ with create_col, st.container(border=True):
                     must_change_password=True,
                     language=lang,
                 )
-            except accounts.AccountError as problem:
+            except FieldError as problem:
                 st.session_state["users_error"] = problem
             except PermissionDenied:
-                st.session_state["users_error"] = accounts.AccountError("username", "not_allowed")
+                st.session_state["users_error"] = FieldError("username", "not_allowed")
             else:
                 created = username.strip().lower()
                 st.session_state["users_otp"] = ("create", created, password)

@@ -22,6 +22,7 @@ import polars as pl
 
 from .db import Database, utc_now
 from .editing import EMAIL
+from .errors import FieldError, LoginRefused
 from .permissions import Actor, require
 from .text import clean_line, has_visible
 from .vocab import LANGUAGES, ROLES
@@ -36,25 +37,6 @@ MAX_PASSWORD_BYTES = 72  # bcrypt reads no further (and bcrypt 5 refuses longer 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 # Checked when the user name is unknown, so that refusing it costs one bcrypt check too.
 _DUMMY_HASH = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
-
-
-class LoginRefused(Exception):
-    """Why a login failed: ``invalid`` (name or password), ``locked`` or ``disabled``."""
-
-    def __init__(self, reason: str, until: datetime | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.until = until
-
-
-class AccountError(ValueError):
-    """Bad input for an account operation; ``field`` and ``code`` (an i18n key suffix) say what."""
-
-    def __init__(self, field: str, code: str, **params: object) -> None:
-        super().__init__(f"{field}: {code}")
-        self.field = field
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -205,15 +187,15 @@ def revoke_session(db: Database, username: str, stamp: float | str, *, now: date
 
 
 def check_password_policy(password: str, *, username: str = "") -> None:
-    """Raise AccountError unless the password is long enough and not trivially guessable."""
+    """Raise FieldError unless the password is long enough and not trivially guessable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", "too_short", min=MIN_PASSWORD_LENGTH)
+        raise FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH})
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        raise AccountError("password", "too_long_bytes", max=MAX_PASSWORD_BYTES)
+        raise FieldError("password", "too_long_bytes", {"max": MAX_PASSWORD_BYTES})
     if not (any(c.isalpha() for c in password) and any(not c.isalpha() for c in password)):
-        raise AccountError("password", "needs_mix")
+        raise FieldError("password", "needs_mix")
     if username and username.lower() in password.lower():
-        raise AccountError("password", "contains_username")
+        raise FieldError("password", "contains_username")
 
 
 def change_password(db: Database, username: str, old: str, new: str) -> None:
@@ -223,11 +205,11 @@ def change_password(db: Database, username: str, old: str, new: str) -> None:
     the user's last login that checking the old password leaves."""
     check_password_policy(new, username=username)
     if new == old:
-        raise AccountError("password", "same_as_old")
+        raise FieldError("password", "same_as_old")
     try:
         authenticate(db, username, old)
     except LoginRefused:
-        raise AccountError("old_password", "wrong_password") from None
+        raise FieldError("old_password", "wrong_password") from None
     hashed = hash_password(new)
     db.write(
         lambda cur: (
@@ -267,27 +249,27 @@ def create_user(
         require(actor, "manage_users")
     username = (username or "").strip().lower()
     if not _USERNAME.match(username):
-        raise AccountError("username", "bad_username")
+        raise FieldError("username", "bad_username")
     if role not in ROLES:
-        raise AccountError("role", "bad_role")
+        raise FieldError("role", "bad_role")
     display_name = clean_line(display_name)
     if not has_visible(display_name):
-        raise AccountError("display_name", "required")
+        raise FieldError("display_name", "required")
     if len(display_name) > MAX_DISPLAY_NAME:
-        raise AccountError("display_name", "too_long", max=MAX_DISPLAY_NAME)
+        raise FieldError("display_name", "too_long", {"max": MAX_DISPLAY_NAME})
     email = (email or "").strip() or None
     if email and (len(email) > 200 or not EMAIL.match(email)):
-        raise AccountError("email", "email")
+        raise FieldError("email", "email")
     if language not in LANGUAGES:
-        raise AccountError("language", "unknown_choice", values=language)
+        raise FieldError("language", "unknown_choice", {"values": language})
     if role == "coordinator":
         if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
-            raise AccountError("network", "unknown_network")
+            raise FieldError("network", "unknown_network")
     else:
         network = None
     check_password_policy(password, username=username)
     if get_user(db, username):
-        raise AccountError("username", "taken")
+        raise FieldError("username", "taken")
     hashed = hash_password(password)
     now = utc_now()
 
@@ -309,7 +291,7 @@ def create_user(
     try:
         db.write(insert)
     except duckdb.ConstraintException:  # the same name created at the same instant elsewhere
-        raise AccountError("username", "taken") from None
+        raise FieldError("username", "taken") from None
     return get_user(db, username)
 
 
@@ -317,7 +299,7 @@ def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> N
     """Disable or re-enable an account; disabling also ends its sessions."""
     require(actor, "manage_users")
     if username == actor.username and disabled:
-        raise AccountError("username", "cannot_disable_self")
+        raise FieldError("username", "cannot_disable_self")
     now = utc_now()
 
     def update(cur):
@@ -333,13 +315,13 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
     require(actor, "manage_users")
     user = get_user(db, username)
     if user is None:
-        raise AccountError("username", "unknown_user")
+        raise FieldError("username", "unknown_user")
     # A coordinator needs a network, and nobody may be given one that does not exist (the
     # column has no foreign key: see migration 005).
     if (user.role == "coordinator" or network is not None) and not db.scalar(
         "SELECT count(*) FROM networks WHERE iso3 = ?", [network]
     ):
-        raise AccountError("network", "unknown_network")
+        raise FieldError("network", "unknown_network")
     db.write(
         lambda cur: (
             cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
@@ -352,7 +334,7 @@ def unlock(db: Database, actor: Actor, username: str) -> None:
     """Lift a lockout before its fifteen minutes are over (the password stays as it was)."""
     require(actor, "manage_users")
     if get_user(db, username) is None:
-        raise AccountError("username", "unknown_user")
+        raise FieldError("username", "unknown_user")
     db.write(
         lambda cur: (
             cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
@@ -365,7 +347,7 @@ def reset_password(db: Database, actor: Actor, username: str) -> str:
     """A one-time password (shown once) that must be changed at the next login."""
     require(actor, "manage_users")
     if get_user(db, username) is None:
-        raise AccountError("username", "unknown_user")
+        raise FieldError("username", "unknown_user")
     password = one_time_password()
     hashed = hash_password(password)
     db.write(

@@ -16,8 +16,8 @@ import polars as pl
 
 from . import editing
 from .db import Database, utc_now
-from .editing import FieldError, ValidationFailed
-from .permissions import Actor, PermissionDenied
+from .errors import Conflict, FieldError, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
+from .permissions import Actor
 from .text import fold
 from .vocab import LANGUAGES, LEVELS, THEMES
 
@@ -76,12 +76,6 @@ FIELDS = (
 # What the school's public profile gets on approval. The contact person (contact_name,
 # contact_email) is private: reviewers see it, the directory never does.
 PUBLIC_DETAILS = ("school_email", "website")
-
-
-class TransitionRefused(Exception):
-    def __init__(self, stage: str, to: str) -> None:
-        super().__init__(f"{stage} -> {to} is not allowed")
-        self.stage, self.to = stage, to
 
 
 @dataclass(frozen=True)
@@ -526,7 +520,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
     a candidate."""
     app = _load(db, "id = ?", [application_id])
     if app is None:
-        raise editing.NotFound(application_id)
+        raise NotFound(application_id)
     network = app.record["network"]
     if not allowed(actor, app.stage, to, network):
         if any(allowed(actor, stage, to, network) for stage, target in TRANSITIONS if target == to):
@@ -546,7 +540,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
             [to, when, application_id, app.stage],
         ).fetchall()[0][0]
         if updated != 1:
-            raise editing.Conflict(app.record)
+            raise Conflict(app.record)
         _event(cur, application_id, to, who, comment, when)
         if to == "approved":
             record = app.record

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from .db import Database, utc_now
-from .editing import FieldError, NotFound, ValidationFailed
-from .permissions import Actor, PermissionDenied
+from .errors import EditWindowPassed, FieldError, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from .permissions import Actor
 from .text import clean_line, has_visible
 
 MAX_LENGTH = 4000
@@ -26,10 +26,6 @@ RATE_LIMIT = 10  # messages per user ...
 RATE_WINDOW = timedelta(minutes=1)  # ... in this window
 THREADS_PER_PAGE = 20
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,39})")
-
-
-class RateLimited(Exception):
-    pass
 
 
 def _readable_sql(actor: Actor) -> tuple[str, dict]:
@@ -307,7 +303,7 @@ def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> d
     if message["author"] != actor.username or message["deleted_at"] is not None:
         raise PermissionDenied("board.edit")
     if now - message["created_at"] > EDIT_WINDOW:
-        raise PermissionDenied("board.edit_window")
+        raise EditWindowPassed()
     return message
 
 

@@ -36,7 +36,8 @@ import polars as pl
 from . import certificates, editing
 from .db import Database, utc_now
 from .directory import export_bytes
-from .editing import INSTITUTION_FIELDS, FieldError
+from .editing import INSTITUTION_FIELDS
+from .errors import BulkError, FieldError, NotFound
 from .permissions import Actor, require
 from .text import from_spreadsheet, spreadsheet_safe
 
@@ -63,15 +64,6 @@ ERRORS_SCHEMA = {
 }
 CHANGED_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
 WITHDRAWN_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
-
-
-class BulkError(Exception):
-    """A file or plan that cannot be used: ``code`` is an i18n key suffix (``bulk.<code>``)."""
-
-    def __init__(self, code: str, **params) -> None:
-        super().__init__(code + (f" {params}" if params else ""))
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -476,7 +468,7 @@ def apply(
             raise BulkError("foreign_id")
         missing = [i for i in touched if i not in stored]
         if missing:
-            raise editing.NotFound(missing[0])
+            raise NotFound(missing[0])
         # A field the file changes that someone else saved since the preview: their change
         # would be lost without anyone seeing it, so nothing is applied.
         overtaken = sorted(

@@ -22,8 +22,9 @@ from datetime import date, datetime
 from anyascii import anyascii
 from fpdf import FPDF
 
-from . import editing, settings
+from . import settings
 from .db import Database, utc_now
+from .errors import NotFound
 
 NUMBER_EXAMPLE = "FRA-2026-0042"
 # Spaces, dots, slashes and every kind of dash are read as the separator; the counter may be
@@ -373,7 +374,7 @@ def _school(db: Database, institution_id: int, lang: str) -> dict:
         [institution_id],
     )
     if rows.height == 0:
-        raise editing.NotFound(institution_id)
+        raise NotFound(institution_id)
     school = rows.row(0, named=True)
     school["country"] = school[f"name_{lang}"]
     return school
@@ -446,7 +447,7 @@ def certificate_pdf(
     """
     school = _school(db, institution_id, lang)
     if school["status"] != "member" or school["number"] is None:
-        raise editing.NotFound(institution_id)
+        raise NotFound(institution_id)
     words = TEXT.get(lang, TEXT["en"])
     pdf = _Document("L", f"{words['title']} {school['number']}")
     width, height = pdf.w, pdf.h
@@ -543,7 +544,7 @@ def candidacy_letter_pdf(db: Database, institution_id: int, lang: str = "en", *,
     institution that is not a candidate."""
     school = _school(db, institution_id, lang)
     if school["status"] != "candidate":
-        raise editing.NotFound(institution_id)
+        raise NotFound(institution_id)
     words = TEXT.get(lang, TEXT["en"])
     since = (school["approved_at"] or school["created_at"]).year
     pdf = _Document("P", words["letter_title"])
@@ -604,4 +605,4 @@ def document_pdf(db: Database, institution_id: int, lang: str = "en", *, public_
         return certificate_pdf(db, institution_id, lang, public_url=public_url)
     if kind == "letter":
         return candidacy_letter_pdf(db, institution_id, lang)
-    raise editing.NotFound(institution_id)
+    raise NotFound(institution_id)

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 
 from . import demo, settings
-from .db import Database, DatabaseError, advance_sequences, latest_schema_version, open_database, quote_ident
+from .db import Database, advance_sequences, latest_schema_version, open_database, quote_ident
+from .errors import AtlasError, DatabaseError, FieldError
 
 # Tables in dependency order: importing in this order satisfies every foreign key.
 TABLES = (
@@ -34,7 +35,7 @@ TABLES = (
 )
 
 
-class CliError(Exception):
+class CliError(AtlasError):
     """An error reported as one line, with exit status 1."""
 
 
@@ -322,7 +323,7 @@ def _user(args) -> int:
                 email=args.email,
                 network=args.network,
             )
-        except accounts.AccountError as problem:
+        except FieldError as problem:
             raise CliError(f"{problem.field}: {problem.code.replace('_', ' ')}") from None
     print(f"created {user.role} {user.username}")
     return 0

@@ -22,18 +22,12 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
+from .errors import DatabaseError, SchemaTooNewError
+
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
-
-
-class DatabaseError(Exception):
-    """A database problem worth one clear line to the user (CLI exits non-zero on it)."""
-
-
-class SchemaTooNewError(DatabaseError):
-    """The file was written by a newer version of ASPnet Atlas."""
 
 
 def quote_ident(name: str) -> str:

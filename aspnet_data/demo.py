@@ -21,7 +21,8 @@ import polars as pl
 import shapely
 
 from . import certificates, demo_board, demo_names, reference
-from .db import Database, DatabaseError, advance_sequences
+from .db import Database, advance_sequences
+from .errors import DatabaseError
 from .text import fold, slug
 from .vocab import FIRST_YEAR, THEMES
 

@@ -20,6 +20,7 @@ from datetime import datetime
 import polars as pl
 
 from .db import Database
+from .errors import ExportTooLarge
 from .text import fold, spreadsheet_safe
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, REGIONS, STATUSES, THEMES
 
@@ -462,10 +463,6 @@ def export_full_frame(db: Database, actor, sel: Selection) -> pl.DataFrame:
         """,
         w.params,
     )
-
-
-class ExportTooLarge(ValueError):
-    """The selection has more rows than the chosen format can hold."""
 
 
 def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:

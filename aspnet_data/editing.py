@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import polars as pl
@@ -19,6 +18,7 @@ from anyascii import anyascii
 
 from . import certificates, languages, reference
 from .db import Database, utc_now
+from .errors import Conflict, FieldError, NotFound, ValidationFailed
 from .permissions import Actor, require
 from .text import fold
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, THEMES
@@ -95,34 +95,6 @@ _TEXT_LIMITS = {
     "description": 2000,
     **dict.fromkeys(DESCRIPTION_TRANSLATIONS, 2000),
 }
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """A problem with one field: ``code`` is an i18n key suffix (``error.<code>``)."""
-
-    field: str
-    code: str
-    params: dict = field(default_factory=dict)
-    warning: bool = False  # shown, but does not block saving
-
-
-class ValidationFailed(ValueError):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.code}" for e in errors))
-        self.errors = errors
-
-
-class Conflict(Exception):
-    """Someone saved the record since it was read: ``current`` is what is stored now."""
-
-    def __init__(self, current: dict) -> None:
-        super().__init__("the record was changed by someone else")
-        self.current = current
-
-
-class NotFound(LookupError):
-    pass
 
 
 # -- validation ----------------------------------------------------------------------------

@@ -7,14 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-class PermissionDenied(Exception):
-    """The actor may not do this; ``action`` and ``network`` say what was refused."""
-
-    def __init__(self, action: str, network: str | None = None) -> None:
-        super().__init__(f"not allowed: {action}" + (f" on {network}" if network else ""))
-        self.action = action
-        self.network = network
+from .errors import PermissionDenied
 
 
 @dataclass(frozen=True)

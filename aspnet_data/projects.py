@@ -13,8 +13,9 @@ from datetime import date, datetime
 import polars as pl
 
 from .db import Database, utc_now
-from .editing import FieldError, NotFound, ValidationFailed, _clean_text, language_errors, normalise_languages
-from .permissions import Actor, PermissionDenied
+from .editing import _clean_text, language_errors, normalise_languages
+from .errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from .permissions import Actor
 from .vocab import PROJECT_STATUSES, THEMES
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from aspnet_data.editing import FieldError
+from aspnet_data.errors import FieldError
 
 from .i18n import t
 from .safe import md
@@ -98,8 +98,7 @@ class EditSession:
     def submit(self, values: dict, save: Callable[[dict, int], object], *, version: int | None = None) -> None:
         """Run ``save(values, version opened)``; keep errors or the conflict for the next run.
         When ``save`` returns the names of the fields it changed, :meth:`saved_notice` says so."""
-        from aspnet_data.editing import Conflict, ValidationFailed
-        from aspnet_data.permissions import PermissionDenied
+        from aspnet_data.errors import Conflict, PermissionDenied, ValidationFailed
 
         st.session_state.pop(f"{self.prefix}_conflict", None)
         st.session_state.pop(f"{self.prefix}_saved", None)

@@ -9,6 +9,7 @@ import pytest
 
 from aspnet_data import accounts, demo
 from aspnet_data.db import open_database, utc_now
+from aspnet_data.errors import FieldError
 from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, Actor, PermissionDenied, can, pages_for
 
 ADMIN = Actor("admin", "admin")
@@ -101,14 +102,14 @@ def test_sessions_are_revoked_on_the_server_and_expire(db):
     "password, code", [("short1", "too_short"), ("onlyletterslong", "needs_mix"), ("x" * 201 + "1", "too_long_bytes")]
 )
 def test_password_policy(password, code):
-    with pytest.raises(accounts.AccountError) as error:
+    with pytest.raises(FieldError) as error:
         accounts.check_password_policy(password)
     assert error.value.code == code
 
 
 def test_change_own_password(db):
     name, _ = coordinator(db)
-    with pytest.raises(accounts.AccountError) as error:
+    with pytest.raises(FieldError) as error:
         accounts.change_password(db, name, "wrong-old-pass1", "A-new-password-2")
     assert error.value.field == "old_password"
     accounts.change_password(db, name, demo.DEMO_PASSWORDS["coordinator"], "A-new-password-2")
@@ -131,12 +132,12 @@ def test_admin_creates_resets_and_assigns(db):
     assert user.username == "new.coord" and user.must_change_password
     temporary = accounts.reset_password(db, ADMIN, "new.coord")
     assert accounts.authenticate(db, "new.coord", temporary).must_change_password
-    with pytest.raises(accounts.AccountError) as error:
+    with pytest.raises(FieldError) as error:
         accounts.create_user(
             db, ADMIN, username="new.coord", display_name="x", role="analyst", password="Another-pass-1"
         )
     assert error.value.code == "taken"
-    with pytest.raises(accounts.AccountError) as error:
+    with pytest.raises(FieldError) as error:
         accounts.create_user(
             db, ADMIN, username="x.y", display_name="x", role="coordinator", network="ZZZ", password="Another-pass-1"
         )
@@ -204,7 +205,7 @@ def test_a_new_account_is_checked_field_by_field(db, values, field, code):
         "email": "new@example.org",
         "language": "en",
     }
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(FieldError) as refused:
         accounts.create_user(db, admin, **(base | values))
     assert (refused.value.field, refused.value.code) == (field, code)
     assert accounts.get_user(db, "new.analyst") is None
@@ -245,7 +246,7 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
                 db, admin, username="twin.name", display_name="Twin", role="analyst", password="a-Long-enough-1"
             )
             outcomes.append("created")
-        except accounts.AccountError as refused:
+        except FieldError as refused:
             outcomes.append((refused.field, refused.code))
 
     threads = [threading.Thread(target=create) for _ in range(2)]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from aspnet_data import accounts, board, editing, projects
 from aspnet_data import applications as apps
+from aspnet_data.errors import FieldError
 from aspnet_data.permissions import Actor
 from aspnet_data.text import clean_line, has_visible
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, PROJECT_STATUSES, ROLES, THEMES
@@ -713,7 +714,7 @@ password_text = st.one_of(
 def test_password_policy_accepts_or_names_the_problem(password, username):
     try:
         accounts.check_password_policy(password, username=username)
-    except accounts.AccountError as refused:
+    except FieldError as refused:
         assert refused.field == "password"
         assert_clear([refused], ("password",))
         return
@@ -748,7 +749,7 @@ def test_account_creation_stores_a_user_who_can_log_in_or_nothing(
             email=email,
             network=network,
         )
-    except accounts.AccountError as refused:
+    except FieldError as refused:
         assert_clear([refused], ("username", "display_name", "role", "network", "password", "email"))
         assert db.checksums(TABLES) == before
         return
@@ -776,7 +777,7 @@ def test_password_change_stores_a_password_that_logs_in_or_nothing(db, new):
     before = db.checksums(TABLES)
     try:
         accounts.change_password(db, username, old, new)
-    except accounts.AccountError as refused:
+    except FieldError as refused:
         assert_clear([refused], ("password", "old_password"))
         assert db.checksums(["users", "audit_log"]) == {t: before[t] for t in ["users", "audit_log"]}
         return
@@ -797,7 +798,7 @@ def test_assigning_a_network_stores_an_existing_one_or_nothing(db, username, net
     before = db.checksums(TABLES)
     try:
         accounts.assign_network(db, ADMIN, username, network)
-    except accounts.AccountError as refused:
+    except FieldError as refused:
         assert_clear([refused], ("username", "network"))
         assert db.checksums(TABLES) == before
         return
