@@ -4,7 +4,7 @@ import streamlit as st
 
 from aspnet_data import certificates
 from ui import data
-from ui.i18n import current_language, lang_params, t
+from ui.i18n import current_language, page_href, t
 from ui.safe import md
 
 lang = current_language()
@@ -51,11 +51,10 @@ if typed.strip():
             )
         else:
             st.error(t("verify.not_member"), icon=":material/block:")
-        suffix = "".join(f"&{key}={value}" for key, value in lang_params().items())
-        name = f"[{md(found.name)}](institution?id={found.institution_id}{suffix})"
+        name = f"[{md(found.name)}]({page_href('institution', id=found.institution_id)})"
         if found.name_latin and found.name_latin != found.name:
             name += f" · *{md(found.name_latin)}*"
-        network = f"[{md(found.country[lang])}](network?code={found.network}{suffix})"
+        network = f"[{md(found.country[lang])}]({page_href('network', code=found.network)})"
         if found.national_commission:
             network += f" · {md(found.national_commission)}"
         with st.container(border=True):

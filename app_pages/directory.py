@@ -9,7 +9,7 @@ from aspnet_data import directory
 from aspnet_data.permissions import can
 from ui import data, filters, maps
 from ui.auth import current_actor
-from ui.i18n import current_language, lang_params, number, render, t
+from ui.i18n import current_language, number, render, t
 from ui.tables import linked_table
 
 lang = current_language()
@@ -132,5 +132,5 @@ st.page_link(
     "app_pages/map.py",
     label=t("directory.on_map"),
     icon=":material/map:",
-    query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params(),
+    query_params=filters.selection_link(sel),
 )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from aspnet_data.vocab import THEMES
 from ui import charts, data, tables
-from ui.i18n import current_language, lang_params, number, percent, t
+from ui.i18n import current_language, link_params, number, percent, t
 from ui.layout import as_of_caption
 from ui.palette import THEME_COLORS
 
@@ -76,7 +76,7 @@ with region_col:
     st.caption(t("home.region_definition"))
 
 st.subheader(t("home.largest"))
-st.page_link("app_pages/networks.py", label=t("home.all_networks"), icon=":material/flag:", query_params=lang_params())
+st.page_link("app_pages/networks.py", label=t("home.all_networks"), icon=":material/flag:", query_params=link_params())
 largest = overview.largest.select(
     pl.col(f"name_{lang}").alias(t("common.country")),
     pl.col("region").replace_strict(names).alias(t("common.region")),

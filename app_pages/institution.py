@@ -8,7 +8,7 @@ from aspnet_data import certificates, settings
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
 from ui import data, maps
-from ui.i18n import LANGUAGE_NAMES, current_language, lang_params, language_name, number, t
+from ui.i18n import LANGUAGE_NAMES, current_language, language_name, link_params, number, t
 from ui.palette import THEME_COLORS, text_on
 from ui.safe import md, safe_email, safe_url
 
@@ -23,7 +23,7 @@ if record is None:
         "app_pages/directory.py",
         label=t("network.back_to_directory"),
         icon=":material/arrow_back:",
-        query_params=lang_params(),
+        query_params=link_params(),
     )
     st.stop()
 
@@ -40,7 +40,7 @@ st.page_link(
     "app_pages/network.py",
     label=t("institution.network", country=country),
     icon=":material/hub:",
-    query_params={"code": record["network"]} | lang_params(),
+    query_params=link_params(code=record["network"]),
 )
 
 details, where = st.columns([3, 2], gap="large")
@@ -90,7 +90,7 @@ if document == "letter" or issued:
                 "app_pages/certificate.py",
                 label=t("certificate.check"),
                 icon=":material/verified:",
-                query_params={"number": issued["number"]} | lang_params(),
+                query_params=link_params(number=issued["number"]),
             )
         else:
             st.caption(t("certificate.letter_help"))
@@ -129,7 +129,7 @@ if record["projects"]:
             "app_pages/projects.py",
             label=md(project["title"]),
             icon=":material/diversity_3:",
-            query_params={"id": str(project["id"])} | lang_params(),
+            query_params=link_params(id=project["id"]),
         )
         st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])}")
 else:

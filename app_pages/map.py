@@ -7,10 +7,9 @@ the selection, so a copied link opens the same map.
 import polars as pl
 import streamlit as st
 
-from aspnet_data import directory
 from aspnet_data import maps as map_data
 from ui import data, filters, maps
-from ui.i18n import current_language, lang_params, name_column, number, t
+from ui.i18n import current_language, name_column, number, t
 from ui.safe import md
 from ui.tables import linked_table
 
@@ -111,5 +110,5 @@ st.page_link(
     "app_pages/directory.py",
     label=t("map.in_directory"),
     icon=":material/list:",
-    query_params={k: v for k, v in directory.to_params(sel).items() if k != "sort"} | lang_params(),
+    query_params=filters.selection_link(sel),
 )

@@ -8,7 +8,7 @@ from aspnet_data.maps import zoom_for
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
 from ui import charts, data, maps
-from ui.i18n import current_language, lang_params, number, render, t
+from ui.i18n import current_language, link_params, number, render, t
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 from ui.tables import linked_table
@@ -21,13 +21,13 @@ if profile is None:
     st.title(t("network.not_found_title"))
     st.error(t("network.not_found", code=md((raw or "")[:20])), icon=":material/travel_explore:")
     st.page_link(
-        "app_pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=lang_params()
+        "app_pages/map.py", label=t("network.back_to_map"), icon=":material/arrow_back:", query_params=link_params()
     )
     st.page_link(
         "app_pages/directory.py",
         label=t("network.back_to_directory"),
         icon=":material/list:",
-        query_params=lang_params(),
+        query_params=link_params(),
     )
     st.stop()
 
@@ -63,7 +63,7 @@ with about:
         "app_pages/directory.py",
         label=t("network.all_in_directory", count=profile.by_status["member"] + profile.by_status["candidate"]),
         icon=":material/list:",
-        query_params={"country": code} | lang_params(),
+        query_params=link_params(country=code),
     )
 with contact, st.container(border=True):
     st.markdown(f"**{t('network.commission')}**  \n{md(net['national_commission'])}")
@@ -152,7 +152,7 @@ if profile.projects.height:
             "app_pages/projects.py",
             label=md(project["title"]),
             icon=":material/diversity_3:",
-            query_params={"id": str(project["id"])} | lang_params(),
+            query_params=link_params(id=project["id"]),
         )
         st.caption(
             f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "

@@ -8,7 +8,7 @@ from aspnet_data.permissions import can
 from ui import data
 from ui.auth import current_actor
 from ui.coordinators import pick_network
-from ui.i18n import current_language, lang_params, number, render, t
+from ui.i18n import current_language, number, page_href, render, t
 from ui.safe import md
 
 lang = current_language()
@@ -23,13 +23,13 @@ cols = st.columns(4)
 for col, key in zip(cols, ("missing", "stale", "duplicates", "outside")):
     col.metric(t(f"quality.{key}"), number(todo.totals[key]), border=True, help=t(f"quality.{key}_help"))
 
-suffix = "&".join(f"{k}={v}" for k, v in lang_params().items())
-code_param = f"code={network}&" if st.session_state.get("pick_network") else ""
+# The network is named in the link only where it was picked (a coordinator has one).
+in_link = {"code": network} if st.session_state.get("pick_network") else {}
 
 
 def fix_link(ids: pl.Series) -> pl.Series:
     """A link to the edit form of each institution (the manage page opens it)."""
-    return pl.Series("fix", [f"manage?{code_param}edit={i}" + (f"&{suffix}" if suffix else "") for i in ids.to_list()])
+    return pl.Series("fix", [page_href("manage", **in_link, edit=i) for i in ids.to_list()])
 
 
 link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix"), width="small")

@@ -9,7 +9,7 @@ from aspnet_data.permissions import can
 from ui import data
 from ui.auth import current_actor, current_user
 from ui.coordinators import field_label, plain, record_name, shown_value, when
-from ui.i18n import current_language, lang_params, t
+from ui.i18n import current_language, link_params, t
 from ui.safe import md
 from ui.tables import linked_table
 
@@ -26,7 +26,7 @@ st.caption(t("todo.intro_admin") if admin else t("todo.intro", country=md(countr
 
 
 def link(page: str, label: str, icon: str, **params) -> None:
-    st.page_link(f"app_pages/{page}.py", label=label, icon=icon, query_params=params | lang_params())
+    st.page_link(f"app_pages/{page}.py", label=label, icon=icon, query_params=link_params(params))
 
 
 def applications_box() -> None:

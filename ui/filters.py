@@ -15,7 +15,7 @@ from aspnet_data import directory
 from aspnet_data.directory import FACETS, Notice, Selection
 
 from . import data
-from .i18n import current_language, number, t
+from .i18n import current_language, link_params, number, t
 from .safe import md
 
 _KEYS = {f.key: f"sel_{f.key}" for f in FACETS}
@@ -202,6 +202,12 @@ def write_url(sel: Selection, page: int) -> None:
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def selection_link(sel: Selection) -> dict[str, str | list[str]]:
+    """The query parameters of a link that opens ``sel`` on another page (the map, the
+    directory), in the interface language; the directory's sort order stays behind."""
+    return link_params({key: values for key, values in directory.to_params(sel).items() if key != "sort"})
 
 
 def summary(sel: Selection, counts: directory.FacetCounts) -> str:

@@ -8,8 +8,10 @@ when a key is missing from another one.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -110,6 +112,28 @@ def lang_params() -> dict[str, str]:
     """The language as a query parameter for links to other pages (empty for English)."""
     lang = current_language()
     return {} if lang == DEFAULT_LANGUAGE else {"lang": lang}
+
+
+QueryValue = str | int | list[str] | tuple[str, ...]
+
+
+def link_params(params: Mapping[str, QueryValue] | None = None, /, **more: QueryValue) -> dict[str, str | list[str]]:
+    """The query parameters of a link to another page: ``params`` (numbers as text) and the
+    interface language, so that the page opens in it (English, the default, needs none)::
+
+        st.page_link("app_pages/network.py", label=country, query_params=link_params(code="FRA"))
+    """
+    out: dict[str, str | list[str]] = {}
+    for key, value in {**(params or {}), **more}.items():
+        out[key] = value if isinstance(value, str) else str(value) if isinstance(value, int) else list(value)
+    return out | lang_params()
+
+
+def page_href(path: str, /, **params: QueryValue) -> str:
+    """A link to the page at ``path`` (its URL path) for markdown and link columns, with
+    ``params`` and the language: ``page_href("institution", id=3)`` -> "institution?id=3&lang=fr"."""
+    query = urlencode(link_params(params), doseq=True)
+    return f"{path}?{query}" if query else path
 
 
 def language_name(code: str) -> str:

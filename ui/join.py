@@ -19,7 +19,7 @@ from aspnet_data import languages
 from aspnet_data.text import fold
 from aspnet_data.vocab import THEMES
 
-from .i18n import current_language, language_name, number, t
+from .i18n import current_language, language_name, number, page_href, t
 from .safe import md, safe_email, safe_url
 
 PREFIX = "apply_f_"
@@ -269,9 +269,10 @@ def similar(frame: pl.DataFrame, *, reviewer: bool) -> None:
     for row in frame.iter_rows(named=True):
         label, stage = f"{md(row['name'])} ({md(row['city'] or '—')})", row["stage"]
         if row["kind"] == "member":
-            names.append(f"[{label}](institution?id={row['id']}) · {t('status_one.' + stage)}")
+            names.append(f"[{label}]({page_href('institution', id=row['id'])}) · {t('status_one.' + stage)}")
         elif reviewer:
-            names.append(f"{label} · [{row['reference']}](review?ref={row['reference']}) · {t('stage.' + stage)}")
+            link = page_href("review", ref=row["reference"])
+            names.append(f"{label} · [{row['reference']}]({link}) · {t('stage.' + stage)}")
         else:
             names.append(f"{label} · {t('apply.similar_applied')}")
     key = "review.similar" if reviewer else "apply.similar"

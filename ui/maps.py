@@ -6,18 +6,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import polars as pl
 import pydeck as pdk
 import streamlit as st
+from streamlit.typing import PydeckState
 
 from aspnet_data import directory, maps
 from aspnet_data.directory import Selection
 from aspnet_data.vocab import THEMES
 
 from . import data
-from .i18n import current_language, lang_params, name_column, number, t
+from .i18n import current_language, link_params, name_column, number, t
 from .palette import CHOROPLETH, SEVERAL_COLOR, SWATCH_RING, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
@@ -162,10 +164,15 @@ class Pick:
     z: int | None = None
 
 
-def picked(event) -> Pick | None:
+def selected(event: PydeckState | None) -> dict[str, list[dict[str, Any]]]:
+    """What a click on a deck selected: the objects picked, by layer id."""
+    selection = event.selection if event else None
+    return dict(selection.objects) if selection else {}
+
+
+def picked(event: PydeckState | None) -> Pick | None:
     """The object a click on :func:`world_deck` (or a deck with an "institutions" layer) picked."""
-    objects = (event.selection or {}).get("objects", {}) if event else {}
-    for layer, found in objects.items():
+    for layer, found in selected(event).items():
         if not found:
             continue
         item = found[0]
@@ -209,10 +216,10 @@ def open_pick(pick: Pick | None) -> None:
     opens nothing: the page zooms into it)."""
     if pick is None:
         return
-    if pick.kind == "school":
-        st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
+    if pick.kind == "school" and pick.id is not None:
+        st.switch_page("app_pages/institution.py", query_params=link_params(id=pick.id))
     if pick.kind == "country" and pick.iso3:
-        st.switch_page("app_pages/network.py", query_params={"code": pick.iso3} | lang_params())
+        st.switch_page("app_pages/network.py", query_params=link_params(code=pick.iso3))
 
 
 def redraw(key: str) -> None:
@@ -507,5 +514,5 @@ def town_map(towns: pl.DataFrame, *, key: str, height: int, alt: str) -> dict | 
     event = st.pydeck_chart(
         town_picker(towns), height=height, on_select="rerun", selection_mode="single-object", key=key, alt=alt
     )
-    chosen = (event.selection or {}).get("objects", {}).get("towns") if event else None
+    chosen = selected(event).get("towns")
     return chosen[0] if chosen else None

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from .i18n import lang_params, number, t
+from .i18n import link_params, number, t
 
 
 def _plain(name: str) -> bool:
@@ -93,4 +93,4 @@ def linked_table(
     cells = event.selection.cells if event else []
     if cells:
         row = frame.row(cells[0][0], named=True)
-        st.switch_page(page, query_params={k: str(v) for k, v in params(row).items()} | lang_params())
+        st.switch_page(page, query_params=link_params(params(row)))
