@@ -112,18 +112,8 @@ with address_col:
     field_errors(errors, "address")
 if towns is not None and towns.height:
     with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
-        picked = st.pydeck_chart(
-            maps.town_picker(towns),
-            height=360,
-            on_select="rerun",
-            selection_mode="single-object",
-            key="apply_map",
-            alt=t("apply.pick_on_map"),
-        )
-        chosen = (picked.selection or {}).get("objects", {}).get("towns") if picked else None
-        if chosen and st.session_state.get("apply_picked") != chosen[0]["name"]:
-            st.session_state["apply_picked"] = chosen[0]["name"]
-            join.town_picked_on_map(chosen[0]["name"], chosen[0]["lat"], chosen[0]["lon"])
+        town = maps.town_map(towns, key="apply_map", height=360, alt=t("apply.pick_on_map"))
+        if town is not None and join.town_picked_on_map(town):
             st.rerun()
         st.caption(t("apply.pick_help"))
 lat_col, lon_col = st.columns(2)

@@ -6,12 +6,11 @@ import streamlit as st
 from aspnet_data import board, projects
 from aspnet_data.directory import Selection
 from aspnet_data.errors import NotFound, PermissionDenied, ValidationFailed
-from aspnet_data.maps import MapView
 from aspnet_data.vocab import PROJECT_STATUSES, THEMES
 from ui import data, maps
 from ui.auth import current_actor
 from ui.forms import field_errors
-from ui.i18n import current_language, lang_params, language_name, name_column, t
+from ui.i18n import current_language, language_name, link_params, t
 from ui.join import language_options
 from ui.safe import md, message_markdown
 from ui.tables import linked_table
@@ -92,7 +91,7 @@ def project_list() -> None:
 
 def project_page(project: dict) -> None:
     st.page_link(
-        "app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=lang_params()
+        "app_pages/projects.py", label=t("projects.all"), icon=":material/arrow_back:", query_params=link_params()
     )
     st.title(md(project["title"]))
     st.markdown(
@@ -114,44 +113,7 @@ def project_page(project: dict) -> None:
         )
     )
     if active.height:
-        rows = [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "city": r["city"],
-                "network": r["network"],
-                "levels": r["levels"],
-                "themes": r["themes"],
-                "colour": r["themes"][0] if len(r["themes"]) == 1 else "several",
-                "lat": r["lat"],
-                "lon": r["lon"],
-            }
-            for r in active.iter_rows(named=True)
-            if r["lat"] is not None
-        ]
-        bounds = (
-            (
-                min(r["lat"] for r in rows),
-                min(r["lon"] for r in rows),
-                max(r["lat"] for r in rows),
-                max(r["lon"] for r in rows),
-            )
-            if rows
-            else None
-        )
-        view = MapView(len(rows), rows, bounds)
-        counts = data.country_counts(Selection().with_values("country", list(set(active["network"]))))
-        event = st.pydeck_chart(
-            maps.build_deck(view, counts, name_column(), choropleth=False),
-            height=380,
-            on_select="rerun",
-            selection_mode="single-object",
-            key="project_map",
-            alt=t("map.alt", count=len(rows)),
-        )
-        pick = maps.picked(event)
-        if pick is not None and pick.kind == "school":
-            st.switch_page("app_pages/institution.py", query_params={"id": str(pick.id)} | lang_params())
+        maps.schools_map(active, key="project_map", height=380)
         linked_table(
             active.with_columns(
                 pl.col("network").replace_strict(countries, default=pl.col("network")).alias("country")
@@ -184,7 +146,7 @@ def project_page(project: dict) -> None:
             "app_pages/board.py",
             label=t("projects.discuss"),
             icon=":material/forum:",
-            query_params={"channel": f"project-{project['id']}"} | lang_params(),
+            query_params=link_params(channel=f"project-{project['id']}"),
         )
     else:
         st.caption(t("projects.updates_members"))

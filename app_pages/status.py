@@ -7,7 +7,7 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data.errors import ValidationFailed
 from ui import data, join
-from ui.i18n import t
+from ui.i18n import link_params, t
 from ui.safe import md
 
 db = data.db()
@@ -45,7 +45,7 @@ if app is not None:
             "app_pages/institution.py",
             label=t("status.profile"),
             icon=":material/school:",
-            query_params={"id": str(record["institution_id"])},
+            query_params=link_params(id=record["institution_id"]),
         )
     if app.stage in apps.EDITABLE and st.button(t("status.edit"), icon=":material/edit:", type="primary"):
         join.load_into_form(record)

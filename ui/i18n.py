@@ -108,12 +108,6 @@ def name_column() -> str:
     return f"name_{current_language()}"
 
 
-def lang_params() -> dict[str, str]:
-    """The language as a query parameter for links to other pages (empty for English)."""
-    lang = current_language()
-    return {} if lang == DEFAULT_LANGUAGE else {"lang": lang}
-
-
 QueryValue = str | int | list[str] | tuple[str, ...]
 
 
@@ -126,7 +120,10 @@ def link_params(params: Mapping[str, QueryValue] | None = None, /, **more: Query
     out: dict[str, str | list[str]] = {}
     for key, value in {**(params or {}), **more}.items():
         out[key] = value if isinstance(value, str) else str(value) if isinstance(value, int) else list(value)
-    return out | lang_params()
+    lang = current_language()
+    if lang != DEFAULT_LANGUAGE:
+        out["lang"] = lang
+    return out
 
 
 def page_href(path: str, /, **params: QueryValue) -> str:

@@ -46,6 +46,7 @@ WIDGETS = {
 }
 _KEPT_PLANS = "apply_kept_plans"
 _TOWN_LISTED = "apply_town_listed"
+_PICKED = "apply_picked"
 
 
 def plan_key(theme: str) -> str:
@@ -64,7 +65,7 @@ def coordinate(value: float | None) -> str:
 def clear_form() -> None:
     """Forget what the form holds (its widgets, kept plans and last errors)."""
     for key in list(st.session_state):
-        if key.startswith(PREFIX) or key in (_KEPT_PLANS, _TOWN_LISTED, "apply_errors", "apply_picked"):
+        if key.startswith(PREFIX) or key in (_KEPT_PLANS, _TOWN_LISTED, "apply_errors", _PICKED):
             del st.session_state[key]
 
 
@@ -132,10 +133,17 @@ def town_chosen(coords: dict[str, tuple[float, float]]) -> None:
         st.session_state[WIDGETS["latitude"]] = st.session_state[WIDGETS["longitude"]] = ""
 
 
-def town_picked_on_map(name: str, lat: float, lon: float) -> None:
-    st.session_state[WIDGETS["city"]] = name
-    st.session_state[WIDGETS["latitude"]], st.session_state[WIDGETS["longitude"]] = coordinate(lat), coordinate(lon)
+def town_picked_on_map(town: dict) -> bool:
+    """A town clicked on the map fills the town and its coordinates; True when that changed
+    the form (the map keeps its selection from run to run: only a new click counts)."""
+    if st.session_state.get(_PICKED) == town["name"]:
+        return False
+    st.session_state[_PICKED] = town["name"]
+    st.session_state[WIDGETS["city"]] = town["name"]
+    st.session_state[WIDGETS["latitude"]] = coordinate(town["lat"])
+    st.session_state[WIDGETS["longitude"]] = coordinate(town["lon"])
     st.session_state[_TOWN_LISTED] = True
+    return True
 
 
 def country_changed() -> None:
