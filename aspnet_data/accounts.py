@@ -20,12 +20,12 @@ import bcrypt
 import duckdb
 import polars as pl
 
+from . import validation as check
 from .db import Database, utc_now
-from .editing import EMAIL
 from .errors import FieldError, LoginRefused
 from .permissions import Actor, require
 from .text import clean_line, has_visible
-from .vocab import LANGUAGES, ROLES
+from .vocab import ROLES
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -258,9 +258,9 @@ def create_user(
     if len(display_name) > MAX_DISPLAY_NAME:
         raise FieldError("display_name", "too_long", {"max": MAX_DISPLAY_NAME})
     email = (email or "").strip() or None
-    if email and (len(email) > 200 or not EMAIL.match(email)):
+    if email and (len(email) > 200 or not check.is_email(email)):
         raise FieldError("email", "email")
-    if language not in LANGUAGES:
+    if not check.is_interface_language(language):
         raise FieldError("language", "unknown_choice", {"values": language})
     if role == "coordinator":
         if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):

@@ -15,11 +15,12 @@ from datetime import datetime
 import polars as pl
 
 from . import editing
+from . import validation as check
 from .db import Database, utc_now
 from .errors import Conflict, FieldError, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from .permissions import Actor
 from .text import fold
-from .vocab import LANGUAGES, LEVELS, THEMES
+from .vocab import LEVELS, THEMES
 
 APPLICANT = "applicant"
 # (from, to) -> who may make that move ("coordinator" means the network's own coordinator).
@@ -107,32 +108,28 @@ def allowed(actor: Actor | None, stage: str, to: str, network: str) -> bool:
 
 
 def normalise(values: dict) -> dict:
-    out = {}
+    """Coerce an application form's values to stored types, as the institution form does."""
+    out: dict[str, object] = {}
     for key in FIELDS:
         if key not in values:
             continue
         value = values[key]
         if key in ("levels", "themes"):
-            out[key] = [
-                v.strip().lower()
-                for v in (value.split(";") if isinstance(value, str) else value or [])
-                if v and v.strip()
-            ]
+            out[key] = check.choice_codes(value)
         elif key == "languages":
-            out[key] = editing.normalise_languages(value)
+            out[key] = check.normalise_languages(value)
         elif key == "website":
-            out[key] = editing.normalise_website(value)
+            out[key] = check.normalise_website(value)
         elif key in ("latitude", "longitude"):
-            out[key] = editing._as_number(value, float)
+            out[key] = check.parse_float(value)
         elif key in ("pupils", "teachers"):
-            out[key] = editing._as_number(value, int)
+            out[key] = check.parse_int(value)
         elif key == "theme_plans":
             # One plan per priority theme: a plan for anything else is never shown.
-            out[key] = {
-                t: editing._clean_text(v) for t, v in (value or {}).items() if t in THEMES and editing._clean_text(v)
-            }
+            plans = {theme: check.clean_text(plan) for theme, plan in (value or {}).items() if theme in THEMES}
+            out[key] = {theme: plan for theme, plan in plans.items() if plan}
         else:
-            out[key] = editing._clean_text(value)
+            out[key] = check.clean_text(value)
     return out
 
 
@@ -142,20 +139,13 @@ def validate(db: Database, record: dict) -> list[FieldError]:
     network = record.get("network")
     if not network or not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
         errors.append(FieldError("network", "no_network"))
-    for key in ("institution_name", "city", "contact_name", "contact_email"):
-        if not record.get(key):
-            errors.append(FieldError(key, "required"))
-    for key, limit in _TEXT.items():
-        if isinstance(record.get(key), str) and len(record[key]) > limit:
-            errors.append(FieldError(key, "too_long", {"max": limit}))
+    errors += check.required(record, ("institution_name", "city", "contact_name", "contact_email"))
+    errors += check.too_long(record, _TEXT)
     for theme, plan in (record.get("theme_plans") or {}).items():
         if plan and len(plan) > _TEXT["plan"]:
             errors.append(FieldError(f"plan_{theme}", "too_long", {"max": _TEXT["plan"]}))
-    for key in ("contact_email", "school_email"):
-        if record.get(key) and not editing.EMAIL.match(record[key]):
-            errors.append(FieldError(key, "email"))
-    if record.get("website") and not editing._URL.match(record["website"]):
-        errors.append(FieldError("website", "url"))
+    errors += check.email_errors(record, ("contact_email", "school_email"))
+    errors += check.website_errors(record)
     levels = record.get("levels") or []
     if not levels:
         errors.append(FieldError("levels", "choose_one"))
@@ -172,29 +162,12 @@ def validate(db: Database, record: dict) -> list[FieldError]:
     if record.get("ownership") not in ("public", "private"):
         errors.append(FieldError("ownership", "pick_one"))
     # Approval copies the languages into the institution, whose validation they must pass.
-    errors += editing.language_errors(record.get("languages"))
-    if record.get("language") and record["language"] not in LANGUAGES:
+    errors += check.language_errors(record.get("languages"))
+    if record.get("language") and not check.is_interface_language(record["language"]):
         errors.append(FieldError("language", "unknown_choice", {"values": record["language"][:40]}))
-    for key, high in (("pupils", 100_000), ("teachers", 20_000)):
-        value = record.get(key)
-        if value == "bad" or (isinstance(value, int) and not 0 <= value <= high):
-            errors.append(FieldError(key, "out_of_range", {"min": 0, "max": high}))
-    lat, lon = record.get("latitude"), record.get("longitude")
-    if lat is not None or lon is not None:
-        probe = {
-            "name": "x",
-            "city": "x",
-            "levels": ["primary"],
-            "themes": ["esd"],
-            "ownership": "public",
-            "latitude": lat,
-            "longitude": lon,
-        }
-        errors += [
-            e
-            for e in editing.validate_institution(probe, network=network or "")
-            if e.field in ("latitude", "longitude")
-        ]
+    errors += check.out_of_range(record, editing.COUNT_BOUNDS)
+    if record.get("latitude") is not None or record.get("longitude") is not None:
+        errors += editing.coordinate_errors(record, network=network or "")
     return sorted(errors, key=lambda e: e.warning)
 
 
@@ -418,7 +391,7 @@ def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: 
 
 def _row(record: dict) -> dict:
     name = record.get("institution_name") or ""
-    latin = record.get("name_latin") or editing.latin_spelling(name)
+    latin = record.get("name_latin") or check.latin_spelling(name)
     return {
         **{k: record.get(k) for k in FIELDS},
         "name_latin": latin,
@@ -464,7 +437,7 @@ def save(
     errors = validate(db, record)
     if not submit:
         errors = [e for e in errors if not _draft_may_lack(e, record)]
-    blocking = [e for e in errors if not e.warning]
+    blocking = check.blocking(errors)
     if blocking:
         raise ValidationFailed(blocking)
     when = utc_now()
@@ -526,7 +499,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
         if any(allowed(actor, stage, to, network) for stage, target in TRANSITIONS if target == to):
             raise TransitionRefused(app.stage, to)  # a move this actor makes, but not from here
         raise PermissionDenied(f"application.{to}", network)
-    comment = editing._clean_text(comment)
+    comment = check.clean_text(comment)
     if comment and len(comment) > 2000:
         raise ValidationFailed([FieldError("comment", "too_long", {"max": 2000})])
     if to in ("returned", "declined_coordinator", "declined_unesco") and not comment:
@@ -593,7 +566,7 @@ def resend_references(db: Database, email: str) -> None:
     """Send the reference codes of an email's applications to that email (and say nothing
     about whether there were any, so the page reveals no one's applications)."""
     email = (email or "").strip().lower()
-    if not editing.EMAIL.match(email):
+    if not check.is_email(email):
         raise ValidationFailed([FieldError("contact_email", "email")])
     codes = [
         r[0] for r in db.rows("SELECT reference FROM applications WHERE lower(contact_email) = ? ORDER BY id", [email])

@@ -353,7 +353,9 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
         if not raw_id:  # a new institution
             if withdraw:
                 problems.append(FieldError("withdraw", "withdraw_new"))
-            record = editing._complete({**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)})
+            record = editing.complete_institution(
+                {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
+            )
             problems += editing.validate_institution(record, network=network)
             if not any(not p.warning for p in problems):
                 added.append({"row": line, **record})
@@ -380,7 +382,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
             else:
                 withdrawn.append({"row": line, "id": iid, "name": current["name"]})
             continue
-        record = editing._complete(
+        record = editing.complete_institution(
             {**{k: current[k] for k in INSTITUTION_FIELDS}, **editing.normalise_institution(values)}
         )
         diff = {k: record[k] for k in INSTITUTION_FIELDS if not _same(record[k], current[k])}

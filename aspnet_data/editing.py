@@ -9,29 +9,17 @@ a record saved by someone else since the form was opened (optimistic locking on
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from datetime import date, datetime
 
 import polars as pl
-from anyascii import anyascii
 
-from . import certificates, languages, reference
+from . import certificates, reference
+from . import validation as check
 from .db import Database, utc_now
 from .errors import Conflict, FieldError, NotFound, ValidationFailed
 from .permissions import Actor, require
 from .text import fold
-from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, THEMES
-
-EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"']+@[^@\s<>()\[\],;:\"']+\.[A-Za-z]{2,}$")
-_URL = re.compile(r"^https?://[^\s<>\"'{}|\\^`]+\.[^\s<>\"'{}|\\^`]+$", re.IGNORECASE)
-# A website typed without its scheme: a host name with a top-level domain, then perhaps a
-# port and a path. Letters of any script are allowed (école.fr), spaces, quotes and @ are not.
-_BARE_SITE = re.compile(
-    r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
-    r"(?::\d{1,5})?(?:[/?#][^\s<>\"'{}|\\^`]*)?$",
-    re.IGNORECASE,
-)
+from .vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 
 # Institution fields a form or a file may set, in form order.
 INSTITUTION_FIELDS = (
@@ -69,7 +57,7 @@ INSTITUTION_SCHEMA = {
 }
 # The description is written in one interface language (description_language) and may be
 # translated into the others (description_en, _fr, _es; the one of its own language stays empty).
-DESCRIPTION_LANGUAGES = ("en", "fr", "es")
+DESCRIPTION_LANGUAGES = LANGUAGES
 DESCRIPTION_TRANSLATIONS = tuple(f"description_{lang}" for lang in DESCRIPTION_LANGUAGES)
 NETWORK_FIELDS = (
     "national_commission",
@@ -83,8 +71,8 @@ NETWORK_FIELDS = (
     "founded_year",
 )
 _TEXT_LIMITS = {
-    "name": 200,
-    "name_latin": 200,
+    "name": check.NAME_LIMIT,
+    "name_latin": check.NAME_LIMIT,
     "city": 100,
     "website": 200,
     "email": 200,
@@ -100,71 +88,22 @@ _TEXT_LIMITS = {
 # -- validation ----------------------------------------------------------------------------
 
 
-def _clean_text(value) -> str | None:
-    if value is None:
-        return None
-    # Control characters (C0 and C1) are dropped; tabs and line breaks are kept.
-    text = "".join(ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-    return text or None
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in re.split(r"[;,|]", value) if part.strip()]
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
-def _as_number(value, kind):
-    """``value`` as ``kind`` (int or float); "bad" when it is not one, None when empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        # A whole-number field has no NaN marker of its own: its validators look for "bad".
-        return "nan" if kind is float else "bad"
-    try:
-        if kind is float:
-            return float(str(value).strip().replace(",", "."))
-        if isinstance(value, float):
-            return int(value) if value.is_integer() else "bad"
-        return int(str(value).strip())
-    except (TypeError, ValueError, OverflowError):
-        return "bad"
-
-
-def normalise_languages(value) -> list[str]:
-    """Typed languages as stored ISO 639 codes: names in English, French or Spanish and codes
-    ("Swahili", "anglais", "fra") become codes; what is not a language stays, lower-cased, for
-    validation to name it."""
-    return list(dict.fromkeys(languages.parse(v) or v.lower() for v in _as_list(value)))
-
-
-def normalise_website(value) -> str | None:
-    """A website as typed, with https:// added when it is a bare address ("www.school.pt",
-    "school.pt/about"); anything else is left for validation to refuse."""
-    text = _clean_text(value)
-    if text and _BARE_SITE.match(text):
-        return "https://" + text
-    return text
-
-
 def normalise_network(values: dict) -> dict:
     """Coerce a network form's values to stored types (the year parsed, the website completed,
     the description's language as a lower-case code)."""
-    out = {}
+    out: dict[str, object] = {}
     for key in NETWORK_FIELDS:
-        if key in values:
-            value = values[key]
-            out[key] = (
-                _as_number(value, int)
-                if key == "founded_year"
-                else normalise_website(value)
-                if key == "website"
-                else (_clean_text(value) or "").lower() or None
-                if key == "description_language"
-                else _clean_text(value)
-            )
+        if key not in values:
+            continue
+        value = values[key]
+        if key == "founded_year":
+            out[key] = check.parse_int(value)
+        elif key == "website":
+            out[key] = check.normalise_website(value)
+        elif key == "description_language":
+            out[key] = check.clean_code(value)
+        else:
+            out[key] = check.clean_text(value)
     return out
 
 
@@ -178,117 +117,90 @@ def _without_own_translation(record: dict) -> dict:
 def normalise_institution(values: dict) -> dict:
     """Coerce form or file values to stored types (text trimmed, lists split, numbers parsed).
 
-    Values that cannot be parsed are kept as the markers "bad"/"nan" for validation to report.
+    Values that cannot be parsed are kept as the marker ``validation.BAD`` for validation to report.
     """
-    out = {}
+    out: dict[str, object] = {}
     for key in INSTITUTION_FIELDS:
         if key not in values:
             continue
         value = values[key]
         if key in ("levels", "themes"):
-            out[key] = [v.lower().replace("-", "_").replace(" ", "_") for v in _as_list(value)]
+            out[key] = check.choice_codes(value)
         elif key == "languages":
-            out[key] = normalise_languages(value)
+            out[key] = check.normalise_languages(value)
         elif key == "website":
-            out[key] = normalise_website(value)
+            out[key] = check.normalise_website(value)
         elif key in ("latitude", "longitude"):
-            out[key] = _as_number(value, float)
+            out[key] = check.parse_float(value)
         elif key in ("year_joined", "pupils", "teachers"):
-            out[key] = _as_number(value, int)
+            out[key] = check.parse_int(value)
         elif key == "ownership":
-            text = _clean_text(value)
-            out[key] = text.lower() if text else None
+            out[key] = check.clean_code(value)
         else:
-            out[key] = _clean_text(value)
+            out[key] = check.clean_text(value)
     return out
 
 
-def language_errors(codes: list[str] | None) -> list[FieldError]:
-    """The languages that are not ISO 639 languages, named in one error."""
-    unknown = [code for code in codes or [] if not languages.is_known(code)]
-    if not unknown:
-        return []
-    return [FieldError("languages", "unknown_language", {"values": ", ".join(unknown)[:80]})]
+def complete_institution(record: dict) -> dict:
+    """Derived fields of an institution record: a Latin spelling of its name when none is given."""
+    return check.complete_latin_name(record)
+
+
+# The bounds of an institution's numbers (the year it joined is bounded by ``year_range``).
+COORDINATE_BOUNDS = {"latitude": (-90, 90), "longitude": (-180, 180)}
+COUNT_BOUNDS = {"pupils": (0, 100_000), "teachers": (0, 20_000)}
+
+
+def coordinate_errors(record: dict, *, network: str) -> list[FieldError]:
+    """Problems with an institution's coordinates: each within its bounds, both or neither
+    given, and inside the network's country (a warning when its outline is unknown)."""
+    errors = check.out_of_range(record, COORDINATE_BOUNDS)
+    lat, lon = record.get("latitude"), record.get("longitude")
+    if (lat is None) != (lon is None):
+        errors.append(FieldError("latitude" if lat is None else "longitude", "coordinates_pair"))
+    if errors or not (isinstance(lat, float) and isinstance(lon, float)):
+        return errors
+    shape = reference.country_shapes().get(network)
+    if shape is None:
+        return [FieldError("latitude", "no_outline", warning=True)]
+    import shapely
+
+    if not shapely.contains_xy(shape, lon, lat):
+        return [FieldError("latitude", "outside_country", {"network": network})]
+    return []
 
 
 def validate_institution(record: dict, *, network: str) -> list[FieldError]:
     """Every problem with a complete institution record (errors first, then warnings)."""
-    errors: list[FieldError] = []
-    for key in ("name", "city"):
-        if not record.get(key):
-            errors.append(FieldError(key, "required"))
-    for key, limit in _TEXT_LIMITS.items():
-        value = record.get(key)
-        if isinstance(value, str) and len(value) > limit:
-            errors.append(FieldError(key, "too_long", {"max": limit}))
-    for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-        value = record.get(key)
-        if value in ("bad", "nan") or (isinstance(value, float) and not low <= value <= high):
-            errors.append(FieldError(key, "out_of_range", {"min": low, "max": high}))
-    lat, lon = record.get("latitude"), record.get("longitude")
-    if (lat is None) != (lon is None):
-        errors.append(FieldError("latitude" if lat is None else "longitude", "coordinates_pair"))
-    for key, allowed in (("levels", LEVELS), ("themes", THEMES)):
-        values = record.get(key) or []
-        if not values:
-            errors.append(FieldError(key, "choose_one"))
-        elif any(v not in allowed for v in values):
-            errors.append(
-                FieldError(key, "unknown_choice", {"values": ", ".join(v for v in values if v not in allowed)})
-            )
+    errors = check.required(record, ("name", "city"))
+    errors += check.too_long(record, _TEXT_LIMITS)
+    coordinates = coordinate_errors(record, network=network)
+    errors += [e for e in coordinates if e.code != "outside_country" and not e.warning]
+    errors += check.choice_errors(record, "levels", LEVELS)
+    errors += check.choice_errors(record, "themes", THEMES)
     if record.get("ownership") not in OWNERSHIP:
         errors.append(FieldError("ownership", "choose_one"))
-    this_year = date.today().year
-    for key, low, high in (("year_joined", FIRST_YEAR, this_year), ("pupils", 0, 100_000), ("teachers", 0, 20_000)):
-        value = record.get(key)
-        if value == "bad" or (isinstance(value, int) and not low <= value <= high):
-            errors.append(FieldError(key, "out_of_range", {"min": low, "max": high}))
-    errors += language_errors(record.get("languages"))
-    if record.get("website") and not _URL.match(record["website"]):
-        errors.append(FieldError("website", "url"))
-    if record.get("email") and not EMAIL.match(record["email"]):
-        errors.append(FieldError("email", "email"))
-    if (
-        not any(e.field in ("latitude", "longitude") for e in errors)
-        and isinstance(lat, float)
-        and isinstance(lon, float)
-    ):
-        shape = reference.country_shapes().get(network)
-        if shape is None:
-            errors.append(FieldError("latitude", "no_outline", warning=True))
-        else:
-            import shapely
-
-            if not shapely.contains_xy(shape, lon, lat):
-                errors.append(FieldError("latitude", "outside_country", {"network": network}))
+    errors += check.out_of_range(record, {"year_joined": check.year_range(), **COUNT_BOUNDS})
+    errors += check.language_errors(record.get("languages"))
+    errors += check.website_errors(record)
+    errors += check.email_errors(record, ("email",))
+    errors += [e for e in coordinates if e.code == "outside_country" or e.warning]
     return sorted(errors, key=lambda e: e.warning)
 
 
 def validate_network(record: dict) -> list[FieldError]:
-    errors = []
-    if not record.get("national_commission"):
-        errors.append(FieldError("national_commission", "required"))
-    for key, limit in _TEXT_LIMITS.items():
-        value = record.get(key)
-        if key in NETWORK_FIELDS and isinstance(value, str) and len(value) > limit:
-            errors.append(FieldError(key, "too_long", {"max": limit}))
-    if record.get("coordinator_email") and not EMAIL.match(record["coordinator_email"]):
-        errors.append(FieldError("coordinator_email", "email"))
-    if record.get("website") and not _URL.match(record["website"]):
-        errors.append(FieldError("website", "url"))
-    year = record.get("founded_year")
-    if year == "bad" or (isinstance(year, int) and not FIRST_YEAR <= year <= date.today().year):
-        errors.append(FieldError("founded_year", "out_of_range", {"min": FIRST_YEAR, "max": date.today().year}))
+    """Every problem with a complete network record."""
+    errors = check.required(record, ("national_commission",))
+    errors += check.too_long(record, {k: v for k, v in _TEXT_LIMITS.items() if k in NETWORK_FIELDS})
+    errors += check.email_errors(record, ("coordinator_email",))
+    errors += check.website_errors(record)
+    errors += check.out_of_range(record, {"founded_year": check.year_range()})
     if record.get("description"):
-        if record.get("description_language") not in DESCRIPTION_LANGUAGES:
+        if not check.is_interface_language(record.get("description_language")):
             errors.append(FieldError("description_language", "choose_one"))
     elif any(record.get(key) for key in DESCRIPTION_TRANSLATIONS):
         errors.append(FieldError("description", "translation_needs_original"))
     return errors
-
-
-def _blocking(errors: list[FieldError]) -> list[FieldError]:
-    return [e for e in errors if not e.warning]
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -354,27 +266,11 @@ def search_text(record: dict) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
-def latin_spelling(name: str) -> str:
-    """``name`` in Latin letters (as typed when it already is), within the field's limit.
-
-    A transliteration is longer than its source (one Chinese character gives up to six
-    letters), so a valid name must not be refused for a spelling nobody typed."""
-    latin = name if name.isascii() else anyascii(name)
-    return latin[: _TEXT_LIMITS["name_latin"]].strip()
-
-
-def _complete(record: dict) -> dict:
-    """Derived fields: a Latin spelling when none is given."""
-    if record.get("name") and not record.get("name_latin"):
-        record["name_latin"] = latin_spelling(record["name"])
-    return record
-
-
 def create_institution(db: Database, actor: Actor, network: str, values: dict) -> int:
     """Add an institution to ``network`` (as a member); returns its id."""
     require(actor, "edit", network)
-    record = _complete({**dict.fromkeys(INSTITUTION_FIELDS), **normalise_institution(values)})
-    errors = _blocking(validate_institution(record, network=network))
+    record = complete_institution({**dict.fromkeys(INSTITUTION_FIELDS), **normalise_institution(values)})
+    errors = check.blocking(validate_institution(record, network=network))
     if errors:
         raise ValidationFailed(errors)
     return db.write(lambda cur: insert_institution(cur, actor, network, record))
@@ -431,8 +327,8 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
         raise NotFound(institution_id)
     require(actor, "edit", current["network"])
     changes = normalise_institution(values)
-    record = _complete({**{k: current[k] for k in INSTITUTION_FIELDS}, **changes})
-    errors = _blocking(validate_institution(record, network=current["network"]))
+    record = complete_institution({**{k: current[k] for k in INSTITUTION_FIELDS}, **changes})
+    errors = check.blocking(validate_institution(record, network=current["network"]))
     if errors:
         raise ValidationFailed(errors)
 

@@ -19,8 +19,10 @@ from functools import cache, lru_cache
 import pycountry
 
 from .text import fold
+from .vocab import LANGUAGES
 
-NAME_LANGUAGES = ("en", "fr", "es")
+# Languages are named in the interface's languages.
+NAME_LANGUAGES = LANGUAGES
 
 # Languages of instruction without an ISO 639-1 code that schools of the network teach in.
 _EXTRA = ("ceb", "crs", "fil", "kri", "mfe", "nso", "pap", "tet", "tpi", "yue")

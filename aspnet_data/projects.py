@@ -8,12 +8,12 @@ the owner (or an admin) accepts or declines.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
+from . import validation as check
 from .db import Database, utc_now
-from .editing import _clean_text, language_errors, normalise_languages
 from .errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from .permissions import Actor
 from .vocab import PROJECT_STATUSES, THEMES
@@ -68,48 +68,24 @@ def get_project(db: Database, project_id: int) -> dict | None:
     return project
 
 
-def _as_date(value):
-    """A date from a date picker or ISO text (YYYY-MM-DD); "bad" when it is not one."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return "bad"
-    return "bad"
-
-
 def _validate(values: dict) -> tuple[dict, list[FieldError]]:
     record = {
-        "title": _clean_text(values.get("title")),
-        "description": _clean_text(values.get("description")),
+        "title": check.clean_text(values.get("title")),
+        "description": check.clean_text(values.get("description")),
         "themes": list(values.get("themes") or []),
-        "languages": normalise_languages(values.get("languages")),
-        "start_date": _as_date(values.get("start_date")),
-        "end_date": _as_date(values.get("end_date")),
+        "languages": check.normalise_languages(values.get("languages")),
+        "start_date": check.parse_date(values.get("start_date")),
+        "end_date": check.parse_date(values.get("end_date")),
         "status": values.get("status") or "open",
     }
-    errors = []
-    if not record["title"]:
-        errors.append(FieldError("title", "required"))
-    elif len(record["title"]) > 150:
-        errors.append(FieldError("title", "too_long", {"max": 150}))
-    if record["description"] and len(record["description"]) > 4000:
-        errors.append(FieldError("description", "too_long", {"max": 4000}))
-    if not record["themes"]:
-        errors.append(FieldError("themes", "choose_one"))
-    elif any(t not in THEMES for t in record["themes"]):
-        errors.append(FieldError("themes", "unknown_choice", {"values": ", ".join(record["themes"])}))
-    errors += language_errors(record["languages"])
+    errors = check.required(record, ("title",))
+    errors += check.too_long(record, {"title": 150, "description": 4000})
+    errors += check.choice_errors(record, "themes", THEMES)
+    errors += check.language_errors(record["languages"])
     if record["status"] not in PROJECT_STATUSES:
         errors.append(FieldError("status", "choose_one"))
     for key in ("start_date", "end_date"):
-        if record[key] == "bad":
+        if record[key] == check.BAD:
             errors.append(FieldError(key, "unknown_choice", {"values": str(values[key])[:40]}))
     start, end = record["start_date"], record["end_date"]
     if isinstance(start, date) and isinstance(end, date) and end < start:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aspnet_data import accounts, board, editing, projects
+from aspnet_data import accounts, board, editing, projects, validation
 from aspnet_data import applications as apps
 from aspnet_data.errors import FieldError
 from aspnet_data.permissions import Actor
@@ -314,7 +314,9 @@ def school(db):
     network=st.one_of(st.sampled_from(["FRA", "RWA", "ZZZ", ""]), hostile_text),
 )
 def test_institution_validator_never_raises(values, network):
-    record = editing._complete({**dict.fromkeys(editing.INSTITUTION_FIELDS), **editing.normalise_institution(values)})
+    record = editing.complete_institution(
+        {**dict.fromkeys(editing.INSTITUTION_FIELDS), **editing.normalise_institution(values)}
+    )
     errors = editing.validate_institution(record, network=network)
     if errors:
         assert_clear(errors, editing.INSTITUTION_FIELDS)
@@ -326,7 +328,9 @@ def test_institution_validator_never_raises(values, network):
 )
 def test_a_valid_name_is_never_refused_for_its_derived_latin_spelling(name, school):
     _, network, _, valid = school
-    record = editing._complete({**editing.normalise_institution({**valid, "name": name}), "name_latin": None})
+    record = editing.complete_institution(
+        {**editing.normalise_institution({**valid, "name": name}), "name_latin": None}
+    )
     assert "name_latin" not in {e.field for e in editing.validate_institution(record, network=network)}
     assert record["name_latin"] is None or (record["name_latin"].isascii() and len(record["name_latin"]) <= 200)
 
@@ -417,7 +421,7 @@ def test_institution_create_stores_a_valid_record_or_nothing(db, school, changes
 @given(values=overrides(NETWORK_VALUES, max_size=7))
 def test_network_validator_never_raises(values):
     record = {
-        k: editing._as_number(v, int) if k == "founded_year" else editing._clean_text(v) for k, v in values.items()
+        k: validation.parse_int(v) if k == "founded_year" else validation.clean_text(v) for k, v in values.items()
     }
     errors = editing.validate_network(record)
     if errors:
@@ -441,7 +445,7 @@ def test_network_save_stores_what_was_accepted_or_nothing(db, school, changes):
         if key == "founded_year":
             stored = saved[key]
             assert stored is None or (isinstance(stored, int) and 1953 <= stored <= date.today().year)
-            assert stored == editing._as_number(value, int)
+            assert stored == validation.parse_int(value)
         else:
             assert saved[key] == clean(value), key
     assert not editing.validate_network(saved)

@@ -4,7 +4,7 @@ institution form, the network form, bulk files, applications); real garbage is s
 import pytest
 
 from aspnet_data import applications as apps
-from aspnet_data import editing
+from aspnet_data import editing, validation
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
@@ -23,8 +23,8 @@ from aspnet_data.permissions import Actor
     ],
 )
 def test_a_bare_address_is_completed(typed, stored):
-    assert editing.normalise_website(typed) == stored
-    assert editing._URL.match(stored)
+    assert validation.normalise_website(typed) == stored
+    assert validation.is_url(stored)
 
 
 @pytest.mark.parametrize(
@@ -50,8 +50,8 @@ def test_a_bare_address_is_completed(typed, stored):
     ],
 )
 def test_garbage_is_left_as_typed_and_refused(typed):
-    normalised = editing.normalise_website(typed)
-    assert normalised == editing._clean_text(typed)
+    normalised = validation.normalise_website(typed)
+    assert normalised == validation.clean_text(typed)
     problems = editing.validate_institution(
         {
             "name": "x",
