@@ -4,18 +4,17 @@ import streamlit as st
 
 from aspnet_data import applications as apps
 from aspnet_data import settings
-from aspnet_data.errors import ValidationFailed
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 from ui import data, join, maps
 from ui.forms import Feedback, field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, language_name, t
-from ui.join import WIDGETS
 from ui.safe import md
 
 lang = current_language()
 MAX_SUBMISSIONS = settings.number("ASPNET_MAX_APPLICATIONS")  # per browser session
 db = data.db()
 countries = dict(data.network_countries(lang))
+form = join.FORM
 st.title(t("apply.title"))
 # Bots fill every field; people never see this one.
 st.html("<style>.st-key-apply_hp {display: none !important;}</style>")
@@ -25,7 +24,7 @@ def required(label: str) -> str:
     return f"{label} *"
 
 
-sent = st.session_state.get("apply_sent")
+sent = form.get("sent")
 if sent:
     # Submitted: what was sent and the code are what matter now.
     st.success(t("apply.sent", country=md(countries.get(sent["network"], ""))), icon=":material/check_circle:")
@@ -37,7 +36,7 @@ if sent:
         st.markdown(f"**{t('apply.what_you_sent')}** · {md(sent['record'].get('institution_name'))}")
         join.show_details(sent["record"], countries, private=True)
     if st.button(t("apply.another"), icon=":material/add:"):
-        del st.session_state["apply_sent"]
+        form.pop("sent")
         st.rerun()
     st.stop()
 
@@ -48,15 +47,15 @@ with st.expander(t("apply.resume"), icon=":material/history:"), st.form("apply_r
     if st.form_submit_button(t("apply.resume_button")):
         found = apps.find(db, code, email)
         if found is None or found.stage not in apps.EDITABLE:
-            st.session_state["apply_message"] = ("error", t("apply.resume_not_found"))
+            form.set("message", ("error", t("apply.resume_not_found")))
         else:
             join.load_into_form(found.record)
         st.rerun()
 
-message = st.session_state.pop("apply_message", None)
+message = form.pop("message")
 if message:
     getattr(st, message[0])(message[1])
-draft = st.session_state.get("apply_draft") or {}
+draft = form.get("draft") or {}
 if draft.get("reference"):
     returned = draft.get("stage") == "returned"
     st.info(
@@ -68,7 +67,7 @@ if draft.get("reference"):
         said = next((e["comment"] for e in reversed(asked.events) if e["stage"] == "returned"), None) if asked else None
         if said:
             st.markdown(f"**{t('apply.coordinator_asked')}** “{md(said)}”")
-errors = Feedback(st.session_state.get("apply_errors"))
+errors = Feedback(form.errors)
 st.caption(t("apply.required_note"))
 
 st.subheader(t("apply.school"))
@@ -77,28 +76,28 @@ network = st.selectbox(
     required(t("apply.country")),
     codes,
     format_func=countries.get,
-    key=WIDGETS["network"],
+    key=form.key("network"),
     index=None,
     placeholder=t("brief.placeholder"),
     help=t("apply.country_help"),
     on_change=join.country_changed,
 )
 field_errors(errors, "network")
-st.text_input(required(t("field.name")), max_chars=200, key=WIDGETS["institution_name"])
+st.text_input(required(t("field.name")), max_chars=200, key=form.key("institution_name"))
 field_errors(errors, "institution_name")
-st.text_input(t("field.name_latin"), max_chars=200, key=WIDGETS["name_latin"], help=t("field.name_latin_help"))
+st.text_input(t("field.name_latin"), max_chars=200, key=form.key("name_latin"), help=t("field.name_latin_help"))
 field_errors(errors, "name_latin")
 
 towns = data.towns(network) if network else None
 names, coords, local = join.town_options(towns) if towns is not None else ([], {}, {})
-typed = st.session_state.get(WIDGETS["city"])
+typed = form.value("city")
 town_col, address_col = st.columns(2)
 with town_col:
     st.selectbox(
         required(t("field.city")),
         names + ([typed] if typed and typed not in coords else []),
         index=None,
-        key=WIDGETS["city"],
+        key=form.key("city"),
         accept_new_options=True,
         on_change=join.town_chosen,
         args=(coords,),
@@ -108,7 +107,7 @@ with town_col:
     )
     field_errors(errors, "city")
 with address_col:
-    st.text_input(t("apply.address"), max_chars=300, key=WIDGETS["address"])
+    st.text_input(t("apply.address"), max_chars=300, key=form.key("address"))
     field_errors(errors, "address")
 if towns is not None and towns.height:
     with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
@@ -118,17 +117,17 @@ if towns is not None and towns.height:
         st.caption(t("apply.pick_help"))
 lat_col, lon_col = st.columns(2)
 with lat_col:
-    st.text_input(t("field.latitude"), key=WIDGETS["latitude"], help=t("apply.coordinates_help"))
+    st.text_input(t("field.latitude"), key=form.key("latitude"), help=t("apply.coordinates_help"))
     field_errors(errors, "latitude")
 with lon_col:
-    st.text_input(t("field.longitude"), key=WIDGETS["longitude"])
+    st.text_input(t("field.longitude"), key=form.key("longitude"))
     field_errors(errors, "longitude")
 
 st.multiselect(
     required(t("facet.level")),
     LEVELS,
     format_func=lambda c: t(f"level.{c}"),
-    key=WIDGETS["levels"],
+    key=form.key("levels"),
     placeholder=t("apply.choose"),
 )
 field_errors(errors, "levels")
@@ -136,26 +135,26 @@ st.radio(
     required(t("facet.ownership")),
     OWNERSHIP,
     horizontal=True,
-    key=WIDGETS["ownership"],
+    key=form.key("ownership"),
     index=None,
     format_func=lambda c: t(f"ownership.{c}"),
 )
 field_errors(errors, "ownership")
 st.multiselect(
     t("institution.languages"),
-    join.language_options(st.session_state.get(WIDGETS["languages"])),
+    join.language_options(form.value("languages")),
     format_func=language_name,
-    key=WIDGETS["languages"],
+    key=form.key("languages"),
     placeholder=t("apply.languages_placeholder"),
 )
 field_errors(errors, "languages")
 pupils_col, teachers_col = st.columns(2)
 with pupils_col:
-    st.number_input(t("institution.pupils"), min_value=0, max_value=100_000, step=1, value=None, key=WIDGETS["pupils"])
+    st.number_input(t("institution.pupils"), min_value=0, max_value=100_000, step=1, value=None, key=form.key("pupils"))
     field_errors(errors, "pupils")
 with teachers_col:
     st.number_input(
-        t("institution.teachers"), min_value=0, max_value=20_000, step=1, value=None, key=WIDGETS["teachers"]
+        t("institution.teachers"), min_value=0, max_value=20_000, step=1, value=None, key=form.key("teachers")
     )
     field_errors(errors, "teachers")
 
@@ -166,12 +165,14 @@ with email_col:
     st.text_input(
         t("apply.school_email"),
         max_chars=200,
-        key=WIDGETS["school_email"],
+        key=form.key("school_email"),
         placeholder=t("apply.school_email_placeholder"),
     )
     field_errors(errors, "school_email")
 with site_col:
-    st.text_input(t("field.website"), max_chars=200, key=WIDGETS["website"], placeholder=t("apply.website_placeholder"))
+    st.text_input(
+        t("field.website"), max_chars=200, key=form.key("website"), placeholder=t("apply.website_placeholder")
+    )
     field_errors(errors, "website")
 
 st.subheader(t("apply.themes"))
@@ -179,7 +180,7 @@ themes = st.multiselect(
     required(t("facet.theme")),
     THEMES,
     format_func=lambda c: t(f"theme.{c}"),
-    key=WIDGETS["themes"],
+    key=form.key("themes"),
     placeholder=t("apply.choose"),
 )
 field_errors(errors, "themes")
@@ -196,22 +197,22 @@ st.subheader(t("apply.contact"))
 st.caption(t("apply.contact_note"))
 contact_col, contact_email_col = st.columns(2)
 with contact_col:
-    st.text_input(required(t("users.name")), max_chars=120, key=WIDGETS["contact_name"])
+    st.text_input(required(t("users.name")), max_chars=120, key=form.key("contact_name"))
     field_errors(errors, "contact_name")
 with contact_email_col:
-    st.text_input(required(t("apply.contact_email")), max_chars=200, key=WIDGETS["contact_email"])
+    st.text_input(required(t("apply.contact_email")), max_chars=200, key=form.key("contact_email"))
     field_errors(errors, "contact_email")
 st.radio(
     t("apply.language"),
     LANGUAGES,
     horizontal=True,
-    key=WIDGETS["language"],
+    key=form.key("language"),
     index=LANGUAGES.index(lang),
     format_func=LANGUAGE_NAMES.get,
 )
 field_errors(errors, "language")
 honeypot = st.text_input("Leave this field empty", key="apply_hp", label_visibility="collapsed")
-name = st.session_state.get(WIDGETS["institution_name"])
+name = form.value("institution_name")
 if name and network:
     # A warning, not a block: a second school of the same name may be real. Shown by the
     # buttons, not under the name: appearing there, it would move the fields being filled.
@@ -222,45 +223,7 @@ saved = save_col.button(t("apply.save_draft"), icon=":material/save:", width="st
 submitted = submit_col.button(t("apply.submit"), type="primary", icon=":material/send:", width="stretch")
 
 if saved or submitted:
-    values = join.form_values(network)
-    st.session_state.pop("apply_errors", None)
-    count = st.session_state.get("apply_count", 0)
-    if honeypot:
-        # Looks like success to a bot; nothing is stored.
-        st.session_state["apply_sent"] = {
-            "code": apps.new_reference(),
-            "network": network,
-            "email": values["contact_email"] or "",
-            "record": apps.normalise(values),
-        }
-    elif submitted and count >= MAX_SUBMISSIONS:
-        st.session_state["apply_message"] = ("error", t("apply.too_many", max=MAX_SUBMISSIONS))
-    else:
-        try:
-            app = apps.save(
-                db, values, submit=bool(submitted), reference=draft.get("reference"), email=draft.get("contact_email")
-            )
-        except ValidationFailed as failed:
-            st.session_state["apply_errors"] = failed.errors
-        except apps.TransitionRefused:
-            st.session_state["apply_message"] = ("error", t("apply.resume_not_found"))
-        else:
-            code = app.record["reference"]
-            if submitted:
-                st.session_state["apply_count"] = count + 1
-                join.clear_form()
-                st.session_state.pop("apply_draft", None)
-                st.session_state["apply_sent"] = {
-                    "code": code,
-                    "network": app.record["network"],
-                    "email": app.record["contact_email"],
-                    "record": app.record,
-                }
-                # The status page opens on this application in this session.
-                st.session_state["status_code"], st.session_state["status_email"] = code, app.record["contact_email"]
-            else:
-                st.session_state["apply_draft"] = app.record
-                st.session_state["apply_message"] = ("success", t("apply.draft_saved", code=code))
+    join.send(db, network, submit=submitted, honeypot=honeypot, limit=MAX_SUBMISSIONS)
     data.send_mail()
     st.rerun()
 st.page_link("app_pages/status.py", label=t("apply.track"), icon=":material/track_changes:")

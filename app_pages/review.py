@@ -4,7 +4,7 @@
 import streamlit as st
 
 from aspnet_data import applications as apps
-from aspnet_data.errors import FieldError, PermissionDenied, ValidationFailed
+from aspnet_data.errors import PermissionDenied
 from ui import data, join
 from ui.auth import current_actor, current_user
 from ui.forms import Feedback, field_errors
@@ -23,12 +23,7 @@ QUEUE_SHOWN = 50
 st.title(t("review.title"))
 st.caption(t("review.intro_admin" if user.role == "admin" else "review.intro_coordinator", days=apps.OVERDUE_DAYS))
 
-done = st.session_state.pop("review_done", None)
-if done:
-    st.success(
-        t("review.done", name=md(done["name"]), code=done["code"], decision=t(f"review.to.{done['to']}")),
-        icon=":material/task_alt:",
-    )
+join.decided_notice()
 
 queue = apps.queue(db, actor)
 overdue = int(queue["overdue"].sum()) if queue.height else 0
@@ -124,7 +119,8 @@ moves = [
 if not moves:
     st.info(t("review.nothing_to_decide", stage=t(f"stage.{app.stage}")))
     st.stop()
-errors = Feedback(st.session_state.get("review_errors"))
+form = join.decision_form(record["id"])
+errors = Feedback(form.errors)
 with st.container(border=True):
     to = st.radio(
         t("review.decision"),
@@ -132,34 +128,16 @@ with st.container(border=True):
         index=None,
         format_func=lambda s: t(f"review.to.{s}"),
         horizontal=True,
-        key=f"review_to_{record['id']}",
+        key=form.key("to"),
     )
     field_errors(errors, "decision")
     needed = to in NEEDS_COMMENT
-    comment = st.text_area(
-        t("review.comment_needed" if needed else "review.comment"), max_chars=2000, key=f"review_comment_{record['id']}"
-    )
+    st.text_area(t("review.comment_needed" if needed else "review.comment"), max_chars=2000, key=form.key("comment"))
     st.caption(t("review.comment_help_needed" if needed else "review.comment_help"))
     field_errors(errors, "comment")
     field_errors(errors, "form")
     if st.button(t("review.confirm"), type="primary", icon=":material/gavel:"):
-        st.session_state.pop("review_errors", None)
-        try:
-            if to is None:
-                raise ValidationFailed([FieldError("decision", "choose_decision")])
-            apps.move(db, actor, record["id"], to, comment=comment)
-        except ValidationFailed as failed:
-            st.session_state["review_errors"] = failed.errors
-        except (PermissionDenied, apps.TransitionRefused):
-            st.session_state["review_errors"] = [FieldError("form", "not_allowed")]
-        else:
-            st.session_state["review_done"] = {
-                "name": record["institution_name"],
-                "code": record["reference"],
-                "to": to,
-            }
-            for key in (f"review_to_{record['id']}", f"review_comment_{record['id']}", "review_pick"):
-                st.session_state.pop(key, None)
+        if join.decide(db, actor, record, form):
             del st.query_params["ref"]
             data.send_mail()
         st.rerun()

@@ -1,8 +1,10 @@
-"""Form helpers: messages next to the field they concern, and the conflict view."""
+"""Form helpers: a form's state across reruns, messages next to the field they concern, and the
+conflict view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -79,48 +81,131 @@ def show_value(value) -> str:
     return str(value)
 
 
-class EditSession:
+class FormState:
+    """One form's state across reruns, in ``st.session_state``: its widgets, the errors of its
+    last submit and entries of its own (``<prefix>_<entry>``: what was sent, a notice for the
+    next run), each under one key that :meth:`reset` forgets or keeps on purpose.
+
+    ``fields`` maps each field to its widget's name (the widget's key is ``<prefix>_<name>``).
+    A form that makes widgets on the fly (a box per theme) names the prefix of every widget it
+    owns instead (``widgets``): its widgets are then every key under it. :meth:`reset` forgets
+    the widgets and the ``entries`` named; other entries (a count that must outlive the form)
+    stay::
+
+        form = FormState("review", fields={"to": f"to_{app_id}"}, entries=("done",))
+        st.radio(t("review.decision"), moves, index=None, key=form.key("to"))
+        field_errors(form.errors, "decision")
+        if st.button(t("review.confirm")):
+            try:
+                decide(form.value("to"))
+            except ValidationFailed as failed:
+                form.errors = failed.errors
+            else:
+                form.reset()
+            st.rerun()
+    """
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        fields: Mapping[str, str] | Iterable[str] = (),
+        widgets: str | None = None,
+        entries: Iterable[str] = (),
+    ) -> None:
+        self.prefix = prefix
+        self.fields = dict(fields) if isinstance(fields, Mapping) else {name: name for name in fields}
+        self.widgets = widgets
+        self.entries = ("errors", *entries)
+
+    def key(self, field: str) -> str:
+        """The session key of the widget that holds ``field``."""
+        return (self.widgets or f"{self.prefix}_") + self.fields.get(field, field)
+
+    def value(self, field: str) -> Any:
+        return st.session_state.get(self.key(field))
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """What the widgets of ``fields`` hold, by field."""
+        return {field: self.value(field) for field in self.fields}
+
+    def _entry(self, entry: str) -> str:
+        return f"{self.prefix}_{entry}"
+
+    def get(self, entry: str, default: Any = None) -> Any:
+        return st.session_state.get(self._entry(entry), default)
+
+    def set(self, entry: str, value: Any) -> None:
+        st.session_state[self._entry(entry)] = value
+
+    def setdefault(self, entry: str, default: Any) -> Any:
+        return st.session_state.setdefault(self._entry(entry), default)
+
+    def pop(self, entry: str, default: Any = None) -> Any:
+        return st.session_state.pop(self._entry(entry), default)
+
+    @property
+    def errors(self) -> list[FieldError]:
+        """The errors of the last submit, to show next to their fields."""
+        return list(self.get("errors") or [])
+
+    @errors.setter
+    def errors(self, errors: list[FieldError]) -> None:
+        self.set("errors", list(errors))
+
+    def reset(self, *, widgets: bool = True) -> None:
+        """Forget the form's entries (its errors, ...) and, with ``widgets``, what was typed."""
+        for entry in self.entries:
+            self.pop(entry)
+        if not widgets:
+            return
+        if self.widgets is None:
+            owned = [self.key(field) for field in self.fields]
+        else:
+            owned = [k for k in st.session_state if isinstance(k, str) and k.startswith(self.widgets)]
+        for key in owned:
+            st.session_state.pop(key, None)
+
+
+class EditSession(FormState):
     """One edit form's state across reruns: the version it was opened at, the errors of the
     last submit, and a conflict with a version saved meanwhile. Widgets use ``prefix``."""
 
     def __init__(self, prefix: str, version: int) -> None:
-        self.prefix = prefix
-        st.session_state.setdefault(f"{prefix}_version", version)
+        super().__init__(prefix, widgets=f"{prefix}_", entries=("version", "conflict"))
+        st.session_state.setdefault(self._entry("version"), version)
 
     @property
     def opened(self) -> int:
-        return st.session_state[f"{self.prefix}_version"]
-
-    @property
-    def errors(self) -> list[FieldError] | None:
-        return st.session_state.get(f"{self.prefix}_errors")
+        return int(self.get("version"))
 
     def submit(self, values: dict, save: Callable[[dict, int], object], *, version: int | None = None) -> None:
         """Run ``save(values, version opened)``; keep errors or the conflict for the next run.
         When ``save`` returns the names of the fields it changed, :meth:`saved_notice` says so."""
         from aspnet_data.errors import Conflict, PermissionDenied, ValidationFailed
 
-        st.session_state.pop(f"{self.prefix}_conflict", None)
-        st.session_state.pop(f"{self.prefix}_saved", None)
+        self.pop("conflict")
+        self.pop("saved")
         try:
             changed = save(values, self.opened if version is None else version)
         except ValidationFailed as failed:
-            st.session_state[f"{self.prefix}_errors"] = failed.errors
+            self.errors = failed.errors
         except Conflict as clash:
-            st.session_state[f"{self.prefix}_conflict"] = (values, clash.current)
+            self.set("conflict", (values, clash.current))
         except PermissionDenied:
-            st.session_state[f"{self.prefix}_errors"] = [FieldError("form", "not_allowed")]
+            self.errors = [FieldError("form", "not_allowed")]
         else:
             self.reset(widgets=False)
             if isinstance(changed, (list, tuple)):
-                st.session_state[f"{self.prefix}_saved"] = list(changed)
+                self.set("saved", list(changed))
             st.toast(t("form.saved"), icon=":material/check:")
         st.rerun()
 
     def saved_notice(self, label: Callable[[str], str]) -> None:
         """Under the form, after a save whose ``save`` returned the fields it changed: what was
         saved (shown once; the next action on the page clears it)."""
-        changed = st.session_state.pop(f"{self.prefix}_saved", None)
+        changed = self.pop("saved")
         if changed is None:
             return
         if changed:
@@ -134,7 +219,7 @@ class EditSession:
         self, fields: tuple[str, ...], label: Callable[[str], str], save: Callable[[dict, int], object]
     ) -> None:
         """Both versions side by side; keep mine (saved over the newer one) or take theirs."""
-        conflict = st.session_state.get(f"{self.prefix}_conflict")
+        conflict = self.get("conflict")
         if not conflict:
             return
         mine, theirs = conflict
@@ -151,16 +236,8 @@ class EditSession:
             width="stretch",
         )
         keep, take = st.columns(2)
-        if keep.button(t("form.keep_mine"), key=f"{self.prefix}_keep"):
+        if keep.button(t("form.keep_mine"), key=self.key("keep")):
             self.submit(mine, save, version=theirs["version"])
-        if take.button(t("form.take_theirs"), key=f"{self.prefix}_take"):
+        if take.button(t("form.take_theirs"), key=self.key("take")):
             self.reset(widgets=True)
             st.rerun()
-
-    def reset(self, *, widgets: bool) -> None:
-        """Forget the form's state (and, with ``widgets``, the user's input too)."""
-        for name in list(st.session_state):
-            if name.startswith(f"{self.prefix}_") and (
-                widgets or name.rsplit("_", 1)[-1] in ("version", "errors", "conflict")
-            ):
-                del st.session_state[name]

@@ -16,41 +16,47 @@ import streamlit as st
 
 from aspnet_data import applications as apps
 from aspnet_data import languages
+from aspnet_data.db import Database
+from aspnet_data.errors import FieldError, PermissionDenied, ValidationFailed
+from aspnet_data.permissions import Actor
 from aspnet_data.text import fold
 from aspnet_data.vocab import THEMES
 
+from .forms import FormState
 from .i18n import current_language, language_name, number, page_href, t
 from .safe import md, safe_email, safe_url
 
-PREFIX = "apply_f_"
-# Form field -> widget key (the theme plans have one box per theme: apply_f_plan_<theme>).
-WIDGETS = {
-    "network": "apply_f_network",
-    "institution_name": "apply_f_name",
-    "name_latin": "apply_f_latin",
-    "city": "apply_f_city",
-    "address": "apply_f_address",
-    "latitude": "apply_f_lat",
-    "longitude": "apply_f_lon",
-    "levels": "apply_f_levels",
-    "ownership": "apply_f_ownership",
-    "languages": "apply_f_languages",
-    "pupils": "apply_f_pupils",
-    "teachers": "apply_f_teachers",
-    "school_email": "apply_f_school_email",
-    "website": "apply_f_website",
-    "themes": "apply_f_themes",
-    "contact_name": "apply_f_contact",
-    "contact_email": "apply_f_email",
-    "language": "apply_f_language",
-}
-_KEPT_PLANS = "apply_kept_plans"
-_TOWN_LISTED = "apply_town_listed"
-_PICKED = "apply_picked"
+FORM = FormState(
+    "apply",
+    widgets="apply_f_",
+    # Field -> widget where the names differ; the theme plans have one box per theme (plan_<theme>).
+    fields={
+        "network": "network",
+        "institution_name": "name",
+        "name_latin": "latin",
+        "city": "city",
+        "address": "address",
+        "latitude": "lat",
+        "longitude": "lon",
+        "levels": "levels",
+        "ownership": "ownership",
+        "languages": "languages",
+        "pupils": "pupils",
+        "teachers": "teachers",
+        "school_email": "school_email",
+        "website": "website",
+        "themes": "themes",
+        "contact_name": "contact",
+        "contact_email": "email",
+        "language": "language",
+    },
+    # Forgotten with the form; what was sent, the draft and the count of submissions stay.
+    entries=("kept_plans", "town_listed", "picked"),
+)
 
 
 def plan_key(theme: str) -> str:
-    return f"{PREFIX}plan_{theme}"
+    return FORM.key(f"plan_{theme}")
 
 
 def coordinate(value: float | None) -> str:
@@ -62,18 +68,11 @@ def coordinate(value: float | None) -> str:
     return text.replace(".", ",") if current_language() in ("fr", "es") else text
 
 
-def clear_form() -> None:
-    """Forget what the form holds (its widgets, kept plans and last errors)."""
-    for key in list(st.session_state):
-        if key.startswith(PREFIX) or key in (_KEPT_PLANS, _TOWN_LISTED, "apply_errors", _PICKED):
-            del st.session_state[key]
-
-
 def load_into_form(record: dict) -> None:
     """Put a stored application into the form's widgets (call before they are drawn)."""
-    clear_form()
-    st.session_state["apply_draft"] = record
-    for field, key in WIDGETS.items():
+    FORM.reset()
+    FORM.set("draft", record)
+    for field in FORM.fields:
         value = record.get(field)
         if field in ("latitude", "longitude"):
             value = coordinate(value)
@@ -81,13 +80,13 @@ def load_into_form(record: dict) -> None:
             value = list(value or [])
         elif value is None or value == "":
             continue
-        st.session_state[key] = value
-    st.session_state[_KEPT_PLANS] = dict(record.get("theme_plans") or {})
+        st.session_state[FORM.key(field)] = value
+    FORM.set("kept_plans", dict(record.get("theme_plans") or {}))
 
 
 def form_values(network: str | None) -> dict:
     """What the form holds, as :func:`aspnet_data.applications.save` takes it."""
-    values = {field: st.session_state.get(key) for field, key in WIDGETS.items()}
+    values = FORM.values
     values["network"] = network
     values["theme_plans"] = {theme: st.session_state.get(plan_key(theme)) for theme in values.get("themes") or []}
     return values
@@ -96,13 +95,53 @@ def form_values(network: str | None) -> dict:
 def keep_plans(chosen: list[str]) -> None:
     """Remember the plans of themes no longer chosen (their boxes disappear), so choosing the
     theme again brings the text back."""
-    kept = st.session_state.setdefault(_KEPT_PLANS, {})
+    kept = FORM.setdefault("kept_plans", {})
     for theme in THEMES:
         key = plan_key(theme)
         if key in st.session_state:
             kept[theme] = st.session_state[key]
         if theme in chosen and key not in st.session_state and kept.get(theme):
             st.session_state[key] = kept[theme]
+
+
+def send(db: Database, network: str | None, *, submit: bool, honeypot: str, limit: int) -> None:
+    """Save the form as a draft, or send it (``submit``): the next run shows what was sent, the
+    draft's code or the errors. A filled ``honeypot`` looks sent and stores nothing; a browser
+    session sends at most ``limit`` applications."""
+    values = form_values(network)
+    FORM.pop("errors")
+    count = FORM.get("count", 0)
+    if honeypot:
+        # Looks like success to a bot; nothing is stored.
+        sent = {"code": apps.new_reference(), "network": network, "email": values["contact_email"] or ""}
+        FORM.set("sent", sent | {"record": apps.normalise(values)})
+        return
+    if submit and count >= limit:
+        FORM.set("message", ("error", t("apply.too_many", max=limit)))
+        return
+    draft = FORM.get("draft") or {}
+    try:
+        app = apps.save(db, values, submit=submit, reference=draft.get("reference"), email=draft.get("contact_email"))
+    except ValidationFailed as failed:
+        FORM.errors = failed.errors
+        return
+    except apps.TransitionRefused:
+        FORM.set("message", ("error", t("apply.resume_not_found")))
+        return
+    code = app.record["reference"]
+    if not submit:
+        FORM.set("draft", app.record)
+        FORM.set("message", ("success", t("apply.draft_saved", code=code)))
+        return
+    FORM.set("count", count + 1)
+    FORM.reset()
+    FORM.pop("draft")
+    FORM.set(
+        "sent",
+        {"code": code, "network": app.record["network"], "email": app.record["contact_email"], "record": app.record},
+    )
+    # The status page opens on this application in this session.
+    st.session_state["status_code"], st.session_state["status_email"] = code, app.record["contact_email"]
 
 
 # -- the town ----------------------------------------------------------------------------------
@@ -124,33 +163,34 @@ def town_options(towns: pl.DataFrame) -> tuple[list[str], dict[str, tuple[float,
 def town_chosen(coords: dict[str, tuple[float, float]]) -> None:
     """A town picked from the list fills the coordinates; a town typed that is not in the list
     clears coordinates that came from the list (they were another town's)."""
-    town = st.session_state.get(WIDGETS["city"])
+    town = FORM.value("city")
     if town in coords:
         lat, lon = coords[town]
-        st.session_state[WIDGETS["latitude"]], st.session_state[WIDGETS["longitude"]] = coordinate(lat), coordinate(lon)
-        st.session_state[_TOWN_LISTED] = True
-    elif st.session_state.pop(_TOWN_LISTED, False):
-        st.session_state[WIDGETS["latitude"]] = st.session_state[WIDGETS["longitude"]] = ""
+        st.session_state[FORM.key("latitude")] = coordinate(lat)
+        st.session_state[FORM.key("longitude")] = coordinate(lon)
+        FORM.set("town_listed", True)
+    elif FORM.pop("town_listed", False):
+        st.session_state[FORM.key("latitude")] = st.session_state[FORM.key("longitude")] = ""
 
 
 def town_picked_on_map(town: dict) -> bool:
     """A town clicked on the map fills the town and its coordinates; True when that changed
     the form (the map keeps its selection from run to run: only a new click counts)."""
-    if st.session_state.get(_PICKED) == town["name"]:
+    if FORM.get("picked") == town["name"]:
         return False
-    st.session_state[_PICKED] = town["name"]
-    st.session_state[WIDGETS["city"]] = town["name"]
-    st.session_state[WIDGETS["latitude"]] = coordinate(town["lat"])
-    st.session_state[WIDGETS["longitude"]] = coordinate(town["lon"])
-    st.session_state[_TOWN_LISTED] = True
+    FORM.set("picked", town["name"])
+    st.session_state[FORM.key("city")] = town["name"]
+    st.session_state[FORM.key("latitude")] = coordinate(town["lat"])
+    st.session_state[FORM.key("longitude")] = coordinate(town["lon"])
+    FORM.set("town_listed", True)
     return True
 
 
 def country_changed() -> None:
     """Another country: a town taken from the previous country's list no longer applies."""
-    if st.session_state.pop(_TOWN_LISTED, False):
+    if FORM.pop("town_listed", False):
         for field in ("city", "latitude", "longitude"):
-            st.session_state.pop(WIDGETS[field], None)
+            st.session_state.pop(FORM.key(field), None)
 
 
 def language_options(chosen: list[str] | None) -> list[str]:
@@ -262,6 +302,45 @@ def recommendation(app: apps.Application) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('review.recommendation')}** · {who(event, None)} · {event['occurred_at']:%Y-%m-%d}")
         st.markdown(f"“{md(event['comment'])}”" if event["comment"] else t("review.recommendation_empty"))
+
+
+# -- a reviewer's decision --------------------------------------------------------------------
+
+
+def decision_form(app_id: int) -> FormState:
+    """A reviewer's decision on one application (its widgets keyed by the application, so that
+    what is typed for one is not shown for another), and the queue's pick, which it clears."""
+    return FormState("review", fields={"to": f"to_{app_id}", "comment": f"comment_{app_id}", "pick": "pick"})
+
+
+def decide(db: Database, actor: Actor, record: dict, form: FormState) -> bool:
+    """Move the application as the form says; True when done (the form is then forgotten and
+    :func:`decided_notice` says so on the next run), else its errors are kept for the form."""
+    form.pop("errors")
+    to = form.value("to")
+    try:
+        if to is None:
+            raise ValidationFailed([FieldError("decision", "choose_decision")])
+        apps.move(db, actor, record["id"], to, comment=form.value("comment") or "")
+    except ValidationFailed as failed:
+        form.errors = failed.errors
+        return False
+    except (PermissionDenied, apps.TransitionRefused):
+        form.errors = [FieldError("form", "not_allowed")]
+        return False
+    form.reset()
+    form.set("done", {"name": record["institution_name"], "code": record["reference"], "to": to})
+    return True
+
+
+def decided_notice() -> None:
+    """The decision just made, once, above the queue."""
+    done = FormState("review").pop("done")
+    if done:
+        st.success(
+            t("review.done", name=md(done["name"]), code=done["code"], decision=t(f"review.to.{done['to']}")),
+            icon=":material/task_alt:",
+        )
 
 
 # -- similar institutions ----------------------------------------------------------------------
