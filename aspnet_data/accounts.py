@@ -9,7 +9,6 @@ are recorded on the server: logging out revokes one even if its cookie was copie
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 import string
@@ -20,6 +19,7 @@ import bcrypt
 import duckdb
 import polars as pl
 
+from . import audit
 from . import validation as check
 from .db import Database, utc_now
 from .errors import FieldError, LoginRefused
@@ -217,7 +217,7 @@ def change_password(db: Database, username: str, old: str, new: str) -> None:
                 "UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
                 [hashed, username],
             ),
-            _audit(cur, username, "user.password", username, None, None),
+            audit.record(cur, username, "user.password", "users", username),
         )
     )
 
@@ -279,13 +279,14 @@ def create_user(
             "language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [username, display_name, email, role, network, hashed, must_change_password, language, now],
         )
-        _audit(
+        audit.record(
             cur,
-            actor.label if actor else "cli",
+            actor or "cli",
             "user.create",
+            "users",
             username,
-            None,
-            {"role": role, "network": network, "display_name": display_name},
+            after={"role": role, "network": network, "display_name": display_name},
+            when=now,
         )
 
     try:
@@ -306,7 +307,7 @@ def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> N
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
         if disabled:
             cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [now, username])
-        _audit(cur, actor.label, "user.disable" if disabled else "user.enable", username, None, None)
+        audit.record(cur, actor, "user.disable" if disabled else "user.enable", "users", username, when=now)
 
     db.write(update)
 
@@ -325,7 +326,9 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
     db.write(
         lambda cur: (
             cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
-            _audit(cur, actor.label, "user.network", username, {"network": user.network}, {"network": network}),
+            audit.record(
+                cur, actor, "user.network", "users", username, {"network": user.network}, {"network": network}
+            ),
         )
     )
 
@@ -338,7 +341,7 @@ def unlock(db: Database, actor: Actor, username: str) -> None:
     db.write(
         lambda cur: (
             cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
-            _audit(cur, actor.label, "user.unlock", username, None, None),
+            audit.record(cur, actor, "user.unlock", "users", username),
         )
     )
 
@@ -357,22 +360,7 @@ def reset_password(db: Database, actor: Actor, username: str) -> str:
                 "locked_until = NULL WHERE username = ?",
                 [hashed, username],
             ),
-            _audit(cur, actor.label, "user.reset_password", username, None, None),
+            audit.record(cur, actor, "user.reset_password", "users", username),
         )
     )
     return password
-
-
-def _audit(cur, actor: str, action: str, username: str, before: dict | None, after: dict | None) -> None:
-    cur.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after)"
-        " VALUES (?, ?, ?, 'users', ?, ?, ?)",
-        [
-            utc_now(),
-            actor,
-            action,
-            username,
-            json.dumps(before) if before is not None else None,
-            json.dumps(after) if after is not None else None,
-        ],
-    )

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import polars as pl
 
-from . import editing
+from . import audit, editing
 from . import validation as check
 from .db import Database, utc_now
 from .errors import Conflict, FieldError, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
@@ -382,10 +382,14 @@ def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: 
         "INSERT INTO application_events (application_id, occurred_at, stage, actor, comment) VALUES (?, ?, ?, ?, ?)",
         [app_id, when, stage, actor, comment],
     )
-    cur.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-        "VALUES (?, ?, ?, 'applications', ?, NULL, ?)",
-        [when, actor, f"application.{stage}", str(app_id), json.dumps({"stage": stage, "comment": comment})],
+    audit.record(
+        cur,
+        actor,
+        f"application.{stage}",
+        "applications",
+        app_id,
+        after={"stage": stage, "comment": comment},
+        when=when,
     )
 
 

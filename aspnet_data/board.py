@@ -9,13 +9,13 @@ escape it when they show it.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 
 import polars as pl
 
-from .db import Database, utc_now
+from . import audit
+from .db import Cursor, Database, utc_now
 from .errors import EditWindowPassed, FieldError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from .permissions import Actor
 from .text import clean_line, has_visible
@@ -307,14 +307,6 @@ def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> d
     return message
 
 
-def _audit(cur, actor: Actor, action: str, message_id: int, before, after, when: datetime) -> None:
-    cur.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-        "VALUES (?, ?, ?, 'messages', ?, ?, ?)",
-        [when, actor.label, action, str(message_id), json.dumps(before), json.dumps(after)],
-    )
-
-
 def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetime | None = None) -> None:
     """Change one's own message within fifteen minutes of posting it."""
     now = now or utc_now()
@@ -327,7 +319,9 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
     db.write(
         lambda cur: (
             cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
-            _audit(cur, actor, "message.edit", message_id, {"body": message["body"]}, {"body": text}, now),
+            audit.record(
+                cur, actor, "message.edit", "messages", message_id, {"body": message["body"]}, {"body": text}, when=now
+            ),
         )
     )
 
@@ -339,7 +333,7 @@ def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None 
     db.write(
         lambda cur: (
             cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id]),
-            _audit(cur, actor, "message.delete", message_id, {"body": message["body"]}, None, now),
+            audit.record(cur, actor, "message.delete", "messages", message_id, {"body": message["body"]}, when=now),
         )
     )
 
@@ -359,7 +353,7 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
         ).fetchall()[0][0]
         if hidden != 1:
             raise NotFound(message_id)  # and no audit row for a message that is not there
-        _audit(cur, actor, "message.hide", message_id, None, {"reason": reason[:300]}, now)
+        audit.record(cur, actor, "message.hide", "messages", message_id, after={"reason": reason[:300]}, when=now)
 
     db.write(write)
 
@@ -393,12 +387,14 @@ def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
     if db.scalar("SELECT count(*) FROM channels WHERE slug = ?", [slug]):
         raise ValidationFailed([FieldError("slug", "taken")])
 
-    def write(cur):
+    def write(cur: Cursor) -> int:
         new_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
+        when, shown = utc_now(), title.strip()[:120]
         cur.execute(
             "INSERT INTO channels (id, slug, kind, title, created_by, created_at) VALUES (?, ?, 'topic', ?, ?, ?)",
-            [new_id, slug, title.strip()[:120], actor.username, utc_now()],
+            [new_id, slug, shown, actor.username, when],
         )
-        return new_id
+        audit.record(cur, actor, "channel.create", "channels", new_id, after={"slug": slug, "title": shown}, when=when)
+        return int(new_id)
 
     return db.write(write)

@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
-from . import certificates, editing
+from . import audit, certificates, editing
 from .db import Database, utc_now
 from .directory import export_bytes
 from .editing import INSTITUTION_FIELDS
@@ -481,7 +481,7 @@ def apply(
             raise BulkError(
                 "changed_since_preview", rows=", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
             )
-        audit: list[tuple] = []
+        entries: list[audit.Entry] = []
         done = 0
 
         def step(count: int) -> None:
@@ -490,31 +490,19 @@ def apply(
             if progress is not None and count:
                 progress(done, total)
 
-        added = _insert_rows(cur, actor, network, inserts, when, audit)
+        added = _insert_rows(cur, actor, network, inserts, when, entries)
         step(inserts.height)
-        changed = _update_rows(cur, actor, plan.updates, stored, when, audit)
+        changed = _update_rows(cur, actor, plan.updates, stored, when, entries)
         step(len(plan.updates))
-        withdrawn = _withdraw_rows(cur, actor, withdrawals, stored, when, audit)
+        withdrawn = _withdraw_rows(cur, actor, withdrawals, stored, when, entries)
         step(len(withdrawals))
-        _write_audit(cur, audit)
+        audit.record_many(cur, entries)
         return {"added": added, "changed": changed, "withdrawn": withdrawn}
 
     return db.write(work)
 
 
-def _audit_row(actor: Actor, action: str, entity_id: int, before: dict | None, after: dict | None, when) -> tuple:
-    return (
-        when,
-        actor.label,
-        action,
-        "institutions",
-        str(entity_id),
-        None if before is None else json.dumps(editing.jsonable(before), ensure_ascii=False),
-        None if after is None else json.dumps(editing.jsonable(after), ensure_ascii=False),
-    )
-
-
-def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, audit: list) -> int:
+def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, entries: list[audit.Entry]) -> int:
     if records.is_empty():
         return 0
     ids = sorted(
@@ -539,10 +527,11 @@ def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, a
         cur.unregister("bulk_new_rows")
     certificates.issue_certificates(cur, ids, when=when)
     for new_id, record in zip(ids, records.iter_rows(named=True)):
-        audit.append(
-            _audit_row(
+        entries.append(
+            audit.Entry(
                 actor,
                 "institution.create",
+                "institutions",
                 new_id,
                 None,
                 {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}},
@@ -552,7 +541,9 @@ def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, a
     return len(ids)
 
 
-def _update_rows(cur, actor: Actor, updates: dict[int, dict], stored: dict[int, dict], when, audit: list) -> int:
+def _update_rows(
+    cur, actor: Actor, updates: dict[int, dict], stored: dict[int, dict], when, entries: list[audit.Entry]
+) -> int:
     merged_rows = []
     for iid, fields in updates.items():
         current = stored[iid]
@@ -561,10 +552,11 @@ def _update_rows(cur, actor: Actor, updates: dict[int, dict], stored: dict[int, 
             continue
         merged = {**{k: current[k] for k in INSTITUTION_FIELDS}, **diff}
         merged_rows.append({"id": iid, **merged, "search_text": editing.search_text(merged)})
-        audit.append(
-            _audit_row(
+        entries.append(
+            audit.Entry(
                 actor,
                 "institution.update",
+                "institutions",
                 iid,
                 {"network": current["network"], **{k: current[k] for k in diff}},
                 {"network": current["network"], **diff},
@@ -587,7 +579,7 @@ def _update_rows(cur, actor: Actor, updates: dict[int, dict], stored: dict[int, 
     return len(merged_rows)
 
 
-def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], when, audit: list) -> int:
+def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], when, entries: list[audit.Entry]) -> int:
     ids = [i for i in ids if stored[i]["status"] != "withdrawn"]
     if not ids:
         return 0
@@ -598,10 +590,11 @@ def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], w
     )
     for iid in ids:
         current = stored[iid]
-        audit.append(
-            _audit_row(
+        entries.append(
+            audit.Entry(
                 actor,
                 "institution.withdraw",
+                "institutions",
                 iid,
                 {
                     "network": current["network"],
@@ -613,30 +606,6 @@ def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], w
             )
         )
     return len(ids)
-
-
-def _write_audit(cur, rows: list[tuple]) -> None:
-    frame = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "occurred_at": pl.Datetime("us"),
-            "actor": pl.String,
-            "action": pl.String,
-            "entity": pl.String,
-            "entity_id": pl.String,
-            "before": pl.String,
-            "after": pl.String,
-        },
-    )
-    cur.register("bulk_audit", frame.with_row_index("n").to_arrow())
-    try:
-        cur.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-            "SELECT occurred_at, actor, action, entity, entity_id, before, after FROM bulk_audit ORDER BY n"
-        )
-    finally:
-        cur.unregister("bulk_audit")
 
 
 def report_csv(plan: Plan) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import duckdb
 import polars as pl
@@ -25,6 +25,9 @@ import polars as pl
 from .errors import DatabaseError, SchemaTooNewError
 
 T = TypeVar("T")
+
+Cursor: TypeAlias = duckdb.DuckDBPyConnection
+"""What a write runs on: this thread's cursor, inside the transaction :meth:`Database.write` opened."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -73,7 +76,7 @@ class Database:
         self._write_lock = threading.RLock()
 
     # -- reading ---------------------------------------------------------------
-    def cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self) -> Cursor:
         """This thread's cursor (created on first use)."""
         cur = getattr(self._local, "cursor", None)
         if cur is None:
@@ -112,7 +115,7 @@ class Database:
         )
 
     # -- writing ---------------------------------------------------------------
-    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, retries: int = 5) -> T:
+    def write(self, work: Callable[[Cursor], T], *, retries: int = 5) -> T:
         """Run ``work(cursor)`` in one transaction and bump the data version.
 
         The writes of this process (every Streamlit session is a thread of it) take turns:
@@ -151,7 +154,7 @@ class Database:
         raise AssertionError("unreachable")
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[Cursor]:
         """A plain transaction without retry, for bulk jobs run by one process (CLI)."""
         cur = self.cursor()
         with self._write_lock:
@@ -281,7 +284,7 @@ ID_SEQUENCES = {
 }
 
 
-def advance_sequences(cur: duckdb.DuckDBPyConnection) -> None:
+def advance_sequences(cur: Cursor) -> None:
     """Move every id sequence past the largest id stored (after a bulk load with explicit ids).
 
     DuckDB cannot ALTER a sequence's position, so the sequence is drawn until it passes.
@@ -295,7 +298,7 @@ def advance_sequences(cur: duckdb.DuckDBPyConnection) -> None:
             cur.sql(f"SELECT max(nextval('{seq}')) FROM range(?)", params=[top - current]).fetchall()
 
 
-def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+def _rollback(cur: Cursor) -> None:
     with suppress(duckdb.Error):
         cur.execute("ROLLBACK")
 

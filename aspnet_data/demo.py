@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import certificates, demo_board, demo_names, reference
+from . import audit, certificates, demo_board, demo_names, reference
 from .db import Database, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
@@ -170,10 +170,14 @@ def build(
         certificates.issue_certificates(cur, inst.filter(pl.col("status") == "member")["id"].to_list(), latest=as_of)
         advance_sequences(cur)
         cur.execute("UPDATE meta SET value = ? WHERE key = 'demo_seed'", [str(seed)])
-        cur.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-            "VALUES (?, 'system', 'demo.build', 'database', 'demo', NULL, ?)",
-            [as_of, json.dumps({"seed": seed, "institutions": institutions})],
+        audit.record(
+            cur,
+            "system",
+            "demo.build",
+            "database",
+            "demo",
+            after={"seed": seed, "institutions": institutions},
+            when=as_of,
         )
 
     say("writing")

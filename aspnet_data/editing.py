@@ -9,11 +9,11 @@ a record saved by someone else since the form was opened (optimistic locking on
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import polars as pl
 
-from . import certificates, reference
+from . import audit, certificates, reference
 from . import validation as check
 from .db import Database, utc_now
 from .errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -237,28 +237,6 @@ def get_network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
 # -- writing ---------------------------------------------------------------------------------
 
 
-def jsonable(values: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in values.items()}
-
-
-def _audit(
-    cur, actor: Actor, action: str, entity: str, entity_id, before: dict | None, after: dict | None, when: datetime
-) -> None:
-    cur.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            when,
-            actor.label,
-            action,
-            entity,
-            str(entity_id),
-            None if before is None else json.dumps(jsonable(before), ensure_ascii=False),
-            None if after is None else json.dumps(jsonable(after), ensure_ascii=False),
-        ],
-    )
-
-
 def search_text(record: dict) -> str:
     parts = [record.get("name_latin") or "", record.get("city") or ""]
     if record.get("name") != record.get("name_latin"):
@@ -303,7 +281,7 @@ def insert_institution(
     )
     if status == "member":
         certificates.issue_certificates(cur, [new_id], when=when)
-    _audit(
+    audit.record(
         cur,
         actor,
         "institution.create",
@@ -311,7 +289,7 @@ def insert_institution(
         new_id,
         None,
         {"network": network, **{k: record.get(k) for k in INSTITUTION_FIELDS}},
-        when,
+        when=when,
     )
     return new_id
 
@@ -376,7 +354,7 @@ def apply_institution_changes(
     ).fetchall()[0][0]
     if updated != 1:
         raise Conflict(stored)
-    _audit(
+    audit.record(
         cur,
         actor,
         action,
@@ -384,7 +362,7 @@ def apply_institution_changes(
         institution_id,
         {"network": stored["network"], **{k: stored[k] for k in diff}},
         {"network": stored["network"], **diff, **({"reverted": reverted} if reverted else {})},
-        when,
+        when=when,
     )
     return True
 
@@ -426,7 +404,7 @@ def withdraw_row(
         "version = version + 1 WHERE id = ?",
         [year, when, actor.label, institution_id],
     ).fetchall()
-    _audit(
+    audit.record(
         cur,
         actor,
         "institution.withdraw",
@@ -434,7 +412,7 @@ def withdraw_row(
         institution_id,
         {"network": network, "status": status, "withdrawn_year": withdrawn_year},
         {"network": network, "status": "withdrawn", "withdrawn_year": year},
-        when,
+        when=when,
     )
     return True
 
@@ -478,7 +456,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
         ).fetchall()[0][0]
         if updated != 1:
             raise Conflict({"iso3": iso3, **stored})
-        _audit(
+        audit.record(
             cur,
             actor,
             "network.update",
@@ -486,7 +464,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
             iso3,
             {"network": iso3, **{k: stored[k] for k in diff}},
             {"network": iso3, **diff},
-            when,
+            when=when,
         )
 
     db.write(save)
@@ -581,7 +559,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                     "version = version + 1 WHERE id = ?",
                     [restored["status"], restored.get("withdrawn_year"), when, actor.label, int(entity_id)],
                 ).fetchall()
-                _audit(
+                audit.record(
                     cur,
                     actor,
                     "institution.revert",
@@ -589,7 +567,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                     entity_id,
                     {"network": current["network"], **{k: current[k] for k in fields}},
                     {"network": current["network"], **restored, "reverted": audit_id},
-                    when,
+                    when=when,
                 )
                 return
             apply_institution_changes(
@@ -615,7 +593,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                 f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 WHERE iso3 = ?",
                 [*(before.get(k) for k in fields), when, actor.label, entity_id],
             ).fetchall()
-            _audit(
+            audit.record(
                 cur,
                 actor,
                 "network.revert",
@@ -623,7 +601,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
                 entity_id,
                 {"network": entity_id, **current},
                 {"network": entity_id, **{k: before.get(k) for k in fields}, "reverted": audit_id},
-                when,
+                when=when,
             )
         else:
             raise NotFound(audit_id)

@@ -7,13 +7,13 @@ the owner (or an admin) accepts or declines.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import polars as pl
 
+from . import audit
 from . import validation as check
-from .db import Database, utc_now
+from .db import Cursor, Database, utc_now
 from .errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from .permissions import Actor
 from .vocab import PROJECT_STATUSES, THEMES
@@ -128,11 +128,7 @@ def create_project(db: Database, actor: Actor, values: dict) -> int:
             "VALUES (?, ?, 'project', ?, ?, ?, ?)",
             [channel_id, f"project-{project_id}", record["title"][:120], project_id, actor.username, now],
         )
-        cur.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) "
-            "VALUES (?, ?, 'project.create', 'projects', ?, NULL, ?)",
-            [now, actor.label, str(project_id), json.dumps({"title": record["title"]})],
-        )
+        audit.record(cur, actor, "project.create", "projects", project_id, after={"title": record["title"]}, when=now)
         return project_id
 
     return db.write(write)
@@ -164,13 +160,19 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
     else:
         raise PermissionDenied("project.add", network)
     now = utc_now()
-    db.write(
-        lambda cur: cur.execute(
+
+    def write(cur: Cursor) -> None:
+        # A school already in the project (or asked for) stays as it is; a declined one may ask again.
+        added = cur.execute(
             "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = EXCLUDED.state "
             "WHERE project_members.state = 'declined'",
             [project_id, institution_id, state, actor.label, now],
-        )
-    )
+        ).fetchall()[0][0]
+        if added:
+            change = {"institution_id": institution_id, "network": network, "state": state}
+            audit.record(cur, actor, f"project.{state}", "projects", project_id, after=change, when=now)
+
+    db.write(write)
     return db.scalar(
         "SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?", [project_id, institution_id]
     )
@@ -181,11 +183,20 @@ def decide(db: Database, actor: Actor, project_id: int, institution_id: int, *, 
     project = _owner(db, actor, project_id)
     if not (actor.role == "admin" or actor.username == project["owner"]):
         raise PermissionDenied("project.decide")
-    updated = db.write(
-        lambda cur: cur.execute(
+    state = "member" if accept else "declined"
+
+    def write(cur: Cursor) -> int:
+        updated = cur.execute(
             "UPDATE project_members SET state = ? WHERE project_id = ? AND institution_id = ? AND state = 'requested'",
-            ["member" if accept else "declined", project_id, institution_id],
+            [state, project_id, institution_id],
         ).fetchall()[0][0]
-    )
+        if updated == 1:
+            before, after = ({"institution_id": institution_id, "state": s} for s in ("requested", state))
+            audit.record(
+                cur, actor, "project.accept" if accept else "project.decline", "projects", project_id, before, after
+            )
+        return updated
+
+    updated = db.write(write)
     if updated != 1:
         raise NotFound(institution_id)

@@ -8,7 +8,7 @@ import os
 import polars as pl
 import pytest
 
-from aspnet_data import bulk, editing
+from aspnet_data import audit, bulk, editing
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor, PermissionDenied
 
@@ -457,13 +457,16 @@ def _fail_on(n, real):
     return wrapper
 
 
-@pytest.mark.parametrize("target", ["_insert_rows", "_update_rows", "_withdraw_rows", "_write_audit"])
-def test_a_failure_at_any_step_leaves_the_database_exactly_as_before(db, monkeypatch, target):
+@pytest.mark.parametrize(
+    "module, target",
+    [(bulk, "_insert_rows"), (bulk, "_update_rows"), (bulk, "_withdraw_rows"), (audit, "record_many")],
+)
+def test_a_failure_at_any_step_leaves_the_database_exactly_as_before(db, monkeypatch, module, target):
     ids = active_ids(db)[:4]
     plan = bulk.plan(db, COORD, NET, edited(downloaded(db), ids))
     assert plan.errors.is_empty() and plan.updates and plan.withdrawn.height and plan.added.height
     before = snapshot(db)
-    monkeypatch.setattr(bulk, target, _fail_on(1, getattr(bulk, target)))
+    monkeypatch.setattr(module, target, _fail_on(1, getattr(module, target)))
     with pytest.raises(RuntimeError, match="disk on fire"):
         bulk.apply(db, COORD, NET, plan)
     assert snapshot(db) == before
