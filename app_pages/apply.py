@@ -5,7 +5,7 @@ import streamlit as st
 from aspnet_data import applications as apps
 from aspnet_data import settings
 from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
-from ui import data, join, maps
+from ui import data, join, map_charts
 from ui.forms import Feedback, field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, language_name, t
 from ui.safe import md
@@ -111,7 +111,7 @@ with address_col:
     field_errors(errors, "address")
 if towns is not None and towns.height:
     with st.expander(t("apply.pick_on_map"), icon=":material/location_on:"):
-        town = maps.town_map(towns, key="apply_map", height=360, alt=t("apply.pick_on_map"))
+        town = map_charts.town_map(towns, key="apply_map", height=360, alt=t("apply.pick_on_map"))
         if town is not None and join.town_picked_on_map(town):
             st.rerun()
         st.caption(t("apply.pick_help"))

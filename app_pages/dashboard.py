@@ -5,7 +5,7 @@ import streamlit as st
 
 from aspnet_data.permissions import can
 from aspnet_data.vocab import APPLICATION_STAGES, LEVELS, REGIONS, THEMES
-from ui import charts, data, filters, maps
+from ui import charts, data, filters, map_charts
 from ui.auth import current_actor
 from ui.i18n import current_language, name_column, number, percent, render, t
 from ui.layout import as_of_caption
@@ -150,7 +150,7 @@ if "coverage" in tabs and tabs["coverage"].open:  # only the open tab runs (each
             if not per_million
             else (pl.col(theme) / pl.col("population") * 1e6).round(2).alias("value")
         )
-        maps.countries_map(
+        map_charts.countries_map(
             by_country,
             value="value",
             cache_key=("dashboard", sel, theme, per_million),

@@ -7,9 +7,9 @@ import streamlit as st
 
 from aspnet_data import directory
 from aspnet_data.permissions import can
-from ui import data, filters, maps
+from ui import data, filters
 from ui.auth import current_actor
-from ui.i18n import current_language, number, render, t
+from ui.i18n import current_language, level_labels, number, render, t, theme_labels
 from ui.tables import linked_table
 
 lang = current_language()
@@ -41,8 +41,8 @@ page = filters.current_page()
 rows = data.institutions_page(sel, page, lang)
 
 table = rows.with_columns(
-    render(rows["levels"], maps.level_labels),
-    render(rows["themes"], maps.theme_labels),
+    render(rows["levels"], level_labels),
+    render(rows["themes"], theme_labels),
     pl.col("status").replace_strict({s: t(f"status_one.{s}") for s in ("member", "candidate", "withdrawn")}),
     # The Latin spelling only where it says something the name does not.
     pl.when(pl.col("name_latin") != pl.col("name")).then("name_latin").otherwise(pl.lit("")).alias("latin"),

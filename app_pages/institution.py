@@ -7,8 +7,8 @@ import streamlit as st
 from aspnet_data import certificates, settings
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
-from ui import data, maps
-from ui.i18n import LANGUAGE_NAMES, current_language, language_name, link_params, number, t
+from ui import data, map_charts
+from ui.i18n import LANGUAGE_NAMES, current_language, language_name, level_labels, link_params, number, t, theme_labels
 from ui.palette import THEME_COLORS, text_on
 from ui.safe import md, safe_email, safe_url
 
@@ -52,7 +52,7 @@ with details:
     )
     st.markdown(f"**{t('facet.theme')}**<br>{chips}", unsafe_allow_html=True)
     rows = [
-        (t("facet.level"), maps.level_labels(record["levels"])),
+        (t("facet.level"), level_labels(record["levels"])),
         (t("facet.ownership"), t(f"ownership.{record['ownership']}")),
         (t("institution.languages"), ", ".join(md(language_name(code)) for code in record["languages"])),
         (t("institution.pupils"), number(record["pupils"]) if record["pupils"] is not None else "—"),
@@ -68,7 +68,7 @@ with details:
     st.caption(t("common.updated", when=record["updated_at"].strftime("%Y-%m-%d")))
 with where:
     if record["latitude"] is not None:
-        maps.spot_map(
+        map_charts.spot_map(
             record["latitude"],
             record["longitude"],
             record["name"],
@@ -131,6 +131,6 @@ if record["projects"]:
             icon=":material/diversity_3:",
             query_params=link_params(id=project["id"]),
         )
-        st.caption(f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])}")
+        st.caption(f"{t('project_status.' + project['status'])} · {theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))

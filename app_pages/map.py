@@ -7,8 +7,8 @@ the selection, so a copied link opens the same map.
 import polars as pl
 import streamlit as st
 
-from aspnet_data import maps as map_data
-from ui import data, filters, maps
+from aspnet_data import maps
+from ui import data, filters, map_charts
 from ui.i18n import current_language, name_column, number, t
 from ui.safe import md
 from ui.tables import linked_table
@@ -16,21 +16,21 @@ from ui.tables import linked_table
 lang = current_language()
 st.title(t("map.title"))
 st.caption(t("filters.hint"))
-sel, counts = filters.selection_panel(page_keys=map_data.VIEW_KEYS)
-view, notices = map_data.parse_view({key: st.query_params.get_all(key) for key in map_data.VIEW_KEYS})
+sel, counts = filters.selection_panel(page_keys=maps.VIEW_KEYS)
+view, notices = maps.parse_view({key: st.query_params.get_all(key) for key in maps.VIEW_KEYS})
 for notice in notices:
     st.toast(t("notice.unknown_value", key=notice.key, value=md(notice.value[:40])), icon=":material/info:")
 
 # A new selection frames its own schools: a view zoomed in for the previous one is dropped.
 if st.session_state.get("map_view_of") not in (None, sel) and view.centred:
-    view = map_data.View(view.mode)
+    view = maps.View(view.mode)
 st.session_state["map_view_of"] = sel
 
 
-def show(new_view: map_data.View) -> None:
+def show(new_view: maps.View) -> None:
     """Write the view into the URL (after the selection) if it changed."""
-    wanted = map_data.view_params(new_view)
-    for key in map_data.VIEW_KEYS:
+    wanted = maps.view_params(new_view)
+    for key in maps.VIEW_KEYS:
         if st.query_params.get_all(key) != wanted.get(key, []):
             if key in wanted:
                 st.query_params[key] = wanted[key]
@@ -41,7 +41,7 @@ def show(new_view: map_data.View) -> None:
 mode = (
     st.segmented_control(
         t("map.layer"),
-        map_data.MAP_MODES,
+        maps.MAP_MODES,
         key="map_layer",
         default=view.mode,
         format_func=lambda m: t(f"map.layer_{m}"),
@@ -49,24 +49,26 @@ mode = (
     )
     or view.mode
 )
-view = map_data.View(mode, view.lat, view.lon, view.zoom)
+view = maps.View(mode, view.lat, view.lon, view.zoom)
 show(view)
 
 total, bounds = data.selection_extent(sel)
-centre = (view.lat, view.lon, view.zoom) if view.centred else map_data.zoom_for(bounds, width=900, height=520)
-pick = maps.explorable_map(sel, mode=mode, centre=centre, key="map_chart", height=520, alt=t("map.alt", count=total))
+centre = (view.lat, view.lon, view.zoom) if view.centred else maps.zoom_for(bounds, width=900, height=520)
+pick = map_charts.explorable_map(
+    sel, mode=mode, centre=centre, key="map_chart", height=520, alt=t("map.alt", count=total)
+)
 if pick is not None:
-    show(map_data.View(mode, *maps.zoom_into(pick)))
+    show(maps.View(mode, *map_charts.zoom_into(pick)))
     st.rerun()
 
 legend, reset = st.columns([4, 1], vertical_alignment="center")
 with legend:
     countries = data.country_counts(sel)
-    maps.legend(mode == "countries", countries, groups=True)
+    map_charts.legend(mode == "countries", countries, groups=True)
     st.caption(t("map.how_countries" if mode == "countries" else "map.how_schools"))
 if view.centred and reset.button(t("map.reset"), icon=":material/zoom_out_map:", key="map_reset"):
-    show(map_data.View(mode))
-    maps.redraw("map_chart")
+    show(maps.View(mode))
+    map_charts.redraw("map_chart")
     st.rerun()
 
 # The accessible equivalent of the picture: one sentence and a table.

@@ -7,8 +7,8 @@ from aspnet_data.directory import Selection
 from aspnet_data.maps import zoom_for
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
-from ui import charts, data, maps
-from ui.i18n import current_language, link_params, number, render, t
+from ui import charts, data, map_charts
+from ui.i18n import current_language, level_labels, link_params, number, render, t, theme_labels
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 from ui.tables import linked_table
@@ -122,16 +122,16 @@ sel = Selection().with_values("country", [code])
 total, bounds = data.selection_extent(sel)
 zoomed = st.session_state.get("network_map_view")
 centre = zoomed[1] if zoomed and zoomed[0] == code else zoom_for(bounds, width=900, height=420)
-pick = maps.explorable_map(sel, centre=centre, key="network_map", height=420, alt=t("map.alt", count=total))
+pick = map_charts.explorable_map(sel, centre=centre, key="network_map", height=420, alt=t("map.alt", count=total))
 if pick is not None:
-    st.session_state["network_map_view"] = (code, maps.zoom_into(pick))
+    st.session_state["network_map_view"] = (code, map_charts.zoom_into(pick))
     st.rerun()
-maps.legend(False, groups=True)
+map_charts.legend(False, groups=True)
 
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)
 linked_table(
-    rows.with_columns(render(rows["levels"], maps.level_labels), render(rows["themes"], maps.theme_labels)),
+    rows.with_columns(render(rows["levels"], level_labels), render(rows["themes"], theme_labels)),
     key="network_schools",
     page="app_pages/institution.py",
     params=lambda row: {"id": row["id"]},
@@ -155,7 +155,7 @@ if profile.projects.height:
             query_params=link_params(id=project["id"]),
         )
         st.caption(
-            f"{t('project_status.' + project['status'])} · {maps.theme_labels(project['themes'])} · "
+            f"{t('project_status.' + project['status'])} · {theme_labels(project['themes'])} · "
             f"{t('network.project_schools', count=project['institutions'])}"
         )
 else:

@@ -7,7 +7,7 @@ from aspnet_data import board, projects
 from aspnet_data.directory import Selection
 from aspnet_data.errors import NotFound, PermissionDenied, ValidationFailed
 from aspnet_data.vocab import PROJECT_STATUSES, THEMES
-from ui import data, maps
+from ui import data, map_charts
 from ui.auth import current_actor
 from ui.forms import field_errors
 from ui.i18n import current_language, language_name, link_params, t
@@ -113,7 +113,7 @@ def project_page(project: dict) -> None:
         )
     )
     if active.height:
-        maps.schools_map(active, key="project_map", height=380)
+        map_charts.schools_map(active, key="project_map", height=380)
         linked_table(
             active.with_columns(
                 pl.col("network").replace_strict(countries, default=pl.col("network")).alias("country")

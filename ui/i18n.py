@@ -8,7 +8,7 @@ when a key is missing from another one.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -131,6 +131,16 @@ def page_href(path: str, /, **params: QueryValue) -> str:
     ``params`` and the language: ``page_href("institution", id=3)`` -> "institution?id=3&lang=fr"."""
     query = urlencode(link_params(params), doseq=True)
     return f"{path}?{query}" if query else path
+
+
+def theme_labels(codes: Iterable[str]) -> str:
+    """Priority themes by name, in the interface language ("Global Citizenship Education, ...")."""
+    return ", ".join(t(f"theme.{code}") for code in codes)
+
+
+def level_labels(codes: Iterable[str]) -> str:
+    """Levels of education by name, in the interface language."""
+    return ", ".join(t(f"level.{code}") for code in codes)
 
 
 def language_name(code: str) -> str:

@@ -130,7 +130,7 @@ def test_directory_labels_are_in_the_chosen_language(page, lang):
 def test_a_map_is_serialized_once_per_key_and_sent_as_built():
     import pydeck as pdk
 
-    from ui import maps as ui_maps
+    from ui import map_charts
 
     built = []
 
@@ -142,9 +142,9 @@ def test_a_map_is_serialized_once_per_key_and_sent_as_built():
             tooltip={"text": "{tip}"},
         )
 
-    first = ui_maps.prepared(("test-db", 1, "map", "en"), build)
-    again = ui_maps.prepared(("test-db", 1, "map", "en"), build)
+    first = map_charts.prepared(("test-db", 1, "map", "en"), build)
+    again = map_charts.prepared(("test-db", 1, "map", "en"), build)
     assert len(built) == 1 and first.to_json() == again.to_json() == build().to_json()
     assert first._tooltip == {"text": "{tip}"}
-    ui_maps.prepared(("test-db", 2, "map", "en"), build)  # a write bumps the data version: built again
+    map_charts.prepared(("test-db", 2, "map", "en"), build)  # a write bumps the data version: built again
     assert len(built) == 3

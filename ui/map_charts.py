@@ -1,4 +1,5 @@
-"""pydeck maps that work offline: a blank local style, country outlines, schools on top."""
+"""The maps pages draw (pydeck in Streamlit), offline: a blank local style, country outlines,
+schools on top. The data behind them (points, tiles, outlines, views) is aspnet_data/maps.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from aspnet_data.directory import Selection
 from aspnet_data.vocab import THEMES
 
 from . import data
-from .i18n import current_language, link_params, name_column, number, t
+from .i18n import current_language, level_labels, link_params, name_column, number, t, theme_labels
 from .palette import CHOROPLETH, SEVERAL_COLOR, SWATCH_RING, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
@@ -236,14 +237,6 @@ def zoom_into(pick: Pick) -> tuple[float, float, float]:
 def empty_view() -> maps.MapView:
     """No schools: for maps that only shade countries."""
     return maps.MapView(0, [], None)
-
-
-def theme_labels(codes) -> str:
-    return ", ".join(t(f"theme.{c}") for c in codes)
-
-
-def level_labels(codes) -> str:
-    return ", ".join(t(f"level.{c}") for c in codes)
 
 
 def point_rows(view: maps.MapView) -> list[dict]:
