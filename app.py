@@ -48,7 +48,8 @@ if user:
     st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
     if user.must_change_password:
         st.sidebar.warning(t("auth.must_change"))
-    if user.role in ("coordinator", "admin"):
+    # Unread messages are counted for those whose menu has the board.
+    if "board" in pages_for(user.role):
         unread, mentions = unread_summary(user.actor)
         if unread:
             st.sidebar.caption(t("board.unread_sidebar", count=unread) + (f" · @ {mentions}" if mentions else ""))

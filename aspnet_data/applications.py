@@ -17,25 +17,25 @@ import polars as pl
 from . import audit, editing
 from . import validation as check
 from .db import Database, utc_now
-from .errors import Conflict, FieldError, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
-from .permissions import Actor
+from .errors import Conflict, FieldError, NotFound, TransitionRefused, ValidationFailed
+from .permissions import ANONYMOUS, Actor, can, require
 from .text import fold
 from .vocab import LEVELS, THEMES
 
-APPLICANT = "applicant"
-# (from, to) -> who may make that move ("coordinator" means the network's own coordinator).
-TRANSITIONS: dict[tuple[str, str], set[str]] = {
-    ("draft", "submitted"): {APPLICANT},
-    ("draft", "withdrawn"): {APPLICANT},
-    ("submitted", "returned"): {"coordinator", "admin"},
-    ("submitted", "recommended"): {"coordinator", "admin"},
-    ("submitted", "declined_coordinator"): {"coordinator", "admin"},
-    ("submitted", "withdrawn"): {APPLICANT},
-    ("returned", "submitted"): {APPLICANT},
-    ("returned", "withdrawn"): {APPLICANT},
-    ("recommended", "approved"): {"admin"},
-    ("recommended", "declined_unesco"): {"admin"},
-    ("recommended", "withdrawn"): {APPLICANT},
+APPLICANT = "applicant"  # who the log names for the applicant's own moves
+# (from, to) -> the action (permissions.ACTIONS) that makes that move.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "submitted"): "act_as_applicant",
+    ("draft", "withdrawn"): "act_as_applicant",
+    ("submitted", "returned"): "review",
+    ("submitted", "recommended"): "review",
+    ("submitted", "declined_coordinator"): "review",
+    ("submitted", "withdrawn"): "act_as_applicant",
+    ("returned", "submitted"): "act_as_applicant",
+    ("returned", "withdrawn"): "act_as_applicant",
+    ("recommended", "approved"): "decide_application",
+    ("recommended", "declined_unesco"): "decide_application",
+    ("recommended", "withdrawn"): "act_as_applicant",
 }
 EDITABLE = ("draft", "returned")  # stages in which the applicant may change the form
 OVERDUE_DAYS = 60
@@ -96,12 +96,13 @@ def new_reference() -> str:
 def allowed(actor: Actor | None, stage: str, to: str, network: str) -> bool:
     """Whether ``actor`` (None: the applicant, who proves it with reference and email) may move
     an application of ``network`` from ``stage`` to ``to``."""
-    roles = TRANSITIONS.get((stage, to), set())
-    if actor is None:
-        return APPLICANT in roles
-    if actor.role == "admin":
-        return "admin" in roles
-    return "coordinator" in roles and actor.role == "coordinator" and actor.network == network
+    action = TRANSITIONS.get((stage, to))
+    return action is not None and can(actor or ANONYMOUS, action, network, applicant=actor is None)
+
+
+def _action_to(to: str) -> str:
+    """The action of the moves to stage ``to`` (each stage is reached by one kind of move)."""
+    return next(action for (_, target), action in TRANSITIONS.items() if target == to)
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -326,8 +327,7 @@ def get(db: Database, actor: Actor, application_id: int) -> Application | None:
     app = _load(db, "id = ?", [application_id])
     if app is None:
         return None
-    if not (actor.role == "admin" or (actor.role == "coordinator" and actor.network == app.record["network"])):
-        raise PermissionDenied("read_private", app.record["network"])
+    require(actor, "review", app.record["network"])
     return app
 
 
@@ -345,12 +345,11 @@ def queue(db: Database, actor: Actor, *, now: datetime | None = None) -> pl.Data
     """What waits for this reviewer, oldest first: a coordinator's submitted applications of
     their network; for UNESCO admins, the recommended ones awaiting a decision."""
     now = now or utc_now()
-    if actor.role == "admin":
+    require(actor, "review", actor.network)
+    if can(actor, "decide_application"):
         where, params = "a.stage = 'recommended'", {}
-    elif actor.role == "coordinator" and actor.network:
-        where, params = "a.stage = 'submitted' AND a.network = $network", {"network": actor.network}
     else:
-        raise PermissionDenied("review")
+        where, params = "a.stage = 'submitted' AND a.network = $network", {"network": actor.network}
     return db.query(
         f"""SELECT a.id, a.reference, a.network, a.institution_name, a.city, a.stage, a.updated_at,
                    date_diff('day', coalesce(a.submitted_at, a.created_at), $now) AS age_days
@@ -499,10 +498,11 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
     if app is None:
         raise NotFound(application_id)
     network = app.record["network"]
+    if to not in {target for _, target in TRANSITIONS}:
+        raise TransitionRefused(app.stage, to)
+    require(actor or ANONYMOUS, _action_to(to), network, applicant=actor is None)
     if not allowed(actor, app.stage, to, network):
-        if any(allowed(actor, stage, to, network) for stage, target in TRANSITIONS if target == to):
-            raise TransitionRefused(app.stage, to)  # a move this actor makes, but not from here
-        raise PermissionDenied(f"application.{to}", network)
+        raise TransitionRefused(app.stage, to)  # a move this actor makes, but not from here
     comment = check.clean_text(comment)
     if comment and len(comment) > 2000:
         raise ValidationFailed([FieldError("comment", "too_long", {"max": 2000})])

@@ -16,8 +16,8 @@ import polars as pl
 
 from . import audit
 from .db import Cursor, Database, utc_now
-from .errors import EditWindowPassed, FieldError, NotFound, PermissionDenied, RateLimited, ValidationFailed
-from .permissions import Actor
+from .errors import EditWindowPassed, FieldError, NotFound, RateLimited, ValidationFailed
+from .permissions import Actor, can, require
 from .text import clean_line, has_visible
 
 MAX_LENGTH = 4000
@@ -28,31 +28,48 @@ THREADS_PER_PAGE = 20
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,39})")
 
 
-def _readable_sql(actor: Actor) -> tuple[str, dict]:
-    """WHERE over `channels c` for the channels ``actor`` may read."""
-    if actor.role == "admin":
-        return "true", {}
-    if actor.role != "coordinator" or not actor.network:
-        return "false", {}
-    return (
-        """(c.kind IN ('all', 'topic')
+def _audience_sql() -> str:
+    """SQL true when the channel `c` is for the coordinators of network $me_network: the
+    all-coordinators and topical channels, their region's, and their projects'."""
+    return """(c.kind IN ('all', 'topic')
             OR (c.kind = 'region' AND c.region = (SELECT region FROM countries WHERE iso3 = $me_network))
             OR (c.kind = 'project' AND (
                 EXISTS (SELECT 1 FROM projects p WHERE p.id = c.project_id AND p.network = $me_network)
                 OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i ON i.id = m.institution_id
-                           WHERE m.project_id = c.project_id AND m.state = 'member' AND i.network = $me_network))))""",
-        {"me_network": actor.network},
+                           WHERE m.project_id = c.project_id AND m.state = 'member' AND i.network = $me_network))))"""
+
+
+def _readable_sql(actor: Actor) -> tuple[str, dict[str, object]]:
+    """WHERE over `channels c` for the channels ``actor`` may read (``read_channel``): every
+    channel, those of the actor's audience, or none."""
+    if can(actor, "read_channel"):
+        return "true", {}
+    if not can(actor, "read_channel", member=True):
+        return "false", {}
+    return _audience_sql(), {"me_network": actor.network}
+
+
+def _in_audience(db: Database, actor: Actor, channel_id: int) -> bool:
+    """Whether the channel is for the coordinators of the actor's network; NotFound when there
+    is no such channel."""
+    found = db.rows(
+        f"SELECT {_audience_sql()} FROM channels c WHERE c.id = $id", {"id": channel_id, "me_network": actor.network}
     )
+    if not found:
+        raise NotFound(channel_id)
+    return bool(found[0][0])
 
 
 def can_read(db: Database, actor: Actor, channel_id: int) -> bool:
-    where, params = _readable_sql(actor)
-    return bool(db.scalar(f"SELECT count(*) FROM channels c WHERE c.id = $id AND {where}", params | {"id": channel_id}))
+    """Whether ``actor`` may read (and post in) the channel (False when there is no such channel)."""
+    try:
+        return can(actor, "read_channel", member=_in_audience(db, actor, channel_id))
+    except NotFound:
+        return False
 
 
 def _require_read(db: Database, actor: Actor, channel_id: int) -> None:
-    if not can_read(db, actor, channel_id):
-        raise PermissionDenied("board.read")
+    require(actor, "read_channel", member=_in_audience(db, actor, channel_id))
 
 
 def mention_terms(actor: Actor) -> list[str]:
@@ -300,8 +317,8 @@ def _own_recent(db: Database, actor: Actor, message_id: int, now: datetime) -> d
     if found.height == 0:
         raise NotFound(message_id)
     message = found.row(0, named=True)
-    if message["author"] != actor.username or message["deleted_at"] is not None:
-        raise PermissionDenied("board.edit")
+    # A deleted message is no one's to change any more.
+    require(actor, "edit_message", owner=message["author"] if message["deleted_at"] is None else None)
     if now - message["created_at"] > EDIT_WINDOW:
         raise EditWindowPassed()
     return message
@@ -340,8 +357,7 @@ def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None 
 
 def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
     """UNESCO admins hide a message, with a reason shown in its place."""
-    if actor.role != "admin":
-        raise PermissionDenied("board.hide")
+    require(actor, "hide_message")
     reason = clean_line(reason)
     if not has_visible(reason):
         raise ValidationFailed([FieldError("reason", "required")])
@@ -376,8 +392,7 @@ def search(db: Database, actor: Actor, q: str, *, limit: int = 50) -> pl.DataFra
 
 def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
     """A topical channel (admins)."""
-    if actor.role != "admin":
-        raise PermissionDenied("board.create_channel")
+    require(actor, "create_channel")
     slug = (slug or "").strip().lower()
     if not re.match(r"^[a-z0-9][a-z0-9-]{1,39}$", slug):
         raise ValidationFailed([FieldError("slug", "bad_username")])

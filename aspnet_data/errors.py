@@ -92,6 +92,13 @@ class EditWindowPassed(PermissionDenied):
         super().__init__("edit_message")
 
 
+class ProjectClosed(PermissionDenied):
+    """A closed project takes no more requests to join (its own network's schools still join)."""
+
+    def __init__(self) -> None:
+        super().__init__("add_to_project")
+
+
 class TransitionRefused(AtlasError):
     """An application cannot move from ``stage`` to ``to`` (the move exists, not from there)."""
 

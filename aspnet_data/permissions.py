@@ -1,6 +1,14 @@
 """Who may do what: one matrix, enforced in the data layer (pages only hide what it refuses).
 
 Roles: anonymous (no user), analyst, coordinator (bound to one national network), admin.
+Every check of the data layer is ``require(actor, action, ...)`` (or ``can`` to decide what
+to offer) on an action of :data:`ACTIONS`; the menu is :data:`PAGES`, derived from it.
+
+>>> coordinator = Actor("coord.fra", "coordinator", "FRA")
+>>> can(coordinator, "edit", "FRA"), can(coordinator, "edit", "JPN")
+(True, False)
+>>> can(coordinator, "decide_project_request", owner="coord.fra")
+True
 """
 
 from __future__ import annotations
@@ -8,6 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import PermissionDenied
+
+# Besides roles, a cell of the matrix may hold a relation between the actor and what the
+# action concerns, which the caller finds in the data and passes to ``can``/``require``:
+OWN = "own"  # a coordinator, on their own network (``network``)
+OWNER = "owner"  # the user who owns the record (``owner``: a project's owner, a message's author)
+MEMBER = "member"  # a coordinator whose network takes part (``member=True``: a channel's audience)
+APPLICANT = "applicant"  # the applicant, who proved it with the reference code and email (``applicant=True``)
+RELATIONS = frozenset({OWN, OWNER, MEMBER, APPLICANT})
 
 
 @dataclass(frozen=True)
@@ -25,21 +41,33 @@ class Actor:
 
 ANONYMOUS = Actor(None)
 
-# action -> roles that may do it anywhere; "own" marks a coordinator on their own network.
+# action -> the roles that may do it anywhere, and the relations (above) that allow it.
 ACTIONS: dict[str, set[str]] = {
-    "read_private": {"admin", "analyst", "own"},  # coordinator phones, audit history, drafts
+    "read_private": {"admin", "analyst", OWN},  # coordinator phones, audit history, drafts
     "export_full": {"admin", "analyst"},  # exports with private fields, all networks
     "read_staff_figures": {"admin", "analyst", "coordinator"},  # data quality by network, application funnel
-    "edit": {"admin", "own"},  # network profile and institutions
-    "withdraw": {"admin", "own"},
-    "bulk_apply": {"admin", "own"},
+    "edit": {"admin", OWN},  # network profile and institutions
+    "withdraw": {"admin", OWN},
+    "bulk_apply": {"admin", OWN},
     "revert": {"admin"},
     "manage_users": {"admin"},
-    "read_quality": {"admin", "analyst", "own"},  # data-quality lists (analysts read them, never fix)
-    "read_todo": {"admin", "own"},  # what waits for this user (the To do page)
-    "review": {"admin", "own"},  # the applications queue
-    "read_board": {"admin", "own"},  # the message board (channels say who reads what)
-    "own_account": {"admin", "analyst", "own"},  # one's own account and password
+    "read_quality": {"admin", "analyst", OWN},  # data-quality lists (analysts read them, never fix)
+    "read_todo": {"admin", OWN},  # what waits for this user (the To do page)
+    "own_account": {"admin", "analyst", OWN},  # one's own account and password
+    # Membership applications: the applicant's own moves, the coordinator's review, UNESCO's decision.
+    "act_as_applicant": {APPLICANT},  # submit, withdraw (a signed-in user is no applicant)
+    "review": {"admin", OWN},  # the applications queue: read, return, recommend, decline
+    "decide_application": {"admin"},  # approve or decline a recommended application
+    # The message board.
+    "read_board": {"admin", OWN},  # the board page (channels say who reads what: read_channel)
+    "read_channel": {"admin", MEMBER},  # read and post in a channel of one's audience
+    "edit_message": {OWNER},  # one's own message, for a while after posting it
+    "hide_message": {"admin"},  # moderation, with a reason shown in its place
+    "create_channel": {"admin"},  # topical channels
+    # Project spaces.
+    "create_project": {"admin", "coordinator"},
+    "add_to_project": {"admin", OWN},  # a school of one's network (on another network's project: a request)
+    "decide_project_request": {"admin", OWNER},  # accept or decline a school asking to join
 }
 
 # The private pages (url path -> the action that opens them), in menu order. A role sees a
@@ -56,31 +84,60 @@ PAGES: dict[str, str] = {
 }
 
 
-def can(actor: Actor, action: str, network: str | None = None) -> bool:
-    """Whether ``actor`` may do ``action`` (on ``network`` when the action concerns one)."""
+def can(
+    actor: Actor,
+    action: str,
+    network: str | None = None,
+    *,
+    owner: str | None = None,
+    member: bool = False,
+    applicant: bool = False,
+) -> bool:
+    """Whether ``actor`` may do ``action``.
+
+    :param network: the network the action concerns (``own``: the coordinator's own)
+    :param owner: the user name of whoever owns what the action concerns (``owner``)
+    :param member: whether the actor's network takes part in what the action concerns (``member``)
+    :param applicant: whether the actor proved they are the applicant (``applicant``)
+    :raises KeyError: for an action that is not in :data:`ACTIONS`
+    """
     allowed = ACTIONS[action]
     if actor.role in allowed:
         return True
+    coordinator = actor.role == "coordinator" and actor.network is not None
     return (
-        "own" in allowed
-        and actor.role == "coordinator"
-        and actor.network is not None
-        and network is not None
-        and actor.network == network
+        (OWN in allowed and coordinator and network is not None and actor.network == network)
+        or (OWNER in allowed and actor.username is not None and actor.username == owner)
+        or (MEMBER in allowed and coordinator and member)
+        or (APPLICANT in allowed and applicant)
     )
 
 
+def require(
+    actor: Actor,
+    action: str,
+    network: str | None = None,
+    *,
+    owner: str | None = None,
+    member: bool = False,
+    applicant: bool = False,
+) -> None:
+    """Refuse unless :func:`can`: raises :class:`~aspnet_data.errors.PermissionDenied`."""
+    if not can(actor, action, network, owner=owner, member=member, applicant=applicant):
+        raise PermissionDenied(action, network)
+
+
 def may_ever(role: str | None, action: str) -> bool:
-    """Whether a user of ``role`` may do ``action`` anywhere (a coordinator on their own network)."""
+    """Whether a user of ``role`` may do ``action`` somewhere: a coordinator on their own
+    network or where their network takes part, anyone signed in on what they own."""
     allowed = ACTIONS[action]
-    return role in allowed or (role == "coordinator" and "own" in allowed)
+    return (
+        role in allowed
+        or (role == "coordinator" and bool({OWN, MEMBER} & allowed))
+        or (role is not None and OWNER in allowed)
+    )
 
 
 def pages_for(role: str | None) -> list[str]:
     """The private pages a user of ``role`` has in the menu, in menu order."""
     return [path for path, action in PAGES.items() if may_ever(role, action)]
-
-
-def require(actor: Actor, action: str, network: str | None = None) -> None:
-    if not can(actor, action, network):
-        raise PermissionDenied(action, network)

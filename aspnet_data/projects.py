@@ -14,8 +14,8 @@ import polars as pl
 from . import audit
 from . import validation as check
 from .db import Cursor, Database, utc_now
-from .errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from .permissions import Actor
+from .errors import FieldError, NotFound, ProjectClosed, ValidationFailed
+from .permissions import Actor, can, require
 from .vocab import PROJECT_STATUSES, THEMES
 
 
@@ -95,8 +95,7 @@ def _validate(values: dict) -> tuple[dict, list[FieldError]]:
 
 def create_project(db: Database, actor: Actor, values: dict) -> int:
     """A new project space owned by ``actor`` (a coordinator or an admin), with its channel."""
-    if actor.role not in ("coordinator", "admin"):
-        raise PermissionDenied("project.create")
+    require(actor, "create_project")
     record, errors = _validate(values)
     if errors:
         raise ValidationFailed(errors)
@@ -134,7 +133,8 @@ def create_project(db: Database, actor: Actor, values: dict) -> int:
     return db.write(write)
 
 
-def _owner(db: Database, actor: Actor, project_id: int) -> dict:
+def _owner(db: Database, project_id: int) -> dict:
+    """Who owns the project (its owner's user name and network) and whether it is closed."""
     project = db.query("SELECT id, owner, network, status FROM projects WHERE id = ?", [project_id])
     if project.height == 0:
         raise NotFound(project_id)
@@ -145,20 +145,18 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
     """A coordinator puts one of their network's institutions in a project: directly when the
     project is their network's (or they are an admin), else as a request to the owner.
     Returns the state: "member" or "requested"."""
-    project = _owner(db, actor, project_id)
+    project = _owner(db, project_id)
     network = db.scalar("SELECT network FROM institutions WHERE id = ? AND status <> 'withdrawn'", [institution_id])
     if network is None:
         raise NotFound(institution_id)
-    if actor.role == "admin" or (
-        actor.role == "coordinator" and actor.network == network and project["network"] == network
-    ):
+    require(actor, "add_to_project", network)
+    # A school of the project's own network joins at once; another network's asks its owner.
+    if can(actor, "add_to_project", project["network"]):
         state = "member"
-    elif actor.role == "coordinator" and actor.network == network:
-        if project["status"] == "closed":
-            raise PermissionDenied("project.join_closed")
-        state = "requested"
+    elif project["status"] == "closed":
+        raise ProjectClosed()
     else:
-        raise PermissionDenied("project.add", network)
+        state = "requested"
     now = utc_now()
 
     def write(cur: Cursor) -> None:
@@ -180,9 +178,8 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
 
 def decide(db: Database, actor: Actor, project_id: int, institution_id: int, *, accept: bool) -> None:
     """The project's owner (or an admin) accepts or declines a request to join."""
-    project = _owner(db, actor, project_id)
-    if not (actor.role == "admin" or actor.username == project["owner"]):
-        raise PermissionDenied("project.decide")
+    project = _owner(db, project_id)
+    require(actor, "decide_project_request", owner=project["owner"])
     state = "member" if accept else "declined"
 
     def write(cur: Cursor) -> int:

@@ -1,14 +1,38 @@
-"""The menu per role: every private page a role has in its menu opens for it without an error
-or a refusal, and no page that would refuse it is in its menu (aspnet_data.permissions.PAGES)."""
+"""The menu per role (anonymous, analyst, coordinator, admin), as the router builds it from the
+permission matrix (aspnet_data.permissions.PAGES): every page a role has in its menu opens for
+it without an error or a refusal; every private page it has not is refused, by name and by URL."""
+
+import json
 
 import pytest
 
 from aspnet_data.permissions import PAGES, pages_for
 
+from ..conftest import ROOT
 from .conftest import run_app
 
-USERS = {"analyst": "analyst", "coordinator": None, "admin": "admin"}
-REFUSALS = ("You may not", "Log in first", "does not give access")
+USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "admin": "admin"}
+CATALOG = json.loads((ROOT / "ui" / "locales" / "en.json").read_text(encoding="utf-8"))
+REFUSALS = [CATALOG[key] for key in ("auth.no_access", "auth.sign_in_needed", "auth.required", "manage.not_allowed")]
+# The public menu (url path -> page script), the same for everyone.
+PUBLIC = {
+    "": "home",
+    "map": "map",
+    "directory": "directory",
+    "networks": "networks",
+    "projects": "projects",
+    "apply": "apply",
+    "application-status": "status",
+    "dashboard": "dashboard",
+    "brief": "brief",
+}
+# Profiles open from links (they need ?code=, ?id= or ?number=): registered, not in the menu.
+PROFILES = {"network": "network", "institution": "institution", "certificate": "certificate"}
+
+
+def menu(role: str) -> dict[str, str]:
+    """url path -> script of the pages in ``role``'s menu."""
+    return {**PUBLIC, **{path: path for path in pages_for(None if role == "anonymous" else role)}}
 
 
 @pytest.fixture()
@@ -20,26 +44,66 @@ def open_page(scratch_copy, monkeypatch):
     with open_database(scratch_copy) as db:
         coordinator = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator'")
 
-    def run(role: str, path: str):
-        return run_app(scratch_copy, f"app_pages/{path}.py", username=USERS[role] or coordinator)
+    def run(role: str, script: str):
+        username = coordinator if role == "coordinator" else USERS[role]
+        return run_app(scratch_copy, f"app_pages/{script}.py", username=username)
 
     return run
 
 
-@pytest.mark.parametrize("path", list(PAGES))
+def said(at) -> list[str]:
+    return [m.value for m in [*at.error, *at.warning, *at.info]]
+
+
+def open_url_path(at, path: str) -> None:
+    """Open the page the router registered at ``path`` (AppTest switches pages by script file,
+    and a refused page is no file: it is found among the registered pages by its URL)."""
+    found = [key for key, info in at._registered_pages.items() if info.get("url_pathname") == path]
+    assert len(found) == 1, (path, found)
+    at._page_hash = found[0]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 @pytest.mark.parametrize("role", list(USERS))
-def test_each_page_of_a_roles_menu_opens_and_no_other_private_page_is_in_it(open_page, role, path):
-    if path not in pages_for(role):
-        with pytest.raises(ValueError, match="Could not find a navigation page"):
-            open_page(role, path)
-        return
-    at = open_page(role, path)
-    said = [m.value for m in [*at.error, *at.warning]]
-    assert not any(refusal in text for refusal in REFUSALS for text in said), (role, path, said)
+def test_the_router_registers_the_roles_menu_and_a_refusal_for_every_other_private_page(open_page, role):
+    at = open_page(role, "home")
+    scripts = {
+        info["url_pathname"]: info["script_path"].removeprefix(str(ROOT / "app_pages") + "/").removesuffix(".py")
+        for info in at._registered_pages.values()
+        if info.get("script_path")
+    }
+    assert scripts == {**menu(role), **PROFILES}
+    refused = {info["url_pathname"] for info in at._registered_pages.values() if not info.get("script_path")}
+    assert refused == set(PAGES) - set(menu(role))
+
+
+@pytest.mark.parametrize(
+    "role, path",
+    [(role, path) for role in USERS for path in menu(role)],
+    ids=lambda value: value or "home",
+)
+def test_each_page_of_a_roles_menu_opens_without_an_error_or_a_refusal(open_page, role, path):
+    at = open_page(role, menu(role)[path])
+    assert not any(refusal in text for refusal in REFUSALS for text in said(at)), (role, path, said(at))
     assert at.title and at.title[0].value
 
 
+@pytest.mark.parametrize(
+    "role, path", [(role, path) for role in USERS for path in PAGES if path not in menu(role)], ids=str
+)
+def test_a_private_page_outside_a_roles_menu_is_refused(open_page, role, path):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(role, path)
+    at = open_page(role, "home")
+    open_url_path(at, path)
+    expected = CATALOG["auth.sign_in_needed"] if role == "anonymous" else CATALOG["auth.no_access"]
+    assert said(at) == [expected]
+    assert at.title[0].value == CATALOG[f"nav.{path}"]
+
+
 def test_the_menus_hold_what_each_role_uses():
+    assert pages_for(None) == []
     assert pages_for("analyst") == ["quality", "account"]
     assert pages_for("coordinator") == ["todo", "board", "review", "manage", "quality", "bulk", "account"]
     assert pages_for("admin") == [*pages_for("coordinator"), "users"]

@@ -37,6 +37,7 @@ class World:
     actors: dict[str, Actor]
     institution: int  # a member institution of A
     project: int  # a project space owned by A's coordinator
+    closed_project: int  # a closed one, also A's
     project_channel: int
     all_channel: int
     b_institution: int
@@ -60,6 +61,9 @@ def world(demo_path, tmp_path_factory):
         b_institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [b])
         project = projects.create_project(db, actors["own"], {"title": "Rivers of network A", "themes": ["esd"]})
         projects.add_institution(db, actors["own"], project, institution)
+        closed_project = projects.create_project(
+            db, actors["own"], {"title": "Finished rivers of A", "themes": ["esd"], "status": "closed"}
+        )
         tables = [
             t
             for (t,) in db.rows(
@@ -73,6 +77,7 @@ def world(demo_path, tmp_path_factory):
             actors,
             institution,
             project,
+            closed_project,
             db.scalar("SELECT id FROM channels WHERE project_id = ?", [project]),
             db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
             b_institution,
@@ -84,11 +89,11 @@ def version(w: World, iid: int) -> int:
     return editing.get_institution(w.db, iid)["version"]
 
 
-def new_institution(w: World) -> int:
+def new_institution(w: World, network: str | None = None) -> int:
     return editing.create_institution(
         w.db,
         w.actors["admin"],
-        w.a,
+        network or w.a,
         {
             "name": f"Access test school {next(_counter)}",
             "city": "Testville",
@@ -128,6 +133,10 @@ def post_as(w: World, role: str, channel: int) -> int:
     # Two minutes apart, so the rate limit (10 a minute) never interferes.
     when = utc_now() + timedelta(minutes=2 * next(_counter))
     return boards.post(w.db, w.actors[role], channel, f"Message {next(_counter)}", now=when)
+
+
+def posted(w: World, message: int):
+    return w.db.scalar("SELECT created_at FROM messages WHERE id = ?", [message])
 
 
 def a_change(w: World) -> int:
@@ -267,6 +276,31 @@ OPERATIONS = {
         recommended_application,
         lambda w, actor, app_id: apps.move(w.db, actor, app_id, "approved"),
     ),
+    "applications.decline_coordinator": (
+        {"own", "admin"},
+        submitted_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "declined_coordinator", comment="Not yet."),
+    ),
+    "applications.decline_unesco": (
+        {"admin"},
+        recommended_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "declined_unesco", comment="Not this year."),
+    ),
+    "applications.withdraw(by a reviewer)": (  # only the applicant withdraws, with reference and email
+        set(),
+        submitted_application,
+        lambda w, actor, app_id: apps.move(w.db, actor, app_id, "withdrawn"),
+    ),
+    "board.thread_messages(project of A)": (
+        {"own", "admin"},
+        lambda w: post_as(w, "own", w.project_channel),
+        lambda w, actor, thread: boards.thread_messages(w.db, actor, thread),
+    ),
+    "board.edit(own's message, after its 15 minutes)": (
+        set(),
+        lambda w: post_as(w, "own", w.all_channel),
+        lambda w, actor, mid: boards.edit(w.db, actor, mid, "Too late", now=posted(w, mid) + boards.EDIT_WINDOW * 2),
+    ),
     "board.threads(project of A)": (
         {"own", "admin"},
         None,
@@ -313,6 +347,16 @@ OPERATIONS = {
         {"own", "admin"},
         new_institution,
         lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid),
+    ),
+    "projects.add_institution(of B, to A's project)": (  # B's coordinator asks; an admin adds
+        {"other", "admin"},
+        lambda w: new_institution(w, w.b),
+        lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid),
+    ),
+    "projects.add_institution(of B, to A's closed project)": (
+        {"admin"},
+        lambda w: new_institution(w, w.b),
+        lambda w, actor, iid: projects.add_institution(w.db, actor, w.closed_project, iid),
     ),
     "projects.decide(project of A)": (
         {"own", "admin"},

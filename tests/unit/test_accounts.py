@@ -10,7 +10,7 @@ import pytest
 from aspnet_data import accounts, demo
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.errors import FieldError
-from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, Actor, PermissionDenied, can, pages_for
+from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, RELATIONS, Actor, PermissionDenied, can, pages_for
 
 ADMIN = Actor("admin", "admin")
 
@@ -177,6 +177,15 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "review": {"own coordinator", "admin"},
     "read_board": {"own coordinator", "admin"},
     "own_account": {"analyst", "own coordinator", "admin"},
+    "act_as_applicant": set(),  # only with the reference code and email (see below)
+    "decide_application": {"admin"},
+    "read_channel": {"admin"},  # coordinators: in a channel of their audience (below)
+    "edit_message": set(),  # only one's own (below)
+    "hide_message": {"admin"},
+    "create_channel": {"admin"},
+    "create_project": {"own coordinator", "other coordinator", "admin"},
+    "add_to_project": {"own coordinator", "admin"},
+    "decide_project_request": {"admin"},  # and the project's owner (below)
 }
 
 
@@ -184,6 +193,27 @@ EXPECTED = {  # action -> roles allowed on network FRA
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_permission_matrix(action, role):
     assert can(ROLES[role], action, "FRA") == (role in EXPECTED[action])
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_relations_in_the_matrix(role):
+    actor = ROLES[role]
+    # The owner of a project or the author of a message: whoever they are, signed in.
+    assert can(actor, "edit_message", owner=actor.username) == (actor.username is not None)
+    assert can(actor, "decide_project_request", owner=actor.username) == (actor.username is not None)
+    assert not can(actor, "edit_message", owner="someone.else")
+    # A channel's audience: coordinators whose network it is for (admins read every channel).
+    assert can(actor, "read_channel", member=True) == (role in ("own coordinator", "other coordinator", "admin"))
+    # The applicant, proved by reference code and email, and nobody by role.
+    assert can(actor, "act_as_applicant", "FRA", applicant=True)
+    assert not can(actor, "act_as_applicant", "FRA")
+
+
+def test_every_action_of_the_matrix_is_expected_and_every_page_opens_on_one():
+    assert set(ACTIONS) == set(EXPECTED)
+    assert set(PAGES.values()) <= set(ACTIONS)
+    for allowed in ACTIONS.values():
+        assert allowed <= {"admin", "analyst", "coordinator", *RELATIONS}
 
 
 @pytest.mark.parametrize(
