@@ -1,0 +1,335 @@
+"""The message board's glue: channel names, the channel kept in the URL, messages and threads
+as cards, the notices shown where a person acted, and the callbacks that post, edit and hide.
+
+Callbacks run at the start of the next run, in the session: they read who acts from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from aspnet_data import board
+from aspnet_data.db import utc_now
+from aspnet_data.errors import EditWindowPassed, NotFound, PermissionDenied, ValidationFailed
+
+from . import data
+from .auth import current_actor
+from .i18n import current_language, t
+from .safe import md, message_markdown
+
+_CHANNEL, _NOTICE, _OPEN_THREADS = "board_channel", "board_notice", "board_open_threads"
+_SEARCH, _NEW = "board_search", "board_new"
+
+
+def channel_title(row: dict) -> str:
+    """A channel's name: the whole network's, a region's (in the interface language) or its title."""
+    if row["kind"] == "all":
+        return t("board.channel_all")
+    regions = data.region_names(current_language())
+    return regions.get(row["region"], row["title"]) if row["kind"] == "region" else row["title"]
+
+
+def channel_labels(channels: pl.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """(slug -> title, captions in the same order) for the channel list.
+
+    The radio's value is the label it shows: labels stay the same from run to run (unread
+    counts go in the captions), and two channels of the same title are told apart by their
+    short name, so the chosen channel stays chosen.
+    """
+    rows = channels.to_dicts()
+    titles = {row["slug"]: md(channel_title(row)) for row in rows}
+    repeated = Counter(titles.values())
+    titles = {slug: f"{title} · {md(slug)}" if repeated[title] > 1 else title for slug, title in titles.items()}
+    captions = [
+        " · ".join(
+            part
+            for part in (
+                t("board.unread_count", count=row["unread"]) if row["unread"] else "",
+                f":orange[{t('board.mention_count', count=row['mentions'])}]" if row["mentions"] else "",
+            )
+            if part
+        )
+        for row in rows
+    ]
+    return titles, captions
+
+
+def channel_from_url(slugs: list[str]) -> tuple[str, bool]:
+    """(the channel to show, whether it was just set): the one in the URL (?channel=), else the
+    one open in this session, else the first. Call before the channel list is drawn."""
+    requested = st.query_params.get("channel")
+    if requested not in slugs:
+        current = st.session_state.get(_CHANNEL)
+        requested = current if current in slugs else slugs[0]
+    moved = st.session_state.get(_CHANNEL) != requested
+    if moved:
+        st.session_state[_CHANNEL] = requested
+    return requested, moved
+
+
+def channel_picked() -> None:
+    """Callback: a channel picked from the list goes into the URL."""
+    st.query_params["channel"] = st.session_state[_CHANNEL]
+
+
+def seen_when_opened(slug: str, channel_id: int) -> int:
+    """The last message read when the person opened the channel: what was new then stays marked
+    as new during the visit, although the board records at once that it has been read."""
+    if st.session_state.get("board_open_channel") != slug:
+        st.session_state["board_open_channel"] = slug
+        st.session_state["board_seen"] = board.last_read(data.db(), current_actor(), channel_id)
+        st.session_state.pop(_NOTICE, None)
+    return st.session_state["board_seen"]
+
+
+# -- notices -----------------------------------------------------------------------------------
+
+
+def notify(where: tuple, text: str, kind: str = "success") -> None:
+    """A notice shown where the person acted (under the form or the message), until the next action."""
+    st.session_state[_NOTICE] = {"where": where, "text": text, "kind": kind}
+
+
+def notice(where: tuple) -> None:
+    shown = st.session_state.get(_NOTICE)
+    if shown and shown["where"] == where:
+        if shown["kind"] == "success":
+            st.success(shown["text"], icon=":material/check_circle:")
+        else:
+            st.error(shown["text"], icon=":material/error:")
+
+
+def refusal(problem: Exception) -> str:
+    if isinstance(problem, ValidationFailed):
+        return t(f"error.{problem.errors[0].code}", **problem.errors[0].params)
+    if isinstance(problem, board.RateLimited):
+        return t("board.rate_limited", count=board.RATE_LIMIT)
+    if isinstance(problem, NotFound):
+        return t("board.thread_gone")
+    return t("board.edit_window_passed") if isinstance(problem, EditWindowPassed) else t("manage.not_allowed")
+
+
+# -- callbacks ---------------------------------------------------------------------------------
+
+
+def post_thread(channel_id: int, title: str) -> None:
+    try:
+        board.post(data.db(), current_actor(), channel_id, st.session_state.get(_NEW, ""))
+    except (ValidationFailed, board.RateLimited, PermissionDenied) as problem:
+        notify(("new",), refusal(problem), "error")
+        return
+    st.session_state[_NEW] = ""
+    notify(("new",), t("board.posted_thread", channel=title))
+
+
+def post_reply(channel_id: int, thread: int) -> None:
+    key = f"reply_text_{thread}"
+    try:
+        board.post(data.db(), current_actor(), channel_id, st.session_state.get(key, ""), thread_id=thread)
+    except (ValidationFailed, board.RateLimited, PermissionDenied, NotFound) as problem:
+        notify(("reply", thread), refusal(problem), "error")
+        return
+    st.session_state[key] = ""
+    notify(("reply", thread), t("board.posted_reply"))
+
+
+def change(action: str, message_id: int) -> None:
+    """Save an edit, delete or hide one message; say so under it."""
+    db, actor = data.db(), current_actor()
+    try:
+        if action == "save":
+            board.edit(db, actor, message_id, st.session_state.get(f"edit_{message_id}", ""))
+        elif action == "delete":
+            board.delete(db, actor, message_id)
+        else:
+            board.hide(db, actor, message_id, st.session_state.get(f"reason_{message_id}", ""))
+    except (ValidationFailed, PermissionDenied, NotFound) as problem:
+        notify(("message", message_id), refusal(problem), "error")
+        return
+    notify(
+        ("message", message_id),
+        t({"save": "board.saved", "delete": "board.deleted_notice", "hide": "board.hidden_notice"}[action]),
+    )
+
+
+def open_found(slug: str, thread: int) -> None:
+    st.query_params["channel"] = slug
+    st.session_state.setdefault(_OPEN_THREADS, set()).add(thread)
+    st.session_state[_SEARCH] = ""
+
+
+def toggled(thread: int) -> None:
+    # Kept apart from the expander's own state: its label (the reply count) is part of its
+    # identity, so a new reply would otherwise fold the thread the person is reading.
+    opened = st.session_state.setdefault(_OPEN_THREADS, set())
+    (opened.add if st.session_state.get(f"thread_{thread}") else opened.discard)(thread)
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def when(moment: datetime, *, hours: bool = True) -> str:
+    """A date (and time) that a narrow screen does not break in the middle: non-breaking
+    hyphens and space."""
+    return f"{moment:%Y-%m-%d}".replace("-", "\u2011") + (f"\u00a0{moment:%H:%M}" if hours else "")
+
+
+def byline(row: dict, *, new: str, mentioned: bool) -> str:
+    """Who wrote it, from which network, when; badges for what is new and what mentions the reader."""
+    countries = dict(data.network_countries(current_language()))
+    who = md(row["display_name"] or row["author"])
+    where = md(countries.get(row["network"], row["network"]) if row["network"] else "UNESCO")
+    edited = f" · {t('board.edited')}" if row["edited_at"] else ""
+    badges = (f" :blue-badge[{new}]" if new else "") + (
+        f" :orange-badge[@ {t('board.mentions_you')}]" if mentioned else ""
+    )
+    return f"**{who}** · {where} · {when(row['created_at'])}{edited}{badges}"
+
+
+def body(row: dict, *, folded: bool) -> None:
+    if row["deleted"]:
+        st.caption(t("board.deleted"))
+    elif row["hidden_reason"]:
+        st.caption(t("board.hidden", reason=md(row["hidden_reason"])))
+    elif folded:
+        st.markdown(message_markdown(board.preview(row["body"])[0]))
+    else:
+        st.markdown(message_markdown(row["body"]))
+
+
+def controls(row: dict, *, moderate: bool = True) -> None:
+    """Edit or delete one's own message within the edit window; UNESCO admins hide any message
+    (in an open thread: a folded one stays a quiet summary)."""
+    actor = current_actor()
+    mid = row["id"]
+    own_recent = (
+        row["author"] == actor.username and not row["deleted"] and utc_now() - row["created_at"] <= board.EDIT_WINDOW
+    )
+    can_hide = moderate and actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
+    if not (own_recent or can_hide):
+        return
+    with st.container(horizontal=True):
+        if own_recent:
+            with st.popover(t("board.edit_delete"), icon=":material/edit:"):
+                st.text_area(t("board.message"), value=row["body"], key=f"edit_{mid}", max_chars=board.MAX_LENGTH)
+                with st.container(horizontal=True):
+                    st.button(t("form.save"), key=f"save_{mid}", type="primary", on_click=change, args=("save", mid))
+                    st.button(t("board.delete"), key=f"delete_{mid}", on_click=change, args=("delete", mid))
+        if can_hide:
+            with st.popover(t("board.hide_button"), icon=":material/visibility_off:"):
+                reason = st.text_input(t("board.reason"), key=f"reason_{mid}", max_chars=300)
+                st.button(
+                    t("board.hide_button"),
+                    key=f"hide_{mid}",
+                    disabled=not reason.strip(),
+                    on_click=change,
+                    args=("hide", mid),
+                )
+
+
+def thread_card(row: dict, *, channel_id: int, seen: int) -> None:
+    """A thread: its first message (folded to a preview), and on opening its replies and a
+    reply box."""
+    thread = row["thread"]
+    with st.container(border=True):
+        head = st.container()
+        label = t("board.replies", count=row["replies"]) if row["replies"] else t("board.reply")
+        if row["replies"]:
+            label += " · " + t("board.last_reply", when=when(row["activity"], hours=False))
+        folded = st.expander(
+            label,
+            expanded=thread in st.session_state.get(_OPEN_THREADS, ()),
+            key=f"thread_{thread}",
+            on_change=toggled,
+            args=(thread,),
+            icon=":material/forum:" if row["replies"] else ":material/reply:",
+        )
+        messages = (
+            board.thread_messages(data.db(), current_actor(), thread, seen=seen).to_dicts() if folded.open else [row]
+        )
+        first = messages[0]
+        with head:
+            st.markdown(
+                byline(
+                    first,
+                    new=t("board.new_count", count=row["new"]) if row["new"] else "",
+                    mentioned=bool(row["mentions"]),
+                )
+            )
+            body(first, folded=not folded.open)
+            controls(first, moderate=folded.open)
+            notice(("message", first["id"]))
+        if not folded.open:
+            return
+        with folded:
+            for reply in messages[1:]:
+                with st.container(border=True):
+                    st.markdown(byline(reply, new=t("board.new") if reply["new"] else "", mentioned=reply["mentioned"]))
+                    body(reply, folded=False)
+                    controls(reply)
+                    notice(("message", reply["id"]))
+            with st.form(f"reply_{thread}", border=False):
+                st.text_area(
+                    t("board.your_reply"),
+                    key=f"reply_text_{thread}",
+                    max_chars=board.MAX_LENGTH,
+                    height=100,
+                    help=t("board.mention_help"),
+                )
+                notice(("reply", thread))
+                st.form_submit_button(
+                    t("board.post_reply"), icon=":material/reply:", on_click=post_reply, args=(channel_id, thread)
+                )
+
+
+def search_results(query: str) -> None:
+    """Messages found in every channel the person reads, each with a button that opens its thread."""
+    found = board.search(data.db(), current_actor(), query)
+    st.caption(t("board.results", count=found.height))
+    for hit in found.iter_rows(named=True):
+        with st.container(border=True):
+            where = channel_title({"kind": hit["kind"], "region": hit["region"], "title": hit["channel"]})
+            st.markdown(
+                f"**{md(where)}** · {md(hit['display_name'] or hit['author'])} · "
+                f"{when(hit['created_at'], hours=False)}  \n" + message_markdown(board.preview(hit["body"])[0])
+            )
+            st.button(
+                t("board.open_found"),
+                key=f"found_{hit['id']}",
+                icon=":material/forum:",
+                on_click=open_found,
+                args=(hit["slug"], hit["thread"]),
+            )
+
+
+def new_channel_form() -> None:
+    """A topical channel (UNESCO admins), opened once made."""
+    with st.popover(t("board.new_channel"), icon=":material/add:"), st.form("new_channel"):
+        title = st.text_input(t("board.channel_title"), max_chars=120)
+        slug = st.text_input(t("board.channel_slug"), max_chars=40, help=t("error.bad_username"))
+        if st.form_submit_button(t("board.new_channel")):
+            try:
+                board.create_channel(data.db(), current_actor(), slug=slug, title=title)
+                st.query_params["channel"] = slug.strip().lower()
+            except ValidationFailed as failed:
+                st.toast(t(f"error.{failed.errors[0].code}"))
+            st.rerun()
+
+
+def new_thread_form(channel: dict) -> None:
+    with st.form("new_thread", border=True):
+        st.text_area(
+            t("board.new_thread"), max_chars=board.MAX_LENGTH, key=_NEW, height=100, help=t("board.mention_help")
+        )
+        notice(("new",))
+        st.form_submit_button(
+            t("board.post"),
+            type="primary",
+            icon=":material/send:",
+            on_click=post_thread,
+            args=(channel["id"], channel_title(channel)),
+        )
