@@ -49,13 +49,13 @@ CONTACT_FIELDS = (
 
 def save_profile(values: dict, version: int) -> list[str]:
     """Save and say which fields changed."""
-    before = editing.get_network_record(db, actor, network)
+    before = editing.network_record(db, actor, network)
     after = editing.update_network(db, actor, network, values, expected_version=version)
     return [f for f in editing.NETWORK_FIELDS if before[f] != after[f]]
 
 
 with profile_tab:
-    record = editing.get_network_record(db, actor, network)
+    record = editing.network_record(db, actor, network)
     form = EditSession(f"net_{network}", record["version"])
     errors = Feedback(form.errors)
     # Not an st.form: the translation boxes follow the language chosen for the description.
@@ -193,7 +193,7 @@ def institution_form(record: dict | None) -> None:
             created = editing.create_institution(db, actor, network, values)
             st.session_state["manage_edit"] = st.session_state["manage_created"] = created
             return None
-        before = editing.get_institution(db, record["id"])
+        before = editing.institution_record(db, record["id"])
         after = editing.update_institution(db, actor, record["id"], values, expected_version=version)
         return [f for f in editing.INSTITUTION_FIELDS if before[f] != after[f]]
 
@@ -255,7 +255,7 @@ with institutions_tab:
         st.subheader(t("manage.new"))
         institution_form(None)
     elif editing_id is not None:
-        chosen = editing.get_institution(db, editing_id)
+        chosen = editing.institution_record(db, editing_id)
         if chosen and chosen["network"] == network:
             st.subheader(md(chosen["name"]))
             institution_form(chosen)

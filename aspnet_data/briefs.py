@@ -71,7 +71,7 @@ class CountryBrief:
 
 def country_brief(db: Database, actor: Actor, iso3: str, *, now: datetime | None = None) -> CountryBrief | None:
     """The brief of network ``iso3`` as ``actor`` may read it, or None if there is no such network."""
-    profile = profiles.get_network(db, iso3)
+    profile = profiles.network_profile(db, iso3)
     if profile is None:
         return None
     net = profile.network

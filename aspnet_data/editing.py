@@ -217,13 +217,13 @@ INSTITUTION_COLUMNS = (
 )
 
 
-def get_institution(db: Database, institution_id: int) -> dict | None:
+def institution_record(db: Database, institution_id: int) -> dict | None:
     """The full stored record (for editing; includes version)."""
     found = db.query(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", [institution_id])
     return found.row(0, named=True) if found.height else None
 
 
-def get_network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
+def network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
     """A network's full record for its edit form (with the coordinator's phone and the version):
     for the network's coordinator, analysts and admins."""
     require(actor, "read_private", iso3)
@@ -300,7 +300,7 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
     Raises Conflict if it was saved by someone else since, ValidationFailed if the result is
     not a valid record, PermissionDenied if the actor may not edit it.
     """
-    current = get_institution(db, institution_id)
+    current = institution_record(db, institution_id)
     if current is None:
         raise NotFound(institution_id)
     require(actor, "edit", current["network"])
@@ -314,7 +314,7 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
         apply_institution_changes(cur, actor, institution_id, record, expected_version=expected_version)
 
     db.write(save)
-    return get_institution(db, institution_id)
+    return institution_record(db, institution_id)
 
 
 def apply_institution_changes(
@@ -371,7 +371,7 @@ def withdraw_institution(
     db: Database, actor: Actor, institution_id: int, *, expected_version: int, year: int | None = None
 ) -> None:
     """Withdraw an institution: it leaves the directory and keeps its history."""
-    current = get_institution(db, institution_id)
+    current = institution_record(db, institution_id)
     if current is None:
         raise NotFound(institution_id)
     require(actor, "withdraw", current["network"])
@@ -395,7 +395,7 @@ def withdraw_row(
         raise NotFound(institution_id)
     network, status, withdrawn_year, version = stored[0]
     if expected_version is not None and version != expected_version:
-        raise Conflict(get_institution_in(cur, institution_id))
+        raise Conflict(institution_record_in(cur, institution_id))
     if status == "withdrawn":
         return False
     year = year or when.year
@@ -417,7 +417,7 @@ def withdraw_row(
     return True
 
 
-def get_institution_in(cur, institution_id: int) -> dict:
+def institution_record_in(cur, institution_id: int) -> dict:
     frame = cur.sql(
         f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
     ).pl()
@@ -427,7 +427,7 @@ def get_institution_in(cur, institution_id: int) -> dict:
 def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expected_version: int) -> dict:
     """Save a network's profile read at ``expected_version``."""
     require(actor, "edit", iso3)
-    current = get_network_record(db, actor, iso3)
+    current = network_record(db, actor, iso3)
     if current is None:
         raise NotFound(iso3)
     changes = normalise_network(values)
@@ -468,7 +468,7 @@ def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expec
         )
 
     db.write(save)
-    return get_network_record(db, actor, iso3)
+    return network_record(db, actor, iso3)
 
 
 # -- history and revert ------------------------------------------------------------------------
@@ -546,7 +546,7 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
 
     def undo(cur):
         if entity == "institutions":
-            current = get_institution_in(cur, int(entity_id))
+            current = institution_record_in(cur, int(entity_id))
             if action == "institution.create":
                 withdraw_row(cur, actor, int(entity_id), expected_version=None, when=when)
                 return

@@ -72,7 +72,7 @@ def parse_id(raw: str | None) -> int | None:
     return int(text)
 
 
-def get_network(db: Database, iso3: str) -> NetworkProfile | None:
+def network_profile(db: Database, iso3: str) -> NetworkProfile | None:
     """The public profile of a national network, or None if there is no such network."""
     cols = ", ".join(f"n.{c}" for c in NETWORK_PUBLIC)
     found = db.query(
@@ -153,7 +153,7 @@ def list_networks(db: Database, *, lang: str = "en") -> pl.DataFrame:
     )
 
 
-def get_institution(db: Database, institution_id: int) -> dict | None:
+def institution_profile(db: Database, institution_id: int) -> dict | None:
     """Every public field of an institution, with its network's country, or None."""
     cols = ", ".join(f"i.{c}" for c in INSTITUTION_PUBLIC)
     found = db.query(

@@ -161,7 +161,7 @@ def networks(database: Database, lang: str):
 
 @versioned()
 def network_profile(database: Database, iso3: str):
-    return profiles.get_network(database, iso3)
+    return profiles.network_profile(database, iso3)
 
 
 @versioned(max_entries=512)
@@ -171,7 +171,7 @@ def network_description(database: Database, iso3: str, lang: str) -> description
 
 @versioned(max_entries=256)
 def institution(database: Database, institution_id: int):
-    return profiles.get_institution(database, institution_id)
+    return profiles.institution_profile(database, institution_id)
 
 
 # -- dashboard -------------------------------------------------------------------------

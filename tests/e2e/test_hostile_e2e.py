@@ -92,7 +92,7 @@ def _seed(path: Path) -> dict:
                 "languages": ["fr"],
             },
         )
-        record = editing.get_network_record(db, Actor("admin", "admin"), network)
+        record = editing.network_record(db, Actor("admin", "admin"), network)
         editing.update_network(
             db,
             coordinator,

@@ -56,7 +56,7 @@ def marked(demo_path, tmp_path_factory):
         (own, a), (other, b) = two_coordinators(db)
         me = accounts.get_user(db, own).actor
         admin = accounts.get_user(db, "admin").actor
-        record = editing.get_network_record(db, Actor("admin", "admin"), a)
+        record = editing.network_record(db, Actor("admin", "admin"), a)
         editing.update_network(db, me, a, {"coordinator_phone": MARKERS["phone"]}, expected_version=record["version"])
         values = {
             "network": a,

@@ -46,7 +46,7 @@ def test_coordinator_gets_their_own_network_form(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     at = signed_in(name, "app_pages/manage.py")
     with open_database(scratch_copy) as db:
-        record = editing.get_network_record(db, Actor("admin", "admin"), network)
+        record = editing.network_record(db, Actor("admin", "admin"), network)
     email = next(ti for ti in at.text_input if ti.label == "Coordinator's email")
     assert email.value == record["coordinator_email"]
     assert [tab.label for tab in at.tabs] == ["Network profile", "Institutions", "History"]
@@ -74,7 +74,7 @@ def test_a_bad_email_is_refused_next_to_its_field_and_nothing_is_saved(signed_in
     assert "Not a valid email address." in [e.value for e in at.error]
     assert "1 field needs attention: see the message under it." in [e.value for e in at.error]
     with open_database(scratch_copy) as db:
-        assert editing.get_network_record(db, Actor("admin", "admin"), network)["coordinator_email"] != "not an email"
+        assert editing.network_record(db, Actor("admin", "admin"), network)["coordinator_email"] != "not an email"
 
 
 def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
@@ -84,10 +84,7 @@ def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
     submit(at)
     assert not at.error
     with open_database(scratch_copy) as db:
-        assert (
-            editing.get_network_record(db, Actor("admin", "admin"), network)["description"]
-            == "Our schools plant trees."
-        )
+        assert editing.network_record(db, Actor("admin", "admin"), network)["description"] == "Our schools plant trees."
         assert db.scalar("SELECT actor FROM audit_log WHERE action = 'network.update' ORDER BY id DESC LIMIT 1") == name
 
 
@@ -95,7 +92,7 @@ def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy
     name, network = coordinator(scratch_copy)
     at = signed_in(name, "app_pages/manage.py")
     with open_database(scratch_copy) as db:  # someone else saves after the form was opened
-        record = editing.get_network_record(db, Actor("admin", "admin"), network)
+        record = editing.network_record(db, Actor("admin", "admin"), network)
         editing.update_network(
             db,
             Actor("admin", "admin"),
@@ -110,13 +107,11 @@ def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy
     row = table[table["Field"] == "Description"].iloc[0]
     assert (row["Your input"], row["Saved meanwhile"]) == ("My own description", "Saved by someone else")
     with open_database(scratch_copy) as db:
-        assert (
-            editing.get_network_record(db, Actor("admin", "admin"), network)["description"] == "Saved by someone else"
-        )
+        assert editing.network_record(db, Actor("admin", "admin"), network)["description"] == "Saved by someone else"
     # Keeping mine saves it over the newer version, knowingly.
     next(b for b in at.button if b.label == "Keep my version").click().run()
     with open_database(scratch_copy) as db:
-        assert editing.get_network_record(db, Actor("admin", "admin"), network)["description"] == "My own description"
+        assert editing.network_record(db, Actor("admin", "admin"), network)["description"] == "My own description"
 
 
 def test_admin_creates_a_user_and_sees_the_one_time_password_once(signed_in, scratch_copy):
@@ -170,7 +165,7 @@ def test_institution_form_refuses_bad_numbers_and_saves_good_ones(signed_in, scr
     at.text_input(key=f"inst_{school}_pupils").input("640")
     submit(at, form=f"inst_{school}_form")
     with open_database(scratch_copy) as db:
-        assert editing.get_institution(db, school)["pupils"] == 640
+        assert editing.institution_record(db, school)["pupils"] == 640
 
 
 def test_quality_page_lists_items_with_links_to_their_form(signed_in, scratch_copy):

@@ -301,7 +301,7 @@ def test_a_website_cannot_break_out_of_its_link(app_as, scratch_copy, users, web
             [users["network"]],
         )[0]
         editing.update_institution(db, Actor("admin", "admin"), iid, {"website": website}, expected_version=version)
-        record = editing.get_network_record(db, Actor("admin", "admin"), users["network"])
+        record = editing.network_record(db, Actor("admin", "admin"), users["network"])
         editing.update_network(
             db, Actor("admin", "admin"), users["network"], {"website": website}, expected_version=record["version"]
         )

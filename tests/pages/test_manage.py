@@ -39,7 +39,7 @@ def test_a_saved_institution_says_so_under_its_form_with_the_fields_changed(app_
     click(at, "Save", form=f"inst_{school}_form")
     assert "Saved. Changed: Languages of instruction, Pupils." in [s.value for s in at.success]
     with open_database(path) as db:
-        stored = editing.get_institution(db, school)
+        stored = editing.institution_record(db, school)
     assert stored["pupils"] == 640 and stored["languages"] == ["en", "fr"]
     # Saving again without a change says there was nothing to save.
     click(at, "Save", form=f"inst_{school}_form")
@@ -61,7 +61,7 @@ def test_the_network_profile_takes_its_description_language_and_translations(app
     saved = [s.value for s in at.success]
     assert any(s.startswith("Enregistré. Modifié : ") and "Langue de la description" in s for s in saved), saved
     with open_database(path) as db:
-        record = editing.get_network_record(db, ADMIN, network)
+        record = editing.network_record(db, ADMIN, network)
     assert (record["description"], record["description_language"], record["description_en"]) == (
         "Nuestras escuelas plantan árboles.",
         "es",
@@ -83,7 +83,7 @@ def test_history_speaks_in_the_interface_language_and_admins_revert_a_change_by_
     path, name, network, school = app_env
     with open_database(path) as db:
         coordinator = accounts.get_user(db, name)
-        record = editing.get_institution(db, school)
+        record = editing.institution_record(db, school)
         editing.update_institution(
             db,
             coordinator.actor,
@@ -106,7 +106,7 @@ def test_history_speaks_in_the_interface_language_and_admins_revert_a_change_by_
     click(at, "Revertir este cambio", form="revert_form")
     assert any(s.value.startswith("Revertido: ") for s in at.success)
     with open_database(path) as db:
-        assert editing.get_institution(db, school)["levels"] == record["levels"]
+        assert editing.institution_record(db, school)["levels"] == record["levels"]
 
 
 def test_analysts_read_data_quality_for_a_network_they_pick_without_fix_links(app_env):
@@ -158,7 +158,7 @@ def test_the_users_page_opens_the_account_named_in_the_link(app_env):
 def test_the_public_profile_shows_a_translation_or_the_original_marked_with_its_language(app_env, lang, mark):
     path, name, network, _ = app_env
     with open_database(path) as db:
-        record = editing.get_network_record(db, ADMIN, network)
+        record = editing.network_record(db, ADMIN, network)
         editing.update_network(
             db,
             ADMIN,

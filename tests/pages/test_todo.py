@@ -77,7 +77,7 @@ def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
         ).record
         waiting = applications.queue(db, me).height
         school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
-        record = editing.get_institution(db, school)
+        record = editing.institution_record(db, school)
         editing.update_institution(
             db, me, school, {"pupils": "1234", "ownership": "private"}, expected_version=record["version"]
         )

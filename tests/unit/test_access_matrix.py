@@ -38,6 +38,7 @@ class World:
     institution: int  # a member institution of A
     project: int  # a project space owned by A's coordinator
     closed_project: int  # a closed one, also A's
+    joined_project: int  # another of A's, that B's schools ask to join (its channel B may come to read)
     project_channel: int
     all_channel: int
     b_institution: int
@@ -64,6 +65,7 @@ def world(demo_path, tmp_path_factory):
         closed_project = projects.create_project(
             db, actors["own"], {"title": "Finished rivers of A", "themes": ["esd"], "status": "closed"}
         )
+        joined_project = projects.create_project(db, actors["own"], {"title": "Shared rivers", "themes": ["esd"]})
         tables = [
             t
             for (t,) in db.rows(
@@ -78,6 +80,7 @@ def world(demo_path, tmp_path_factory):
             institution,
             project,
             closed_project,
+            joined_project,
             db.scalar("SELECT id FROM channels WHERE project_id = ?", [project]),
             db.scalar("SELECT id FROM channels WHERE kind = 'all'"),
             b_institution,
@@ -86,7 +89,7 @@ def world(demo_path, tmp_path_factory):
 
 
 def version(w: World, iid: int) -> int:
-    return editing.get_institution(w.db, iid)["version"]
+    return editing.institution_record(w.db, iid)["version"]
 
 
 def new_institution(w: World, network: str | None = None) -> int:
@@ -141,7 +144,7 @@ def posted(w: World, message: int):
 
 def a_change(w: World) -> int:
     """An admin's edit of A's institution; returns its audit row."""
-    record = editing.get_institution(w.db, w.institution)
+    record = editing.institution_record(w.db, w.institution)
     editing.update_institution(
         w.db,
         w.actors["admin"],
@@ -207,7 +210,7 @@ OPERATIONS = {
             actor,
             w.a,
             {"coordinator_phone": f"+1 555 {next(_counter):04d}"},
-            expected_version=editing.get_network_record(w.db, w.actors["admin"], w.a)["version"],
+            expected_version=editing.network_record(w.db, w.actors["admin"], w.a)["version"],
         ),
     ),
     "editing.revert": (
@@ -221,10 +224,10 @@ OPERATIONS = {
     "todo.summary": ({"own", "other", "admin"}, None, lambda w, actor, _: todo.summary(w.db, actor)),
     "accounts.user_list": ({"admin"}, None, lambda w, actor, _: accounts.user_list(w.db, actor, "coord")),
     "accounts.unlock": ({"admin"}, None, lambda w, actor, _: accounts.unlock(w.db, actor, "analyst2")),
-    "editing.get_network_record": (
+    "editing.network_record": (
         {"analyst", "own", "admin"},
         None,
-        lambda w, actor, _: editing.get_network_record(w.db, actor, w.a),
+        lambda w, actor, _: editing.network_record(w.db, actor, w.a),
     ),
     "bulk.plan": ({"own", "admin"}, None, lambda w, actor, _: bulk_plan(w, actor)),
     "bulk.apply": (
@@ -348,10 +351,10 @@ OPERATIONS = {
         new_institution,
         lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid),
     ),
-    "projects.add_institution(of B, to A's project)": (  # B's coordinator asks; an admin adds
+    "projects.add_institution(of B, to another of A's projects)": (  # B's coordinator asks; an admin adds
         {"other", "admin"},
         lambda w: new_institution(w, w.b),
-        lambda w, actor, iid: projects.add_institution(w.db, actor, w.project, iid),
+        lambda w, actor, iid: projects.add_institution(w.db, actor, w.joined_project, iid),
     ),
     "projects.add_institution(of B, to A's closed project)": (
         {"admin"},

@@ -29,13 +29,13 @@ def walk_every_write_path(db) -> None:
 
     # Institutions and networks: create, edit, withdraw, revert; a network's profile.
     school = editing.create_institution(db, own, a, SCHOOL)
-    record = editing.get_institution(db, school)
+    record = editing.institution_record(db, school)
     editing.update_institution(db, own, school, {"pupils": 321}, expected_version=record["version"])
     change = db.scalar("SELECT max(id) FROM audit_log WHERE action = 'institution.update'")
     editing.revert(db, ADMIN, change)
-    record = editing.get_institution(db, school)
+    record = editing.institution_record(db, school)
     editing.withdraw_institution(db, own, school, expected_version=record["version"])
-    network = editing.get_network_record(db, ADMIN, a)
+    network = editing.network_record(db, ADMIN, a)
     editing.update_network(db, own, a, {"coordinator_phone": "+1 555 0100"}, expected_version=network["version"])
 
     # A bulk file: a new school and an edit in one transaction.

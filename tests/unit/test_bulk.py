@@ -163,7 +163,7 @@ def test_headers_are_matched_loosely_and_blank_rows_ignored(db):
 def test_edits_new_row_and_withdrawal_are_planned_applied_and_audited(db):
     ids = active_ids(db)[:4]
     a, b, c, d = ids
-    original = {i: editing.get_institution(db, i) for i in ids}
+    original = {i: editing.institution_record(db, i) for i in ids}
     assert original[c]["levels"] != ["pre_primary", "teacher_training"]
     frame = bulk.read_file(as_csv(edited(downloaded(db), ids)), "edited.csv")
 
@@ -185,13 +185,13 @@ def test_edits_new_row_and_withdrawal_are_planned_applied_and_audited(db):
     assert counts == {"added": 1, "changed": 3, "withdrawn": 1}
     assert seen == [(1, 5), (4, 5), (5, 5)]  # after the inserts, the updates, the withdrawals
 
-    assert editing.get_institution(db, a)["pupils"] == 777
-    assert editing.get_institution(db, b)["email"] == "new.address@school.example"
-    assert editing.get_institution(db, c)["levels"] == ["pre_primary", "teacher_training"]
-    assert editing.get_institution(db, d)["status"] == "withdrawn"
+    assert editing.institution_record(db, a)["pupils"] == 777
+    assert editing.institution_record(db, b)["email"] == "new.address@school.example"
+    assert editing.institution_record(db, c)["levels"] == ["pre_primary", "teacher_training"]
+    assert editing.institution_record(db, d)["status"] == "withdrawn"
     for i in (a, b, c, d):
-        assert editing.get_institution(db, i)["version"] == original[i]["version"] + 1
-        assert editing.get_institution(db, i)["updated_by"] == COORD.username
+        assert editing.institution_record(db, i)["version"] == original[i]["version"] + 1
+        assert editing.institution_record(db, i)["updated_by"] == COORD.username
     new = db.query("SELECT * FROM institutions WHERE name = ?", [NEW_SCHOOL["name"]]).row(0, named=True)
     assert (new["network"], new["status"], new["city"], new["latitude"]) == (NET, "member", "Kigali", -1.9441)
     assert new["languages"] == ["rw", "en"] and new["name_latin"] == NEW_SCHOOL["name"]
@@ -319,7 +319,7 @@ def test_invalid_values_are_reported_with_their_parameters(db):
 
 def test_another_networks_ids_are_errors_and_that_network_is_untouched(db):
     foreign = active_ids(db, OTHER)[:2]
-    stored = [editing.get_institution(db, i) for i in foreign]
+    stored = [editing.institution_record(db, i) for i in foreign]
     frame = set_cell(downloaded(db), active_ids(db)[0], "pupils", "555")
     for record, withdraw in zip(stored, (None, "yes")):
         frame = add_row(
@@ -346,7 +346,7 @@ def test_another_networks_ids_are_errors_and_that_network_is_untouched(db):
         with pytest.raises(bulk.BulkError, match="has_errors"):
             bulk.apply(db, actor, NET, plan)
     assert db.checksums(TABLES) == before
-    assert [editing.get_institution(db, i) for i in foreign] == stored
+    assert [editing.institution_record(db, i) for i in foreign] == stored
 
 
 def test_a_plan_is_applied_only_to_its_own_network(db):
@@ -477,10 +477,10 @@ def test_a_failure_at_any_step_leaves_the_database_exactly_as_before(db, monkeyp
 def test_an_edit_saved_after_the_preview_is_kept_and_the_file_applies_on_top(db):
     target = active_ids(db)[0]
     plan = bulk.plan(db, COORD, NET, set_cell(downloaded(db), target, "pupils", "4321"))
-    stored = editing.get_institution(db, target)
+    stored = editing.institution_record(db, target)
     editing.update_institution(db, COORD, target, {"teachers": 99}, expected_version=stored["version"])
     assert bulk.apply(db, COORD, NET, plan)["changed"] == 1
-    after = editing.get_institution(db, target)
+    after = editing.institution_record(db, target)
     assert (after["pupils"], after["teachers"], after["version"]) == (4321, 99, stored["version"] + 2)
 
 
@@ -543,14 +543,14 @@ def test_a_field_saved_since_the_preview_is_not_overwritten(db):
     target, other = active_ids(db)[:2]
     frame = set_cell(set_cell(downloaded(db), target, "pupils", "777"), other, "pupils", "778")
     plan = bulk.plan(db, COORD, NET, frame)
-    stored = editing.get_institution(db, target)
+    stored = editing.institution_record(db, target)
     editing.update_institution(db, COORD, target, {"pupils": 555}, expected_version=stored["version"])
     before = snapshot(db)
     with pytest.raises(bulk.BulkError) as refused:
         bulk.apply(db, COORD, NET, plan)
     assert refused.value.code == "changed_since_preview"
     assert refused.value.params == {"rows": str(line_of(frame, target))}
-    assert snapshot(db) == before and editing.get_institution(db, target)["pupils"] == 555
+    assert snapshot(db) == before and editing.institution_record(db, target)["pupils"] == 555
     # Previewed again, the file shows 555 -> 777 and applies.
     again = bulk.plan(db, COORD, NET, frame)
     assert again.changed.filter(pl.col("id") == target)["before"].to_list() == ["555"]
@@ -560,7 +560,7 @@ def test_a_field_saved_since_the_preview_is_not_overwritten(db):
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)"])
 def test_a_name_a_spreadsheet_would_run_is_exported_as_text_and_reads_back_unchanged(db, name):
     target = active_ids(db)[0]
-    stored = editing.get_institution(db, target)
+    stored = editing.institution_record(db, target)
     db.write(
         lambda cur: cur.execute("UPDATE institutions SET name = ?, name_latin = ? WHERE id = ?", [name, name, target])
     )

@@ -68,7 +68,7 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
             [RECORDS],
         )
     ]
-    initial = {i: editing.get_institution(db, i) for i in ids}
+    initial = {i: editing.institution_record(db, i) for i in ids}
     attempts: list[dict] = []
     lock = threading.Lock()
 
@@ -78,7 +78,7 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
         for n in range(EDITS // THREADS):
             uid = k * (EDITS // THREADS) + n
             iid = rng.choice(ids)
-            read = editing.get_institution(db, iid)
+            read = editing.institution_record(db, iid)
             field = rng.choice(sorted(NEW_VALUE))
             value = NEW_VALUE[field](uid)
             time.sleep(rng.random() * 0.002)  # think time: others save in between
@@ -132,7 +132,7 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
         # Each save turned the version it read into the next one: strictly increasing, no gap,
         # never two saves from the same version (that would be a lost update).
         assert [a["read"] for a in mine] == list(range(v0, v0 + len(mine)))
-        final = editing.get_institution(db, iid)
+        final = editing.institution_record(db, iid)
         assert final["version"] == v0 + len(mine)
         # Replaying the saves in version order: each audit row's "before" is exactly what the
         # previous save left, and the result is the final record. Every saved change is in the

@@ -27,7 +27,7 @@ def school(db):
 
 def test_coordinator_edits_own_institution_with_an_audit_row(db, school):
     sid, network, coord = school
-    before = editing.get_institution(db, sid)
+    before = editing.institution_record(db, sid)
     after = editing.update_institution(
         db, coord, sid, {"pupils": "321", "website": "https://new.school.example"}, expected_version=before["version"]
     )
@@ -46,7 +46,7 @@ def test_coordinator_edits_own_institution_with_an_audit_row(db, school):
 def test_other_coordinators_and_analysts_cannot_edit(db, school):
     sid, network, _ = school
     other = db.scalar("SELECT min(iso3) FROM networks WHERE iso3 <> ?", [network])
-    version = editing.get_institution(db, sid)["version"]
+    version = editing.institution_record(db, sid)["version"]
     for actor in (Actor("x", "coordinator", other), Actor("a", "analyst"), Actor(None)):
         with pytest.raises(PermissionDenied):
             editing.update_institution(db, actor, sid, {"pupils": 1}, expected_version=version)
@@ -54,7 +54,7 @@ def test_other_coordinators_and_analysts_cannot_edit(db, school):
             editing.withdraw_institution(db, actor, sid, expected_version=version)
         with pytest.raises(PermissionDenied):
             editing.create_institution(db, actor, network, {"name": "X", "city": "Y"})
-    assert editing.get_institution(db, sid)["version"] == version
+    assert editing.institution_record(db, sid)["version"] == version
 
 
 @pytest.mark.parametrize(
@@ -82,18 +82,18 @@ def test_other_coordinators_and_analysts_cannot_edit(db, school):
 )
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db, school, values, field, code):
     sid, _, coord = school
-    before = editing.get_institution(db, sid)
+    before = editing.institution_record(db, sid)
     audit_rows = db.scalar("SELECT count(*) FROM audit_log")
     with pytest.raises(editing.ValidationFailed) as failed:
         editing.update_institution(db, coord, sid, values, expected_version=before["version"])
     assert (field, code) in [(e.field, e.code) for e in failed.value.errors]
-    assert editing.get_institution(db, sid) == before
+    assert editing.institution_record(db, sid) == before
     assert db.scalar("SELECT count(*) FROM audit_log") == audit_rows
 
 
 def test_coordinates_outside_the_country_are_refused(db, school):
     sid, _, coord = school
-    version = editing.get_institution(db, sid)["version"]
+    version = editing.institution_record(db, sid)["version"]
     with pytest.raises(editing.ValidationFailed) as failed:
         editing.update_institution(db, coord, sid, {"latitude": 0.0, "longitude": -30.0}, expected_version=version)
     assert failed.value.errors[0].code == "outside_country"
@@ -101,17 +101,17 @@ def test_coordinates_outside_the_country_are_refused(db, school):
 
 def test_a_stale_form_gets_a_conflict_with_the_current_record(db, school):
     sid, _, coord = school
-    opened = editing.get_institution(db, sid)
+    opened = editing.institution_record(db, sid)
     editing.update_institution(db, ADMIN, sid, {"teachers": 44}, expected_version=opened["version"])
     with pytest.raises(editing.Conflict) as conflict:
         editing.update_institution(db, coord, sid, {"teachers": 55}, expected_version=opened["version"])
     assert conflict.value.current["teachers"] == 44
-    assert editing.get_institution(db, sid)["teachers"] == 44
+    assert editing.institution_record(db, sid)["teachers"] == 44
 
 
 def test_concurrent_saves_of_one_record_never_lose_an_update(db, school):
     sid, _, coord = school
-    version = editing.get_institution(db, sid)["version"]
+    version = editing.institution_record(db, sid)["version"]
     outcomes = []
 
     def save(value):
@@ -128,7 +128,7 @@ def test_concurrent_saves_of_one_record_never_lose_an_update(db, school):
         th.join()
     saved = [v for kind, v in outcomes if kind == "saved"]
     assert len(saved) == 1 and len(outcomes) == 6
-    assert editing.get_institution(db, sid)["pupils"] == saved[0]
+    assert editing.institution_record(db, sid)["pupils"] == saved[0]
 
 
 def test_create_and_withdraw_keep_history(db, school):
@@ -152,10 +152,10 @@ def test_create_and_withdraw_keep_history(db, school):
             "languages": "fr",
         },
     )
-    record = editing.get_institution(db, new_id)
+    record = editing.institution_record(db, new_id)
     assert record["name_latin"] == "Ecole des Tilleuls" and record["themes"] == ["esd", "heritage"]
     editing.withdraw_institution(db, coord, new_id, expected_version=record["version"])
-    assert editing.get_institution(db, new_id)["status"] == "withdrawn"
+    assert editing.institution_record(db, new_id)["status"] == "withdrawn"
     changes = editing.history(db, coord, network=network, entity="institutions", entity_id=new_id)
     assert [c["action"] for c in changes] == ["institution.withdraw", "institution.create"]
     assert {"field": "status", "before": "member", "after": "withdrawn"} in changes[0]["changes"]
@@ -163,7 +163,7 @@ def test_create_and_withdraw_keep_history(db, school):
 
 def test_network_profile_edit_and_conflict(db, school):
     _, network, coord = school
-    record = editing.get_network_record(db, Actor("admin", "admin"), network)
+    record = editing.network_record(db, Actor("admin", "admin"), network)
     saved = editing.update_network(
         db, coord, network, {"description": "New words", "founded_year": "1990"}, expected_version=record["version"]
     )
@@ -176,26 +176,26 @@ def test_network_profile_edit_and_conflict(db, school):
 
 def test_admin_reverts_a_change_and_the_revert_is_audited(db, school):
     sid, network, coord = school
-    original = editing.get_institution(db, sid)
+    original = editing.institution_record(db, sid)
     editing.update_institution(db, coord, sid, {"city": "Elsewhere-town"}, expected_version=original["version"])
     change = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid)[0]
     with pytest.raises(PermissionDenied):
         editing.revert(db, coord, change["id"])
     editing.revert(db, ADMIN, change["id"])
-    assert editing.get_institution(db, sid)["city"] == original["city"]
+    assert editing.institution_record(db, sid)["city"] == original["city"]
     latest = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid)[0]
     assert latest["action"] == "institution.revert" and latest["actor"] == "admin"
 
 
 def test_revert_refuses_to_lose_a_newer_change(db, school):
     sid, network, coord = school
-    version = editing.get_institution(db, sid)["version"]
+    version = editing.institution_record(db, sid)["version"]
     editing.update_institution(db, coord, sid, {"pupils": 10}, expected_version=version)
     first = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid)[0]["id"]
     editing.update_institution(db, coord, sid, {"pupils": 20}, expected_version=version + 1)
     with pytest.raises(editing.Conflict):
         editing.revert(db, ADMIN, first)
-    assert editing.get_institution(db, sid)["pupils"] == 20
+    assert editing.institution_record(db, sid)["pupils"] == 20
 
 
 def test_history_is_private(db, school):
@@ -213,11 +213,11 @@ def test_themes_of_a_school_in_a_project_can_be_edited(db):
         "SELECT m.institution_id, i.network FROM project_members m "
         "JOIN institutions i ON i.id = m.institution_id LIMIT 1"
     )[0]
-    version = editing.get_institution(db, sid)["version"]
+    version = editing.institution_record(db, sid)["version"]
     editing.update_institution(
         db, ADMIN, sid, {"themes": ["heritage"], "languages": "fr; en"}, expected_version=version
     )
-    assert editing.get_institution(db, sid)["themes"] == ["heritage"]
+    assert editing.institution_record(db, sid)["themes"] == ["heritage"]
 
 
 # -- history in people's words ------------------------------------------------------------------
@@ -225,11 +225,11 @@ def test_themes_of_a_school_in_a_project_can_be_edited(db):
 
 def test_history_names_the_school_the_person_and_the_network_profile(db, school):
     sid, network, coord = school
-    record = editing.get_institution(db, sid)
+    record = editing.institution_record(db, sid)
     editing.update_institution(
         db, coord, sid, {"pupils": "640", "levels": ["primary", "secondary"]}, expected_version=record["version"]
     )
-    profile = editing.get_network_record(db, ADMIN, network)
+    profile = editing.network_record(db, ADMIN, network)
     editing.update_network(db, ADMIN, network, {"founded_year": "1990"}, expected_version=profile["version"])
     latest, earlier = editing.history(db, coord, network=network, limit=2)
     display_names = dict(
@@ -244,7 +244,7 @@ def test_history_names_the_school_the_person_and_the_network_profile(db, school)
 
 def test_a_revert_in_the_history_says_which_change_it_undid(db, school):
     sid, network, coord = school
-    record = editing.get_institution(db, sid)
+    record = editing.institution_record(db, sid)
     editing.update_institution(db, coord, sid, {"city": "Elsewhere-town"}, expected_version=record["version"])
     change = editing.history(db, ADMIN, network=network, limit=1)[0]
     editing.revert(db, ADMIN, change["id"])
@@ -255,7 +255,7 @@ def test_a_revert_in_the_history_says_which_change_it_undid(db, school):
 
 def test_history_across_networks_is_for_those_who_read_every_network(db, school):
     sid, network, coord = school
-    record = editing.get_institution(db, sid)
+    record = editing.institution_record(db, sid)
     editing.update_institution(db, coord, sid, {"teachers": "33"}, expected_version=record["version"])
     assert editing.history(db, ADMIN, limit=1)[0]["record_name"] == record["name"]
     assert editing.history(db, Actor("analyst", "analyst"), limit=1)[0]["entity_id"] == str(sid)
@@ -268,7 +268,7 @@ def test_history_across_networks_is_for_those_who_read_every_network(db, school)
 
 def test_a_description_keeps_its_language_and_translations(db, school):
     _, network, coord = school
-    record = editing.get_network_record(db, ADMIN, network)
+    record = editing.network_record(db, ADMIN, network)
     saved = editing.update_network(
         db,
         coord,
@@ -306,18 +306,18 @@ def test_a_description_keeps_its_language_and_translations(db, school):
 )
 def test_description_problems_are_refused_next_to_their_field(db, school, values, field, code):
     _, network, coord = school
-    record = editing.get_network_record(db, ADMIN, network)
+    record = editing.network_record(db, ADMIN, network)
     with pytest.raises(editing.ValidationFailed) as failed:
         editing.update_network(db, coord, network, values, expected_version=record["version"])
     assert (failed.value.errors[0].field, failed.value.errors[0].code) == (field, code)
-    assert editing.get_network_record(db, ADMIN, network) == record
+    assert editing.network_record(db, ADMIN, network) == record
 
 
 def test_readers_get_the_translation_in_their_language_or_the_original_with_its_language(db, school):
     from aspnet_data.descriptions import network_description
 
     _, network, coord = school
-    record = editing.get_network_record(db, ADMIN, network)
+    record = editing.network_record(db, ADMIN, network)
     editing.update_network(
         db,
         coord,

@@ -206,8 +206,8 @@ def test_dashboard_of_hostile_url_equals_the_unfiltered_one(hostile_db):
 def test_hostile_codes_and_ids_find_nothing(hostile_db, payload):
     code = profiles.parse_code(payload)
     assert code is None or re.fullmatch(r"[A-Z]{3}", code)
-    assert profiles.get_network(hostile_db, payload) is None
-    assert editing.get_network_record(hostile_db, ADMIN, payload) is None
+    assert profiles.network_profile(hostile_db, payload) is None
+    assert editing.network_record(hostile_db, ADMIN, payload) is None
     found = profiles.parse_id(payload)
     assert found is None or str(found) == payload  # only plain ASCII digits ("0") are an id
     assert editing.history(hostile_db, ADMIN, network=payload) == []

@@ -135,7 +135,7 @@ def test_parse_id(raw, value):
 
 def test_network_profile_counts_and_public_fields(db):
     iso3 = db.scalar("SELECT network FROM institutions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-    profile = profiles.get_network(db, iso3)
+    profile = profiles.network_profile(db, iso3)
     frame = db.query("SELECT status, levels, themes, year_joined FROM institutions WHERE network = ?", [iso3])
     assert profile.by_status == {
         s: frame.filter(pl.col("status") == s).height for s in ("candidate", "member", "withdrawn")
@@ -148,12 +148,12 @@ def test_network_profile_counts_and_public_fields(db):
 
 
 def test_unknown_network_and_institution(db):
-    assert profiles.get_network(db, "ZZZ") is None
-    assert profiles.get_institution(db, 10**12) is None
+    assert profiles.network_profile(db, "ZZZ") is None
+    assert profiles.institution_profile(db, 10**12) is None
 
 
 def test_institution_profile(db):
-    record = profiles.get_institution(db, 1)
+    record = profiles.institution_profile(db, 1)
     assert record["id"] == 1 and record["country_en"]
     assert set(profiles.INSTITUTION_PUBLIC) <= set(record)
 

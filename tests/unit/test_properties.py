@@ -352,7 +352,7 @@ def check_institution(db, saved, network):
 @example(changes={"name": "北京市第一中学" * 20, "name_latin": None})
 def test_institution_save_stores_what_was_accepted_or_nothing(db, school, changes):
     sid, network, coordinator, _ = school
-    current = editing.get_institution(db, sid)
+    current = editing.institution_record(db, sid)
     before = db.checksums(TABLES)
     try:
         saved = editing.update_institution(db, coordinator, sid, changes, expected_version=current["version"])
@@ -400,7 +400,7 @@ def test_institution_create_stores_a_valid_record_or_nothing(db, school, changes
         assert_clear(failed.errors, editing.INSTITUTION_FIELDS)
         assert db.checksums(TABLES) == before
         return
-    saved = editing.get_institution(db, new_id)
+    saved = editing.institution_record(db, new_id)
     expected = editing.normalise_institution(values)
     assert {k: saved[k] for k in expected if k != "name_latin" or expected[k]} == {
         k: v for k, v in expected.items() if k != "name_latin" or v
@@ -433,7 +433,7 @@ def test_network_validator_never_raises(values):
 @example(changes={"founded_year": float("nan")})
 def test_network_save_stores_what_was_accepted_or_nothing(db, school, changes):
     _, network, coordinator, _ = school
-    current = editing.get_network_record(db, ADMIN, network)
+    current = editing.network_record(db, ADMIN, network)
     before = db.checksums(TABLES)
     try:
         saved = editing.update_network(db, coordinator, network, changes, expected_version=current["version"])
@@ -543,7 +543,7 @@ def approve_and_check(db, app):
     apps.move(db, ADMIN, app_id, "recommended")
     done = apps.move(db, ADMIN, app_id, "approved")
     assert done.stage == "approved" and done.record["institution_id"]
-    school = editing.get_institution(db, done.record["institution_id"])
+    school = editing.institution_record(db, done.record["institution_id"])
     assert school["status"] == "candidate" and school["network"] == app.record["network"]
     assert school["name"] == app.record["institution_name"]
     # The profile is public: it gets the school's email and website, never the contact person's.
@@ -868,7 +868,7 @@ def test_hiding_a_message_is_audited_only_when_it_is_hidden(db, reason, exists):
 @given(changes=overrides(INSTITUTION_VALUES))
 def test_a_saved_change_reverts_exactly_through_its_audit_row(db, school, changes):
     sid, network, coordinator, _ = school
-    current = editing.get_institution(db, sid)
+    current = editing.institution_record(db, sid)
     try:
         saved = editing.update_institution(db, coordinator, sid, changes, expected_version=current["version"])
     except editing.ValidationFailed:
@@ -877,7 +877,7 @@ def test_a_saved_change_reverts_exactly_through_its_audit_row(db, school, change
         return  # nothing changed, nothing to revert
     audit_id = db.scalar("SELECT max(id) FROM audit_log WHERE entity = 'institutions' AND entity_id = ?", [str(sid)])
     editing.revert(db, ADMIN, audit_id)
-    reverted = editing.get_institution(db, sid)
+    reverted = editing.institution_record(db, sid)
     assert {k: reverted[k] for k in editing.INSTITUTION_FIELDS} == {k: current[k] for k in editing.INSTITUTION_FIELDS}
     assert reverted["version"] == saved["version"] + 1
     changes = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid, limit=2)

@@ -59,7 +59,7 @@ def test_the_latest_changes_of_the_network_come_in_words(db):
     (name, network), _ = two_coordinators(db)
     me = accounts.get_user(db, name).actor
     school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
-    record = editing.get_institution(db, school)
+    record = editing.institution_record(db, school)
     editing.update_institution(db, me, school, {"pupils": "777"}, expected_version=record["version"])
     change = todo.summary(db, me).changes[0]
     assert change["record_name"] == record["name"] and change["actor_name"] == accounts.get_user(db, name).display_name

@@ -70,12 +70,12 @@ def test_the_institution_form_network_form_and_application_complete_it(scratch_c
     with open_database(scratch_copy) as db:
         sid, network = db.rows("SELECT id, network FROM institutions WHERE status = 'member' ORDER BY id LIMIT 1")[0]
         coordinator = Actor(f"coord.{network.lower()}", "coordinator", network)
-        version = editing.get_institution(db, sid)["version"]
+        version = editing.institution_record(db, sid)["version"]
         saved = editing.update_institution(
             db, coordinator, sid, {"website": "www.lycee.example"}, expected_version=version
         )
         assert saved["website"] == "https://www.lycee.example"
-        record = editing.get_network_record(db, coordinator, network)
+        record = editing.network_record(db, coordinator, network)
         saved = editing.update_network(
             db, coordinator, network, {"website": "aspnet.example.org/fr"}, expected_version=record["version"]
         )
