@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -55,6 +55,11 @@ def table(
         column_order=list(columns) if columns else None,
         column_config=column_config,
     )
+
+
+def height_for(frame: pl.DataFrame, rows: int = 15) -> int | Literal["content"]:
+    """A table's height: sized to its rows up to ``rows``, a longer one scrolls inside that height."""
+    return "content" if frame.height <= rows else 36 + 35 * rows
 
 
 def _height(frame: pl.DataFrame) -> int | str:
