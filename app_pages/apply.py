@@ -8,7 +8,6 @@ from aspnet_data.vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 from ui import data, join, map_charts
 from ui.forms import Feedback, field_errors, summary
 from ui.i18n import LANGUAGE_NAMES, current_language, language_name, t
-from ui.safe import md
 
 lang = current_language()
 MAX_SUBMISSIONS = settings.number("ASPNET_MAX_APPLICATIONS")  # per browser session
@@ -27,46 +26,13 @@ def required(label: str) -> str:
 sent = form.get("sent")
 if sent:
     # Submitted: what was sent and the code are what matter now.
-    st.success(t("apply.sent", country=md(countries.get(sent["network"], ""))), icon=":material/check_circle:")
-    st.markdown(f"**{t('apply.your_code')}**")
-    st.code(sent["code"], language=None)
-    st.markdown(t("apply.track_needs", email=md(sent["email"])))
-    st.page_link("app_pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
-    with st.container(border=True):
-        st.markdown(f"**{t('apply.what_you_sent')}** · {md(sent['record'].get('institution_name'))}")
-        join.show_details(sent["record"], countries, private=True)
-    if st.button(t("apply.another"), icon=":material/add:"):
-        form.pop("sent")
-        st.rerun()
+    join.sent_summary(sent, countries)
     st.stop()
 
 st.markdown(t("apply.rules"))
-with st.expander(t("apply.resume"), icon=":material/history:"), st.form("apply_resume"):
-    code = st.text_input(t("status.reference"), max_chars=20)
-    email = st.text_input(t("status.email"), max_chars=200)
-    if st.form_submit_button(t("apply.resume_button")):
-        found = apps.find(db, code, email)
-        if found is None or found.stage not in apps.EDITABLE:
-            form.set("message", ("error", t("apply.resume_not_found")))
-        else:
-            join.load_into_form(found.record)
-        st.rerun()
-
-message = form.pop("message")
-if message:
-    getattr(st, message[0])(message[1])
+join.resume_form(db)
+join.form_notices(db)
 draft = form.get("draft") or {}
-if draft.get("reference"):
-    returned = draft.get("stage") == "returned"
-    st.info(
-        t("apply.editing_returned" if returned else "apply.editing_draft", code=draft["reference"]),
-        icon=":material/edit_document:",
-    )
-    if returned:
-        asked = apps.find(db, draft["reference"], draft["contact_email"])
-        said = next((e["comment"] for e in reversed(asked.events) if e["stage"] == "returned"), None) if asked else None
-        if said:
-            st.markdown(f"**{t('apply.coordinator_asked')}** “{md(said)}”")
 errors = Feedback(form.errors)
 st.caption(t("apply.required_note"))
 

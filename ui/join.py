@@ -104,6 +104,56 @@ def keep_plans(chosen: list[str]) -> None:
             st.session_state[key] = kept[theme]
 
 
+def sent_summary(sent: dict, countries: dict[str, str]) -> None:
+    """What was sent and its reference code, how to follow it, and a way to send another."""
+    st.success(t("apply.sent", country=md(countries.get(sent["network"], ""))), icon=":material/check_circle:")
+    st.markdown(f"**{t('apply.your_code')}**")
+    st.code(sent["code"], language=None)
+    st.markdown(t("apply.track_needs", email=md(sent["email"])))
+    st.page_link("app_pages/status.py", label=t("apply.track"), icon=":material/track_changes:")
+    with st.container(border=True):
+        st.markdown(f"**{t('apply.what_you_sent')}** · {md(sent['record'].get('institution_name'))}")
+        show_details(sent["record"], countries, private=True)
+    if st.button(t("apply.another"), icon=":material/add:"):
+        FORM.pop("sent")
+        st.rerun()
+
+
+def resume_form(db: Database) -> None:
+    """Open a draft, or an application returned for changes, by its code and contact email."""
+    with st.expander(t("apply.resume"), icon=":material/history:"), st.form("apply_resume"):
+        code = st.text_input(t("status.reference"), max_chars=20)
+        email = st.text_input(t("status.email"), max_chars=200)
+        if st.form_submit_button(t("apply.resume_button")):
+            found = apps.find(db, code, email)
+            if found is None or found.stage not in apps.EDITABLE:
+                FORM.set("message", ("error", t("apply.resume_not_found")))
+            else:
+                load_into_form(found.record)
+            st.rerun()
+
+
+def form_notices(db: Database) -> None:
+    """Above the form: what the last action did (a draft saved, a code not found), and which
+    application is open, with the coordinator's request when it was returned for changes."""
+    message = FORM.pop("message")
+    if message:
+        getattr(st, message[0])(message[1])
+    draft = FORM.get("draft") or {}
+    if not draft.get("reference"):
+        return
+    returned = draft.get("stage") == "returned"
+    st.info(
+        t("apply.editing_returned" if returned else "apply.editing_draft", code=draft["reference"]),
+        icon=":material/edit_document:",
+    )
+    if returned:
+        asked = apps.find(db, draft["reference"], draft["contact_email"])
+        said = next((e["comment"] for e in reversed(asked.events) if e["stage"] == "returned"), None) if asked else None
+        if said:
+            st.markdown(f"**{t('apply.coordinator_asked')}** “{md(said)}”")
+
+
 def send(db: Database, network: str | None, *, submit: bool, honeypot: str, limit: int) -> None:
     """Save the form as a draft, or send it (``submit``): the next run shows what was sent, the
     draft's code or the errors. A filled ``honeypot`` looks sent and stores nothing; a browser

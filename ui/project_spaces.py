@@ -1,0 +1,186 @@
+"""The project spaces' glue: the list of projects, the form that creates one, a project's
+heading, its schools, the requests to join it, a coordinator's school added to it, its updates.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from aspnet_data import board, projects
+from aspnet_data.directory import Selection
+from aspnet_data.errors import PermissionDenied, ValidationFailed
+from aspnet_data.vocab import PROJECT_STATUSES, THEMES
+
+from . import data, map_charts
+from .auth import current_actor
+from .forms import FormState, field_errors
+from .i18n import current_language, language_name, link_params, t
+from .join import language_options
+from .safe import md, message_markdown
+from .tables import linked_table
+
+CREATE = FormState("project")
+
+
+def _countries() -> dict[str, str]:
+    return dict(data.network_countries(current_language()))
+
+
+def listing(status: str | None, theme: str | None) -> None:
+    """The projects of that status and theme (None: any), each row opening its page."""
+    listed = projects.list_projects(data.db(), status=status, theme=theme)
+    linked_table(
+        listed.with_columns(pl.col("status").replace_strict({s: t(f"project_status.{s}") for s in PROJECT_STATUSES})),
+        key="projects_table",
+        page="app_pages/projects.py",
+        params=lambda row: {"id": row["id"]},
+        columns=["title", "status", "schools", "networks", "start_date", "end_date"],
+        column_config={
+            "title": st.column_config.TextColumn(t("projects.project"), width="medium"),
+            "status": t("facet.status"),
+            "schools": t("projects.schools"),
+            "networks": t("home.col_networks"),
+            "start_date": t("projects.start"),
+            "end_date": t("projects.end"),
+        },
+    )
+
+
+def create_form() -> None:
+    """A new project (coordinators and admins): it opens once made; problems under their fields."""
+    errors = CREATE.errors
+    with st.form("project_create"):
+        values = {"title": st.text_input(t("projects.project"), max_chars=150)}
+        field_errors(errors, "title")
+        values["description"] = st.text_area(t("field.description"), max_chars=4000)
+        values["themes"] = st.multiselect(t("facet.theme"), THEMES, format_func=lambda c: t(f"theme.{c}"))
+        field_errors(errors, "themes")
+        values["languages"] = st.multiselect(
+            t("institution.languages"),
+            language_options([]),
+            format_func=language_name,
+            placeholder=t("apply.languages_placeholder"),
+        )
+        field_errors(errors, "languages")
+        start, end = st.columns(2)
+        values["start_date"] = start.date_input(t("projects.start"), value=None)
+        values["end_date"] = end.date_input(t("projects.end"), value=None)
+        field_errors(errors, "end_date")
+        values["status"] = st.radio(
+            t("facet.status"), PROJECT_STATUSES, horizontal=True, format_func=lambda s: t(f"project_status.{s}")
+        )
+        if st.form_submit_button(t("projects.create"), type="primary"):
+            try:
+                new_id = projects.create_project(data.db(), current_actor(), values)
+            except ValidationFailed as failed:
+                CREATE.errors = failed.errors
+            else:
+                CREATE.reset()
+                st.query_params["id"] = str(new_id)
+            st.rerun()
+
+
+def heading_line(project: dict) -> None:
+    """The project's themes as badges, its status and its dates."""
+    st.markdown(
+        " ".join(f":blue-badge[{t(f'theme.{c}')}]" for c in project["themes"])
+        + f" &nbsp; {t('project_status.' + project['status'])}"
+        + (f" · {project['start_date']} → {project['end_date']}" if project["start_date"] else "")
+    )
+
+
+def schools(active: pl.DataFrame) -> None:
+    """How many schools of how many networks take part; their map and their table."""
+    countries = _countries()
+    networks = sorted({countries.get(n, n) for n in active["network"]})
+    st.caption(
+        t(
+            "projects.summary",
+            schools=t("count.schools", count=active.height),
+            networks=t("count.networks", count=len(networks)),
+            names=", ".join(networks) or "—",
+        )
+    )
+    if not active.height:
+        return
+    map_charts.schools_map(active, key="project_map", height=380)
+    linked_table(
+        active.with_columns(pl.col("network").replace_strict(countries, default=pl.col("network")).alias("country")),
+        key="project_schools",
+        page="app_pages/institution.py",
+        params=lambda row: {"id": row["id"]},
+        columns=["name", "city", "country"],
+        column_config={
+            "name": st.column_config.TextColumn(t("directory.col_name"), width="medium"),
+            "city": t("directory.col_city"),
+            "country": t("common.country"),
+        },
+    )
+
+
+def requests(project: dict, members: pl.DataFrame) -> None:
+    """Schools that asked to join, to accept or decline (the project's owner and admins)."""
+    actor = current_actor()
+    pending = members.filter(pl.col("state") == "requested")
+    if not pending.height or not (actor.role == "admin" or actor.username == project["owner"]):
+        return
+    countries = _countries()
+    st.subheader(t("projects.requests"))
+    for row in pending.iter_rows(named=True):
+        a, b, c = st.columns([3, 1, 1], vertical_alignment="center")
+        a.markdown(f"{md(row['name'])} · {md(countries.get(row['network'], row['network']))}")
+        if b.button(t("projects.accept"), key=f"accept_{row['id']}"):
+            projects.decide(data.db(), actor, project["id"], row["id"], accept=True)
+            st.rerun()
+        if c.button(t("projects.decline"), key=f"decline_{row['id']}"):
+            projects.decide(data.db(), actor, project["id"], row["id"], accept=False)
+            st.rerun()
+
+
+def add_school_form(project: dict, members: pl.DataFrame) -> None:
+    """A coordinator adds one of their network's schools (or asks to, when another owns the project)."""
+    actor = current_actor()
+    mine = data.institutions_page(Selection().with_values("country", [actor.network]), 1, current_language())
+    taken = set(members["id"].to_list())
+    options = [i for i in mine["id"].to_list() if i not in taken]
+    names = dict(zip(mine["id"], mine["name"]))
+    with st.form("project_join"):
+        school = st.selectbox(
+            t("projects.add_school"),
+            options,
+            format_func=names.get,
+            index=None,
+            placeholder=t("projects.pick_school"),
+        )
+        if st.form_submit_button(t("projects.add")) and school is not None:
+            try:
+                state = projects.add_institution(data.db(), actor, project["id"], school)
+                st.toast(t(f"projects.added_{state}"))
+            except PermissionDenied:
+                st.toast(t("manage.not_allowed"))
+            st.rerun()
+
+
+def updates(project: dict) -> None:
+    """The latest messages of the project's channel and a link to it (for those who read it)."""
+    db, actor = data.db(), current_actor()
+    if not (
+        project["channel_id"]
+        and actor.role in ("coordinator", "admin")
+        and board.can_read(db, actor, project["channel_id"])
+    ):
+        st.caption(t("projects.updates_members"))
+        return
+    feed = board.threads(db, actor, project["channel_id"], limit=10)
+    for row in feed.filter(pl.col("body").is_not_null()).iter_rows(named=True):
+        st.markdown(
+            f"**{md(row['display_name'] or row['author'])}** · {row['created_at']:%Y-%m-%d}  \n"
+            + message_markdown(row["body"])
+        )
+    st.page_link(
+        "app_pages/board.py",
+        label=t("projects.discuss"),
+        icon=":material/forum:",
+        query_params=link_params(channel=f"project-{project['id']}"),
+    )
