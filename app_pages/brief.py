@@ -11,7 +11,7 @@ from aspnet_data.vocab import LEVELS, THEMES
 from ui import charts, data
 from ui.auth import current_actor
 from ui.i18n import current_language, format_number, number, t, translate
-from ui.layout import as_of_caption, print_friendly
+from ui.layout import as_of_caption, figure_cards, print_friendly
 from ui.palette import THEME_COLORS
 from ui.safe import md
 
@@ -53,8 +53,7 @@ st.download_button(
     key="brief_pdf",
 )
 
-for col, (label, value) in zip(st.columns(4), briefs.figure_lines(brief, t, number)):
-    col.metric(label, value, border=True)
+figure_cards(briefs.figure_lines(brief, t, number))
 
 left, right = st.columns(2, gap="large")
 with left:

@@ -9,6 +9,7 @@ from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
 from ui import charts, data, map_charts
 from ui.i18n import current_language, level_labels, link_params, number, render, t, theme_labels
+from ui.layout import figure_cards
 from ui.palette import THEME_COLORS
 from ui.safe import md, safe_email, safe_url
 from ui.tables import linked_table
@@ -36,20 +37,22 @@ country = net[f"name_{lang}"]
 st.title(md(country))
 st.caption(t("network.subtitle", region=data.region_names(lang)[net["region"]], founded=net["founded_year"] or "—"))
 
-members, candidates, withdrawn, active = st.columns(4)
-members.metric(t("status.member"), number(profile.by_status["member"]), border=True)
-candidates.metric(t("status.candidate"), number(profile.by_status["candidate"]), border=True)
-withdrawn.metric(t("status.withdrawn"), number(profile.by_status["withdrawn"]), border=True)
 per_million = (
     (profile.by_status["member"] + profile.by_status["candidate"]) / (net["population"] / 1e6)
     if net["population"]
     else None
 )
-active.metric(
-    t("network.per_million"),
-    number(per_million, 1) if per_million is not None else "—",
-    border=True,
-    help=t("network.per_million_help"),
+figure_cards(
+    [
+        (t("status.member"), number(profile.by_status["member"])),
+        (t("status.candidate"), number(profile.by_status["candidate"])),
+        (t("status.withdrawn"), number(profile.by_status["withdrawn"])),
+        (
+            t("network.per_million"),
+            number(per_million, 1) if per_million is not None else "—",
+            t("network.per_million_help"),
+        ),
+    ]
 )
 
 about, contact = st.columns([3, 2], gap="large")

@@ -9,7 +9,9 @@ from ui import data
 from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.i18n import current_language, number, page_href, render, t
+from ui.layout import figure_cards
 from ui.safe import md
+from ui.tables import height_for
 
 lang = current_language()
 network = pick_network("read_quality")
@@ -18,10 +20,9 @@ countries = dict(data.network_countries(lang))
 st.title(t("quality.title", country=md(countries.get(network, network))))
 st.caption(t("quality.intro") if fixes else t("quality.intro_read_only"))
 todo = data.quality_todo(current_actor(), network)
+KINDS = ("missing", "stale", "duplicates", "outside")
 
-cols = st.columns(4)
-for col, key in zip(cols, ("missing", "stale", "duplicates", "outside")):
-    col.metric(t(f"quality.{key}"), number(todo.totals[key]), border=True, help=t(f"quality.{key}_help"))
+figure_cards([(t(f"quality.{k}"), number(todo.totals[k]), t(f"quality.{k}_help")) for k in KINDS])
 
 # The network is named in the link only where it was picked (a coordinator has one).
 in_link = {"code": network} if st.session_state.get("pick_network") else {}
@@ -33,7 +34,6 @@ def fix_link(ids: pl.Series) -> pl.Series:
 
 
 link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix"), width="small")
-KINDS = ("missing", "stale", "duplicates", "outside")
 labels = {k: f"{t(f'quality.{k}')} ({number(todo.totals[k])})" for k in KINDS}
 missing_tab, stale_tab, duplicates_tab, outside_tab = st.tabs(
     list(labels.values()), default=labels.get(st.query_params.get("tab"))
@@ -54,7 +54,7 @@ def listing(frame: pl.DataFrame, columns: list[str], **config) -> None:
         hide_index=True,
         width="stretch",
         column_config=config,
-        height="content" if frame.height <= 15 else 36 + 35 * 15,
+        height=height_for(frame),
     )
 
 
