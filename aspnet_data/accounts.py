@@ -21,8 +21,8 @@ import polars as pl
 
 from . import audit
 from . import validation as check
-from .db import Database, utc_now
-from .errors import FieldError, LoginRefused
+from .db import Cursor, Database, utc_now
+from .errors import FieldError, LoginRefused, NotFound
 from .permissions import Actor, require
 from .text import clean_line, has_visible
 from .vocab import ROLES
@@ -65,6 +65,14 @@ def hash_password(password: str) -> str:
 def get_user(db: Database, username: str) -> User | None:
     rows = db.rows(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username])
     return User(*rows[0]) if rows else None
+
+
+def _existing_user(db: Database, username: str) -> User:
+    """A user known to exist (just created or authenticated)."""
+    user = get_user(db, username)
+    if user is None:
+        raise NotFound(username)
+    return user
 
 
 def list_users(db: Database) -> list[User]:
@@ -134,7 +142,7 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
             [now, username],
         )
     )
-    return get_user(db, username)
+    return _existing_user(db, username)
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -211,14 +219,13 @@ def change_password(db: Database, username: str, old: str, new: str) -> None:
     except LoginRefused:
         raise FieldError("old_password", "wrong_password") from None
     hashed = hash_password(new)
-    db.write(
-        lambda cur: (
-            cur.execute(
-                "UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
-                [hashed, username],
-            ),
-            audit.record(cur, username, "user.password", "users", username),
-        )
+    _change_user(
+        db,
+        username,
+        "user.password",
+        username,
+        "UPDATE users SET password_hash = ?, must_change_password = false WHERE username = ?",
+        [hashed, username],
     )
 
 
@@ -273,7 +280,7 @@ def create_user(
     hashed = hash_password(password)
     now = utc_now()
 
-    def insert(cur):
+    def insert(cur: Cursor):
         cur.execute(
             "INSERT INTO users (username, display_name, email, role, network, password_hash, must_change_password, "
             "language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -293,7 +300,7 @@ def create_user(
         db.write(insert)
     except duckdb.ConstraintException:  # the same name created at the same instant elsewhere
         raise FieldError("username", "taken") from None
-    return get_user(db, username)
+    return _existing_user(db, username)
 
 
 def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> None:
@@ -303,7 +310,7 @@ def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> N
         raise FieldError("username", "cannot_disable_self")
     now = utc_now()
 
-    def update(cur):
+    def update(cur: Cursor):
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
         if disabled:
             cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [now, username])
@@ -323,13 +330,15 @@ def assign_network(db: Database, actor: Actor, username: str, network: str | Non
         "SELECT count(*) FROM networks WHERE iso3 = ?", [network]
     ):
         raise FieldError("network", "unknown_network")
-    db.write(
-        lambda cur: (
-            cur.execute("UPDATE users SET network = ? WHERE username = ?", [network, username]),
-            audit.record(
-                cur, actor, "user.network", "users", username, {"network": user.network}, {"network": network}
-            ),
-        )
+    _change_user(
+        db,
+        actor,
+        "user.network",
+        username,
+        "UPDATE users SET network = ? WHERE username = ?",
+        [network, username],
+        before={"network": user.network},
+        after={"network": network},
     )
 
 
@@ -338,11 +347,13 @@ def unlock(db: Database, actor: Actor, username: str) -> None:
     require(actor, "manage_users")
     if get_user(db, username) is None:
         raise FieldError("username", "unknown_user")
-    db.write(
-        lambda cur: (
-            cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]),
-            audit.record(cur, actor, "user.unlock", "users", username),
-        )
+    _change_user(
+        db,
+        actor,
+        "user.unlock",
+        username,
+        "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+        [username],
     )
 
 
@@ -353,14 +364,33 @@ def reset_password(db: Database, actor: Actor, username: str) -> str:
         raise FieldError("username", "unknown_user")
     password = one_time_password()
     hashed = hash_password(password)
-    db.write(
-        lambda cur: (
-            cur.execute(
-                "UPDATE users SET password_hash = ?, must_change_password = true, failed_attempts = 0, "
-                "locked_until = NULL WHERE username = ?",
-                [hashed, username],
-            ),
-            audit.record(cur, actor, "user.reset_password", "users", username),
-        )
+    _change_user(
+        db,
+        actor,
+        "user.reset_password",
+        username,
+        "UPDATE users SET password_hash = ?, must_change_password = true, failed_attempts = 0, "
+        "locked_until = NULL WHERE username = ?",
+        [hashed, username],
     )
     return password
+
+
+def _change_user(
+    db: Database,
+    actor: Actor | str,
+    action: str,
+    username: str,
+    sql: str,
+    params: list[object],
+    *,
+    before: dict[str, object] | None = None,
+    after: dict[str, object] | None = None,
+) -> None:
+    """One update of a user's row and its audit record, in one transaction."""
+
+    def work(cur: Cursor) -> None:
+        cur.execute(sql, params)
+        audit.record(cur, actor, action, "users", username, before, after)
+
+    db.write(work)

@@ -11,12 +11,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
 from . import audit, editing
 from . import validation as check
-from .db import Database, utc_now
+from .db import Cursor, Database, utc_now
 from .errors import Conflict, FieldError, NotFound, TransitionRefused, ValidationFailed
 from .permissions import ANONYMOUS, Actor, can, require
 from .text import fold
@@ -228,7 +229,7 @@ def similar(db: Database, network: str, name: str, *, exclude: int | None = None
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _load(db: Database, where: str, params: list) -> Application | None:
+def _load(db: Database, where: str, params: list[object]) -> Application | None:
     found = db.query(f"SELECT * FROM applications WHERE {where}", params)
     if found.height == 0:
         return None
@@ -309,7 +310,7 @@ def recommendation(app: Application) -> dict | None:
     return next((e for e in reversed(app.events) if e["stage"] == "recommended"), None)
 
 
-def find(db: Database, reference: str, email: str) -> Application | None:
+def find(db: Database, reference: str | None, email: str | None) -> Application | None:
     """The application with this reference code, if ``email`` is its contact's (else None)."""
     reference = (reference or "").strip().upper()
     if not _REFERENCE.match(reference):
@@ -321,6 +322,14 @@ def find(db: Database, reference: str, email: str) -> Application | None:
     if not hmac.compare_digest(given, (app.record["contact_email"] or "").lower().encode()):
         return None
     return app
+
+
+def _stored(db: Database, key: int | str) -> Application:
+    """An application just written (by id or reference code)."""
+    found = _load(db, "id = ?" if isinstance(key, int) else "reference = ?", [key])
+    if found is None:
+        raise NotFound(key)
+    return found
 
 
 def get(db: Database, actor: Actor, application_id: int) -> Application | None:
@@ -370,13 +379,13 @@ def outbox(db: Database, email: str | None = None, *, limit: int = 50) -> pl.Dat
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _notify(cur, to: str, subject: str, body: str, when: datetime) -> None:
+def _notify(cur: Cursor, to: str, subject: str, body: str, when: datetime) -> None:
     cur.execute(
         "INSERT INTO outbox (to_email, subject, body, created_at) VALUES (?, ?, ?, ?)", [to, subject, body, when]
     )
 
 
-def _event(cur, app_id: int, stage: str, actor: str, comment: str | None, when: datetime) -> None:
+def _event(cur: Cursor, app_id: int, stage: str, actor: str, comment: str | None, when: datetime) -> None:
     cur.execute(
         "INSERT INTO application_events (application_id, occurred_at, stage, actor, comment) VALUES (?, ?, ?, ?, ?)",
         [app_id, when, stage, actor, comment],
@@ -446,7 +455,7 @@ def save(
     when = utc_now()
     row = _row(record)
 
-    def write(cur):
+    def write(cur: Cursor):
         if existing is None:
             code = new_reference()
             app_id = cur.sql("SELECT nextval('application_id_seq')").fetchall()[0][0]
@@ -487,7 +496,7 @@ def save(
         return code
 
     code = db.write(write)
-    return find(db, code, row["contact_email"])
+    return _stored(db, code)
 
 
 def move(db: Database, actor: Actor | None, application_id: int, to: str, *, comment: str | None = None) -> Application:
@@ -511,7 +520,7 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
     when = utc_now()
     who = actor.label if actor else APPLICANT
 
-    def write(cur):
+    def write(cur: Cursor) -> None:
         updated = cur.execute(
             "UPDATE applications SET stage = ?, updated_at = ?, version = version + 1 WHERE id = ? AND stage = ?",
             [to, when, application_id, app.stage],
@@ -520,31 +529,8 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
             raise Conflict(app.record)
         _event(cur, application_id, to, who, comment, when)
         if to == "approved":
-            record = app.record
-            new_id = editing.insert_institution(
-                cur,
-                actor,
-                network,
-                {
-                    "name": record["institution_name"],
-                    "name_latin": record["name_latin"],
-                    "city": record["city"],
-                    "latitude": record["latitude"],
-                    "longitude": record["longitude"],
-                    "levels": record["levels"],
-                    "ownership": record["ownership"],
-                    "themes": record["themes"],
-                    "year_joined": None,
-                    "languages": record["languages"],
-                    "pupils": record["pupils"],
-                    "teachers": record["teachers"],
-                    "website": record["website"],
-                    "email": record["school_email"],
-                },
-                when=when,
-                status="candidate",
-            )
-            cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, application_id])
+            # Only UNESCO approves (decide_application, checked above): never the applicant.
+            _enter_directory(cur, actor or ANONYMOUS, app.record, when)
         _notify(
             cur,
             app.record["contact_email"],
@@ -555,7 +541,30 @@ def move(db: Database, actor: Actor | None, application_id: int, to: str, *, com
         )
 
     db.write(write)
-    return _load(db, "id = ?", [application_id])
+    return _stored(db, application_id)
+
+
+def _enter_directory(cur: Cursor, actor: Actor, record: dict[str, Any], when: datetime) -> int:
+    """The approved application's school, entered into the directory as a candidate; returns its id."""
+    institution = {
+        "name": record["institution_name"],
+        "name_latin": record["name_latin"],
+        "city": record["city"],
+        "latitude": record["latitude"],
+        "longitude": record["longitude"],
+        "levels": record["levels"],
+        "ownership": record["ownership"],
+        "themes": record["themes"],
+        "year_joined": None,
+        "languages": record["languages"],
+        "pupils": record["pupils"],
+        "teachers": record["teachers"],
+        "website": record["website"],
+        "email": record["school_email"],
+    }
+    new_id = editing.insert_institution(cur, actor, record["network"], institution, when=when, status="candidate")
+    cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, record["id"]])
+    return new_id
 
 
 def withdraw(db: Database, reference: str, email: str) -> Application:

@@ -21,11 +21,11 @@ from typing import Any
 
 import polars as pl
 
-from .db import Cursor, utc_now
+from .db import Cursor, Schema, utc_now
 from .permissions import Actor
 
 _COLUMNS = ("occurred_at", "actor", "action", "entity", "entity_id", "before", "after")
-_SCHEMA = {
+_SCHEMA: Schema = {
     "occurred_at": pl.Datetime("us"),
     "actor": pl.String,
     "action": pl.String,

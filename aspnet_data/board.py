@@ -262,7 +262,7 @@ def post(
     ):
         raise NotFound(thread_id)
 
-    def write(cur):
+    def write(cur: Cursor):
         # Counted and stamped here, where writes take turns: a burst of posts cannot slip
         # past the limit, and ids and times tell the same order (unread counts go by id,
         # threads by time).
@@ -333,26 +333,26 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
         raise ValidationFailed(
             [FieldError("body", "required" if not has_visible(text) else "too_long", {"max": MAX_LENGTH})]
         )
-    db.write(
-        lambda cur: (
-            cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id]),
-            audit.record(
-                cur, actor, "message.edit", "messages", message_id, {"body": message["body"]}, {"body": text}, when=now
-            ),
+
+    def write(cur: Cursor) -> None:
+        cur.execute("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", [text, now, message_id])
+        audit.record(
+            cur, actor, "message.edit", "messages", message_id, {"body": message["body"]}, {"body": text}, when=now
         )
-    )
+
+    db.write(write)
 
 
 def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None = None) -> None:
     """Delete one's own message within fifteen minutes (soft: kept, audited, no longer shown)."""
     now = now or utc_now()
     message = _own_recent(db, actor, message_id, now)
-    db.write(
-        lambda cur: (
-            cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id]),
-            audit.record(cur, actor, "message.delete", "messages", message_id, {"body": message["body"]}, when=now),
-        )
-    )
+
+    def write(cur: Cursor) -> None:
+        cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id])
+        audit.record(cur, actor, "message.delete", "messages", message_id, {"body": message["body"]}, when=now)
+
+    db.write(write)
 
 
 def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
@@ -363,7 +363,7 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
         raise ValidationFailed([FieldError("reason", "required")])
     now = utc_now()
 
-    def write(cur):
+    def write(cur: Cursor):
         hidden = cur.execute(
             "UPDATE messages SET hidden_reason = ? WHERE id = ?", [reason[:300], message_id]
         ).fetchall()[0][0]

@@ -26,20 +26,23 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePath
+from typing import Any
 from xml.etree import ElementTree
 
 import polars as pl
 
 from . import audit, certificates, editing
-from .db import Database, utc_now
+from .db import Cursor, Database, Schema, utc_now
 from .directory import export_bytes
 from .editing import INSTITUTION_FIELDS
 from .errors import BulkError, FieldError, NotFound
 from .permissions import Actor, require
 from .text import from_spreadsheet, spreadsheet_safe
+from .validation import blocking
 
 MAX_BYTES = 5 * 1024 * 1024  # upload size
 MAX_ROWS = 20_000  # data rows
@@ -53,8 +56,8 @@ _FLOAT_FIELDS = ("latitude", "longitude")
 _FLOAT_TOLERANCE = 1e-9  # Excel keeps 15-16 significant digits
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-ADDED_SCHEMA = {"row": pl.Int64, **editing.INSTITUTION_SCHEMA}
-ERRORS_SCHEMA = {
+ADDED_SCHEMA: Schema = {"row": pl.Int64, **editing.INSTITUTION_SCHEMA}
+ERRORS_SCHEMA: Schema = {
     "row": pl.Int64,
     "id": pl.String,
     "field": pl.String,
@@ -62,8 +65,8 @@ ERRORS_SCHEMA = {
     "params": pl.String,
     "warning": pl.Boolean,
 }
-CHANGED_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
-WITHDRAWN_SCHEMA = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
+CHANGED_SCHEMA: Schema = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
+WITHDRAWN_SCHEMA: Schema = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def read_file(data: bytes, filename: str) -> pl.DataFrame:
     if suffix == ".xlsx":
         if not data.startswith(b"PK\x03\x04"):
             raise BulkError("not_a_table")
-        rows = _xlsx_rows(data)
+        rows: Sequence[Sequence[str | None]] = _xlsx_rows(data)
     elif suffix in (".csv", ".txt"):
         rows = _csv_rows(data)
     else:
@@ -177,66 +180,33 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
+# What a damaged or hostile workbook raises while it is read: each means "not a table".
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    StopIteration,
+    ElementTree.ParseError,
+    ValueError,
+    IndexError,
+    TypeError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def _xlsx_rows(data: bytes) -> list[list[str | None]]:
     """The first worksheet's cell values (standard library only: zip + XML)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
                 raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
-            names = set(archive.namelist())
-            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            sheet = next(e for e in workbook.iter() if _local(e.tag) == "sheet")
-            rel_id = next(v for k, v in sheet.attrib.items() if _local(k) == "id")
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            target = next(e.get("Target") for e in rels if e.get("Id") == rel_id)
-            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            strings = []
-            if "xl/sharedStrings.xml" in names:
-                strings = [
-                    _xml_text(si)
-                    for si in ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-                    if _local(si.tag) == "si"
-                ]
-            cells: dict[int, dict[int, str]] = {}
-            for row_number, row in enumerate(
-                (e for e in ElementTree.fromstring(archive.read(path)).iter() if _local(e.tag) == "row"), start=1
-            ):
-                row_number = int(row.get("r", row_number))
-                for col_number, cell in enumerate(c for c in row if _local(c.tag) == "c"):
-                    kind = cell.get("t", "n")
-                    ref = cell.get("r")
-                    col_number = _column_index(ref) if ref else col_number
-                    value_el = next((c for c in cell if _local(c.tag) in ("v", "is")), None)
-                    if value_el is None:
-                        continue
-                    if kind == "inlineStr":
-                        value = _xml_text(value_el)
-                    elif kind == "s":
-                        value = strings[int(value_el.text)]
-                    elif kind == "b":
-                        value = "true" if (value_el.text or "").strip() == "1" else "false"
-                    elif kind in ("str", "e", "d"):
-                        value = value_el.text or ""
-                    else:
-                        value = _number_text(value_el.text)
-                    cells.setdefault(row_number, {})[col_number] = value
-                if len(cells) > MAX_ROWS + 1:
-                    raise BulkError("too_many_rows", max=MAX_ROWS)
+            strings = _shared_strings(archive)
+            cells = _sheet_cells(ElementTree.fromstring(archive.read(_first_sheet(archive))), strings)
     except BulkError:
         raise
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        KeyError,
-        StopIteration,
-        ElementTree.ParseError,
-        ValueError,
-        IndexError,
-        TypeError,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except _UNREADABLE as exc:
         raise BulkError("not_a_table") from exc
     if not cells:
         return []
@@ -246,12 +216,70 @@ def _xlsx_rows(data: bytes) -> list[list[str | None]]:
     return [[cells.get(r, {}).get(c) for c in range(width)] for r in range(1, max(cells) + 1)]
 
 
-def _blank(row) -> bool:
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    """The path in the archive of the workbook's first worksheet."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheet = next(e for e in workbook.iter() if _local(e.tag) == "sheet")
+    rel_id = next(v for k, v in sheet.attrib.items() if _local(k) == "id")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(e.get("Target") for e in rels if e.get("Id") == rel_id)
+    if target is None:
+        raise BulkError("not_a_table")
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    if "xl/sharedStrings.xml" not in set(archive.namelist()):
+        return []
+    table = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+    return [_xml_text(si) for si in table if _local(si.tag) == "si"]
+
+
+def _sheet_cells(sheet: ElementTree.Element, strings: list[str]) -> dict[int, dict[int, str]]:
+    """Row number -> column index -> text of each cell that holds a value."""
+    cells: dict[int, dict[int, str]] = {}
+    for position, row in enumerate((e for e in sheet.iter() if _local(e.tag) == "row"), start=1):
+        row_number = int(row.get("r", position))
+        for index, cell in enumerate(c for c in row if _local(c.tag) == "c"):
+            ref = cell.get("r")
+            value = _cell_text(cell, strings)
+            if value is not None:
+                cells.setdefault(row_number, {})[_column_index(ref) if ref else index] = value
+        if len(cells) > MAX_ROWS + 1:
+            raise BulkError("too_many_rows", max=MAX_ROWS)
+    return cells
+
+
+def _cell_text(cell: ElementTree.Element, strings: list[str]) -> str | None:
+    """A cell's value as text (None when it has none), whatever its type."""
+    value = next((c for c in cell if _local(c.tag) in ("v", "is")), None)
+    if value is None:
+        return None
+    kind, text = cell.get("t", "n"), value.text or ""
+    if kind == "inlineStr":
+        return _xml_text(value)
+    if kind == "s":
+        return strings[int(text)]
+    if kind == "b":
+        return "true" if text.strip() == "1" else "false"
+    if kind in ("str", "e", "d"):
+        return text
+    return _number_text(text)
+
+
+def _blank(row: Iterable[object]) -> bool:
     return all(v is None or not str(v).strip() for v in row)
 
 
-def _table(rows: list[list[str | None]]) -> pl.DataFrame:
+def _filled(row: Sequence[str | None], index: int) -> str | None:
+    """The cell of ``row`` at ``index`` when it holds something, else None."""
+    value = row[index] if index < len(row) else None
+    return value if value is not None and value.strip() else None
+
+
+def _table(table: Sequence[Sequence[str | None]]) -> pl.DataFrame:
     """Header row + data rows -> frame with checked column names (trailing blank rows dropped)."""
+    rows = list(table)
     while rows and _blank(rows[-1]):
         rows.pop()
     while rows and _blank(rows[0]):
@@ -264,10 +292,9 @@ def _table(rows: list[list[str | None]]) -> pl.DataFrame:
     width = max(len(header), *(len(r) for r in data))
     columns: dict[str, int] = {}
     for i in range(width):
-        name = (header[i] if i < len(header) else None) or ""
-        name = name.strip().lstrip("\ufeff").strip().lower()
+        name = (_filled(header, i) or "").strip().lstrip("\ufeff").strip().lower()
         if not name:
-            if all(i >= len(r) or r[i] is None or not r[i].strip() for r in data):
+            if all(_filled(r, i) is None for r in data):
                 continue  # an empty column (a trailing separator)
             name = f"#{i + 1}"
         if name in columns:
@@ -276,7 +303,7 @@ def _table(rows: list[list[str | None]]) -> pl.DataFrame:
     _check_columns(list(columns))
     return pl.DataFrame(
         {
-            name: [(from_spreadsheet(r[i]) if i < len(r) and r[i] is not None and r[i].strip() else None) for r in data]
+            name: [(from_spreadsheet(cell) if (cell := _filled(r, i)) is not None else None) for r in data]
             for name, i in columns.items()
         },
         schema=dict.fromkeys(columns, pl.String),
@@ -321,10 +348,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
     """Validate a file against the network's stored records and say what applying it would do."""
     require(actor, "bulk_apply", network)
     _check_columns(list(frame.columns))
-    frame = frame.with_columns(pl.all().cast(pl.String))
-    present = [f for f in INSTITUTION_FIELDS if f in frame.columns]
-
-    rows = frame.to_dicts()
+    rows = frame.with_columns(pl.all().cast(pl.String)).to_dicts()
     ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
     stored = {
         r["id"]: r
@@ -334,94 +358,114 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
             [ids],
         ).iter_rows(named=True)
     }
-
-    errors, added, changed, withdrawn, updates, baseline = [], [], [], [], {}, {}
-    unchanged = 0
-    first_row: dict[int, int] = {}
+    draft = _Draft(network, [f for f in INSTITUTION_FIELDS if f in frame.columns], stored)
     for index, row in enumerate(rows):
-        line = index + 2
-        if _blank(row.values()):
-            continue
+        if not _blank(row.values()):
+            draft.read(index + 2, row)
+    return draft.plan()
+
+
+@dataclass
+class _Draft:
+    """A plan as its rows are read (``stored``: the records the file's ids name, by id)."""
+
+    network: str
+    present: list[str]  # the institution fields the file has a column for
+    stored: dict[int, dict[str, Any]]
+    errors: list[tuple[int, str | None, FieldError]] = field(default_factory=list)
+    added: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+    updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    baseline: dict[int, dict[str, Any]] = field(default_factory=dict)
+    first_row: dict[int, int] = field(default_factory=dict)  # id -> the row that first named it
+
+    def read(self, line: int, row: dict[str, Any]) -> None:
+        """Plan one row of the file (``line``: its spreadsheet row)."""
         raw_id = (row.get("id") or "").strip()
         problems: list[FieldError] = []
         mark = (row.get("withdraw") or "").strip().lower()
         if mark and mark not in WITHDRAW_YES | WITHDRAW_NO:
             problems.append(FieldError("withdraw", "unknown_choice", {"values": row["withdraw"].strip()}))
-        withdraw = mark in WITHDRAW_YES
-        values = {k: row[k] for k in present}
-
-        if not raw_id:  # a new institution
-            if withdraw:
-                problems.append(FieldError("withdraw", "withdraw_new"))
-            record = editing.complete_institution(
-                {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
-            )
-            problems += editing.validate_institution(record, network=network)
-            if not any(not p.warning for p in problems):
-                added.append({"row": line, **record})
-            errors += [(line, None, p) for p in problems]
-            continue
-
+        values = {k: row[k] for k in self.present}
+        if not raw_id:
+            self._new(line, values, problems, withdraw=mark in WITHDRAW_YES)
+            return
         iid = _parse_id(raw_id)
-        current = stored.get(iid)
-        if current is None:
+        current = self.stored.get(iid) if iid is not None else None
+        if iid is None or current is None:
             problems.append(FieldError("id", "unknown_id", {"id": raw_id}))
-        elif current["network"] != network:
+        elif current["network"] != self.network:
             problems.append(FieldError("id", "foreign_id", {"id": raw_id}))
-        elif iid in first_row:
-            problems.append(FieldError("id", "duplicate_id", {"id": iid, "first_row": first_row[iid]}))
+        elif iid in self.first_row:
+            problems.append(FieldError("id", "duplicate_id", {"id": iid, "first_row": self.first_row[iid]}))
         else:
-            first_row[iid] = line
-        if problems:
-            errors += [(line, raw_id, p) for p in problems]
-            continue
+            self.first_row[iid] = line
+        if problems or iid is None or current is None:
+            self.errors += [(line, raw_id, p) for p in problems]
+        elif mark in WITHDRAW_YES:  # the row's other cells do not matter
+            self._withdraw(line, iid, current)
+        else:
+            self._update(line, raw_id, iid, current, values)
 
-        if withdraw:  # the row's other cells do not matter
-            if current["status"] == "withdrawn":
-                unchanged += 1
-            else:
-                withdrawn.append({"row": line, "id": iid, "name": current["name"]})
-            continue
+    def _new(self, line: int, values: dict[str, Any], problems: list[FieldError], *, withdraw: bool) -> None:
+        if withdraw:
+            problems.append(FieldError("withdraw", "withdraw_new"))
+        record = editing.complete_institution(
+            {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
+        )
+        problems += editing.validate_institution(record, network=self.network)
+        if not blocking(problems):
+            self.added.append({"row": line, **record})
+        self.errors += [(line, None, p) for p in problems]
+
+    def _withdraw(self, line: int, iid: int, current: dict[str, Any]) -> None:
+        if current["status"] == "withdrawn":
+            self.unchanged += 1
+        else:
+            self.withdrawn.append({"row": line, "id": iid, "name": current["name"]})
+
+    def _update(self, line: int, raw_id: str, iid: int, current: dict[str, Any], values: dict[str, Any]) -> None:
         record = editing.complete_institution(
             {**{k: current[k] for k in INSTITUTION_FIELDS}, **editing.normalise_institution(values)}
         )
         diff = {k: record[k] for k in INSTITUTION_FIELDS if not _same(record[k], current[k])}
         if not diff:
-            unchanged += 1
-            continue
-        problems = editing.validate_institution(record, network=network)
-        errors += [(line, raw_id, p) for p in problems]
-        if not any(not p.warning for p in problems):
-            updates[iid] = diff
-            baseline[iid] = {k: current[k] for k in diff}
-            changed += [
+            self.unchanged += 1
+            return
+        problems = editing.validate_institution(record, network=self.network)
+        self.errors += [(line, raw_id, p) for p in problems]
+        if not blocking(problems):
+            self.updates[iid] = diff
+            self.baseline[iid] = {k: current[k] for k in diff}
+            self.changed += [
                 {"row": line, "id": iid, "field": k, "before": _show(current[k]), "after": _show(v)}
                 for k, v in diff.items()
             ]
 
-    return Plan(
-        network=network,
-        errors=pl.DataFrame(
-            [
-                {
-                    "row": line,
-                    "id": raw_id,
-                    "field": p.field,
-                    "code": p.code,
-                    "params": json.dumps(p.params, ensure_ascii=False, sort_keys=True, default=str),
-                    "warning": p.warning,
-                }
-                for line, raw_id, p in errors
-            ],
-            schema=ERRORS_SCHEMA,
-        ),
-        added=pl.DataFrame(added, schema=ADDED_SCHEMA),
-        changed=pl.DataFrame(changed, schema=CHANGED_SCHEMA),
-        withdrawn=pl.DataFrame(withdrawn, schema=WITHDRAWN_SCHEMA),
-        unchanged=unchanged,
-        updates=updates,
-        baseline=baseline,
-    )
+    def plan(self) -> Plan:
+        errors = [
+            {
+                "row": line,
+                "id": raw_id,
+                "field": p.field,
+                "code": p.code,
+                "params": json.dumps(p.params, ensure_ascii=False, sort_keys=True, default=str),
+                "warning": p.warning,
+            }
+            for line, raw_id, p in self.errors
+        ]
+        return Plan(
+            network=self.network,
+            errors=pl.DataFrame(errors, schema=ERRORS_SCHEMA),
+            added=pl.DataFrame(self.added, schema=ADDED_SCHEMA),
+            changed=pl.DataFrame(self.changed, schema=CHANGED_SCHEMA),
+            withdrawn=pl.DataFrame(self.withdrawn, schema=WITHDRAWN_SCHEMA),
+            unchanged=self.unchanged,
+            updates=self.updates,
+            baseline=self.baseline,
+        )
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -453,7 +497,7 @@ def apply(
     if total == 0:
         return {"added": 0, "changed": 0, "withdrawn": 0}
 
-    def work(cur) -> dict[str, int]:
+    def work(cur: Cursor) -> dict[str, int]:
         when = utc_now()
         touched = sorted({*plan.updates, *withdrawals})
         stored = {
@@ -502,7 +546,9 @@ def apply(
     return db.write(work)
 
 
-def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, entries: list[audit.Entry]) -> int:
+def _insert_rows(
+    cur: Cursor, actor: Actor, network: str, records: pl.DataFrame, when: datetime, entries: list[audit.Entry]
+) -> int:
     if records.is_empty():
         return 0
     ids = sorted(
@@ -542,7 +588,12 @@ def _insert_rows(cur, actor: Actor, network: str, records: pl.DataFrame, when, e
 
 
 def _update_rows(
-    cur, actor: Actor, updates: dict[int, dict], stored: dict[int, dict], when, entries: list[audit.Entry]
+    cur: Cursor,
+    actor: Actor,
+    updates: dict[int, dict],
+    stored: dict[int, dict],
+    when: datetime,
+    entries: list[audit.Entry],
 ) -> int:
     merged_rows = []
     for iid, fields in updates.items():
@@ -579,7 +630,9 @@ def _update_rows(
     return len(merged_rows)
 
 
-def _withdraw_rows(cur, actor: Actor, ids: list[int], stored: dict[int, dict], when, entries: list[audit.Entry]) -> int:
+def _withdraw_rows(
+    cur: Cursor, actor: Actor, ids: list[int], stored: dict[int, dict], when: datetime, entries: list[audit.Entry]
+) -> int:
     ids = [i for i in ids if stored[i]["status"] != "withdrawn"]
     if not ids:
         return 0

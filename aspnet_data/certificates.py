@@ -23,7 +23,7 @@ from anyascii import anyascii
 from fpdf import FPDF
 
 from . import settings
-from .db import Database, utc_now
+from .db import Cursor, Database, utc_now
 from .errors import NotFound
 
 NUMBER_EXAMPLE = "FRA-2026-0042"
@@ -64,7 +64,7 @@ def document_kind(status: str | None) -> str | None:
 
 
 def issue_certificates(
-    cur, institution_ids: Sequence[int], *, when: datetime | date | None = None, latest: datetime | None = None
+    cur: Cursor, institution_ids: Sequence[int], *, when: datetime | date | None = None, latest: datetime | None = None
 ) -> int:
     """Number the certificate of each listed institution that is a member and has none yet.
 
@@ -174,7 +174,7 @@ def verify(db: Database, raw: object) -> Verification:
 
 # -- the documents -----------------------------------------------------------------------------
 
-TEXT = {
+TEXT: dict[str, dict[str, str]] = {
     "en": {
         "unesco": "United Nations Educational, Scientific and Cultural Organization",
         "aspnet": "UNESCO Associated Schools Network (ASPnet)",
@@ -201,20 +201,6 @@ TEXT = {
         "approval of UNESCO.",
         "letter_note": "This letter is not a certificate of membership.",
         "letter_closing": "Yours faithfully,",
-        "months": [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
         "esd": "Education for Sustainable Development",
         "gced": "Global Citizenship Education",
         "heritage": "Intercultural and Heritage learning",
@@ -246,20 +232,6 @@ TEXT = {
         "l'approbation de l'UNESCO.",
         "letter_note": "La présente attestation ne vaut pas certificat d'adhésion.",
         "letter_closing": "Veuillez agréer l'expression de nos salutations distinguées.",
-        "months": [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ],
         "esd": "Éducation au développement durable",
         "gced": "Éducation à la citoyenneté mondiale",
         "heritage": "Apprentissage interculturel et du patrimoine",
@@ -291,24 +263,54 @@ TEXT = {
         "de la UNESCO.",
         "letter_note": "Esta constancia no es un certificado de membresía.",
         "letter_closing": "Atentamente,",
-        "months": [
-            "enero",
-            "febrero",
-            "marzo",
-            "abril",
-            "mayo",
-            "junio",
-            "julio",
-            "agosto",
-            "septiembre",
-            "octubre",
-            "noviembre",
-            "diciembre",
-        ],
         "esd": "Educación para el desarrollo sostenible",
         "gced": "Educación para la ciudadanía mundial",
         "heritage": "Aprendizaje intercultural y del patrimonio",
     },
+}
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
 }
 DEFAULT_PUBLIC_URL = str(settings.value("ASPNET_PUBLIC_URL", {}))  # the setting's default
 _BLUE = (0, 94, 160)
@@ -320,7 +322,7 @@ _FONT_ENCODING = "windows-1252"  # what the built-in fonts' WinAnsiEncoding show
 def long_date(day: date, lang: str) -> str:
     """``day`` written out as people write dates in ``lang`` (3 March 2026, 1er mars 2026,
     3 de marzo de 2026)."""
-    month = TEXT.get(lang, TEXT["en"])["months"][day.month - 1]
+    month = MONTHS.get(lang, MONTHS["en"])[day.month - 1]
     if lang == "fr":
         return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
     if lang == "es":
@@ -415,7 +417,8 @@ class _Document(FPDF):
             size = high
             while size >= low:
                 self.set_font(family, style, size)
-                if len(self.multi_cell(width, size * 0.45, printable(text), dry_run=True, output="LINES")) <= lines:
+                found = self.multi_cell(width, size * 0.45, printable(text), dry_run=True, output="LINES")
+                if isinstance(found, list) and len(found) <= lines:
                     return size
                 size -= 1
         return low

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -40,7 +41,7 @@ class CliError(AtlasError):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as argparse does, without the usage block
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as argparse does, without the usage block
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 

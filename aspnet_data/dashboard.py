@@ -249,11 +249,10 @@ def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
                 "under_represented": pl.Boolean,
             }
         )
-    total = frame["institutions"].sum()
     long = frame.unpivot(
         index=["region", "institutions"], on=list(LEVELS), variable_name="level", value_name="offering"
     )
-    overall = {lv: frame[lv].sum() / total for lv in LEVELS}
+    overall = frame.select(pl.col(lv).sum() / pl.col("institutions").sum() for lv in LEVELS).row(0, named=True)
     return (
         long.with_columns(
             (pl.col("offering") / pl.col("institutions")).alias("share"),
@@ -271,7 +270,8 @@ def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
 def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:
     """Per region and stage: applications now in it, applications that entered it, and the
     median days they spent there (stages that wait for someone only)."""
-    conditions, params = [], {"now": now}
+    conditions: list[str] = []
+    params: dict[str, object] = {"now": now}
     for key, column in (("region", "c.region"), ("country", "a.network")):
         values = sel.values(key)
         if values:

@@ -28,6 +28,10 @@ T = TypeVar("T")
 
 Cursor: TypeAlias = duckdb.DuckDBPyConnection
 """What a write runs on: this thread's cursor, inside the transaction :meth:`Database.write` opened."""
+ColumnType: TypeAlias = pl.DataType | type[pl.DataType]
+"""A column's type as polars takes it: a class (``pl.String``) or an instance (``pl.List(pl.String)``)."""
+Schema: TypeAlias = dict[str, ColumnType]
+"""The column types of a frame, in column order."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -89,9 +93,7 @@ class Database:
         """Run a read and return the whole result as a polars frame."""
         return self.cursor().sql(sql, params=params).pl()
 
-    def small_query(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] | None, schema: dict[str, pl.DataType]
-    ) -> pl.DataFrame:
+    def small_query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None, schema: Schema) -> pl.DataFrame:
         """A read of a few rows (a page, a record) as a polars frame of ``schema``: built from
         Python rows, which costs less than going through Arrow below a few hundred rows."""
         return pl.DataFrame(self.rows(sql, params), schema=schema, orient="row")

@@ -21,7 +21,7 @@ import polars as pl
 import shapely
 
 from . import audit, certificates, demo_board, demo_names, reference
-from .db import Database, advance_sequences
+from .db import Cursor, Database, Schema, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
 from .vocab import FIRST_YEAR, THEMES
@@ -159,7 +159,7 @@ def build(
         "channel_reads": reads,
     }
 
-    def fill(cur):
+    def fill(cur: Cursor):
         reference.install(cur)
         for table, frame in frames.items():
             cur.register("demo_frame", frame.to_arrow())
@@ -576,7 +576,7 @@ class _Generator:
             "email",
             "website",
         )
-        sample_idx = self.np.choice(pool.height, size=count) if pool.height else []
+        sample_idx: list[int] = self.np.choice(pool.height, size=count).tolist() if pool.height else []
         coord_of = {iso: f"coord.{iso.lower()}" for iso in networks["iso3"]}
         apps, events = [], []
         alphabet = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
@@ -663,7 +663,7 @@ class _Generator:
                 events.append(
                     {"application_id": app_id, "occurred_at": when, "stage": stage, "actor": actor, "comment": comment}
                 )
-        list_cols = {
+        list_cols: Schema = {
             "levels": pl.List(pl.String),
             "languages": pl.List(pl.String),
             "themes": pl.List(pl.String),

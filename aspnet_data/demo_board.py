@@ -15,8 +15,9 @@ import bisect
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -644,7 +645,7 @@ _REPLY_WEIGHTS = [20, 25, 22, 15, 10, 8]
 _MIN_SPEAKERS = 3
 
 
-def _fits(topic: Topic, channel: dict) -> bool:
+def _fits(topic: Topic, channel: dict[str, Any]) -> bool:
     where = channel["slug"] if channel["kind"] == "topic" else channel["kind"]
     return where in topic.channels
 
@@ -703,6 +704,20 @@ def channels(projects: pl.DataFrame, regions: dict[str, str], created: datetime)
     )
 
 
+@dataclass
+class _ChannelPlan:
+    """Who reads and speaks in a channel, when its threads may start, how often it is chosen."""
+
+    channel: dict[str, Any]
+    names: list[str]  # its readers
+    speakers: dict[str, list[str]]  # readers by the language they write in (fr, es)
+    start: datetime
+    end: datetime
+    topics: dict[str, list[Topic]]  # by language
+    weight: int
+    used: dict[str, list[datetime]] = field(default_factory=dict)  # opening text -> when the channel had it
+
+
 def board(
     py: random.Random,
     as_of: datetime,
@@ -723,7 +738,7 @@ def board(
     )
     coordinators = [p for p in people if p["role"] == "coordinator"]
     admins = [p["username"] for p in people if p["role"] == "admin"]
-    networks_of = {pid: set() for pid in projects["id"]}
+    networks_of: dict[int, set[str]] = {pid: set() for pid in projects["id"]}
     for pid, net in projects.select("id", "network").rows():
         networks_of[pid].add(net)
     taking_part = (
@@ -739,7 +754,7 @@ def board(
         for pid, opened, end in projects.select("id", "created_at", "end_date").rows()
     }
 
-    plans = []  # per channel: readers, speakers, where threads may start, weight
+    plans: list[_ChannelPlan] = []
     for channel in channel_frame.iter_rows(named=True):
         kind = channel["kind"]
         if kind == "region":
@@ -756,29 +771,19 @@ def board(
             opened, closed = window[channel["project_id"]]
             start, end = max(start, opened), min(end, closed)
         topics = {lang: [t for t in TOPICS if t.language == lang and _fits(t, channel)] for lang in ("en", "fr", "es")}
-        plans.append(
-            {
-                "channel": channel,
-                "names": names,
-                "speakers": speakers,
-                "start": start,
-                "end": end,
-                "topics": topics,
-                "used": {},
-                "weight": 10 if kind == "all" else 3 if kind in ("region", "topic") else 1,
-            }
-        )
-    plans = [p for p in plans if p["names"] and p["end"] - p["start"] >= timedelta(days=14)]
-    cumulated = list(itertools.accumulate(p["weight"] for p in plans))
+        weight = 10 if kind == "all" else 3 if kind in ("region", "topic") else 1
+        plans.append(_ChannelPlan(channel, names, speakers, start, end, topics, weight))
+    plans = [p for p in plans if p.names and p.end - p.start >= timedelta(days=14)]
+    cumulated = list(itertools.accumulate(p.weight for p in plans))
 
-    drafted = []  # (time, order, channel id, thread order, author, body)
+    drafted: list[tuple[datetime, int, int, int, str, str]] = []  # time, order, channel, thread, author, body
     while len(drafted) < count and plans:
         plan = py.choices(plans, cum_weights=cumulated)[0]
-        readers = len(plan["names"])
+        audience = len(plan.names)
         shares = {
-            lang: len(group) / readers
-            for lang, group in plan["speakers"].items()
-            if len(group) >= _MIN_SPEAKERS and plan["topics"][lang]
+            lang: len(group) / audience
+            for lang, group in plan.speakers.items()
+            if len(group) >= _MIN_SPEAKERS and plan.topics[lang]
         }
         draw, language = py.random(), "en"
         for lang, share in shares.items():
@@ -786,13 +791,13 @@ def board(
                 language = lang
                 break
             draw -= share
-        span = (plan["end"] - plan["start"]).total_seconds()
-        opened = plan["start"] + timedelta(seconds=py.uniform(0.02, 0.98) * span)
+        span = (plan.end - plan.start).total_seconds()
+        opened = plan.start + timedelta(seconds=py.uniform(0.02, 0.98) * span)
         # A channel does not repeat itself while it has something else to talk about: of the
         # topics it has had least often, the one it last had longest ago (or never).
-        used = plan["used"]  # opening text -> when the channel had it
-        fewest = min(len(used.get(t.opening, ())) for t in plan["topics"][language])
-        least = [t for t in plan["topics"][language] if len(used.get(t.opening, ())) == fewest]
+        used = plan.used  # opening text -> when the channel had it
+        fewest = min(len(used.get(t.opening, ())) for t in plan.topics[language])
+        least = [t for t in plan.topics[language] if len(used.get(t.opening, ())) == fewest]
         py.shuffle(least)
         topic = max(
             least,
@@ -801,21 +806,21 @@ def board(
         used.setdefault(topic.opening, []).append(opened)
         if topic.secretariat:
             author = py.choice(admins)
-            repliers = plan["names"]
+            repliers = plan.names
         else:
-            pool = plan["speakers"][language] if language != "en" else plan["names"]
+            pool = plan.speakers[language] if language != "en" else plan.names
             author = py.choice(pool)
             # UNESCO staff join English conversations now and then.
             repliers = pool + (admins[:1] if language == "en" else [])
         month = MONTHS[language][(opened.month - 1 + py.choice((1, 2))) % 12]
-        fields = {"month": month, "author": author, "project": plan["channel"]["title"]}
+        fields = {"month": month, "author": author, "project": plan.channel["title"]}
 
         def text(template: str, fields=fields) -> str:
             filled = template.format(**fields)
             return filled[0].upper() + filled[1:]
 
         thread = len(drafted)
-        drafted.append((opened, thread, plan["channel"]["id"], thread, author, text(topic.opening)))
+        drafted.append((opened, thread, plan.channel["id"], thread, author, text(topic.opening)))
         wanted = min(py.choices(range(len(_REPLY_WEIGHTS)), weights=_REPLY_WEIGHTS)[0], len(topic.replies))
         said = py.sample(topic.replies, k=wanted) if any(name != author for name in repliers[:2]) else []
         if len(said) >= 2 and topic.closing and py.random() < 0.7:
@@ -824,11 +829,11 @@ def board(
         for k, reply in enumerate(said):
             # Most answers come within a day, some after a few days.
             at = at + timedelta(minutes=min(20 * 24 * 60, 20 + py.lognormvariate(math.log(8 * 60), 1.1)))
-            if at >= plan["end"] or len(drafted) >= count:
+            if at >= plan.end or len(drafted) >= count:
                 break
             closing = topic.closing and k == len(said) - 1 and reply == topic.closing
             who = author if closing else _someone_else(py, repliers, author, previous)
-            drafted.append((at, len(drafted), plan["channel"]["id"], thread, who, text(reply)))
+            drafted.append((at, len(drafted), plan.channel["id"], thread, who, text(reply)))
             previous = who
 
     # Ids follow time, as in the application (unread counts go by id, threads by time).
@@ -870,7 +875,13 @@ def _someone_else(py: random.Random, names: list[str], author: str, previous: st
     )
 
 
-def _reads(py: random.Random, as_of: datetime, plans: list[dict], admins: list[str], drafted: list) -> pl.DataFrame:
+def _reads(
+    py: random.Random,
+    as_of: datetime,
+    plans: list[_ChannelPlan],
+    admins: list[str],
+    drafted: list[tuple[datetime, int, int, int, str, str]],
+) -> pl.DataFrame:
     """Each reader has read each channel up to a day of the last weeks (a few days ago, typically)."""
     by_channel: dict[int, tuple[list[datetime], list[int]]] = {}
     for k, (at, _, cid, _, _, _) in enumerate(drafted, start=1):
@@ -879,11 +890,11 @@ def _reads(py: random.Random, as_of: datetime, plans: list[dict], admins: list[s
         ids.append(k)
     rows = []
     for plan in plans:
-        cid = plan["channel"]["id"]
+        cid = plan.channel["id"]
         times, ids = by_channel.get(cid, ([], []))
         if not ids:
             continue
-        for username in plan["names"] + admins:
+        for username in plan.names + admins:
             until = as_of - timedelta(hours=py.expovariate(1 / (6 * 24)))
             seen = bisect.bisect_right(times, until)
             if seen:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import polars as pl
 
-from .db import Database
+from .db import Database, Schema
 from .errors import ExportTooLarge
 from .text import fold, spreadsheet_safe
 from .vocab import FIRST_YEAR, LEVELS, OWNERSHIP, REGIONS, STATUSES, THEMES
@@ -229,7 +229,7 @@ def _country_index(db: Database) -> list[tuple[str, str, str]]:
 
 
 _COUNTRY_INDEX: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
-_PAGE_SCHEMA = {
+_PAGE_SCHEMA: Schema = {
     "id": pl.Int64,
     "name": pl.String,
     "name_latin": pl.String,
@@ -369,8 +369,9 @@ def facet_counts(db: Database, sel: Selection) -> FacetCounts:
         if facet_key == "total":
             total = int(n)
         elif facet_key == "region":
-            region = region_of.get(value)
-            counts["region"][region] = counts["region"].get(region, 0) + int(n)
+            region = region_of.get(value) if value is not None else None
+            if region is not None:
+                counts["region"][region] = counts["region"].get(region, 0) + int(n)
         elif value is not None:
             counts[facet_key][value] = int(n)
     return FacetCounts(total=total, counts=counts)

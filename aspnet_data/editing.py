@@ -9,13 +9,15 @@ a record saved by someone else since the form was opened (optimistic locking on
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypedDict, cast
 
 import polars as pl
 
 from . import audit, certificates, reference
 from . import validation as check
-from .db import Database, utc_now
+from .db import Cursor, Database, Schema, utc_now
 from .errors import Conflict, FieldError, NotFound, ValidationFailed
 from .permissions import Actor, require
 from .text import fold
@@ -39,7 +41,7 @@ INSTITUTION_FIELDS = (
     "email",
 )
 # How each field is typed in a polars frame (bulk plans and set-based writes).
-INSTITUTION_SCHEMA = {
+INSTITUTION_SCHEMA: Schema = {
     "name": pl.String,
     "name_latin": pl.String,
     "city": pl.String,
@@ -58,7 +60,7 @@ INSTITUTION_SCHEMA = {
 # The description is written in one interface language (description_language) and may be
 # translated into the others (description_en, _fr, _es; the one of its own language stays empty).
 DESCRIPTION_LANGUAGES = LANGUAGES
-DESCRIPTION_TRANSLATIONS = tuple(f"description_{lang}" for lang in DESCRIPTION_LANGUAGES)
+DESCRIPTION_TRANSLATIONS: tuple[str, ...] = tuple(f"description_{lang}" for lang in DESCRIPTION_LANGUAGES)
 NETWORK_FIELDS = (
     "national_commission",
     "coordinator_name",
@@ -205,6 +207,77 @@ def validate_network(record: dict) -> list[FieldError]:
 
 # -- reading ---------------------------------------------------------------------------------
 
+
+class InstitutionRecord(TypedDict):
+    """An institution as stored, for its edit form (:func:`institution_record`)."""
+
+    id: int
+    network: str
+    name: str
+    name_latin: str | None
+    city: str
+    latitude: float | None
+    longitude: float | None
+    levels: list[str]
+    ownership: str
+    themes: list[str]
+    year_joined: int | None
+    languages: list[str]
+    pupils: int | None
+    teachers: int | None
+    website: str | None
+    email: str | None
+    status: str  # candidate | member | withdrawn
+    withdrawn_year: int | None
+    version: int  # bumped by every save: a form saves only over the version it opened
+    updated_at: datetime
+    updated_by: str
+
+
+class NetworkRecord(TypedDict):
+    """A national network's profile as stored, for its edit form (:func:`network_record`)."""
+
+    iso3: str
+    national_commission: str
+    coordinator_name: str | None
+    coordinator_email: str | None
+    coordinator_phone: str | None  # private: coordinators of the network, analysts, admins
+    website: str | None
+    description: str | None
+    description_language: str | None
+    description_en: str | None
+    description_fr: str | None
+    description_es: str | None
+    founded_year: int | None
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class FieldChange(TypedDict):
+    """One field of a recorded change, with its stored values (codes and lists as stored)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class HistoryEntry(TypedDict):
+    """One recorded change to a network's records, as :func:`history` lists it."""
+
+    id: int
+    occurred_at: datetime
+    actor: str  # the user name (or process) that made it
+    actor_name: str  # their display name
+    action: str  # institution.update, network.revert...
+    entity: str  # institutions | networks
+    entity_id: str
+    network: str | None
+    record_name: str | None  # the school's name; None for the network's own profile
+    reverts: int | None  # the change a revert undid
+    changes: list[FieldChange]
+
+
 INSTITUTION_COLUMNS = (
     "id",
     "network",
@@ -217,21 +290,48 @@ INSTITUTION_COLUMNS = (
 )
 
 
-def institution_record(db: Database, institution_id: int) -> dict | None:
-    """The full stored record (for editing; includes version)."""
-    found = db.query(f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", [institution_id])
-    return found.row(0, named=True) if found.height else None
+def institution_record(db: Database, institution_id: int) -> InstitutionRecord | None:
+    """The full stored record (for editing; includes version), or None."""
+    found = _institution_row(db.cursor(), institution_id)
+    return None if found is None else cast(InstitutionRecord, found)
 
 
-def network_record(db: Database, actor: Actor, iso3: str) -> dict | None:
+def _stored_institution(cur: Cursor, institution_id: int) -> dict[str, Any]:
+    """The full stored record, read inside the caller's transaction; NotFound when there is none."""
+    found = _institution_row(cur, institution_id)
+    if found is None:
+        raise NotFound(institution_id)
+    return found
+
+
+def _institution_row(cur: Cursor, institution_id: int) -> dict[str, Any] | None:
+    frame = cur.sql(
+        f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
+    ).pl()
+    return frame.row(0, named=True) if frame.height else None
+
+
+def network_record(db: Database, actor: Actor, iso3: str) -> NetworkRecord | None:
     """A network's full record for its edit form (with the coordinator's phone and the version):
     for the network's coordinator, analysts and admins."""
     require(actor, "read_private", iso3)
-    found = db.query(
+    found = _network_row(db.cursor(), iso3)
+    return None if found is None else cast(NetworkRecord, found)
+
+
+def _network_row(cur: Cursor, iso3: str) -> dict[str, Any] | None:
+    frame = cur.sql(
         f"SELECT iso3, {', '.join(NETWORK_FIELDS)}, version, updated_at, updated_by FROM networks WHERE iso3 = ?",
-        [iso3],
-    )
-    return found.row(0, named=True) if found.height else None
+        params=[iso3],
+    ).pl()
+    return frame.row(0, named=True) if frame.height else None
+
+
+def _stored_network(cur: Cursor, iso3: str) -> dict[str, Any]:
+    found = _network_row(cur, iso3)
+    if found is None:
+        raise NotFound(iso3)
+    return found
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -294,15 +394,15 @@ def insert_institution(
     return new_id
 
 
-def update_institution(db: Database, actor: Actor, institution_id: int, values: dict, *, expected_version: int) -> dict:
+def update_institution(
+    db: Database, actor: Actor, institution_id: int, values: dict[str, Any], *, expected_version: int
+) -> InstitutionRecord:
     """Save changes to an institution read at ``expected_version``; returns the stored record.
 
     Raises Conflict if it was saved by someone else since, ValidationFailed if the result is
     not a valid record, PermissionDenied if the actor may not edit it.
     """
-    current = institution_record(db, institution_id)
-    if current is None:
-        raise NotFound(institution_id)
+    current = _stored_institution(db.cursor(), institution_id)
     require(actor, "edit", current["network"])
     changes = normalise_institution(values)
     record = complete_institution({**{k: current[k] for k in INSTITUTION_FIELDS}, **changes})
@@ -310,15 +410,15 @@ def update_institution(db: Database, actor: Actor, institution_id: int, values: 
     if errors:
         raise ValidationFailed(errors)
 
-    def save(cur):
+    def save(cur: Cursor) -> None:
         apply_institution_changes(cur, actor, institution_id, record, expected_version=expected_version)
 
     db.write(save)
-    return institution_record(db, institution_id)
+    return cast(InstitutionRecord, _stored_institution(db.cursor(), institution_id))
 
 
 def apply_institution_changes(
-    cur,
+    cur: Cursor,
     actor: Actor,
     institution_id: int,
     record: dict,
@@ -334,12 +434,7 @@ def apply_institution_changes(
     stored version differs (checked and bumped in the same UPDATE, so no race slips in).
     """
     when = when or utc_now()
-    stored = cur.sql(
-        f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
-    ).pl()
-    if stored.height == 0:
-        raise NotFound(institution_id)
-    stored = stored.row(0, named=True)
+    stored = _stored_institution(cur, institution_id)
     if expected_version is not None and stored["version"] != expected_version:
         raise Conflict(stored)
     diff = {k: record[k] for k in INSTITUTION_FIELDS if k in record and record[k] != stored[k]}
@@ -371,15 +466,13 @@ def withdraw_institution(
     db: Database, actor: Actor, institution_id: int, *, expected_version: int, year: int | None = None
 ) -> None:
     """Withdraw an institution: it leaves the directory and keeps its history."""
-    current = institution_record(db, institution_id)
-    if current is None:
-        raise NotFound(institution_id)
+    current = _stored_institution(db.cursor(), institution_id)
     require(actor, "withdraw", current["network"])
     db.write(lambda cur: withdraw_row(cur, actor, institution_id, expected_version=expected_version, year=year))
 
 
 def withdraw_row(
-    cur,
+    cur: Cursor,
     actor: Actor,
     institution_id: int,
     *,
@@ -395,7 +488,7 @@ def withdraw_row(
         raise NotFound(institution_id)
     network, status, withdrawn_year, version = stored[0]
     if expected_version is not None and version != expected_version:
-        raise Conflict(institution_record_in(cur, institution_id))
+        raise Conflict(_stored_institution(cur, institution_id))
     if status == "withdrawn":
         return False
     year = year or when.year
@@ -417,58 +510,56 @@ def withdraw_row(
     return True
 
 
-def institution_record_in(cur, institution_id: int) -> dict:
-    frame = cur.sql(
-        f"SELECT {', '.join(INSTITUTION_COLUMNS)} FROM institutions WHERE id = ?", params=[institution_id]
-    ).pl()
-    return frame.row(0, named=True)
-
-
-def update_network(db: Database, actor: Actor, iso3: str, values: dict, *, expected_version: int) -> dict:
+def update_network(
+    db: Database, actor: Actor, iso3: str, values: dict[str, Any], *, expected_version: int
+) -> NetworkRecord:
     """Save a network's profile read at ``expected_version``."""
     require(actor, "edit", iso3)
-    current = network_record(db, actor, iso3)
-    if current is None:
-        raise NotFound(iso3)
+    current = _stored_network(db.cursor(), iso3)
     changes = normalise_network(values)
     record = _without_own_translation({**{k: current[k] for k in NETWORK_FIELDS}, **changes})
     errors = validate_network(record)
     if errors:
         raise ValidationFailed(errors)
 
-    def save(cur):
-        when = utc_now()
-        stored = (
-            cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)}, version FROM networks WHERE iso3 = ?", params=[iso3])
-            .pl()
-            .row(0, named=True)
-        )
+    def save(cur: Cursor) -> None:
+        stored = _stored_network(cur, iso3)
         if stored["version"] != expected_version:
-            raise Conflict({"iso3": iso3, **stored})
-        diff = {k: record[k] for k in NETWORK_FIELDS if record[k] != stored[k]}
-        if not diff:
-            return
-        sets = ", ".join(f"{k} = ?" for k in diff)
-        updated = cur.execute(
-            f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 "
-            "WHERE iso3 = ? AND version = ?",
-            [*diff.values(), when, actor.label, iso3, expected_version],
-        ).fetchall()[0][0]
-        if updated != 1:
-            raise Conflict({"iso3": iso3, **stored})
-        audit.record(
-            cur,
-            actor,
-            "network.update",
-            "networks",
-            iso3,
-            {"network": iso3, **{k: stored[k] for k in diff}},
-            {"network": iso3, **diff},
-            when=when,
-        )
+            raise Conflict(stored)
+        _write_network(cur, actor, iso3, {k: record[k] for k in NETWORK_FIELDS}, stored, action="network.update")
 
     db.write(save)
-    return network_record(db, actor, iso3)
+    return cast(NetworkRecord, _stored_network(db.cursor(), iso3))
+
+
+def _write_network(
+    cur: Cursor,
+    actor: Actor,
+    iso3: str,
+    record: dict[str, Any],
+    stored: dict[str, Any],
+    *,
+    action: str,
+    reverted: int | None = None,
+) -> None:
+    """Write the fields of ``record`` that differ from ``stored`` (read in this transaction),
+    bumping the version it was read at, and record the change."""
+    diff = {k: v for k, v in record.items() if v != stored[k]}
+    if not diff:
+        return
+    when = utc_now()
+    sets = ", ".join(f"{k} = ?" for k in diff)
+    updated = cur.execute(
+        f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 "
+        "WHERE iso3 = ? AND version = ?",
+        [*diff.values(), when, actor.label, iso3, stored["version"]],
+    ).fetchall()[0][0]
+    if updated != 1:
+        raise Conflict(stored)
+    after = {"network": iso3, **diff, **({"reverted": reverted} if reverted else {})}
+    audit.record(
+        cur, actor, action, "networks", iso3, {"network": iso3, **{k: stored[k] for k in diff}}, after, when=when
+    )
 
 
 # -- history and revert ------------------------------------------------------------------------
@@ -482,7 +573,7 @@ def history(
     entity: str | None = None,
     entity_id: str | int | None = None,
     limit: int = 200,
-) -> list[dict]:
+) -> list[HistoryEntry]:
     """Changes to a network's records (every network's with ``network=None``, for those who may
     read every network's private data), newest first.
 
@@ -516,16 +607,36 @@ def history(
         if ids
         else {}
     )
-    for row in rows:
-        before = json.loads(row.pop("before")) if row["before"] else {}
-        after = json.loads(row.pop("after")) if row["after"] else {}
-        row["reverts"] = after.get("reverted")
-        row["record_name"] = names.get(int(row["entity_id"])) if row["entity"] == "institutions" else None
-        keys = [k for k in dict.fromkeys([*before, *after]) if k not in ("network", "reverted")]
-        row["changes"] = [
-            {"field": k, "before": before.get(k), "after": after.get(k)} for k in keys if before.get(k) != after.get(k)
-        ]
-    return rows
+    return [_history_entry(row, names) for row in rows]
+
+
+def _history_entry(row: dict[str, Any], names: dict[int, str]) -> HistoryEntry:
+    before = _logged(row["before"])
+    after = _logged(row["after"])
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in ("network", "reverted")]
+    institution = row["entity"] == "institutions" and row["entity_id"].isdigit()
+    return HistoryEntry(
+        id=row["id"],
+        occurred_at=row["occurred_at"],
+        actor=row["actor"],
+        actor_name=row["actor_name"],
+        action=row["action"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        network=row["network"],
+        record_name=names.get(int(row["entity_id"])) if institution else None,
+        reverts=after.get("reverted"),
+        changes=[
+            FieldChange(field=k, before=before.get(k), after=after.get(k))
+            for k in keys
+            if before.get(k) != after.get(k)
+        ],
+    )
+
+
+def _logged(value: str | None) -> dict[str, Any]:
+    """A before or after of the audit log as a dict (empty for NULL)."""
+    return json.loads(value) if value else {}
 
 
 def revert(db: Database, actor: Actor, audit_id: int) -> None:
@@ -535,78 +646,78 @@ def revert(db: Database, actor: Actor, audit_id: int) -> None:
     """
     require(actor, "revert")
     rows = db.rows("SELECT entity, entity_id, action, before, after FROM audit_log WHERE id = ?", [audit_id])
-    if not rows:
+    if not rows or rows[0][0] not in ("institutions", "networks"):
         raise NotFound(audit_id)
     entity, entity_id, action, before, after = rows[0]
-    before = json.loads(before) if before else {}
-    after = json.loads(after) if after else {}
-    allowed = (*INSTITUTION_FIELDS, "status", "withdrawn_year") if entity == "institutions" else NETWORK_FIELDS
-    fields = [k for k in after if k in allowed]
+    change = _Change(audit_id, action, entity_id, _logged(before), _logged(after))
+    if entity == "institutions":
+        db.write(lambda cur: _revert_institution(cur, actor, change))
+    else:
+        db.write(lambda cur: _revert_network(cur, actor, change))
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A recorded change to undo."""
+
+    audit_id: int
+    action: str
+    entity_id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    def fields(self, allowed: tuple[str, ...]) -> list[str]:
+        return [k for k in self.after if k in allowed]
+
+
+def _revert_institution(cur: Cursor, actor: Actor, change: _Change) -> None:
     when = utc_now()
+    institution_id = int(change.entity_id)
+    current = _stored_institution(cur, institution_id)
+    if change.action == "institution.create":
+        withdraw_row(cur, actor, institution_id, expected_version=None, when=when)
+        return
+    fields = change.fields((*INSTITUTION_FIELDS, "status", "withdrawn_year"))
+    if any(current.get(k) != _restore(k, change.after.get(k)) for k in fields):
+        raise Conflict(current)
+    restored = {k: _restore(k, change.before.get(k)) for k in fields}
+    if change.action != "institution.withdraw":
+        apply_institution_changes(
+            cur,
+            actor,
+            institution_id,
+            restored,
+            expected_version=None,
+            action="institution.revert",
+            when=when,
+            reverted=change.audit_id,
+        )
+        return
+    cur.execute(
+        "UPDATE institutions SET status = ?, withdrawn_year = ?, updated_at = ?, updated_by = ?, "
+        "version = version + 1 WHERE id = ?",
+        [restored["status"], restored.get("withdrawn_year"), when, actor.label, institution_id],
+    ).fetchall()
+    network = current["network"]
+    audit.record(
+        cur,
+        actor,
+        "institution.revert",
+        "institutions",
+        institution_id,
+        {"network": network, **{k: current[k] for k in fields}},
+        {"network": network, **restored, "reverted": change.audit_id},
+        when=when,
+    )
 
-    def undo(cur):
-        if entity == "institutions":
-            current = institution_record_in(cur, int(entity_id))
-            if action == "institution.create":
-                withdraw_row(cur, actor, int(entity_id), expected_version=None, when=when)
-                return
-            if any(current.get(k) != _restore(k, after.get(k)) for k in fields):
-                raise Conflict(current)
-            restored = {k: _restore(k, before.get(k)) for k in fields}
-            if action == "institution.withdraw":
-                cur.execute(
-                    "UPDATE institutions SET status = ?, withdrawn_year = ?, updated_at = ?, updated_by = ?, "
-                    "version = version + 1 WHERE id = ?",
-                    [restored["status"], restored.get("withdrawn_year"), when, actor.label, int(entity_id)],
-                ).fetchall()
-                audit.record(
-                    cur,
-                    actor,
-                    "institution.revert",
-                    "institutions",
-                    entity_id,
-                    {"network": current["network"], **{k: current[k] for k in fields}},
-                    {"network": current["network"], **restored, "reverted": audit_id},
-                    when=when,
-                )
-                return
-            apply_institution_changes(
-                cur,
-                actor,
-                int(entity_id),
-                restored,
-                expected_version=None,
-                action="institution.revert",
-                when=when,
-                reverted=audit_id,
-            )
-        elif entity == "networks":
-            current = (
-                cur.sql(f"SELECT {', '.join(NETWORK_FIELDS)} FROM networks WHERE iso3 = ?", params=[entity_id])
-                .pl()
-                .row(0, named=True)
-            )
-            if any(current.get(k) != after.get(k) for k in fields):
-                raise Conflict({"iso3": entity_id, **current})
-            sets = ", ".join(f"{k} = ?" for k in fields)
-            cur.execute(
-                f"UPDATE networks SET {sets}, updated_at = ?, updated_by = ?, version = version + 1 WHERE iso3 = ?",
-                [*(before.get(k) for k in fields), when, actor.label, entity_id],
-            ).fetchall()
-            audit.record(
-                cur,
-                actor,
-                "network.revert",
-                "networks",
-                entity_id,
-                {"network": entity_id, **current},
-                {"network": entity_id, **{k: before.get(k) for k in fields}, "reverted": audit_id},
-                when=when,
-            )
-        else:
-            raise NotFound(audit_id)
 
-    db.write(undo)
+def _revert_network(cur: Cursor, actor: Actor, change: _Change) -> None:
+    current = _stored_network(cur, change.entity_id)
+    fields = change.fields(NETWORK_FIELDS)
+    if any(current.get(k) != change.after.get(k) for k in fields):
+        raise Conflict(current)
+    restored = {k: change.before.get(k) for k in fields}
+    _write_network(cur, actor, change.entity_id, restored, current, action="network.revert", reverted=change.audit_id)
 
 
 def _restore(key: str, value):

@@ -66,7 +66,7 @@ class ValidationFailed(AtlasError, ValueError):
 class Conflict(AtlasError):
     """Someone saved the record since it was read: ``current`` is what is stored now."""
 
-    def __init__(self, current: dict[str, Any]) -> None:
+    def __init__(self, current: Mapping[str, Any]) -> None:
         super().__init__("the record was changed by someone else")
         self.current = current
 

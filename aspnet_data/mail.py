@@ -10,9 +10,10 @@ import os
 import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
+from functools import partial
 
 from . import settings
-from .db import Database, utc_now
+from .db import Cursor, Database, utc_now
 
 
 def configured(environ: Mapping[str, str] = os.environ) -> bool:
@@ -42,8 +43,10 @@ def deliver(db: Database, *, environ: Mapping[str, str] = os.environ, smtp=smtpl
             message["To"], message["Subject"] = to, subject
             message.set_content(body)
             server.send_message(message)
-            db.write(
-                lambda cur, i=message_id: cur.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [utc_now(), i])
-            )
+            db.write(partial(_mark_sent, message_id=message_id))
             sent += 1
     return sent
+
+
+def _mark_sent(cur: Cursor, *, message_id: int) -> None:
+    cur.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [utc_now(), message_id])

@@ -195,7 +195,7 @@ def parse_view(params: Mapping[str, Sequence[str]]) -> tuple[View, list[Notice]]
     notices: list[Notice] = []
 
     def number(key: str, low: float, high: float) -> float | None:
-        raw = (params.get(key) or [None])[0]
+        raw = next(iter(params.get(key) or ()), None)
         if raw is None or raw == "":
             return None
         try:

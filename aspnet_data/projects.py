@@ -8,6 +8,7 @@ the owner (or an admin) accepts or declines.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -68,8 +69,8 @@ def get_project(db: Database, project_id: int) -> dict | None:
     return project
 
 
-def _validate(values: dict) -> tuple[dict, list[FieldError]]:
-    record = {
+def _validate(values: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    record: dict[str, Any] = {
         "title": check.clean_text(values.get("title")),
         "description": check.clean_text(values.get("description")),
         "themes": list(values.get("themes") or []),
@@ -101,7 +102,7 @@ def create_project(db: Database, actor: Actor, values: dict) -> int:
         raise ValidationFailed(errors)
     now = utc_now()
 
-    def write(cur):
+    def write(cur: Cursor):
         project_id = cur.sql("SELECT nextval('project_id_seq')").fetchall()[0][0]
         cur.execute(
             "INSERT INTO projects (id, title, description, themes, languages, start_date, end_date, status, "

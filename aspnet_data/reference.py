@@ -9,8 +9,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from .db import Cursor
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
@@ -87,7 +88,7 @@ def country_shapes() -> dict[str, object]:
     return shapes
 
 
-def install(cur: duckdb.DuckDBPyConnection) -> None:
+def install(cur: Cursor) -> None:
     """Load regions and countries into an empty database (inside the caller's transaction)."""
     region_frame = regions()
     country_frame = countries()

@@ -105,7 +105,7 @@ def through_year(history: pl.DataFrame, year: int, *, series: str | None = None)
     if history.height == 0:
         return history
     keys = [series] if series else []
-    last = max(year, int(history["year"].max()))
+    last = max(year, int(history.select(pl.col("year").max()).item()))
     firsts = history.group_by(keys).agg(pl.col("year").min()) if keys else history.select(pl.col("year").min())
     grid = (
         firsts.with_columns(pl.int_ranges("year", last + 1).alias("year"))

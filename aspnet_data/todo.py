@@ -10,10 +10,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict, cast
 
 from . import applications, board, editing, quality
 from .db import Database, utc_now
-from .permissions import Actor, require
+from .editing import HistoryEntry
+from .permissions import Actor, can, require
+
+
+class WaitingApplication(TypedDict):
+    """An application waiting for this user's decision."""
+
+    id: int
+    reference: str
+    institution_name: str
+    network: str
+    age_days: int  # since it was submitted
+    overdue: bool  # waiting longer than applications.OVERDUE_DAYS
+
+
+class HeldAccount(TypedDict):
+    """An account that cannot log in now (admins)."""
+
+    username: str
+    display_name: str
+    role: str
+    network: str | None
+    disabled: bool
+    locked_until: datetime | None  # only while the lock holds
 
 
 @dataclass(frozen=True)
@@ -23,12 +47,12 @@ class TodoSummary:
     as_of: datetime
     applications: int  # waiting for this user's decision
     overdue: int  # of which waiting longer than applications.OVERDUE_DAYS
-    oldest: list[dict]  # the oldest waiting: id, reference, institution_name, network, age_days, overdue
+    oldest: list[WaitingApplication]  # the oldest waiting
     unread: int  # unread board messages in the channels this user reads
     mentions: int  # of which mention this user or their network
-    changes: list[dict]  # the latest changes (editing.history rows), newest first
+    changes: list[HistoryEntry]  # the latest changes, newest first
     quality: dict[str, int] | None = None  # coordinators: missing, stale, duplicates, outside
-    accounts: list[dict] = field(default_factory=list)  # admins: locked or disabled accounts
+    accounts: list[HeldAccount] = field(default_factory=list)  # admins: locked or disabled accounts
     accounts_total: int = 0
 
 
@@ -37,29 +61,33 @@ def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: i
     items per list."""
     require(actor, "read_todo", actor.network)
     now = now or utc_now()
-    network = actor.network if actor.role == "coordinator" else None
+    # Admins answer for every network; a coordinator for their own.
+    network = None if can(actor, "read_todo") else actor.network
     queue = applications.queue(db, actor, now=now)
     channels = board.channels(db, actor)
-    common = {
-        "role": actor.role,
-        "network": network,
-        "as_of": now,
-        "applications": queue.height,
-        "overdue": int(queue["overdue"].sum()) if queue.height else 0,
-        "oldest": queue.select("id", "reference", "institution_name", "network", "age_days", "overdue")
-        .head(shown)
-        .to_dicts(),
-        "unread": int(channels["unread"].sum()) if channels.height else 0,
-        "mentions": int(channels["mentions"].sum()) if channels.height else 0,
-        "changes": editing.history(db, actor, network=network, limit=shown),
-    }
-    if network is not None:
-        return TodoSummary(**common, quality=quality.todo(db, actor, network, now=now, limit=0).totals)
-    accounts = db.query(
-        """SELECT username, display_name, role, network, disabled,
-                  CASE WHEN locked_until > $now THEN locked_until END AS locked_until
-           FROM users WHERE disabled OR locked_until > $now
-           ORDER BY locked_until DESC NULLS LAST, username""",
-        {"now": now},
+    oldest = queue.select("id", "reference", "institution_name", "network", "age_days", "overdue").head(shown)
+    held: list[HeldAccount] = []
+    held_total = 0
+    if network is None:
+        accounts = db.query(
+            """SELECT username, display_name, role, network, disabled,
+                      CASE WHEN locked_until > $now THEN locked_until END AS locked_until
+               FROM users WHERE disabled OR locked_until > $now
+               ORDER BY locked_until DESC NULLS LAST, username""",
+            {"now": now},
+        )
+        held, held_total = cast(list[HeldAccount], accounts.head(shown * 4).to_dicts()), accounts.height
+    return TodoSummary(
+        role=actor.role or "",
+        network=network,
+        as_of=now,
+        applications=queue.height,
+        overdue=int(queue["overdue"].sum()) if queue.height else 0,
+        oldest=cast(list[WaitingApplication], oldest.to_dicts()),
+        unread=int(channels["unread"].sum()) if channels.height else 0,
+        mentions=int(channels["mentions"].sum()) if channels.height else 0,
+        changes=editing.history(db, actor, network=network, limit=shown),
+        quality=None if network is None else quality.todo(db, actor, network, now=now, limit=0).totals,
+        accounts=held,
+        accounts_total=held_total,
     )
-    return TodoSummary(**common, accounts=accounts.head(shown * 4).to_dicts(), accounts_total=accounts.height)

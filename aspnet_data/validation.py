@@ -207,7 +207,7 @@ def out_of_range(record: Mapping[str, Any], bounds: Mapping[str, tuple[float, fl
     for key, (low, high) in bounds.items():
         value = record.get(key)
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if value == BAD or (number and not low <= value <= high):
+        if value == BAD or (isinstance(value, (int, float)) and number and not low <= value <= high):
             errors.append(FieldError(key, "out_of_range", {"min": low, "max": high}))
     return errors
 
