@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -34,9 +35,19 @@ NUMBER_LOCALES = {
 # Axis and legend text: 5.9:1 on white (WCAG 2 AA for text), where Streamlit's chart theme gives 3.7:1.
 CHART_TEXT = "#5C6570"
 WRAP = 24  # characters per line of a wrapped axis label ("Sustainable Development" fits)
+# What st.altair_chart draws: a chart, or charts layered or put side by side.
+TopLevel = (
+    alt.Chart
+    | alt.LayerChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.FacetChart
+    | alt.RepeatChart
+)
 
 
-def localized(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def localized(chart: TopLevel) -> TopLevel:
     """``chart`` with the number format of the interface language, and axis and legend text
     in a grey that reads on white (Streamlit's chart theme draws it at 3.7:1)."""
     return (
@@ -46,7 +57,7 @@ def localized(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def show(chart: alt.TopLevelMixin, alt_text: str | None = None) -> None:
+def show(chart: TopLevel, alt_text: str | None = None) -> None:
     """Draw a chart across the page's width, numbers in the interface language; ``alt_text``
     names it for screen readers (otherwise they announce a "Vega visualization")."""
     st.altair_chart(localized(chart), width="stretch", alt=alt_text)
@@ -56,9 +67,7 @@ def _csv(frame: pl.DataFrame) -> bytes:
     return spreadsheet_safe(frame).write_csv().encode("utf-8-sig")
 
 
-def with_data(
-    chart: alt.TopLevelMixin | None, frame: pl.DataFrame, *, name: str, key: str, alt_text: str | None = None
-) -> None:
+def with_data(chart: TopLevel | None, frame: pl.DataFrame, *, name: str, key: str, alt_text: str | None = None) -> None:
     """Draw ``chart`` (if any), then its data: a table in an expander and a CSV download
     of exactly that table (its column names are the interface language's)."""
     if chart is not None:
@@ -76,7 +85,7 @@ def with_data(
         )
 
 
-def table(frame: pl.DataFrame, *, name: str, key: str, **dataframe_args) -> None:
+def table(frame: pl.DataFrame, *, name: str, key: str, **dataframe_args: Any) -> None:
     """A table that is its own picture, with a CSV download of exactly what it shows."""
     st.dataframe(frame, hide_index=True, width="stretch", **dataframe_args)
     st.download_button(
@@ -111,7 +120,7 @@ def wrapped(values: Sequence[str], width: int = WRAP) -> str:
     return cases + "datum.label"
 
 
-def _axis(values: Sequence[str], *, vertical: bool = False, **kwargs) -> alt.Axis:
+def _axis(values: Sequence[str], *, vertical: bool = False, **kwargs: Any) -> alt.Axis:
     """A category axis whose labels show whole (wrapped). On a vertical axis a label of several
     lines hangs from its tick: lift it by half its extra lines to centre it."""
     if vertical:
@@ -133,8 +142,9 @@ def this_year() -> int:
 def years_of(frame: pl.DataFrame, x: str = "year") -> tuple[int, int]:
     """The span of a chart over time, from the data's first year to this year (charts side by
     side share it, so that their years line up)."""
-    last = max(this_year(), int(frame[x].max()) if frame.height else 0)
-    first = int(frame[x].min()) if frame.height else last - 1
+    years = [int(year) for year in frame[x].drop_nulls().to_list()]
+    last = max(this_year(), max(years, default=0))
+    first = min(years) if years else last - 1
     return min(first, last - 1), last
 
 
@@ -169,8 +179,8 @@ def heat_table(
     rows = row_order or sorted(frame[row].unique().to_list())
     columns = column_order or frame[column].unique(maintain_order=True).to_list()
     # The fill is chosen here, so that each label takes the ink that reads on its own cell.
-    values = frame[value].drop_nulls()
-    low, span = (float(values.min()), float(values.max() - values.min()) or 1.0) if len(values) else (0.0, 1.0)
+    values = [float(v) for v in frame[value].drop_nulls().to_list()]
+    low, span = (min(values), (max(values) - min(values)) or 1.0) if values else (0.0, 1.0)
     fills = [shade((v - low) / span) if v is not None else WHITE for v in frame[value].to_list()]
     shaded = frame.with_columns(pl.Series("_fill", fills), pl.Series("_ink", [text_on(f, "#000000") for f in fills]))
     base = alt.Chart(shaded.to_pandas()).encode(

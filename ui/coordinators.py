@@ -4,6 +4,8 @@ in people's words (the school's name, field labels and values in the interface l
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -12,7 +14,7 @@ from aspnet_data.permissions import can
 
 from . import data
 from .auth import current_actor, current_user
-from .i18n import current_language, language_name, number, t
+from .i18n import current_language, language_name, named, number, t
 from .safe import md
 
 # Fields whose stored codes have labels in the catalogs (``<prefix>.<code>``).
@@ -61,13 +63,14 @@ def pick_network(action: str = "edit") -> str:
         st.warning(t("auth.required"))
         st.stop()
     countries = dict(data.network_countries(current_language()))
+    network: str | None
     if can(current_actor(), action):
         requested = (st.query_params.get("code") or "").upper()
         codes = list(countries)
         network = st.selectbox(
             t("manage.network"),
             codes,
-            format_func=countries.get,
+            format_func=named(countries),
             key="pick_network",
             index=codes.index(requested) if requested in countries else 0,
         )
@@ -99,7 +102,7 @@ def field_label(field: str) -> str:
     return t(f"field.{field}")
 
 
-def shown_value(field: str, value) -> str:
+def shown_value(field: str, value: object) -> str:
     """A stored value as a person reads it: labels for codes, language names, counts in the
     language's number format, "—" for nothing."""
     if value is None or value == [] or value == "":
@@ -114,18 +117,18 @@ def shown_value(field: str, value) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def record_name(change: dict, countries: dict[str, str]) -> str:
+def record_name(change: Mapping[str, Any], countries: Mapping[str, str]) -> str:
     """What a change is about: the school's name, or the network's profile."""
     if change["entity"] == "networks":
         return t("history.network_profile", country=countries.get(change["network"], change["network"] or ""))
     return change["record_name"] or t("history.unknown_institution", id=change["entity_id"])
 
 
-def when(change: dict) -> str:
+def when(change: Mapping[str, Any]) -> str:
     return change["occurred_at"].strftime("%Y-%m-%d %H:%M")
 
 
-def change_line(change: dict, countries: dict[str, str]) -> str:
+def change_line(change: Mapping[str, Any], countries: Mapping[str, str]) -> str:
     """One change in one line, to pick it from a list: when, what, which record, which fields, who."""
     fields = ", ".join(field_label(c["field"]) for c in change["changes"][:4])
     if len(change["changes"]) > 4:
@@ -140,7 +143,7 @@ def change_line(change: dict, countries: dict[str, str]) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def history_frame(changes: list[dict], countries: dict[str, str]) -> pl.DataFrame:
+def history_frame(changes: Sequence[Mapping[str, Any]], countries: Mapping[str, str]) -> pl.DataFrame:
     """One row per field changed: when, who, what, record, field, before, after (all text)."""
     rows = [
         {

@@ -7,6 +7,7 @@ every write adds a history entry). Facet labels carry live counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import streamlit as st
@@ -131,7 +132,7 @@ def selection_panel(
         "country": dict(data.network_countries(lang)),
     }
 
-    def label(key: str):
+    def label(key: str) -> Callable[[str], str]:
         def fmt(code: str) -> str:
             text = names[key].get(code, code) if key in names else t(f"{key}.{code}")
             return f"{text} ({number(counts.of(key, code))})"

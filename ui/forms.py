@@ -3,7 +3,7 @@ conflict view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import polars as pl
@@ -32,7 +32,7 @@ class Feedback:
         self.errors = list(errors or [])
         self.shown: set[str] = set()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[FieldError]:
         return iter(self.errors)
 
     def __bool__(self) -> bool:
@@ -73,7 +73,7 @@ def summary(errors: list[FieldError] | Feedback | None) -> None:
     st.error(text, icon=":material/report:")
 
 
-def show_value(value) -> str:
+def show_value(value: object) -> str:
     if value is None or value == [] or value == "":
         return "—"
     if isinstance(value, list):

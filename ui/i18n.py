@@ -8,9 +8,10 @@ when a key is missing from another one.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import polars as pl
@@ -143,12 +144,18 @@ def level_labels(codes: Iterable[str]) -> str:
     return ", ".join(t(f"level.{code}") for code in codes)
 
 
+def named(names: Mapping[str, str]) -> Callable[[str], str]:
+    """A picker's ``format_func`` that shows each code by its name in ``names`` (a country for
+    an ISO code, say), or as it is when ``names`` lacks it."""
+    return lambda code: names.get(code, code)
+
+
 def language_name(code: str) -> str:
     """The name of a language of instruction (ISO 639 code) in the interface language."""
     return languages.name(code, current_language())
 
 
-def render(series: pl.Series, fn) -> pl.Series:
+def render(series: pl.Series, fn: Callable[[Any], str]) -> pl.Series:
     """``fn`` applied to each value, in the script's thread.
 
     Translations read the session's language, which polars' worker threads (map_elements)

@@ -259,12 +259,13 @@ def _date(value: datetime | None) -> str:
 def details(record: dict, countries: dict[str, str], *, private: bool) -> list[tuple[str, str]]:
     """(label, markdown) of an application's answers; ``private`` adds the contact person."""
 
-    def plain(value) -> str:
+    def plain(value: object) -> str:
         return md(value) if value not in (None, "", []) else "—"
 
     site, email = safe_url(record.get("website")), safe_email(record.get("school_email"))
+    network = record.get("network") or ""
     rows = [
-        (t("apply.country"), plain(countries.get(record.get("network"), record.get("network")))),
+        (t("apply.country"), plain(countries.get(network, record.get("network")))),
         (t("field.city"), plain(record.get("city"))),
         (t("apply.address"), plain(record.get("address"))),
         (t("facet.level"), plain(", ".join(t(f"level.{c}") for c in record.get("levels") or []))),

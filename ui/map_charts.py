@@ -406,7 +406,8 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     rows = [
         {"name": r["name"], "lat": r["lat"], "lon": r["lon"], "tip": r["name"]} for r in towns.iter_rows(named=True)
     ]
-    bounds = (towns["lat"].min(), towns["lon"].min(), towns["lat"].max(), towns["lon"].max()) if rows else None
+    lats, lons = [r["lat"] for r in rows], [r["lon"] for r in rows]
+    bounds = (min(lats), min(lons), max(lats), max(lons)) if rows else None
     lat, lon, zoom = maps.zoom_for(bounds, width=800, height=360)
     return pdk.Deck(
         layers=[

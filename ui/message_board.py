@@ -261,7 +261,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int) -> None:
                 )
             )
             body(first, folded=not folded.open)
-            controls(first, moderate=folded.open)
+            controls(first, moderate=bool(folded.open))
             notice(("message", first["id"]))
         if not folded.open:
             return

@@ -7,6 +7,9 @@ under the form, a version saved meanwhile shown beside the person's own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -30,6 +33,13 @@ CONTACT_FIELDS = (
     "website",
     "founded_year",
 )
+
+
+def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
+    """The ``fields`` a save changed (all of them when there was nothing before)."""
+    return [f for f in fields if before is None or before[f] != after[f]]
+
+
 REVERTIBLE = ("institution.create", "institution.update", "institution.withdraw", "network.update")
 
 
@@ -42,9 +52,13 @@ def profile_form(network: str) -> None:
         """Save and say which fields changed."""
         before = editing.network_record(db, actor, network)
         after = editing.update_network(db, actor, network, values, expected_version=version)
-        return [f for f in editing.NETWORK_FIELDS if before[f] != after[f]]
+        return changed_fields(before, after, editing.NETWORK_FIELDS)
 
     record = editing.network_record(db, actor, network)
+    if record is None:
+        st.error(t("manage.not_allowed"))
+        return
+    stored: Mapping[str, Any] = record
     form = EditSession(f"net_{network}", record["version"])
     errors = Feedback(form.errors)
     with st.container(border=True):
@@ -54,7 +68,7 @@ def profile_form(network: str) -> None:
             for column, key in zip(st.columns(2), pair):
                 with column:
                     values[key] = st.text_input(
-                        field_label(key), value=str(record[key] or ""), key=f"net_{network}_{key}"
+                        field_label(key), value=str(stored[key] or ""), key=f"net_{network}_{key}"
                     )
                     field_errors(errors, key)
         values["description"] = st.text_area(
@@ -78,7 +92,7 @@ def profile_form(network: str) -> None:
             if other != values["description_language"]:
                 key = f"description_{other}"
                 values[key] = st.text_area(
-                    field_label(key), value=record[key] or "", max_chars=2000, key=f"net_{network}_{key}", height=120
+                    field_label(key), value=stored[key] or "", max_chars=2000, key=f"net_{network}_{key}", height=120
                 )
                 field_errors(errors, key)
         summary(errors)
@@ -184,7 +198,7 @@ def institution_form(network: str, record: dict | None) -> None:
             return None
         before = editing.institution_record(db, record["id"])
         after = editing.update_institution(db, actor, record["id"], values, expected_version=version)
-        return [f for f in editing.INSTITUTION_FIELDS if before[f] != after[f]]
+        return changed_fields(before, after, editing.INSTITUTION_FIELDS)
 
     if record is not None and st.session_state.get("manage_created") == record["id"]:
         del st.session_state["manage_created"]
@@ -194,17 +208,17 @@ def institution_form(network: str, record: dict | None) -> None:
         form.submit(values, save)
     form.conflict_view(editing.INSTITUTION_FIELDS, field_label, save)
     if record is not None and record["status"] != "withdrawn":
+        institution_id = record["id"]
+
+        def withdraw(_: dict, version: int) -> list[str]:
+            editing.withdraw_institution(db, actor, institution_id, expected_version=version)
+            return ["status", "withdrawn_year"]
+
         with st.expander(t("manage.withdraw"), icon=":material/block:"):
             st.caption(t("manage.withdraw_help"))
             sure = st.checkbox(t("manage.withdraw_confirm"), key=f"{key}_sure")
             if st.button(t("manage.withdraw"), disabled=not sure, key=f"{key}_withdraw"):
-                form.submit(
-                    {},
-                    lambda _, version: (
-                        editing.withdraw_institution(db, actor, record["id"], expected_version=version),
-                        ["status", "withdrawn_year"],
-                    )[1],
-                )
+                form.submit({}, withdraw)
 
 
 def institutions_table(rows: pl.DataFrame) -> int | None:

@@ -4,6 +4,8 @@ heading, its schools, the requests to join it, a coordinator's school added to i
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -51,7 +53,7 @@ def create_form() -> None:
     """A new project (coordinators and admins): it opens once made; problems under their fields."""
     errors = CREATE.errors
     with st.form("project_create"):
-        values = {"title": st.text_input(t("projects.project"), max_chars=150)}
+        values: dict[str, Any] = {"title": st.text_input(t("projects.project"), max_chars=150)}
         field_errors(errors, "title")
         values["description"] = st.text_area(t("field.description"), max_chars=4000)
         values["themes"] = st.multiselect(t("facet.theme"), THEMES, format_func=lambda c: t(f"theme.{c}"))
@@ -141,6 +143,8 @@ def requests(project: dict, members: pl.DataFrame) -> None:
 def add_school_form(project: dict, members: pl.DataFrame) -> None:
     """A coordinator adds one of their network's schools (or asks to, when another owns the project)."""
     actor = current_actor()
+    if actor.network is None:
+        return
     mine = data.institutions_page(Selection().with_values("country", [actor.network]), 1, current_language())
     taken = set(members["id"].to_list())
     options = [i for i in mine["id"].to_list() if i not in taken]
@@ -149,7 +153,7 @@ def add_school_form(project: dict, members: pl.DataFrame) -> None:
         school = st.selectbox(
             t("projects.add_school"),
             options,
-            format_func=names.get,
+            format_func=lambda school: names.get(school, str(school)),
             index=None,
             placeholder=t("projects.pick_school"),
         )

@@ -11,12 +11,15 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 import streamlit as st
 
 from .i18n import link_params, number, t
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 
 def _plain(name: str) -> bool:
@@ -24,14 +27,14 @@ def _plain(name: str) -> bool:
     return name == "id" or name.endswith("_id") or "year" in name
 
 
-def localized(frame: pl.DataFrame):
+def localized(frame: pl.DataFrame) -> Styler:
     """``frame`` with its numbers shown in the interface language's format ("1 015" in French,
     "1.015" in Spanish) while the table still sorts them as numbers (a pandas Styler: Streamlit
     shows its text and sorts on the values underneath)."""
     numeric = [c for c, dtype in frame.schema.items() if dtype.is_numeric() and not _plain(c)]
     pandas = frame.to_pandas()
 
-    def shown(digits: int):
+    def shown(digits: int) -> Callable[[float], str]:
         return lambda v: "" if v != v else number(v, digits)  # v != v: NaN, a missing value
 
     formats = {c: shown(0 if frame.schema[c].is_integer() else 1) for c in numeric}
@@ -62,7 +65,7 @@ def height_for(frame: pl.DataFrame, rows: int = 15) -> int | Literal["content"]:
     return "content" if frame.height <= rows else 36 + 35 * rows
 
 
-def _height(frame: pl.DataFrame) -> int | str:
+def _height(frame: pl.DataFrame) -> int | Literal["content"]:
     # Sized to its rows up to a page of the directory; a longer list scrolls inside a fixed height.
     return "content" if frame.height <= 25 else 36 + 35 * 15
 

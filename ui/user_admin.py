@@ -14,7 +14,7 @@ from aspnet_data.vocab import ROLES
 from . import data
 from .auth import current_actor
 from .forms import message
-from .i18n import current_language, t
+from .i18n import current_language, named, t
 from .safe import md
 from .tables import height_for
 
@@ -129,11 +129,11 @@ def actions(target: dict, countries: dict[str, str]) -> None:
         network = st.selectbox(
             t("manage.network"),
             codes,
-            format_func=countries.get,
+            format_func=named(countries),
             key=f"users_network_{username}",
             index=codes.index(current) if current in codes else 0,
         )
-        if network != current and st.button(t("users.assign"), key="users_assign"):
+        if network is not None and network != current and st.button(t("users.assign"), key="users_assign"):
             accounts.assign_network(db, actor, username, network)
             _done("users.assigned", username=username, country=md(countries[network]))
     if st.button(t("users.reset"), key="users_reset", icon=":material/key:"):
@@ -179,7 +179,7 @@ def create_form(countries: dict[str, str]) -> None:
             list(countries),
             index=None,
             placeholder=t("users.no_network"),
-            format_func=countries.get,
+            format_func=named(countries),
             help=t("users.network_help"),
             key="new_network",
         )
