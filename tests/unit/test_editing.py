@@ -198,6 +198,23 @@ def test_revert_refuses_to_lose_a_newer_change(db, school):
     assert editing.institution_record(db, sid)["pupils"] == 20
 
 
+def test_a_networks_change_reverts_and_its_history_names_only_the_field_restored(db, school):
+    _, network, coord = school
+    before = editing.network_record(db, ADMIN, network)
+    editing.update_network(db, coord, network, {"coordinator_phone": "+1 555 0199"}, expected_version=before["version"])
+    change = editing.history(db, ADMIN, network=network, entity="networks", entity_id=network)[0]
+    editing.revert(db, ADMIN, change["id"])
+    after = editing.network_record(db, ADMIN, network)
+    assert after["coordinator_phone"] == before["coordinator_phone"] and after["version"] == before["version"] + 2
+    undone = editing.history(db, ADMIN, network=network, entity="networks", entity_id=network)[0]
+    assert (undone["action"], undone["reverts"]) == ("network.revert", change["id"])
+    assert undone["changes"] == [
+        {"field": "coordinator_phone", "before": "+1 555 0199", "after": before["coordinator_phone"]}
+    ]
+    with pytest.raises(editing.Conflict):  # a form opened before the change and its revert is stale
+        editing.update_network(db, coord, network, {"website": "https://a.example"}, expected_version=before["version"])
+
+
 def test_history_is_private(db, school):
     _, network, _ = school
     other = db.scalar("SELECT min(iso3) FROM networks WHERE iso3 <> ?", [network])
