@@ -159,7 +159,8 @@ def complete_latin_name(record: Record, *, name: str = "name", latin: str = "nam
     """``record`` with its Latin spelling derived from its name when none was given (the
     directory searches and sorts on it); changed in place and returned."""
     if record.get(name) and not record.get(latin):
-        record[latin] = latin_spelling(record[name])
+        # A name with no Latin reading at all (private-use characters) keeps no spelling.
+        record[latin] = latin_spelling(record[name]) or None
     return record
 
 

@@ -44,11 +44,15 @@ def test_unknown_user_takes_as_long_as_a_wrong_password(db):
     name, _ = coordinator(db)
 
     def cost(username):
-        started = time.perf_counter()
-        for _ in range(3):
+        # The fastest of several attempts: what the work costs, without the pauses a busy
+        # machine adds to some of them.
+        times = []
+        for _ in range(4):
+            started = time.perf_counter()
             with pytest.raises(accounts.LoginRefused):
                 accounts.authenticate(db, username, "wrong-password-9")
-        return time.perf_counter() - started
+            times.append(time.perf_counter() - started)
+        return min(times)
 
     known, unknown = cost(name), cost("nobody.here")
     # Both pay one bcrypt check per attempt (~0.2 s at cost 12): within a factor of two.

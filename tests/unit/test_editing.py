@@ -370,3 +370,10 @@ def test_the_demo_writes_descriptions_in_the_countrys_language_with_some_transla
         "OR description_language = 'fr' AND description_fr IS NOT NULL "
         "OR description_language = 'es' AND description_es IS NOT NULL"
     )
+
+
+def test_a_name_without_any_latin_reading_keeps_no_latin_spelling():
+    from aspnet_data.validation import complete_latin_name
+
+    assert complete_latin_name({"name": "\U000d48ea"})["name_latin"] is None
+    assert complete_latin_name({"name": "Lycée Molière"})["name_latin"] == "Lycee Moliere"
