@@ -21,6 +21,8 @@ from typing import Any
 
 import polars as pl
 
+from .certificates import MONTHS  # the month names a date is written with, per language
+
 # Where a topic fits: the all-coordinators channel, a regional one, the two topical ones,
 # a project's channel.
 ALL, REGION, CLIMATE, HERITAGE, PROJECT = "all", "region", "climate-education", "heritage-learning", "project"
@@ -595,50 +597,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
 )
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "es": [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ],
-}
 # How many replies a thread gets (0 to 5), and how often.
 _REPLY_WEIGHTS = [20, 25, 22, 15, 10, 8]
 # A language other than English gets threads where at least this many readers speak it.
