@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test venv dev db secret chromium bench lint screenshots clean
+.PHONY: run test venv dev db secret chromium servers bench lint screenshots clean cluster cluster-stop
 
 run: venv db secret
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
@@ -40,6 +40,21 @@ secret:
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# PostgreSQL (the suite starts a throwaway cluster of its own) and HAProxy (the replicas'
+# balancer), from Debian's packages.
+servers:
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v haproxy >/dev/null 2>&1; } || \
+		{ apt-get update -qq && apt-get install -y -qq postgresql haproxy >/dev/null; }
+
+# N replicas behind HAProxy on $(PORT) over one PostgreSQL (ASPNET_DATABASE_URL, else a local
+# cluster in .cluster/postgres holding the demo); `make cluster-stop` ends them.
+REPLICAS ?= 2
+cluster: venv secret servers
+	$(PY) -m ops.cluster start --replicas $(REPLICAS) --port $(PORT)
+
+cluster-stop:
+	$(PY) -m ops.cluster stop
+
 # axe-core for the accessibility scan, at the version package-lock.json pins (injected into
 # the pages by the browser tests; nothing is fetched while the tests run).
 node_modules/.installed: package.json package-lock.json
@@ -49,7 +64,7 @@ node_modules/.installed: package.json package-lock.json
 # Lint first; then the browser tests one at a time (each runs a real server and Chromium),
 # while the data-layer and page tests run beside them on the CPU the browser tests leave idle
 # (their report follows the browser tests'). Every part runs; make fails if any failed.
-test: dev chromium node_modules/.installed
+test: dev chromium servers node_modules/.installed
 	@mkdir -p test-artifacts; \
 	$(MAKE) --no-print-directory lint; lint=$$?; \
 	$(PY) -m pytest -q tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \

@@ -1,7 +1,10 @@
 """ASPnet Atlas: the router. Pages live in app_pages/, shared glue in ui/, rules in aspnet_data/."""
 
+import time
+
 import streamlit as st
 
+from aspnet_data.errors import DatabaseUnavailable
 from aspnet_data.permissions import PAGES, pages_for
 from aspnet_data.vocab import LANGUAGES
 from ui.auth import authenticator, just_signed_in, sign_in, sign_out
@@ -39,102 +42,119 @@ if current_language() == "en":
 elif st.query_params.get("lang") != current_language():
     st.query_params["lang"] = current_language()
 
-auth = authenticator()
-user = sign_in(auth)
-if user and just_signed_in() and "todo" in pages_for(user.role):
-    start_landing()
-if user:
-    st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
-    st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
-    if user.must_change_password:
-        st.sidebar.warning(t("auth.must_change"))
-    # Unread messages are counted for those whose menu has the board.
-    if "board" in pages_for(user.role):
-        unread, mentions = unread_summary(user.actor)
-        if unread:
-            st.sidebar.caption(t("board.unread_sidebar", count=unread) + (f" · @ {mentions}" if mentions else ""))
 
-pages = {
-    t("nav.explore"): [
-        st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
-        st.Page("app_pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
-        st.Page("app_pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
-        st.Page("app_pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
-        st.Page("app_pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"),
-        # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
-        st.Page(
-            "app_pages/network.py",
-            title=t("nav.network"),
-            icon=":material/hub:",
-            url_path="network",
-            visibility="hidden",
-        ),
-        st.Page(
-            "app_pages/institution.py",
-            title=t("nav.institution"),
-            icon=":material/school:",
-            url_path="institution",
-            visibility="hidden",
-        ),
-        st.Page(
-            "app_pages/certificate.py",
-            title=t("nav.certificate"),
-            icon=":material/verified:",
-            url_path="certificate",
-            visibility="hidden",
-        ),
-    ],
-    t("nav.join"): [
-        st.Page("app_pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
-        st.Page(
-            "app_pages/status.py", title=t("nav.status"), icon=":material/track_changes:", url_path="application-status"
-        ),
-    ],
-    t("nav.analyse"): [
-        st.Page("app_pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"),
-        st.Page("app_pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
-    ],
-}
-# Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
-# permission matrix); here only how each page looks in the menu.
-ICONS = {
-    "todo": ":material/task_alt:",
-    "board": ":material/forum:",
-    "review": ":material/fact_check:",
-    "manage": ":material/edit_note:",
-    "quality": ":material/checklist:",
-    "bulk": ":material/upload_file:",
-    "account": ":material/person:",
-    "users": ":material/group:",
-}
+def _app() -> None:
+    auth = authenticator()
+    user = sign_in(auth)
+    if user and just_signed_in() and "todo" in pages_for(user.role):
+        start_landing()
+    if user:
+        st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
+        st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
+        if user.must_change_password:
+            st.sidebar.warning(t("auth.must_change"))
+        # Unread messages are counted for those whose menu has the board.
+        if "board" in pages_for(user.role):
+            unread, mentions = unread_summary(user.actor)
+            if unread:
+                st.sidebar.caption(t("board.unread_sidebar", count=unread) + (f" · @ {mentions}" if mentions else ""))
+
+    pages = {
+        t("nav.explore"): [
+            st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/public:", url_path="", default=True),
+            st.Page("app_pages/map.py", title=t("nav.map"), icon=":material/map:", url_path="map"),
+            st.Page("app_pages/directory.py", title=t("nav.directory"), icon=":material/list:", url_path="directory"),
+            st.Page("app_pages/networks.py", title=t("nav.networks"), icon=":material/flag:", url_path="networks"),
+            st.Page(
+                "app_pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"
+            ),
+            # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
+            st.Page(
+                "app_pages/network.py",
+                title=t("nav.network"),
+                icon=":material/hub:",
+                url_path="network",
+                visibility="hidden",
+            ),
+            st.Page(
+                "app_pages/institution.py",
+                title=t("nav.institution"),
+                icon=":material/school:",
+                url_path="institution",
+                visibility="hidden",
+            ),
+            st.Page(
+                "app_pages/certificate.py",
+                title=t("nav.certificate"),
+                icon=":material/verified:",
+                url_path="certificate",
+                visibility="hidden",
+            ),
+        ],
+        t("nav.join"): [
+            st.Page("app_pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),
+            st.Page(
+                "app_pages/status.py",
+                title=t("nav.status"),
+                icon=":material/track_changes:",
+                url_path="application-status",
+            ),
+        ],
+        t("nav.analyse"): [
+            st.Page(
+                "app_pages/dashboard.py", title=t("nav.dashboard"), icon=":material/analytics:", url_path="dashboard"
+            ),
+            st.Page("app_pages/brief.py", title=t("nav.brief"), icon=":material/description:", url_path="brief"),
+        ],
+    }
+    # Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
+    # permission matrix); here only how each page looks in the menu.
+    ICONS = {
+        "todo": ":material/task_alt:",
+        "board": ":material/forum:",
+        "review": ":material/fact_check:",
+        "manage": ":material/edit_note:",
+        "quality": ":material/checklist:",
+        "bulk": ":material/upload_file:",
+        "account": ":material/person:",
+        "users": ":material/group:",
+    }
+
+    def _restricted(path: str) -> st.Page:
+        """A link to a page this visitor may not open says why, instead of "page not found"."""
+
+        def page() -> None:
+            st.title(t(f"nav.{path}"))
+            if user:
+                st.warning(t("auth.no_access"), icon=":material/lock:")
+            else:
+                st.info(t("auth.sign_in_needed"), icon=":material/login:")
+
+        page.__name__ = f"restricted_{path}"
+        return st.Page(page, title=t(f"nav.{path}"), url_path=path, visibility="hidden")
+
+    mine = pages_for(user.role if user else None)
+    private = {
+        path: st.Page(f"app_pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path) for path in mine
+    }
+    if private:
+        # Analysts' pages are no coordinators' pages: their section says so.
+        pages[t("nav.coordinators") if "todo" in private else t("nav.my_work")] = list(private.values())
+    pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in private]
+    # Every page listed: the coordinators' section would otherwise fold behind "View more".
+    nav = st.navigation(pages, expanded=True)
+    # A login from a public page (or the side panel's box) opens To do; a private page followed
+    # by link before logging in stays open.
+    if "todo" in private:
+        land_after_login(nav.url_path, private["todo"], private_paths=set(PAGES))
+    nav.run()
 
 
-def _restricted(path: str) -> st.Page:
-    """A link to a page this visitor may not open says why, instead of "page not found"."""
-
-    def page() -> None:
-        st.title(t(f"nav.{path}"))
-        if user:
-            st.warning(t("auth.no_access"), icon=":material/lock:")
-        else:
-            st.info(t("auth.sign_in_needed"), icon=":material/login:")
-
-    page.__name__ = f"restricted_{path}"
-    return st.Page(page, title=t(f"nav.{path}"), url_path=path, visibility="hidden")
-
-
-mine = pages_for(user.role if user else None)
-private = {
-    path: st.Page(f"app_pages/{path}.py", title=t(f"nav.{path}"), icon=ICONS[path], url_path=path) for path in mine
-}
-if private:
-    # Analysts' pages are no coordinators' pages: their section says so.
-    pages[t("nav.coordinators") if "todo" in private else t("nav.my_work")] = list(private.values())
-pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in private]
-# Every page listed: the coordinators' section would otherwise fold behind "View more".
-nav = st.navigation(pages, expanded=True)
-# A login from a public page (or the side panel's box) opens To do; a private page followed
-# by link before logging in stays open.
-if "todo" in private:
-    land_after_login(nav.url_path, private["todo"], private_paths=set(PAGES))
-nav.run()
+try:
+    _app()
+except DatabaseUnavailable:
+    # PostgreSQL restarting or out of reach: say so in the visitor's language (nothing was
+    # written: a write is one transaction), then try again until it answers.
+    st.error(t("common.data_unavailable"), icon=":material/cloud_off:")
+    time.sleep(3)
+    st.rerun()

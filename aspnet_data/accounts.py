@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import bcrypt
-import duckdb
 import polars as pl
 
 from . import audit
 from . import validation as check
-from .db import Cursor, Database, utc_now
+from .db import UNIQUE_VIOLATIONS, Cursor, Database, utc_now
 from .errors import FieldError, LoginRefused, NotFound
 from .permissions import Actor, require
 from .text import clean_line, has_visible
@@ -298,7 +297,7 @@ def create_user(
 
     try:
         db.write(insert)
-    except duckdb.ConstraintException:  # the same name created at the same instant elsewhere
+    except UNIQUE_VIOLATIONS:  # the same name created at the same instant elsewhere
         raise FieldError("username", "taken") from None
     return _existing_user(db, username)
 

@@ -196,7 +196,7 @@ def similar(db: Database, network: str, name: str, *, exclude: int | None = None
     if not words or not network:
         return pl.DataFrame(schema=_SIMILAR_SCHEMA)
     # At least one word must appear for a name to score: the database drops the rest.
-    hint = " OR ".join(f"contains(text, $w{k})" for k in range(len(words)))
+    hint = " OR ".join(f"strpos(text, $w{k}) > 0" for k in range(len(words)))
     candidates = db.query(
         f"""SELECT * FROM (
                SELECT 'member' AS kind, id, NULL AS reference, name, city, status AS stage, search_text AS text,
@@ -206,7 +206,8 @@ def similar(db: Database, network: str, name: str, *, exclude: int | None = None
                SELECT 'application', id, reference, institution_name, city, stage,
                       strip_accents(lower(name_latin || ' ' || institution_name)), updated_at FROM applications
                WHERE network = $network AND institution_id IS NULL AND id IS DISTINCT FROM $exclude
-                 AND stage NOT IN ('draft', 'withdrawn', 'declined_coordinator', 'declined_unesco', 'approved'))
+                 AND stage NOT IN ('draft', 'withdrawn', 'declined_coordinator', 'declined_unesco', 'approved')
+            ) AS candidates
             WHERE {hint}
             ORDER BY kind DESC, touched DESC, id""",
         {"network": network, "exclude": exclude, **{f"w{k}": w for k, w in enumerate(words)}},
@@ -361,7 +362,7 @@ def queue(db: Database, actor: Actor, *, now: datetime | None = None) -> pl.Data
         where, params = "a.stage = 'submitted' AND a.network = $network", {"network": actor.network}
     return db.query(
         f"""SELECT a.id, a.reference, a.network, a.institution_name, a.city, a.stage, a.updated_at,
-                   date_diff('day', coalesce(a.submitted_at, a.created_at), $now) AS age_days
+                   CAST($now AS DATE) - CAST(coalesce(a.submitted_at, a.created_at) AS DATE) AS age_days
             FROM applications a WHERE {where}
             ORDER BY coalesce(a.submitted_at, a.created_at), a.id""",
         params | {"now": now},

@@ -112,7 +112,9 @@ def record_many(cur: Cursor, entries: Iterable[Entry]) -> int:
     cur.register("audit_entries", frame.to_arrow())
     try:
         cur.execute(
-            f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM audit_entries ORDER BY n"
+            f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) "
+            "SELECT occurred_at, actor, action, entity, entity_id, CAST(before AS JSON), CAST(after AS JSON) "
+            "FROM audit_entries ORDER BY n"
         )
     finally:
         cur.unregister("audit_entries")

@@ -19,6 +19,7 @@ from .db import Cursor, Database, utc_now
 from .errors import EditWindowPassed, FieldError, NotFound, RateLimited, ValidationFailed
 from .permissions import Actor, can, require
 from .text import clean_line, has_visible
+from .validation import clean_text
 
 MAX_LENGTH = 4000
 EDIT_WINDOW = timedelta(minutes=15)
@@ -127,7 +128,7 @@ def threads(
         """WITH t AS (
                SELECT coalesce(thread_id, id) AS thread, max(created_at) AS activity
                FROM messages WHERE channel_id = $channel GROUP BY 1),
-             page AS (SELECT * FROM t WHERE $before IS NULL OR activity < $before
+             page AS (SELECT * FROM t WHERE CAST($before AS TIMESTAMP) IS NULL OR activity < $before
                       ORDER BY activity DESC, thread DESC LIMIT $limit)
            SELECT m.id, coalesce(m.thread_id, m.id) AS thread, p.activity, m.author, u.display_name, u.network,
                   m.created_at, m.edited_at, m.deleted_at IS NOT NULL AS deleted, m.hidden_reason,
@@ -172,7 +173,7 @@ def thread_list(
         f"""WITH t AS (
                SELECT coalesce(thread_id, id) AS thread, max(created_at) AS activity
                FROM messages WHERE channel_id = $channel GROUP BY 1),
-             page AS (SELECT * FROM t WHERE $before IS NULL OR activity < $before
+             page AS (SELECT * FROM t WHERE CAST($before AS TIMESTAMP) IS NULL OR activity < $before
                       ORDER BY activity DESC, thread DESC LIMIT $limit),
              counts AS (
                SELECT coalesce(m.thread_id, m.id) AS thread,
@@ -252,7 +253,7 @@ def post(
     """Post a message (or a reply to ``thread_id``); returns its id."""
     _require_read(db, actor, channel_id)
     stamp = now
-    text = (body or "").strip()
+    text = clean_text(body) or ""
     if not has_visible(text):
         raise ValidationFailed([FieldError("body", "required")])
     if len(text) > MAX_LENGTH:
@@ -278,7 +279,8 @@ def post(
             [new_id, channel_id, thread_id, actor.username, text, when],
         )
         cur.execute(
-            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT (username, channel_id) "
+            "DO UPDATE SET last_read_id = "
             "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)",
             [actor.username, channel_id, new_id],
         )
@@ -302,7 +304,8 @@ def mark_read(db: Database, actor: Actor, channel_id: int) -> bool:
         return False
     db.write(
         lambda cur: cur.execute(
-            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last_read_id = "
+            "INSERT INTO channel_reads VALUES (?, ?, ?) ON CONFLICT (username, channel_id) "
+            "DO UPDATE SET last_read_id = "
             "greatest(channel_reads.last_read_id, EXCLUDED.last_read_id)",
             [actor.username, channel_id, top],
         )
@@ -328,7 +331,7 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
     """Change one's own message within fifteen minutes of posting it."""
     now = now or utc_now()
     message = _own_recent(db, actor, message_id, now)
-    text = (body or "").strip()
+    text = clean_text(body) or ""
     if not has_visible(text) or len(text) > MAX_LENGTH:
         raise ValidationFailed(
             [FieldError("body", "required" if not has_visible(text) else "too_long", {"max": MAX_LENGTH})]
@@ -384,7 +387,7 @@ def search(db: Database, actor: Actor, q: str, *, limit: int = 50) -> pl.DataFra
         f"""SELECT m.id, coalesce(m.thread_id, m.id) AS thread, c.id AS channel_id, c.slug, c.kind, c.title AS channel,
                    c.region, m.author, u.display_name, u.network, m.body, m.created_at
             FROM messages m JOIN channels c ON c.id = m.channel_id LEFT JOIN users u ON u.username = m.author
-            WHERE {where} AND m.deleted_at IS NULL AND m.hidden_reason IS NULL AND contains(lower(m.body), $q)
+            WHERE {where} AND m.deleted_at IS NULL AND m.hidden_reason IS NULL AND strpos(lower(m.body), $q) > 0
             ORDER BY m.created_at DESC LIMIT $limit""",
         params | {"q": text, "limit": limit},
     )

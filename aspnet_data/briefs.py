@@ -82,7 +82,7 @@ def country_brief(db: Database, actor: Actor, iso3: str, *, now: datetime | None
             row = staff.quality.row(0, named=True)
             quality = {"filled": float(row["filled"]), "stale": float(row["stale"])}
         awaiting = int(staff.funnel.filter(pl.col("stage").is_in(WAITING_STAGES))["applications"].sum())
-    regions = db.query("SELECT name_en, name_fr, name_es FROM regions WHERE code = ?", [net["region"]])
+    regions = db.analytics.query("SELECT name_en, name_fr, name_es FROM regions WHERE code = ?", [net["region"]])
     return CountryBrief(
         iso3=iso3,
         names={lang: net[f"name_{lang}"] for lang in ("en", "fr", "es")},

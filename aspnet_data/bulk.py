@@ -552,7 +552,10 @@ def _insert_rows(
     if records.is_empty():
         return 0
     ids = sorted(
-        r[0] for r in cur.sql("SELECT nextval('institution_id_seq') FROM range(?)", params=[records.height]).fetchall()
+        r[0]
+        for r in cur.sql(
+            "SELECT nextval('institution_id_seq') FROM generate_series(1, ?)", params=[records.height]
+        ).fetchall()
     )
     rows = records.with_columns(
         id=pl.Series(ids, dtype=pl.Int64),

@@ -79,9 +79,11 @@ def issue_certificates(
         return 0
     return cur.execute(
         """INSERT INTO certificates (number, institution_id, network, year, sequence, issued_on)
-           SELECT printf('%s-%d-%04d', network, year, sequence), id, network, year, sequence, issued_on FROM (
+           SELECT network || '-' || CAST(year AS VARCHAR) || '-' || lpad(CAST(sequence AS VARCHAR), 4, '0'),
+                  id, network, year, sequence, issued_on FROM (
                WITH new AS (
-                   SELECT i.id, i.network, CAST(d.issued AS DATE) AS issued_on, year(d.issued) AS year
+                   SELECT i.id, i.network, CAST(d.issued AS DATE) AS issued_on,
+                          CAST(extract(year FROM d.issued) AS INTEGER) AS year
                    FROM institutions i,
                         LATERAL (SELECT coalesce($when::TIMESTAMP, least(i.created_at, $latest::TIMESTAMP)) AS issued) d
                    WHERE i.id IN (SELECT unnest($ids::BIGINT[])) AND i.status = 'member'
@@ -98,7 +100,7 @@ def issue_certificates(
                              + row_number() OVER (PARTITION BY new.network, new.year ORDER BY new.issued_on, new.id)
                              AS sequence
                FROM new LEFT JOIN top ON top.network = new.network AND top.year = new.year
-           )""",
+           ) AS numbered""",
         {"when": when, "latest": latest, "ids": list(institution_ids)},
     ).fetchall()[0][0]
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import duckdb
+import psycopg
 
-from . import demo, settings
+from . import demo, pg, settings, transfer
 from .db import Database, advance_sequences, latest_schema_version, open_database, quote_ident
 from .errors import AtlasError, DatabaseError, FieldError
 
@@ -52,9 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     def add_db(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--db",
-            type=Path,
-            default=Path(settings.database_path()),
-            help="database file (default: ASPNET_DB, else data/aspnet.duckdb in the project folder)",
+            type=_target,
+            default=_target(settings.database_path()),
+            help="database file or postgresql:// URL (default: ASPNET_DATABASE_URL, else ASPNET_DB, "
+            "else data/aspnet.duckdb in the project folder)",
         )
 
     p = sub.add_parser("init", help="create an empty database with the current schema")
@@ -97,11 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(p)
     p.add_argument("path", type=Path, help="backup file to create (must not exist)")
 
-    p = sub.add_parser("restore", help="replace the database with a backup (checksums verified)")
+    p = sub.add_parser(
+        "restore",
+        help="replace the database file with a backup, or restore a PostgreSQL backup into a new, "
+        "empty database (checksums verified)",
+    )
     add_db(p)
     p.add_argument("backup", type=Path, help="backup file written by backup")
-    p.add_argument("--force", action="store_true", help="replace an existing database")
+    p.add_argument("--force", action="store_true", help="replace an existing database file")
+
+    p = sub.add_parser("migrate", help="bring the database's schema up to this version (one process at a time)")
+    add_db(p)
+
+    p = sub.add_parser(
+        "copy", help="copy a whole database into an empty one: a DuckDB file into PostgreSQL, or back (verified)"
+    )
+    p.add_argument("--from", dest="source", type=_target, required=True, help="database file or postgresql:// URL")
+    p.add_argument("--to", dest="target", type=_target, required=True, help="database file (new) or postgresql:// URL")
     return parser
+
+
+def _target(text: str) -> str | Path:
+    """A postgresql:// URL as given, anything else a file path."""
+    return text if pg.is_url(text) else Path(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,13 +142,20 @@ def main(argv: list[str] | None = None) -> int:
             "backup": _backup,
             "restore": _restore,
             "user": _user,
+            "migrate": _migrate,
+            "copy": _copy,
         }[args.command](args)
     except (CliError, DatabaseError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
-    except duckdb.Error as exc:
-        print(f"error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+    except (duckdb.Error, psycopg.Error) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _non_negative(text: str) -> int:
@@ -145,6 +179,10 @@ def _new_file(path: Path, *, force: bool = False) -> None:
 
 
 def _init(args) -> int:
+    if pg.is_url(args.db):
+        with open_database(args.db) as db:
+            print(f"{db.path} is at schema version {db.schema_version()}")
+        return 0
     _new_file(args.db)
     with open_database(args.db, create=True):
         pass
@@ -153,6 +191,8 @@ def _init(args) -> int:
 
 
 def _demo(args) -> int:
+    if pg.is_url(args.db):
+        return _demo_into_postgres(args)
     if args.if_missing and args.db.exists():
         print(f"{args.db} exists; keeping it")
         return 0
@@ -186,7 +226,7 @@ def _export(args) -> int:
     folder: Path = args.folder
     if folder.exists() and any(folder.iterdir()):
         raise CliError(f"{folder} is not empty")
-    with open_database(args.db) as db:
+    with _as_file(args.db) as path, open_database(path) as db:
         folder.mkdir(parents=True, exist_ok=True)
         counts = {}
         for table in TABLES:
@@ -201,6 +241,16 @@ def _export(args) -> int:
 
 
 def _import(args) -> int:
+    if pg.is_url(args.db):
+        with open_database(args.db) as target:
+            if not transfer.is_empty(target):
+                raise CliError(f"{target.path} already holds data; import writes only into an empty database")
+        with tempfile.TemporaryDirectory(prefix="aspnet-import-") as scratch:
+            staged = Path(scratch) / "imported.duckdb"
+            _import(argparse.Namespace(**{**vars(args), "db": staged}))
+            with open_database(staged) as staged_db, open_database(args.db) as target:
+                transfer.copy_database(staged_db, target)
+        return 0
     folder: Path = args.folder
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
@@ -279,6 +329,8 @@ def _backup(args) -> int:
         raise CliError(f"{args.path} already exists")
     if not args.path.parent.exists():
         raise CliError(f"folder {args.path.parent} does not exist")
+    if pg.is_url(args.db):
+        return _pg_backup(args.db, args.path)
     sums = _copy_database(args.db, args.path)
     print(f"backed up {args.db} to {args.path} ({len(sums)} tables, checksums verified)")
     return 0
@@ -287,6 +339,8 @@ def _backup(args) -> int:
 def _restore(args) -> int:
     if not args.backup.is_file():
         raise CliError(f"no backup at {args.backup}")
+    if pg.is_url(args.db):
+        return _pg_restore(args.db, args.backup)
     if args.db.exists() and not args.force:
         raise CliError(f"{args.db} exists (use --force to replace it with the backup)")
     if not args.db.parent.exists():
@@ -383,3 +437,187 @@ def _reader(path: Path, fmt: str, columns: list[tuple[str, str]]) -> str:
 def _sql_path(path: Path) -> str:
     """A file path as an SQL string literal body (DuckDB's COPY/ATTACH take no parameters)."""
     return str(path).replace("'", "''")
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+def _migrate(args) -> int:
+    if not pg.is_url(args.db) and not Path(args.db).exists():
+        raise CliError(f"no database at {args.db}")
+    database = Database(str(args.db)) if not pg.is_url(args.db) else None
+    if database is not None:
+        with database:
+            applied = database.migrate()
+            version = database.schema_version()
+    else:
+        from .pg import PostgresDatabase
+
+        with PostgresDatabase(str(args.db), analytic_copy=False) as target:
+            applied = target.migrate()
+            version = target.schema_version()
+    done = ", ".join(f"{v:03d}" for v in applied) or "nothing to apply"
+    print(f"schema version {version} ({done})")
+    return 0
+
+
+def _copy(args) -> int:
+    if not pg.is_url(args.source) and not Path(args.source).is_file():
+        raise CliError(f"no database at {args.source}")
+    if pg.is_url(args.target):
+        with open_database(args.source) as source, open_database(args.target) as target:
+            sums = transfer.copy_database(source, target)
+    else:
+        path = Path(args.target)
+        if path.exists():
+            raise CliError(f"{path} already exists; copy writes only into a new file")
+        if not path.parent.exists():
+            raise CliError(f"folder {path.parent} does not exist")
+        staged = path.with_name(path.name + ".copying")
+        staged.unlink(missing_ok=True)
+        try:
+            with open_database(args.source) as source, open_database(staged, create=True) as target:
+                sums = transfer.copy_database(source, target)
+            staged.replace(path)
+        finally:
+            staged.unlink(missing_ok=True)
+            Path(str(staged) + ".wal").unlink(missing_ok=True)
+    rows = sum(count for count, _ in sums.values())
+    print(f"copied {len(sums)} tables ({rows:,} rows) from {_shown(args.source)} to {_shown(args.target)}, verified")
+    return 0
+
+
+def _shown(target: str | Path) -> str:
+    return pg.redacted(str(target)) if pg.is_url(target) else str(target)
+
+
+def _demo_into_postgres(args) -> int:
+    with open_database(args.db) as target:
+        if not transfer.is_empty(target):
+            if args.if_missing:
+                print(f"{target.path} holds data; keeping it")
+                return 0
+            raise CliError(f"{target.path} already holds data (the demo is built only into an empty database)")
+    with tempfile.TemporaryDirectory(prefix="aspnet-demo-") as scratch:
+        staged = Path(scratch) / "demo.duckdb"
+        code = _demo(argparse.Namespace(**{**vars(args), "db": staged, "if_missing": False, "force": False}))
+        with open_database(staged) as source, open_database(args.db) as target:
+            transfer.copy_database(source, target)
+    print(f"copied the demo into {pg.redacted(str(args.db))}")
+    return code
+
+
+@contextlib.contextmanager
+def _as_file(target: str | Path) -> Iterator[Path]:
+    """The database as a DuckDB file: itself, or a verified copy of the PostgreSQL database."""
+    if not pg.is_url(target):
+        yield Path(target)
+        return
+    with tempfile.TemporaryDirectory(prefix="aspnet-export-") as scratch:
+        staged = Path(scratch) / "copy.duckdb"
+        with open_database(target) as source, open_database(staged, create=True) as copy:
+            transfer.copy_database(source, copy)
+        yield staged
+
+
+def _pg_tool(name: str) -> str:
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / name).is_file():
+            return str(folder / name)
+    found = shutil.which(name)
+    if not found:
+        raise CliError(f"{name} not found: install PostgreSQL's client programs (apt-get install postgresql-client)")
+    return found
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    query = ""
+    if "?" in url.rpartition("/")[2]:
+        query = "?" + url.rpartition("/")[2].split("?", 1)[1]
+    return f"{base}/{name}{query}"
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".digests.json")
+
+
+def _pg_backup(url: str, path: Path) -> int:
+    """pg_dump of one snapshot, restored into a scratch database and compared table by table."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
+        expected = _pg_digests(conn)
+        staged = path.with_name(path.name + ".part")
+        result = subprocess.run(
+            [_pg_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--file", str(staged), url],
+            capture_output=True,
+            text=True,
+        )
+        conn.execute("COMMIT")
+    if result.returncode != 0:
+        staged.unlink(missing_ok=True)
+        raise CliError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ''}")
+    try:
+        got = _restored_digests(url, staged)
+        if got != expected:
+            different = [t for t in expected if got.get(t) != expected[t]]
+            raise CliError(f"the backup does not restore to the same data ({', '.join(different)}); nothing kept")
+        _sidecar(path).write_text(json.dumps({t: list(v) for t, v in expected.items()}, indent=1), encoding="utf-8")
+        staged.replace(path)
+    finally:
+        staged.unlink(missing_ok=True)
+    rows = sum(c for c, _ in expected.values())
+    print(f"backed up {pg.redacted(url)} to {path} ({len(expected)} tables, {rows:,} rows, checked by a test restore)")
+    return 0
+
+
+def _pg_digests(conn: psycopg.Connection) -> dict[str, tuple[int, str]]:
+    from .pg import PgCursor, PostgresDatabase
+
+    holder = PostgresDatabase.__new__(PostgresDatabase)  # the cursor runs on ``conn`` alone
+    cur = PgCursor(holder, conn)
+    return {t: transfer.digest_rows(cur, t) for t in transfer.TABLES}
+
+
+def _restored_digests(url: str, dump: Path) -> dict[str, tuple[int, str]]:
+    scratch = f"aspnet_verify_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {quote_ident(scratch)}")
+    scratch_url = _with_database(url, scratch)
+    try:
+        _run_restore(scratch_url, dump)
+        with psycopg.connect(scratch_url, autocommit=True) as conn:
+            return _pg_digests(conn)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {quote_ident(scratch)} WITH (FORCE)")
+
+
+def _run_restore(url: str, dump: Path) -> None:
+    result = subprocess.run(
+        [_pg_tool("pg_restore"), "--exit-on-error", "--single-transaction", "--no-owner", "-d", url, str(dump)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},
+    )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        raise CliError(f"pg_restore failed: {lines[0] if lines else 'exit ' + str(result.returncode)}")
+
+
+def _pg_restore(url: str, dump: Path) -> int:
+    """Restore a backup into a new, empty database (one transaction), checked against its digests."""
+    sidecar = _sidecar(dump)
+    if not sidecar.is_file():
+        raise CliError(f"{sidecar} is missing: restore takes a backup written by backup")
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+        if tables and tables[0]:
+            raise CliError(f"{pg.redacted(url)} is not empty; restore into a new database (createdb NAME)")
+    expected = {t: tuple(v) for t, v in json.loads(sidecar.read_text(encoding="utf-8")).items()}
+    _run_restore(url, dump)
+    with psycopg.connect(url, autocommit=True) as conn:
+        got = _pg_digests(conn)
+    if got != expected:
+        raise CliError("the restored data differs from the backup's digests")
+    print(f"restored {dump} into {pg.redacted(url)} (checksums verified)")
+    return 0

@@ -93,15 +93,15 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     status_where, status_params = where_sql(db, sel, skip="status", prefix="s")
 
     by_status = dict(
-        db.rows(f"SELECT status, count(*) FROM institutions i WHERE {status_where} GROUP BY 1", status_params)
+        db.analytics.rows(f"SELECT status, count(*) FROM institutions i WHERE {status_where} GROUP BY 1", status_params)
     )
-    totals = db.rows(
+    totals = db.analytics.rows(
         f"SELECT count(*), count(DISTINCT network), {_themes()} FROM institutions i WHERE {where}", params
     )[0]
     regions = sel.values("region")
     scope_params: dict[str, object] = {}
     scope = f"AND {_in('c.region', regions, 'r', scope_params)}" if regions else ""
-    without_network = db.query(
+    without_network = db.analytics.query(
         f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.unesco_status
             FROM countries c LEFT JOIN networks n USING (iso3)
             WHERE n.iso3 IS NULL {scope}
@@ -117,7 +117,7 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     if sel.values("country"):
         countries = _in("iso3", sel.values("country"), "shown_c", region_params)
         shown_regions.append(f"r.code IN (SELECT region FROM countries WHERE {countries})")
-    theme_by_region = db.query(
+    theme_by_region = db.analytics.query(
         f"""SELECT r.code AS region, count(i.id) AS institutions,
                    {", ".join(f"count(i.id) FILTER (WHERE list_contains(i.themes, '{t}')) AS {t}" for t in THEMES)}
             FROM regions r
@@ -130,14 +130,14 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     order = {code: k for k, code in enumerate(REGIONS)}
     theme_by_region = theme_by_region.sort(pl.col("region").replace_strict(order, default=len(order)))
     levels = tuple(lv for lv in LEVELS if lv in sel.values("level")) or LEVELS
-    theme_by_level = db.query(
+    theme_by_level = db.analytics.query(
         f"""SELECT level, count(*) AS institutions, {_themes("x")}
             FROM (SELECT unnest(i.levels) AS level, i.themes FROM institutions i WHERE {where}) x
             GROUP BY level""",
         params,
     )
     theme_by_level = pl.DataFrame({"level": list(levels)}).join(theme_by_level, on="level", how="left").fill_null(0)
-    by_country = db.query(
+    by_country = db.analytics.query(
         f"""SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, c.population, c.has_outline,
                    c.capital_lat, c.capital_lon, count(*) AS institutions, {_themes()},
                    round(count(*) / nullif(c.population, 0) * 1e6, 2) AS per_million
@@ -150,7 +150,7 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
     )
     level_by_region = _level_shares(db, where, params)
     level_by_region = level_by_region.filter(pl.col("level").is_in(levels))
-    joins_by_region = db.query(
+    joins_by_region = db.analytics.query(
         f"""WITH j AS (SELECT c.region, i.year_joined AS year, count(*) AS joined
                        FROM institutions i JOIN countries c ON c.iso3 = i.network
                        WHERE {hist_where} AND i.year_joined IS NOT NULL GROUP BY ALL),
@@ -164,7 +164,7 @@ def dashboard(db: Database, sel: Selection, *, now: datetime | None = None) -> D
             ORDER BY year, region""",
         hist_params,
     )
-    joins_by_theme = db.query(
+    joins_by_theme = db.analytics.query(
         f"""WITH x AS (SELECT unnest(i.themes) AS theme, i.year_joined, i.withdrawn_year
                        FROM institutions i WHERE {hist_where}),
                  j AS (SELECT theme, year_joined AS year, count(*) AS joined FROM x
@@ -213,7 +213,7 @@ def staff_figures(db: Database, actor: Actor, sel: Selection, *, now: datetime |
     filled = " + ".join(
         f"(i.{f} IS NOT NULL{' AND len(i.languages) > 0' if f == 'languages' else ''})::INT" for f in QUALITY_FIELDS
     )
-    quality = db.query(
+    quality = db.analytics.query(
         f"""SELECT n.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions,
                    avg(({filled}) / {len(QUALITY_FIELDS)}) AS filled,
                    avg((i.updated_at < $stale)::INT) AS stale,
@@ -231,7 +231,7 @@ def staff_figures(db: Database, actor: Actor, sel: Selection, *, now: datetime |
 
 def _level_shares(db: Database, where: str, params: dict) -> pl.DataFrame:
     """Share of each region's institutions offering each level, against the whole selection."""
-    frame = db.query(
+    frame = db.analytics.query(
         f"""SELECT c.region, count(*) AS institutions,
                    {", ".join(f"count(*) FILTER (WHERE list_contains(i.levels, '{lv}')) AS {lv}" for lv in LEVELS)}
             FROM institutions i JOIN countries c ON c.iso3 = i.network
@@ -278,7 +278,7 @@ def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:
             conditions.append(_in(column, values, key, params))
     scope = ("AND " + " AND ".join(conditions)) if conditions else ""
     waiting = ", ".join(f"'{s}'" for s in WAITING_STAGES)
-    frame = db.query(
+    frame = db.analytics.query(
         f"""
         WITH events AS (
             SELECT c.region, e.application_id, e.stage, e.occurred_at,

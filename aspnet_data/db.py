@@ -21,6 +21,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import duckdb
 import polars as pl
+import psycopg.errors
 
 from .errors import DatabaseError, SchemaTooNewError
 
@@ -35,6 +36,10 @@ Schema: TypeAlias = dict[str, ColumnType]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+UNIQUE_VIOLATIONS: tuple[type[Exception], ...] = (duckdb.ConstraintException, psycopg.errors.UniqueViolation)
+"""What either engine raises when a write breaks a uniqueness rule (a key taken meanwhile)."""
 
 
 def quote_ident(name: str) -> str:
@@ -62,7 +67,12 @@ def latest_schema_version() -> int:
 
 
 class Database:
-    """An open ASPnet Atlas database file (or ``:memory:``)."""
+    """An open ASPnet Atlas database file (or ``:memory:``).
+
+    :class:`~aspnet_data.pg.PostgresDatabase` offers the same methods on PostgreSQL.
+    """
+
+    dialect = "duckdb"
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
@@ -170,6 +180,12 @@ class Database:
 
     # -- versions ----------------------------------------------------------------
     @property
+    def analytics(self) -> Database:
+        """Where the directory, map and dashboard read: the file itself (on PostgreSQL, its
+        in-process DuckDB copy)."""
+        return self
+
+    @property
     def data_version(self) -> int:
         """Bumped by every write: cached readers key on it."""
         value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
@@ -233,11 +249,22 @@ class Database:
 
 
 def open_database(path: str | Path, *, create: bool = False, read_only: bool = False) -> Database:
-    """Open an ASPnet Atlas database, migrated to the current schema.
+    """Open an ASPnet Atlas database (a DuckDB file, or a ``postgresql://`` URL), migrated to
+    the current schema.
 
     ``create=False`` refuses a path that does not exist, so a typo never silently
     creates an empty database.
     """
+    if str(path).startswith(("postgresql://", "postgres://")):
+        from .pg import PostgresDatabase
+
+        pg = PostgresDatabase(str(path))
+        try:
+            pg.migrate()
+        except BaseException:
+            pg.close()
+            raise
+        return pg
     p = Path(path)
     if str(path) != ":memory:":
         if not p.exists() and not create:
@@ -273,6 +300,15 @@ def shared_database(path: str | Path) -> Database:
         return found
 
 
+def close_shared() -> None:
+    """Close every database :func:`shared_database` opened (a test's end; a server's shutdown)."""
+    with _SHARED_LOCK:
+        for database in _SHARED.values():
+            with suppress(Exception):
+                database.close()
+        _SHARED.clear()
+
+
 # Tables whose ids come from a sequence, and that sequence.
 ID_SEQUENCES = {
     "institutions": "institution_id_seq",
@@ -289,8 +325,17 @@ ID_SEQUENCES = {
 def advance_sequences(cur: Cursor) -> None:
     """Move every id sequence past the largest id stored (after a bulk load with explicit ids).
 
-    DuckDB cannot ALTER a sequence's position, so the sequence is drawn until it passes.
+    DuckDB cannot ALTER a sequence's position, so the sequence is drawn until it passes;
+    PostgreSQL sets it.
     """
+    if isinstance(cur, duckdb.DuckDBPyConnection):
+        _advance_duckdb_sequences(cur)
+        return
+    for table, seq in ID_SEQUENCES.items():
+        cur.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 0) + 1 FROM {quote_ident(table)}), false)")
+
+
+def _advance_duckdb_sequences(cur: Cursor) -> None:
     for table, seq in ID_SEQUENCES.items():
         top = cur.sql(f"SELECT coalesce(max(id), 0) FROM {quote_ident(table)}").fetchall()[0][0]
         current = cur.sql(

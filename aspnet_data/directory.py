@@ -221,7 +221,7 @@ def _country_index(db: Database) -> list[tuple[str, str, str]]:
     key = (db.path, id(db))
     cached = _COUNTRY_INDEX.get(key)
     if cached is None:
-        rows = db.rows("SELECT iso3, region, name_en, name_fr, name_es FROM countries ORDER BY iso3")
+        rows = db.analytics.rows("SELECT iso3, region, name_en, name_fr, name_es FROM countries ORDER BY iso3")
         cached = [(iso3, region, " | ".join(fold(n) for n in names)) for iso3, region, *names in rows]
         _COUNTRY_INDEX.clear()
         _COUNTRY_INDEX[key] = cached
@@ -361,7 +361,7 @@ def facet_counts(db: Database, sel: Selection) -> FacetCounts:
     else:
         # Without a search there is nothing worth computing once: count straight from the table.
         statement = " UNION ALL ".join(parts).replace("FROM base i", "FROM institutions i")
-    rows = db.rows(statement, params)
+    rows = db.analytics.rows(statement, params)
     counts: dict[str, dict[str, int]] = {f.key: {} for f in FACETS}
     total = 0
     region_of = {iso3: region for iso3, region, _ in _country_index(db)}
@@ -390,7 +390,7 @@ def list_institutions(
     w = _where(db, sel)
     page = max(1, page)
     name = "name_" + (lang if lang in ("en", "fr", "es") else "en")
-    return db.small_query(
+    return db.analytics.small_query(
         f"""
         SELECT i.id, i.name, i.name_latin, i.city, i.network, c.{name} AS country, c.region,
                i.levels, i.themes, i.status, i.year_joined, i.ownership
@@ -431,7 +431,7 @@ def export_frame(db: Database, sel: Selection, *, lang: str = "en") -> pl.DataFr
     """Every institution of the selection (not just one page), public fields only."""
     w = _where(db, sel)
     name = "name_" + (lang if lang in ("en", "fr", "es") else "en")
-    return db.query(
+    return db.analytics.query(
         f"""
         SELECT i.id, i.name, i.name_latin, i.city, c.{name} AS country, r.{name} AS region,
                i.latitude, i.longitude, i.levels, i.ownership, i.themes, i.status, i.year_joined,
@@ -454,7 +454,7 @@ def export_full_frame(db: Database, actor, sel: Selection) -> pl.DataFrame:
     require(actor, "export_full")
     unfiltered = sel if sel.values("status") else sel.with_values("status", ["member", "candidate", "withdrawn"])
     w = _where(db, unfiltered)
-    return db.query(
+    return db.analytics.query(
         f"""
         SELECT i.* EXCLUDE (search_text), n.national_commission, n.coordinator_name, n.coordinator_email,
                n.coordinator_phone
@@ -487,5 +487,5 @@ def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
 
 def year_bounds(db: Database) -> tuple[int, int]:
     """The earliest and latest year any institution joined."""
-    low, high = db.rows("SELECT min(year_joined), max(year_joined) FROM institutions")[0]
+    low, high = db.analytics.rows("SELECT min(year_joined), max(year_joined) FROM institutions")[0]
     return int(low or FIRST_YEAR), int(high or datetime.now().year)

@@ -586,14 +586,14 @@ def history(
     conditions = []
     params: dict[str, object] = {"limit": limit}
     if network is not None:
-        conditions.append("json_extract_string(coalesce(after, before), '$.network') = $network")
+        conditions.append("coalesce(after, before) ->> 'network' = $network")
         params["network"] = network
     if entity is not None:
         conditions.append("entity = $entity AND entity_id = $entity_id")
         params |= {"entity": entity, "entity_id": str(entity_id)}
     rows = db.query(
         f"""SELECT a.id, a.occurred_at, a.actor, coalesce(u.display_name, a.actor) AS actor_name, a.action,
-                   a.entity, a.entity_id, json_extract_string(coalesce(a.after, a.before), '$.network') AS network,
+                   a.entity, a.entity_id, coalesce(a.after, a.before) ->> 'network' AS network,
                    a.before, a.after
             FROM audit_log a LEFT JOIN users u ON u.username = a.actor
             WHERE a.entity IN ('institutions', 'networks') {"".join(" AND " + c for c in conditions)}

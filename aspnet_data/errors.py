@@ -139,3 +139,8 @@ class DatabaseError(AtlasError):
 
 class SchemaTooNewError(DatabaseError):
     """The file was written by a newer version of ASPnet Atlas."""
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached just now (restarting, network down): nothing was
+    written; pages say the data is briefly unavailable and recover by themselves."""

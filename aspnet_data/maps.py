@@ -145,7 +145,7 @@ def _located(db: Database, sel: Selection) -> pl.DataFrame:
             _LOCATED.move_to_end(key)
             return found
     where, params = where_sql(db, sel)
-    found = db.query(
+    found = db.analytics.query(
         f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
         f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL",
         params,
@@ -161,7 +161,7 @@ def _points(db: Database, ids: list[int]) -> list[dict]:
     """What a map shows of each school: name, town, levels, themes, colour and position."""
     if not ids:
         return []
-    rows = db.rows(
+    rows = db.analytics.rows(
         """SELECT i.id, i.name, i.city, i.levels, i.themes,
                   CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END,
                   i.latitude::DOUBLE, i.longitude::DOUBLE
@@ -228,7 +228,7 @@ def view_params(view: View) -> dict[str, list[str]]:
 def selection_extent(db: Database, sel: Selection) -> tuple[int, tuple[float, float, float, float] | None]:
     """(institutions with a location, (south, west, north, east) around them) of a selection."""
     where, params = where_sql(db, sel)
-    total, south, west, north, east = db.rows(
+    total, south, west, north, east = db.analytics.rows(
         f"SELECT count(*), min(latitude), min(longitude), max(latitude), max(longitude) "
         f"FROM institutions i WHERE {where} AND latitude IS NOT NULL",
         params,
@@ -240,7 +240,7 @@ def country_counts(db: Database, sel: Selection) -> pl.DataFrame:
     """Institutions of the selection per country, with counts per theme (largest first)."""
     where, params = where_sql(db, sel)
     themes = ", ".join(f"count(*) FILTER (WHERE list_contains(i.themes, '{t}')) AS {t}" for t in THEMES)
-    return db.query(
+    return db.analytics.query(
         f"""
         SELECT i.network AS iso3, c.name_en, c.name_fr, c.name_es, c.region, c.has_outline,
                c.capital_lat, c.capital_lon, count(*) AS institutions, {themes}

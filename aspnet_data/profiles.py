@@ -75,7 +75,7 @@ def parse_id(raw: str | None) -> int | None:
 def network_profile(db: Database, iso3: str) -> NetworkProfile | None:
     """The public profile of a national network, or None if there is no such network."""
     cols = ", ".join(f"n.{c}" for c in NETWORK_PUBLIC)
-    found = db.query(
+    found = db.analytics.query(
         f"""SELECT {cols}, c.name_en, c.name_fr, c.name_es, c.region, c.capital, c.capital_lat, c.capital_lon,
                    c.population, c.unesco_status
             FROM networks n JOIN countries c USING (iso3) WHERE n.iso3 = ?""",
@@ -83,22 +83,24 @@ def network_profile(db: Database, iso3: str) -> NetworkProfile | None:
     )
     if found.height == 0:
         return None
-    by_status = dict(db.rows("SELECT status, count(*) FROM institutions WHERE network = ? GROUP BY status", [iso3]))
+    by_status = dict(
+        db.analytics.rows("SELECT status, count(*) FROM institutions WHERE network = ? GROUP BY status", [iso3])
+    )
     levels = dict(
-        db.rows(
+        db.analytics.rows(
             "SELECT v, count(*) FROM (SELECT unnest(levels) AS v FROM institutions "
             "WHERE network = ? AND status <> 'withdrawn') GROUP BY v",
             [iso3],
         )
     )
     themes = dict(
-        db.rows(
+        db.analytics.rows(
             "SELECT v, count(*) FROM (SELECT unnest(themes) AS v FROM institutions "
             "WHERE network = ? AND status <> 'withdrawn') GROUP BY v",
             [iso3],
         )
     )
-    growth = db.query(
+    growth = db.analytics.query(
         """
         WITH joined AS (SELECT year_joined AS year, count(*) AS n FROM institutions
                         WHERE network = $iso3 AND year_joined IS NOT NULL GROUP BY 1),
@@ -112,7 +114,7 @@ def network_profile(db: Database, iso3: str) -> NetworkProfile | None:
         """,
         {"iso3": iso3},
     )
-    projects = db.query(
+    projects = db.analytics.query(
         """
         SELECT p.id, p.title, p.status, p.themes, count(*) AS institutions
         FROM projects p
@@ -138,7 +140,7 @@ def list_networks(db: Database, *, lang: str = "en") -> pl.DataFrame:
     """Every national network with its country (in ``lang``), region, founding year and active
     institutions (members, candidates) and per million inhabitants, largest first."""
     name = "name_" + (lang if lang in ("en", "fr", "es") else "en")
-    return db.query(
+    return db.analytics.query(
         f"""
         SELECT n.iso3, c.{name} AS country, c.region, n.founded_year,
                count(i.id) FILTER (WHERE i.status = 'member') AS members,
@@ -156,7 +158,7 @@ def list_networks(db: Database, *, lang: str = "en") -> pl.DataFrame:
 def institution_profile(db: Database, institution_id: int) -> dict | None:
     """Every public field of an institution, with its network's country, or None."""
     cols = ", ".join(f"i.{c}" for c in INSTITUTION_PUBLIC)
-    found = db.query(
+    found = db.analytics.query(
         f"""SELECT {cols}, c.name_en AS country_en, c.name_fr AS country_fr, c.name_es AS country_es, c.region
             FROM institutions i JOIN countries c ON c.iso3 = i.network WHERE i.id = ?""",
         [institution_id],
@@ -164,7 +166,7 @@ def institution_profile(db: Database, institution_id: int) -> dict | None:
     if found.height == 0:
         return None
     record = found.row(0, named=True)
-    record["projects"] = db.query(
+    record["projects"] = db.analytics.query(
         """SELECT p.id, p.title, p.status, p.themes, p.start_date, p.end_date
            FROM project_members m JOIN projects p ON p.id = m.project_id
            WHERE m.institution_id = ? AND m.state = 'member'

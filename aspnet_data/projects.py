@@ -29,7 +29,7 @@ def list_projects(
         conditions.append("p.status = $status")
         params["status"] = status
     if theme in THEMES:
-        conditions.append("list_contains(p.themes, $theme)")
+        conditions.append("CAST($theme AS VARCHAR) = ANY(p.themes)")
         params["theme"] = theme
     if network:
         conditions.append(
@@ -163,7 +163,8 @@ def add_institution(db: Database, actor: Actor, project_id: int, institution_id:
     def write(cur: Cursor) -> None:
         # A school already in the project (or asked for) stays as it is; a declined one may ask again.
         added = cur.execute(
-            "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = EXCLUDED.state "
+            "INSERT INTO project_members VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, institution_id) "
+            "DO UPDATE SET state = EXCLUDED.state "
             "WHERE project_members.state = 'declined'",
             [project_id, institution_id, state, actor.label, now],
         ).fetchall()[0][0]

@@ -91,7 +91,7 @@ def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = Non
 
 
 def _active(db: Database, network: str, columns: str) -> pl.DataFrame:
-    return db.query(
+    return db.analytics.query(
         f"SELECT {columns} FROM institutions WHERE network = ? AND status <> ? ORDER BY id",
         [network, "withdrawn"],
     )
@@ -113,7 +113,7 @@ def _missing(db: Database, network: str) -> pl.DataFrame:
 
 
 def _stale(db: Database, network: str, now: datetime) -> pl.DataFrame:
-    return db.query(
+    return db.analytics.query(
         """SELECT id, name, city, updated_at FROM institutions
            WHERE network = ? AND status <> ? AND updated_at < ?
            ORDER BY updated_at, id""",
@@ -214,7 +214,7 @@ def _duplicates(db: Database, network: str) -> pl.DataFrame:
 def _with_names(db: Database, network: str, pairs: pl.DataFrame) -> pl.DataFrame:
     """id_a, name_a, id_b, name_b, city, similarity for the pairs shown."""
     ids = sorted({*pairs["id_a"].to_list(), *pairs["id_b"].to_list()})
-    names = db.query(
+    names = db.analytics.query(
         "SELECT id, name, city FROM institutions WHERE network = ? AND id IN (SELECT unnest(?::BIGINT[]))",
         [network, ids],
     )

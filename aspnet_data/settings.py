@@ -43,6 +43,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("ASPNET_DB", "data/aspnet.duckdb", "The database file (the default is in the project folder)."),
     Setting(
+        "ASPNET_DATABASE_URL",
+        None,
+        "A `postgresql://user:password@host:port/database` URL: PostgreSQL 15+ is then the system of "
+        "record, shared by every replica, and ASPNET_DB is not used.",
+    ),
+    Setting(
         "ASPNET_COOKIE_SECRET",
         None,
         "Signs the login cookie. Unset: the git-ignored .cookie_secret that `make run` writes; "
@@ -91,7 +97,11 @@ def number(name: str, environ: Mapping[str, str] | None = None) -> int:
 
 
 def database_path(environ: Mapping[str, str] | None = None) -> str:
-    """The database file: ASPNET_DB as given, else data/aspnet.duckdb in the project folder."""
+    """Where the data is: ASPNET_DATABASE_URL if set, else the file ASPNET_DB as given, else
+    data/aspnet.duckdb in the project folder."""
+    url = value("ASPNET_DATABASE_URL", environ)
+    if url:
+        return str(url)
     given = str(value("ASPNET_DB", environ))
     return str(ROOT / given) if given == _BY_NAME["ASPNET_DB"].default else given
 

@@ -37,13 +37,13 @@ class Overview:
 
 def overview(db: Database) -> Overview:
     """Headline figures: networks, institutions by status, theme and region."""
-    status_rows = dict(db.rows("SELECT status, count(*) FROM institutions GROUP BY status"))
-    theme_row = db.rows(
+    status_rows = dict(db.analytics.rows("SELECT status, count(*) FROM institutions GROUP BY status"))
+    theme_row = db.analytics.rows(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE list_contains(themes, '{t}'))" for t in THEMES)
         + " FROM institutions WHERE status <> 'withdrawn'"
     )[0]
-    by_region = db.query(
+    by_region = db.analytics.query(
         """
         WITH active AS (
             SELECT network, count(*) AS institutions
@@ -61,7 +61,7 @@ def overview(db: Database) -> Overview:
     )
     order = {code: i for i, code in enumerate(REGIONS)}
     by_region = by_region.sort(pl.col("region").replace_strict(order, default=len(order)))
-    largest = db.query(
+    largest = db.analytics.query(
         """
         SELECT c.iso3, c.name_en, c.name_fr, c.name_es, c.region, count(*) AS institutions
         FROM institutions i JOIN countries c ON c.iso3 = i.network
@@ -71,7 +71,7 @@ def overview(db: Database) -> Overview:
         LIMIT 10
         """
     )
-    counts = db.rows(
+    counts = db.analytics.rows(
         """
         SELECT
             (SELECT count(*) FROM networks),

@@ -2,26 +2,142 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from aspnet_data import demo
-from aspnet_data.db import open_database
+from aspnet_data import demo, pg, transfer
+from aspnet_data.db import close_shared, open_database
+from ops import postgres
 
 TEST_INSTITUTIONS = 3_000
 TEST_SEED = 42
 ROOT = Path(__file__).resolve().parent.parent
 
 
+BACKENDS = [b for b in os.environ.get("ASPNET_TEST_BACKENDS", "duckdb,postgres").split(",") if b]
+
+
+def pytest_collection_modifyitems(items):
+    """A test marked duckdb_only (a DuckDB migration, the file-based commands) runs on DuckDB only."""
+    skip = pytest.mark.skip(reason="about the DuckDB file only")
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("duckdb_only") and params.get("backend") == "postgres":
+            item.add_marker(skip)
+
+
+class _Postgres:
+    """The suite's throwaway PostgreSQL: ASPNET_TEST_POSTGRES (a server URL) if given, else a
+    cluster that ops.postgres starts in a temporary folder and removes at the end."""
+
+    def __init__(self, folder: Path) -> None:
+        given = os.environ.get("ASPNET_TEST_POSTGRES")
+        self.folder = None if given else folder
+        self.server = given.rstrip("/") if given else postgres.start(folder).rsplit("/", 1)[0]
+        self._count = 0
+        self.template: str | None = None
+
+    def url(self, name: str) -> str:
+        return f"{self.server}/{name}"
+
+    def admin(self, sql: str) -> None:
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new_database(self, template: str | None = None) -> str:
+        self._count += 1
+        name = f"t{os.getpid()}_{self._count}"
+        self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return self.url(name)
+
+    def close(self) -> None:
+        if self.folder is not None:
+            postgres.stop(self.folder, mode="immediate")
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def demo_path(tmp_path_factory) -> Path:
-    """Path of the test network's database file (do not write to it)."""
+def _postgres(tmp_path_factory):
+    server = _Postgres(Path(tempfile.mkdtemp(prefix="aspnet-test-pg-")))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def _demo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "aspnet.duckdb"
     with open_database(path, create=True) as db:
         demo.build(db, institutions=TEST_INSTITUTIONS, seed=TEST_SEED)
     return path
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """The engine under test: every test that uses the test network runs on both."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _pg_template(backend, request, _demo_file) -> str | None:
+    """A PostgreSQL database holding the test network, never opened: new ones are cloned from it."""
+    if backend != "postgres":
+        return None
+    server = request.getfixturevalue("_postgres")
+    if server.template is None:
+        url = server.new_database()
+        with open_database(_demo_file) as source, open_database(url) as target:
+            transfer.copy_database(source, target)
+        server.template = url.rsplit("/", 1)[1]
+    return server.template
+
+
+def copy_of(demo_path, folder: Path):
+    """A new writable copy of the test network: a file in ``folder``, or a PostgreSQL database."""
+    if pg.is_url(demo_path):
+        template = str(demo_path).rsplit("/", 1)[1]
+        return _SERVERS[0].new_database(_TEMPLATE_OF.get(template, template))
+    target = folder / "copy.duckdb"
+    shutil.copy(demo_path, target)
+    return target
+
+
+_SERVERS: list[_Postgres] = []
+_TEMPLATE_OF: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def demo_path(backend, _demo_file, _pg_template, request):
+    """Where the test network is (do not write to it): a DuckDB file, or a PostgreSQL URL."""
+    if backend == "duckdb":
+        return _demo_file
+    server = request.getfixturevalue("_postgres")
+    if server not in _SERVERS:
+        _SERVERS.append(server)
+    url = server.new_database(_pg_template)
+    _TEMPLATE_OF[url.rsplit("/", 1)[1]] = _pg_template
+    return url
+
+
+def use_database(monkeypatch, target) -> None:
+    """Point the app's settings at ``target`` (a file or a PostgreSQL URL)."""
+    if pg.is_url(target):
+        monkeypatch.setenv("ASPNET_DATABASE_URL", str(target))
+        monkeypatch.delenv("ASPNET_DB", raising=False)
+    else:
+        monkeypatch.delenv("ASPNET_DATABASE_URL", raising=False)
+        monkeypatch.setenv("ASPNET_DB", str(target))
+
+
+@pytest.fixture(autouse=True)
+def _close_shared():
+    """Databases the app opened during a test are closed after it (PostgreSQL counts connections)."""
+    yield
+    close_shared()
 
 
 @pytest.fixture(scope="session")
@@ -35,18 +151,15 @@ def db(demo_path):
 @pytest.fixture(scope="module")
 def module_db(demo_path, tmp_path_factory):
     """A writable copy of the test network, open, shared by the tests of one module."""
-    target = tmp_path_factory.mktemp("module") / "copy.duckdb"
-    shutil.copy(demo_path, target)
+    target = copy_of(demo_path, tmp_path_factory.mktemp("module"))
     with open_database(target) as database:
         yield database
 
 
 @pytest.fixture()
-def scratch_copy(demo_path, tmp_path) -> Path:
-    """A private copy of the test network that a test may change."""
-    target = tmp_path / "copy.duckdb"
-    shutil.copy(demo_path, target)
-    return target
+def scratch_copy(demo_path, tmp_path):
+    """A private copy of the test network that a test may change (a path or a URL)."""
+    return copy_of(demo_path, tmp_path)
 
 
 def two_coordinators(db) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, use_database
 
 
 def run_app(
@@ -36,7 +36,7 @@ def run_app(
 @pytest.fixture()
 def page(demo_path, monkeypatch):
     """``page("app_pages/home.py", lang="fr", **query)`` on the shared test network (read only)."""
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    use_database(monkeypatch, demo_path)
 
     def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
         return run_app(demo_path, script, session={"lang": lang, **(session or {})}, query=query)
@@ -47,7 +47,7 @@ def page(demo_path, monkeypatch):
 @pytest.fixture()
 def app_as(scratch_copy, monkeypatch):
     """``app_as(script, username=None, session=None, **query)`` on a private, writable copy."""
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    use_database(monkeypatch, scratch_copy)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
 
     def run(
@@ -61,7 +61,7 @@ def app_as(scratch_copy, monkeypatch):
 @pytest.fixture()
 def router(demo_path, monkeypatch):
     """``router(lang="fr")`` -> the whole app (app.py) run once with those query parameters."""
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    use_database(monkeypatch, demo_path)
 
     def run(**query) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)

@@ -11,8 +11,6 @@ the pages.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from aspnet_data import accounts, board, editing, projects
@@ -20,7 +18,7 @@ from aspnet_data import applications as apps
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
-from ..conftest import two_coordinators
+from ..conftest import copy_of, two_coordinators, use_database
 from .conftest import look_up, run_app
 
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
@@ -50,8 +48,7 @@ NOT_ALLOWED = ("You may not change this network's data.", "Log in first")
 @pytest.fixture(scope="module")
 def marked(demo_path, tmp_path_factory):
     """The test network with private markers on network A, and who is who."""
-    path = tmp_path_factory.mktemp("access_url") / "marked.duckdb"
-    shutil.copy(demo_path, path)
+    path = copy_of(demo_path, tmp_path_factory.mktemp("access_url"))
     with open_database(path) as db:
         (own, a), (other, b) = two_coordinators(db)
         me = accounts.get_user(db, own).actor
@@ -121,9 +118,8 @@ def marked(demo_path, tmp_path_factory):
 @pytest.fixture()
 def open_as(marked, tmp_path, monkeypatch):
     """``open_as(role, script, **query)`` -> AppTest, or None when the page is not in the role's navigation."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(marked["path"], path)
-    monkeypatch.setenv("ASPNET_DB", str(path))
+    path = copy_of(marked["path"], tmp_path)
+    use_database(monkeypatch, path)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
 
     def run(role: str, script: str, **query):

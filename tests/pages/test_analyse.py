@@ -8,7 +8,7 @@ import pytest
 from aspnet_data import dashboard
 from aspnet_data.directory import Selection, parse_params
 
-from ..conftest import ROOT
+from ..conftest import ROOT, use_database
 
 CATALOGS = {
     lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
@@ -190,7 +190,7 @@ def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch
     calls = []
     real = dashboard.dashboard
     monkeypatch.setattr(dashboard, "dashboard", lambda *a, **k: calls.append(1) or real(*a, **k))
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    use_database(monkeypatch, scratch_copy)
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.switch_page("app_pages/dashboard.py")

@@ -255,7 +255,7 @@ def board_reader(path):
             """SELECT u.username, u.network FROM users u JOIN channel_reads r ON r.username = u.username
                JOIN channels c ON c.id = r.channel_id AND c.kind = 'all'
                JOIN messages m ON m.channel_id = c.id AND m.id > r.last_read_id AND m.author <> u.username
-               WHERE u.role = 'coordinator' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1"""
+               WHERE u.role = 'coordinator' GROUP BY u.username, u.network ORDER BY count(*) DESC, u.username LIMIT 1"""
         )[0]
 
 

@@ -226,7 +226,7 @@ def test_the_coordinator_queue_is_oldest_first_with_overdue_badges(app_as, scrat
     with open_database(scratch_copy) as db:
         username, network = db.rows(
             """SELECT u.username, u.network FROM users u JOIN applications a ON a.network = u.network
-               WHERE a.stage = 'submitted' GROUP BY ALL ORDER BY count(*) DESC, u.username LIMIT 1"""
+               WHERE a.stage = 'submitted' GROUP BY u.username, u.network ORDER BY count(*) DESC, u.username LIMIT 1"""
         )[0]
         queue = apps.queue(db, Actor(username, "coordinator", network))
     at = app_as("app_pages/review.py", username)

@@ -9,7 +9,7 @@ from aspnet_data import accounts, demo, editing
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
-from ..conftest import two_coordinators
+from ..conftest import two_coordinators, use_database
 from .conftest import run_app
 
 ADMIN = Actor("admin", "admin")
@@ -17,7 +17,7 @@ ADMIN = Actor("admin", "admin")
 
 @pytest.fixture()
 def app_env(scratch_copy, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    use_database(monkeypatch, scratch_copy)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
     with open_database(scratch_copy) as db:
         (name, network), _ = two_coordinators(db)

@@ -8,7 +8,7 @@ import pytest
 
 from aspnet_data.permissions import PAGES, pages_for
 
-from ..conftest import ROOT
+from ..conftest import ROOT, use_database
 from .conftest import run_app
 
 USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "admin": "admin"}
@@ -37,7 +37,7 @@ def menu(role: str) -> dict[str, str]:
 
 @pytest.fixture()
 def open_page(scratch_copy, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    use_database(monkeypatch, scratch_copy)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
     from aspnet_data.db import open_database
 

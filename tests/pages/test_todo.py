@@ -6,13 +6,13 @@ from streamlit.testing.v1 import AppTest
 from aspnet_data import accounts, applications, demo, editing
 from aspnet_data.db import open_database
 
-from ..conftest import ROOT, two_coordinators
+from ..conftest import ROOT, two_coordinators, use_database
 from .conftest import run_app
 
 
 @pytest.fixture()
 def app_env(scratch_copy, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(scratch_copy))
+    use_database(monkeypatch, scratch_copy)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
     return scratch_copy
 

@@ -10,7 +10,6 @@ project spaces) to the records of network A.
 from __future__ import annotations
 
 import itertools
-import shutil
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,7 +22,7 @@ from aspnet_data.db import open_database, utc_now
 from aspnet_data.directory import Selection, export_full_frame
 from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
 
-from ..conftest import two_coordinators
+from ..conftest import copy_of, two_coordinators
 
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
 _counter = itertools.count(1)
@@ -47,8 +46,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(demo_path, tmp_path_factory):
-    path = tmp_path_factory.mktemp("access") / "aspnet.duckdb"
-    shutil.copy(demo_path, path)
+    path = copy_of(demo_path, tmp_path_factory.mktemp("access"))
     with open_database(path) as db:
         (own, a), (other, b) = two_coordinators(db)
         actors = {

@@ -5,7 +5,6 @@ migration 009."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 
 import polars as pl
@@ -16,7 +15,7 @@ from aspnet_data import applications as apps
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.permissions import Actor
 
-from ..conftest import two_coordinators
+from ..conftest import copy_of, two_coordinators
 
 ADMIN = Actor("admin", "admin")
 SCHOOL = {"name": "Audit school", "city": "Testville", "levels": ["primary"], "themes": ["esd"], "ownership": "public"}
@@ -94,8 +93,7 @@ def walk_every_write_path(db) -> None:
 
 @pytest.fixture(scope="module")
 def walked(demo_path, tmp_path_factory):
-    path = tmp_path_factory.mktemp("audit") / "aspnet.duckdb"
-    shutil.copy(demo_path, path)
+    path = copy_of(demo_path, tmp_path_factory.mktemp("audit"))
     with open_database(path) as db:
         start = db.scalar("SELECT max(id) FROM audit_log")
         walk_every_write_path(db)
@@ -165,6 +163,7 @@ def test_a_bulk_file_is_recorded_row_by_row_in_order(tmp_path):
     assert rows == [(f"test.{k}", True, json.dumps({"k": k})) for k in range(3)]
 
 
+@pytest.mark.duckdb_only
 def test_migration_009_turns_stored_null_texts_into_sql_null(scratch_copy):
     with open_database(scratch_copy) as db:
         db.write(

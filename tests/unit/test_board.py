@@ -41,7 +41,7 @@ def coordinators(db, region=None):
 
 def channel(db, kind, region=None):
     return db.scalar(
-        "SELECT id FROM channels WHERE kind = ? AND (? IS NULL OR region = ?) ORDER BY id LIMIT 1",
+        "SELECT id FROM channels WHERE kind = ? AND (CAST(? AS VARCHAR) IS NULL OR region = ?) ORDER BY id LIMIT 1",
         [kind, region, region],
     )
 

@@ -63,7 +63,7 @@ def test_the_brief_holds_the_networks_figures(db, biggest):
     for theme in THEMES:
         assert brief.by_theme[theme] == db.scalar(
             "SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn' "
-            "AND list_contains(themes, ?)",
+            "AND CAST(? AS VARCHAR) = ANY(themes)",
             [biggest, theme],
         )
     assert brief.missing_levels == [lv for lv in LEVELS if brief.by_level[lv] == 0]

@@ -72,12 +72,14 @@ def test_init_creates_an_empty_schema_and_refuses_to_overwrite(tmp_path):
     assert code == 1 and "already exists" in err
 
 
+@pytest.mark.duckdb_only
 def test_demo_if_missing_keeps_an_existing_file(scratch_copy):
     before = scratch_copy.stat().st_mtime_ns
     assert main(["demo", "--db", str(scratch_copy), "--if-missing"]) == 0
     assert scratch_copy.stat().st_mtime_ns == before
 
 
+@pytest.mark.duckdb_only
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_import_round_trip_gives_the_same_database(db, tmp_path, fmt):
     folder = tmp_path / "export"
@@ -94,6 +96,7 @@ def test_export_import_round_trip_gives_the_same_database(db, tmp_path, fmt):
         assert imported.scalar("SELECT nextval('institution_id_seq')") > db.scalar("SELECT max(id) FROM institutions")
 
 
+@pytest.mark.duckdb_only
 def test_import_with_wrong_columns_writes_nothing(db, tmp_path):
     copy = tmp_path / "src.duckdb"
     main(["backup", "--db", db.path, str(copy)])
@@ -117,6 +120,7 @@ def test_import_without_manifest_is_refused(tmp_path):
     assert code == 1 and "manifest" in err
 
 
+@pytest.mark.duckdb_only
 def test_backup_is_a_consistent_copy(db, tmp_path):
     target = tmp_path / "backup.duckdb"
     assert main(["backup", "--db", db.path, str(target)]) == 0
@@ -186,6 +190,7 @@ def test_user_add_refuses_a_weak_or_missing_password(tmp_path):
     assert proc.returncode == 1 and "too short" in proc.stderr and proc.stderr.count("\n") == 1
 
 
+@pytest.mark.duckdb_only
 def test_backup_and_restore_round_trip_gives_identical_tables(db, tmp_path):
     backup = tmp_path / "backup.duckdb"
     assert main(["backup", "--db", db.path, str(backup)]) == 0

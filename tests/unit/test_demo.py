@@ -107,7 +107,7 @@ def test_applications_in_every_stage_with_history(db):
     stages = {r[0] for r in db.rows("SELECT DISTINCT stage FROM applications")}
     assert stages == set(APPLICATION_STAGES)
     # Every submitted application has a history whose last event is its current stage.
-    mismatched = db.scalar(
+    mismatched = db.analytics.scalar(
         """SELECT count(*) FROM applications a
            JOIN (SELECT application_id, arg_max(stage, occurred_at) AS last FROM application_events GROUP BY 1) e
              ON e.application_id = a.id
@@ -125,7 +125,7 @@ def test_accounts_projects_and_board_have_life(db):
     assert (
         db.scalar(
             "SELECT min(n) FROM (SELECT count(DISTINCT i.network) AS n FROM project_members m "
-            "JOIN institutions i ON i.id = m.institution_id GROUP BY m.project_id)"
+            "JOIN institutions i ON i.id = m.institution_id GROUP BY m.project_id) AS per_project"
         )
         >= 1
     )

@@ -11,10 +11,12 @@ from aspnet_data.directory import Selection
 from routes import ROUTES
 from routes.map_data import features
 
+from ..conftest import use_database
+
 
 @pytest.fixture()
 def client(demo_path, monkeypatch):
-    monkeypatch.setenv("ASPNET_DB", str(demo_path))
+    use_database(monkeypatch, demo_path)
     return TestClient(Starlette(routes=ROUTES))
 
 

@@ -121,7 +121,7 @@ def test_planted_gaps_and_stale_records_are_listed_exactly(scratch):
     old = pick(scratch, "RUS", seen | {no_email, no_site_or_language})
     just_fresh = pick(scratch, "RUS", seen | {no_email, no_site_or_language, old})
     execute(scratch, "UPDATE institutions SET email = NULL WHERE id = ?", [no_email])
-    execute(scratch, "UPDATE institutions SET website = NULL, languages = [] WHERE id = ?", [no_site_or_language])
+    execute(scratch, "UPDATE institutions SET website = NULL, languages = ? WHERE id = ?", [[], no_site_or_language])
     execute(scratch, "UPDATE institutions SET updated_at = ? WHERE id = ?", [NOW - timedelta(days=3 * 365), old])
     execute(scratch, "UPDATE institutions SET updated_at = ? WHERE id = ?", [NOW - STALE_AFTER, just_fresh])
 
@@ -303,7 +303,8 @@ def test_a_huge_city_is_compared_within_a_bounded_window(scratch):
                ownership, themes, status, languages, created_at, updated_at
         FROM institutions,
              (SELECT CASE WHEN r < ? THEN 'Gimnaziya g. Testovsk'
-                          ELSE 'Srednyaya shkola No. ' || r || ' g. Testovsk' END AS n FROM range(?) t(r))
+                          ELSE 'Srednyaya shkola No. ' || r || ' g. Testovsk' END AS n
+              FROM generate_series(0, ? - 1) t(r)) AS names
         WHERE id = ?""",
         [identical, identical + numbered, base],
     )

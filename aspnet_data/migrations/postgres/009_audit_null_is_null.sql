@@ -1,0 +1,1 @@
+-- On PostgreSQL, migration 009 is part of 001_initial.sql (whose tables stand as DuckDB's do after 009).
