@@ -585,7 +585,7 @@ def _restored_digests(url: str, dump: Path) -> dict[str, tuple[int, str]]:
     scratch_url = _with_database(url, scratch)
     try:
         _run_restore(scratch_url, dump)
-        with psycopg.connect(scratch_url, autocommit=True) as conn:
+        with psycopg.connect(scratch_url) as conn:  # one transaction: the digests read with named cursors
             return _pg_digests(conn)
     finally:
         with psycopg.connect(url, autocommit=True) as admin:
@@ -615,7 +615,7 @@ def _pg_restore(url: str, dump: Path) -> int:
             raise CliError(f"{pg.redacted(url)} is not empty; restore into a new database (createdb NAME)")
     expected = {t: tuple(v) for t, v in json.loads(sidecar.read_text(encoding="utf-8")).items()}
     _run_restore(url, dump)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url) as conn:
         got = _pg_digests(conn)
     if got != expected:
         raise CliError("the restored data differs from the backup's digests")
