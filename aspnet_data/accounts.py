@@ -103,6 +103,25 @@ def user_list(db: Database, actor: Actor, q: str = "", *, now: datetime | None =
     )
 
 
+def _count_failure(cur: Cursor, username: str, now: datetime) -> datetime | None:
+    """Count a failed login in the database itself (so that failures through several replicas
+    at once all count): an expired lock starts the count afresh; the last allowed failure locks
+    the account. Returns the lock's end, or None."""
+    failed = "(CASE WHEN locked_until IS NULL THEN failed_attempts ELSE 0 END) + 1"
+    cur.execute(
+        f"""UPDATE users SET
+                failed_attempts = CASE WHEN locked_until > $now THEN failed_attempts
+                                       WHEN {failed} >= $max THEN 0 ELSE {failed} END,
+                locked_until = CASE WHEN locked_until > $now THEN locked_until
+                                    WHEN {failed} >= $max THEN $until END
+            WHERE username = $username""",
+        {"now": now, "max": MAX_FAILED_ATTEMPTS, "until": now + LOCKOUT, "username": username},
+    )
+    # Read back in the same transaction (DuckDB cannot UPDATE ... RETURNING a row other tables reference).
+    rows = cur.execute("SELECT locked_until FROM users WHERE username = ?", [username]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None) -> User:
     """The user if ``password`` is right; otherwise raises :class:`LoginRefused`."""
     now = now or utc_now()
@@ -122,15 +141,8 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
         raise LoginRefused("locked", until=locked_until)
     good = bcrypt.checkpw(secret, stored.encode("ascii")) and not too_long
     if not good:
-        failed = (0 if locked_until is not None else failed) + 1  # an expired lock starts afresh
-        lock = now + LOCKOUT if failed >= MAX_FAILED_ATTEMPTS else None
-        db.write(
-            lambda cur: cur.execute(
-                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-                [0 if lock else failed, lock, username],
-            )
-        )
-        if lock:
+        lock = db.write(lambda cur: _count_failure(cur, username, now))
+        if lock is not None:
             raise LoginRefused("locked", until=lock)
         raise LoginRefused("invalid")
     if disabled:

@@ -79,7 +79,9 @@ def issue_certificates(
         return 0
     return cur.execute(
         """INSERT INTO certificates (number, institution_id, network, year, sequence, issued_on)
-           SELECT network || '-' || CAST(year AS VARCHAR) || '-' || lpad(CAST(sequence AS VARCHAR), 4, '0'),
+           SELECT network || '-' || CAST(year AS VARCHAR) || '-'
+                  || CASE WHEN sequence < 10000 THEN lpad(CAST(sequence AS VARCHAR), 4, '0')
+                          ELSE CAST(sequence AS VARCHAR) END,
                   id, network, year, sequence, issued_on FROM (
                WITH new AS (
                    SELECT i.id, i.network, CAST(d.issued AS DATE) AS issued_on,

@@ -63,6 +63,9 @@ COPY_TABLES: dict[str, tuple[str, ...]] = {
 # Past this many changed rows since the copy's version, a table is reloaded whole.
 INCREMENTAL_LIMIT = 20_000
 POLL_SECONDS = 1.0
+# The change feed keeps this long; a copy further behind (a replica stopped longer) reloads whole.
+KEEP_CHANGES = "10 minutes"
+PRUNE_SECONDS = 60.0
 
 
 def is_url(target: str | Path) -> bool:
@@ -503,6 +506,10 @@ class AnalyticCopy:
         self.version = -1
         self._heard = 0
         self._polled_at = 0.0
+        self._pruned_at = time.monotonic()
+        # What the copy did so far: whole-table loads, and rows applied one by one from the feed.
+        self.tables_loaded = 0
+        self.rows_applied = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._listening = False
@@ -527,6 +534,7 @@ class AnalyticCopy:
                 for table in tables or list(self._columns):
                     cur.execute(f"DELETE FROM {quote_ident(table)}")
                     self._copy_in(conn, table, None)
+                    self.tables_loaded += 1
                 cur.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
@@ -587,6 +595,29 @@ class AnalyticCopy:
                 self.heard(int(self.source.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0))
         if self._heard > self.version:
             self.refresh()
+        if time.monotonic() - self._pruned_at > PRUNE_SECONDS:
+            self._pruned_at = time.monotonic()
+            with contextlib.suppress(DatabaseUnavailable, psycopg.Error):
+                self.prune()
+
+    def prune(self) -> None:
+        """Drop the change feed's rows older than :data:`KEEP_CHANGES` and note from which version
+        it is complete (a copy older than that reloads whole). Any replica may do it, one at a time."""
+        with self.source._connection() as conn, conn.transaction():
+            locked = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", [_MIGRATION_LOCK + 1]).fetchone()
+            if not locked or not locked[0]:
+                return
+            top = conn.execute(
+                f"SELECT max(version) FROM row_changes WHERE changed_at < (now() AT TIME ZONE 'utc') "
+                f"- interval '{KEEP_CHANGES}'"
+            ).fetchone()
+            if not top or top[0] is None:
+                return
+            conn.execute("DELETE FROM row_changes WHERE version <= %s", [top[0]])
+            conn.execute(
+                "UPDATE meta SET value = %s WHERE key = 'changes_kept_from' AND CAST(value AS BIGINT) < %s",
+                [str(top[0] + 1), top[0] + 1],
+            )
 
     def refresh(self) -> None:
         """Apply the rows changed since the copy's version, in one PostgreSQL snapshot."""
@@ -620,6 +651,7 @@ class AnalyticCopy:
                             [keys],
                         )
                         self._copy_in(conn, table, keys)
+                        self.rows_applied += len(keys)
                     if "meta" not in {t for t, _ in changed}:
                         cur.execute("DELETE FROM meta")
                         self._copy_in(conn, "meta", None)

@@ -23,12 +23,14 @@ BACKENDS = [b for b in os.environ.get("ASPNET_TEST_BACKENDS", "duckdb,postgres")
 
 
 def pytest_collection_modifyitems(items):
-    """A test marked duckdb_only (a DuckDB migration, the file-based commands) runs on DuckDB only."""
-    skip = pytest.mark.skip(reason="about the DuckDB file only")
+    """A test marked duckdb_only (a DuckDB migration, the file-based commands) runs on DuckDB
+    only; one marked postgres_only (several processes on one database) on PostgreSQL only."""
     for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.get_closest_marker("duckdb_only") and params.get("backend") == "postgres":
-            item.add_marker(skip)
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        if item.get_closest_marker("duckdb_only") and backend == "postgres":
+            item.add_marker(pytest.mark.skip(reason="about the DuckDB file only"))
+        if item.get_closest_marker("postgres_only") and backend == "duckdb":
+            item.add_marker(pytest.mark.skip(reason="several processes share only a PostgreSQL database"))
 
 
 class _Postgres:

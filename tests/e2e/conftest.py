@@ -32,6 +32,12 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+@pytest.fixture(scope="session")
+def demo_path(_demo_file):
+    """The browser tests serve the embedded file (the replicas' tests start their own PostgreSQL)."""
+    return _demo_file
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

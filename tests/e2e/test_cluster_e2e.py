@@ -23,7 +23,7 @@ from ops import postgres
 from ops.cluster import Cluster
 
 from ..conftest import ROOT
-from .conftest import _free_port, settle
+from .conftest import _free_port, download, settle
 from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +42,7 @@ def cluster(tmp_path_factory):
     command = [sys.executable, "-m", "aspnet_data", "demo", "--db", url, "--institutions", str(INSTITUTIONS)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     nodes = Cluster(tmp_path_factory.mktemp("cluster"), 2, _free_port(), url, secret="cluster-e2e-secret")
+    nodes.pg_folder = pg_folder
     try:
         nodes.start()
         yield nodes
@@ -154,3 +155,88 @@ def test_a_crashed_replicas_visitor_comes_back_from_the_other_still_signed_in(cl
     finally:
         cluster.start_replica(crashed)
         cluster.wait_replicas()
+
+
+def test_two_coordinators_on_different_replicas_editing_one_record_see_the_conflict(cluster, shared, browser):
+    """Both open their network's form, one on each replica; the first save wins, the second is
+    shown both versions side by side (the version check is PostgreSQL's, not a replica's)."""
+    username, network = shared.rows(
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 5"
+    )[0]
+    pages = []
+    for replica in cluster.replica_urls:
+        context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        log_in(page, replica, username, demo.DEMO_PASSWORDS["coordinator"])
+        page.goto(replica + "/manage")
+        page.get_by_role("textbox", name="Description").wait_for(timeout=30_000)
+        settle(page)
+        pages.append(page)
+    first, second = pages
+    try:
+        first.get_by_role("textbox", name="Description").fill("Saved first, on replica 1.")
+        first.get_by_role("button", name="Save", exact=True).first.click()
+        first.get_by_text("Saved. Changed:").wait_for(timeout=30_000)
+        second.get_by_role("textbox", name="Description").fill("Saved second, on replica 2.")
+        second.get_by_role("button", name="Save", exact=True).first.click()
+        second.get_by_text("Someone saved this record after you opened it").wait_for(timeout=30_000)
+        assert second.get_by_role("button", name="Keep my version").is_visible()
+        stored = editing.network_record(shared, Actor("admin", "admin"), network)
+        assert stored["description"] == "Saved first, on replica 1."
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+def test_a_csv_download_and_a_bulk_upload_go_through_the_balancer(cluster, shared, browser, tmp_path):
+    """Both are served by the replica that made the page: the sticky cookie keeps the visitor there."""
+    username, network = shared.rows(
+        "SELECT username, network FROM users WHERE role = 'coordinator' ORDER BY username LIMIT 1 OFFSET 7"
+    )[0]
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        log_in(page, cluster.url, username, demo.DEMO_PASSWORDS["coordinator"])
+        page.goto(cluster.url + "/bulk")
+        page.get_by_text("1. Download the current list").wait_for(timeout=30_000)
+        settle(page)
+        info = download(page, page.get_by_role("button", name="CSV", exact=True))
+        lines = open(info.path(), encoding="utf-8-sig").read().splitlines()
+        header = lines[0].split(",")
+        row = lines[1].split(",")
+        school = int(row[header.index("id")])
+        row[header.index("pupils")] = "2468"
+        edited = tmp_path / "edited.csv"
+        edited.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(edited))
+        page.get_by_role("button", name="Apply all changes").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Apply all changes").click()
+        page.get_by_text("Applied: 0 added, 1 changed, 0 withdrawn.").wait_for(timeout=30_000)
+        assert editing.institution_record(shared, school)["pupils"] == 2468
+        assert shared.scalar("SELECT network FROM institutions WHERE id = ?", [school]) == network
+    finally:
+        context.close()
+
+
+def test_with_postgresql_stopped_pages_say_so_in_the_visitors_language_and_recover_by_themselves(cluster, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    page = context.new_page()
+    try:
+        log_in(page, cluster.url, "admin", demo.DEMO_PASSWORDS["admin"])
+        page.goto(cluster.url + "/todo?lang=fr")
+        page.get_by_text("Connecté").first.wait_for(timeout=30_000)
+        settle(page)
+        port = int((cluster.pg_folder / "port").read_text())
+        postgres.stop(cluster.pg_folder)
+        try:
+            page.reload()
+            page.get_by_text("Les données sont momentanément indisponibles").wait_for(timeout=30_000)
+            assert not page.locator("[data-testid='stException']").count()  # no traceback
+            time.sleep(10)
+        finally:
+            postgres.start(cluster.pg_folder, port=port)
+        # No reload: the page tries again by itself.
+        page.get_by_text("Connecté").first.wait_for(timeout=30_000)
+        assert not page.get_by_text("Les données sont momentanément indisponibles").count()
+    finally:
+        context.close()

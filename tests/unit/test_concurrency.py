@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -18,6 +20,8 @@ import pytest
 
 from aspnet_data import board, editing
 from aspnet_data.permissions import Actor
+
+from ..conftest import ROOT
 
 THREADS = 8
 EDITS = 1000
@@ -59,8 +63,8 @@ NEW_VALUE = {
 }
 
 
-def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
-    ids = [
+def chosen_records(db) -> list[int]:
+    return [
         r[0]
         for r in db.rows(
             """SELECT i.id FROM institutions i JOIN countries c ON c.iso3 = i.network
@@ -68,14 +72,18 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
             [RECORDS],
         )
     ]
-    initial = {i: editing.institution_record(db, i) for i in ids}
+
+
+def edit_randomly(db, ids: list[int], threads: int, edits: int, *, first_thread: int = 0) -> list[dict]:
+    """``edits`` randomized saves from ``threads`` threads, each with the version its author read."""
     attempts: list[dict] = []
     lock = threading.Lock()
 
-    def editor(k):
+    def editor(j):
+        k = first_thread + j
         rng = random.Random(1000 + k)
         actor = Actor(f"editor{k}", "admin")
-        for n in range(EDITS // THREADS):
+        for n in range(edits // threads):
             uid = k * (EDITS // THREADS) + n
             iid = rng.choice(ids)
             read = editing.institution_record(db, iid)
@@ -94,12 +102,50 @@ def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
             with lock:
                 attempts.append(attempt)
 
-    started = time.perf_counter()
-    run_threads(editor, THREADS)
-    elapsed = time.perf_counter() - started
+    run_threads(editor, threads)
+    return attempts
 
+
+def test_randomized_concurrent_edits_lose_nothing_and_hide_no_failure(db):
+    ids = chosen_records(db)
+    initial = {i: editing.institution_record(db, i) for i in ids}
+    started = time.perf_counter()
+    attempts = edit_randomly(db, ids, THREADS, EDITS)
+    elapsed = time.perf_counter() - started
     outcomes = Counter(a["outcome"] for a in attempts)
     print(f"\n{EDITS} edits from {THREADS} threads on {RECORDS} institutions in {elapsed:.1f} s: {dict(outcomes)}")
+    check_edits(db, ids, initial, attempts)
+
+
+@pytest.mark.postgres_only
+def test_edits_from_two_processes_of_one_postgresql_lose_nothing(scratch_copy, tmp_path):
+    """The same 1,000 edits from two processes (4 threads each) on one PostgreSQL database:
+    optimistic locking and the audit log hold across processes as within one."""
+    from aspnet_data.db import open_database
+
+    with open_database(scratch_copy) as db:
+        ids = chosen_records(db)
+        initial = {i: editing.institution_record(db, i) for i in ids}
+    outputs = [tmp_path / f"attempts-{k}.json" for k in range(2)]
+    started = time.perf_counter()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.unit.test_concurrency", str(scratch_copy), str(k * THREADS // 2), str(out)],
+            cwd=ROOT,
+        )
+        for k, out in enumerate(outputs)
+    ]
+    assert [child.wait(timeout=600) for child in children] == [0, 0]
+    elapsed = time.perf_counter() - started
+    attempts = [a for out in outputs for a in json.loads(out.read_text())]
+    outcomes = Counter(a["outcome"] for a in attempts)
+    print(f"\n{EDITS} edits from 2 processes x {THREADS // 2} threads in {elapsed:.1f} s: {dict(outcomes)}")
+    with open_database(scratch_copy) as db:
+        check_edits(db, ids, initial, attempts)
+
+
+def check_edits(db, ids: list[int], initial: dict[int, dict], attempts: list[dict]) -> None:
+    outcomes = Counter(a["outcome"] for a in attempts)
     # Every attempt was answered: saved, or a conflict reported to its author; nothing else.
     assert len(attempts) == EDITS
     assert set(outcomes) <= {"saved", "conflict"}, [a for a in attempts if a["outcome"].startswith("error")][:3]
@@ -184,3 +230,38 @@ def test_board_posts_from_many_threads_are_all_stored_once_in_order(db):
     # Ids and timestamps tell the same order.
     times = [created for _, _, _, created in stored]
     assert times == sorted(times)
+
+
+def test_wrong_passwords_at_the_same_instant_all_count_towards_the_lock(db):
+    """Failed logins are counted by the database, not by whoever read the count last: four
+    wrong passwords at once (from four sessions, or four replicas) count four."""
+    from aspnet_data import accounts
+    from aspnet_data.errors import LoginRefused
+
+    username = db.scalar("SELECT username FROM users WHERE role = 'analyst' ORDER BY username LIMIT 1")
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]
+        )
+    )
+    barrier = threading.Barrier(4)
+
+    def wrong(_k):
+        barrier.wait()
+        with pytest.raises(LoginRefused):
+            accounts.authenticate(db, username, "not the password")
+
+    run_threads(wrong, 4)
+    assert db.scalar("SELECT failed_attempts FROM users WHERE username = ?", [username]) == 4
+    with pytest.raises(LoginRefused) as locked:
+        accounts.authenticate(db, username, "still not the password")
+    assert locked.value.reason == "locked"
+
+
+if __name__ == "__main__":  # one of the processes of the two-process test: URL, first thread, output
+    from aspnet_data.db import open_database
+
+    with open_database(sys.argv[1]) as shared:
+        done = edit_randomly(shared, chosen_records(shared), THREADS // 2, EDITS // 2, first_thread=int(sys.argv[2]))
+    with open(sys.argv[3], "w") as handle:
+        json.dump(done, handle)
