@@ -675,7 +675,7 @@ class AnalyticCopy:
                     # A version committed before LISTEN took effect is not announced: poll once.
                     self.heard(_version_of(conn))
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=1.0, stop_after=64):
+                        for note in conn.notifies(timeout=0.2, stop_after=64):
                             with contextlib.suppress(ValueError):
                                 self.heard(int(note.payload))
             except psycopg.Error:

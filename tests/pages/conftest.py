@@ -34,12 +34,16 @@ def run_app(
 
 
 @pytest.fixture()
-def page(demo_path, monkeypatch):
-    """``page("app_pages/home.py", lang="fr", **query)`` on the shared test network (read only)."""
-    use_database(monkeypatch, demo_path)
+def page(_demo_file, monkeypatch):
+    """``page("app_pages/home.py", lang="fr", **query)`` on the shared test network (read only).
+
+    Read-only pages run on the embedded file only: on PostgreSQL their reads go to the same
+    DuckDB SQL (the analytic copy), which the data-layer tests check on both engines; the
+    pages that sign in and write (``app_as``) run on both."""
+    use_database(monkeypatch, _demo_file)
 
     def run(script: str, *, lang: str = "en", session: dict | None = None, **query) -> AppTest:
-        return run_app(demo_path, script, session={"lang": lang, **(session or {})}, query=query)
+        return run_app(_demo_file, script, session={"lang": lang, **(session or {})}, query=query)
 
     return run
 
@@ -59,9 +63,9 @@ def app_as(scratch_copy, monkeypatch):
 
 
 @pytest.fixture()
-def router(demo_path, monkeypatch):
-    """``router(lang="fr")`` -> the whole app (app.py) run once with those query parameters."""
-    use_database(monkeypatch, demo_path)
+def router(_demo_file, monkeypatch):
+    """``router(lang="fr")`` -> the whole app (app.py) run once with those query parameters (embedded file)."""
+    use_database(monkeypatch, _demo_file)
 
     def run(**query) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
@@ -93,3 +97,13 @@ def look_up(at, code: str, email: str) -> None:
         if (at.session_state["status_code"], at.session_state["status_email"]) == (code.strip(), email.strip()):
             return
     raise AssertionError(f"the status form did not take {code!r} / {email!r}")
+
+
+@pytest.fixture(scope="session")
+def db(_demo_file):
+    """The test network (embedded file) for the expectations of read-only pages."""
+    from aspnet_data.db import open_database
+
+    database = open_database(_demo_file)
+    yield database
+    database.close()
