@@ -30,6 +30,8 @@ def pytest_collection_modifyitems(items):
         backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
         if item.get_closest_marker("duckdb_only") and backend == "postgres":
             item.add_marker(pytest.mark.skip(reason="about the DuckDB file only"))
+        if item.get_closest_marker("one_engine") and backend == "postgres":
+            item.add_marker(pytest.mark.skip(reason="the embedded file's run covers it (same data-layer calls)"))
         if item.get_closest_marker("postgres_only") and backend == "duckdb":
             item.add_marker(pytest.mark.skip(reason="several processes share only a PostgreSQL database"))
 

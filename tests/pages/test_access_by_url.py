@@ -21,6 +21,10 @@ from aspnet_data.permissions import Actor
 from ..conftest import copy_of, two_coordinators, use_database
 from .conftest import look_up, run_app
 
+# The roles and pages through the permission matrix: the same calls on either engine, whose
+# PostgreSQL run the data-layer suite (tests/unit/test_access_matrix.py) makes.
+pytestmark = pytest.mark.one_engine
+
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
 NAV = "not in this role's navigation"
 REFUSED = "refused with a message"

@@ -11,6 +11,10 @@ from aspnet_data.permissions import PAGES, pages_for
 from ..conftest import ROOT, use_database
 from .conftest import run_app
 
+# The roles and pages through the permission matrix: the same calls on either engine, whose
+# PostgreSQL run the data-layer suite (tests/unit/test_access_matrix.py) makes.
+pytestmark = pytest.mark.one_engine
+
 USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "admin": "admin"}
 CATALOG = json.loads((ROOT / "ui" / "locales" / "en.json").read_text(encoding="utf-8"))
 REFUSALS = [CATALOG[key] for key in ("auth.no_access", "auth.sign_in_needed", "auth.required", "manage.not_allowed")]
