@@ -222,6 +222,58 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
     return "\n".join(lines) + "\n"
 
 
+def postgres_markdown(pgs: list[dict]) -> str:
+    """The PostgreSQL deployment beside the embedded file, per size (bench/postgres.py)."""
+    if not pgs:
+        return ""
+    head = "| | " + " | ".join(f"{r['institutions']:,}" for r in pgs) + " |"
+    rule = "|---|" + "---|" * len(pgs)
+    lines = [
+        "",
+        "## PostgreSQL beside the embedded file",
+        "",
+        "p50 / p95 ms, embedded -> PostgreSQL (ratio of p50s).",
+        "",
+    ]
+    lines += [head, rule]
+    for label in pgs[0]["screens"]:
+        cells = []
+        for r in pgs:
+            m = r["screens"][label]
+            e, p = m["embedded"], m["postgres"]
+            cells.append(
+                f"{e['p50_ms']:.1f} / {e['p95_ms']:.1f} -> {p['p50_ms']:.1f} / {p['p95_ms']:.1f} ({m['ratio_p50']}x)"
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    def row(label: str, cell) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in pgs) + " |")
+
+    row(
+        "saved edit, embedded",
+        lambda r: f"{r['save']['embedded']['p50_ms']:.1f} / {r['save']['embedded']['p95_ms']:.1f}",
+    )
+    row(
+        "saved edit, PostgreSQL",
+        lambda r: f"{r['save']['postgres']['p50_ms']:.1f} / {r['save']['postgres']['p95_ms']:.1f}",
+    )
+    row(
+        "copy's refresh after one edit",
+        lambda r: f"{r['refresh_one_edit']['p50_ms']:.1f} / {r['refresh_one_edit']['p95_ms']:.1f}",
+    )
+    row(
+        "freshness lag, one process to another",
+        lambda r: (
+            f"{r['freshness_lag']['p50_ms']:.0f} / {r['freshness_lag']['p95_ms']:.0f} "
+            f"({r['freshness_lag']['seen']} of {r['freshness_lag']['edits']} edits)"
+        ),
+    )
+    row("analytic copy's full load (s)", lambda r: f"{r['copy_load_s']}")
+    row("copy of the file into PostgreSQL (s)", lambda r: f"{r['copy_s']}")
+    row("peak memory (MB)", lambda r: f"{r['peak_rss_mb']}")
+    return "\n".join(lines) + "\n"
+
+
 def summary(results: list[dict], peers: dict, board: dict | None, loads: list[dict]) -> str:
     """The README's table: the worst case of each measure, per size, against its target."""
 
@@ -303,11 +355,15 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the browsers-at-once run")
     parser.add_argument("--load-sizes", default="10000,1000000")
     parser.add_argument("--sessions", default="20")
+    parser.add_argument(
+        "--postgres-sizes", default="10000,100000,1000000", help="sizes measured on PostgreSQL ('' for none)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = [child("scenarios.py", str(size)) for size in sizes]
     peers = {} if args.no_peer else {size: child("peer.py", str(size))["datasette"] for size in sizes}
     board = child("scenarios.py", "board")["board"]
+    pgs = [child("postgres.py", size) for size in args.postgres_sizes.split(",") if size]
     loads = (
         []
         if args.no_load
@@ -315,9 +371,10 @@ def main() -> None:
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(
-        json.dumps({"networks": results, "datasette": peers, "board": board, "load": loads}, indent=2), encoding="utf-8"
+        json.dumps({"networks": results, "datasette": peers, "board": board, "load": loads, "postgres": pgs}, indent=2),
+        encoding="utf-8",
     )
-    text = markdown(results, peers, board, loads)
+    text = markdown(results, peers, board, loads) + postgres_markdown(pgs)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
         update_readme(summary(results, peers, board, loads))

@@ -5,6 +5,7 @@ and the command line works on the shared database while the replicas serve."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,7 +96,10 @@ def test_the_balancer_serves_the_app_and_both_replicas_answer(cluster, context):
     assert status.stdout.count("up ") == 3, status.stdout
 
 
-def test_a_save_through_one_replica_is_seen_on_the_other_within_two_seconds(cluster, shared, context):
+def test_a_save_elsewhere_is_on_the_other_replicas_next_run_two_seconds_later(cluster, shared, context):
+    """A page run that starts 2 s after a save (made by another process on the shared
+    database) shows it: the replica's copy caught up in that time, whatever the page then
+    takes to load in a busy browser."""
     school = shared.scalar("SELECT min(id) FROM institutions WHERE status = 'member'")
     before = editing.institution_record(shared, school)
     profile = f"{cluster.replica_urls[1]}/institution?id={school}"
@@ -109,10 +113,12 @@ def test_a_save_through_one_replica_is_seen_on_the_other_within_two_seconds(clus
     editing.update_institution(
         shared, Actor("admin", "admin"), school, {"name": new_name}, expected_version=before["version"]
     )
+    time.sleep(max(0.0, 2.0 - (time.monotonic() - saved_at)))
     page.goto(profile)
-    page.get_by_role("heading", name=new_name).wait_for(timeout=30_000)
-    seen_after = time.monotonic() - saved_at
-    assert seen_after <= 2.0, f"replica 2 showed the new name {seen_after:.2f} s after the save"
+    either = re.compile(f"^({re.escape(new_name)}|{re.escape(before['name'])})$")
+    shown = page.get_by_role("heading", name=either).first
+    shown.wait_for(timeout=30_000)
+    assert shown.inner_text().strip() == new_name, "the run 2 s after the save showed the old name"
 
 
 def test_the_command_line_works_on_the_shared_database_while_the_replicas_serve(cluster, context, tmp_path):
@@ -169,15 +175,15 @@ def test_two_coordinators_on_different_replicas_editing_one_record_see_the_confl
         page = context.new_page()
         log_in(page, replica, username, demo.DEMO_PASSWORDS["coordinator"])
         page.goto(replica + "/manage")
-        page.get_by_role("textbox", name="Description").wait_for(timeout=30_000)
+        page.get_by_role("textbox", name="Description", exact=True).wait_for(timeout=30_000)
         settle(page)
         pages.append(page)
     first, second = pages
     try:
-        first.get_by_role("textbox", name="Description").fill("Saved first, on replica 1.")
+        first.get_by_role("textbox", name="Description", exact=True).fill("Saved first, on replica 1.")
         first.get_by_role("button", name="Save", exact=True).first.click()
         first.get_by_text("Saved. Changed:").wait_for(timeout=30_000)
-        second.get_by_role("textbox", name="Description").fill("Saved second, on replica 2.")
+        second.get_by_role("textbox", name="Description", exact=True).fill("Saved second, on replica 2.")
         second.get_by_role("button", name="Save", exact=True).first.click()
         second.get_by_text("Someone saved this record after you opened it").wait_for(timeout=30_000)
         assert second.get_by_role("button", name="Keep my version").is_visible()
