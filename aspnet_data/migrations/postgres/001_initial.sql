@@ -174,6 +174,7 @@ CREATE TABLE applications (
     website           TEXT
 );
 CREATE INDEX applications_network_stage_idx ON applications (network, stage);
+CREATE INDEX applications_stage_idx ON applications (stage);  -- UNESCO's queue: every network
 
 CREATE SEQUENCE application_event_id_seq START 1;
 CREATE TABLE application_events (
