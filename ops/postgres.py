@@ -86,7 +86,9 @@ def start(folder: Path, *, port: int | None = None) -> str:
         )
     if running(folder):
         return url_of(folder)
-    port = port or _free_port()
+    port_file = folder / "port"
+    # A restarted cluster keeps its address (replicas and URLs keep working).
+    port = port or (int(port_file.read_text()) if port_file.is_file() else _free_port())
     (folder / "port").write_text(str(port))
     options = (
         f"-k {folder} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
