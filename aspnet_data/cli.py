@@ -20,28 +20,12 @@ import duckdb
 import psycopg
 
 from . import demo, pg, settings, transfer
-from .db import Database, advance_sequences, latest_schema_version, open_database, quote_ident
+from .db import Database, _first_line, advance_sequences, latest_schema_version, open_database, quote_ident
 from .errors import AtlasError, DatabaseError, FieldError
 
-# Tables in dependency order: importing in this order satisfies every foreign key.
-TABLES = (
-    "regions",
-    "countries",
-    "networks",
-    "institutions",
-    "certificates",
-    "users",
-    "audit_log",
-    "applications",
-    "application_events",
-    "projects",
-    "project_members",
-    "channels",
-    "messages",
-    "channel_reads",
-    "outbox",
-    "meta",
-)
+# The tables an export holds, in dependency order (importing in this order satisfies every
+# foreign key): all but the login sessions, which belong to the running site.
+TABLES = tuple(t for t in transfer.TABLES if t != "sessions")
 
 
 class CliError(AtlasError):
@@ -146,16 +130,11 @@ def main(argv: list[str] | None = None) -> int:
             "copy": _copy,
         }[args.command](args)
     except (CliError, DatabaseError) as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
         return 1
     except (duckdb.Error, psycopg.Error) as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
         return 1
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _non_negative(text: str) -> int:

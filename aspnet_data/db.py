@@ -42,6 +42,11 @@ UNIQUE_VIOLATIONS: tuple[type[Exception], ...] = (duckdb.ConstraintException, ps
 """What either engine raises when a write breaks a uniqueness rule (a key taken meanwhile)."""
 
 
+def is_url(target: str | Path) -> bool:
+    """Whether ``target`` names a PostgreSQL database (a ``postgresql://`` URL) rather than a file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier (table or column name). Values are never formatted in."""
     return '"' + name.replace('"', '""') + '"'
@@ -255,7 +260,7 @@ def open_database(path: str | Path, *, create: bool = False, read_only: bool = F
     ``create=False`` refuses a path that does not exist, so a typo never silently
     creates an empty database.
     """
-    if str(path).startswith(("postgresql://", "postgres://")):
+    if is_url(path):
         from .pg import PostgresDatabase
 
         pg = PostgresDatabase(str(path))

@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +35,17 @@ import psycopg.errors
 import psycopg_pool
 from psycopg.types.string import TextLoader
 
-from .db import Cursor, Database, Schema, latest_schema_version, migrations, quote_ident, utc_now
+from .db import (  # noqa: F401 - is_url is offered here too, beside the URL's other helpers
+    Cursor,
+    Database,
+    Schema,
+    _first_line,
+    is_url,
+    latest_schema_version,
+    migrations,
+    quote_ident,
+    utc_now,
+)
 from .errors import DatabaseError, DatabaseUnavailable, SchemaTooNewError
 
 T = TypeVar("T")
@@ -66,10 +75,6 @@ POLL_SECONDS = 1.0
 # The change feed keeps this long; a copy further behind (a replica stopped longer) reloads whole.
 KEEP_CHANGES = "10 minutes"
 PRUNE_SECONDS = 60.0
-
-
-def is_url(target: str | Path) -> bool:
-    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 def redacted(url: str) -> str:
@@ -411,19 +416,9 @@ class PostgresDatabase(Database):
 
     @property
     def data_version(self) -> int:
-        if self._wants_copy:
-            return self.analytics.data_version
-        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
-
-    @property
-    def data_updated_at(self) -> datetime | None:
-        value = self.scalar("SELECT value FROM meta WHERE key = 'data_updated_at'")
-        return datetime.fromisoformat(value) if value else None
-
-    def schema_version(self) -> int:
-        if not self.table_exists("schema_migrations"):
-            return 0
-        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        """The analytic copy's version: what cached readers computed from (data_updated_at and
+        schema_version read PostgreSQL, as Database's do)."""
+        return self.analytics.data_version if self._wants_copy else super().data_version
 
     def migrate(self) -> list[int]:
         """Apply the migrations the database lacks; one replica at a time (advisory lock)."""
@@ -742,8 +737,3 @@ def _spill(data: bytes) -> str:
     with tempfile.NamedTemporaryFile(prefix="aspnet-copy-", suffix=".csv", delete=False) as handle:
         handle.write(data)
         return handle.name.replace("'", "''")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
