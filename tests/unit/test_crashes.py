@@ -69,7 +69,10 @@ def run_and_kill(args: list[str], *, trigger, delay: float) -> tuple[list[str], 
     finally:
         if proc.poll() is None:
             proc.kill()
-        rest, errors = proc.communicate()
+        # Read on through the same buffered file: communicate() reads the pipe beneath it and
+        # would drop the lines the loop above had already buffered.
+        rest, errors = proc.stdout.read(), proc.stderr.read()
+        proc.wait()
     lines += rest.splitlines()
     assert running or proc.returncode == 0, errors  # finished before the kill: it must have succeeded
     return lines, running
