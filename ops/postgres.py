@@ -89,7 +89,7 @@ def start(folder: Path, *, port: int | None = None) -> str:
     port_file = folder / "port"
     # A restarted cluster keeps its address (replicas and URLs keep working).
     port = port or (int(port_file.read_text()) if port_file.is_file() else _free_port())
-    (folder / "port").write_text(str(port))
+    port_file.write_text(str(port))
     options = (
         f"-k {folder} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
