@@ -7,7 +7,7 @@ import streamlit as st
 from aspnet_data.errors import DatabaseUnavailable
 from aspnet_data.permissions import PAGES, pages_for
 from aspnet_data.vocab import LANGUAGES
-from ui.auth import authenticator, just_signed_in, sign_in, sign_out
+from ui.auth import authenticator, current_user, just_signed_in, sign_in, sign_out
 from ui.coordinators import land_after_login, start_landing
 from ui.data import unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
@@ -44,11 +44,17 @@ elif st.query_params.get("lang") != current_language():
 
 
 def _app() -> None:
-    auth = authenticator()
-    user = sign_in(auth)
+    try:
+        auth = authenticator()
+        user = sign_in(auth)
+        unavailable = False
+    except DatabaseUnavailable:
+        # The menu this visitor had, so the page (and its URL) stays where it is while the
+        # message shows and after the data is back.
+        auth, user, unavailable = None, current_user(), True
     if user and just_signed_in() and "todo" in pages_for(user.role):
         start_landing()
-    if user:
+    if user and not unavailable:
         st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
         st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")
         if user.must_change_password:
@@ -143,6 +149,8 @@ def _app() -> None:
     pages[t("nav.explore")] += [_restricted(path) for path in PAGES if path not in private]
     # Every page listed: the coordinators' section would otherwise fold behind "View more".
     nav = st.navigation(pages, expanded=True)
+    if unavailable:
+        raise DatabaseUnavailable("the sign-in check could not read the database")
     # A login from a public page (or the side panel's box) opens To do; a private page followed
     # by link before logging in stays open.
     if "todo" in private:

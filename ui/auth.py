@@ -8,11 +8,15 @@ expired, and revokes the session on logout.
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from pathlib import Path
+from types import SimpleNamespace
 
+import extra_streamlit_components as stx
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model
 
 from aspnet_data import accounts, settings
 from aspnet_data.accounts import LoginRefused, User
@@ -39,6 +43,27 @@ def cookie_secret() -> str:
     if SECRET_FILE.is_file():
         return SECRET_FILE.read_text(encoding="utf-8").strip()
     return secrets.token_urlsafe(48)
+
+
+class _CookieWriter(stx.CookieManager):
+    """The authenticator's cookie manager without its read.
+
+    The library's manager draws a component on every run that sends the browser's cookies
+    back, which reruns the whole page once more on every page load. The login cookie arrives
+    with the request anyway (st.context.cookies, which is what the authenticator reads), so
+    only the writes (set on login, delete on logout) need the component.
+    """
+
+    def __init__(self, key: str = "init") -> None:  # noqa: ARG002 - the library's signature
+        self.cookie_manager = importlib.import_module("extra_streamlit_components.CookieManager")._component_func
+        self.cookies = dict(st.context.cookies)
+
+    def delete(self, cookie: str, key: str = "delete") -> None:
+        self.cookies.setdefault(cookie, "")
+        super().delete(cookie, key=key)
+
+
+cookie_model.stx = SimpleNamespace(CookieManager=_CookieWriter)
 
 
 def _credentials() -> dict:

@@ -151,11 +151,24 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def settle(page, pause_ms: int = 1500) -> None:
-    """Wait until Streamlit has finished the runs that follow a page load or a click (the login
-    cookie component reports back once after a load), and a little longer for charts."""
+IDLE = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app && app.getAttribute("data-test-script-state") === "notRunning"
+        && !document.querySelector("[data-testid='stStatusWidget']");
+}"""
+
+
+def settle(page, pause_ms: int = 300) -> None:
+    """Wait until Streamlit has finished the run that a page load or a click started.
+
+    The app reports its script's state on its root element; a click's run starts a beat after
+    the click, so the state must read "not running" after a short pause and still read so a
+    moment later (a chart or map then has that moment to draw)."""
     page.wait_for_timeout(pause_ms)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)
+    for _ in range(2):
+        page.wait_for_function(IDLE, timeout=30_000)
+        page.wait_for_timeout(250)
+    page.wait_for_function(IDLE, timeout=30_000)
 
 
 def pytest_collection_modifyitems(items):
@@ -169,9 +182,9 @@ def pytest_collection_modifyitems(items):
 def download(page, button, attempts: int = 3):
     """Click a download button; the file Chromium saved (a Playwright Download).
 
-    A click that lands while Streamlit reruns the page (the login cookie component reports
-    back once after a load, later on a busy machine) hits a button about to be replaced and
-    does nothing, as it would for a person, who clicks again: so does this, after the run."""
+    A click that lands while Streamlit reruns the page (on a busy machine, the run a click
+    nearby started) hits a button about to be replaced and does nothing, as it would for a
+    person, who clicks again: so does this, after the run."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):

@@ -81,8 +81,8 @@ _SCAN = """async ([tags, exclusions]) => {
 }"""
 
 
-# Every script run of the page, counted in the browser: a scan that a rerun overlapped (the
-# login cookie component reports back once after a load, sometimes seconds later) is redone,
+# Every script run of the page, counted in the browser: a scan that a rerun overlapped (a
+# component reporting back, a live refresh) is redone,
 # since Streamlit fades the elements of a running page and axe would measure faded text.
 _RUNS = """
 window.__runs = 0;

@@ -241,8 +241,10 @@ def test_with_postgresql_stopped_pages_say_so_in_the_visitors_language_and_recov
             time.sleep(10)
         finally:
             postgres.start(cluster.pg_folder, port=port)
-        # No reload: the page tries again by itself.
+        # No reload: the page tries again by itself, and it is the page the visitor was on.
         page.get_by_text("Connecté").first.wait_for(timeout=30_000)
+        page.get_by_role("heading", name="À faire").first.wait_for(timeout=30_000)
         assert not page.get_by_text("Les données sont momentanément indisponibles").count()
+        assert page.url.split("?")[0].endswith("/todo"), page.url
     finally:
         context.close()

@@ -17,8 +17,7 @@ DECK = "[data-testid='stDeckGlJsonChart']"
 
 
 def wait_idle(page):
-    page.wait_for_timeout(800)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=30_000)
+    settle(page)
 
 
 def test_map_draws_offline_without_failed_requests(server, web):
@@ -63,7 +62,6 @@ def test_a_filtered_link_reproduces_the_view(server, web, db):
     total = facet_counts(db, sel).total
     page.get_by_text(f"{total:,} institutions · search “school”").wait_for(timeout=30_000)
     wait_idle(page)
-    page.wait_for_timeout(1000)  # the login cookie component reports back once after a page load
     assert page.get_by_role("textbox", name="Search").input_value() == "school"
     pressed = page.locator(
         "[data-testid='stSidebar'] button[kind='pillsActive'], "
@@ -96,7 +94,6 @@ def test_back_button_restores_the_previous_selection(server, web, db):
     gced = facet_counts(db, Selection().with_values("theme", ["gced"])).total
     page.get_by_text(f"{gced:,} institutions").first.wait_for(timeout=30_000)
     wait_idle(page)
-    page.wait_for_timeout(1000)  # typing during the login cookie component's rerun would be lost
     search = page.get_by_role("textbox", name="Search")
     search.fill("lycee")
     search.press("Enter")
