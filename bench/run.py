@@ -274,6 +274,33 @@ def postgres_markdown(pgs: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def capacity_markdown(caps: list[dict]) -> str:
+    """Renders per second through HAProxy with 1 and 2 replicas (bench/capacity.py)."""
+    if not caps:
+        return ""
+    lines = [
+        "",
+        "## Capacity: replicas behind HAProxy on PostgreSQL",
+        "",
+        "Light client (Streamlit's websocket protocol, a new session per page: home, directory, map, "
+        "a network's and an institution's profile in turn); time until the page's run finished, "
+        "p50 / p95 ms. CPU-seconds of the replicas and of the client beside the machine's.",
+        "",
+        "| institutions | replicas | visitors | think time | pages/s | time to run finished | "
+        "replicas' CPU-s | client's CPU-s | machine's CPU-s | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for cap in caps:
+        for r in cap["runs"]:
+            t = r["time_to_finished"] or {"p50_ms": float("nan"), "p95_ms": float("nan")}
+            lines.append(
+                f"| {cap['institutions']:,} | {r['replicas']} | {r['users']} | {r['think_s']:g} s | "
+                f"{r['pages_per_s']:g} | {t['p50_ms']:.0f} / {t['p95_ms']:.0f} | {r['replicas_cpu_s']:g} | "
+                f"{r['client_cpu_s']:g} | {r['machine_cpu_s']:g} | {r['error_count']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def summary(results: list[dict], peers: dict, board: dict | None, loads: list[dict]) -> str:
     """The README's table: the worst case of each measure, per size, against its target."""
 
@@ -358,12 +385,16 @@ def main() -> None:
     parser.add_argument(
         "--postgres-sizes", default="10000,100000,1000000", help="sizes measured on PostgreSQL ('' for none)"
     )
+    parser.add_argument(
+        "--capacity-sizes", default="10000", help="sizes served by 1 and 2 replicas behind HAProxy ('' for none)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = [child("scenarios.py", str(size)) for size in sizes]
     peers = {} if args.no_peer else {size: child("peer.py", str(size))["datasette"] for size in sizes}
     board = child("scenarios.py", "board")["board"]
     pgs = [child("postgres.py", size) for size in args.postgres_sizes.split(",") if size]
+    caps = [child("capacity.py", size) for size in args.capacity_sizes.split(",") if size]
     loads = (
         []
         if args.no_load
@@ -371,10 +402,13 @@ def main() -> None:
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(
-        json.dumps({"networks": results, "datasette": peers, "board": board, "load": loads, "postgres": pgs}, indent=2),
+        json.dumps(
+            {"networks": results, "datasette": peers, "board": board, "load": loads, "postgres": pgs, "capacity": caps},
+            indent=2,
+        ),
         encoding="utf-8",
     )
-    text = markdown(results, peers, board, loads) + postgres_markdown(pgs)
+    text = markdown(results, peers, board, loads) + postgres_markdown(pgs) + capacity_markdown(caps)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
         update_readme(summary(results, peers, board, loads))
