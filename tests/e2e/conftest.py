@@ -215,5 +215,9 @@ def click_map(page, x, y, url: re.Pattern) -> None:
             page.wait_for_url(url, timeout=8_000)
             return
         except Exception:
-            continue
-    page.wait_for_url(url, timeout=1_000)
+            # On a busy machine the run the click started may still be going: let it end
+            # before deciding the click was lost.
+            settle(page)
+            if url.search(page.url):
+                return
+    page.wait_for_url(url, timeout=15_000)
