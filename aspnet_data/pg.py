@@ -19,8 +19,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import random
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +60,7 @@ _MIGRATION_LOCK = 7_331_001  # pg_advisory_lock key: one replica migrates, the o
 _RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
 # What the analytic copy holds, with each table's key (the change feed names rows by it).
+COPY_PREFIX = "aspnet-copy-"  # the copies' folders: aspnet-copy-PID-...
 COPY_TABLES: dict[str, tuple[str, ...]] = {
     "meta": ("key",),
     "regions": ("code",),
@@ -493,11 +497,20 @@ def _pg_schema_version(conn: psycopg.Connection) -> int:
 
 # -- the analytic copy ----------------------------------------------------------------------------
 class AnalyticCopy:
-    """An in-memory DuckDB holding :data:`COPY_TABLES`, as of one data version of PostgreSQL."""
+    """A DuckDB of this process holding :data:`COPY_TABLES`, as of one data version of PostgreSQL.
+
+    The copy is a DuckDB file in a private temporary folder (removed on close), not an
+    in-memory database: DuckDB compresses a table only when it checkpoints it to storage,
+    and the analytic reads on the uncompressed in-memory tables took 1.7 times as long as
+    on the embedded file (at 200,000 institutions); loaded in key order and checkpointed,
+    the copy reads as fast as the file, and the operating system's cache keeps it in memory.
+    """
 
     def __init__(self, source: PostgresDatabase) -> None:
         self.source = source
-        self.db = Database(":memory:")
+        _remove_orphan_copies()
+        self._folder = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{os.getpid()}-"))
+        self.db = Database(self._folder / "copy.duckdb")
         self.version = -1
         self._heard = 0
         self._polled_at = 0.0
@@ -536,6 +549,8 @@ class AnalyticCopy:
                     cur.execute("ROLLBACK")
                 raise
             self.version = version
+            with contextlib.suppress(duckdb.Error):  # a read under way: DuckDB checkpoints later by itself
+                cur.execute("CHECKPOINT")  # the loaded tables compressed, as in the embedded file
 
     def _select(self, table: str) -> str:
         parts = []
@@ -561,7 +576,8 @@ class AnalyticCopy:
                 cur.unregister("copy_rows")
             return
         buffer = io.BytesIO()
-        with conn.cursor().copy(f"COPY ({select}) TO STDOUT (FORMAT csv, HEADER false)") as copy:
+        order = ", ".join(quote_ident(k) for k in COPY_TABLES[table])
+        with conn.cursor().copy(f"COPY ({select} ORDER BY {order}) TO STDOUT (FORMAT csv, HEADER false)") as copy:
             for chunk in copy:
                 buffer.write(chunk)
         if not buffer.tell():
@@ -683,6 +699,7 @@ class AnalyticCopy:
         self._stop.set()
         self._listener.join(timeout=3)
         self.db.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _statements(sql: str) -> bool:
@@ -731,9 +748,21 @@ def _copy_columns() -> dict[str, list[tuple[str, str]]]:
         return out
 
 
-def _spill(data: bytes) -> str:
-    import tempfile
+def _remove_orphan_copies() -> None:
+    """Remove the copies left by processes that ended without closing theirs (a SIGKILL)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*-*"):
+        pid = folder.name[len(COPY_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's process, alive
 
-    with tempfile.NamedTemporaryFile(prefix="aspnet-copy-", suffix=".csv", delete=False) as handle:
+
+def _spill(data: bytes) -> str:
+    with tempfile.NamedTemporaryFile(prefix="aspnet-spill-", suffix=".csv", delete=False) as handle:
         handle.write(data)
         return handle.name.replace("'", "''")

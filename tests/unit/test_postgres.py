@@ -3,7 +3,12 @@ feed, a lost listening connection, the feed's pruning, and the database being un
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +125,30 @@ def test_an_unreachable_server_is_a_clear_refusal_and_the_copy_still_reads(repli
     with pytest.raises(DatabaseUnavailable):
         one.write(lambda cur: cur.execute("UPDATE institutions SET pupils = 1 WHERE id = 1"))
     assert one.analytics.scalar("SELECT count(*) FROM institutions") == count
+
+
+def test_the_copy_is_stored_compressed_in_key_order_and_removed_with_its_process(scratch_copy, tmp_path):
+    if not pg.is_url(scratch_copy):
+        pytest.skip("only a PostgreSQL database has an analytic copy")
+    # A copy left behind by a process that was killed is removed by the next one to start.
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = Path(tempfile.gettempdir()) / f"{pg.COPY_PREFIX}{int(ended.stdout)}-left"
+    orphan.mkdir()
+    (orphan / "copy.duckdb").write_bytes(b"x" * 1024)
+    db = open_database(scratch_copy)
+    try:
+        db.analytics.scalar("SELECT 1")
+        assert not orphan.exists()
+        copy = db._copy
+        folder = copy._folder
+        assert folder.is_dir() and folder.name.startswith(f"{pg.COPY_PREFIX}{os.getpid()}-")
+        # Compressed as the embedded file is (DuckDB compresses what it checkpoints), rows in id order.
+        compressed = copy.db.scalar(
+            "SELECT count(*) FROM pragma_storage_info('institutions') WHERE compression <> 'Uncompressed'"
+        )
+        assert compressed > 0
+        ids = copy.db.scalar("SELECT list(id ORDER BY rowid) FROM institutions")
+        assert ids == sorted(ids) and len(ids) == db.scalar("SELECT count(*) FROM institutions")
+    finally:
+        db.close()
+    assert not folder.exists()
