@@ -266,6 +266,10 @@ def _configure(conn: psycopg.Connection) -> None:
     # JSON columns read as text, as DuckDB returns them.
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)
+    # The reads sent here are small and exact (the analytic ones go to the DuckDB copy): JIT
+    # compilation, which PostgreSQL starts for queries it estimates as costly, only adds to
+    # them (the unread counts at 1,000,000 institutions: 71 ms with it, 42 ms without).
+    conn.execute("SET jit = off")
 
 
 # -- the database ------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ async def visitor(base, ids, codes, until, think, results, errors, seed) -> None
                     errors.append(f"exception on /{page}?{query}")
             except Exception as exc:  # noqa: BLE001 - counted, the run goes on
                 errors.append(f"{type(exc).__name__} on /{page}: {str(exc)[:120]}")
+                await asyncio.sleep(1.0)  # a person who got an error page waits before trying again
             if think:
                 await asyncio.sleep(think * rng.uniform(0.7, 1.3))
 

@@ -61,6 +61,9 @@ backend replicas
     cookie SRV insert indirect nocache httponly
     option httpchk GET {health}
     http-check expect status 200
+    # A dead replica refuses the check at once; a busy one may answer it late: it stays in
+    # (a single replica saturated by visitors was taken out at 1 s, and every visitor got 503).
+    timeout check 5s
     default-server check inter 1s fall 2 rise 1
 {servers}
 """
