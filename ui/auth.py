@@ -110,8 +110,16 @@ def _refuse(auth: stauth.Authenticate, message_key: str) -> None:
     st.session_state["auth_message"] = message_key
 
 
-def _login_box(auth: stauth.Authenticate) -> None:
-    """The side panel's login form, with the reason of a refusal or of an ended session."""
+def sign_in(auth: stauth.Authenticate) -> User | None:
+    """Draw the login box (sidebar) or confirm the session; return the signed-in user."""
+    db = data.db()
+    if st.session_state.get("authentication_status") and st.session_state.get(_STAMP) is not None:
+        user = accounts.check_session(db, st.session_state["username"], st.session_state[_STAMP])
+        if user is None:
+            _refuse(auth, "auth.session_ended")
+            return None
+        st.session_state[_USER] = user
+        return user
     with st.sidebar.expander(
         t("auth.box"),
         icon=":material/login:",
@@ -139,28 +147,6 @@ def _login_box(auth: stauth.Authenticate) -> None:
                 st.error(t(f"auth.{refusal.reason}"))
         if st.session_state.get("auth_message"):
             st.info(t(st.session_state.pop("auth_message")))
-
-
-def sign_in(auth: stauth.Authenticate) -> User | None:
-    """Draw the login box (sidebar) or confirm the session; return the signed-in user."""
-    db = data.db()
-    if st.session_state.get("authentication_status") and st.session_state.get(_STAMP) is not None:
-        user = accounts.check_session(db, st.session_state["username"], st.session_state[_STAMP])
-        if user is None:
-            _refuse(auth, "auth.session_ended")
-            _login_box(auth)
-            return None
-        st.session_state[_USER] = user
-        return user
-    if not st.session_state.get("authentication_status"):
-        # A login cookie that came with the request signs in without drawing the form (the
-        # page is drawn once, already signed in).
-        try:
-            auth.login(location="unrendered")
-        except stauth.LoginError:
-            st.session_state["authentication_status"] = False
-    if not st.session_state.get("authentication_status"):
-        _login_box(auth)
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state["username"]
@@ -173,7 +159,6 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
         stamp = token.get("exp_date")
         if stamp is None or accounts.check_session(db, username, stamp) is None:
             _refuse(auth, "auth.session_ended")
-            _login_box(auth)
             return None
     st.session_state[_STAMP] = stamp
     user = accounts.get_user(db, username)

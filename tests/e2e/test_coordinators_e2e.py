@@ -40,10 +40,6 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     assert cookies, context.cookies()
     page.reload()
     page.get_by_text("Signed in as").wait_for(timeout=30_000)
-    settle(page)
-    # The cookie signed the reloaded page in before it was drawn: no login box beside the name.
-    assert not page.get_by_text("Coordinator login", exact=True).count()
-    assert page.get_by_role("button", name="Log out").is_visible()
     screenshot(page, "signed-in")
 
     page.get_by_role("button", name="Log out").click()
