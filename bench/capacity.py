@@ -29,11 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
 import websockets
 from common import database, percentiles
 from load import cpu_seconds, free_port
-from postgres import server
+from postgres import fresh_database, server
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -131,11 +130,7 @@ def measure(size: int, users: int, seconds: float, counts: list[int]) -> dict:
     root, folder = server()
     work = Path(tempfile.mkdtemp(prefix="aspnet-capacity-"))
     try:
-        name = f"capacity_{size}"
-        with psycopg.connect(f"{root}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = f"{root}/{name}"
+        url = fresh_database(root, f"capacity_{size}")
         with open_database(path) as source, open_database(url) as target:
             transfer.copy_database(source, target)
             ids = [

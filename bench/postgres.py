@@ -45,6 +45,14 @@ def server() -> tuple[str, Path | None]:
     return postgres.start(folder).rsplit("/", 1)[0], folder
 
 
+def fresh_database(root: str, name: str) -> str:
+    """The URL of an empty database ``name`` (dropped first if it was there) on the server ``root``."""
+    with psycopg.connect(f"{root}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"{root}/{name}"
+
+
 def screens(db, actors: dict[str, Actor], school: int) -> dict:
     """name -> (work) of the reads a person waits for."""
     work = {}
@@ -103,11 +111,7 @@ def measure(size: int) -> dict:
     path = database(size)
     root, folder = server()
     try:
-        name = f"bench_{size}"
-        with psycopg.connect(f"{root}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = f"{root}/{name}"
+        url = fresh_database(root, f"bench_{size}")
         out: dict = {"institutions": size}
         started = time.perf_counter()
         with open_database(path) as source, open_database(url) as target:

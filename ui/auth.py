@@ -45,6 +45,10 @@ def cookie_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
+# The component itself (the package's CookieManager module; its name is shadowed by the class).
+_COOKIE_COMPONENT = importlib.import_module("extra_streamlit_components.CookieManager")._component_func
+
+
 class _CookieWriter(stx.CookieManager):
     """The authenticator's cookie manager without its read.
 
@@ -55,7 +59,7 @@ class _CookieWriter(stx.CookieManager):
     """
 
     def __init__(self, key: str = "init") -> None:  # noqa: ARG002 - the library's signature
-        self.cookie_manager = importlib.import_module("extra_streamlit_components.CookieManager")._component_func
+        self.cookie_manager = _COOKIE_COMPONENT
         self.cookies = dict(st.context.cookies)
 
     def delete(self, cookie: str, key: str = "delete") -> None:
