@@ -1,12 +1,14 @@
-"""Bulk update: download the network's institutions, edit offline, upload, preview, apply."""
+"""Bulk update: upload the network's list in its own format (or the downloaded one), say what
+its columns and values mean, preview, apply."""
 
 import hashlib
 
 import streamlit as st
 
 from aspnet_data import bulk
+from aspnet_data.bulk_mapping import Mapping
 from aspnet_data.permissions import PermissionDenied
-from ui import bulk_preview, data
+from ui import bulk_mapping, bulk_preview, data
 from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.i18n import current_language, number, t
@@ -25,7 +27,7 @@ st.subheader(t("bulk.step_download"))
 csv_col, xlsx_col = st.columns(2)
 csv_col.download_button(
     "CSV",
-    lambda: bulk.template(db, actor, network, "csv"),
+    lambda: bulk.template(db, actor, network, "csv", lang),
     file_name=f"aspnet-{network}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -34,7 +36,7 @@ csv_col.download_button(
 )
 xlsx_col.download_button(
     "Excel",
-    lambda: bulk.template(db, actor, network, "xlsx"),
+    lambda: bulk.template(db, actor, network, "xlsx", lang),
     file_name=f"aspnet-{network}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
@@ -46,7 +48,7 @@ st.caption(t("bulk.columns_help"))
 st.subheader(t("bulk.step_upload"))
 upload = st.file_uploader(
     t("bulk.file"),
-    type=["csv", "txt", "xlsx"],
+    type=list(bulk.SUFFIXES),
     key="bulk_file",
     max_upload_size=max(1, bulk.MAX_BYTES // (1024 * 1024)),
     help=t("bulk.limits", rows=number(bulk.MAX_ROWS), mb=bulk.MAX_BYTES // (1024 * 1024)),
@@ -67,9 +69,23 @@ if upload is None:
 
 content = upload.getvalue()
 digest = hashlib.sha256(content).hexdigest()
+prefix = f"bulk_{digest[:12]}"
 try:
     frame = bulk.read_file(content, upload.name)
-    plan = bulk.plan(db, actor, network, frame)
+except bulk.BulkError as problem:
+    st.error(bulk_preview.problem(problem), icon=":material/error:")
+    st.stop()
+
+suggestion = bulk.suggest_mapping(db, network, frame)
+st.subheader(t("bulk.step_columns"))
+columns = bulk_mapping.columns(suggestion, prefix)
+mapping = Mapping(columns, suggestion.mapping.values)
+st.subheader(t("bulk.step_values"))
+mapping = Mapping(columns, bulk_mapping.values(frame, mapping, prefix))
+rejected = bulk_preview.rejected_rows(prefix)
+mapping = Mapping(columns, mapping.values, rejected)
+try:
+    plan = bulk.plan(db, actor, network, frame, mapping)
 except bulk.BulkError as problem:
     st.error(bulk_preview.problem(problem), icon=":material/error:")
     st.stop()
@@ -85,11 +101,12 @@ figure_cards(
         (t("bulk.changed"), number(plan.changed["id"].n_unique() if plan.changed.height else 0)),
         (t("bulk.withdrawn"), number(plan.withdrawn.height)),
         (t("bulk.unchanged"), number(plan.unchanged)),
+        (t("bulk.left_out"), number(plan.left_out)),
         (t("bulk.errors"), number(plan.blocking)),
     ]
 )
 
-bulk_preview.changes(plan, network)
+bulk_preview.changes(plan, network, prefix)
 
 st.subheader(t("bulk.step_apply"))
 if plan.blocking:

@@ -31,11 +31,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
-from xml.etree import ElementTree
 
+import charset_normalizer
+import fastexcel
 import polars as pl
+from rapidfuzz import fuzz
 
-from . import audit, certificates, editing
+from . import audit, certificates, editing, gazetteer
+from . import bulk_mapping as mapping_
+from . import validation as check
+from .bulk_mapping import Mapping
 from .db import Cursor, Database, Schema, utc_now
 from .directory import export_bytes
 from .editing import INSTITUTION_FIELDS
@@ -67,11 +72,20 @@ ERRORS_SCHEMA: Schema = {
 }
 CHANGED_SCHEMA: Schema = {"row": pl.Int64, "id": pl.Int64, "field": pl.String, "before": pl.String, "after": pl.String}
 WITHDRAWN_SCHEMA: Schema = {"row": pl.Int64, "id": pl.Int64, "name": pl.String}
+MATCHES_SCHEMA: Schema = {
+    "row": pl.Int64,
+    "id": pl.Int64,
+    "name": pl.String,
+    "stored": pl.String,
+    "reason": pl.String,
+    "accepted": pl.Boolean,
+}
+PLACED_SCHEMA: Schema = {"row": pl.Int64, "id": pl.Int64, "city": pl.String, "town": pl.String, "found": pl.Boolean}
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What applying a file would do (rows are spreadsheet rows: the header is row 1)."""
+    """What applying a file would do (rows are the file's rows counted from its header, row 1)."""
 
     network: str
     errors: pl.DataFrame  # row, id, field, code, params (JSON), warning
@@ -81,6 +95,14 @@ class Plan:
     unchanged: int
     updates: dict[int, dict] = field(default_factory=dict, repr=False)  # id -> changed fields, typed
     baseline: dict[int, dict] = field(default_factory=dict, repr=False)  # id -> those fields as stored then
+    matches: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=MATCHES_SCHEMA)
+    )  # row, id, name, stored, reason
+    placed: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=PLACED_SCHEMA)
+    )  # row, id, city, town, found
+    left_out: int = 0  # rows not imported: a value nothing maps, or mapped to "leave the rows out"
+    mapping: dict[str, Any] = field(default_factory=dict, repr=False)  # remembered for the network on apply
 
     @property
     def blocking(self) -> int:
@@ -95,8 +117,12 @@ class Plan:
 # -- download --------------------------------------------------------------------------------
 
 
-def template(db: Database, actor: Actor, network: str, fmt: str) -> bytes:
-    """The network's active institutions as a file to edit (``csv`` or ``xlsx``)."""
+def template(db: Database, actor: Actor, network: str, fmt: str, lang: str | None = None) -> bytes:
+    """The network's active institutions as a file to edit (``csv`` or ``xlsx``).
+
+    With ``lang`` (en, fr, es) the headers and the levels, themes and ownership are the
+    interface's labels in that language, and the Excel file offers them in drop-down lists;
+    without it they are the stored codes. Either reads back as it was written."""
     require(actor, "bulk_apply", network)
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown template format {fmt!r}")
@@ -105,166 +131,185 @@ def template(db: Database, actor: Actor, network: str, fmt: str) -> bytes:
         "WHERE network = ? AND status <> 'withdrawn' ORDER BY id",
         [network],
     )
-    return export_bytes(frame, fmt)
+    if lang is None:
+        return export_bytes(frame, fmt)
+    for name, prefix in (("levels", "level"), ("themes", "theme"), ("ownership", "ownership")):
+        names = {code: mapping_.label(lang, f"{prefix}.{code}") for code in mapping_.CHOICES[name]}
+        column = (
+            pl.col(name).list.eval(pl.element().replace(names)) if name != "ownership" else pl.col(name).replace(names)
+        )
+        frame = frame.with_columns(column)
+    headers = {c: mapping_.label(lang, f"field.{c}") for c in frame.columns}
+    frame = frame.rename(headers)
+    if fmt == "csv":
+        return export_bytes(frame, "csv")
+    return _template_workbook(frame, lang, headers)
+
+
+def _template_workbook(frame: pl.DataFrame, lang: str, headers: dict[str, str]) -> bytes:
+    """The template as Excel: a drop-down list of labels on the levels, themes and ownership
+    columns (several levels or themes are typed separated by semicolons)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    flat = spreadsheet_safe(frame.with_columns(pl.col(pl.List(pl.String)).list.join("; ")))
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
+        flat.write_excel(workbook=book, worksheet="ASPnet", autofit=frame.height < 5_000)
+        sheet = book.get_worksheet_by_name("ASPnet")
+        lists = book.add_worksheet("lists")
+        lists.hide()
+        last = max(frame.height + 500, 1000)
+        for index, (name, prefix) in enumerate((("levels", "level"), ("themes", "theme"), ("ownership", "ownership"))):
+            choices = [mapping_.label(lang, f"{prefix}.{code}") for code in mapping_.CHOICES[name]]
+            lists.write_column(0, index, choices)
+            letter = "ABC"[index]
+            sheet.data_validation(
+                1,
+                frame.columns.index(headers[name]),
+                last,
+                frame.columns.index(headers[name]),
+                {
+                    "validate": "list",
+                    "source": f"=lists!${letter}$1:${letter}${len(choices)}",
+                    "error_type": "information",
+                    "ignore_blank": True,
+                },
+            )
+    return buffer.getvalue()
 
 
 # -- upload ------------------------------------------------------------------------------------
 
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (BIFF in an OLE container)
+_WORKBOOKS = {".xlsx": _ZIP_MAGIC, ".xlsm": _ZIP_MAGIC, ".ods": _ZIP_MAGIC, ".xls": _OLE_MAGIC}
+_TEXTS = (".csv", ".txt", ".tsv")
+SUFFIXES = tuple(s.lstrip(".") for s in (*_TEXTS, *_WORKBOOKS))
+# Encodings charset_normalizer can tell apart reliably (other scripts than Latin); a file in
+# a Latin single-byte encoding is read as Windows-1252, which spreadsheets write in Western
+# Europe and the Americas.
+_NON_LATIN = frozenset(
+    {
+        "cp1251",
+        "koi8_r",
+        "koi8_u",
+        "iso8859_5",
+        "mac_cyrillic",
+        "cp866",
+        "cp1253",
+        "iso8859_7",
+        "cp1255",
+        "iso8859_8",
+        "cp1256",
+        "iso8859_6",
+        "cp874",
+        "tis_620",
+        "gb18030",
+        "gb2312",
+        "gbk",
+        "big5",
+        "big5hkscs",
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "euc_kr",
+        "cp949",
+        "iso2022_jp",
+    }
+)
+HEADER_SEARCH = 10  # rows above the header a file may have (a title, a date, blank lines)
+
 
 def read_file(data: bytes, filename: str) -> pl.DataFrame:
-    """An uploaded .csv/.txt or .xlsx as a frame of strings (empty cells are null)."""
+    """An uploaded table as it is: its header row's text as column names (a title row above it
+    is skipped), every cell as a string, empty cells null. CSV and text (any separator, the
+    encoding detected), Excel (.xlsx, .xls) and OpenDocument (.ods)."""
     if len(data) > MAX_BYTES:
         raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
     if not data.strip():
         raise BulkError("empty")
     suffix = PurePath(filename or "").suffix.lower()
-    if suffix == ".xlsx":
-        if not data.startswith(b"PK\x03\x04"):
+    if suffix in _WORKBOOKS:
+        if not data.startswith(_WORKBOOKS[suffix]):
             raise BulkError("not_a_table")
-        rows: Sequence[Sequence[str | None]] = _xlsx_rows(data)
-    elif suffix in (".csv", ".txt"):
+        rows: Sequence[Sequence[str | None]] = _workbook_rows(data, zipped=_WORKBOOKS[suffix] == _ZIP_MAGIC)
+    elif suffix in _TEXTS:
         rows = _csv_rows(data)
     else:
         raise BulkError("not_a_table", filename=filename)
     return _table(rows)
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _decode(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with a BOM, a non-Latin
+    single- or multi-byte encoding when charset_normalizer recognises one, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BulkError("not_a_table") from exc
     if b"\x00" in data:
         raise BulkError("not_a_table")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding in _NON_LATIN:
+        return data.decode(best.encoding, errors="replace")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _separator(text: str) -> str:
+    """The column separator, from the first lines (csv.Sniffer; else the most used one)."""
+    lines = [line for line in text.splitlines()[: HEADER_SEARCH + 20] if line.strip()]
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        widest = max(lines, key=lambda line: max(line.count(c) for c in ",;\t|"), default="")
+        return max((",", ";", "\t", "|"), key=widest.count)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode(data)
     if _CONTROL.search(text):
         raise BulkError("not_a_table")
-    header = text.lstrip("\r\n").split("\n", 1)[0]
-    separator = max((",", ";", "\t"), key=header.count)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_separator(text)))
     except csv.Error as exc:
         raise BulkError("not_a_table") from exc
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _xml_text(element) -> str:
-    """Text of a shared or inline string (rich-text runs joined, phonetic hints left out)."""
-    parts = []
-    for child in element:
-        name = _local(child.tag)
-        if name == "t":
-            parts.append(child.text or "")
-        elif name == "r":
-            parts += [t.text or "" for t in child if _local(t.tag) == "t"]
-    return "".join(parts)
-
-
-def _number_text(value: str) -> str:
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return repr(number)
-
-
-def _column_index(ref: str) -> int:
-    index = 0
-    for ch in ref:
-        if not ch.isalpha():
-            break
-        index = index * 26 + ord(ch.upper()) - 64
-    return index - 1
-
-
-# What a damaged or hostile workbook raises while it is read: each means "not a table".
-_UNREADABLE = (
-    zipfile.BadZipFile,
-    zlib.error,
-    KeyError,
-    StopIteration,
-    ElementTree.ParseError,
-    ValueError,
-    IndexError,
-    TypeError,
-    EOFError,
-    NotImplementedError,
-    RuntimeError,
-)
-
-
-def _xlsx_rows(data: bytes) -> list[list[str | None]]:
-    """The first worksheet's cell values (standard library only: zip + XML)."""
+def _workbook_rows(data: bytes, *, zipped: bool) -> list[list[str | None]]:
+    """The first worksheet's cells as text (calamine, through fastexcel). A zipped workbook
+    (.xlsx, .ods) whose content would unpack past :data:`MAX_UNZIPPED_BYTES` is refused before
+    it is read."""
+    if zipped:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                    raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+            raise BulkError("not_a_table") from exc
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise BulkError("too_large", max_mb=MAX_BYTES / 1024 / 1024)
-            strings = _shared_strings(archive)
-            cells = _sheet_cells(ElementTree.fromstring(archive.read(_first_sheet(archive))), strings)
+        reader = fastexcel.read_excel(data)
+        if not reader.sheet_names:
+            raise BulkError("empty")
+        sheet = reader.load_sheet(
+            0, header_row=None, dtypes="string", n_rows=MAX_ROWS + HEADER_SEARCH + 2
+        )
+        frame = sheet.to_polars()
     except BulkError:
         raise
-    except _UNREADABLE as exc:
+    except Exception as exc:  # calamine's errors (a damaged or hostile workbook) mean "not a table"
         raise BulkError("not_a_table") from exc
-    if not cells:
-        return []
-    if max(cells) > MAX_ROWS + 1:
+    if frame.height > MAX_ROWS + HEADER_SEARCH + 1:
         raise BulkError("too_many_rows", max=MAX_ROWS)
-    width = 1 + max(max(row) for row in cells.values())
-    return [[cells.get(r, {}).get(c) for c in range(width)] for r in range(1, max(cells) + 1)]
-
-
-def _first_sheet(archive: zipfile.ZipFile) -> str:
-    """The path in the archive of the workbook's first worksheet."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    sheet = next(e for e in workbook.iter() if _local(e.tag) == "sheet")
-    rel_id = next(v for k, v in sheet.attrib.items() if _local(k) == "id")
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    target = next(e.get("Target") for e in rels if e.get("Id") == rel_id)
-    if target is None:
-        raise BulkError("not_a_table")
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
-
-
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in set(archive.namelist()):
-        return []
-    table = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-    return [_xml_text(si) for si in table if _local(si.tag) == "si"]
-
-
-def _sheet_cells(sheet: ElementTree.Element, strings: list[str]) -> dict[int, dict[int, str]]:
-    """Row number -> column index -> text of each cell that holds a value."""
-    cells: dict[int, dict[int, str]] = {}
-    for position, row in enumerate((e for e in sheet.iter() if _local(e.tag) == "row"), start=1):
-        row_number = int(row.get("r", position))
-        for index, cell in enumerate(c for c in row if _local(c.tag) == "c"):
-            ref = cell.get("r")
-            value = _cell_text(cell, strings)
-            if value is not None:
-                cells.setdefault(row_number, {})[_column_index(ref) if ref else index] = value
-        if len(cells) > MAX_ROWS + 1:
-            raise BulkError("too_many_rows", max=MAX_ROWS)
-    return cells
-
-
-def _cell_text(cell: ElementTree.Element, strings: list[str]) -> str | None:
-    """A cell's value as text (None when it has none), whatever its type."""
-    value = next((c for c in cell if _local(c.tag) in ("v", "is")), None)
-    if value is None:
-        return None
-    kind, text = cell.get("t", "n"), value.text or ""
-    if kind == "inlineStr":
-        return _xml_text(value)
-    if kind == "s":
-        return strings[int(text)]
-    if kind == "b":
-        return "true" if text.strip() == "1" else "false"
-    if kind in ("str", "e", "d"):
-        return text
-    return _number_text(text)
+    return [list(row) for row in frame.iter_rows()]
 
 
 def _blank(row: Iterable[object]) -> bool:
@@ -277,13 +322,29 @@ def _filled(row: Sequence[str | None], index: int) -> str | None:
     return value if value is not None and value.strip() else None
 
 
+def _count(row: Sequence[str | None]) -> int:
+    return sum(1 for v in row if v is not None and v.strip())
+
+
+def _header_index(rows: Sequence[Sequence[str | None]]) -> int:
+    """Which of the first rows is the header: the first as full as the rows below it (a title
+    or a date above the table fills one or two cells)."""
+    widths = sorted(_count(r) for r in rows[: HEADER_SEARCH + 20])
+    typical = widths[len(widths) // 2] if widths else 0
+    for i, row in enumerate(rows[:HEADER_SEARCH]):
+        if _count(row) >= max(2, (typical * 3 + 4) // 5) or _count(row) == typical:
+            return i
+    return 0
+
+
 def _table(table: Sequence[Sequence[str | None]]) -> pl.DataFrame:
-    """Header row + data rows -> frame with checked column names (trailing blank rows dropped)."""
+    """Header row + data rows -> frame named by the header (blank rows around dropped)."""
     rows = list(table)
     while rows and _blank(rows[-1]):
         rows.pop()
     while rows and _blank(rows[0]):
         rows.pop(0)
+    rows = rows[_header_index(rows) :] if rows else rows
     if len(rows) < 2:
         raise BulkError("empty")
     header, data = rows[0], rows[1:]
@@ -292,31 +353,56 @@ def _table(table: Sequence[Sequence[str | None]]) -> pl.DataFrame:
     width = max(len(header), *(len(r) for r in data))
     columns: dict[str, int] = {}
     for i in range(width):
-        name = (_filled(header, i) or "").strip().lstrip("\ufeff").strip().lower()
+        name = " ".join((_filled(header, i) or "").lstrip("\ufeff").split())
         if not name:
             if all(_filled(r, i) is None for r in data):
                 continue  # an empty column (a trailing separator)
             name = f"#{i + 1}"
-        if name in columns:
-            raise BulkError("duplicate_columns", columns=[name])
-        columns[name] = i
-    _check_columns(list(columns))
-    return pl.DataFrame(
+        unique, n = name, 2
+        while unique in columns:  # the same header twice: "Adresse", "Adresse (2)"
+            unique, n = f"{name} ({n})", n + 1
+        columns[unique] = i
+    frame = pl.DataFrame(
         {
             name: [(from_spreadsheet(cell) if (cell := _filled(r, i)) is not None else None) for r in data]
             for name, i in columns.items()
         },
         schema=dict.fromkeys(columns, pl.String),
     )
+    if frame.height == 0 or not frame.columns:
+        raise BulkError("empty")
+    return frame
 
 
-def _check_columns(names: list[str]) -> None:
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
-    if missing:
-        raise BulkError("missing_columns", columns=missing)
-    unknown = [c for c in names if c not in COLUMNS]
-    if unknown:
-        raise BulkError("unknown_columns", columns=unknown)
+# -- mapping -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The mapping suggested for a file: each column's field and why, the values nothing reads."""
+
+    columns: list[mapping_.ColumnSuggestion]
+    mapping: Mapping
+    unknown: pl.DataFrame  # field, value, key, rows
+
+
+def remembered(db: Database, network: str) -> dict[str, Any] | None:
+    """The mapping the network's last import used (header key -> field, values), if any."""
+    text = db.scalar("SELECT mapping FROM import_mappings WHERE network = ?", [network])
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def suggest_mapping(db: Database, network: str, frame: pl.DataFrame) -> Suggestion:
+    """The field each column of ``frame`` (as :func:`read_file` returns it) holds, and what its
+    values mean: the network's last mapping first, then headers and values in English, French
+    and Spanish."""
+    stored = remembered(db, network)
+    columns = mapping_.suggest_columns(frame, mapping_.remembered_columns(stored))
+    mapping = Mapping({c.column: c.field for c in columns}, mapping_.remembered_values(stored))
+    return Suggestion(columns, mapping, mapping_.unknown_values(frame, mapping))
 
 
 # -- plan --------------------------------------------------------------------------------------
@@ -344,11 +430,27 @@ def _show(value) -> str | None:
     return str(value)
 
 
-def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
-    """Validate a file against the network's stored records and say what applying it would do."""
+def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping: Mapping | None = None) -> Plan:
+    """Validate a file against the network's stored records and say what applying it would do.
+
+    ``frame`` is the file as :func:`read_file` returns it; ``mapping`` says what its columns and
+    values mean (None: the suggestion of :func:`suggest_mapping` as it stands). Rows with a value
+    nothing maps are left out, each reported as a warning. Rows without an id are matched with
+    the network's institutions (the same e-mail, website, or town and a similar name), unless
+    the mapping rejects their match; rows without coordinates are placed at their town."""
     require(actor, "bulk_apply", network)
-    _check_columns(list(frame.columns))
-    rows = frame.with_columns(pl.all().cast(pl.String)).to_dicts()
+    if mapping is None:
+        mapping = suggest_mapping(db, network, frame).mapping
+    if problems := mapping_.mapping_problems(mapping):
+        raise BulkError("mapped_twice", columns=sorted(problems))
+    if not {"id", "name"} & mapping.mapped:
+        raise BulkError("missing_columns", columns=["name"])
+    table, left_out = mapping_.canonical(frame, mapping)
+    rows = table.to_dicts()
+    matches = _matches(db, network, rows, left_out)
+    for index, (iid, _reason) in matches.items():
+        if index + 2 not in mapping.rejected:
+            rows[index]["id"] = str(iid)
     ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
     stored = {
         r["id"]: r
@@ -358,11 +460,107 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame) -> Plan:
             [ids],
         ).iter_rows(named=True)
     }
-    draft = _Draft(network, [f for f in INSTITUTION_FIELDS if f in frame.columns], stored)
+    cities = {r.get("city") for r in rows} | {r["city"] for r in stored.values()}
+    cities.discard(None)
+    towns = dict(zip(sorted(cities), gazetteer.place(network, sorted(cities)).iter_rows()))
+    draft = _Draft(network, [f for f in INSTITUTION_FIELDS if f in table.columns], stored, towns)
     for index, row in enumerate(rows):
-        if not _blank(row.values()):
-            draft.read(index + 2, row)
-    return draft.plan()
+        if _blank(row.values()):
+            continue
+        if index in left_out:
+            draft.leave_out(index + 2, row, left_out[index])
+            continue
+        draft.read(index + 2, row)
+    names = table["name"].to_list() if "name" in table.columns else [None] * table.height
+    draft.matches = [
+        {
+            "row": i + 2,
+            "id": iid,
+            "name": names[i],
+            "stored": stored[iid]["name"] if iid in stored else None,
+            "reason": why,
+        }
+        for i, (iid, why) in sorted(matches.items())
+    ]
+    return draft.plan(mapping)
+
+
+_NAME_SIMILARITY = 88  # rapidfuzz token-set ratio of two folded names (0-100) that counts as the same school
+
+
+def _site_key(value: str | None) -> str | None:
+    site = check.normalise_website(value) if value else None
+    if not site:
+        return None
+    site = re.sub(r"^https?://(www\.)?", "", site.strip().lower()).rstrip("/")
+    return site or None
+
+
+def _name_key(value: str | None) -> str:
+    return mapping_.key(value)
+
+
+def _similar(a: str, b: str) -> float:
+    """How alike two folded names are: the token-set ratio once their word orders are close
+    enough ("lycee" alone is not "lycee victor hugo")."""
+    if fuzz.token_sort_ratio(a, b) < 60:
+        return 0.0
+    return fuzz.token_set_ratio(a, b)
+
+
+def _matches(
+    db: Database, network: str, rows: list[dict[str, Any]], left_out: dict[int, Any]
+) -> dict[int, tuple[int, str]]:
+    """Row index -> (id, reason) for the rows without an id that name an institution of the
+    network: the same e-mail (``same_email``), the same website (``same_website``), or in the
+    same town the same or a similar name across scripts (``same_name``, ``similar_name``)."""
+    wanted = [
+        i
+        for i, r in enumerate(rows)
+        if not (r.get("id") or "").strip()
+        and i not in left_out
+        and not _blank(r.values())
+        and (r.get("name") or r.get("email") or r.get("website"))
+    ]
+    if not wanted:
+        return {}
+    active = db.query(
+        "SELECT id, name, name_latin, city, email, website FROM institutions "
+        "WHERE network = ? AND status <> 'withdrawn' ORDER BY id",
+        [network],
+    )
+    by_email: dict[str, int] = {}
+    by_site: dict[str, int] = {}
+    by_town: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for iid, name, latin, city, email, website in active.iter_rows():
+        if email:
+            by_email.setdefault(email.strip().lower(), iid)
+        if site := _site_key(website):
+            by_site.setdefault(site, iid)
+        keys = tuple(dict.fromkeys(k for k in (_name_key(name), _name_key(latin)) if k))
+        by_town.setdefault(gazetteer.town_key(city), []).append((iid, keys))
+    found: dict[int, tuple[int, str]] = {}
+    for i in wanted:
+        row = rows[i]
+        email = (row.get("email") or "").strip().lower()
+        site = _site_key(row.get("website"))
+        if email and email in by_email:
+            found[i] = (by_email[email], "same_email")
+            continue
+        if site and site in by_site:
+            found[i] = (by_site[site], "same_website")
+            continue
+        name = _name_key(row.get("name"))
+        if not name:
+            continue
+        best: tuple[float, int] | None = None
+        for iid, keys in by_town.get(gazetteer.town_key(row.get("city")), ()):
+            score = max(100.0 if k == name else _similar(name, k) for k in keys) if keys else 0.0
+            if score >= _NAME_SIMILARITY and (best is None or score > best[0]):
+                best = (score, iid)
+        if best is not None:
+            found[i] = (best[1], "same_name" if best[0] >= 100 else "similar_name")
+    return found
 
 
 @dataclass
@@ -372,6 +570,7 @@ class _Draft:
     network: str
     present: list[str]  # the institution fields the file has a column for
     stored: dict[int, dict[str, Any]]
+    towns: dict[str, tuple[str | None, float | None, float | None]]  # city -> gazetteer town, lat, lon
     errors: list[tuple[int, str | None, FieldError]] = field(default_factory=list)
     added: list[dict[str, Any]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
@@ -380,6 +579,28 @@ class _Draft:
     updates: dict[int, dict[str, Any]] = field(default_factory=dict)
     baseline: dict[int, dict[str, Any]] = field(default_factory=dict)
     first_row: dict[int, int] = field(default_factory=dict)  # id -> the row that first named it
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    placed: list[dict[str, Any]] = field(default_factory=list)
+    left_out: int = 0
+
+    def leave_out(self, line: int, row: dict[str, Any], why: list[tuple[str, str]]) -> None:
+        """A row left out for a value nothing maps (or mapped to "leave the rows out")."""
+        self.left_out += 1
+        raw_id = (row.get("id") or "").strip() or None
+        for name, value in dict.fromkeys(why):
+            self.errors.append((line, raw_id, FieldError(name, "value_left_out", {"value": value}, warning=True)))
+
+    def place(self, line: int, iid: int | None, record: dict[str, Any]) -> list[FieldError]:
+        """A record without coordinates placed at its town's centre (a warning either way)."""
+        city = record.get("city")
+        if not city or record.get("latitude") is not None or record.get("longitude") is not None:
+            return []
+        town, lat, lon = self.towns.get(city, (None, None, None))
+        self.placed.append({"row": line, "id": iid, "city": city, "town": town, "found": town is not None})
+        if town is None:
+            return [FieldError("city", "town_not_found", {"city": city}, warning=True)]
+        record["latitude"], record["longitude"] = lat, lon
+        return [FieldError("city", "placed_at_town", {"town": town}, warning=True)]
 
     def read(self, line: int, row: dict[str, Any]) -> None:
         """Plan one row of the file (``line``: its spreadsheet row)."""
@@ -415,7 +636,8 @@ class _Draft:
         record = editing.complete_institution(
             {**dict.fromkeys(INSTITUTION_FIELDS), **editing.normalise_institution(values)}
         )
-        problems += editing.validate_institution(record, network=self.network)
+        placing = self.place(line, None, record)
+        problems += editing.validate_institution(record, network=self.network) + placing
         if not blocking(problems):
             self.added.append({"row": line, **record})
         self.errors += [(line, None, p) for p in problems]
@@ -430,11 +652,13 @@ class _Draft:
         record = editing.complete_institution(
             {**{k: current[k] for k in INSTITUTION_FIELDS}, **editing.normalise_institution(values)}
         )
+        placing = self.place(line, iid, record)
         diff = {k: record[k] for k in INSTITUTION_FIELDS if not _same(record[k], current[k])}
         if not diff:
             self.unchanged += 1
+            self.errors += [(line, raw_id, p) for p in placing]
             return
-        problems = editing.validate_institution(record, network=self.network)
+        problems = editing.validate_institution(record, network=self.network) + placing
         self.errors += [(line, raw_id, p) for p in problems]
         if not blocking(problems):
             self.updates[iid] = diff
@@ -444,7 +668,7 @@ class _Draft:
                 for k, v in diff.items()
             ]
 
-    def plan(self) -> Plan:
+    def plan(self, mapping: Mapping | None = None) -> Plan:
         errors = [
             {
                 "row": line,
@@ -465,6 +689,10 @@ class _Draft:
             unchanged=self.unchanged,
             updates=self.updates,
             baseline=self.baseline,
+            matches=pl.DataFrame(self.matches, schema=MATCHES_SCHEMA),
+            placed=pl.DataFrame(self.placed, schema=PLACED_SCHEMA),
+            left_out=self.left_out,
+            mapping=mapping.to_json() if mapping is not None else {},
         )
 
 
@@ -541,6 +769,12 @@ def apply(
         withdrawn = _withdraw_rows(cur, actor, withdrawals, stored, when, entries)
         step(len(withdrawals))
         audit.record_many(cur, entries)
+        if plan.mapping:
+            cur.execute(
+                "INSERT INTO import_mappings VALUES (?, ?, ?, ?) ON CONFLICT (network) DO UPDATE SET "
+                "mapping = EXCLUDED.mapping, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+                [network, json.dumps(plan.mapping, ensure_ascii=False, sort_keys=True), when, actor.label],
+            )
         return {"added": added, "changed": changed, "withdrawn": withdrawn}
 
     return db.write(work)

@@ -1,7 +1,8 @@
 """The data-quality to-do list of one national network.
 
 Four lists a National Coordinator can work through: incomplete records, records nobody
-has touched for a long time, likely duplicates and schools placed outside their country.
+has touched for a long time, likely duplicates and location problems (no coordinates, a point
+outside the country, or one an import placed at its town's centre).
 Withdrawn institutions are never listed.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime
 import polars as pl
 import shapely
 
-from . import reference
+from . import gazetteer, reference
 from .dashboard import QUALITY_FIELDS, STALE_AFTER
 from .db import Database, quote_ident, utc_now
 from .permissions import Actor, require
@@ -132,7 +133,22 @@ def _outside(db: Database, network: str) -> pl.DataFrame:
         shapely.prepare(outline)
         inside = shapely.contains_xy(outline, placed["longitude"].to_numpy(), placed["latitude"].to_numpy())
         problems.append(placed.filter(pl.Series(~inside)).with_columns(problem=pl.lit("outside_country")))
+    problems.append(_at_town_centre(network, rows.filter(~no_coords)).with_columns(problem=pl.lit("town_centre")))
     return pl.concat(problems).sort("problem", "id")
+
+
+def _at_town_centre(network: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """Institutions whose point is their town's centre in the gazetteer: placed there by an
+    import that had no coordinates for them, to be checked."""
+    cities = rows["city"].drop_nulls().unique()
+    if cities.is_empty():
+        return rows.clear()
+    points = gazetteer.place(network, cities.to_list()).with_columns(city=cities)
+    return (
+        rows.join(points, on="city")
+        .filter((pl.col("latitude") == pl.col("lat")) & (pl.col("longitude") == pl.col("lon")))
+        .select(rows.columns)
+    )
 
 
 def _folded(texts: pl.Series) -> pl.Series:

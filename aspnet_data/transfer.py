@@ -40,6 +40,7 @@ TABLES = (
     "messages",
     "channel_reads",
     "outbox",
+    "import_mappings",
     "meta",
 )
 # Meta keys that belong to one database (not copied): the PostgreSQL change feed's bookkeeping.

@@ -152,7 +152,8 @@ def test_headers_are_matched_loosely_and_blank_rows_ignored(db):
     header, first, rest = text.split("\n", 2)
     text = " , ".join(h.upper() for h in header.split(",")) + ",\n" + first + "\n,,,\n" + rest + "\n,,\n\n"
     frame = bulk.read_file(text.encode(), "upper.csv")
-    assert frame.columns == list(bulk.COLUMNS)
+    assert frame.columns == [c.upper() for c in bulk.COLUMNS]  # the file as it is
+    assert [c.field for c in bulk.suggest_mapping(db, NET, frame).columns] == list(bulk.COLUMNS)
     plan = bulk.plan(db, COORD, NET, frame)
     assert plan.errors.is_empty() and plan.empty and plan.unchanged == len(active_ids(db))
 
@@ -301,7 +302,7 @@ def test_invalid_values_are_reported_with_their_parameters(db):
             ("levels", "primary; university"),
             ("latitude", "48.85"),
             ("name", None),
-            ("ownership", "state"),
+            ("ownership", None),
         ]
     ):
         frame = set_cell(frame, ids[i], column, value)
@@ -309,12 +310,13 @@ def test_invalid_values_are_reported_with_their_parameters(db):
     got = {(r["row"], r["field"], r["code"]): json.loads(r["params"]) for r in plan.errors.to_dicts()}
     assert got == {
         (line_of(frame, ids[0]), "pupils", "out_of_range"): {"min": 0, "max": 100_000},
-        (line_of(frame, ids[1]), "levels", "unknown_choice"): {"values": "university"},
+        # A value nothing maps leaves its row out (a warning): the other rows still apply.
+        (line_of(frame, ids[1]), "levels", "value_left_out"): {"value": "university"},
         (line_of(frame, ids[2]), "latitude", "outside_country"): {"network": NET},
         (line_of(frame, ids[3]), "name", "required"): {},
         (line_of(frame, ids[4]), "ownership", "choose_one"): {},
     }
-    assert plan.changed.is_empty()
+    assert plan.changed.is_empty() and plan.left_out == 1
 
 
 def test_another_networks_ids_are_errors_and_that_network_is_untouched(db):
@@ -402,28 +404,31 @@ def test_empty_files(db):
         assert refused.value.code == "empty"
 
 
-def test_missing_unknown_and_duplicate_columns_are_named(db):
+def test_a_file_without_names_is_refused_and_unknown_columns_are_not_imported(db):
     frame = downloaded(db)
-    cases = [
-        (frame.drop("city", "themes"), "missing_columns", {"columns": ["city", "themes"]}),
-        (
-            frame.with_columns(pl.lit("x").alias("notes"), pl.lit("y").alias("network")),
-            "unknown_columns",
-            {"columns": ["notes", "network"]},
-        ),
-    ]
-    for changed, code, params in cases:
+    for changed in (frame.drop("name", "id"), frame.rename({"name": "notes", "id": "ref"})):
         for data, name in ((as_csv(changed), "f.csv"), (_xlsx(changed), "f.xlsx")):
             with pytest.raises(bulk.BulkError) as refused:
-                bulk.read_file(data, name)
-            assert (refused.value.code, refused.value.params) == (code, params), name
-        with pytest.raises(bulk.BulkError) as refused:  # a frame built by other code is checked too
-            bulk.plan(db, COORD, NET, changed)
-        assert refused.value.code == code
+                bulk.plan(db, COORD, NET, bulk.read_file(data, name))
+            assert (refused.value.code, refused.value.params) == ("missing_columns", {"columns": ["name"]}), name
+    extra = frame.with_columns(pl.lit("x").alias("notes"), pl.lit("y").alias("network"))
+    suggestion = bulk.suggest_mapping(db, NET, extra)
+    assert {c.column: c.field for c in suggestion.columns}["notes"] is None
+    assert {c.column: c.field for c in suggestion.columns}["network"] is None
+    plan = bulk.plan(db, COORD, NET, extra)
+    assert plan.errors.is_empty() and plan.empty
+
+
+def test_a_header_twice_is_kept_apart_and_a_field_mapped_twice_is_refused(db):
     text = bulk.template(db, COORD, NET, "csv").decode("utf-8-sig").replace("name_latin", "name", 1)
+    frame = bulk.read_file(text.encode(), "twice.csv")
+    assert frame.columns[1:3] == ["name", "name (2)"]
+    suggested = bulk.suggest_mapping(db, NET, frame).mapping
+    assert suggested.columns["name"] == "name" and suggested.columns["name (2)"] is None
+    twice = bulk.Mapping({**suggested.columns, "name (2)": "name"})
     with pytest.raises(bulk.BulkError) as refused:
-        bulk.read_file(text.encode(), "twice.csv")
-    assert refused.value.code == "duplicate_columns"
+        bulk.plan(db, COORD, NET, frame, twice)
+    assert (refused.value.code, refused.value.params) == ("mapped_twice", {"columns": ["name", "name (2)"]})
 
 
 def test_limits_on_size_and_rows(db, monkeypatch):

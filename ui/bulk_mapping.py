@@ -1,0 +1,85 @@
+"""The bulk update's mapping step: what each column of an uploaded file holds, and what its
+unknown values mean, chosen in the page (nothing in the file is edited)."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from aspnet_data import bulk, bulk_mapping
+from aspnet_data.bulk_mapping import IGNORE, LEAVE_OUT, Mapping
+
+from .i18n import t
+from .safe import md
+
+_CODE_LABELS = {"levels": "level", "themes": "theme", "ownership": "ownership"}
+PER_ROW = 3  # column pickers side by side on a wide screen (they stack on a phone)
+
+
+def field_name(field: str | None) -> str:
+    return t("bulk.not_imported") if field is None else t(f"field.{field}")
+
+
+def columns(suggestion: bulk.Suggestion, prefix: str) -> dict[str, str | None]:
+    """A picker per column of the file (its header, a few values, the suggested field and why);
+    the mapping problems are shown under the picker they concern. Returns column -> field."""
+    st.markdown(t("bulk.columns_intro"))
+    options: list[str | None] = [None, *bulk_mapping.FIELDS]
+    chosen: dict[str, str | None] = {}
+    cells = st.columns(PER_ROW)
+    for index, column in enumerate(suggestion.columns):
+        with cells[index % PER_ROW]:
+            chosen[column.column] = st.selectbox(
+                md(column.column),
+                options,
+                index=options.index(column.field),
+                format_func=field_name,
+                key=f"{prefix}_col_{index}",
+            )
+            values = ", ".join(f"“{v}”" for v in column.samples)
+            st.caption(
+                md(t("bulk.samples", values=values) if values else t("bulk.no_samples"))
+                + " · "
+                + (t(f"bulk.reason.{column.reason}") if chosen[column.column] == column.field and column.reason else "")
+            )
+    problems = bulk_mapping.mapping_problems(Mapping(chosen))
+    for index, column in enumerate(suggestion.columns):
+        if column.column in problems:
+            with cells[index % PER_ROW]:
+                st.error(
+                    f"{md(column.column)}: {t(f'bulk.mapping.{problems[column.column]}')}", icon=":material/error:"
+                )
+    if not {"id", "name"} & {f for f in chosen.values() if f}:
+        st.warning(t("bulk.no_name_column"), icon=":material/warning:")
+    return chosen
+
+
+def values(frame: pl.DataFrame, mapping: Mapping, prefix: str) -> dict[str, dict[str, str]]:
+    """A picker per value of a choice column that nothing reads (most frequent first), for the
+    person to map to a code, ignore (lists) or leave its rows out (the default). Returns the
+    mapping's values with these choices added."""
+    unknown = bulk_mapping.unknown_values(frame, mapping)
+    chosen = {name: dict(table) for name, table in mapping.values.items()}
+    if unknown.is_empty():
+        st.caption(t("bulk.values_none"))
+        return chosen
+    st.markdown(t("bulk.values_intro"))
+    cells = st.columns(2)
+    for index, row in enumerate(unknown.iter_rows(named=True)):
+        name = row["field"]
+        options = [LEAVE_OUT, *([IGNORE] if name in bulk_mapping.LIST_FIELDS else []), *bulk_mapping.CHOICES[name]]
+        with cells[index % 2]:
+            choice = st.selectbox(
+                md(t("bulk.value_label", field=t(f"field.{name}"), value=row["value"], count=row["rows"])),
+                options,
+                format_func=lambda code, n=name: (
+                    t("bulk.leave_out")
+                    if code == LEAVE_OUT
+                    else t("bulk.ignore_value")
+                    if code == IGNORE
+                    else t(f"{_CODE_LABELS[n]}.{code}")
+                ),
+                key=f"{prefix}_val_{name}_{row['key']}",
+            )
+        chosen.setdefault(name, {})[row["key"]] = choice
+    return chosen
