@@ -299,9 +299,7 @@ def _workbook_rows(data: bytes, *, zipped: bool) -> list[list[str | None]]:
         reader = fastexcel.read_excel(data)
         if not reader.sheet_names:
             raise BulkError("empty")
-        sheet = reader.load_sheet(
-            0, header_row=None, dtypes="string", n_rows=MAX_ROWS + HEADER_SEARCH + 2
-        )
+        sheet = reader.load_sheet(0, header_row=None, dtypes="string", n_rows=MAX_ROWS + HEADER_SEARCH + 2)
         frame = sheet.to_polars()
     except BulkError:
         raise
@@ -448,7 +446,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping:
     table, left_out = mapping_.canonical(frame, mapping)
     rows = table.to_dicts()
     matches = _matches(db, network, rows, left_out)
-    for index, (iid, _reason) in matches.items():
+    for index, (iid, _reason, _name) in matches.items():
         if index + 2 not in mapping.rejected:
             rows[index]["id"] = str(iid)
     ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
@@ -460,9 +458,10 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping:
             [ids],
         ).iter_rows(named=True)
     }
-    cities = {r.get("city") for r in rows} | {r["city"] for r in stored.values()}
-    cities.discard(None)
-    towns = dict(zip(sorted(cities), gazetteer.place(network, sorted(cities)).iter_rows()))
+    cities = sorted({c for c in [*(r.get("city") for r in rows), *(r["city"] for r in stored.values())] if c})
+    towns: dict[str, tuple[str | None, float | None, float | None]] = dict(
+        zip(cities, gazetteer.place(network, cities).iter_rows())
+    )
     draft = _Draft(network, [f for f in INSTITUTION_FIELDS if f in table.columns], stored, towns)
     for index, row in enumerate(rows):
         if _blank(row.values()):
@@ -477,14 +476,16 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping:
             "row": i + 2,
             "id": iid,
             "name": names[i],
-            "stored": stored[iid]["name"] if iid in stored else None,
+            "stored": stored_name,
             "reason": why,
+            "accepted": i + 2 not in mapping.rejected,
         }
-        for i, (iid, why) in sorted(matches.items())
+        for i, (iid, why, stored_name) in sorted(matches.items())
     ]
     return draft.plan(mapping)
 
 
+_DIGITS = re.compile(r"\d+")
 _NAME_SIMILARITY = 88  # rapidfuzz token-set ratio of two folded names (0-100) that counts as the same school
 
 
@@ -502,16 +503,17 @@ def _name_key(value: str | None) -> str:
 
 def _similar(a: str, b: str) -> float:
     """How alike two folded names are: the token-set ratio once their word orders are close
-    enough ("lycee" alone is not "lycee victor hugo")."""
-    if fuzz.token_sort_ratio(a, b) < 60:
+    enough ("lycee" alone is not "lycee victor hugo") and their numbers the same ("school no 5"
+    is not "school no 6")."""
+    if _DIGITS.findall(a) != _DIGITS.findall(b) or fuzz.token_sort_ratio(a, b) < 60:
         return 0.0
     return fuzz.token_set_ratio(a, b)
 
 
 def _matches(
     db: Database, network: str, rows: list[dict[str, Any]], left_out: dict[int, Any]
-) -> dict[int, tuple[int, str]]:
-    """Row index -> (id, reason) for the rows without an id that name an institution of the
+) -> dict[int, tuple[int, str, str]]:
+    """Row index -> (id, reason, stored name) for the rows without an id that name an institution of the
     network: the same e-mail (``same_email``), the same website (``same_website``), or in the
     same town the same or a similar name across scripts (``same_name``, ``similar_name``)."""
     wanted = [
@@ -532,34 +534,37 @@ def _matches(
     by_email: dict[str, int] = {}
     by_site: dict[str, int] = {}
     by_town: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    names: dict[int, str] = {}
     for iid, name, latin, city, email, website in active.iter_rows():
+        names[iid] = name
         if email:
             by_email.setdefault(email.strip().lower(), iid)
         if site := _site_key(website):
             by_site.setdefault(site, iid)
         keys = tuple(dict.fromkeys(k for k in (_name_key(name), _name_key(latin)) if k))
         by_town.setdefault(gazetteer.town_key(city), []).append((iid, keys))
-    found: dict[int, tuple[int, str]] = {}
+    found: dict[int, tuple[int, str, str]] = {}
     for i in wanted:
         row = rows[i]
         email = (row.get("email") or "").strip().lower()
         site = _site_key(row.get("website"))
         if email and email in by_email:
-            found[i] = (by_email[email], "same_email")
+            found[i] = (by_email[email], "same_email", names[by_email[email]])
             continue
         if site and site in by_site:
-            found[i] = (by_site[site], "same_website")
+            found[i] = (by_site[site], "same_website", names[by_site[site]])
             continue
         name = _name_key(row.get("name"))
         if not name:
             continue
-        best: tuple[float, int] | None = None
+        best: tuple[bool, float, int] | None = None  # (the same name, similarity, id)
         for iid, keys in by_town.get(gazetteer.town_key(row.get("city")), ()):
-            score = max(100.0 if k == name else _similar(name, k) for k in keys) if keys else 0.0
-            if score >= _NAME_SIMILARITY and (best is None or score > best[0]):
-                best = (score, iid)
+            same = name in keys
+            score = 100.0 if same else max((_similar(name, k) for k in keys), default=0.0)
+            if score >= _NAME_SIMILARITY and (best is None or (same, score) > best[:2]):
+                best = (same, score, iid)
         if best is not None:
-            found[i] = (best[1], "same_name" if best[0] >= 100 else "similar_name")
+            found[i] = (best[2], "same_name" if best[0] else "similar_name", names[best[2]])
     return found
 
 

@@ -196,9 +196,9 @@ def _header_index() -> dict[str, str]:
             index.setdefault(key(text), name)
     for lang in LANGUAGES:
         for name in FIELDS:
-            text = labels()[lang].get(f"field.{name}")
-            if text:
-                index[key(text)] = name
+            label_text = labels()[lang].get(f"field.{name}")
+            if label_text:
+                index[key(label_text)] = name
     return index
 
 
@@ -211,9 +211,9 @@ def _value_index() -> dict[str, dict[str, str]]:
             for text in (code, code.replace("_", " "), *_VALUES[name][code]):
                 table.setdefault(key(text), code)
             for lang in LANGUAGES:
-                text = labels()[lang].get(f"{_CODE_PREFIX[name]}.{code}")
-                if text:
-                    table[key(text)] = code
+                label_text = labels()[lang].get(f"{_CODE_PREFIX[name]}.{code}")
+                if label_text:
+                    table[key(label_text)] = code
     return index
 
 

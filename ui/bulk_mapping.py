@@ -3,6 +3,8 @@ unknown values mean, chosen in the page (nothing in the file is edited)."""
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
@@ -54,6 +56,14 @@ def columns(suggestion: bulk.Suggestion, prefix: str) -> dict[str, str | None]:
     return chosen
 
 
+def _choice_name(name: str, code: str) -> str:
+    if code == LEAVE_OUT:
+        return t("bulk.leave_out")
+    if code == IGNORE:
+        return t("bulk.ignore_value")
+    return t(f"{_CODE_LABELS[name]}.{code}")
+
+
 def values(frame: pl.DataFrame, mapping: Mapping, prefix: str) -> dict[str, dict[str, str]]:
     """A picker per value of a choice column that nothing reads (most frequent first), for the
     person to map to a code, ignore (lists) or leave its rows out (the default). Returns the
@@ -67,19 +77,17 @@ def values(frame: pl.DataFrame, mapping: Mapping, prefix: str) -> dict[str, dict
     cells = st.columns(2)
     for index, row in enumerate(unknown.iter_rows(named=True)):
         name = row["field"]
-        options = [LEAVE_OUT, *([IGNORE] if name in bulk_mapping.LIST_FIELDS else []), *bulk_mapping.CHOICES[name]]
+        options: list[str] = [
+            LEAVE_OUT,
+            *([IGNORE] if name in bulk_mapping.LIST_FIELDS else []),
+            *bulk_mapping.CHOICES[name],
+        ]
         with cells[index % 2]:
             choice = st.selectbox(
                 md(t("bulk.value_label", field=t(f"field.{name}"), value=row["value"], count=row["rows"])),
                 options,
-                format_func=lambda code, n=name: (
-                    t("bulk.leave_out")
-                    if code == LEAVE_OUT
-                    else t("bulk.ignore_value")
-                    if code == IGNORE
-                    else t(f"{_CODE_LABELS[n]}.{code}")
-                ),
+                format_func=functools.partial(_choice_name, name),
                 key=f"{prefix}_val_{name}_{row['key']}",
             )
-        chosen.setdefault(name, {})[row["key"]] = choice
+        chosen.setdefault(name, {})[row["key"]] = choice or LEAVE_OUT
     return chosen
