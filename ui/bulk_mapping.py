@@ -11,6 +11,7 @@ import streamlit as st
 from aspnet_data import bulk, bulk_mapping
 from aspnet_data.bulk_mapping import IGNORE, LEAVE_OUT, Mapping
 
+from .coordinators import plain
 from .i18n import t
 from .safe import md
 
@@ -18,39 +19,42 @@ _CODE_LABELS = {"levels": "level", "themes": "theme", "ownership": "ownership"}
 PER_ROW = 3  # column pickers side by side on a wide screen (they stack on a phone)
 
 
-def field_name(field: str | None) -> str:
-    return t("bulk.not_imported") if field is None else t(f"field.{field}")
+NOT_IMPORTED = "-"  # the picker's choice for a column left out (a string: widgets keep it as chosen)
+
+
+def field_name(field: str) -> str:
+    return t("bulk.not_imported") if field == NOT_IMPORTED else t(f"field.{field}")
 
 
 def columns(suggestion: bulk.Suggestion, prefix: str) -> dict[str, str | None]:
     """A picker per column of the file (its header, a few values, the suggested field and why);
     the mapping problems are shown under the picker they concern. Returns column -> field."""
     st.markdown(t("bulk.columns_intro"))
-    options: list[str | None] = [None, *bulk_mapping.FIELDS]
+    options: list[str] = [NOT_IMPORTED, *bulk_mapping.FIELDS]
     chosen: dict[str, str | None] = {}
-    cells = st.columns(PER_ROW)
-    for index, column in enumerate(suggestion.columns):
-        with cells[index % PER_ROW]:
-            chosen[column.column] = st.selectbox(
-                md(column.column),
-                options,
-                index=options.index(column.field),
-                format_func=field_name,
-                key=f"{prefix}_col_{index}",
-            )
-            values = ", ".join(f"“{v}”" for v in column.samples)
-            st.caption(
-                md(t("bulk.samples", values=values) if values else t("bulk.no_samples"))
-                + " · "
-                + (t(f"bulk.reason.{column.reason}") if chosen[column.column] == column.field and column.reason else "")
-            )
-    problems = bulk_mapping.mapping_problems(Mapping(chosen))
-    for index, column in enumerate(suggestion.columns):
-        if column.column in problems:
-            with cells[index % PER_ROW]:
-                st.error(
-                    f"{md(column.column)}: {t(f'bulk.mapping.{problems[column.column]}')}", icon=":material/error:"
+    places = {}
+    for start in range(0, len(suggestion.columns), PER_ROW):
+        cells = st.columns(PER_ROW)  # one row of pickers at a time, so that they line up
+        for cell, (index, column) in zip(cells, enumerate(suggestion.columns[start : start + PER_ROW], start)):
+            with cell:
+                picked = st.selectbox(
+                    md(column.column),
+                    options,
+                    index=options.index(column.field or NOT_IMPORTED),
+                    format_func=field_name,
+                    key=f"{prefix}_col_{index}",
                 )
+                chosen[column.column] = None if picked in (None, NOT_IMPORTED) else picked
+                values = ", ".join(t("bulk.quoted", value=plain(v, 40)) for v in column.samples)
+                reason = column.reason if chosen[column.column] == column.field and column.reason else None
+                st.caption(
+                    (t("bulk.samples", values=values) if values else t("bulk.no_samples"))
+                    + (" · " + t(f"bulk.reason.{reason}") if reason else "")
+                )
+                places[column.column] = st.empty()
+    problems = bulk_mapping.mapping_problems(Mapping(chosen))
+    for column_name, problem in problems.items():
+        places[column_name].error(t(f"bulk.mapping.{problem}"), icon=":material/error:")
     if not {"id", "name"} & {f for f in chosen.values() if f}:
         st.warning(t("bulk.no_name_column"), icon=":material/warning:")
     return chosen

@@ -10,7 +10,7 @@ import streamlit as st
 
 from aspnet_data import bulk
 
-from .i18n import t
+from .i18n import number, t
 from .safe import md
 
 
@@ -58,7 +58,8 @@ def changes(plan: bulk.Plan, network: str, prefix: str) -> None:
     they will be), the fields it changes, the institutions it withdraws and the rows matched
     with stored institutions (to accept or reject), a tab each; the problems open first when
     there are errors."""
-    labels = [t("bulk.errors"), t("bulk.added"), t("bulk.changed"), t("bulk.withdrawn"), t("bulk.matches")]
+    matches = f"{t('bulk.matches')} ({number(plan.matches.height)})" if plan.matches.height else t("bulk.matches")
+    labels = [t("bulk.errors"), t("bulk.added"), t("bulk.changed"), t("bulk.withdrawn"), matches]
     errors_tab, added_tab, changed_tab, withdrawn_tab, matches_tab = st.tabs(
         labels,
         default=t("bulk.errors") if plan.blocking else t("bulk.added") if plan.added.height else t("bulk.changed"),
