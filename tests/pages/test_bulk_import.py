@@ -1,7 +1,6 @@
 """AppTest of the bulk update with a national list in its own format: columns and values mapped
 in the page, matches rejected, the preview and the apply."""
 
-
 from aspnet_data import bulk_mapping
 from aspnet_data.db import open_database
 from ui.safe import md
@@ -58,9 +57,7 @@ def test_a_french_ministry_list_is_mapped_previewed_and_applied_in_the_page(app_
     assert not at.exception
     assert any("Applied:" in s.value for s in at.success)
     with open_database(scratch_copy) as db:
-        stored = db.query(
-            "SELECT themes FROM institutions WHERE network = 'FRA' AND name = 'Lycée Simone Veil'"
-        )
+        stored = db.query("SELECT themes FROM institutions WHERE network = 'FRA' AND name = 'Lycée Simone Veil'")
         assert stored["themes"].to_list() == [["gced"]]
         websites = db.query("SELECT website FROM institutions WHERE network = 'FRA' AND name LIKE '%Aimé Césaire%'")[
             "website"
