@@ -3,7 +3,8 @@
 import polars as pl
 import pytest
 
-from aspnet_data import demo
+from aspnet_data import bulk, bulk_mapping, demo
+from aspnet_data.permissions import Actor
 
 from .conftest import download, settle
 from .test_coordinators_e2e import log_in
@@ -27,6 +28,13 @@ def test_the_excel_template_holds_the_coordinators_network(server, browser, db):
     expected = {
         i for (i,) in db.rows("SELECT id FROM institutions WHERE network = ? AND status <> 'withdrawn'", [network])
     }
-    assert {int(i) for i in sheet["id"]} == expected
-    assert {"name", "city", "levels", "themes", "email"} <= set(sheet.columns)
+    # Headers and codes are the interface's labels; the file reads back as what it says.
+    label = {f: bulk_mapping.label("en", f"field.{f}") for f in ("id", "name", "city", "levels", "themes", "email")}
+    assert set(label.values()) <= set(sheet.columns)
+    assert {int(i) for i in sheet[label["id"]]} == expected
+    levels = {v for cell in sheet[label["levels"]].drop_nulls() for v in cell.split("; ")}
+    assert levels and levels <= {bulk_mapping.label("en", f"level.{c}") for c in bulk_mapping.CHOICES["levels"]}
+    workbook = open(info.path(), "rb").read()
+    plan = bulk.plan(db, Actor("admin", "admin"), network, bulk.read_file(workbook, "back.xlsx"))
+    assert plan.empty and plan.errors.is_empty() and plan.unchanged == len(expected)
     context.close()

@@ -87,12 +87,12 @@ def test_a_file_upload_is_validated_previewed_and_applied(server, browser, db, t
     info = download(page, page.get_by_role("button", name="CSV", exact=True))
     lines = open(info.path(), encoding="utf-8-sig").read().splitlines()
     header = lines[0].split(",")
-    pupils = header.index("pupils")
+    pupils = header.index("Pupils")
 
     # A bad email first: reported by row and field, nothing can be applied.
     bad = tmp_path / "bad.csv"
     row = lines[1].split(",")
-    email = header.index("email")
+    email = header.index("Email")
     row[email] = "not-an-email"
     bad.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(bad))
