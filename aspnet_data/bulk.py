@@ -35,7 +35,7 @@ from typing import Any
 import charset_normalizer
 import fastexcel
 import polars as pl
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from . import audit, certificates, editing, gazetteer
 from . import bulk_mapping as mapping_
@@ -513,9 +513,14 @@ def _similar(a: str, b: str) -> float:
 def _matches(
     db: Database, network: str, rows: list[dict[str, Any]], left_out: dict[int, Any]
 ) -> dict[int, tuple[int, str, str]]:
-    """Row index -> (id, reason, stored name) for the rows without an id that name an institution of the
-    network: the same e-mail (``same_email``), the same website (``same_website``), or in the
-    same town the same or a similar name across scripts (``same_name``, ``similar_name``)."""
+    """Row index -> (id, reason, stored name) for the rows without an id that name an
+    institution of the network: the same e-mail (``same_email``), the same website
+    (``same_website``), or in the same town the same or a similar name across scripts
+    (``same_name``, ``similar_name``).
+
+    Only the network's institutions in the file's towns, or with its e-mails or websites, are
+    compared: a town's name is folded once, and similar names are found by rapidfuzz among that
+    town's names, so a file of 5,000 rows against a network of 100,000 stays well under a second."""
     wanted = [
         i
         for i, r in enumerate(rows)
@@ -526,46 +531,88 @@ def _matches(
     ]
     if not wanted:
         return {}
-    active = db.query(
-        "SELECT id, name, name_latin, city, email, website FROM institutions "
-        "WHERE network = ? AND status <> 'withdrawn' ORDER BY id",
-        [network],
-    )
-    by_email: dict[str, int] = {}
-    by_site: dict[str, int] = {}
-    by_town: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-    names: dict[int, str] = {}
-    for iid, name, latin, city, email, website in active.iter_rows():
-        names[iid] = name
-        if email:
-            by_email.setdefault(email.strip().lower(), iid)
-        if site := _site_key(website):
-            by_site.setdefault(site, iid)
-        keys = tuple(dict.fromkeys(k for k in (_name_key(name), _name_key(latin)) if k))
-        by_town.setdefault(gazetteer.town_key(city), []).append((iid, keys))
+    emails = sorted({e for i in wanted if (e := (rows[i].get("email") or "").strip().lower())})
+    sites = sorted({s for i in wanted if (s := _site_key(rows[i].get("website")))})
+    town_of = _town_keys({rows[i].get("city") for i in wanted})
     found: dict[int, tuple[int, str, str]] = {}
+    by_email: dict[str, tuple[int, str]] = {}
+    by_site: dict[str, tuple[int, str]] = {}
+    if emails or sites:
+        for iid, name, email, site in db.rows(
+            "SELECT id, name, lower(trim(email)), "
+            "rtrim(regexp_replace(lower(trim(website)), '^https?://(www[.])?', ''), '/') FROM institutions "
+            "WHERE network = ? AND status <> 'withdrawn' AND (lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) "
+            "OR rtrim(regexp_replace(lower(trim(website)), '^https?://(www[.])?', ''), '/') "
+            "IN (SELECT unnest(?::VARCHAR[]))) ORDER BY id",
+            [network, emails, sites],
+        ):
+            if email:
+                by_email.setdefault(email, (iid, name))
+            if site:
+                by_site.setdefault(site, (iid, name))
+    towns = {k for k in town_of.values() if k}
+    by_town: dict[str, tuple[list[int], dict[str, int], list[str]]] = {}  # town -> ids, key -> index, names
+    if towns:
+        stored = db.query(
+            "SELECT id, name, name_latin, city FROM institutions WHERE network = ? AND status <> 'withdrawn' "
+            "ORDER BY id",
+            [network],
+        )
+        stored_towns = _town_keys(set(stored["city"].to_list()))
+        stored = stored.with_columns(
+            town=pl.col("city").replace_strict(stored_towns, default=None, return_dtype=pl.String)
+        ).filter(pl.col("town").is_in(list(towns)))
+        # Names keyed in one vectorised pass (accents taken off, lower case, punctuation as
+        # spaces, as key() does); a Latin spelling with letters that do not decompose to ASCII
+        # (ø, ł, ß) is keyed one by one.
+        plain = stored.select(
+            pl.coalesce("name_latin", "name").str.normalize("NFKD").str.replace_all(r"\p{M}+", "").str.to_lowercase()
+        ).to_series()
+        ascii_only = plain.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+        keys = plain.str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+        for iid, name, latin, town, k, simple in zip(
+            stored["id"], stored["name"], stored["name_latin"], stored["town"], keys, ascii_only
+        ):
+            ids, town_keys, names = by_town.setdefault(town, ([], {}, []))
+            town_keys.setdefault(k if simple else _name_key(latin or name), len(ids))
+            ids.append(iid)
+            names.append(name)
     for i in wanted:
         row = rows[i]
         email = (row.get("email") or "").strip().lower()
         site = _site_key(row.get("website"))
         if email and email in by_email:
-            found[i] = (by_email[email], "same_email", names[by_email[email]])
+            found[i] = (*by_email[email][:1], "same_email", by_email[email][1])
             continue
         if site and site in by_site:
-            found[i] = (by_site[site], "same_website", names[by_site[site]])
+            found[i] = (*by_site[site][:1], "same_website", by_site[site][1])
             continue
         name = _name_key(row.get("name"))
-        if not name:
+        candidates = by_town.get(town_of.get(row.get("city")) or "")
+        if not name or not candidates:
             continue
-        best: tuple[bool, float, int] | None = None  # (the same name, similarity, id)
-        for iid, keys in by_town.get(gazetteer.town_key(row.get("city")), ()):
-            same = name in keys
-            score = 100.0 if same else max((_similar(name, k) for k in keys), default=0.0)
-            if score >= _NAME_SIMILARITY and (best is None or (same, score) > best[:2]):
-                best = (same, score, iid)
-        if best is not None:
-            found[i] = (best[2], "same_name" if best[0] else "similar_name", names[best[2]])
+        ids, keys, names = candidates
+        if name in keys:
+            at = keys[name]
+            found[i] = (ids[at], "same_name", names[at])
+            continue
+        best = max(
+            (
+                (_similar(name, k), keys[k])
+                for k, _score, _at in process.extract(
+                    name, keys.keys(), scorer=fuzz.token_set_ratio, score_cutoff=_NAME_SIMILARITY, limit=5
+                )
+            ),
+            default=(0.0, -1),
+        )
+        if best[0] >= _NAME_SIMILARITY:
+            found[i] = (ids[best[1]], "similar_name", names[best[1]])
     return found
+
+
+def _town_keys(cities: Iterable[str | None]) -> dict[str | None, str]:
+    """Each city's gazetteer key, computed once per distinct spelling."""
+    return {c: gazetteer.town_key(c) for c in cities if c}
 
 
 @dataclass
