@@ -8,8 +8,9 @@ Demo networks are built once into bench/cache/ (same seed, so the same data ever
 Each size is measured in a process of its own (bench/scenarios.py: ours and the SQL
 floor, the application queues, a 5,000-row bulk upload, every page's rerun, peak
 memory), then Datasette on a SQLite copy (bench/peer.py), then the board, then 20
-browsers at once against a real server (bench/load.py). Results go to
-bench/results/latest.md and latest.json.
+browsers at once against a real server (bench/load.py), a 5,000-row national list in a
+ministry's own format imported into the largest network (bench/imports.py, also in
+bench/results/imports.md). Results go to bench/results/latest.md and latest.json.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import imports
 from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -395,6 +397,7 @@ def main() -> None:
     board = child("scenarios.py", "board")["board"]
     pgs = [child("postgres.py", size) for size in args.postgres_sizes.split(",") if size]
     caps = [child("capacity.py", size) for size in args.capacity_sizes.split(",") if size]
+    imports_ = [child("imports.py", str(size)) for size in sizes]
     loads = (
         []
         if args.no_load
@@ -408,7 +411,15 @@ def main() -> None:
         ),
         encoding="utf-8",
     )
-    text = markdown(results, peers, board, loads) + postgres_markdown(pgs) + capacity_markdown(caps)
+    (RESULTS / "imports.json").write_text(json.dumps(imports_, indent=2), encoding="utf-8")
+    (RESULTS / "imports.md").write_text(imports.markdown(imports_), encoding="utf-8")
+    text = (
+        markdown(results, peers, board, loads)
+        + postgres_markdown(pgs)
+        + capacity_markdown(caps)
+        + "\n"
+        + imports.markdown(imports_)
+    )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
         update_readme(summary(results, peers, board, loads))

@@ -236,52 +236,6 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
     }
 
 
-def bulk_import(path: Path, repeat: int = 3) -> dict:
-    """A 5,000-row national list in a ministry's own format (French headers, school types,
-    Windows-1252, semicolons, most rows without coordinates or id) for the largest network:
-    read, mapping suggested, planned (towns placed, rows matched with the network's
-    institutions), applied; on a fresh copy of the database each time."""
-    from tests import national_lists
-
-    samples: dict[str, list[float]] = {"read": [], "suggest": [], "plan": [], "apply": []}
-    counts: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(repeat):
-            copy = Path(tmp) / "import.duckdb"
-            shutil.copy(path, copy)
-            db = open_database(copy)
-            network = db.scalar(
-                "SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network "
-                "ORDER BY count(*) DESC LIMIT 1"
-            )
-            size = db.scalar("SELECT count(*) FROM institutions WHERE network = ?", [network])
-            actor = Actor("admin", "admin")
-            made = national_lists.french_ministry_csv(db, new=BULK_ROWS - 4, network=network)
-            started = time.perf_counter()
-            frame = bulk.read_file(made.data, made.filename)
-            samples["read"].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            suggestion = bulk.suggest_mapping(db, network, frame)
-            samples["suggest"].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            plan = bulk.plan(db, actor, network, frame, suggestion.mapping)
-            samples["plan"].append((time.perf_counter() - started) * 1000)
-            assert plan.blocking == 0, plan.errors.filter(~pl.col("warning")).head(5)
-            started = time.perf_counter()
-            counts = bulk.apply(db, actor, network, plan)
-            samples["apply"].append((time.perf_counter() - started) * 1000)
-            counts = {**counts, "placed": int(plan.placed["found"].sum()), "matched": plan.matches.height}
-            db.close()
-            copy.unlink()
-    return {
-        "rows": frame.height,
-        "network": network,
-        "network_size": size,
-        "counts": counts,
-        **{step: percentiles(values) for step, values in samples.items()},
-    }
-
-
 PAGES = [  # (script, who, query)
     ("app_pages/home.py", None, {}),
     ("app_pages/directory.py", None, {}),
@@ -394,7 +348,6 @@ def main() -> None:
         result["pages"] = page_reruns(path)
         result["peak_rss_mb_pages"] = peak_rss_mb()
         result["bulk"] = bulk_upload(path)
-        result["bulk_import"] = bulk_import(path)
     result["peak_rss_mb"] = peak_rss_mb()
     target.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
 
