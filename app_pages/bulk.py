@@ -71,11 +71,12 @@ content = upload.getvalue()
 digest = hashlib.sha256(content).hexdigest()
 prefix = f"bulk_{digest[:12]}"
 try:
-    frame = bulk.read_file(content, upload.name)
+    table = bulk.read_table(content, upload.name)
 except bulk.BulkError as problem:
     st.error(bulk_preview.problem(problem), icon=":material/error:")
     st.stop()
 
+frame = table.frame
 suggestion = bulk.suggest_mapping(db, network, frame)
 st.subheader(t("bulk.step_columns"))
 columns = bulk_mapping.columns(suggestion, prefix)
@@ -85,7 +86,7 @@ mapping = Mapping(columns, bulk_mapping.values(frame, mapping, prefix))
 rejected = bulk_preview.rejected_rows(prefix)
 mapping = Mapping(columns, mapping.values, rejected)
 try:
-    plan = bulk.plan(db, actor, network, frame, mapping)
+    plan = bulk.plan(db, actor, network, frame, mapping, first_row=table.first_row)
 except bulk.BulkError as problem:
     st.error(bulk_preview.problem(problem), icon=":material/error:")
     st.stop()

@@ -220,7 +220,21 @@ _NON_LATIN = frozenset(
 HEADER_SEARCH = 10  # rows above the header a file may have (a title, a date, blank lines)
 
 
+@dataclass(frozen=True)
+class Table:
+    """An uploaded table: its rows as a frame, and the spreadsheet row of the first of them
+    (2 when the header is the file's first row; more below a title)."""
+
+    frame: pl.DataFrame
+    first_row: int
+
+
 def read_file(data: bytes, filename: str) -> pl.DataFrame:
+    """An uploaded table as it is: :func:`read_table`'s frame."""
+    return read_table(data, filename).frame
+
+
+def read_table(data: bytes, filename: str) -> Table:
     """An uploaded table as it is: its header row's text as column names (a title row above it
     is skipped), every cell as a string, empty cells null. CSV and text (any separator, the
     encoding detected), Excel (.xlsx, .xls) and OpenDocument (.ods)."""
@@ -335,14 +349,17 @@ def _header_index(rows: Sequence[Sequence[str | None]]) -> int:
     return 0
 
 
-def _table(table: Sequence[Sequence[str | None]]) -> pl.DataFrame:
+def _table(table: Sequence[Sequence[str | None]]) -> Table:
     """Header row + data rows -> frame named by the header (blank rows around dropped)."""
     rows = list(table)
     while rows and _blank(rows[-1]):
         rows.pop()
+    lead = 0
     while rows and _blank(rows[0]):
         rows.pop(0)
-    rows = rows[_header_index(rows) :] if rows else rows
+        lead += 1
+    header_at = _header_index(rows) if rows else 0
+    rows = rows[header_at:]
     if len(rows) < 2:
         raise BulkError("empty")
     header, data = rows[0], rows[1:]
@@ -369,7 +386,7 @@ def _table(table: Sequence[Sequence[str | None]]) -> pl.DataFrame:
     )
     if frame.height == 0 or not frame.columns:
         raise BulkError("empty")
-    return frame
+    return Table(frame, lead + header_at + 2)
 
 
 # -- mapping -----------------------------------------------------------------------------------
@@ -428,14 +445,18 @@ def _show(value) -> str | None:
     return str(value)
 
 
-def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping: Mapping | None = None) -> Plan:
+def plan(
+    db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping: Mapping | None = None, *, first_row: int = 2
+) -> Plan:
     """Validate a file against the network's stored records and say what applying it would do.
 
     ``frame`` is the file as :func:`read_file` returns it; ``mapping`` says what its columns and
     values mean (None: the suggestion of :func:`suggest_mapping` as it stands). Rows with a value
     nothing maps are left out, each reported as a warning. Rows without an id are matched with
     the network's institutions (the same e-mail, website, or town and a similar name), unless
-    the mapping rejects their match; rows without coordinates are placed at their town."""
+    the mapping rejects their match; rows without coordinates are placed at their town.
+    ``first_row``: the spreadsheet row of the frame's first row (:attr:`Table.first_row`), so that
+    every row the plan names is the one the person sees in the file."""
     require(actor, "bulk_apply", network)
     if mapping is None:
         mapping = suggest_mapping(db, network, frame).mapping
@@ -447,7 +468,7 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping:
     rows = table.to_dicts()
     matches = _matches(db, network, rows, left_out)
     for index, (iid, _reason, _name) in matches.items():
-        if index + 2 not in mapping.rejected:
+        if index + first_row not in mapping.rejected:
             rows[index]["id"] = str(iid)
     ids = sorted({i for r in rows if (i := _parse_id((r.get("id") or "").strip())) is not None})
     stored = {
@@ -467,18 +488,18 @@ def plan(db: Database, actor: Actor, network: str, frame: pl.DataFrame, mapping:
         if _blank(row.values()):
             continue
         if index in left_out:
-            draft.leave_out(index + 2, row, left_out[index])
+            draft.leave_out(index + first_row, row, left_out[index])
             continue
-        draft.read(index + 2, row)
+        draft.read(index + first_row, row)
     names = table["name"].to_list() if "name" in table.columns else [None] * table.height
     draft.matches = [
         {
-            "row": i + 2,
+            "row": i + first_row,
             "id": iid,
             "name": names[i],
             "stored": stored_name,
             "reason": why,
-            "accepted": i + 2 not in mapping.rejected,
+            "accepted": i + first_row not in mapping.rejected,
         }
         for i, (iid, why, stored_name) in sorted(matches.items())
     ]
@@ -569,9 +590,9 @@ def _matches(
             pl.coalesce("name_latin", "name").str.normalize("NFKD").str.replace_all(r"\p{M}+", "").str.to_lowercase()
         ).to_series()
         ascii_only = plain.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
-        keys = plain.str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+        folded = plain.str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
         for iid, name, latin, town, k, simple in zip(
-            stored["id"], stored["name"], stored["name_latin"], stored["town"], keys, ascii_only
+            stored["id"], stored["name"], stored["name_latin"], stored["town"], folded, ascii_only
         ):
             ids, town_keys, names = by_town.setdefault(town, ([], {}, []))
             town_keys.setdefault(k if simple else _name_key(latin or name), len(ids))
@@ -591,16 +612,16 @@ def _matches(
         candidates = by_town.get(town_of.get(row.get("city")) or "")
         if not name or not candidates:
             continue
-        ids, keys, names = candidates
-        if name in keys:
-            at = keys[name]
+        ids, town_names, names = candidates
+        if name in town_names:
+            at = town_names[name]
             found[i] = (ids[at], "same_name", names[at])
             continue
         best = max(
             (
-                (_similar(name, k), keys[k])
+                (_similar(name, k), town_names[k])
                 for k, _score, _at in process.extract(
-                    name, keys.keys(), scorer=fuzz.token_set_ratio, score_cutoff=_NAME_SIMILARITY, limit=5
+                    name, town_names.keys(), scorer=fuzz.token_set_ratio, score_cutoff=_NAME_SIMILARITY, limit=5
                 )
             ),
             default=(0.0, -1),

@@ -210,8 +210,8 @@ def test_a_csv_download_and_a_bulk_upload_go_through_the_balancer(cluster, share
         lines = open(info.path(), encoding="utf-8-sig").read().splitlines()
         header = lines[0].split(",")
         row = lines[1].split(",")
-        school = int(row[header.index("id")])
-        row[header.index("pupils")] = "2468"
+        school = int(row[header.index("ASPnet id")])  # the template's headers are the interface's labels
+        row[header.index("Pupils")] = "2468"
         edited = tmp_path / "edited.csv"
         edited.write_text("\n".join([lines[0], ",".join(row)]) + "\n", encoding="utf-8")
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(edited))

@@ -461,6 +461,16 @@ def test_encodings_separators_title_rows_and_trailing_empty_columns():
         assert bulk.read_file(data, "liste.csv").equals(expected), case
 
 
+def test_rows_are_named_as_the_spreadsheet_numbers_them_below_a_title(db):
+    text = "Liste des écoles;;\n;;\nNom;Ville;Secteur\nÉcole A;Lyon;Public\nÉcole B;Lyon;Mystère\n"
+    table = bulk.read_table(text.encode("cp1252"), "liste.csv")
+    assert table.first_row == 4 and table.frame.height == 2
+    plan = bulk.plan(db, ADMIN, "FRA", table.frame, first_row=table.first_row)
+    # École B is on the file's row 5: its unknown sector is reported there.
+    assert plan.errors.filter(pl.col("code") == "value_left_out")["row"].to_list() == [5]
+    assert bulk.read_table(b"Nom,Ville\nA,Lyon\n", "l.csv").first_row == 2
+
+
 def test_cyrillic_in_windows_1251_is_read_as_cyrillic():
     text = "Название;Город\nСредняя школа № 5;Москва\nГимназия № 1;Казань\nЛицей № 2;Новосибирск\n"
     frame = bulk.read_file(text.encode("cp1251"), "list.csv")
