@@ -70,7 +70,8 @@ def changes(plan: bulk.Plan, network: str, prefix: str) -> None:
                 pl.Series(
                     "message",
                     [row_message(code, params) for code, params in zip(plan.errors["code"], plan.errors["params"])],
-                )
+                ),
+                pl.Series("field", [t(f"field.{f}") if f else "" for f in plan.errors["field"]], dtype=pl.String),
             )
             st.dataframe(
                 report.select("row", "id", "field", "message", "warning"),
@@ -160,5 +161,6 @@ def _matches(plan: bulk.Plan, prefix: str) -> None:
         list(names),
         format_func=lambda row: t("bulk.reject_option", row=row, name=names[row]["name"] or "", id=names[row]["id"]),
         key=key,
+        placeholder=t("bulk.reject_placeholder"),
         disabled=not names,
     )
