@@ -119,6 +119,7 @@ def _app() -> None:
         "todo": ":material/task_alt:",
         "board": ":material/forum:",
         "review": ":material/fact_check:",
+        "membership": ":material/workspace_premium:",
         "manage": ":material/edit_note:",
         "quality": ":material/checklist:",
         "bulk": ":material/upload_file:",

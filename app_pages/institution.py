@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from aspnet_data import certificates, settings
+from aspnet_data import certificates, membership, settings
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
 from ui import data, map_charts
@@ -121,6 +121,33 @@ if document == "letter" or issued:
             on_click="ignore",
             key="certificate",
         )
+
+st.subheader(t("membership.history"))
+standing = membership.timeline(data.db(), record["id"])
+since = next((k for k in ("candidate_since", "member_since", "withdrawn_since") if standing.get(k)), None)
+
+
+def reason_text(code: object) -> str:
+    return " (" + t(f"membership.reason.{code}") + ")" if code else ""
+
+
+def action_text(action: str) -> str:
+    return t(f"membership.action.{action}")
+
+
+if since:
+    st.markdown(t(f"membership.since.{since}", day=standing[since]) + reason_text(standing.get("reason")))
+events = membership.history(data.db(), record["id"])
+if events.height:
+    lines = [
+        "- "
+        + e["occurred_at"].strftime("%Y-%m-%d")
+        + ": "
+        + action_text(e["action"])
+        + reason_text(e["reason"])
+        for e in events.iter_rows(named=True)
+    ]
+    st.markdown("\n".join(lines))
 
 st.subheader(t("network.projects"))
 if record["projects"]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from . import audit, editing
+from . import audit, editing, membership
 from . import validation as check
 from .db import Cursor, Database, utc_now
 from .errors import Conflict, FieldError, NotFound, TransitionRefused, ValidationFailed
@@ -565,6 +565,7 @@ def _enter_directory(cur: Cursor, actor: Actor, record: dict[str, Any], when: da
     }
     new_id = editing.insert_institution(cur, actor, record["network"], institution, when=when, status="candidate")
     cur.execute("UPDATE applications SET institution_id = ? WHERE id = ?", [new_id, record["id"]])
+    membership.start_candidacy(cur, actor, new_id, record["network"], when)
     return new_id
 
 

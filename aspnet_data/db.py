@@ -324,6 +324,7 @@ ID_SEQUENCES = {
     "channels": "channel_id_seq",
     "messages": "message_id_seq",
     "outbox": "outbox_id_seq",
+    "membership_events": "membership_event_id_seq",
 }
 
 

@@ -145,6 +145,7 @@ def build(
     say("projects and message board")
     projects, members = gen.projects(users, inst, max(6, institutions // 500))
     channels, messages, reads = gen.board(users, projects, members, inst, networks, max(120, institutions // 20))
+    membership_events = gen.membership(inst)
 
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
@@ -157,6 +158,7 @@ def build(
         "channels": channels,
         "messages": messages,
         "channel_reads": reads,
+        "membership_events": membership_events,
     }
 
     def fill(cur: Cursor):
@@ -193,7 +195,72 @@ def build(
     )
 
 
+def _event(row: dict, action: str, status: str, actor: str, when: datetime, *, reason=None, comment=None) -> dict:
+    return {
+        "institution_id": row["id"],
+        "network": row["network"],
+        "action": action,
+        "status": status,
+        "reason": reason,
+        "comment": comment,
+        "due_on": None,
+        "actor": actor,
+        "occurred_at": when,
+    }
+
+
 class _Generator:
+    def membership(self, inst: pl.DataFrame) -> pl.DataFrame:
+        """Membership events: each candidate's candidacy; a proposal by its coordinator for
+        about half of those past 24 months; a withdrawal with its reason code for each
+        withdrawn school. Drawn from a generator of their own (the other tables do not move)."""
+        rng = np.random.default_rng(self.seed + 17)
+        rows: list[dict] = []
+        for r in (
+            inst.filter(pl.col("status") != "member")
+            .select("id", "network", "status", "created_at", "withdrawn_year")
+            .iter_rows(named=True)
+        ):
+            coordinator = f"coord.{r['network'].lower()}"
+            if r["status"] == "candidate":
+                start = r["created_at"]
+                rows.append(_event(r, "candidacy", "candidate", "admin", start))
+                due = start + timedelta(days=731)
+                if due < self.as_of and rng.random() < 0.5:
+                    when = due + (self.as_of - due) * float(rng.random())
+                    rows.append(
+                        _event(
+                            r,
+                            "proposed",
+                            "candidate",
+                            coordinator,
+                            when,
+                            comment="Active in two projects; annual reports sent.",
+                        )
+                    )
+            else:
+                year = int(r["withdrawn_year"] or self.as_of.year)
+                when = max(r["created_at"], datetime(year, 1, 1) + timedelta(days=int(rng.integers(0, 360))))
+                when = min(when, self.as_of)
+                reason = str(rng.choice(["closed", "left", "inactive"], p=[0.3, 0.35, 0.35]))
+                rows.append(_event(r, "withdrawn", "withdrawn", coordinator, when, reason=reason))
+        rows.sort(key=lambda e: (e["occurred_at"], e["institution_id"]))
+        for n, row in enumerate(rows, start=1):
+            row["id"] = n
+        schema: Schema = {
+            "id": pl.Int64,
+            "institution_id": pl.Int64,
+            "network": pl.String,
+            "action": pl.String,
+            "status": pl.String,
+            "reason": pl.String,
+            "comment": pl.String,
+            "due_on": pl.Date,
+            "actor": pl.String,
+            "occurred_at": pl.Datetime("us"),
+        }
+        return pl.DataFrame(rows, schema=schema)
+
     def __init__(self, *, seed: int, as_of: datetime) -> None:
         self.seed = seed
         self.as_of = as_of
@@ -331,7 +398,8 @@ class _Generator:
                 + self.np.integers(0, 360, size=size) * np.timedelta64(1, "D")
                 + self.np.integers(9 * 3600, 17 * 3600, size=size) * np.timedelta64(1, "s")
             )
-            applied_at = as_of - self.np.integers(20 * 86400, 400 * 86400, size=size) * np.timedelta64(1, "s")
+            # Candidates of every age: about a third past the usual 24-month candidacy.
+            applied_at = as_of - self.np.integers(20 * 86400, 1100 * 86400, size=size) * np.timedelta64(1, "s")
             created = np.where(candidate, applied_at, joined_at)
             stale = self.np.random(size) < 0.15  # records untouched for over two years
             age = np.where(stale, self.np.integers(731, 2200, size=size), self.np.integers(0, 730, size=size))

@@ -58,6 +58,10 @@ ACTIONS: dict[str, set[str]] = {
     "act_as_applicant": {APPLICANT},  # submit, withdraw (a signed-in user is no applicant)
     "review": {"admin", OWN},  # the applications queue: read, return, recommend, decline
     "decide_application": {"admin"},  # approve or decline a recommended application
+    # Membership after approval: a candidate proposed for full membership, UNESCO's decision.
+    "propose_membership": {"admin", OWN},  # propose a candidate whose period has passed; re-admit a withdrawn school
+    "decide_membership": {"admin"},  # confirm, extend the candidacy, or decline a proposal
+    "set_candidacy_period": {"admin"},
     # The message board.
     "read_board": {"admin", OWN},  # the board page (channels say who reads what: read_channel)
     "read_channel": {"admin", MEMBER},  # read and post in a channel of one's audience
@@ -76,6 +80,7 @@ PAGES: dict[str, str] = {
     "todo": "read_todo",
     "board": "read_board",
     "review": "review",
+    "membership": "propose_membership",
     "manage": "edit",
     "quality": "read_quality",
     "bulk": "bulk_apply",

@@ -41,6 +41,7 @@ TABLES = (
     "channel_reads",
     "outbox",
     "import_mappings",
+    "membership_events",
     "meta",
 )
 # Meta keys that belong to one database (not copied): the PostgreSQL change feed's bookkeeping.

@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from aspnet_data import editing, languages
+from aspnet_data import editing, languages, membership
 from aspnet_data.permissions import can
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 
@@ -210,15 +210,38 @@ def institution_form(network: str, record: dict | None) -> None:
     if record is not None and record["status"] != "withdrawn":
         institution_id = record["id"]
 
-        def withdraw(_: dict, version: int) -> list[str]:
-            editing.withdraw_institution(db, actor, institution_id, expected_version=version)
+        def withdraw(values: dict, version: int) -> list[str]:
+            membership.withdraw(
+                db,
+                actor,
+                institution_id,
+                values["reason"],
+                comment=values.get("comment"),
+                merged_into=values.get("merged_into"),
+                expected_version=version,
+            )
             return ["status", "withdrawn_year"]
 
         with st.expander(t("manage.withdraw"), icon=":material/block:"):
             st.caption(t("manage.withdraw_help"))
+            problems = Feedback(form.errors)
+            reason = st.selectbox(
+                t("membership.withdraw_reason"),
+                list(membership.WITHDRAWAL_REASONS),
+                format_func=lambda r: t(f"membership.reason.{r}"),
+                index=None,
+                key=f"{key}_reason",
+            )
+            field_errors(problems, "reason")
+            merged = None
+            if reason == "merged":
+                merged = st.number_input(
+                    t("membership.merged_into"), min_value=1, step=1, value=None, key=f"{key}_merged"
+                )
+                field_errors(problems, "merged_into")
             sure = st.checkbox(t("manage.withdraw_confirm"), key=f"{key}_sure")
-            if st.button(t("manage.withdraw"), disabled=not sure, key=f"{key}_withdraw"):
-                form.submit({}, withdraw)
+            if st.button(t("manage.withdraw"), disabled=not (sure and reason), key=f"{key}_withdraw"):
+                form.submit({"reason": reason, "merged_into": int(merged) if merged else None}, withdraw)
 
 
 def institutions_table(rows: pl.DataFrame) -> int | None:

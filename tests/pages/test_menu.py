@@ -109,5 +109,5 @@ def test_a_private_page_outside_a_roles_menu_is_refused(open_page, role, path):
 def test_the_menus_hold_what_each_role_uses():
     assert pages_for(None) == []
     assert pages_for("analyst") == ["quality", "account"]
-    assert pages_for("coordinator") == ["todo", "board", "review", "manage", "quality", "bulk", "account"]
+    assert pages_for("coordinator") == ["todo", "board", "review", "membership", "manage", "quality", "bulk", "account"]
     assert pages_for("admin") == [*pages_for("coordinator"), "users"]

@@ -183,6 +183,9 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "own_account": {"analyst", "own coordinator", "admin"},
     "act_as_applicant": set(),  # only with the reference code and email (see below)
     "decide_application": {"admin"},
+    "propose_membership": {"own coordinator", "admin"},
+    "decide_membership": {"admin"},
+    "set_candidacy_period": {"admin"},
     "read_channel": {"admin"},  # coordinators: in a channel of their audience (below)
     "edit_message": set(),  # only one's own (below)
     "hide_message": {"admin"},
@@ -296,7 +299,7 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
 def test_each_role_gets_the_pages_it_may_use_in_menu_order():
     assert pages_for(None) == []
     assert pages_for("analyst") == ["quality", "account"]
-    assert pages_for("coordinator") == ["todo", "board", "review", "manage", "quality", "bulk", "account"]
+    assert pages_for("coordinator") == ["todo", "board", "review", "membership", "manage", "quality", "bulk", "account"]
     assert pages_for("admin") == list(PAGES)
 
 

@@ -1,0 +1,183 @@
+"""Membership after the application: the coordinator's candidates due for a proposal of full
+membership, UNESCO's proposals to confirm, extend or decline, and the candidacy period."""
+
+import streamlit as st
+
+from aspnet_data import membership
+from aspnet_data.errors import PermissionDenied, ValidationFailed
+from aspnet_data.permissions import can
+from ui import data
+from ui.auth import current_actor, current_user
+from ui.forms import message
+from ui.i18n import current_language, page_href, t
+from ui.safe import md
+
+lang = current_language()
+user, actor = current_user(), current_actor()
+if user is None or not (can(actor, "decide_membership") or (user.role == "coordinator" and user.network)):
+    st.error(t("manage.not_allowed"))
+    st.stop()
+db = data.db()
+countries = dict(data.network_countries(lang))
+admin = can(actor, "decide_membership")
+months = membership.candidacy_months(db)
+st.title(t("membership.title"))
+st.caption(t("membership.intro", months=months))
+
+done = st.session_state.pop("membership_done", None)
+if done:
+    st.success(done, icon=":material/task_alt:")
+
+
+def table(frame, extra: dict[str, str] | None = None) -> None:
+    shown = frame.with_columns(frame["network"].replace_strict(countries, default=frame["network"]).alias("country"))
+    columns = {
+        "name": t("directory.col_name"),
+        "city": t("directory.col_city"),
+        "country": t("common.country"),
+        "candidate_since": t("membership.candidate_since"),
+        "months_as_candidate": t("membership.months_as_candidate"),
+        **(extra or {}),
+    }
+    st.dataframe(shown.select(*columns), hide_index=True, width="stretch", column_config=columns)
+
+
+def label(row: dict) -> str:
+    return f"#{row['id']} · {row['name']} · {countries.get(row['network'], row['network'])}"
+
+
+def fail(where, problem: ValidationFailed) -> None:
+    for error in problem.errors:
+        where.error(message(error), icon=":material/error:")
+
+
+# -- the coordinator's queue (admins see every network's) ---------------------------------------
+st.subheader(t("membership.due"))
+due = membership.due_candidates(db, actor, None if admin else user.network)
+if due.is_empty():
+    st.success(t("membership.due_none", months=months))
+else:
+    st.caption(t("membership.due_help", count=due.height, months=months))
+    table(due.head(200), {"due_on": t("membership.due_on")})
+    rows = {r["id"]: r for r in due.iter_rows(named=True)}
+    with st.container(border=True):
+        picked = st.selectbox(
+            t("membership.pick_candidate"),
+            list(rows),
+            format_func=lambda i: label(rows[i]),
+            index=None,
+            key="membership_candidate",
+        )
+        comment = st.text_area(
+            t("membership.proposal_comment"), max_chars=membership.COMMENT_LIMIT, key="membership_proposal_comment"
+        )
+        problems = st.empty()
+        if st.button(
+            t("membership.propose"),
+            type="primary",
+            icon=":material/send:",
+            disabled=picked is None,
+            key="membership_propose",
+        ):
+            try:
+                membership.propose(db, actor, picked, comment=comment)
+            except ValidationFailed as problem:
+                fail(problems, problem)
+            except PermissionDenied:
+                problems.error(t("manage.not_allowed"))
+            else:
+                st.session_state["membership_done"] = t("membership.proposed", name=md(rows[picked]["name"]))
+                st.session_state.pop("membership_candidate", None)
+                st.session_state.pop("membership_proposal_comment", None)
+                st.rerun()
+
+if not admin:
+    st.stop()
+
+# -- UNESCO's queue -----------------------------------------------------------------------------------
+st.subheader(t("membership.proposals"))
+waiting = membership.proposals(db, actor)
+if waiting.is_empty():
+    st.success(t("membership.proposals_none"))
+else:
+    table(
+        waiting,
+        {
+            "proposed_on": t("membership.proposed_on"),
+            "waiting_days": t("membership.waiting_days"),
+            "proposal_comment": t("membership.proposal_comment"),
+        },
+    )
+    rows = {r["id"]: r for r in waiting.iter_rows(named=True)}
+    with st.container(border=True):
+        picked = st.selectbox(
+            t("membership.pick_proposal"),
+            list(rows),
+            format_func=lambda i: label(rows[i]),
+            index=None,
+            key="membership_proposal",
+        )
+        decision = st.radio(
+            t("review.decision"),
+            ["confirm", "extend", "decline"],
+            format_func=lambda d: t(f"membership.decision.{d}"),
+            horizontal=True,
+            key="membership_decision",
+        )
+        extra = None
+        if decision == "extend":
+            extra = st.number_input(
+                t("membership.extend_months"), min_value=1, max_value=120, value=12, step=1, key="membership_months"
+            )
+        comment = st.text_area(
+            t("membership.decline_reason") if decision == "decline" else t("review.comment"),
+            max_chars=membership.COMMENT_LIMIT,
+            key="membership_decision_comment",
+        )
+        problems = st.empty()
+        if st.button(
+            t("membership.decide"),
+            type="primary",
+            icon=":material/gavel:",
+            disabled=picked is None,
+            key="membership_decide",
+        ):
+            name = md(rows[picked]["name"])
+            try:
+                if decision == "confirm":
+                    certificate = membership.confirm(db, actor, picked, comment=comment)
+                    text = t(
+                        "membership.confirmed",
+                        name=name,
+                        number=certificate,
+                        href=page_href("certificate", number=certificate),
+                    )
+                elif decision == "extend":
+                    day = membership.extend(db, actor, picked, extra, comment=comment)
+                    text = t("membership.extended", name=name, day=day.isoformat())
+                else:
+                    day = membership.decline(db, actor, picked, comment=comment)
+                    text = t("membership.declined", name=name, day=day.isoformat())
+            except ValidationFailed as problem:
+                fail(problems, problem)
+            except PermissionDenied:
+                problems.error(t("manage.not_allowed"))
+            else:
+                st.session_state["membership_done"] = text
+                for key in ("membership_proposal", "membership_decision_comment"):
+                    st.session_state.pop(key, None)
+                st.rerun()
+
+with st.expander(t("membership.period"), icon=":material/schedule:"):
+    value = st.number_input(
+        t("membership.period_months"), min_value=1, max_value=120, value=months, step=1, key="membership_period"
+    )
+    spot = st.empty()
+    if st.button(t("form.save"), key="membership_period_save"):
+        try:
+            membership.set_candidacy_months(db, actor, value)
+        except ValidationFailed as problem:
+            fail(spot, problem)
+        else:
+            st.session_state["membership_done"] = t("membership.period_saved", months=int(value))
+            st.rerun()
