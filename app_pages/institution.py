@@ -140,11 +140,7 @@ if since:
 events = membership.history(data.db(), record["id"])
 if events.height:
     lines = [
-        "- "
-        + e["occurred_at"].strftime("%Y-%m-%d")
-        + ": "
-        + action_text(e["action"])
-        + reason_text(e["reason"])
+        "- " + e["occurred_at"].strftime("%Y-%m-%d") + ": " + action_text(e["action"]) + reason_text(e["reason"])
         for e in events.iter_rows(named=True)
     ]
     st.markdown("\n".join(lines))
