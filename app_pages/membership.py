@@ -24,9 +24,13 @@ months = membership.candidacy_months(db)
 st.title(t("membership.title"))
 st.caption(t("membership.intro", months=months))
 
+round_ = st.session_state.get("membership_round", 0)
 done = st.session_state.pop("membership_done", None)
 if done:
     st.success(done, icon=":material/task_alt:")
+
+
+DATES = ("candidate_since", "due_on", "proposed_on")
 
 
 def table(frame, extra: dict[str, str] | None = None) -> None:
@@ -39,7 +43,8 @@ def table(frame, extra: dict[str, str] | None = None) -> None:
         "months_as_candidate": t("membership.months_as_candidate"),
         **(extra or {}),
     }
-    st.dataframe(shown.select(*columns), hide_index=True, width="stretch", column_config=columns)
+    config = {k: st.column_config.DateColumn(v, format="YYYY-MM-DD") if k in DATES else v for k, v in columns.items()}
+    st.dataframe(shown.select(*columns), hide_index=True, width="stretch", column_config=config)
 
 
 def label(row: dict) -> str:
@@ -66,10 +71,13 @@ else:
             list(rows),
             format_func=lambda i: label(rows[i]),
             index=None,
-            key="membership_candidate",
+            key=f"membership_candidate_{round_}",
+            placeholder=t("membership.pick_candidate"),
         )
         comment = st.text_area(
-            t("membership.proposal_comment"), max_chars=membership.COMMENT_LIMIT, key="membership_proposal_comment"
+            t("membership.proposal_comment"),
+            max_chars=membership.COMMENT_LIMIT,
+            key=f"membership_proposal_comment_{round_}",
         )
         problems = st.empty()
         if st.button(
@@ -87,8 +95,7 @@ else:
                 problems.error(t("manage.not_allowed"))
             else:
                 st.session_state["membership_done"] = t("membership.proposed", name=md(rows[picked]["name"]))
-                st.session_state.pop("membership_candidate", None)
-                st.session_state.pop("membership_proposal_comment", None)
+                st.session_state["membership_round"] = round_ + 1  # fresh pickers for the next one
                 st.rerun()
 
 if not admin:
@@ -115,7 +122,8 @@ else:
             list(rows),
             format_func=lambda i: label(rows[i]),
             index=None,
-            key="membership_proposal",
+            key=f"membership_proposal_{round_}",
+            placeholder=t("membership.pick_proposal"),
         )
         decision = st.radio(
             t("review.decision"),
@@ -132,7 +140,7 @@ else:
         comment = st.text_area(
             t("membership.decline_reason") if decision == "decline" else t("review.comment"),
             max_chars=membership.COMMENT_LIMIT,
-            key="membership_decision_comment",
+            key=f"membership_decision_comment_{round_}",
         )
         problems = st.empty()
         if st.button(
@@ -164,8 +172,7 @@ else:
                 problems.error(t("manage.not_allowed"))
             else:
                 st.session_state["membership_done"] = text
-                for key in ("membership_proposal", "membership_decision_comment"):
-                    st.session_state.pop(key, None)
+                st.session_state["membership_round"] = round_ + 1
                 st.rerun()
 
 with st.expander(t("membership.period"), icon=":material/schedule:"):
