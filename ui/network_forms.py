@@ -207,6 +207,17 @@ def institution_form(network: str, record: dict | None) -> None:
     if submitted:
         form.submit(values, save)
     form.conflict_view(editing.INSTITUTION_FIELDS, field_label, save)
+    if record is not None and record["status"] == "withdrawn":
+        readmitted = record["id"]
+
+        def readmit(_: dict, version: int) -> list[str]:
+            membership.readmit(db, actor, readmitted)
+            return ["status"]
+
+        with st.expander(t("membership.readmit"), icon=":material/restart_alt:"):
+            st.caption(t("membership.readmit_help", months=membership.candidacy_months(db)))
+            if st.button(t("membership.readmit"), key=f"{key}_readmit"):
+                form.submit({}, readmit)
     if record is not None and record["status"] != "withdrawn":
         institution_id = record["id"]
 

@@ -100,3 +100,24 @@ def test_the_profile_tells_the_membership_history(app_as, scratch_copy):
         }[reason]
         in text
     )
+
+
+def test_my_network_withdraws_with_a_reason_and_admits_again(app_as, scratch_copy):
+    with open_database(scratch_copy) as db:
+        network = db.scalar("SELECT network FROM users WHERE username = 'coord.fra'")
+        school = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [network])
+    at = app_as("app_pages/manage.py", "coord.fra", edit=str(school))
+    button = at.button(key=f"inst_{school}_withdraw")
+    assert button.disabled  # no reason chosen yet
+    at.selectbox(key=f"inst_{school}_reason").set_value("inactive").run()
+    at.checkbox(key=f"inst_{school}_sure").check().run()
+    at.button(key=f"inst_{school}_withdraw").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_database(scratch_copy) as db:
+        assert db.scalar("SELECT status FROM institutions WHERE id = ?", [school]) == "withdrawn"
+        assert membership.history(db, school).row(-1, named=True)["reason"] == "inactive"
+    at = app_as("app_pages/manage.py", "coord.fra", edit=str(school))
+    at.button(key=f"inst_{school}_readmit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_database(scratch_copy) as db:
+        assert membership.standing(db, school).status == "candidate"

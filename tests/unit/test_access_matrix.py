@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 
-from aspnet_data import accounts, bulk, editing, projects, quality, todo
+from aspnet_data import accounts, bulk, editing, membership, projects, quality, todo
 from aspnet_data import applications as apps
 from aspnet_data import board as boards
 from aspnet_data.db import open_database, utc_now
@@ -155,6 +155,27 @@ def a_change(w: World) -> int:
     )
 
 
+def a_candidate(w: World, *, proposed: bool = False) -> int:
+    """A new candidate of A past its candidacy period (its candidacy started 30 months ago),
+    proposed for full membership or not."""
+    iid = new_institution(w)
+    w.db.write(
+        lambda cur: cur.execute(
+            "UPDATE institutions SET status = 'candidate', created_at = created_at - INTERVAL '900 days' WHERE id = ?",
+            [iid],
+        )
+    )
+    if proposed:
+        membership.propose(w.db, w.actors["admin"], iid)
+    return iid
+
+
+def a_withdrawn(w: World) -> int:
+    iid = new_institution(w)
+    membership.withdraw(w.db, w.actors["admin"], iid, "left")
+    return iid
+
+
 def bulk_plan(w: World, actor: Actor):
     frame = bulk.read_file(bulk.template(w.db, w.actors["admin"], w.a, "csv"), "a.csv")
     return bulk.plan(w.db, actor, w.a, frame)
@@ -257,6 +278,47 @@ OPERATIONS = {
         lambda w, actor, _: accounts.assign_network(w.db, actor, w.actors["other"].username, w.b),
     ),
     "applications.queue": ({"own", "other", "admin"}, None, lambda w, actor, _: apps.queue(w.db, actor)),
+    "membership.due_candidates": (
+        {"own", "other", "admin"},  # a coordinator's queue is their own network's (test below)
+        None,
+        lambda w, actor, _: membership.due_candidates(w.db, actor),
+    ),
+    "membership.proposals": ({"admin"}, None, lambda w, actor, _: membership.proposals(w.db, actor)),
+    "membership.propose(candidate of A)": (
+        {"own", "admin"},
+        a_candidate,
+        lambda w, actor, iid: membership.propose(w.db, actor, iid),
+    ),
+    "membership.confirm": (
+        {"admin"},
+        lambda w: a_candidate(w, proposed=True),
+        lambda w, actor, iid: membership.confirm(w.db, actor, iid),
+    ),
+    "membership.extend": (
+        {"admin"},
+        lambda w: a_candidate(w, proposed=True),
+        lambda w, actor, iid: membership.extend(w.db, actor, iid, 6),
+    ),
+    "membership.decline": (
+        {"admin"},
+        lambda w: a_candidate(w, proposed=True),
+        lambda w, actor, iid: membership.decline(w.db, actor, iid, comment="Not yet"),
+    ),
+    "membership.withdraw(institution of A)": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: membership.withdraw(w.db, actor, iid, "closed"),
+    ),
+    "membership.readmit(institution of A)": (
+        {"own", "admin"},
+        a_withdrawn,
+        lambda w, actor, iid: membership.readmit(w.db, actor, iid),
+    ),
+    "membership.set_candidacy_months": (
+        {"admin"},
+        None,
+        lambda w, actor, _: membership.set_candidacy_months(w.db, actor, 24),
+    ),
     "applications.get": (
         {"own", "admin"},
         submitted_application,
