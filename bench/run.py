@@ -10,7 +10,7 @@ floor, the application queues, a 5,000-row bulk upload, every page's rerun, peak
 memory), then Datasette on a SQLite copy (bench/peer.py), then the board, then 20
 browsers at once against a real server (bench/load.py), a 5,000-row national list in a
 ministry's own format imported into the largest network (bench/imports.py, also in
-bench/results/imports.md). Results go to bench/results/latest.md and latest.json.
+bench/results/imports.md), the membership queues (bench/membership.py, membership.md). Results go to bench/results/latest.md and latest.json.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import imports
+import membership
 from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT
 
 HERE = Path(__file__).resolve().parent
@@ -398,6 +399,7 @@ def main() -> None:
     pgs = [child("postgres.py", size) for size in args.postgres_sizes.split(",") if size]
     caps = [child("capacity.py", size) for size in args.capacity_sizes.split(",") if size]
     imports_ = [child("imports.py", str(size)) for size in sizes]
+    memberships = [child("membership.py", str(size)) for size in sizes]
     loads = (
         []
         if args.no_load
@@ -413,12 +415,16 @@ def main() -> None:
     )
     (RESULTS / "imports.json").write_text(json.dumps(imports_, indent=2), encoding="utf-8")
     (RESULTS / "imports.md").write_text(imports.markdown(imports_), encoding="utf-8")
+    (RESULTS / "membership.json").write_text(json.dumps(memberships, indent=2), encoding="utf-8")
+    (RESULTS / "membership.md").write_text(membership.markdown(memberships), encoding="utf-8")
     text = (
         markdown(results, peers, board, loads)
         + postgres_markdown(pgs)
         + capacity_markdown(caps)
         + "\n"
         + imports.markdown(imports_)
+        + "\n"
+        + membership.markdown(memberships)
     )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
