@@ -10,7 +10,8 @@ floor, the application queues, a 5,000-row bulk upload, every page's rerun, peak
 memory), then Datasette on a SQLite copy (bench/peer.py), then the board, then 20
 browsers at once against a real server (bench/load.py), a 5,000-row national list in a
 ministry's own format imported into the largest network (bench/imports.py, also in
-bench/results/imports.md), the membership queues (bench/membership.py, membership.md). Results go to bench/results/latest.md and latest.json.
+bench/results/imports.md), the membership queues (bench/membership.py, membership.md).
+Results go to bench/results/latest.md and latest.json.
 """
 
 from __future__ import annotations
