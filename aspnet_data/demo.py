@@ -398,8 +398,12 @@ class _Generator:
                 + self.np.integers(0, 360, size=size) * np.timedelta64(1, "D")
                 + self.np.integers(9 * 3600, 17 * 3600, size=size) * np.timedelta64(1, "s")
             )
-            # Candidates of every age: about a third past the usual 24-month candidacy.
-            applied_at = as_of - self.np.integers(20 * 86400, 1100 * 86400, size=size) * np.timedelta64(1, "s")
+            # Candidates of every age, 20 days to 3 years (about a third past the usual 24-month
+            # candidacy): the draw of 20 to 400 days, stretched, so that every draw after it
+            # stays the same as it was.
+            drawn = self.np.integers(20 * 86400, 400 * 86400, size=size)
+            age_s = 20 * 86400 + (drawn - 20 * 86400) * 1080 // 380
+            applied_at = as_of - age_s * np.timedelta64(1, "s")
             created = np.where(candidate, applied_at, joined_at)
             stale = self.np.random(size) < 0.15  # records untouched for over two years
             age = np.where(stale, self.np.integers(731, 2200, size=size), self.np.integers(0, 730, size=size))
