@@ -173,6 +173,7 @@ else:
             else:
                 st.session_state["membership_done"] = text
                 st.session_state["membership_round"] = round_ + 1
+                data.send_mail()  # the coordinator's notice of the decision
                 st.rerun()
 
 with st.expander(t("membership.period"), icon=":material/schedule:"):

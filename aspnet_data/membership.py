@@ -305,6 +305,38 @@ def record_event(
     )
 
 
+_NOTICES = {  # UNESCO's decision, as the network's coordinator reads it in their mail
+    "confirmed": (
+        "ASPnet: {name} is a member",
+        "UNESCO confirmed the full membership of {name}. Certificate: {detail}.",
+    ),
+    "extended": (
+        "ASPnet: the candidacy of {name} is extended",
+        "UNESCO extended the candidacy of {name}; it can be proposed again from {detail}.",
+    ),
+    "declined": (
+        "ASPnet: full membership of {name} declined for now",
+        "UNESCO declined the proposal for {name}; it stays a candidate and can be proposed again from {detail}.",
+    ),
+}
+
+
+def _notify(
+    cur: Cursor, network: str, action: str, name: str, detail: str, comment: str | None, when: datetime
+) -> None:
+    """Tell the network's coordinator (their public address) what UNESCO decided, through the outbox."""
+    rows = cur.sql("SELECT coordinator_email FROM networks WHERE iso3 = ?", params=[network]).fetchall()
+    to = rows[0][0] if rows else None
+    if not to:
+        return
+    subject, body = _NOTICES[action]
+    text = body.format(name=name, detail=detail) + (f"\n\nMessage from UNESCO: {comment}" if comment else "")
+    cur.execute(
+        "INSERT INTO outbox (to_email, subject, body, created_at) VALUES (?, ?, ?, ?)",
+        [to, subject.format(name=name), text, when],
+    )
+
+
 def _stale(current: Standing, expected_version: int | None) -> None:
     if expected_version is not None and current.version != expected_version:
         raise ValidationFailed([FieldError("form", "changed_since")])
@@ -355,9 +387,11 @@ def confirm(db: Database, actor: Actor, institution_id: int, *, comment: object 
         )
         certificates.issue_certificates(cur, [institution_id], when=when)
         record_event(cur, actor, institution_id, current.network, "confirmed", "member", when=when, comment=text)
-        return cur.sql("SELECT number FROM certificates WHERE institution_id = ?", params=[institution_id]).fetchall()[
-            0
-        ][0]
+        (number,) = cur.sql(
+            "SELECT number FROM certificates WHERE institution_id = ?", params=[institution_id]
+        ).fetchall()[0]
+        _notify(cur, current.network, "confirmed", current.name, number, text, when)
+        return number
 
     return db.write(write)
 
@@ -370,11 +404,14 @@ def extend(db: Database, actor: Actor, institution_id: int, months: object, *, c
     text = _comment(comment)
     when = utc_now()
     due = add_months(when.date(), count)
-    db.write(
-        lambda cur: record_event(
+
+    def write(cur: Cursor) -> None:
+        record_event(
             cur, actor, institution_id, current.network, "extended", "candidate", when=when, comment=text, due_on=due
         )
-    )
+        _notify(cur, current.network, "extended", current.name, due.isoformat(), text, when)
+
+    db.write(write)
     return due
 
 
@@ -385,11 +422,14 @@ def decline(db: Database, actor: Actor, institution_id: int, *, comment: object)
     text = _comment(comment, required=True)
     when = utc_now()
     due = add_months(when.date(), DECLINED_WAIT_MONTHS)
-    db.write(
-        lambda cur: record_event(
+
+    def write(cur: Cursor) -> None:
+        record_event(
             cur, actor, institution_id, current.network, "declined", "candidate", when=when, comment=text, due_on=due
         )
-    )
+        _notify(cur, current.network, "declined", current.name, due.isoformat(), text, when)
+
+    db.write(write)
     return due
 
 

@@ -147,6 +147,26 @@ def test_a_confirmed_candidate_is_a_member_with_a_certificate_that_verifies(db):
     assert membership.timeline(db, iid)["reason"] == "closed"
 
 
+def test_the_coordinator_hears_of_each_decision_through_the_outbox(db):
+    sent = []
+    for decide in (
+        lambda i: membership.confirm(db, ADMIN, i),
+        lambda i: membership.extend(db, ADMIN, i, 6),
+        lambda i: membership.decline(db, ADMIN, i, comment="No <b>activity</b> reported"),
+    ):
+        iid, network = candidate(db, proposed=True)
+        email = db.scalar("SELECT coordinator_email FROM networks WHERE iso3 = ?", [network])
+        before = db.scalar("SELECT count(*) FROM outbox")
+        decide(iid)
+        mail = db.query("SELECT to_email, subject, body FROM outbox ORDER BY id DESC LIMIT 1").row(0, named=True)
+        assert db.scalar("SELECT count(*) FROM outbox") == before + (1 if email else 0)
+        if email:
+            name = db.scalar("SELECT name FROM institutions WHERE id = ?", [iid])
+            assert mail["to_email"] == email and name in mail["subject"]
+            sent.append(mail["body"])
+    assert any("Certificate:" in b for b in sent) and any("No <b>activity</b> reported" in b for b in sent)
+
+
 def test_an_extension_and_a_refusal_set_when_the_candidate_may_be_proposed_again(db):
     iid, _ = candidate(db, proposed=True)
     due = membership.extend(db, ADMIN, iid, 6, comment="One more school year")
