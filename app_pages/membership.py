@@ -51,9 +51,32 @@ def label(row: dict) -> str:
     return f"#{row['id']} · {row['name']} · {countries.get(row['network'], row['network'])}"
 
 
-def fail(where, problem: ValidationFailed) -> None:
-    for error in problem.errors:
-        where.error(message(error), icon=":material/error:")
+def pick(frame, text: str, key: str) -> tuple[int | None, dict[int, dict]]:
+    """A picker of the queue's schools (renewed after each decision: nothing chosen)."""
+    rows = {r["id"]: r for r in frame.iter_rows(named=True)}
+    picked = st.selectbox(
+        text, list(rows), format_func=lambda i: label(rows[i]), index=None, key=f"{key}_{round_}", placeholder=text
+    )
+    return picked, rows
+
+
+def attempt(where, work):
+    """``work()``'s result, or None with its problems shown at ``where``."""
+    try:
+        return work()
+    except ValidationFailed as problem:
+        for error in problem.errors:
+            where.error(message(error), icon=":material/error:")
+    except PermissionDenied:
+        where.error(t("manage.not_allowed"))
+    return None
+
+
+def finish(text: str) -> None:
+    """Say what was done on the next run, with fresh pickers."""
+    st.session_state["membership_done"] = text
+    st.session_state["membership_round"] = round_ + 1
+    st.rerun()
 
 
 # -- the coordinator's queue (admins see every network's) ---------------------------------------
@@ -64,16 +87,8 @@ if due.is_empty():
 else:
     st.caption(t("membership.due_help", count=due.height, months=months))
     table(due.head(200), {"due_on": t("membership.due_on")})
-    rows = {r["id"]: r for r in due.iter_rows(named=True)}
     with st.container(border=True):
-        picked = st.selectbox(
-            t("membership.pick_candidate"),
-            list(rows),
-            format_func=lambda i: label(rows[i]),
-            index=None,
-            key=f"membership_candidate_{round_}",
-            placeholder=t("membership.pick_candidate"),
-        )
+        picked, rows = pick(due, t("membership.pick_candidate"), "membership_candidate")
         comment = st.text_area(
             t("membership.proposal_comment"),
             max_chars=membership.COMMENT_LIMIT,
@@ -87,16 +102,9 @@ else:
             disabled=picked is None,
             key="membership_propose",
         ):
-            try:
-                membership.propose(db, actor, picked, comment=comment)
-            except ValidationFailed as problem:
-                fail(problems, problem)
-            except PermissionDenied:
-                problems.error(t("manage.not_allowed"))
-            else:
-                st.session_state["membership_done"] = t("membership.proposed", name=md(rows[picked]["name"]))
-                st.session_state["membership_round"] = round_ + 1  # fresh pickers for the next one
-                st.rerun()
+            proposed = attempt(problems, lambda: membership.propose(db, actor, picked, comment=comment))
+            if proposed:
+                finish(t("membership.proposed", name=md(rows[picked]["name"])))
 
 if not admin:
     st.stop()
@@ -115,16 +123,8 @@ else:
             "proposal_comment": t("membership.proposal_comment"),
         },
     )
-    rows = {r["id"]: r for r in waiting.iter_rows(named=True)}
     with st.container(border=True):
-        picked = st.selectbox(
-            t("membership.pick_proposal"),
-            list(rows),
-            format_func=lambda i: label(rows[i]),
-            index=None,
-            key=f"membership_proposal_{round_}",
-            placeholder=t("membership.pick_proposal"),
-        )
+        picked, rows = pick(waiting, t("membership.pick_proposal"), "membership_proposal")
         decision = st.radio(
             t("review.decision"),
             ["confirm", "extend", "decline"],
@@ -151,30 +151,23 @@ else:
             key="membership_decide",
         ):
             name = md(rows[picked]["name"])
-            try:
+
+            def decide() -> str:
                 if decision == "confirm":
-                    certificate = membership.confirm(db, actor, picked, comment=comment)
-                    text = t(
-                        "membership.confirmed",
-                        name=name,
-                        number=certificate,
-                        href=page_href("certificate", number=certificate),
+                    number = membership.confirm(db, actor, picked, comment=comment)
+                    return t(
+                        "membership.confirmed", name=name, number=number, href=page_href("certificate", number=number)
                     )
-                elif decision == "extend":
+                if decision == "extend":
                     day = membership.extend(db, actor, picked, extra, comment=comment)
-                    text = t("membership.extended", name=name, day=day.isoformat())
-                else:
-                    day = membership.decline(db, actor, picked, comment=comment)
-                    text = t("membership.declined", name=name, day=day.isoformat())
-            except ValidationFailed as problem:
-                fail(problems, problem)
-            except PermissionDenied:
-                problems.error(t("manage.not_allowed"))
-            else:
-                st.session_state["membership_done"] = text
-                st.session_state["membership_round"] = round_ + 1
+                    return t("membership.extended", name=name, day=day.isoformat())
+                day = membership.decline(db, actor, picked, comment=comment)
+                return t("membership.declined", name=name, day=day.isoformat())
+
+            text = attempt(problems, decide)
+            if text:
                 data.send_mail()  # the coordinator's notice of the decision
-                st.rerun()
+                finish(text)
 
 with st.expander(t("membership.period"), icon=":material/schedule:"):
     value = st.number_input(
@@ -182,10 +175,6 @@ with st.expander(t("membership.period"), icon=":material/schedule:"):
     )
     spot = st.empty()
     if st.button(t("form.save"), key="membership_period_save"):
-        try:
-            membership.set_candidacy_months(db, actor, value)
-        except ValidationFailed as problem:
-            fail(spot, problem)
-        else:
-            st.session_state["membership_done"] = t("membership.period_saved", months=int(value))
-            st.rerun()
+        saved = attempt(spot, lambda: membership.set_candidacy_months(db, actor, value))
+        if saved:
+            finish(t("membership.period_saved", months=saved))

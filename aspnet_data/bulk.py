@@ -560,11 +560,11 @@ def _matches(
     by_site: dict[str, tuple[int, str]] = {}
     if emails or sites:
         for iid, name, email, site in db.rows(
-            "SELECT id, name, lower(trim(email)), "
-            "rtrim(regexp_replace(lower(trim(website)), '^https?://(www[.])?', ''), '/') FROM institutions "
-            "WHERE network = ? AND status <> 'withdrawn' AND (lower(trim(email)) IN (SELECT unnest(?::VARCHAR[])) "
-            "OR rtrim(regexp_replace(lower(trim(website)), '^https?://(www[.])?', ''), '/') "
-            "IN (SELECT unnest(?::VARCHAR[]))) ORDER BY id",
+            # The website keyed as _site_key keys the file's: no scheme, no www., no trailing slash.
+            "SELECT id, name, email, site FROM (SELECT id, name, lower(trim(email)) AS email, "
+            "rtrim(regexp_replace(lower(trim(website)), '^https?://(www[.])?', ''), '/') AS site "
+            "FROM institutions WHERE network = ? AND status <> 'withdrawn') AS keyed "
+            "WHERE email IN (SELECT unnest(?::VARCHAR[])) OR site IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
             [network, emails, sites],
         ):
             if email:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +30,7 @@ import polars as pl
 
 from .editing import INSTITUTION_FIELDS
 from .settings import ROOT
-from .text import fold
+from .text import word_key
 from .validation import EMAIL, year_range
 from .vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 
@@ -46,16 +45,13 @@ CHOICES: dict[str, tuple[str, ...]] = {"levels": LEVELS, "themes": THEMES, "owne
 LEAVE_OUT = "-leave-out"  # the rows with this value are not imported
 IGNORE = "-ignore"  # the value is dropped, the row kept (lists only: its other values stay)
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ITEM_SEPARATORS = re.compile(r"[;,/|+\n\r]+")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _WEBSITE = re.compile(r"^(?:https?://|www\.)|^[^\s@/]+\.[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 
 
-def key(text: object) -> str:
-    """The form headers and values are compared in: ASCII, lower case, punctuation as spaces."""
-    return " ".join(_NOT_ALNUM.sub(" ", fold(str(text) if text is not None else "")).split())
+key = word_key  # the form headers and values are compared in
 
 
 # -- vocabularies ------------------------------------------------------------------------------
@@ -527,7 +523,3 @@ def remembered_values(stored: MappingABC[str, Any] | None) -> dict[str, dict[str
         for name, table in values.items()
         if name in CHOICES and isinstance(table, dict)
     }
-
-
-def known_headers() -> Iterable[str]:
-    return _header_index().keys()

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import audit, certificates, demo_board, demo_names, reference
+from . import audit, certificates, demo_board, demo_names, membership, reference
 from .db import Cursor, Database, Schema, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
@@ -247,19 +247,7 @@ class _Generator:
         rows.sort(key=lambda e: (e["occurred_at"], e["institution_id"]))
         for n, row in enumerate(rows, start=1):
             row["id"] = n
-        schema: Schema = {
-            "id": pl.Int64,
-            "institution_id": pl.Int64,
-            "network": pl.String,
-            "action": pl.String,
-            "status": pl.String,
-            "reason": pl.String,
-            "comment": pl.String,
-            "due_on": pl.Date,
-            "actor": pl.String,
-            "occurred_at": pl.Datetime("us"),
-        }
-        return pl.DataFrame(rows, schema=schema)
+        return pl.DataFrame(rows, schema=membership.EVENT_SCHEMA)
 
     def __init__(self, *, seed: int, as_of: datetime) -> None:
         self.seed = seed

@@ -16,10 +16,9 @@ from functools import lru_cache
 import polars as pl
 
 from .reference import REFERENCE_DIR
-from .text import fold
+from .text import word_key
 
 GAZETTEER_PATH = REFERENCE_DIR / "gazetteer.parquet"
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # Common abbreviations of the words that start town names (St-Denis, Sta. Cruz, S. Paulo).
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sta": "santa", "sto": "santo", "sn": "san", "s": "sao"}
 # Words a town column often adds around the name ("Commune de Lyon", "Ciudad de México").
@@ -32,7 +31,7 @@ _DISTRICT = re.compile(r"(?: cedex)?(?: \d{1,2}(?:e|er|eme|ème|th|st|nd|rd)?)?(
 def town_key(text: str | None) -> str:
     """The form a town's name is looked up by: ASCII, lower case, punctuation as spaces,
     abbreviated first words written out ("St-Étienne" -> "saint etienne")."""
-    words = _NOT_ALNUM.sub(" ", fold(text)).split()
+    words = word_key(text).split()
     if len(words) > 1 and words[0] in _ABBREVIATIONS:
         words[0] = _ABBREVIATIONS[words[0]]
     key = " ".join(words)

@@ -30,7 +30,7 @@ from datetime import date, datetime
 import polars as pl
 
 from . import audit, certificates
-from .db import Cursor, Database, utc_now
+from .db import Cursor, Database, Schema, utc_now
 from .errors import FieldError, NotFound, ValidationFailed
 from .permissions import Actor, require
 from .validation import clean_text
@@ -39,12 +39,11 @@ DEFAULT_CANDIDACY_MONTHS = 24
 MONTHS_RANGE = (1, 120)
 DECLINED_WAIT_MONTHS = 12
 WITHDRAWAL_REASONS = ("closed", "left", "inactive", "merged")
-ACTIONS = ("candidacy", "proposed", "confirmed", "extended", "declined", "withdrawn", "reapplied")
 COMMENT_LIMIT = 2000
 _META_KEY = "candidacy_months"
 _STARTS = ("candidacy", "reapplied")
 
-HISTORY_SCHEMA = {
+HISTORY_SCHEMA: Schema = {
     "action": pl.String,
     "status": pl.String,
     "reason": pl.String,
@@ -53,6 +52,8 @@ HISTORY_SCHEMA = {
     "actor": pl.String,
     "occurred_at": pl.Datetime("us"),
 }
+# The table's rows (the demo writes them in bulk).
+EVENT_SCHEMA: Schema = {"id": pl.Int64, "institution_id": pl.Int64, "network": pl.String, **HISTORY_SCHEMA}
 
 
 def add_months(day: date, months: int) -> date:
@@ -119,7 +120,6 @@ class Standing:
     candidate_since: date | None  # for a candidate
     due_on: date | None  # when it may be proposed (a candidate)
     proposed_on: date | None  # a proposal waiting for UNESCO
-    version: int
 
 
 # The candidates' standing, one row each: the start of their candidacy, their due date and
@@ -137,7 +137,7 @@ dues AS (  -- an extension or a refusal since the candidacy started sets its due
     LEFT JOIN starts s ON s.institution_id = e.institution_id
     WHERE e.due_on IS NOT NULL AND e.id > coalesce(s.start_id, 0) GROUP BY e.institution_id
 )
-SELECT i.id, i.network, i.name, i.city, i.status, i.version,
+SELECT i.id, i.network, i.name, i.city, i.status,
        CAST(coalesce(s.occurred_at, i.created_at) AS DATE) AS candidate_since,
        d.due_on AS due_set,
        CASE WHEN l.action = 'proposed' THEN CAST(l.occurred_at AS DATE) END AS proposed_on,
@@ -172,14 +172,12 @@ def _with_due(frame: pl.DataFrame, months: int, today: date) -> pl.DataFrame:
 
 
 def standing(db: Database, institution_id: int) -> Standing:
-    row = db.query("SELECT id, network, name, status, version FROM institutions WHERE id = ?", [institution_id])
+    row = db.query("SELECT id, network, name, status FROM institutions WHERE id = ?", [institution_id])
     if row.is_empty():
         raise NotFound(institution_id)
     record = row.row(0, named=True)
     if record["status"] != "candidate":
-        return Standing(
-            institution_id, record["network"], record["name"], record["status"], None, None, None, record["version"]
-        )
+        return Standing(institution_id, record["network"], record["name"], record["status"], None, None, None)
     cand = _with_due(_candidates(db, "AND i.id = ?", [institution_id]), candidacy_months(db), utc_now().date())
     c = cand.row(0, named=True)
     return Standing(
@@ -190,7 +188,6 @@ def standing(db: Database, institution_id: int) -> Standing:
         c["candidate_since"],
         c["due_on"],
         c["proposed_on"],
-        c["version"],
     )
 
 
@@ -337,15 +334,11 @@ def _notify(
     )
 
 
-def _stale(current: Standing, expected_version: int | None) -> None:
-    if expected_version is not None and current.version != expected_version:
-        raise ValidationFailed([FieldError("form", "changed_since")])
-
-
 def propose(
     db: Database, actor: Actor, institution_id: int, *, comment: object = None, today: date | None = None
-) -> None:
-    """The coordinator proposes a candidate whose candidacy period has passed for full membership."""
+) -> date:
+    """The coordinator proposes a candidate whose candidacy period has passed for full membership;
+    returns the day of the proposal."""
     current = standing(db, institution_id)
     require(actor, "propose_membership", current.network)
     text = _comment(comment)
@@ -362,6 +355,7 @@ def propose(
             cur, actor, institution_id, current.network, "proposed", "candidate", when=when, comment=text
         )
     )
+    return when.date()
 
 
 def _pending(db: Database, actor: Actor, institution_id: int) -> Standing:
@@ -401,33 +395,35 @@ def extend(db: Database, actor: Actor, institution_id: int, months: object, *, c
     new due date (the coordinator may propose again from then)."""
     current = _pending(db, actor, institution_id)
     count = _months(months, "months")
-    text = _comment(comment)
-    when = utc_now()
-    due = add_months(when.date(), count)
-
-    def write(cur: Cursor) -> None:
-        record_event(
-            cur, actor, institution_id, current.network, "extended", "candidate", when=when, comment=text, due_on=due
-        )
-        _notify(cur, current.network, "extended", current.name, due.isoformat(), text, when)
-
-    db.write(write)
-    return due
+    return _reschedule(db, actor, current, "extended", count, _comment(comment))
 
 
 def decline(db: Database, actor: Actor, institution_id: int, *, comment: object) -> date:
     """UNESCO declines a proposal, with a reason (required): the school stays a candidate, to be
     proposed again after :data:`DECLINED_WAIT_MONTHS`; returns that date."""
     current = _pending(db, actor, institution_id)
-    text = _comment(comment, required=True)
+    return _reschedule(db, actor, current, "declined", DECLINED_WAIT_MONTHS, _comment(comment, required=True))
+
+
+def _reschedule(db: Database, actor: Actor, current: Standing, action: str, months: int, comment: str | None) -> date:
+    """A proposal answered with a later date: the candidate may be proposed again ``months``
+    from today (returned); its coordinator is told."""
     when = utc_now()
-    due = add_months(when.date(), DECLINED_WAIT_MONTHS)
+    due = add_months(when.date(), months)
 
     def write(cur: Cursor) -> None:
         record_event(
-            cur, actor, institution_id, current.network, "declined", "candidate", when=when, comment=text, due_on=due
+            cur,
+            actor,
+            current.institution_id,
+            current.network,
+            action,
+            "candidate",
+            when=when,
+            comment=comment,
+            due_on=due,
         )
-        _notify(cur, current.network, "declined", current.name, due.isoformat(), text, when)
+        _notify(cur, current.network, action, current.name, due.isoformat(), comment, when)
 
     db.write(write)
     return due
@@ -449,7 +445,6 @@ def withdraw(
 
     current = standing(db, institution_id)
     require(actor, "withdraw", current.network)
-    _stale(current, expected_version)
     if reason not in WITHDRAWAL_REASONS:
         raise ValidationFailed([FieldError("reason", "choose_reason")])
     text = _comment(comment)

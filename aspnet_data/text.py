@@ -25,6 +25,16 @@ def fold(text: str | None) -> str:
     return " ".join(anyascii(cleaned).lower().split())
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def word_key(text: object) -> str:
+    """:func:`fold` with punctuation as spaces: the form names, headers and values are
+    compared in ("Saint-Étienne" -> "saint etienne", "Nom de l'établissement" -> "nom de l
+    etablissement")."""
+    return " ".join(_NOT_ALNUM.sub(" ", fold(str(text) if text is not None else "")).split())
+
+
 def clean_line(text: str | None) -> str:
     """One line of plain text: control characters dropped, runs of spaces made one, trimmed."""
     return " ".join("".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cc").split())

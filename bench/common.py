@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,3 +96,30 @@ def timed(work: Callable[[], object], repeat: int = REPEAT, warmup: int = 3) -> 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def largest_network(db) -> str:
+    """The network with the most active institutions."""
+    return db.scalar(
+        "SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network ORDER BY count(*) DESC LIMIT 1"
+    )
+
+
+def write_sizes(script: str, name: str, markdown: Callable[[list[dict]], str]) -> None:
+    """Run ``script SIZE OUT`` for 10k, 100k and 1M (a process each), then write the results
+    to bench/results/NAME.json and NAME.md and print the table."""
+    results = []
+    for size in (10_000, 100_000, 1_000_000):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "out.json"
+            subprocess.run([sys.executable, script, str(size), str(out)], check=True)
+            results.append(json.loads(out.read_text(encoding="utf-8")))
+    save_results(name, results, markdown)
+    print(markdown(results))
+
+
+def save_results(name: str, results: list[dict], markdown: Callable[[list[dict]], str]) -> None:
+    """bench/results/NAME.json and NAME.md."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text(markdown(results), encoding="utf-8")

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
-from common import ROOT, database, percentiles
+from common import ROOT, database, largest_network, percentiles, write_sizes
 
 sys.path.insert(0, str(ROOT))
 
@@ -37,7 +36,6 @@ STEPS = {
     "plan": "plan: map, place at towns, match, validate",
     "apply": "apply (one transaction, audited)",
 }
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def measure(path: Path, repeat: int = 3) -> dict:
@@ -49,10 +47,7 @@ def measure(path: Path, repeat: int = 3) -> dict:
             copy = Path(tmp) / "import.duckdb"
             shutil.copy(path, copy)
             db = open_database(copy)
-            network = db.scalar(
-                "SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network "
-                "ORDER BY count(*) DESC LIMIT 1"
-            )
+            network = largest_network(db)
             size = db.scalar("SELECT count(*) FROM institutions WHERE network = ? AND status <> 'withdrawn'", [network])
             actor = Actor("admin", "admin")
             made = national_lists.french_ministry_csv(db, new=ROWS - 4, network=network)
@@ -113,16 +108,7 @@ def markdown(results: list[dict]) -> str:
 
 def main() -> None:
     if sys.argv[1] == "--write":
-        results = []
-        for size in (10_000, 100_000, 1_000_000):
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / "out.json"
-                subprocess.run([sys.executable, __file__, str(size), str(out)], check=True)
-                results.append(json.loads(out.read_text(encoding="utf-8")))
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "imports.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-        (RESULTS / "imports.md").write_text(markdown(results), encoding="utf-8")
-        print(markdown(results))
+        write_sizes(__file__, "imports", markdown)
         return
     size, target = int(sys.argv[1]), Path(sys.argv[2])
     result = {"institutions": size, **measure(database(size))}

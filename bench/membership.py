@@ -9,12 +9,10 @@ a proposal, and UNESCO's (every network's due candidates, the proposals waiting)
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import ROOT, database, timed
+from common import ROOT, database, timed, write_sizes
 
 sys.path.insert(0, str(ROOT))
 
@@ -22,7 +20,6 @@ from aspnet_data import membership  # noqa: E402
 from aspnet_data.db import open_database  # noqa: E402
 from aspnet_data.permissions import Actor  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VIEWS = {
     "coordinator": "the largest network's coordinator: candidates due",
     "admin_due": "UNESCO: every network's candidates due",
@@ -71,16 +68,7 @@ def markdown(results: list[dict]) -> str:
 
 def main() -> None:
     if sys.argv[1] == "--write":
-        results = []
-        for size in (10_000, 100_000, 1_000_000):
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / "out.json"
-                subprocess.run([sys.executable, __file__, str(size), str(out)], check=True)
-                results.append(json.loads(out.read_text(encoding="utf-8")))
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "membership.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-        (RESULTS / "membership.md").write_text(markdown(results), encoding="utf-8")
-        print(markdown(results))
+        write_sizes(__file__, "membership", markdown)
         return
     size, target = int(sys.argv[1]), Path(sys.argv[2])
     target.write_text(json.dumps({"institutions": size, **measure(database(size))}, indent=2), encoding="utf-8")

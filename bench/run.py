@@ -28,7 +28,7 @@ from pathlib import Path
 
 import imports
 import membership
-from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT
+from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT, save_results
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {  # (10,000, 1,000,000)
@@ -414,10 +414,8 @@ def main() -> None:
         ),
         encoding="utf-8",
     )
-    (RESULTS / "imports.json").write_text(json.dumps(imports_, indent=2), encoding="utf-8")
-    (RESULTS / "imports.md").write_text(imports.markdown(imports_), encoding="utf-8")
-    (RESULTS / "membership.json").write_text(json.dumps(memberships, indent=2), encoding="utf-8")
-    (RESULTS / "membership.md").write_text(membership.markdown(memberships), encoding="utf-8")
+    save_results("imports", imports_, imports.markdown)
+    save_results("membership", memberships, membership.markdown)
     text = (
         markdown(results, peers, board, loads)
         + postgres_markdown(pgs)

@@ -32,6 +32,7 @@ from common import (
     ROOT,
     database,
     generator_version,
+    largest_network,
     peak_rss_mb,
     percentiles,
     timed,
@@ -184,10 +185,7 @@ def bulk_upload(path: Path, repeat: int = 3) -> dict:
             copy = Path(tmp) / "bulk.duckdb"
             shutil.copy(path, copy)
             db = open_database(copy)
-            network = db.scalar(
-                "SELECT network FROM institutions WHERE status <> 'withdrawn' GROUP BY network "
-                "ORDER BY count(*) DESC LIMIT 1"
-            )
+            network = largest_network(db)
             actor = Actor(
                 *db.rows(
                     "SELECT username, role, network FROM users WHERE role = 'coordinator' "
