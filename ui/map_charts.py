@@ -78,14 +78,15 @@ def map_query(sel: Selection, lang: str, version: int) -> str:
     return urlencode({**params, "lang": [lang], "v": [str(version)]}, doseq=True)
 
 
-def land_layer() -> pdk.Layer:
-    """Every country's outline, drawn under the schools (loaded once, then from the browser's cache)."""
+def land_layer(*, filled: bool = True) -> pdk.Layer:
+    """Every country's outline, drawn under the schools (loaded once, then from the browser's
+    cache); only the borders (``filled=False``) over a layer that shades the countries."""
     return pdk.Layer(
         "GeoJsonLayer",
         OUTLINES_URL,
-        id="land",
+        id="land" if filled else "borders",
         stroked=True,
-        filled=True,
+        filled=filled,
         get_fill_color=LAND,
         get_line_color=BORDER,
         line_width_min_pixels=0.5,
@@ -120,17 +121,19 @@ def schools_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
 
 
 def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
-    """Countries shaded by the selection's count (a click opens the network's profile)."""
+    """Countries shaded by the selection's count (a click opens the network's profile).
+
+    Only the shading is pickable: the borders are the land layer's, drawn over it, so what
+    deck.gl draws again to find what is under the pointer (as the mouse button goes down,
+    before it takes the press and release as a click) is the polygons alone."""
     return pdk.Layer(
         "GeoJsonLayer",
         f"./countries.json?{map_query(sel, lang, version)}",
         id="countries",
-        stroked=True,
+        stroked=False,
         filled=True,
         pickable=True,
         get_fill_color="properties.fill",
-        get_line_color=BORDER,
-        line_width_min_pixels=0.5,
         point_type='"circle"',
         get_point_radius=7,
         point_radius_units='"pixels"',
@@ -138,11 +141,12 @@ def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
 
 
 def world_deck(sel: Selection, *, mode: str, centre: tuple[float, float, float], lang: str, version: int) -> pdk.Deck:
-    """The world map: land, then schools (tiles) or countries (shaded by count)."""
-    layers = [
-        land_layer(),
-        countries_layer(sel, lang, version) if mode == "countries" else schools_layer(sel, lang, version),
-    ]
+    """The world map: land, then schools (tiles) or countries (shaded by count, the borders
+    drawn again over the shading)."""
+    if mode == "countries":
+        layers = [land_layer(), countries_layer(sel, lang, version), land_layer(filled=False)]
+    else:
+        layers = [land_layer(), schools_layer(sel, lang, version)]
     lat, lon, zoom = centre
     return pdk.Deck(
         layers=layers,

@@ -202,10 +202,11 @@ def download(page, button, attempts: int = 3):
 def click_map(page, x, y, url: re.Pattern) -> None:
     """Click a place on the map and wait for the page it opens.
 
-    deck.gl finds what is under the pointer by drawing the map once more; in this headless
-    browser without a graphics card that takes long enough, under load, for a click to be
-    lost now and then (the pointer went down before the drawing was done). A person clicks
-    again: so does this, at most twice more, and only when nothing happened.
+    deck.gl takes a press and release as a click only when it has handled both within 250 ms,
+    and it draws the pickable layers once more when the button goes down to find what is
+    under the pointer. In this headless browser drawing without a graphics card, under load,
+    that can take longer now and then: the press becomes a long press and nothing happens.
+    A person clicks again: so does this, at most twice more, and only when nothing happened.
     """
     for _ in range(3):
         page.mouse.move(x, y)
