@@ -67,8 +67,8 @@ node_modules/.installed: package.json package-lock.json
 test: dev chromium servers node_modules/.installed
 	@mkdir -p test-artifacts; \
 	$(MAKE) --no-print-directory lint; lint=$$?; \
-	$(PY) -m pytest -q tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
-	$(PY) -m pytest -m "not screenshots" tests/e2e; e2e=$$?; \
+	$(PY) -m pytest -q --durations=15 tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
+	$(PY) -m pytest --durations=15 -m "not screenshots" tests/e2e; e2e=$$?; \
 	wait $$unit_pid; unit=$$?; \
 	echo "== data-layer and page tests (test-artifacts/unit.log) =="; \
 	grep -v '^\.*  *\[ *[0-9]*%\]$$' test-artifacts/unit.log | tail -n 200; \

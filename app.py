@@ -52,7 +52,9 @@ def _app() -> None:
         # The menu this visitor had, so the page (and its URL) stays where it is while the
         # message shows and after the data is back.
         auth, user, unavailable = None, current_user(), True
-    if user and just_signed_in() and "todo" in pages_for(user.role):
+    # Where a login from a public page lands: what waits for the user (To do), or their school.
+    landing = next((p for p in ("todo", "my_school") if user and p in pages_for(user.role)), None)
+    if landing and just_signed_in():
         start_landing()
     if user and not unavailable:
         st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
@@ -90,6 +92,13 @@ def _app() -> None:
                 visibility="hidden",
             ),
             st.Page(
+                "app_pages/welcome.py",
+                title=t("nav.welcome"),
+                icon=":material/key:",
+                url_path="welcome",
+                visibility="hidden",
+            ),
+            st.Page(
                 "app_pages/certificate.py",
                 title=t("nav.certificate"),
                 icon=":material/verified:",
@@ -116,10 +125,12 @@ def _app() -> None:
     # Which role sees which private page is aspnet_data.permissions.PAGES (derived from the
     # permission matrix); here only how each page looks in the menu.
     ICONS = {
+        "my_school": ":material/school:",
         "todo": ":material/task_alt:",
         "board": ":material/forum:",
         "review": ":material/fact_check:",
         "membership": ":material/workspace_premium:",
+        "focal_points": ":material/badge:",
         "manage": ":material/edit_note:",
         "quality": ":material/checklist:",
         "bulk": ":material/upload_file:",
@@ -152,10 +163,10 @@ def _app() -> None:
     nav = st.navigation(pages, expanded=True)
     if unavailable:
         raise DatabaseUnavailable("the sign-in check could not read the database")
-    # A login from a public page (or the side panel's box) opens To do; a private page followed
-    # by link before logging in stays open.
-    if "todo" in private:
-        land_after_login(nav.url_path, private["todo"], private_paths=set(PAGES))
+    # A login from a public page (or the side panel's box) opens To do (a focal point's: My
+    # school); a private page followed by link before logging in stays open.
+    if landing in private:
+        land_after_login(nav.url_path, private[landing], private_paths=set(PAGES))
     nav.run()
 
 

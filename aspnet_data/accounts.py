@@ -24,7 +24,7 @@ from .db import UNIQUE_VIOLATIONS, Cursor, Database, utc_now
 from .errors import FieldError, LoginRefused, NotFound
 from .permissions import Actor, require
 from .text import clean_line, has_visible
-from .vocab import ROLES
+from .vocab import STAFF_ROLES
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -48,13 +48,14 @@ class User:
     disabled: bool
     must_change_password: bool
     language: str
+    institution_id: int | None = None  # a focal point's school
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, self.role, self.network)
+        return Actor(self.username, self.role, self.network, self.institution_id)
 
 
-_USER_COLUMNS = "username, display_name, email, role, network, disabled, must_change_password, language"
+_USER_COLUMNS = "username, display_name, email, role, network, disabled, must_change_password, language, institution_id"
 
 
 def hash_password(password: str) -> str:
@@ -268,7 +269,7 @@ def create_user(
     username = (username or "").strip().lower()
     if not _USERNAME.match(username):
         raise FieldError("username", "bad_username")
-    if role not in ROLES:
+    if role not in STAFF_ROLES:  # focal points come by invitation (focal_points.invite)
         raise FieldError("role", "bad_role")
     display_name = clean_line(display_name)
     if not has_visible(display_name):

@@ -8,6 +8,7 @@ board posts and project spaces. The same seed always gives the same database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -34,7 +35,13 @@ DEFAULT_AS_OF = datetime(2026, 11, 1, 9, 0, 0)
 
 # Demo-only passwords, printed in the README. A real deployment creates its first admin
 # with `python -m aspnet_data user add` and never has these accounts.
-DEMO_PASSWORDS = {"admin": "demo-admin-2026", "coordinator": "demo-coord-2026", "analyst": "demo-analyst-2026"}
+DEMO_PASSWORDS = {
+    "admin": "demo-admin-2026",
+    "coordinator": "demo-coord-2026",
+    "analyst": "demo-analyst-2026",
+    "focal_point": "demo-school-2026",  # school.<iso3> (every network's first member) and school.<id>
+}
+FOCAL_POINT_SHARE = 0.12  # of the other members and candidates, with a focal point
 
 # A network's description in each interface language.
 _DESCRIPTIONS = {
@@ -146,11 +153,12 @@ def build(
     projects, members = gen.projects(users, inst, max(6, institutions // 500))
     channels, messages, reads = gen.board(users, projects, members, inst, networks, max(120, institutions // 20))
     membership_events = gen.membership(inst)
+    focal_users, invitations, school_changes = gen.focal_points(inst, networks)
 
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
         "institutions": inst,
-        "users": users,
+        "users": pl.concat([users, focal_users], how="diagonal").with_columns(pl.col("disabled").fill_null(False)),
         "applications": apps,
         "application_events": events,
         "projects": projects,
@@ -159,6 +167,7 @@ def build(
         "messages": messages,
         "channel_reads": reads,
         "membership_events": membership_events,
+        "invitations": invitations,
     }
 
     def fill(cur: Cursor):
@@ -168,6 +177,7 @@ def build(
             cols = ", ".join(frame.columns)
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM demo_frame")
             cur.unregister("demo_frame")
+        audit.record_many(cur, school_changes)
         # Each member's certificate dates from the day it joined (its record's creation).
         certificates.issue_certificates(cur, inst.filter(pl.col("status") == "member")["id"].to_list(), latest=as_of)
         advance_sequences(cur)
@@ -541,7 +551,11 @@ class _Generator:
 
     # -- accounts ------------------------------------------------------------------
     def users(self, networks: pl.DataFrame) -> pl.DataFrame:
-        hashes = {role: bcrypt.hashpw(pw.encode(), self._salt()).decode() for role, pw in DEMO_PASSWORDS.items()}
+        hashes = {
+            role: bcrypt.hashpw(pw.encode(), self._salt()).decode()
+            for role, pw in DEMO_PASSWORDS.items()
+            if role != "focal_point"  # focal_points() draws its own
+        }
         created = self.as_of - timedelta(days=400)
         rows = []
         for i, name in enumerate(["UNESCO ASPnet Secretariat", "Education Sector Officer", "Network Data Officer"]):
@@ -580,6 +594,88 @@ class _Generator:
             orient="row",
         )
         return frame.with_columns(pl.lit(created).alias("created_at"))
+
+    def focal_points(
+        self, inst: pl.DataFrame, networks: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame, list[audit.Entry]]:
+        """Focal points: one for every network's first member (``school.<iso3>``) and one for
+        :data:`FOCAL_POINT_SHARE` of the other members and candidates (``school.<id>``); most
+        accepted their invitation, some have one waiting or expired, a few were ended. About a
+        third changed their school's details (the audit rows the coordinator may undo).
+        Drawn from a generator of their own (the other tables do not move)."""
+        rng = random.Random(self.seed + 29)
+        alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        salt = "$2b$12$" + "".join(rng.choice(alphabet) for _ in range(21)) + rng.choice(".Oeu")
+        hashed = bcrypt.hashpw(DEMO_PASSWORDS["focal_point"].encode(), salt.encode()).decode()
+        languages = dict(zip(networks["iso3"], networks["language"], strict=True))
+        active = inst.filter(pl.col("status") != "withdrawn").sort("id")
+        first = set(active.group_by("network").agg(pl.col("id").min())["id"])
+        users, invitations, changes = [], [], []
+
+        def upto(moment: datetime) -> datetime:
+            return min(moment, self.as_of)
+
+        for r in active.select("id", "network", "status", "pupils", "created_at").iter_rows(named=True):
+            if r["id"] not in first and rng.random() >= FOCAL_POINT_SHARE:
+                continue
+            username = f"school.{r['network'].lower()}" if r["id"] in first else f"school.{r['id']}"
+            given, family = demo_names.people(languages.get(r["network"]) or "en")
+            name = f"{rng.choice(given)[1]} {rng.choice(family)[1]}"
+            lang = languages.get(r["network"]) if languages.get(r["network"]) in ("fr", "es") else "en"
+            invited = max(r["created_at"], self.as_of - timedelta(days=720)) + timedelta(days=rng.randrange(5, 60))
+            invited = min(invited, self.as_of - timedelta(days=1))
+            states = ("active", "invited", "expired", "ended")
+            state = "active" if r["id"] in first else rng.choices(states, (80, 8, 7, 5))[0]
+            if state == "invited":
+                invited = self.as_of - timedelta(days=rng.randrange(1, 13))
+            email = f"{username.replace('.', '-')}@school.example"
+            login = upto(invited + timedelta(days=rng.randrange(1, 30)))
+            used = upto(invited + timedelta(days=rng.randrange(0, 10)))
+            users.append(
+                {
+                    "username": username,
+                    "display_name": name,
+                    "email": email,
+                    "role": "focal_point",
+                    "network": r["network"],
+                    "institution_id": r["id"],
+                    "password_hash": hashed,
+                    "language": lang,
+                    "disabled": state == "ended",
+                    "created_at": invited,
+                    "last_login_at": login if state == "active" else None,
+                }
+            )
+            invitations.append(
+                {
+                    "token_hash": hashlib.sha256(f"demo invitation {username} {rng.random()}".encode()).hexdigest(),
+                    "username": username,
+                    "institution_id": r["id"],
+                    "email": email,
+                    "created_by": f"coord.{r['network'].lower()}",
+                    "created_at": invited,
+                    "expires_at": invited + timedelta(days=14),
+                    "used_at": used if state in ("active", "ended") else None,
+                    "revoked_at": upto(invited + timedelta(days=200)) if state == "ended" else None,
+                }
+            )
+            if state == "active" and r["pupils"] and r["pupils"] > 40 and rng.random() < 0.35:
+                before = r["pupils"] - rng.choice((-30, -12, 8, 15, 25))
+                changes.append(
+                    audit.Entry(
+                        username,
+                        "institution.school_update",
+                        "institutions",
+                        r["id"],
+                        {"network": r["network"], "pupils": before},
+                        {"network": r["network"], "pupils": r["pupils"]},
+                        when=upto(users[-1]["last_login_at"] + timedelta(days=rng.randrange(0, 60))),
+                    )
+                )
+        moment = pl.Datetime("us")
+        user_frame = pl.DataFrame(users, schema_overrides={"institution_id": pl.Int64, "last_login_at": moment})
+        invitation_frame = pl.DataFrame(invitations, schema_overrides={"used_at": moment, "revoked_at": moment})
+        return user_frame, invitation_frame, changes
 
     def _salt(self) -> bytes:
         """A bcrypt salt drawn from the seed, so demo databases are reproducible byte for byte."""

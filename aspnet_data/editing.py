@@ -18,8 +18,8 @@ import polars as pl
 from . import audit, certificates, reference
 from . import validation as check
 from .db import Cursor, Database, Schema, utc_now
-from .errors import Conflict, FieldError, NotFound, ValidationFailed
-from .permissions import Actor, require
+from .errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from .permissions import Actor, can, require
 from .text import fold
 from .vocab import LANGUAGES, LEVELS, OWNERSHIP, THEMES
 
@@ -40,6 +40,21 @@ INSTITUTION_FIELDS = (
     "website",
     "email",
 )
+# What a school's focal point keeps up to date themselves (every change audited, and undone by
+# the coordinator if need be); status, levels, themes, ownership and year stay the coordinator's.
+SCHOOL_FIELDS = (
+    "name",
+    "name_latin",
+    "city",
+    "latitude",
+    "longitude",
+    "languages",
+    "pupils",
+    "teachers",
+    "website",
+    "email",
+)
+SCHOOL_UPDATE = "institution.school_update"  # the audit action of a focal point's change
 # How each field is typed in a polars frame (bulk plans and set-based writes).
 INSTITUTION_SCHEMA: Schema = {
     "name": pl.String,
@@ -404,14 +419,38 @@ def update_institution(
     """
     current = _stored_institution(db.cursor(), institution_id)
     require(actor, "edit", current["network"])
+    return _save_institution(db, actor, current, values, expected_version, "institution.update")
+
+
+def update_school_details(
+    db: Database, actor: Actor, institution_id: int, values: dict[str, Any], *, expected_version: int
+) -> InstitutionRecord:
+    """A school's public details (:data:`SCHOOL_FIELDS`) saved by its focal point (or by those
+    who edit its network); audited as :data:`SCHOOL_UPDATE` when the focal point saved them, so
+    that the coordinator finds and may undo them. Any other field is refused, nothing saved."""
+    current = _stored_institution(db.cursor(), institution_id)
+    require(actor, "edit_school_details", current["network"], institution=institution_id)
+    outside = [FieldError(k, "coordinator_decides") for k in values if k not in SCHOOL_FIELDS]
+    if outside:
+        raise ValidationFailed(outside)
+    if current["status"] == "withdrawn":
+        raise ValidationFailed([FieldError("form", "already_withdrawn")])
+    action = SCHOOL_UPDATE if actor.role == "focal_point" else "institution.update"
+    return _save_institution(db, actor, current, values, expected_version, action)
+
+
+def _save_institution(
+    db: Database, actor: Actor, current: dict[str, Any], values: dict[str, Any], expected_version: int, action: str
+) -> InstitutionRecord:
     changes = normalise_institution(values)
     record = complete_institution({**{k: current[k] for k in INSTITUTION_FIELDS}, **changes})
     errors = check.blocking(validate_institution(record, network=current["network"]))
     if errors:
         raise ValidationFailed(errors)
+    institution_id = current["id"]
 
     def save(cur: Cursor) -> None:
-        apply_institution_changes(cur, actor, institution_id, record, expected_version=expected_version)
+        apply_institution_changes(cur, actor, institution_id, record, expected_version=expected_version, action=action)
 
     db.write(save)
     return cast(InstitutionRecord, _stored_institution(db.cursor(), institution_id))
@@ -491,6 +530,9 @@ def withdraw_row(
         raise Conflict(_stored_institution(cur, institution_id))
     if status == "withdrawn":
         return False
+    from .focal_points import end_for_school  # its accounts end with the school's membership
+
+    end_for_school(cur, actor, institution_id, network, when)
     year = year or when.year
     cur.execute(
         "UPDATE institutions SET status = 'withdrawn', withdrawn_year = ?, updated_at = ?, updated_by = ?, "
@@ -572,6 +614,7 @@ def history(
     network: str | None = None,
     entity: str | None = None,
     entity_id: str | int | None = None,
+    action: str | None = None,
     limit: int = 200,
 ) -> list[HistoryEntry]:
     """Changes to a network's records (every network's with ``network=None``, for those who may
@@ -591,6 +634,9 @@ def history(
     if entity is not None:
         conditions.append("entity = $entity AND entity_id = $entity_id")
         params |= {"entity": entity, "entity_id": str(entity_id)}
+    if action is not None:
+        conditions.append("a.action = $action")
+        params["action"] = action
     rows = db.query(
         f"""SELECT a.id, a.occurred_at, a.actor, coalesce(u.display_name, a.actor) AS actor_name, a.action,
                    a.entity, a.entity_id, coalesce(a.after, a.before) ->> 'network' AS network,
@@ -639,16 +685,31 @@ def _logged(value: str | None) -> dict[str, Any]:
     return json.loads(value) if value else {}
 
 
+def can_revert(actor: Actor, action: str, network: str | None) -> bool:
+    """Whether ``actor`` may undo a change recorded as ``action`` on ``network``: admins any,
+    the network's coordinator also its schools' focal points' changes."""
+    if action == SCHOOL_UPDATE:
+        return can(actor, "manage_focal_points", network)
+    return can(actor, "revert")
+
+
 def revert(db: Database, actor: Actor, audit_id: int) -> None:
-    """Undo one recorded change (admins only); the revert is itself audited.
+    """Undo one recorded change (admins; a school focal point's change also its network's
+    coordinator); the revert is itself audited.
 
     Refused with Conflict if a field has changed again since: the newer change would be lost.
     """
-    require(actor, "revert")
-    rows = db.rows("SELECT entity, entity_id, action, before, after FROM audit_log WHERE id = ?", [audit_id])
+    rows = db.rows(
+        "SELECT entity, entity_id, action, before, after, coalesce(after, before) ->> 'network' FROM audit_log "
+        "WHERE id = ?",
+        [audit_id],
+    )
     if not rows or rows[0][0] not in ("institutions", "networks"):
+        require(actor, "revert")
         raise NotFound(audit_id)
-    entity, entity_id, action, before, after = rows[0]
+    entity, entity_id, action, before, after, network = rows[0]
+    if not can_revert(actor, action, network):
+        raise PermissionDenied("revert", network)
     change = _Change(audit_id, action, entity_id, _logged(before), _logged(after))
     if entity == "institutions":
         db.write(lambda cur: _revert_institution(cur, actor, change))

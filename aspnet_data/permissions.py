@@ -1,6 +1,7 @@
 """Who may do what: one matrix, enforced in the data layer (pages only hide what it refuses).
 
-Roles: anonymous (no user), analyst, coordinator (bound to one national network), admin.
+Roles: anonymous (no user), analyst, coordinator (bound to one national network), a school's
+focal point (bound to one institution of a network), admin.
 Every check of the data layer is ``require(actor, action, ...)`` (or ``can`` to decide what
 to offer) on an action of :data:`ACTIONS`; the menu is :data:`PAGES`, derived from it.
 
@@ -23,7 +24,8 @@ OWN = "own"  # a coordinator, on their own network (``network``)
 OWNER = "owner"  # the user who owns the record (``owner``: a project's owner, a message's author)
 MEMBER = "member"  # a coordinator whose network takes part (``member=True``: a channel's audience)
 APPLICANT = "applicant"  # the applicant, who proved it with the reference code and email (``applicant=True``)
-RELATIONS = frozenset({OWN, OWNER, MEMBER, APPLICANT})
+SCHOOL = "school"  # a focal point, on their own school (``institution``)
+RELATIONS = frozenset({OWN, OWNER, MEMBER, APPLICANT, SCHOOL})
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,9 @@ class Actor:
     """The user behind a request (``None`` username means an anonymous visitor)."""
 
     username: str | None
-    role: str | None = None  # admin | coordinator | analyst | None
-    network: str | None = None  # the coordinator's network
+    role: str | None = None  # admin | coordinator | analyst | focal_point | None
+    network: str | None = None  # the coordinator's network (a focal point's school's network)
+    institution: int | None = None  # a focal point's school
 
     @property
     def label(self) -> str:
@@ -53,7 +56,7 @@ ACTIONS: dict[str, set[str]] = {
     "manage_users": {"admin"},
     "read_quality": {"admin", "analyst", OWN},  # data-quality lists (analysts read them, never fix)
     "read_todo": {"admin", OWN},  # what waits for this user (the To do page)
-    "own_account": {"admin", "analyst", OWN},  # one's own account and password
+    "own_account": {"admin", "analyst", OWN, SCHOOL},  # one's own account and password
     # Membership applications: the applicant's own moves, the coordinator's review, UNESCO's decision.
     "act_as_applicant": {APPLICANT},  # submit, withdraw (a signed-in user is no applicant)
     "review": {"admin", OWN},  # the applications queue: read, return, recommend, decline
@@ -62,6 +65,11 @@ ACTIONS: dict[str, set[str]] = {
     "propose_membership": {"admin", OWN},  # propose a candidate whose period has passed; re-admit a withdrawn school
     "decide_membership": {"admin"},  # confirm, extend the candidacy, or decline a proposal
     "set_candidacy_period": {"admin"},
+    # Schools' focal points: invited by the coordinator, they keep their school's public details
+    # (editing.SCHOOL_FIELDS; status, themes and levels stay the coordinator's).
+    "manage_focal_points": {"admin", OWN},  # invite, list, end; read and undo the schools' changes
+    "edit_school_details": {"admin", OWN, SCHOOL},
+    "read_my_school": {SCHOOL},  # the My school page
     # The message board.
     "read_board": {"admin", OWN},  # the board page (channels say who reads what: read_channel)
     "read_channel": {"admin", MEMBER},  # read and post in a channel of one's audience
@@ -77,10 +85,12 @@ ACTIONS: dict[str, set[str]] = {
 # The private pages (url path -> the action that opens them), in menu order. A role sees a
 # page in its menu when it may do that action on some network (see ``may_ever``).
 PAGES: dict[str, str] = {
+    "my_school": "read_my_school",
     "todo": "read_todo",
     "board": "read_board",
     "review": "review",
     "membership": "propose_membership",
+    "focal_points": "manage_focal_points",
     "manage": "edit",
     "quality": "read_quality",
     "bulk": "bulk_apply",
@@ -97,6 +107,7 @@ def can(
     owner: str | None = None,
     member: bool = False,
     applicant: bool = False,
+    institution: int | None = None,
 ) -> bool:
     """Whether ``actor`` may do ``action``.
 
@@ -104,6 +115,7 @@ def can(
     :param owner: the user name of whoever owns what the action concerns (``owner``)
     :param member: whether the actor's network takes part in what the action concerns (``member``)
     :param applicant: whether the actor proved they are the applicant (``applicant``)
+    :param institution: the institution the action concerns (``school``: the focal point's own)
     :raises KeyError: for an action that is not in :data:`ACTIONS`
     """
     allowed = ACTIONS[action]
@@ -115,6 +127,12 @@ def can(
         or (OWNER in allowed and actor.username is not None and actor.username == owner)
         or (MEMBER in allowed and coordinator and member)
         or (APPLICANT in allowed and applicant)
+        or (
+            SCHOOL in allowed
+            and actor.role == "focal_point"
+            and actor.institution is not None
+            and actor.institution == institution
+        )
     )
 
 
@@ -126,19 +144,22 @@ def require(
     owner: str | None = None,
     member: bool = False,
     applicant: bool = False,
+    institution: int | None = None,
 ) -> None:
     """Refuse unless :func:`can`: raises :class:`~aspnet_data.errors.PermissionDenied`."""
-    if not can(actor, action, network, owner=owner, member=member, applicant=applicant):
+    if not can(actor, action, network, owner=owner, member=member, applicant=applicant, institution=institution):
         raise PermissionDenied(action, network)
 
 
 def may_ever(role: str | None, action: str) -> bool:
     """Whether a user of ``role`` may do ``action`` somewhere: a coordinator on their own
-    network or where their network takes part, anyone signed in on what they own."""
+    network or where their network takes part, a focal point on their school, anyone signed in
+    on what they own."""
     allowed = ACTIONS[action]
     return (
         role in allowed
         or (role == "coordinator" and bool({OWN, MEMBER} & allowed))
+        or (role == "focal_point" and SCHOOL in allowed)
         or (role is not None and OWNER in allowed)
     )
 

@@ -11,7 +11,9 @@ THEMES: tuple[str, ...] = ("esd", "gced", "heritage")
 STATUSES: tuple[str, ...] = ("candidate", "member", "withdrawn")
 OWNERSHIP: tuple[str, ...] = ("public", "private")
 REGIONS: tuple[str, ...] = ("AFR", "ARB", "APA", "EUR", "LAC")
-ROLES: tuple[str, ...] = ("admin", "coordinator", "analyst")
+ROLES: tuple[str, ...] = ("admin", "coordinator", "analyst", "focal_point")
+# The roles an admin gives on the users page; focal points come by invitation (focal_points.py).
+STAFF_ROLES: tuple[str, ...] = ROLES[:3]
 APPLICATION_STAGES: tuple[str, ...] = (
     "draft",
     "submitted",

@@ -14,7 +14,6 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import editing, languages, membership
-from aspnet_data.permissions import can
 from aspnet_data.vocab import LEVELS, OWNERSHIP, THEMES
 
 from . import data
@@ -40,7 +39,13 @@ def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any], f
     return [f for f in fields if before is None or before[f] != after[f]]
 
 
-REVERTIBLE = ("institution.create", "institution.update", "institution.withdraw", "network.update")
+REVERTIBLE = (
+    "institution.create",
+    "institution.update",
+    editing.SCHOOL_UPDATE,
+    "institution.withdraw",
+    "network.update",
+)
 
 
 def profile_form(network: str) -> None:
@@ -103,9 +108,11 @@ def profile_form(network: str) -> None:
     form.conflict_view(editing.NETWORK_FIELDS, field_label, save_profile)
 
 
-def institution_form(network: str, record: dict | None) -> None:
+def institution_form(network: str, record: dict | None, *, school: bool = False) -> None:
     """Add (record None) or edit one institution of ``network``, with errors next to their fields;
-    a member or candidate can be withdrawn below the form."""
+    a member or candidate can be withdrawn below the form. With ``school``, the form a school's
+    focal point keeps: its public details only (editing.SCHOOL_FIELDS), the rest shown as the
+    coordinator set it."""
     db, actor = data.db(), current_actor()
     key = f"inst_{record['id'] if record else 'new'}"
     form = EditSession(key, record["version"] if record else 0)
@@ -141,30 +148,33 @@ def institution_form(network: str, record: dict | None) -> None:
             values["email"] = st.text_input(t("field.email"), current.get("email") or "", key=f"{key}_email")
             field_errors(errors, "email")
         with right:
-            values["levels"] = st.multiselect(
-                t("facet.level"),
-                LEVELS,
-                default=current.get("levels") or [],
-                format_func=lambda c: t(f"level.{c}"),
-                key=f"{key}_levels",
-            )
-            field_errors(errors, "levels")
-            values["themes"] = st.multiselect(
-                t("facet.theme"),
-                THEMES,
-                default=current.get("themes") or [],
-                format_func=lambda c: t(f"theme.{c}"),
-                key=f"{key}_themes",
-            )
-            field_errors(errors, "themes")
-            values["ownership"] = st.radio(
-                t("facet.ownership"),
-                OWNERSHIP,
-                horizontal=True,
-                index=OWNERSHIP.index(current["ownership"]) if current.get("ownership") else 0,
-                format_func=lambda c: t(f"ownership.{c}"),
-                key=f"{key}_ownership",
-            )
+            if school:
+                set_by_coordinator(current)
+            else:
+                values["levels"] = st.multiselect(
+                    t("facet.level"),
+                    LEVELS,
+                    default=current.get("levels") or [],
+                    format_func=lambda c: t(f"level.{c}"),
+                    key=f"{key}_levels",
+                )
+                field_errors(errors, "levels")
+                values["themes"] = st.multiselect(
+                    t("facet.theme"),
+                    THEMES,
+                    default=current.get("themes") or [],
+                    format_func=lambda c: t(f"theme.{c}"),
+                    key=f"{key}_themes",
+                )
+                field_errors(errors, "themes")
+                values["ownership"] = st.radio(
+                    t("facet.ownership"),
+                    OWNERSHIP,
+                    horizontal=True,
+                    index=OWNERSHIP.index(current["ownership"]) if current.get("ownership") else 0,
+                    format_func=lambda c: t(f"ownership.{c}"),
+                    key=f"{key}_ownership",
+                )
             values["languages"] = st.text_input(
                 t("institution.languages"),
                 "; ".join(language_name(c) for c in current.get("languages") or []),
@@ -173,11 +183,12 @@ def institution_form(network: str, record: dict | None) -> None:
             )
             field_errors(errors, "languages")
             a, b, c = st.columns(3)
-            values["year_joined"] = a.text_input(
-                t("directory.col_joined"),
-                show_value(current.get("year_joined")).replace("—", ""),
-                key=f"{key}_year_joined",
-            )
+            if not school:
+                values["year_joined"] = a.text_input(
+                    t("directory.col_joined"),
+                    show_value(current.get("year_joined")).replace("—", ""),
+                    key=f"{key}_year_joined",
+                )
             values["pupils"] = b.text_input(
                 t("institution.pupils"), show_value(current.get("pupils")).replace("—", ""), key=f"{key}_pupils"
             )
@@ -197,7 +208,11 @@ def institution_form(network: str, record: dict | None) -> None:
             st.session_state["manage_edit"] = st.session_state["manage_created"] = created
             return None
         before = editing.institution_record(db, record["id"])
-        after = editing.update_institution(db, actor, record["id"], values, expected_version=version)
+        if school:
+            details = {k: v for k, v in values.items() if k in editing.SCHOOL_FIELDS}
+            after = editing.update_school_details(db, actor, record["id"], details, expected_version=version)
+        else:
+            after = editing.update_institution(db, actor, record["id"], values, expected_version=version)
         return changed_fields(before, after, editing.INSTITUTION_FIELDS)
 
     if record is not None and st.session_state.get("manage_created") == record["id"]:
@@ -206,7 +221,9 @@ def institution_form(network: str, record: dict | None) -> None:
     form.saved_notice(field_label)
     if submitted:
         form.submit(values, save)
-    form.conflict_view(editing.INSTITUTION_FIELDS, field_label, save)
+    form.conflict_view(editing.SCHOOL_FIELDS if school else editing.INSTITUTION_FIELDS, field_label, save)
+    if school:
+        return
     if record is not None and record["status"] == "withdrawn":
         readmitted = record["id"]
 
@@ -255,6 +272,18 @@ def institution_form(network: str, record: dict | None) -> None:
                 form.submit({"reason": reason, "merged_into": int(merged) if merged else None}, withdraw)
 
 
+def set_by_coordinator(record: Mapping[str, Any]) -> None:
+    """What the network's coordinator decides for a school (its focal point reads it here)."""
+    lines = [
+        (t("facet.level"), ", ".join(t(f"level.{c}") for c in record.get("levels") or []) or "—"),
+        (t("facet.theme"), ", ".join(t(f"theme.{c}") for c in record.get("themes") or []) or "—"),
+        (t("facet.ownership"), t(f"ownership.{record['ownership']}") if record.get("ownership") else "—"),
+        (t("directory.col_joined"), show_value(record.get("year_joined"))),
+    ]
+    st.markdown("  \n".join(f"**{label}:** {value}" for label, value in lines))
+    st.caption(t("my_school.coordinator_fields"), help=t("my_school.coordinator_fields_help"))
+
+
 def institutions_table(rows: pl.DataFrame) -> int | None:
     """The network's institutions; the id of the row picked, if any."""
     event = st.dataframe(
@@ -281,12 +310,13 @@ def institutions_table(rows: pl.DataFrame) -> int | None:
     return int(rows["id"][event.selection.rows[0]]) if event.selection.rows else None
 
 
-def history(network: str, countries: dict[str, str]) -> None:
-    """The network's changes, a field a row, and (for those who may) a change picked to revert."""
+def history(network: str, countries: dict[str, str], *, action: str | None = None, key: str = "revert") -> None:
+    """The network's changes (those recorded as ``action`` only, if given), a field a row, and a
+    change picked to revert among those the person may undo."""
     db, actor = data.db(), current_actor()
-    changes = editing.history(db, actor, network=network, limit=300)
+    changes = editing.history(db, actor, network=network, action=action, limit=300)
     if not changes:
-        st.info(t("manage.no_history"), icon=":material/history:")
+        st.info(t("manage.no_history" if action is None else "focal.no_changes"), icon=":material/history:")
     else:
         frame = history_frame(changes, countries)
         st.dataframe(
@@ -296,29 +326,33 @@ def history(network: str, countries: dict[str, str]) -> None:
             column_config=history_columns(),
             height=height_for(frame),
         )
-        revertible = {c["id"]: c for c in changes if c["action"] in REVERTIBLE}
-        if can(actor, "revert") and revertible:
-            with st.form("revert_form"):
+        revertible = {
+            c["id"]: c
+            for c in changes
+            if c["action"] in REVERTIBLE and editing.can_revert(actor, c["action"], c["network"])
+        }
+        if revertible:
+            with st.form(f"{key}_form"):
                 change_id = st.selectbox(
                     t("manage.revert_pick"),
                     list(revertible),
                     index=None,
                     placeholder=t("manage.revert_placeholder"),
-                    key="revert_id",
+                    key=f"{key}_id",
                     format_func=lambda i: change_line(revertible[i], countries),
                 )
                 if st.form_submit_button(t("manage.revert"), icon=":material/undo:") and change_id is not None:
                     try:
                         editing.revert(db, actor, change_id)
                     except editing.Conflict:
-                        st.session_state["manage_revert_problem"] = change_line(revertible[change_id], countries)
+                        st.session_state[f"{key}_problem"] = change_line(revertible[change_id], countries)
                     else:
-                        st.session_state["manage_reverted"] = change_line(revertible[change_id], countries)
+                        st.session_state[f"{key}_done"] = change_line(revertible[change_id], countries)
                     st.rerun()
-            if "manage_reverted" in st.session_state:
+            if f"{key}_done" in st.session_state:
                 st.success(
-                    t("manage.reverted_change", change=plain(st.session_state.pop("manage_reverted"))),
+                    t("manage.reverted_change", change=plain(st.session_state.pop(f"{key}_done"))),
                     icon=":material/undo:",
                 )
-            if "manage_revert_problem" in st.session_state:
-                st.error(t("manage.revert_conflict") + "  \n" + plain(st.session_state.pop("manage_revert_problem")))
+            if f"{key}_problem" in st.session_state:
+                st.error(t("manage.revert_conflict") + "  \n" + plain(st.session_state.pop(f"{key}_problem")))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from aspnet_data import accounts
 from aspnet_data.errors import FieldError, PermissionDenied
-from aspnet_data.vocab import ROLES
+from aspnet_data.vocab import ROLES, STAFF_ROLES
 
 from . import data
 from .auth import current_actor
@@ -168,8 +168,8 @@ def create_form(countries: dict[str, str]) -> None:
         error_for("email")
         role = st.selectbox(
             t("users.role"),
-            ROLES,
-            index=ROLES.index("analyst"),
+            STAFF_ROLES,
+            index=STAFF_ROLES.index("analyst"),
             format_func=lambda r: t(f"role.{r}"),
             key="new_role",
             help=t("users.role_help"),

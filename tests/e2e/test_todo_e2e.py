@@ -165,9 +165,9 @@ def test_an_admin_creates_a_user_finds_it_and_sees_its_last_login_and_lock(serve
     intruder = browser.new_context()
     attempt = intruder.new_page()
     attempt.goto(server + "/")
-    attempt.get_by_text("Coordinator login", exact=True).wait_for(timeout=30_000)
+    attempt.get_by_text("Log in (coordinators, UNESCO, schools)", exact=True).wait_for(timeout=30_000)
     settle(attempt)
-    attempt.get_by_text("Coordinator login", exact=True).click()
+    attempt.get_by_text("Log in (coordinators, UNESCO, schools)", exact=True).click()
     for k in range(5):
         attempt.get_by_role("textbox", name="User name").fill("e2e.newcomer")
         attempt.get_by_role("textbox", name="Password").fill(f"wrong-password-{k}")

@@ -24,7 +24,7 @@ def coordinator(path):
 
 def test_anonymous_visitors_get_a_login_box_and_no_coordinator_section(signed_in):
     at = signed_in(None)
-    assert at.sidebar.expander and "Coordinator login" in at.sidebar.expander[0].label
+    assert at.sidebar.expander and "Log in (coordinators, UNESCO, schools)" in at.sidebar.expander[0].label
     assert not any("Signed in as" in c.value for c in at.sidebar.caption)
 
 

@@ -1,4 +1,4 @@
-"""The menu per role (anonymous, analyst, coordinator, admin), as the router builds it from the
+"""The menu per role (anonymous, analyst, coordinator, a school's focal point, admin), as the router builds it from the
 permission matrix (aspnet_data.permissions.PAGES): every page a role has in its menu opens for
 it without an error or a refusal; every private page it has not is refused, by name and by URL."""
 
@@ -15,7 +15,7 @@ from .conftest import run_app
 # PostgreSQL run the data-layer suite (tests/unit/test_access_matrix.py) makes.
 pytestmark = pytest.mark.one_engine
 
-USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "admin": "admin"}
+USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "focal_point": None, "admin": "admin"}
 CATALOG = json.loads((ROOT / "ui" / "locales" / "en.json").read_text(encoding="utf-8"))
 REFUSALS = [CATALOG[key] for key in ("auth.no_access", "auth.sign_in_needed", "auth.required", "manage.not_allowed")]
 # The public menu (url path -> page script), the same for everyone.
@@ -30,8 +30,9 @@ PUBLIC = {
     "dashboard": "dashboard",
     "brief": "brief",
 }
-# Profiles open from links (they need ?code=, ?id= or ?number=): registered, not in the menu.
-PROFILES = {"network": "network", "institution": "institution", "certificate": "certificate"}
+# Profiles open from links (they need ?code=, ?id= or ?number=), as does an invitation's page
+# (?invitation=): registered, not in the menu.
+PROFILES = {"network": "network", "institution": "institution", "certificate": "certificate", "welcome": "welcome"}
 
 
 def menu(role: str) -> dict[str, str]:
@@ -47,9 +48,10 @@ def open_page(scratch_copy, monkeypatch):
 
     with open_database(scratch_copy) as db:
         coordinator = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator'")
+        focal = db.scalar("SELECT min(username) FROM users WHERE role = 'focal_point' AND NOT disabled")
 
     def run(role: str, script: str):
-        username = coordinator if role == "coordinator" else USERS[role]
+        username = {"coordinator": coordinator, "focal_point": focal}.get(role, USERS[role])
         return run_app(scratch_copy, f"app_pages/{script}.py", username=username)
 
     return run
@@ -109,5 +111,16 @@ def test_a_private_page_outside_a_roles_menu_is_refused(open_page, role, path):
 def test_the_menus_hold_what_each_role_uses():
     assert pages_for(None) == []
     assert pages_for("analyst") == ["quality", "account"]
-    assert pages_for("coordinator") == ["todo", "board", "review", "membership", "manage", "quality", "bulk", "account"]
+    assert pages_for("coordinator") == [
+        "todo",
+        "board",
+        "review",
+        "membership",
+        "focal_points",
+        "manage",
+        "quality",
+        "bulk",
+        "account",
+    ]
+    assert pages_for("focal_point") == ["my_school", "account"]
     assert pages_for("admin") == [*pages_for("coordinator"), "users"]

@@ -1,5 +1,6 @@
 """Every guarded read and write of the data layer, called by every role: anonymous, analyst,
-the network's own coordinator, another network's coordinator, UNESCO admin. A refused call
+the network's own coordinator, another network's coordinator, the focal point of one of the
+network's schools, UNESCO admin. A refused call
 raises PermissionDenied and writes nothing; an allowed one is not refused.
 
 The permission table itself is checked cell by cell in test_accounts.py; this file checks
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from aspnet_data import accounts, bulk, editing, membership, projects, quality, todo
+from aspnet_data import accounts, bulk, editing, focal_points, membership, projects, quality, todo
 from aspnet_data import applications as apps
 from aspnet_data import board as boards
 from aspnet_data.db import open_database, utc_now
@@ -24,7 +25,7 @@ from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
 
 from ..conftest import copy_of, two_coordinators
 
-ROLES = ("anonymous", "analyst", "own", "other", "admin")
+ROLES = ("anonymous", "analyst", "own", "other", "focal", "admin")
 _counter = itertools.count(1)
 
 
@@ -58,6 +59,10 @@ def world(demo_path, tmp_path_factory):
         }
         institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [a])
         b_institution = db.scalar("SELECT min(id) FROM institutions WHERE network = ? AND status = 'member'", [b])
+        invitation = focal_points.invite(
+            db, actors["admin"], institution, display_name="Focal of A", email="focal.a@school.example"
+        )
+        actors["focal"] = focal_points.accept(db, invitation.token, "focal.a@school.example", "Focal-point-pw-1").actor
         project = projects.create_project(db, actors["own"], {"title": "Rivers of network A", "themes": ["esd"]})
         projects.add_institution(db, actors["own"], project, institution)
         closed_project = projects.create_project(
@@ -155,6 +160,17 @@ def a_change(w: World) -> int:
     )
 
 
+def a_school_change(w: World) -> int:
+    """A change of A's institution by its focal point; returns its audit row."""
+    record = editing.institution_record(w.db, w.institution)
+    editing.update_school_details(
+        w.db, w.actors["focal"], w.institution, {"pupils": next(_counter)}, expected_version=record["version"]
+    )
+    return w.db.scalar(
+        "SELECT max(id) FROM audit_log WHERE action = ? AND entity_id = ?", [editing.SCHOOL_UPDATE, str(w.institution)]
+    )
+
+
 def a_candidate(w: World, *, proposed: bool = False) -> int:
     """A new candidate of A past its candidacy period (its candidacy started 30 months ago),
     proposed for full membership or not."""
@@ -236,6 +252,50 @@ OPERATIONS = {
         {"admin"},
         lambda w: a_change(w),
         lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id),
+    ),
+    "editing.revert(a focal point's change)": (
+        {"own", "admin"},
+        a_school_change,
+        lambda w, actor, audit_id: editing.revert(w.db, actor, audit_id),
+    ),
+    "editing.update_school_details(the focal point's school)": (
+        {"focal", "own", "admin"},
+        None,
+        lambda w, actor, _: editing.update_school_details(
+            w.db, actor, w.institution, {"teachers": next(_counter) % 900}, expected_version=version(w, w.institution)
+        ),
+    ),
+    "editing.update_school_details(another school of A)": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: editing.update_school_details(
+            w.db, actor, iid, {"teachers": 5}, expected_version=version(w, iid)
+        ),
+    ),
+    "focal_points.invite(school of A)": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: focal_points.invite(
+            w.db, actor, iid, display_name="Bo", email=f"bo{next(_counter)}@school.example"
+        ),
+    ),
+    "focal_points.focal_points(of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: focal_points.focal_points(w.db, actor, w.a),
+    ),
+    "focal_points.end(a focal point of A)": (
+        {"own", "admin"},
+        lambda w: (
+            focal_points.invite(
+                w.db,
+                w.actors["admin"],
+                new_institution(w),
+                display_name="Cy",
+                email=f"cy{next(_counter)}@school.example",
+            ).username
+        ),
+        lambda w, actor, username: focal_points.end(w.db, actor, username),
     ),
     "bulk.template": ({"own", "admin"}, None, lambda w, actor, _: bulk.template(w.db, actor, w.a, "csv")),
     "quality.todo": ({"analyst", "own", "admin"}, None, lambda w, actor, _: quality.todo(w.db, actor, w.a)),

@@ -10,7 +10,7 @@ import pytest
 from aspnet_data import accounts, demo
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.errors import FieldError
-from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, RELATIONS, Actor, PermissionDenied, can, pages_for
+from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, RELATIONS, Actor, PermissionDenied, can
 
 ADMIN = Actor("admin", "admin")
 
@@ -165,6 +165,7 @@ ROLES = {
     "analyst": Actor("a", "analyst"),
     "own coordinator": Actor("c", "coordinator", "FRA"),
     "other coordinator": Actor("d", "coordinator", "JPN"),
+    "focal point": Actor("f", "focal_point", "FRA", 7),  # of school 7, in FRA
     "admin": Actor("z", "admin"),
 }
 EXPECTED = {  # action -> roles allowed on network FRA
@@ -193,7 +194,13 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "create_project": {"own coordinator", "other coordinator", "admin"},
     "add_to_project": {"own coordinator", "admin"},
     "decide_project_request": {"admin"},  # and the project's owner (below)
+    "manage_focal_points": {"own coordinator", "admin"},
+    "edit_school_details": {"own coordinator", "admin"},  # and the school's focal point (below)
+    "read_my_school": set(),  # the school's focal point only (below)
 }
+# What a focal point may do on their own school (7), action by action; on any other school, or
+# without naming one, only what EXPECTED gives them (nothing but their school's page).
+FOCAL_POINT_ON_OWN_SCHOOL = {"edit_school_details", "read_my_school", "own_account"}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
@@ -214,6 +221,18 @@ def test_relations_in_the_matrix(role):
     # The applicant, proved by reference code and email, and nobody by role.
     assert can(actor, "act_as_applicant", "FRA", applicant=True)
     assert not can(actor, "act_as_applicant", "FRA")
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_a_focal_point_acts_on_their_own_school_only(action):
+    focal = ROLES["focal point"]
+    assert can(focal, action, "FRA", institution=7) == (action in FOCAL_POINT_ON_OWN_SCHOOL)
+    assert not can(focal, action, "FRA", institution=8)
+    assert not can(focal, action, "JPN", institution=8)
+    # Nobody else gains anything by naming school 7 (the relation is the focal point's).
+    for role, actor in ROLES.items():
+        if role != "focal point":
+            assert can(actor, action, "FRA", institution=7) == can(actor, action, "FRA")
 
 
 def test_every_action_of_the_matrix_is_expected_and_every_page_opens_on_one():
@@ -294,13 +313,6 @@ def test_the_same_new_name_from_two_admins_at_once_gives_one_account_and_one_cle
     monkeypatch.undo()
     assert sorted(outcomes, key=str) == sorted(["created", ("username", "taken")], key=str)
     assert db.scalar("SELECT count(*) FROM users WHERE username = 'twin.name'") == 1
-
-
-def test_each_role_gets_the_pages_it_may_use_in_menu_order():
-    assert pages_for(None) == []
-    assert pages_for("analyst") == ["quality", "account"]
-    assert pages_for("coordinator") == ["todo", "board", "review", "membership", "manage", "quality", "bulk", "account"]
-    assert pages_for("admin") == list(PAGES)
 
 
 def test_a_new_account_is_an_analyst_unless_said_otherwise(db):

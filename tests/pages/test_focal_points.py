@@ -1,0 +1,136 @@
+"""AppTest of the schools' focal points: the coordinator's Focal points page (invite, list,
+undo a school's change), the invitation's Welcome page, and My school, in three languages."""
+
+import pytest
+
+from aspnet_data import accounts, editing, focal_points
+from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
+
+PASSWORD = "Garden-and-river-7"
+TITLES = {"en": "Focal points of the schools of", "fr": "Points focaux des établissements", "es": "Puntos focales"}
+SEND = {"en": "Send the invitation", "fr": "Envoyer l'invitation", "es": "Enviar la invitación"}
+SAVE = {"en": "Save", "fr": "Enregistrer", "es": "Guardar"}
+SET = {"en": "Set my password", "fr": "Choisir mon mot de passe", "es": "Elegir mi contraseña"}
+WRONG_EMAIL = {
+    "en": "This is not the address the invitation was sent to.",
+    "fr": "Ce n'est pas l'adresse à laquelle l'invitation a été envoyée.",
+    "es": "Esta no es la dirección a la que se envió la invitación.",
+}
+
+
+def press(at, label):
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def welcome_form(at) -> list:
+    return [w for w in at.text_input if (w.key or "").startswith("welcome_")]
+
+
+def a_focal_point(path) -> tuple[str, int, str]:
+    """(user name, school, network) of a demo focal point whose access is open."""
+    with open_database(path) as db:
+        return db.rows(
+            "SELECT username, institution_id, network FROM users WHERE role = 'focal_point' AND NOT disabled "
+            "AND last_login_at IS NOT NULL ORDER BY username LIMIT 1"
+        )[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_the_coordinator_invites_a_focal_point_after_fixing_the_address(app_as, scratch_copy, lang):
+    _, _, network = a_focal_point(scratch_copy)
+    at = app_as("app_pages/focal_points.py", f"coord.{network.lower()}", lang=lang)
+    assert at.title[0].value.startswith(TITLES[lang])
+    assert at.dataframe and len(at.dataframe[0].value)  # the network's focal points, listed
+    school = at.selectbox(key="invite_institution")
+    chosen = school.options[0]
+    school.select(school.options[0])  # by its label
+    at.text_input(key="invite_display_name").input("Ana Pérez")
+    at.text_input(key="invite_email").input("ana.perez at school")
+    press(at, SEND[lang])
+    assert [e.value for e in at.error if "@" not in e.value]  # next to the field, and in the summary
+    assert at.text_input(key="invite_display_name").value == "Ana Pérez"  # nothing typed is lost
+    at.text_input(key="invite_email").input("ana.perez@school.example")
+    press(at, SEND[lang])
+    assert not at.error, [e.value for e in at.error]
+    assert any("perez" in s.value and "school" in s.value for s in at.success)
+    with open_database(scratch_copy) as db:
+        to, body = db.rows("SELECT to_email, body FROM outbox ORDER BY id DESC LIMIT 1")[0]
+        invited = db.rows("SELECT institution_id FROM users WHERE email = 'ana.perez@school.example'")[0][0]
+    assert to == "ana.perez@school.example" and "/welcome?invitation=" in body
+    assert f"#{invited}" in chosen or str(invited) in chosen
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_the_invitation_link_sets_the_password_with_the_right_address_only(app_as, scratch_copy, lang):
+    _, school, network = a_focal_point(scratch_copy)
+    with open_database(scratch_copy) as db:
+        sent = focal_points.invite(
+            db, Actor("admin", "admin"), school, display_name="Bo Lind", email="bo.lind@school.example"
+        )
+    at = app_as("app_pages/welcome.py", invitation=sent.token, lang=lang)
+    assert sent.username in at.caption[0].value
+    at.text_input(key="welcome_email").input("someone@school.example")
+    at.text_input(key="welcome_password").input(PASSWORD)
+    at.text_input(key="welcome_again").input(PASSWORD)
+    press(at, SET[lang])
+    assert [e.value for e in at.error] == [WRONG_EMAIL[lang]]
+    at.text_input(key="welcome_email").input("bo.lind@school.example")
+    at.text_input(key="welcome_password").input(PASSWORD)
+    at.text_input(key="welcome_again").input(PASSWORD)
+    press(at, SET[lang])
+    assert any(sent.username in s.value for s in at.success)
+    with open_database(scratch_copy) as db:
+        assert accounts.authenticate(db, sent.username, PASSWORD)
+    again = app_as("app_pages/welcome.py", invitation=sent.token, lang=lang)
+    assert again.error and not welcome_form(again)  # used: no form any more
+
+
+def test_a_made_up_link_says_so_and_shows_no_form(app_as):
+    at = app_as("app_pages/welcome.py", invitation="made-up")
+    assert at.error and "not valid" in at.error[0].value and not welcome_form(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_my_school_saves_the_public_details_and_the_coordinator_undoes_the_change(app_as, scratch_copy, lang):
+    username, school, network = a_focal_point(scratch_copy)
+    at = app_as("app_pages/my_school.py", username, lang=lang)
+    with open_database(scratch_copy) as db:
+        before = editing.institution_record(db, school)
+    assert at.title[0].value == before["name"]
+    keys = {w.key for w in at.text_input}
+    # Levels, themes and ownership are shown, never offered to change.
+    assert not at.multiselect and not at.radio and not any(k.endswith("_year_joined") for k in keys)
+    website = next(w for w in at.text_input if w.key.endswith("_website"))
+    website.input("www.our-school.example")
+    press(at, SAVE[lang])
+    assert at.success, [e.value for e in at.error]
+    with open_database(scratch_copy) as db:
+        assert editing.institution_record(db, school)["website"] == "https://www.our-school.example"
+    coordinator = app_as("app_pages/focal_points.py", f"coord.{network.lower()}", lang=lang)
+    pick = coordinator.selectbox(key="undo_id")
+    assert before["name"] in pick.options[0]
+    pick.select_index(0)
+    next(b for b in coordinator.button if b.form_id == "undo_form").click()
+    coordinator.run()
+    assert coordinator.success
+    with open_database(scratch_copy) as db:
+        assert editing.institution_record(db, school)["website"] == before["website"]
+
+
+def test_my_school_is_refused_to_coordinators_and_says_why(app_as, scratch_copy):
+    _, _, network = a_focal_point(scratch_copy)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as("app_pages/my_school.py", f"coord.{network.lower()}")
+
+
+def test_an_ended_focal_point_can_no_longer_open_my_school(app_as, scratch_copy):
+    username, _, network = a_focal_point(scratch_copy)
+    with open_database(scratch_copy) as db:
+        focal_points.end(db, Actor(f"coord.{network.lower()}", "coordinator", network), username)
+    at = app_as("app_pages/home.py", username)
+    opened = {p.get("url_pathname") for p in at._registered_pages.values() if p.get("script_path")}
+    assert "my_school" not in opened
+    assert any(w.label == "User name" for w in at.text_input)  # signed out: the login form again
