@@ -34,8 +34,8 @@ with people_tab:
             pl.col("display_name"),
             pl.col("email"),
             pl.col("state").replace_strict({s: t(f"focal.state.{s}") for s in focal_points.STATES}),
-            pl.col("invited_at").dt.date(),
-            pl.col("last_login").dt.date(),
+            pl.col("invited_at").dt.strftime("%Y-%m-%d").fill_null("—"),
+            pl.col("last_login").dt.strftime("%Y-%m-%d").fill_null("—"),
         )
         st.dataframe(
             shown,
@@ -53,7 +53,12 @@ with people_tab:
         )
 
     st.subheader(t("focal.invite"))
-    form = FormState("invite", fields=("institution", "display_name", "email", "language"), entries=("sent",))
+    # A new form (new widget keys) after each invitation sent: the next one starts empty.
+    sent_count = st.session_state.setdefault("invite_count", 0)
+    form = FormState(
+        "invite" if not sent_count else f"invite{sent_count}",
+        fields=("institution", "display_name", "email", "language"),
+    )
     # The school, found by its name, town or number among the network's members and candidates.
     query = st.text_input(t("focal.find_school"), key="invite_q", placeholder=t("filters.search_placeholder"))
     found = data.institutions_page(
@@ -102,11 +107,12 @@ with people_tab:
                 form.errors = failed.errors
             else:
                 form.reset()
-                form.set("sent", (values["email"].strip(), sent.username))
+                st.session_state["invite_count"] = sent_count + 1
+                st.session_state["invite_sent"] = (values["email"].strip(), sent.username)
                 data.send_mail()
             st.rerun()
-    if form.get("sent"):
-        email, username = form.pop("sent")
+    if "invite_sent" in st.session_state:
+        email, username = st.session_state.pop("invite_sent")
         st.success(t("focal.sent", email=md(email), username=username), icon=":material/mark_email_read:")
 
     active = people.filter(pl.col("state") != "ended")

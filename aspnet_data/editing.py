@@ -9,6 +9,7 @@ a record saved by someone else since the form was opened (optimistic locking on
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, cast
@@ -614,11 +615,12 @@ def history(
     network: str | None = None,
     entity: str | None = None,
     entity_id: str | int | None = None,
-    action: str | None = None,
+    actions: Sequence[str] = (),
     limit: int = 200,
 ) -> list[HistoryEntry]:
     """Changes to a network's records (every network's with ``network=None``, for those who may
-    read every network's private data), newest first.
+    read every network's private data; only those recorded as one of ``actions`` if given),
+    newest first.
 
     Each change says what a person needs to read it: ``record_name`` (the school's name, or
     None for the network's own profile), ``network``, ``actor_name`` (the display name of who
@@ -634,9 +636,9 @@ def history(
     if entity is not None:
         conditions.append("entity = $entity AND entity_id = $entity_id")
         params |= {"entity": entity, "entity_id": str(entity_id)}
-    if action is not None:
-        conditions.append("a.action = $action")
-        params["action"] = action
+    if actions:
+        conditions.append(f"a.action IN ({', '.join(f'$action{i}' for i in range(len(actions)))})")
+        params |= {f"action{i}": a for i, a in enumerate(actions)}
     rows = db.query(
         f"""SELECT a.id, a.occurred_at, a.actor, coalesce(u.display_name, a.actor) AS actor_name, a.action,
                    a.entity, a.entity_id, coalesce(a.after, a.before) ->> 'network' AS network,

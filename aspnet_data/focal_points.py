@@ -67,8 +67,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def invitation_link(token: str) -> str:
-    return f"{settings.public_url()}/welcome?invitation={token}"
+def invitation_link(token: str, language: str = "en") -> str:
+    """The welcome page's address for ``token``, in the invitee's language."""
+    return f"{settings.public_url()}/welcome?invitation={token}" + (f"&lang={language}" if language != "en" else "")
 
 
 def _school(db: Database, institution_id: int) -> tuple[str, str, str]:
@@ -142,7 +143,7 @@ def invite(
         "school": school,
         "inviter": inviter_name,
         "expires": expires.date().isoformat(),
-        "link": invitation_link(token),
+        "link": invitation_link(token, language),
         "username": username,
     }
 

@@ -182,8 +182,8 @@ def institution_form(network: str, record: dict | None, *, school: bool = False)
                 help=t("field.languages_help"),
             )
             field_errors(errors, "languages")
-            a, b, c = st.columns(3)
-            if not school:
+            a, b, c = st.columns(3) if not school else (None, *st.columns(2))
+            if a is not None:
                 values["year_joined"] = a.text_input(
                     t("directory.col_joined"),
                     show_value(current.get("year_joined")).replace("—", ""),
@@ -314,7 +314,13 @@ def history(network: str, countries: dict[str, str], *, action: str | None = Non
     """The network's changes (those recorded as ``action`` only, if given), a field a row, and a
     change picked to revert among those the person may undo."""
     db, actor = data.db(), current_actor()
-    changes = editing.history(db, actor, network=network, action=action, limit=300)
+    if action is None:
+        changes = editing.history(db, actor, network=network, limit=300)
+    else:  # those changes, and the reverts that undid them
+        found = editing.history(db, actor, network=network, actions=[action, "institution.revert"], limit=300)
+        ids = {c["id"] for c in found if c["action"] == action}
+        changes = [c for c in found if c["id"] in ids or c["reverts"] in ids]
+    undone = {c["reverts"] for c in changes if c["reverts"]}
     if not changes:
         st.info(t("manage.no_history" if action is None else "focal.no_changes"), icon=":material/history:")
     else:
@@ -329,7 +335,9 @@ def history(network: str, countries: dict[str, str], *, action: str | None = Non
         revertible = {
             c["id"]: c
             for c in changes
-            if c["action"] in REVERTIBLE and editing.can_revert(actor, c["action"], c["network"])
+            if c["action"] in REVERTIBLE
+            and c["id"] not in undone
+            and editing.can_revert(actor, c["action"], c["network"])
         }
         if revertible:
             with st.form(f"{key}_form"):
@@ -349,10 +357,10 @@ def history(network: str, countries: dict[str, str], *, action: str | None = Non
                     else:
                         st.session_state[f"{key}_done"] = change_line(revertible[change_id], countries)
                     st.rerun()
-            if f"{key}_done" in st.session_state:
-                st.success(
-                    t("manage.reverted_change", change=plain(st.session_state.pop(f"{key}_done"))),
-                    icon=":material/undo:",
-                )
-            if f"{key}_problem" in st.session_state:
-                st.error(t("manage.revert_conflict") + "  \n" + plain(st.session_state.pop(f"{key}_problem")))
+        if f"{key}_done" in st.session_state:
+            st.success(
+                t("manage.reverted_change", change=plain(st.session_state.pop(f"{key}_done"))),
+                icon=":material/undo:",
+            )
+        if f"{key}_problem" in st.session_state:
+            st.error(t("manage.revert_conflict") + "  \n" + plain(st.session_state.pop(f"{key}_problem")))

@@ -11,6 +11,9 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_policy
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -45,10 +48,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(db_path: Path, secret: str = "e2e-test-secret"):
-    """The app served from ``db_path`` on a free port; yields its base URL."""
+def serving(db_path: Path, secret: str = "e2e-test-secret", *, settings: dict[str, str] | None = None):
+    """The app served from ``db_path`` on a free port (its public address, in the links it
+    mails and prints, is its own), with more ``settings`` if given; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "ASPNET_DB": str(db_path), "ASPNET_COOKIE_SECRET": secret}
+    env = {
+        **os.environ,
+        "ASPNET_DB": str(db_path),
+        "ASPNET_COOKIE_SECRET": secret,
+        "ASPNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **(settings or {}),
+    }
     log = open(db_path.with_suffix(".log"), "w")
     proc = subprocess.Popen(
         [
@@ -93,6 +103,27 @@ def serving(db_path: Path, secret: str = "e2e-test-secret"):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def mail_server():
+    """A mail server on a free port that keeps what it receives; yields (settings that send the
+    outbox to it, the list of messages received as :class:`email.message.EmailMessage`)."""
+    from aiosmtpd.controller import Controller
+
+    received: list[EmailMessage] = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            received.append(message_from_bytes(envelope.content, policy=email_policy))
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield {"ASPNET_SMTP_HOST": "127.0.0.1", "ASPNET_SMTP_PORT": str(controller.port)}, received
+    finally:
+        controller.stop()
 
 
 @pytest.fixture(scope="session")

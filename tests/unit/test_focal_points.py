@@ -49,7 +49,7 @@ def test_an_invitation_mails_a_one_time_link_and_the_user_name_in_the_invitees_l
     assert to == "ana.perez@school.example"
     assert subject.startswith("ASPnet : vous êtes invité")
     assert invitation.username == "ana.perez" and f"Votre nom d'utilisateur : {invitation.username}" in body
-    link = re.search(r"\S+/welcome\?invitation=(\S+)", body)
+    link = re.search(r"\S+/welcome\?invitation=([^&\s]+)&lang=fr", body)
     assert link and link.group(1) == invitation.token
     # Only the link's hash is kept: the database alone cannot open the account.
     assert invitation.token not in str(db.rows("SELECT * FROM invitations"))
@@ -157,7 +157,7 @@ def test_the_coordinator_sees_each_change_of_the_school_and_can_undo_it(db, scho
     focal = signed_in(db, school)
     record = editing.institution_record(db, iid)
     editing.update_school_details(db, focal, iid, {"teachers": 77}, expected_version=record["version"])
-    changes = editing.history(db, coordinator, network=network, action=editing.SCHOOL_UPDATE)
+    changes = editing.history(db, coordinator, network=network, actions=[editing.SCHOOL_UPDATE])
     assert changes[0]["actor"] == focal.username and changes[0]["changes"][0]["after"] == 77
     other = db.scalar("SELECT network FROM users WHERE role = 'coordinator' AND network <> ? LIMIT 1", [network])
     with pytest.raises(PermissionDenied):

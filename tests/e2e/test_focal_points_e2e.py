@@ -1,0 +1,134 @@
+"""A school's focal point in a real browser, in French: the coordinator invites them, the mail
+arrives at a real mail server, its link sets the password, the focal point signs in to My school
+and changes the school's website as a person types it; the public profile shows it; the
+coordinator finds the change among the schools' changes and undoes it."""
+
+import re
+import shutil
+
+import pytest
+
+from aspnet_data import demo
+from aspnet_data.db import open_database
+
+from .conftest import mail_server, screenshot, serving, settle
+from .test_coordinators_e2e import log_in
+from .test_membership_e2e import pick
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "Jardin-et-riviere-26"
+EMAIL = "amelie.durand@ecole.example"
+
+
+@pytest.fixture(scope="module")
+def site(demo_path, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("focal") / "aspnet.duckdb"
+    shutil.copy(demo_path, copy)
+    with open_database(copy) as db:
+        school = db.query(
+            """SELECT i.id, i.name, i.network FROM institutions i JOIN networks n ON n.iso3 = i.network
+               WHERE i.status = 'member'
+                 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.institution_id = i.id)
+               ORDER BY i.network = 'FRA' DESC, i.id LIMIT 1"""
+        ).row(0, named=True)
+    with mail_server() as (settings, received), serving(copy, settings=settings) as url:
+        yield url, school, received
+
+
+def wait_for_mail(page, received, to: str):
+    for _ in range(100):
+        found = [m for m in received if m["To"] == to]
+        if found:
+            return found[-1]
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no mail to {to}: {[m['To'] for m in received]}")
+
+
+def test_invited_focal_point_sets_a_password_updates_the_school_and_the_coordinator_undoes_it(site, browser):
+    url, school, received = site
+    coordinator = f"coord.{school['network'].lower()}"
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+    page = context.new_page()
+    log_in(page, url, coordinator, demo.DEMO_PASSWORDS["coordinator"])
+    page.goto(url + "/focal_points?lang=fr")
+    page.get_by_role("heading", name=re.compile("Points focaux des établissements")).wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("textbox", name="Trouver l'établissement").fill(school["name"])
+    page.get_by_role("textbox", name="Trouver l'établissement").press("Enter")
+    settle(page)
+    pick(page, "Établissement", f"#{school['id']}")
+    page.get_by_role("textbox", name="Nom du point focal").fill("Amélie Durand")
+    page.get_by_role("textbox", name="Son adresse e-mail").fill(EMAIL)
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    page.get_by_text("Invitation envoyée à").wait_for(timeout=30_000)
+    settle(page)
+    screenshot(page, "focal-points-invited-fr")
+
+    mail = wait_for_mail(page, received, EMAIL)
+    assert mail["Subject"].startswith("ASPnet : vous êtes invité") and school["name"] in mail["Subject"]
+    link = re.search(r"http://\S+/welcome\?invitation=\S+", mail.get_content()).group(0)
+    assert link.startswith(url) and link.endswith("&lang=fr")
+
+    # The focal point, on a phone, follows the link and sets a password.
+    phone = browser.new_context(viewport={"width": 390, "height": 1100})
+    school_page = phone.new_page()
+    school_page.goto(link)
+    school_page.get_by_role("heading", name="Bienvenue sur ASPnet Atlas").wait_for(timeout=30_000)
+    settle(school_page)
+    school_page.get_by_role("textbox", name="L'adresse e-mail à laquelle l'invitation a été envoyée").fill(
+        "amelie@ecole.example"
+    )
+    school_page.get_by_role("textbox", name="Nouveau mot de passe", exact=True).fill(PASSWORD)
+    school_page.get_by_role("textbox", name="Confirmer le nouveau mot de passe").fill(PASSWORD)
+    school_page.get_by_role("button", name="Choisir mon mot de passe").click()
+    school_page.get_by_text("Ce n'est pas l'adresse à laquelle l'invitation a été envoyée.").wait_for(timeout=30_000)
+    school_page.get_by_role("textbox", name="L'adresse e-mail à laquelle l'invitation a été envoyée").fill(EMAIL)
+    school_page.get_by_role("textbox", name="Nouveau mot de passe", exact=True).fill(PASSWORD)
+    school_page.get_by_role("textbox", name="Confirmer le nouveau mot de passe").fill(PASSWORD)
+    school_page.get_by_role("button", name="Choisir mon mot de passe").click()
+    done = school_page.get_by_text("Votre mot de passe est enregistré.")
+    done.wait_for(timeout=30_000)
+    settle(school_page)
+    screenshot(school_page, "focal-point-welcome-390-fr")
+    username = re.search(r"utilisateur est (\S+)\.$", done.inner_text().strip()).group(1)
+
+    # Signed in, the focal point lands on My school and gives the website as people write it.
+    desk = browser.new_context(viewport={"width": 1400, "height": 1500})
+    mine = desk.new_page()
+    log_in(mine, url, username, PASSWORD)
+    mine.get_by_role("heading", name=school["name"]).wait_for(timeout=30_000)
+    settle(mine)
+    assert "/my_school" in mine.url
+    mine.goto(url + "/my_school?lang=fr")
+    mine.get_by_role("heading", name=school["name"]).wait_for(timeout=30_000)
+    settle(mine)
+    assert mine.get_by_text("Fixé par votre coordinateur national").is_visible()
+    assert mine.get_by_role("combobox", name="Thème prioritaire").count() == 0  # not theirs to change
+    website = mine.get_by_role("textbox", name="Site web")
+    website.fill("www.ecole-amelie.example")
+    mine.get_by_role("button", name="Enregistrer").click()
+    mine.get_by_text(re.compile("Enregistré")).first.wait_for(timeout=30_000)
+    settle(mine)
+    screenshot(mine, "my-school-saved-fr")
+    mine.set_viewport_size({"width": 390, "height": 1400})
+    settle(mine)
+    screenshot(mine, "my-school-390-fr")
+    mine.get_by_role("link", name="Voir le profil public de l'établissement").click()
+    mine.get_by_role("link", name=re.compile(r"ecole-amelie\.example")).wait_for(timeout=30_000)
+
+    # The coordinator sees the change under the schools' changes and undoes it.
+    page.reload()
+    page.get_by_role("tab", name="Modifications des établissements").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("tab", name="Modifications des établissements").click()
+    settle(page)
+    pick(page, "Modification à annuler", school["name"])
+    page.get_by_role("button", name="Annuler cette modification").click()
+    page.get_by_text(re.compile("^Annulée :")).wait_for(timeout=30_000)
+    settle(page)
+    screenshot(page, "focal-points-undone-fr")
+    public = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
+    public.goto(f"{url}/institution?id={school['id']}")
+    public.get_by_role("heading", name=school["name"]).wait_for(timeout=30_000)
+    settle(public)
+    assert public.get_by_role("link", name=re.compile(r"ecole-amelie\.example")).count() == 0
