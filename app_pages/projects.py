@@ -49,7 +49,7 @@ def project_page(project: dict) -> None:
     project_spaces.schools(members.filter(pl.col("state") == "member"))
     if actor.role in ("coordinator", "admin"):
         project_spaces.requests(project, members)
-    if actor.role == "coordinator" and project["status"] != "closed":
+    if actor.role in ("coordinator", "focal_point") and project["status"] != "closed":
         project_spaces.add_school_form(project, members)
     st.subheader(t("projects.updates"))
     project_spaces.updates(project)

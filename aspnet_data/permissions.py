@@ -78,7 +78,9 @@ ACTIONS: dict[str, set[str]] = {
     "create_channel": {"admin"},  # topical channels
     # Project spaces.
     "create_project": {"admin", "coordinator"},
-    "add_to_project": {"admin", OWN},  # a school of one's network (on another network's project: a request)
+    # A school of one's network (on another network's project: a request); a focal point asks
+    # for their own school.
+    "add_to_project": {"admin", OWN, SCHOOL},
     "decide_project_request": {"admin", OWNER},  # accept or decline a school asking to join
 }
 

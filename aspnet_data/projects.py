@@ -144,13 +144,13 @@ def _owner(db: Database, project_id: int) -> dict:
 
 def add_institution(db: Database, actor: Actor, project_id: int, institution_id: int) -> str:
     """A coordinator puts one of their network's institutions in a project: directly when the
-    project is their network's (or they are an admin), else as a request to the owner.
-    Returns the state: "member" or "requested"."""
+    project is their network's (or they are an admin), else as a request to the owner; a
+    school's focal point asks for their own school. Returns the state: "member" or "requested"."""
     project = _owner(db, project_id)
     network = db.scalar("SELECT network FROM institutions WHERE id = ? AND status <> 'withdrawn'", [institution_id])
     if network is None:
         raise NotFound(institution_id)
-    require(actor, "add_to_project", network)
+    require(actor, "add_to_project", network, institution=institution_id)
     # A school of the project's own network joins at once; another network's asks its owner.
     if can(actor, "add_to_project", project["network"]):
         state = "member"

@@ -141,9 +141,21 @@ def requests(project: dict, members: pl.DataFrame) -> None:
 
 
 def add_school_form(project: dict, members: pl.DataFrame) -> None:
-    """A coordinator adds one of their network's schools (or asks to, when another owns the project)."""
+    """A coordinator adds one of their network's schools (or asks to, when another owns the
+    project); a school's focal point asks to join with their school."""
     actor = current_actor()
     if actor.network is None:
+        return
+    if actor.institution is not None:
+        state = members.filter(pl.col("id") == actor.institution)["state"].to_list()
+        if state:
+            st.caption(t(f"projects.my_school_{state[0]}"))
+        if state[:1] in ([], ["declined"]) and st.button(
+            t("projects.ask_to_join"), icon=":material/group_add:", key="project_ask"
+        ):
+            joined = projects.add_institution(data.db(), actor, project["id"], actor.institution)
+            st.toast(t(f"projects.added_{joined}"))
+            st.rerun()
         return
     mine = data.institutions_page(Selection().with_values("country", [actor.network]), 1, current_language())
     taken = set(members["id"].to_list())

@@ -134,3 +134,21 @@ def test_an_ended_focal_point_can_no_longer_open_my_school(app_as, scratch_copy)
     opened = {p.get("url_pathname") for p in at._registered_pages.values() if p.get("script_path")}
     assert "my_school" not in opened
     assert any(w.label == "User name" for w in at.text_input)  # signed out: the login form again
+
+
+def test_a_focal_point_asks_to_join_a_project_space_with_their_school(app_as, scratch_copy):
+    username, school, network = a_focal_point(scratch_copy)
+    with open_database(scratch_copy) as db:
+        project = db.scalar(
+            "SELECT min(id) FROM projects WHERE status <> 'closed' AND network <> ? AND id NOT IN "
+            "(SELECT project_id FROM project_members WHERE institution_id = ?)",
+            [network, school],
+        )
+    at = app_as("app_pages/projects.py", username, id=str(project))
+    press(at, "Ask to join with my school")
+    assert any("asked to join" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.label == "Ask to join with my school"]
+    with open_database(scratch_copy) as db:
+        assert db.scalar(
+            "SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?", [project, school]
+        ) == "requested"

@@ -481,6 +481,11 @@ OPERATIONS = {
         lambda w: new_institution(w, w.b),
         lambda w, actor, iid: projects.add_institution(w.db, actor, w.closed_project, iid),
     ),
+    "projects.add_institution(the focal point's school, to a project of B)": (  # asked for, by its people
+        {"own", "focal", "admin"},
+        lambda w: projects.create_project(w.db, w.actors["other"], {"title": f"B {next(_counter)}", "themes": ["esd"]}),
+        lambda w, actor, project: projects.add_institution(w.db, actor, project, w.institution),
+    ),
     "projects.decide(project of A)": (
         {"own", "admin"},
         lambda w: (projects.add_institution(w.db, w.actors["other"], w.project, w.b_institution), w.b_institution)[1],

@@ -200,7 +200,7 @@ EXPECTED = {  # action -> roles allowed on network FRA
 }
 # What a focal point may do on their own school (7), action by action; on any other school, or
 # without naming one, only what EXPECTED gives them (nothing but their school's page).
-FOCAL_POINT_ON_OWN_SCHOOL = {"edit_school_details", "read_my_school", "own_account"}
+FOCAL_POINT_ON_OWN_SCHOOL = {"edit_school_details", "read_my_school", "own_account", "add_to_project"}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))

@@ -2,7 +2,7 @@
 
 A child process (tests/crash_child.py) opens a copy of the test network and applies a bulk
 file of a few thousand rows, or approves applications one after another; the test kills it
-at a random moment after it starts writing, 20 times for each, reusing one copy. After every
+at a random moment after it starts writing, six times for each, reusing one copy. After every
 kill the database opens (migrations included), each write is all or nothing, the audit log
 agrees with the data, and nothing the child reported as committed is missing.
 """
@@ -25,9 +25,9 @@ from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
 CHILD = Path(__file__).resolve().parent.parent / "crash_child.py"
-KILLS = 10
+KILLS = 6
 NET = "RWA"  # a network of the test database with a country outline
-NEW_ROWS, UPDATES, WITHDRAWALS = 3000, 100, 3
+NEW_ROWS, UPDATES, WITHDRAWALS = 1500, 100, 3
 ADMIN = Actor("admin", "admin")
 TABLES = [
     "meta",
