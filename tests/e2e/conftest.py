@@ -50,13 +50,14 @@ def _free_port() -> int:
 @contextmanager
 def serving(db_path: Path, secret: str = "e2e-test-secret", *, settings: dict[str, str] | None = None):
     """The app served from ``db_path`` on a free port (its public address, in the links it
-    mails and prints, is its own), with more ``settings`` if given; yields its base URL."""
+    mails and prints, is its own unless the environment names one), with more ``settings`` if
+    given; yields its base URL."""
     port = _free_port()
     env = {
+        "ASPNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **os.environ,
         "ASPNET_DB": str(db_path),
         "ASPNET_COOKIE_SECRET": secret,
-        "ASPNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **(settings or {}),
     }
     log = open(db_path.with_suffix(".log"), "w")

@@ -127,7 +127,9 @@ def test_a_private_link_asks_to_log_in_and_opens_after_login(server, browser, db
     context = browser.new_context(viewport={"width": 1400, "height": 1200})
     page = context.new_page()
     page.goto(server + "/review")
-    page.get_by_text("This page is for National Coordinators and UNESCO staff").wait_for(timeout=30_000)
+    page.get_by_text("This page is for National Coordinators, UNESCO staff and school focal points").wait_for(
+        timeout=30_000
+    )
     assert page.get_by_role("heading", name="Applications").is_visible()
     assert page.url.endswith("/review")
     settle(page)
