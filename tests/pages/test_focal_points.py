@@ -149,6 +149,9 @@ def test_a_focal_point_asks_to_join_a_project_space_with_their_school(app_as, sc
     assert any("asked to join" in c.value for c in at.caption)
     assert not [b for b in at.button if b.label == "Ask to join with my school"]
     with open_database(scratch_copy) as db:
-        assert db.scalar(
-            "SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?", [project, school]
-        ) == "requested"
+        assert (
+            db.scalar(
+                "SELECT state FROM project_members WHERE project_id = ? AND institution_id = ?", [project, school]
+            )
+            == "requested"
+        )
