@@ -147,10 +147,10 @@ def add_school_form(project: dict, members: pl.DataFrame) -> None:
     if actor.network is None:
         return
     if actor.institution is not None:
-        state = members.filter(pl.col("id") == actor.institution)["state"].to_list()
-        if state:
-            st.caption(t(f"projects.my_school_{state[0]}"))
-        if state[:1] in ([], ["declined"]) and st.button(
+        asked = members.filter(pl.col("id") == actor.institution)["state"].to_list()
+        if asked:
+            st.caption(t(f"projects.my_school_{asked[0]}"))
+        if asked[:1] in ([], ["declined"]) and st.button(
             t("projects.ask_to_join"), icon=":material/group_add:", key="project_ask"
         ):
             joined = projects.add_institution(data.db(), actor, project["id"], actor.institution)
