@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -42,9 +43,19 @@ def demo_path(_demo_file):
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port from a range of this test worker's own, below the system's ephemeral ports:
+    two workers never pick the same one (a server that lost such a race would not start, and
+    its health check would be answered by the other worker's server)."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    low = 20_000 + 2_000 * worker
+    for port in random.sample(range(low, low + 2_000), 2_000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{low + 1_999}")
 
 
 @contextmanager
