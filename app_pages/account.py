@@ -6,6 +6,7 @@ from aspnet_data import accounts
 from aspnet_data.errors import FieldError
 from ui import data
 from ui.auth import current_user
+from ui.forms import new_password
 from ui.i18n import current_language, t
 from ui.safe import md
 
@@ -26,15 +27,7 @@ with st.form("password_form", clear_on_submit=True):
     error = st.session_state.get("pw_error")
     if error and error.field == "old_password":
         st.error(t(f"error.{error.code}", **error.params))
-    new = st.text_input(
-        t("account.new_password"),
-        type="password",
-        key="pw_new",
-        help=t("account.policy", min=accounts.MIN_PASSWORD_LENGTH),
-    )
-    again = st.text_input(t("account.repeat_password"), type="password", key="pw_again")
-    if error and error.field == "password":
-        st.error(t(f"error.{error.code}", **error.params))
+    new, again = new_password("pw", error)
     if st.form_submit_button(t("form.save"), type="primary"):
         st.session_state.pop("pw_error", None)
         try:

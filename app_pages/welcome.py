@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from aspnet_data import accounts, focal_points
+from aspnet_data import focal_points
 from aspnet_data.errors import FieldError
 from ui import data
-from ui.forms import message
+from ui.forms import message, new_password
 from ui.i18n import t
 from ui.safe import md
 
@@ -29,15 +29,7 @@ with st.form("welcome_form"):
     email = st.text_input(t("welcome.email"), max_chars=200, key="welcome_email", help=t("welcome.email_help"))
     if error and error.field == "email":
         st.error(message(error), icon=":material/error:")
-    password = st.text_input(
-        t("account.new_password"),
-        type="password",
-        key="welcome_password",
-        help=t("account.policy", min=accounts.MIN_PASSWORD_LENGTH),
-    )
-    again = st.text_input(t("account.repeat_password"), type="password", key="welcome_again")
-    if error and error.field == "password":
-        st.error(message(error), icon=":material/error:")
+    password, again = new_password("welcome", error)
     if error and error.field == "invitation":
         st.error(message(error), icon=":material/link_off:")
     if st.form_submit_button(t("welcome.submit"), type="primary", icon=":material/key:"):

@@ -73,6 +73,19 @@ def summary(errors: list[FieldError] | Feedback | None) -> None:
     st.error(text, icon=":material/report:")
 
 
+def new_password(prefix: str, error: FieldError | None) -> tuple[str, str]:
+    """A new password typed twice (widgets ``<prefix>_new`` and ``<prefix>_again``, the policy as
+    help) with the password's error under them; returns both as typed."""
+    from aspnet_data.accounts import MIN_PASSWORD_LENGTH
+
+    policy = t("account.policy", min=MIN_PASSWORD_LENGTH)
+    first = st.text_input(t("account.new_password"), type="password", key=f"{prefix}_new", help=policy)
+    again = st.text_input(t("account.repeat_password"), type="password", key=f"{prefix}_again")
+    if error and error.field == "password":
+        st.error(message(error), icon=":material/error:")
+    return first, again
+
+
 def show_value(value: object) -> str:
     if value is None or value == [] or value == "":
         return "—"

@@ -73,12 +73,12 @@ def test_the_invitation_link_sets_the_password_with_the_right_address_only(app_a
     at = app_as("app_pages/welcome.py", invitation=sent.token, lang=lang)
     assert sent.username in at.caption[0].value
     at.text_input(key="welcome_email").input("someone@school.example")
-    at.text_input(key="welcome_password").input(PASSWORD)
+    at.text_input(key="welcome_new").input(PASSWORD)
     at.text_input(key="welcome_again").input(PASSWORD)
     press(at, SET[lang])
     assert [e.value for e in at.error] == [WRONG_EMAIL[lang]]
     at.text_input(key="welcome_email").input("bo.lind@school.example")
-    at.text_input(key="welcome_password").input(PASSWORD)
+    at.text_input(key="welcome_new").input(PASSWORD)
     at.text_input(key="welcome_again").input(PASSWORD)
     press(at, SET[lang])
     assert any(sent.username in s.value for s in at.success)
