@@ -2,8 +2,9 @@
 
 A coordinator's: the applications of their network waiting for their review, the network's
 data-quality counts, unread board messages and mentions, the network's latest changes. An
-admin's: the applications recommended to UNESCO, locked or disabled accounts, unread board
-messages, the latest changes across networks.
+admin's: the applications recommended to UNESCO, locked or disabled accounts (a focal point's
+access ended by their coordinator only while it is also locked), unread board messages, the
+latest changes across networks.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: i
         accounts = db.query(
             """SELECT username, display_name, role, network, disabled,
                       CASE WHEN locked_until > $now THEN locked_until END AS locked_until
-               FROM users WHERE disabled OR locked_until > $now
+               FROM users WHERE (disabled AND role <> 'focal_point') OR locked_until > $now
                ORDER BY locked_until DESC NULLS LAST, username""",
             {"now": now},
         )

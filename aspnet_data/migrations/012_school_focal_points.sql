@@ -38,7 +38,11 @@ CREATE TABLE users (
     last_login_at         TIMESTAMP,
     institution_id        BIGINT            -- a focal point's school
 );
-INSERT INTO users SELECT *, NULL FROM users_v11;
+INSERT INTO users (username, display_name, email, role, network, password_hash, disabled, must_change_password,
+                   failed_attempts, locked_until, language, created_at, last_login_at)
+SELECT username, display_name, email, role, network, password_hash, disabled, must_change_password,
+       failed_attempts, locked_until, language, created_at, last_login_at
+FROM users_v11;
 
 CREATE TABLE sessions (
     session_key  VARCHAR PRIMARY KEY,

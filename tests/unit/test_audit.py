@@ -182,7 +182,7 @@ def test_migration_009_turns_stored_null_texts_into_sql_null(scratch_copy):
         )
         # As a file last migrated by 008: migration 009 runs at the next opening (and those after it).
         db.write(lambda cur: cur.execute("DELETE FROM schema_migrations WHERE version >= 9"))
-        for table in ("import_mappings", "membership_events"):  # what the later migrations create
+        for table in ("import_mappings", "membership_events", "invitations"):  # what the later migrations create
             db.write(lambda cur, table=table: cur.execute(f"DROP TABLE {table}"))
         db.write(lambda cur: cur.execute("DROP SEQUENCE membership_event_id_seq"))
     with open_database(scratch_copy) as db:
