@@ -168,6 +168,16 @@ def scratch_copy(demo_path, tmp_path):
     return copy_of(demo_path, tmp_path)
 
 
+def forget_school_changes(db, network: str) -> None:
+    """Remove the demo's records of changes by the network's focal points (a network where
+    nothing happened)."""
+    db.write(
+        lambda cur: cur.execute(
+            "DELETE FROM audit_log WHERE action = 'institution.school_update' AND after ->> 'network' = ?", [network]
+        )
+    )
+
+
 def two_coordinators(db) -> tuple[tuple[str, str], tuple[str, str]]:
     """(user name, network) of two coordinators whose networks are in different regions."""
     own, a, region = db.rows(

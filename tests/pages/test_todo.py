@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 from aspnet_data import accounts, applications, demo, editing
 from aspnet_data.db import open_database
 
-from ..conftest import ROOT, two_coordinators, use_database
+from ..conftest import ROOT, forget_school_changes, two_coordinators, use_database
 from .conftest import run_app
 
 
@@ -106,6 +106,7 @@ def test_the_to_do_says_plainly_when_nothing_waits(app_env):
     with open_database(app_env) as db:
         (name, network), _ = two_coordinators(db)
         db.write(lambda cur: cur.execute("UPDATE applications SET stage = 'withdrawn' WHERE network = ?", [network]))
+        forget_school_changes(db, network)
     at = run_app(app_env, "app_pages/todo.py", username=name)
     assert "No application waits for your review." in [s.value for s in at.success]
     assert "No change recorded yet." in [i.value for i in at.info]

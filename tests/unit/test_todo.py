@@ -8,7 +8,7 @@ from aspnet_data import accounts, applications, board, demo, editing, quality, t
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.permissions import ANONYMOUS, Actor, PermissionDenied
 
-from ..conftest import two_coordinators
+from ..conftest import forget_school_changes, two_coordinators
 
 ADMIN = Actor("admin", "admin")
 
@@ -70,12 +70,7 @@ def test_nothing_to_do_is_said_with_zeros_and_empty_lists(db):
     (name, network), _ = two_coordinators(db)
     me = accounts.get_user(db, name).actor
     db.write(lambda cur: cur.execute("UPDATE applications SET stage = 'withdrawn' WHERE network = ?", [network]))
-    # A network whose schools' focal points changed nothing either (the demo has such changes).
-    db.write(
-        lambda cur: cur.execute(
-            "DELETE FROM audit_log WHERE action = 'institution.school_update' AND after ->> 'network' = ?", [network]
-        )
-    )
+    forget_school_changes(db, network)
     summary = todo.summary(db, me)
     assert summary.applications == 0 and summary.oldest == [] and summary.overdue == 0
     assert summary.changes == []
