@@ -20,7 +20,7 @@ PASSWORD = "Jardin-et-riviere-26"
 EMAIL = "amelie.durand@ecole.example"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()  # a fresh copy for a rerun too: the first attempt changed the data
 def site(demo_path, tmp_path_factory):
     copy = tmp_path_factory.mktemp("focal") / "aspnet.duckdb"
     shutil.copy(demo_path, copy)

@@ -17,7 +17,7 @@ from .test_coordinators_e2e import log_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()  # a fresh copy for a rerun too: the first attempt changed the data
 def site(demo_path, tmp_path_factory):
     copy = tmp_path_factory.mktemp("membership") / "aspnet.duckdb"
     shutil.copy(demo_path, copy)
@@ -75,7 +75,9 @@ def test_a_candidate_past_its_period_is_proposed_confirmed_and_its_certificate_v
     check = context.new_page()
     check.goto(f"{url}/certificate?number={number}&lang=fr")
     check.get_by_text("Certificat valide.").wait_for(timeout=30_000)
-    assert school["name"] in check.locator("[data-testid='stMain']").inner_text()
+    # The school's details are drawn after the verdict: waited for, not read at once.
+    check.locator("[data-testid='stMain']").get_by_text(school["name"]).first.wait_for(timeout=30_000)
+    settle(check)
     screenshot(check, "membership-certificate-valid")
 
     profile = context.new_page()
