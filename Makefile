@@ -62,12 +62,12 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 # Lint first; then the browser tests, two files at a time (each file runs a real server and
-# Chromium, and mostly waits on them), while the data-layer and page tests run beside them
-# (their report follows the browser tests'). Every part runs; make fails if any failed.
+# Chromium, and mostly waits on them), while the data-layer and page tests run beside them in
+# two processes too (their report follows the browser tests'). Every part runs; make fails if any failed.
 test: dev chromium servers node_modules/.installed
 	@mkdir -p test-artifacts; \
 	$(MAKE) --no-print-directory lint; lint=$$?; \
-	$(PY) -m pytest -q --durations=15 tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
+	$(PY) -m pytest -q -n 2 --durations=15 tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
 	$(PY) -m pytest -n 2 --dist loadfile --durations=15 -m "not screenshots" tests/e2e; e2e=$$?; \
 	wait $$unit_pid; unit=$$?; \
 	echo "== data-layer and page tests (test-artifacts/unit.log) =="; \

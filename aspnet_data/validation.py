@@ -31,6 +31,7 @@ from anyascii import anyascii
 
 from . import languages
 from .errors import FieldError
+from .text import has_visible
 from .vocab import FIRST_YEAR, LANGUAGES
 
 BAD: Final = "bad"
@@ -188,8 +189,13 @@ def year_range() -> tuple[int, int]:
 
 
 def required(record: Mapping[str, Any], fields: Iterable[str]) -> list[FieldError]:
-    """A ``required`` error for each of ``fields`` left empty."""
-    return [FieldError(key, "required") for key in fields if not record.get(key)]
+    """A ``required`` error for each of ``fields`` left empty (or holding only invisible
+    characters, such as a zero-width space)."""
+    return [
+        FieldError(key, "required")
+        for key in fields
+        if not record.get(key) or (isinstance(record[key], str) and not has_visible(record[key]))
+    ]
 
 
 def too_long(record: Mapping[str, Any], limits: Mapping[str, int]) -> list[FieldError]:

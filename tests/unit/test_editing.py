@@ -377,3 +377,16 @@ def test_a_name_without_any_latin_reading_keeps_no_latin_spelling():
 
     assert complete_latin_name({"name": "\U000d48ea"})["name_latin"] is None
     assert complete_latin_name({"name": "Lycée Molière"})["name_latin"] == "Lycee Moliere"
+
+
+def test_a_name_of_invisible_characters_only_is_required_like_an_empty_one():
+    # Found by the property tests: a zero-width space passed as a name, then left no Latin
+    # spelling to store.
+    for name in ("\u200b", " \u200d\u2060 ", "\ufeff"):
+        errors = editing.validate_institution(
+            editing.complete_institution(
+                {"name": name, "city": "Lyon", "levels": ["primary"], "themes": ["esd"], "ownership": "public"}
+            ),
+            network="FRA",
+        )
+        assert [(e.field, e.code) for e in errors if not e.warning] == [("name", "required")]
