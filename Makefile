@@ -63,7 +63,8 @@ node_modules/.installed: package.json package-lock.json
 
 # Lint first; then the browser tests, two files at a time (each file runs a real server and
 # Chromium, and mostly waits on them), while the data-layer and page tests run beside them in
-# two processes too (their report follows the browser tests'). Every part runs; make fails if any failed.
+# two processes too (their report follows the browser tests'). Every part runs; make fails if
+# any failed.
 test: dev chromium servers node_modules/.installed
 	@mkdir -p test-artifacts; \
 	$(MAKE) --no-print-directory lint; lint=$$?; \

@@ -191,6 +191,10 @@ def coordinate_errors(record: dict, *, network: str) -> list[FieldError]:
 def validate_institution(record: dict, *, network: str) -> list[FieldError]:
     """Every problem with a complete institution record (errors first, then warnings)."""
     errors = check.required(record, ("name", "city"))
+    if record.get("name") and not errors and not record.get("name_latin"):
+        # A name with no Latin reading (a script the transliteration does not know): the
+        # directory searches and sorts on the Latin spelling, so it is asked for.
+        errors.append(FieldError("name_latin", "latin_needed"))
     errors += check.too_long(record, _TEXT_LIMITS)
     coordinates = coordinate_errors(record, network=network)
     errors += [e for e in coordinates if e.code != "outside_country" and not e.warning]

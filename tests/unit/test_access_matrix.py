@@ -496,13 +496,15 @@ OPERATIONS = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
-def test_every_role_against_every_guarded_function(world, operation, role):
+def test_every_role_against_every_guarded_function(world, operation, role, backend):
     allowed, prepare, call = OPERATIONS[operation]
+    if role not in allowed and backend == "postgres":
+        pytest.skip("a refusal comes before any SQL: the embedded file's run covers it")
     context = prepare(world) if prepare else None
-    before = world.db.checksums(world.tables)
     if role in allowed:
         call(world, world.actors[role], context)
     else:
+        before = world.db.checksums(world.tables)
         with pytest.raises(PermissionDenied):
             call(world, world.actors[role], context)
         assert world.db.checksums(world.tables) == before, "a refused call wrote something"

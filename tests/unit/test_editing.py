@@ -390,3 +390,13 @@ def test_a_name_of_invisible_characters_only_is_required_like_an_empty_one():
             network="FRA",
         )
         assert [(e.field, e.code) for e in errors if not e.warning] == [("name", "required")]
+
+
+def test_a_name_without_a_latin_reading_asks_for_the_latin_spelling():
+    # Found by the property tests: a Khitan character has no transliteration, so the record
+    # had no Latin spelling to store.
+    record = {"name": "\U00018cd6", "city": "Lyon", "levels": ["primary"], "themes": ["esd"], "ownership": "public"}
+    errors = editing.validate_institution(editing.complete_institution(dict(record)), network="FRA")
+    assert [(e.field, e.code) for e in errors if not e.warning] == [("name_latin", "latin_needed")]
+    spelled = editing.complete_institution({**record, "name_latin": "Khitan school"})
+    assert not [e for e in editing.validate_institution(spelled, network="FRA") if not e.warning]
