@@ -151,22 +151,15 @@ def institution_form(network: str, record: dict | None, *, school: bool = False)
             if school:
                 set_by_coordinator(current)
             else:
-                values["levels"] = st.multiselect(
-                    t("facet.level"),
-                    LEVELS,
-                    default=current.get("levels") or [],
-                    format_func=lambda c: t(f"level.{c}"),
-                    key=f"{key}_levels",
-                )
-                field_errors(errors, "levels")
-                values["themes"] = st.multiselect(
-                    t("facet.theme"),
-                    THEMES,
-                    default=current.get("themes") or [],
-                    format_func=lambda c: t(f"theme.{c}"),
-                    key=f"{key}_themes",
-                )
-                field_errors(errors, "themes")
+                for field, choices, label in (("levels", LEVELS, "level"), ("themes", THEMES, "theme")):
+                    values[field] = st.multiselect(
+                        t(f"facet.{label}"),
+                        choices,
+                        default=current.get(field) or [],
+                        format_func=lambda c, label=label: t(f"{label}.{c}"),
+                        key=f"{key}_{field}",
+                    )
+                    field_errors(errors, field)
                 values["ownership"] = st.radio(
                     t("facet.ownership"),
                     OWNERSHIP,
