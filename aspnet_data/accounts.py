@@ -241,6 +241,30 @@ def change_password(db: Database, username: str, old: str, new: str) -> None:
     )
 
 
+def checked_display_name(raw: object) -> str:
+    """A person's name as stored (one clean line); raises FieldError when empty or too long."""
+    name = clean_line(str(raw or ""))
+    if not has_visible(name):
+        raise FieldError("display_name", "required")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise FieldError("display_name", "too_long", {"max": MAX_DISPLAY_NAME})
+    return name
+
+
+def checked_email(raw: object) -> str | None:
+    """An account's e-mail address as stored (None when empty); raises FieldError unless it reads
+    as one address."""
+    email = str(raw or "").strip() or None
+    if email and (len(email) > 200 or not check.is_email(email)):
+        raise FieldError("email", "email")
+    return email
+
+
+def end_sessions(cur: Cursor, username: str, when: datetime) -> None:
+    """Revoke every open session of ``username`` (inside the caller's transaction)."""
+    cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [when, username])
+
+
 def one_time_password() -> str:
     alphabet = string.ascii_letters + string.digits
     while True:
@@ -271,14 +295,8 @@ def create_user(
         raise FieldError("username", "bad_username")
     if role not in STAFF_ROLES:  # focal points come by invitation (focal_points.invite)
         raise FieldError("role", "bad_role")
-    display_name = clean_line(display_name)
-    if not has_visible(display_name):
-        raise FieldError("display_name", "required")
-    if len(display_name) > MAX_DISPLAY_NAME:
-        raise FieldError("display_name", "too_long", {"max": MAX_DISPLAY_NAME})
-    email = (email or "").strip() or None
-    if email and (len(email) > 200 or not check.is_email(email)):
-        raise FieldError("email", "email")
+    display_name = checked_display_name(display_name)
+    email = checked_email(email)
     if not check.is_interface_language(language):
         raise FieldError("language", "unknown_choice", {"values": language})
     if role == "coordinator":
@@ -325,7 +343,7 @@ def set_disabled(db: Database, actor: Actor, username: str, disabled: bool) -> N
     def update(cur: Cursor):
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
         if disabled:
-            cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [now, username])
+            end_sessions(cur, username, now)
         audit.record(cur, actor, "user.disable" if disabled else "user.enable", "users", username, when=now)
 
     db.write(update)

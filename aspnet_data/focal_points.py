@@ -18,11 +18,10 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from . import accounts, audit, settings
-from . import validation as check
 from .db import Cursor, Database, utc_now
 from .errors import FieldError, NotFound, ValidationFailed
 from .permissions import Actor, require
-from .text import clean_line, has_visible, slug
+from .text import slug
 from .vocab import LANGUAGES
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -107,17 +106,19 @@ def invite(
     Raises ValidationFailed naming the field that is wrong; nothing is written then."""
     network, school, status = _school(db, institution_id)
     require(actor, "manage_focal_points", network)
-    name = clean_line(str(display_name or "")).strip()
-    address = str(email or "").strip()
     errors = []
-    if not has_visible(name):
-        errors.append(FieldError("display_name", "required"))
-    elif len(name) > accounts.MAX_DISPLAY_NAME:
-        errors.append(FieldError("display_name", "too_long", {"max": accounts.MAX_DISPLAY_NAME}))
-    if not address:
-        errors.append(FieldError("email", "required"))
-    elif len(address) > 200 or not check.is_email(address):
-        errors.append(FieldError("email", "email"))
+    name = address = ""
+    try:
+        name = accounts.checked_display_name(display_name)
+    except FieldError as problem:
+        errors.append(problem)
+    try:
+        address = accounts.checked_email(email) or ""
+    except FieldError as problem:
+        errors.append(problem)
+    else:
+        if not address:
+            errors.append(FieldError("email", "required"))
     if language not in LANGUAGES:
         errors.append(FieldError("language", "unknown_choice", {"values": language}))
     if status == "withdrawn":
@@ -160,10 +161,7 @@ def invite(
                 # No one knows this password: the invitation sets the first one.
                 [username, name, address, network, institution_id, unknown_password, language, now],
             )
-        cur.execute(
-            "UPDATE invitations SET revoked_at = ? WHERE username = ? AND used_at IS NULL AND revoked_at IS NULL",
-            [now, username],
-        )
+        _revoke_invitations(cur, username, now)
         cur.execute(
             "INSERT INTO invitations (token_hash, username, institution_id, email, created_by, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -211,6 +209,14 @@ def _invitation(db: Database, token: str, now: datetime) -> tuple:
     if rows[0][2] <= now:
         raise FieldError("invitation", "invitation_expired")
     return rows[0]
+
+
+def _revoke_invitations(cur: Cursor, username: str, when: datetime) -> None:
+    """The links still unused of ``username``'s invitations stop working."""
+    cur.execute(
+        "UPDATE invitations SET revoked_at = ? WHERE username = ? AND used_at IS NULL AND revoked_at IS NULL",
+        [when, username],
+    )
 
 
 def pending(db: Database, token: str, *, now: datetime | None = None) -> Pending:
@@ -298,9 +304,6 @@ def end_for_school(cur: Cursor, actor: Actor, institution_id: int, network: str,
 def _end(cur: Cursor, actor: Actor, usernames: list[str], network: str, when: datetime) -> None:
     for username in usernames:
         cur.execute("UPDATE users SET disabled = true WHERE username = ?", [username])
-        cur.execute("UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL", [when, username])
-        cur.execute(
-            "UPDATE invitations SET revoked_at = ? WHERE username = ? AND used_at IS NULL AND revoked_at IS NULL",
-            [when, username],
-        )
+        accounts.end_sessions(cur, username, when)
+        _revoke_invitations(cur, username, when)
         audit.record(cur, actor, "focal_point.end", "users", username, after={"network": network}, when=when)
