@@ -70,6 +70,14 @@ ACTIONS: dict[str, set[str]] = {
     "manage_focal_points": {"admin", OWN},  # invite, list, end; read and undo the schools' changes
     "edit_school_details": {"admin", OWN, SCHOOL},
     "read_my_school": {SCHOOL},  # the My school page
+    # The annual report: the school writes it, its coordinator accepts or returns it and compiles
+    # the national report; UNESCO reviews members that stopped reporting.
+    "read_report": {"admin", "analyst", OWN, SCHOOL},
+    "write_report": {"admin", OWN, SCHOOL},  # a coordinator may enter a report sent on paper
+    "decide_report": {"admin", OWN},
+    "compile_national_report": {"admin", "analyst", OWN},
+    "review_inactive": {"admin"},
+    "set_report_cycle": {"admin"},
     # The message board.
     "read_board": {"admin", OWN},  # the board page (channels say who reads what: read_channel)
     "read_channel": {"admin", MEMBER},  # read and post in a channel of one's audience
@@ -93,6 +101,7 @@ PAGES: dict[str, str] = {
     "review": "review",
     "membership": "propose_membership",
     "focal_points": "manage_focal_points",
+    "reports": "decide_report",
     "manage": "edit",
     "quality": "read_quality",
     "bulk": "bulk_apply",

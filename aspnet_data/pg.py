@@ -72,6 +72,11 @@ COPY_TABLES: dict[str, tuple[str, ...]] = {
     "application_events": ("id",),
     "projects": ("id",),
     "project_members": ("project_id", "institution_id"),
+    "membership_events": ("id",),
+    "reports": ("id",),
+    "report_activities": ("id",),
+    "report_scores": ("report_id", "theme", "item"),
+    "inactive_reviews": ("institution_id", "year"),
 }
 # Past this many changed rows since the copy's version, a table is reloaded whole.
 INCREMENTAL_LIMIT = 20_000
