@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import audit, certificates, demo_board, demo_names, membership, reference
+from . import audit, certificates, demo_board, demo_names, demo_reports, membership, reference
 from .db import Cursor, Database, Schema, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
@@ -154,6 +154,8 @@ def build(
     channels, messages, reads = gen.board(users, projects, members, inst, networks, max(120, institutions // 20))
     membership_events = gen.membership(inst)
     focal_users, invitations, school_changes = gen.focal_points(inst, networks)
+    say("annual reports")
+    report_frames = demo_reports.build(inst, networks, as_of=as_of, seed=seed + 41)
 
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
@@ -168,6 +170,7 @@ def build(
         "channel_reads": reads,
         "membership_events": membership_events,
         "invitations": invitations,
+        **report_frames,
     }
 
     def fill(cur: Cursor):
@@ -254,10 +257,28 @@ class _Generator:
                 when = min(when, self.as_of)
                 reason = str(rng.choice(["closed", "left", "inactive"], p=[0.3, 0.35, 0.35]))
                 rows.append(_event(r, "withdrawn", "withdrawn", coordinator, when, reason=reason))
+        rows += self._confirmations(inst)
         rows.sort(key=lambda e: (e["occurred_at"], e["institution_id"]))
         for n, row in enumerate(rows, start=1):
             row["id"] = n
         return pl.DataFrame(rows, schema=membership.EVENT_SCHEMA)
+
+    def _confirmations(self, inst: pl.DataFrame) -> list[dict]:
+        """The way of the members who joined in the last eight years: a candidacy of two years
+        or more, the coordinator's proposal, UNESCO's confirmation on the day the member's
+        record (and certificate) dates from."""
+        rng = np.random.default_rng(self.seed + 31)
+        rows: list[dict] = []
+        recent = inst.filter((pl.col("status") == "member") & (pl.col("year_joined") >= self.as_of.year - 8))
+        for r in recent.select("id", "network", "created_at").iter_rows(named=True):
+            confirmed = r["created_at"]
+            proposed = confirmed - timedelta(days=int(rng.integers(20, 120)))
+            start = proposed - timedelta(days=int(rng.integers(731, 1100)))
+            coordinator = f"coord.{r['network'].lower()}"
+            rows.append(_event(r, "candidacy", "candidate", "admin", start))
+            rows.append(_event(r, "proposed", "candidate", coordinator, proposed))
+            rows.append(_event(r, "confirmed", "member", "admin", confirmed))
+        return rows
 
     def __init__(self, *, seed: int, as_of: datetime) -> None:
         self.seed = seed

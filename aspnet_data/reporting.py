@@ -16,6 +16,7 @@ from datetime import date
 import polars as pl
 
 from .db import Database, utc_now
+from .membership import candidacy_months
 from .permissions import Actor, require
 from .reports import calendar, expected_sql
 
@@ -59,12 +60,14 @@ def _years_table(db: Database, years: list[int]) -> str:
 
 
 def reporting(db: Database, actor: Actor, *, years: int = YEARS_SHOWN, today: date | None = None) -> Reporting:
-    """The reporting figures of the ``years`` latest reporting years (the one under way last)."""
+    """The reporting figures of the ``years`` latest reporting years (the one under way last),
+    from the first year anyone reported."""
     require(actor, "read_staff_figures")
     today = today or utc_now().date()
     current = calendar(db).current_year(today)
-    shown = list(range(current - years + 1, current + 1))
     analytics = db.analytics
+    first = analytics.scalar("SELECT min(year) FROM reports")  # no trend before the first report
+    shown = list(range(max(current - years + 1, min(int(first), current) if first else current), current + 1))
     # expected_sql() binds $year and $ends: here they are the years table's columns.
     expected = expected_sql("i").replace("$year", "y.year").replace("$ends", "y.ends")
     base = f"""
@@ -140,9 +143,10 @@ def pipeline(db: Database, actor: Actor, years: list[int]) -> pl.DataFrame:
                       count(*) FILTER (WHERE action = 'confirmed') AS confirmed
                FROM membership_events GROUP BY 1
            ),
-           dues AS (
-               SELECT CAST(extract(year FROM due_on) AS BIGINT) AS year, count(*) AS due
-               FROM membership_events WHERE action IN ('candidacy', 'reapplied') AND due_on IS NOT NULL GROUP BY 1
+           dues AS (  -- candidacies whose period ends that year (their own due date if they had one)
+               SELECT CAST(extract(year FROM coalesce(due_on, CAST(occurred_at + to_months($months) AS DATE)))
+                           AS BIGINT) AS year, count(*) AS due
+               FROM membership_events WHERE action IN ('candidacy', 'reapplied') GROUP BY 1
            ),
            waits AS (
                SELECT CAST(extract(year FROM occurred_at) AS BIGINT) AS year,
@@ -154,7 +158,7 @@ def pipeline(db: Database, actor: Actor, years: list[int]) -> pl.DataFrame:
            FROM (SELECT unnest($years) AS year) y
            LEFT JOIN dues d ON d.year = y.year LEFT JOIN counts c ON c.year = y.year
            LEFT JOIN waits w ON w.year = y.year ORDER BY y.year""",
-        {"years": years},
+        {"years": years, "months": candidacy_months(db)},
     )
     return frame.cast(
         {"year": pl.Int64, "due": pl.Int64, "proposed": pl.Int64, "confirmed": pl.Int64, "median_months": pl.Float64}

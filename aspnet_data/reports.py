@@ -308,7 +308,7 @@ def _activity_errors(activity: Mapping[str, Any], cycle: Cycle, *, today: date, 
         elif isinstance(day, date) and day > today:
             errors.append(FieldError(key, "in_future"))
     if isinstance(start, date) and isinstance(end, date) and end < start:
-        errors.append(FieldError("end_date", "ends_before_start"))
+        errors.append(FieldError("end_date", "end_before_start"))
     if complete and start is None:
         errors.append(FieldError("start_date", "required"))
     errors += check.website_errors(activity, "link")
