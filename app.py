@@ -131,6 +131,7 @@ def _app() -> None:
         "review": ":material/fact_check:",
         "membership": ":material/workspace_premium:",
         "focal_points": ":material/badge:",
+        "reports": ":material/assignment:",
         "manage": ":material/edit_note:",
         "quality": ":material/checklist:",
         "bulk": ":material/upload_file:",

@@ -1,16 +1,18 @@
-"""Dashboard: coverage by priority theme, gaps, change over time and (staff) the application funnel."""
+"""Dashboard: coverage by priority theme, gaps, change over time and (staff) the application funnel
+and the annual reporting."""
 
 import streamlit as st
 
+from aspnet_data import reports
 from aspnet_data.permissions import can
 from aspnet_data.vocab import THEMES
-from ui import charts, dashboard_figures, data, filters
+from ui import charts, dashboard_figures, data, filters, reporting_figures
 from ui.auth import current_actor
 from ui.i18n import current_language, t
 from ui.layout import as_of_caption, url_tabs
 
-TABS = ("coverage", "gaps", "change", "applications")  # ?tab= values, in tab order
-STAFF_TABS = {"applications"}
+TABS = ("coverage", "gaps", "change", "applications", "reporting")  # ?tab= values, in tab order
+STAFF_TABS = {"applications", "reporting"}
 
 lang = current_language()
 actor = current_actor()
@@ -111,3 +113,9 @@ if "applications" in tabs and tabs["applications"].open:
         st.subheader(t("dash.median_days"))
         dashboard_figures.days_per_stage(applications)
         st.caption(t("dash.median_days_definition"))
+
+if "reporting" in tabs and tabs["reporting"].open:
+    with tabs["reporting"]:
+        inactive = reports.inactive(data.db(), actor).height if can(actor, "review_inactive") else None
+        st.caption(t("dash.report_scope"))
+        reporting_figures.tab(data.reporting(actor), dash.by_country, inactive)

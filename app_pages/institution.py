@@ -4,7 +4,7 @@ import functools
 
 import streamlit as st
 
-from aspnet_data import certificates, membership, settings
+from aspnet_data import certificates, membership, reports, settings
 from aspnet_data.profiles import parse_id
 from aspnet_data.vocab import LANGUAGES
 from ui import data, map_charts
@@ -157,3 +157,14 @@ if record["projects"]:
         st.caption(f"{t('project_status.' + project['status'])} · {theme_labels(project['themes'])}")
 else:
     st.caption(t("institution.no_projects"))
+
+st.subheader(t("institution.activities"))
+activities = reports.public_activities(data.db(), record["id"])
+if activities.height:
+    for activity in activities.iter_rows(named=True):
+        link = safe_url(activity["link"])
+        title = md(activity["title"])
+        line = f"**{title}**" if not link else f"**[{title}]({link})**"
+        st.markdown(f"{line}  \n{activity['year'] - 1}–{activity['year']} · {theme_labels(activity['themes'] or [])}")
+else:
+    st.caption(t("institution.no_activities"))

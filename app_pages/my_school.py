@@ -1,13 +1,15 @@
 """My school: a focal point keeps their school's public details up to date (audited; the
-network's coordinator sees each change and may undo it) and sees where the school stands."""
+network's coordinator sees each change and may undo it), writes the annual report and sees
+where the school stands."""
 
 import streamlit as st
 
 from aspnet_data import editing, membership
 from aspnet_data.permissions import can
-from ui import data, network_forms
+from ui import annual_report, data, network_forms
 from ui.auth import current_actor, current_user
 from ui.i18n import current_language, link_params, t
+from ui.layout import url_tabs
 from ui.safe import md, safe_email
 
 user = current_user()
@@ -39,6 +41,12 @@ profile = data.network_profile(record["network"])
 contact = safe_email(profile.network.get("coordinator_email") if profile else None)
 if contact:
     st.caption(t("my_school.coordinator_contact", email=contact))
-st.subheader(t("my_school.details"))
-st.caption(t("my_school.details_help"))
-network_forms.institution_form(record["network"], record, school=True)
+tabs = url_tabs({"details": t("my_school.details"), "report": t("report.title")}, key="my_school_tab")
+if tabs["details"].open:
+    with tabs["details"]:
+        st.caption(t("my_school.details_help"))
+        network_forms.institution_form(record["network"], record, school=True)
+if tabs["report"].open:
+    with tabs["report"]:
+        st.caption(t("report.intro"))
+        annual_report.editor(db, actor, record)

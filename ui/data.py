@@ -28,6 +28,7 @@ from aspnet_data import (
     stats,
 )
 from aspnet_data import dashboard as dashboards
+from aspnet_data import reporting as reporting_figures
 from aspnet_data import todo as todos
 from aspnet_data.db import Database, shared_database
 from aspnet_data.text import fold
@@ -186,6 +187,13 @@ def dashboard(database: Database, sel: directory.Selection) -> dashboards.Dashbo
 def staff_figures(database: Database, actor, sel: directory.Selection) -> dashboards.StaffFigures:
     """Data quality by network and the application funnel (signed-in staff; checked in aspnet_data)."""
     return dashboards.staff_figures(database, actor, sel)
+
+
+@versioned(ttl=3600, max_entries=16)
+def reporting(database: Database, actor) -> reporting_figures.Reporting:
+    """Who reported for each year, activities, self-assessment, candidates' pipeline (staff;
+    checked in aspnet_data). Kept an hour at most: the year under way changes with the date."""
+    return reporting_figures.reporting(database, actor)
 
 
 @versioned(max_entries=128)

@@ -350,7 +350,9 @@ def build_deck(
     )
 
 
-def legend(choropleth: bool, countries: pl.DataFrame | None = None, *, groups: bool = False) -> None:
+def legend(
+    choropleth: bool, countries: pl.DataFrame | None = None, *, groups: bool = False, title: str | None = None
+) -> None:
     """A legend under the map (colour-blind-safe palettes); ``groups``: the map also draws
     numbered circles of nearby schools."""
     if choropleth:
@@ -364,7 +366,7 @@ def legend(choropleth: bool, countries: pl.DataFrame | None = None, *, groups: b
             label = number(low) if upper == low else f"{number(low)}–{number(upper)}"
             items.append((colour, label))
             low = upper + 1
-        title = t("map.legend_countries")
+        title = title or t("map.legend_countries")
     else:
         items = [(THEME_COLORS[c], t(f"theme.{c}")) for c in THEMES] + [(SEVERAL_COLOR, t("map.several"))]
         title = t("map.legend_themes")
@@ -442,7 +444,13 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
 
 
 def countries_map(
-    countries: pl.DataFrame, *, value: str, cache_key: tuple[Hashable, ...], height: int, alt: str
+    countries: pl.DataFrame,
+    *,
+    value: str,
+    cache_key: tuple[Hashable, ...],
+    height: int,
+    alt: str,
+    legend_title: str | None = None,
 ) -> None:
     """Countries shaded by their ``value`` column, a legend of the classes under the map.
 
@@ -458,7 +466,7 @@ def countries_map(
         lambda: build_deck(empty_view(), shaded, name, choropleth=True),
     )
     st.pydeck_chart(deck, height=height, alt=alt)
-    legend(True, shaded)
+    legend(True, shaded, title=legend_title)
 
 
 def schools_map(schools: pl.DataFrame, *, key: str, height: int) -> None:
