@@ -9,7 +9,7 @@ from aspnet_data.permissions import PAGES, pages_for
 from aspnet_data.vocab import LANGUAGES
 from ui.auth import authenticator, current_user, just_signed_in, sign_in, sign_out
 from ui.coordinators import land_after_login, start_landing
-from ui.data import unread_summary
+from ui.data import daily_jobs, unread_summary
 from ui.i18n import LANGUAGE_NAMES, current_language, t
 from ui.safe import md
 
@@ -56,6 +56,8 @@ def _app() -> None:
     landing = next((p for p in ("todo", "my_school") if user and p in pages_for(user.role)), None)
     if landing and just_signed_in():
         start_landing()
+    if not unavailable:
+        daily_jobs()
     if user and not unavailable:
         st.sidebar.caption(t("auth.signed_in", name=md(user.display_name), role=t(f"role.{user.role}")))
         st.sidebar.button(t("auth.logout"), on_click=sign_out, args=(auth,), icon=":material/logout:", key="sign_out")

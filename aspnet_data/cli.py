@@ -19,7 +19,7 @@ from typing import NoReturn
 import duckdb
 import psycopg
 
-from . import demo, pg, settings, transfer
+from . import demo, pg, reports, settings, transfer
 from .db import Database, _first_line, advance_sequences, latest_schema_version, open_database, quote_ident
 from .errors import AtlasError, DatabaseError, FieldError
 
@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(p)
 
     p = sub.add_parser(
+        "reminders",
+        help="queue today's annual-report reminders in the outbox (a month before the deadline, once after it); "
+        "run it daily: each school is reminded once per year and kind",
+    )
+    add_db(p)
+
+    p = sub.add_parser(
         "copy", help="copy a whole database into an empty one: a DuckDB file into PostgreSQL, or back (verified)"
     )
     p.add_argument("--from", dest="source", type=_target, required=True, help="database file or postgresql:// URL")
@@ -127,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             "restore": _restore,
             "user": _user,
             "migrate": _migrate,
+            "reminders": _reminders,
             "copy": _copy,
         }[args.command](args)
     except (CliError, DatabaseError) as exc:
@@ -419,6 +427,15 @@ def _sql_path(path: Path) -> str:
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------------
+def _reminders(args) -> int:
+    if not pg.is_url(args.db) and not Path(args.db).exists():
+        raise CliError(f"no database at {args.db}")
+    with open_database(args.db) as database:
+        sent = reports.send_reminders(database, public_url=settings.public_url())
+    print(f"queued {sent:,} reminder{'s' if sent != 1 else ''} in the outbox")
+    return 0
+
+
 def _migrate(args) -> int:
     if not pg.is_url(args.db) and not Path(args.db).exists():
         raise CliError(f"no database at {args.db}")

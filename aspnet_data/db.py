@@ -325,6 +325,8 @@ ID_SEQUENCES = {
     "messages": "message_id_seq",
     "outbox": "outbox_id_seq",
     "membership_events": "membership_event_id_seq",
+    "reports": "report_id_seq",
+    "report_activities": "report_activity_id_seq",
 }
 
 

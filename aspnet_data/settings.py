@@ -64,6 +64,13 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         "Applications one browser session may submit: enough for a school, too few for a flood.",
     ),
+    Setting(
+        "ASPNET_REMINDERS",
+        "daily",
+        "`daily`: each app process queues the day's annual-report reminders once a day, in the background "
+        "(each school is reminded once per year and kind, whichever replica runs first); `off`: only "
+        "`python -m aspnet_data reminders` does (e.g. from cron).",
+    ),
     Setting("ASPNET_SMTP_HOST", None, "Mail server for the outbox; unset, mail stays in the outbox."),
     Setting("ASPNET_SMTP_PORT", 587, "Mail server port (STARTTLS)."),
     Setting("ASPNET_SMTP_USER", None, "Mail server login, if it needs one."),

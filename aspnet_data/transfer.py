@@ -42,6 +42,12 @@ TABLES = (
     "outbox",
     "import_mappings",
     "membership_events",
+    "invitations",
+    "reports",
+    "report_activities",
+    "report_scores",
+    "report_reminders",
+    "inactive_reviews",
     "meta",
 )
 # Meta keys that belong to one database (not copied): the PostgreSQL change feed's bookkeeping.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -24,13 +26,15 @@ from aspnet_data import (
     profiles,
     quality,
     reference,
+    reports,
     settings,
     stats,
 )
 from aspnet_data import dashboard as dashboards
 from aspnet_data import reporting as reporting_figures
 from aspnet_data import todo as todos
-from aspnet_data.db import Database, shared_database
+from aspnet_data.db import Database, shared_database, utc_now
+from aspnet_data.errors import AtlasError
 from aspnet_data.text import fold
 
 
@@ -223,6 +227,31 @@ def send_mail() -> None:
         return
     with contextlib.suppress(OSError):
         mail.deliver(db())
+
+
+_daily_lock = threading.Lock()
+_daily_done: set[tuple[str, date]] = set()  # (database, day) whose daily jobs this process ran
+
+
+def daily_jobs() -> None:
+    """Once a day per process and database, in a background thread: the annual-report reminders
+    (ASPNET_REMINDERS=daily). The page never waits for them; a failure is retried the next day."""
+    if settings.text("ASPNET_REMINDERS") != "daily":
+        return
+    key = (db_path(), utc_now().date())
+    with _daily_lock:
+        if key in _daily_done:
+            return
+        _daily_done.add(key)
+    threading.Thread(
+        target=_send_reminders, args=(db(), settings.public_url()), name="aspnet-reminders", daemon=True
+    ).start()
+
+
+def _send_reminders(database: Database, public_url: str) -> None:
+    with contextlib.suppress(AtlasError, OSError):
+        if reports.send_reminders(database, public_url=public_url) and mail.configured():
+            mail.deliver(database)
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,7 +16,19 @@ from datetime import timedelta
 
 import pytest
 
-from aspnet_data import accounts, bulk, editing, focal_points, membership, projects, quality, todo
+from aspnet_data import (
+    accounts,
+    bulk,
+    editing,
+    focal_points,
+    membership,
+    national_report,
+    projects,
+    quality,
+    reporting,
+    reports,
+    todo,
+)
 from aspnet_data import applications as apps
 from aspnet_data import board as boards
 from aspnet_data.db import open_database, utc_now
@@ -197,8 +209,125 @@ def bulk_plan(w: World, actor: Actor):
     return bulk.plan(w.db, actor, w.a, frame)
 
 
+def report_payload(w: World, year: int) -> dict:
+    """A complete report for ``year``: one activity on the school year's first day."""
+    cycle = reports.calendar(w.db).cycle(year)
+    return {
+        "activities": [{"title": f"Activity {next(_counter)}", "themes": ["esd"], "start_date": cycle.starts}],
+        "scores": {t: dict.fromkeys(reports.ASSESSMENT_ITEMS, 3) for t in ("esd", "gced", "heritage")},
+        "contacts_confirmed": True,
+    }
+
+
+def free_year(w: World, institution: int) -> int:
+    """A reporting year without a report of ``institution`` yet (the latest first)."""
+    year = reports.calendar(w.db).current_year(utc_now().date())
+    taken = {y for (y,) in w.db.rows("SELECT year FROM reports WHERE institution_id = ?", [institution])}
+    while year in taken:
+        year -= 1
+    return year
+
+
+def submitted_report(w: World) -> int:
+    iid = new_institution(w)
+    year = free_year(w, iid)
+    return reports.submit(w.db, w.actors["admin"], iid, year, report_payload(w, year)).id
+
+
+def an_inactive_member(w: World) -> int:
+    """A member of A since 2000 that never reported."""
+    return editing.create_institution(
+        w.db,
+        w.actors["admin"],
+        w.a,
+        {
+            "name": f"Silent school {next(_counter)}",
+            "city": "Testville",
+            "levels": ["primary"],
+            "themes": ["esd"],
+            "ownership": "public",
+            "year_joined": 2000,
+        },
+    )
+
+
+def draft_of_focal_school(w: World, actor: Actor) -> None:
+    year = reports.calendar(w.db).current_year(utc_now().date())
+    found = reports.report(w.db, w.actors["admin"], w.institution, year)
+    reports.save_draft(w.db, actor, w.institution, year, {"days": ["water"]}, version=found.version)
+
+
 # name -> (roles allowed, prepare(world) -> context, call(world, actor, context))
 OPERATIONS = {
+    "reports.report(the focal point's school)": (
+        {"focal", "analyst", "own", "admin"},
+        None,
+        lambda w, actor, _: reports.report(w.db, actor, w.institution, 2026),
+    ),
+    "reports.save_draft(the focal point's school)": (
+        {"focal", "own", "admin"},
+        None,
+        lambda w, actor, _: draft_of_focal_school(w, actor),
+    ),
+    "reports.submit(the focal point's school)": (
+        {"focal", "own", "admin"},
+        lambda w: free_year(w, w.institution),
+        lambda w, actor, year: reports.submit(w.db, actor, w.institution, year, report_payload(w, year)),
+    ),
+    "reports.save_draft(another school of A)": (
+        {"own", "admin"},
+        new_institution,
+        lambda w, actor, iid: reports.save_draft(w.db, actor, iid, 2026, {"days": ["peace"]}),
+    ),
+    "reports.report_by_id(another school of A)": (
+        {"analyst", "own", "admin"},
+        submitted_report,
+        lambda w, actor, rid: reports.report_by_id(w.db, actor, rid),
+    ),
+    "reports.decide(accept)": (
+        {"own", "admin"},
+        submitted_report,
+        lambda w, actor, rid: reports.decide(w.db, actor, rid, "accepted"),
+    ),
+    "reports.decide(return)": (
+        {"own", "admin"},
+        submitted_report,
+        lambda w, actor, rid: reports.decide(w.db, actor, rid, "returned", comment="Add the dates."),
+    ),
+    "reports.waiting(of A)": ({"own", "admin"}, None, lambda w, actor, _: reports.waiting(w.db, actor, w.a)),
+    "reports.waiting(every network)": ({"admin"}, None, lambda w, actor, _: reports.waiting(w.db, actor, None)),
+    "reports.network_reports(of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: reports.network_reports(w.db, actor, w.a, 2025),
+    ),
+    "reports.inactive(of A)": (
+        {"analyst", "own", "admin"},
+        None,
+        lambda w, actor, _: reports.inactive(w.db, actor, w.a),
+    ),
+    "reports.inactive(every network)": ({"admin"}, None, lambda w, actor, _: reports.inactive(w.db, actor)),
+    "reports.review_inactive(keep)": (
+        {"admin"},
+        an_inactive_member,
+        lambda w, actor, iid: reports.review_inactive(w.db, actor, iid, "keep"),
+    ),
+    "reports.review_inactive(withdraw)": (
+        {"admin"},
+        an_inactive_member,
+        lambda w, actor, iid: reports.review_inactive(w.db, actor, iid, "withdraw", comment="Closed in 2024."),
+    ),
+    "reports.set_calendar": ({"admin"}, None, lambda w, actor, _: reports.set_calendar(w.db, actor, 6, 10, 31)),
+    "national_report.compile_report(of A)": (
+        {"analyst", "own", "admin"},
+        None,
+        lambda w, actor, _: national_report.compile_report(w.db, actor, w.a, 2025),
+    ),
+    "reporting.reporting": (
+        {"analyst", "own", "other", "admin"},
+        None,
+        lambda w, actor, _: reporting.reporting(w.db, actor),
+    ),
     "directory.export_full": (
         {"analyst", "admin"},
         None,

@@ -197,10 +197,23 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "manage_focal_points": {"own coordinator", "admin"},
     "edit_school_details": {"own coordinator", "admin"},  # and the school's focal point (below)
     "read_my_school": set(),  # the school's focal point only (below)
+    "read_report": {"analyst", "own coordinator", "admin"},  # and the school's focal point (below)
+    "write_report": {"own coordinator", "admin"},  # and the school's focal point (below)
+    "decide_report": {"own coordinator", "admin"},
+    "compile_national_report": {"analyst", "own coordinator", "admin"},
+    "review_inactive": {"admin"},
+    "set_report_cycle": {"admin"},
 }
 # What a focal point may do on their own school (7), action by action; on any other school, or
 # without naming one, only what EXPECTED gives them (nothing but their school's page).
-FOCAL_POINT_ON_OWN_SCHOOL = {"edit_school_details", "read_my_school", "own_account", "add_to_project"}
+FOCAL_POINT_ON_OWN_SCHOOL = {
+    "edit_school_details",
+    "read_my_school",
+    "own_account",
+    "add_to_project",
+    "read_report",
+    "write_report",
+}
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
