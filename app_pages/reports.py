@@ -42,13 +42,8 @@ tabs = url_tabs(labels, key="reports_tab")
 
 def _year_picker(key: str) -> int:
     default = cal.default_year(today)
-    return st.selectbox(
-        t("report.year"),
-        years,
-        index=years.index(default),
-        key=key,
-        format_func=lambda y: t("reports.year_option", start=y - 1, end=y, due=cal.cycle(y).due.isoformat()),
-    )
+    names = {y: t("reports.year_option", start=y - 1, end=y, due=cal.cycle(y).due.isoformat()) for y in years}
+    return st.selectbox(t("report.year"), years, index=years.index(default), key=key, format_func=named(names))
 
 
 def _decision(found: reports.Report) -> None:
@@ -271,7 +266,7 @@ if staff and tabs["inactive"].open:
                 t("reports.inactive_decision"),
                 reports.INACTIVE_DECISIONS,
                 index=None,
-                format_func=lambda d: t(f"reports.inactive.{d}"),
+                format_func=named({d: t(f"reports.inactive.{d}") for d in reports.INACTIVE_DECISIONS}),
                 key="inactive_decision",
             )
             field_errors(errors, "decision")

@@ -156,12 +156,10 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
     options = [y["year"] for y in years]
     by_year = {y["year"]: y for y in years}
     index = options.index(default) if default in options else 0
+    # Labels made here, not in format_func: a widget's labels must not depend on when they are drawn.
+    labels = {y: year_label(by_year[y]) for y in options}
     year = st.selectbox(
-        t("report.year"),
-        options,
-        index=index,
-        format_func=lambda y: year_label(by_year[y]),
-        key=f"ar{institution_id}_year",
+        t("report.year"), options, index=index, format_func=labels.__getitem__, key=f"ar{institution_id}_year"
     )
     cycle = cal.cycle(year)
     found = reports.report(db, actor, institution_id, year)
@@ -202,6 +200,8 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
     shown_errors = [e for e in errors if e.field == "activities"]
     field_errors(shown_errors, "activities")
     first_day, last_day = cycle.starts, min(cycle.ends, today)
+    theme_names = {c: t(f"theme.{c}") for c in THEMES}
+    score_names = {v: t(f"report.score.{v}") for v in reports.SCORES}
     for position, ident in enumerate(ids, start=1):
         with st.container(border=True):
             head, remove = st.columns([5, 1], vertical_alignment="center")
@@ -232,7 +232,7 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
             st.multiselect(
                 t("report.field.themes"),
                 THEMES,
-                format_func=lambda c: t(f"theme.{c}"),
+                format_func=theme_names.__getitem__,
                 key=field("themes"),
                 on_change=save,
             )
@@ -317,7 +317,7 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
                     reports.SCORES,
                     index=None,
                     horizontal=True,
-                    format_func=lambda v: t(f"report.score.{v}"),
+                    format_func=score_names.__getitem__,
                     key=keys(f"s_{theme}_{item}"),
                     on_change=save,
                 )
