@@ -16,9 +16,8 @@ from aspnet_data.permissions import Actor
 from aspnet_data.vocab import THEMES
 
 from .forms import field_errors, summary
-from .i18n import current_language, t, theme_labels
+from .i18n import current_language, number, t, theme_labels
 from .safe import md, safe_url
-from .tables import height_for
 
 NUMBERS = {"pupils": reports.PUPILS_RANGE, "teachers": reports.TEACHERS_RANGE}
 
@@ -346,48 +345,26 @@ def view(found: reports.Report, record: dict[str, Any] | None = None) -> None:
     """A report as stored: activities, international days, self-assessment, contacts."""
     lang = current_language()
     st.markdown(f"**{t('report.activities')}** ({len(found.activities)})")
-    if found.activities:
-        frame = pl.DataFrame(
-            [
-                {
-                    "title": a["title"],
-                    "themes": theme_labels(a["themes"] or []),
-                    "dates": " – ".join(str(d) for d in (a["start_date"], a["end_date"]) if d),
-                    "pupils": a["pupils"],
-                    "teachers": a["teachers"],
-                    "partners": a["partners"],
-                    "link": a["link"],
-                    "description": a["description"],
-                }
-                for a in found.activities
-            ],
-            schema={
-                "title": pl.String,
-                "themes": pl.String,
-                "dates": pl.String,
-                "pupils": pl.Int64,
-                "teachers": pl.Int64,
-                "partners": pl.String,
-                "link": pl.String,
-                "description": pl.String,
-            },
-        )
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            height=height_for(frame),
-            column_config={
-                "title": t("report.field.title"),
-                "themes": t("report.field.themes"),
-                "dates": t("report.col_dates"),
-                "pupils": t("report.field.pupils"),
-                "teachers": t("report.field.teachers"),
-                "partners": t("report.field.partners"),
-                "link": st.column_config.LinkColumn(t("report.field.link")),
-                "description": t("report.field.description"),
-            },
-        )
+    # As text, one block per activity: what a reader checks line by line (and a screen reader reads).
+    for n, a in enumerate(found.activities, start=1):
+        with st.container(border=True):
+            link = safe_url(a["link"])
+            lines = [f"**{n}. {md(a['title'])}**"]
+            facts = [theme_labels(a["themes"] or [])]
+            dates = " – ".join(str(d) for d in (a["start_date"], a["end_date"]) if d)
+            if dates:
+                facts.append(dates)
+            for key in ("pupils", "teachers"):
+                if a[key] is not None:
+                    facts.append(f"{t(f'report.field.{key}')}: {number(a[key])}")
+            lines.append(" · ".join(f for f in facts if f))
+            if a["partners"]:
+                lines.append(f"{t('report.field.partners')}: {md(a['partners'])}")
+            if link:
+                lines.append(f"{t('report.field.link')}: [{md(link)}]({link})")
+            if a["description"]:
+                lines.append(md(a["description"]))
+            st.markdown("  \n".join(lines))
     st.markdown(f"**{t('report.days')}**")
     st.markdown(", ".join(md(day_label(code, lang)) for code in found.days) if found.days else "—")
     st.markdown(f"**{t('report.assessment')}**")
