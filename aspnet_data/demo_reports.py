@@ -73,7 +73,7 @@ _RETURN_COMMENTS = {
 }
 
 
-def _expected(inst: pl.DataFrame, year: int, ends: date) -> pl.Expr:
+def _expected(year: int, ends: date) -> pl.Expr:
     joined = (pl.col("year_joined") <= year).fill_null(False) | (pl.col("created_at").dt.date() <= ends)
     left = (pl.col("status") == "withdrawn") & (pl.col("withdrawn_year").fill_null(0) <= year)
     return joined & ~left
@@ -112,7 +112,7 @@ def build(
     frames = []
     for year in sorted([*closed, current]):
         cycle = calendar.cycle(year)
-        due = schools.filter(_expected(schools, year, cycle.ends))
+        due = schools.filter(_expected(year, cycle.ends))
         n = due.height
         draw = rng.random(n)
         latest = year == closed[0]
@@ -163,7 +163,7 @@ def build(
         frames.append(frame.select("id", "network", "lang", "region", "pupils", "themes", "year", "state", "first"))
     everything = pl.concat(frames).sort("year", "id").with_row_index("report_id", offset=1)
     everything = everything.with_columns(pl.col("report_id").cast(pl.Int64))
-    return _frames(everything, inst, rng, as_of=as_of, calendar=calendar, closed=closed, current=current)
+    return _frames(everything, inst, rng, as_of=as_of, calendar=calendar, closed=closed)
 
 
 def _frames(
@@ -174,7 +174,6 @@ def _frames(
     as_of: datetime,
     calendar: Calendar,
     closed: list[int],
-    current: int,
 ) -> dict[str, pl.DataFrame]:
     n = rows.height
     codes = np.array([d["code"] for d in international_days()])
@@ -237,7 +236,6 @@ def _frames(
         [late_ones.with_columns(pl.lit(kind).alias("kind"), pl.lit(at).alias("sent_at")) for kind, at in sent.items()]
     ).select(pl.col("id").alias("institution_id"), pl.lit(closed[0]).cast(pl.Int32).alias("year"), "kind", "sent_at")
     reviews = _reviews(inst, reports, rng, as_of=as_of, closed=closed, calendar=calendar)
-    del current
     return {
         "reports": reports,
         "report_activities": activities,
@@ -252,7 +250,7 @@ def _at(day: date) -> datetime:
 
 
 def _expected_ids(inst: pl.DataFrame, year: int, ends: date) -> pl.DataFrame:
-    return inst.filter(_expected(inst, year, ends) & pl.col("status").is_in(["candidate", "member"])).select("id")
+    return inst.filter(_expected(year, ends) & pl.col("status").is_in(["candidate", "member"])).select("id")
 
 
 def _activities(rows: pl.DataFrame, rng: np.random.Generator, *, as_of: datetime, calendar: Calendar) -> pl.DataFrame:
@@ -321,9 +319,9 @@ def _reviews(
     """UNESCO's decisions on nearly all members silent in the two latest closed cycles: a few are left
     for the review queue."""
     later, earlier = closed[0], closed[1]
-    members = inst.filter(
-        (pl.col("status") == "member") & _expected(inst, earlier, calendar.cycle(earlier).ends)
-    ).select("id")
+    members = inst.filter((pl.col("status") == "member") & _expected(earlier, calendar.cycle(earlier).ends)).select(
+        "id"
+    )
     accepted = reports.filter((pl.col("state") == "accepted") & pl.col("year").is_in([earlier, later]))
     silent = members.join(accepted.select(pl.col("institution_id").alias("id")), on="id", how="anti").sort("id")
     decided = silent.filter(pl.Series(rng.random(silent.height) < 0.95))

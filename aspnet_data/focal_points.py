@@ -71,7 +71,7 @@ def invitation_link(token: str, language: str = "en") -> str:
     return f"{settings.public_url()}/welcome?invitation={token}" + (f"&lang={language}" if language != "en" else "")
 
 
-def _school(db: Database, institution_id: int) -> tuple[str, str, str]:
+def school_of(db: Database, institution_id: int) -> tuple[str, str, str]:
     """(network, name, status) of an institution; NotFound when there is none."""
     rows = db.rows("SELECT network, name, status FROM institutions WHERE id = ?", [institution_id])
     if not rows:
@@ -104,7 +104,7 @@ def invite(
     invited before a new link (the older link stops working); the mail goes through the outbox.
 
     Raises ValidationFailed naming the field that is wrong; nothing is written then."""
-    network, school, status = _school(db, institution_id)
+    network, school, status = school_of(db, institution_id)
     require(actor, "manage_focal_points", network)
     errors = []
     name = address = ""

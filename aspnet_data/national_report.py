@@ -189,13 +189,11 @@ def compile_report(db: Database, actor: Actor, network: str, year: int) -> Natio
     )
     order = {theme: k for k, theme in enumerate(THEMES)}
     activities = activities.with_columns(
-        pl.struct("name", "name_latin").map_elements(
-            lambda s: display_name(s["name"], s["name_latin"]), return_dtype=pl.String
-        ).alias("school"),
-        pl.col("theme").replace_strict(order, default=len(order)).alias("theme_order"),
-    ).sort("theme_order", "school", "position") if activities.height else activities.with_columns(
-        pl.lit(None, dtype=pl.String).alias("school")
-    )  # fmt: skip
+        pl.struct("name", "name_latin")
+        .map_elements(lambda s: display_name(s["name"], s["name_latin"]), return_dtype=pl.String)
+        .alias("school"),
+        pl.col("theme").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("theme_order"),
+    ).sort("theme_order", "school", "position")
     # An activity with several themes is listed under each; the totals count it once.
     totals = analytics.query(
         """SELECT count(*) AS activities, coalesce(sum(a.pupils), 0) AS pupils,

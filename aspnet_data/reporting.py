@@ -68,8 +68,7 @@ def reporting(db: Database, actor: Actor, *, years: int = YEARS_SHOWN, today: da
     analytics = db.analytics
     first = analytics.scalar("SELECT min(year) FROM reports")  # no trend before the first report
     shown = list(range(max(current - years + 1, min(int(first), current) if first else current), current + 1))
-    # expected_sql() binds $year and $ends: here they are the years table's columns.
-    expected = expected_sql("i").replace("$year", "y.year").replace("$ends", "y.ends")
+    expected = expected_sql("i", year="y.year", ends="y.ends")  # the years table's columns
     base = f"""
         WITH e AS (
             SELECT y.year, y.due, i.id, i.network, i.themes FROM institutions i, {_years_table(db, shown)}

@@ -39,6 +39,7 @@ from . import audit
 from . import validation as check
 from .db import Cursor, Database, Schema, utc_now
 from .errors import Conflict, FieldError, NotFound, TransitionRefused, ValidationFailed
+from .focal_points import school_of
 from .permissions import Actor, require
 from .reference import REFERENCE_DIR
 from .text import has_visible
@@ -156,12 +157,12 @@ def set_calendar(db: Database, actor: Actor, end_month: object, due_month: objec
     return new
 
 
-def expected_sql(alias: str = "i") -> str:
-    """The condition that a school (``alias``, a row of institutions) had to report for the year
-    bound as ``$year`` whose school year ended on ``$ends``."""
+def expected_sql(alias: str = "i", *, year: str = "$year", ends: str = "$ends") -> str:
+    """The condition that a school (``alias``, a row of institutions) had to report for the
+    reporting year ``year`` whose school year ended on ``ends`` (SQL: parameters by default)."""
     return (
-        f"({alias}.year_joined <= $year OR CAST({alias}.created_at AS DATE) <= $ends) "
-        f"AND NOT ({alias}.status = 'withdrawn' AND coalesce({alias}.withdrawn_year, 0) <= $year)"
+        f"({alias}.year_joined <= {year} OR CAST({alias}.created_at AS DATE) <= {ends}) "
+        f"AND NOT ({alias}.status = 'withdrawn' AND coalesce({alias}.withdrawn_year, 0) <= {year})"
     )
 
 
@@ -323,13 +324,6 @@ _REPORT_COLUMNS = (
 )
 
 
-def _school(db: Database, institution_id: int) -> tuple[str, str, str]:
-    rows = db.rows("SELECT network, name, status FROM institutions WHERE id = ?", [institution_id])
-    if not rows:
-        raise NotFound(institution_id)
-    return rows[0]
-
-
 def _load(db: Database, where: str, params: Sequence[Any]) -> Report | None:
     rows = db.rows(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where}", params)
     if not rows:
@@ -367,7 +361,7 @@ def _load(db: Database, where: str, params: Sequence[Any]) -> Report | None:
 
 def report(db: Database, actor: Actor, institution_id: int, year: int) -> Report:
     """A school's report for ``year`` (a blank one, ``id`` None, when not started)."""
-    network, _, _ = _school(db, institution_id)
+    network, _, _ = school_of(db, institution_id)
     require(actor, "read_report", network, institution=institution_id)
     found = _load(db, "institution_id = ? AND year = ?", [institution_id, int(year)])
     return found or Report(institution_id=institution_id, network=network, year=int(year))
@@ -412,7 +406,7 @@ def _checked_year(db: Database, year: object, today: date) -> Cycle:
 
 
 def _writable(db: Database, actor: Actor, institution_id: int) -> str:
-    network, _, status = _school(db, institution_id)
+    network, _, status = school_of(db, institution_id)
     require(actor, "write_report", network, institution=institution_id)
     if status == "withdrawn":
         raise ValidationFailed([FieldError("institution", "already_withdrawn")])
@@ -591,9 +585,7 @@ def decide(
     if found is None:
         raise NotFound(report_id)
     require(actor, "decide_report", found.network)
-    if decision not in ("accepted", "returned"):
-        raise TransitionRefused(found.state, decision)
-    if found.state != "submitted":
+    if decision not in ("accepted", "returned") or found.state != "submitted":
         raise TransitionRefused(found.state, decision)
     if version is not None and version != found.version:
         raise Conflict({"state": found.state, "version": found.version})
@@ -660,10 +652,7 @@ QUEUE_SCHEMA: Schema = {
 def waiting(db: Database, actor: Actor, network: str | None, *, now: datetime | None = None) -> pl.DataFrame:
     """Submitted reports waiting for a decision, oldest first with their age in days: the
     network's (a coordinator), or every network's (an admin, ``network`` None)."""
-    if network is None:
-        require(actor, "decide_report")
-    else:
-        require(actor, "decide_report", network)
+    require(actor, "decide_report", network)
     now = now or utc_now()
     where, params = "r.state = 'submitted'", [now]
     if network is not None:
@@ -845,7 +834,13 @@ INACTIVE_SCHEMA: Schema = {
 
 
 def inactive(
-    db: Database, actor: Actor, network: str | None = None, *, today: date | None = None, pending_only: bool = True
+    db: Database,
+    actor: Actor,
+    network: str | None = None,
+    *,
+    today: date | None = None,
+    pending_only: bool = True,
+    institution: int | None = None,
 ) -> pl.DataFrame:
     """Members without an accepted report in the two latest closed cycles (their deadline
     passed), the longest silent first: a network's (its coordinator's data-quality list) or
@@ -868,6 +863,9 @@ def inactive(
     if network is not None:
         where = "AND i.network = $network"
         params["network"] = network
+    if institution is not None:  # is this one school on the list?
+        where += " AND i.id = $institution"
+        params["institution"] = int(institution)
     if pending_only:
         where += " AND NOT EXISTS (SELECT 1 FROM inactive_reviews v WHERE v.institution_id = i.id AND v.year = $later)"
     return db.analytics.query(
@@ -917,10 +915,9 @@ def review_inactive(
         raise ValidationFailed([FieldError("comment", "required")])
     today = today or utc_now().date()
     later, earlier = calendar(db).closed_years(today, 2)
-    listed = inactive(db, actor, today=today, pending_only=True)
-    if listed.filter(pl.col("id") == institution_id).is_empty():
+    if inactive(db, actor, today=today, institution=institution_id).is_empty():
         raise ValidationFailed([FieldError("institution", "not_inactive")])
-    network, school, _ = _school(db, institution_id)
+    network, school, _ = school_of(db, institution_id)
     now = utc_now()
     to = [
         row[0]

@@ -105,7 +105,7 @@ def _payload(keys: _Keys) -> tuple[dict[str, Any], list[int]]:
     return payload, sent
 
 
-def _errors_by_widget(keys: _Keys, errors: list[FieldError], sent: list[int]) -> list[FieldError]:
+def _errors_by_widget(errors: list[FieldError], sent: list[int]) -> list[FieldError]:
     """Errors renamed after the widgets they concern: ``activities.N.title`` becomes the title of
     the activity shown N-th among those sent."""
     out = []
@@ -128,11 +128,9 @@ def _write(db: Database, actor: Actor, institution_id: int, year: int, *, submit
     try:
         stored = write(db, actor, institution_id, year, payload, version=int(state.get(keys("version"), 0)))
     except ValidationFailed as failed:
-        state[keys("errors")] = _errors_by_widget(keys, failed.errors, sent)
+        state[keys("errors")] = _errors_by_widget(failed.errors, sent)
         state[keys("submit_failed")] = submit
-    except Conflict:
-        state[keys("conflict")] = True
-    except (TransitionRefused, PermissionDenied):
+    except (Conflict, TransitionRefused, PermissionDenied):  # changed elsewhere: reload
         state[keys("conflict")] = True
     else:
         state[keys("errors")] = []
@@ -177,7 +175,7 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
     if not found.editable:
         if found.state == "submitted":
             st.info(t("report.waiting_notice"), icon=":material/hourglass_top:")
-        view(found, record)
+        view(found)
         return
     if st.session_state.get(keys("conflict")):
         st.error(t("report.conflict"), icon=":material/sync_problem:")
@@ -341,7 +339,7 @@ def editor(db: Database, actor: Actor, record: dict[str, Any]) -> None:
 # -- the report, read -------------------------------------------------------------------------------
 
 
-def view(found: reports.Report, record: dict[str, Any] | None = None) -> None:
+def view(found: reports.Report) -> None:
     """A report as stored: activities, international days, self-assessment, contacts."""
     lang = current_language()
     st.markdown(f"**{t('report.activities')}** ({len(found.activities)})")
