@@ -59,12 +59,13 @@ def test_a_coordinator_lands_on_to_do_and_follows_its_links(server, browser, db)
     assert f"What waits for you in the national network of {country}" in text
     for section in ("Applications", "Data quality", "Message board", "Latest changes"):
         assert page.get_by_role("heading", name=section).first.is_visible(), section
-    assert menu(page)[-9:] == [
+    assert menu(page)[-10:] == [
         "To do",
         "Message board",
         "Applications",
         "Membership",
         "Focal points",
+        "Annual reports",
         "My network",
         "Data quality",
         "Bulk update",

@@ -117,6 +117,7 @@ def test_the_menus_hold_what_each_role_uses():
         "review",
         "membership",
         "focal_points",
+        "reports",
         "manage",
         "quality",
         "bulk",

@@ -182,9 +182,11 @@ def test_migration_009_turns_stored_null_texts_into_sql_null(scratch_copy):
         )
         # As a file last migrated by 008: migration 009 runs at the next opening (and those after it).
         db.write(lambda cur: cur.execute("DELETE FROM schema_migrations WHERE version >= 9"))
-        for table in ("import_mappings", "membership_events", "invitations"):  # what the later migrations create
+        later = ("inactive_reviews", "report_reminders", "report_scores", "report_activities", "reports")
+        for table in (*later, "import_mappings", "membership_events", "invitations"):  # what later migrations create
             db.write(lambda cur, table=table: cur.execute(f"DROP TABLE {table}"))
-        db.write(lambda cur: cur.execute("DROP SEQUENCE membership_event_id_seq"))
+        for sequence in ("membership_event_id_seq", "report_id_seq", "report_activity_id_seq"):
+            db.write(lambda cur, sequence=sequence: cur.execute(f"DROP SEQUENCE {sequence}"))
     with open_database(scratch_copy) as db:
         rows = db.rows(
             "SELECT entity_id, before IS NULL, after IS NULL FROM audit_log WHERE actor = 'x' ORDER BY entity_id"
