@@ -20,7 +20,7 @@ countries = dict(data.network_countries(lang))
 st.title(t("quality.title", country=md(countries.get(network, network))))
 st.caption(t("quality.intro") if fixes else t("quality.intro_read_only"))
 todo = data.quality_todo(current_actor(), network)
-KINDS = ("missing", "stale", "duplicates", "outside")
+KINDS = ("missing", "stale", "duplicates", "outside", "inactive")
 
 figure_cards([(t(f"quality.{k}"), number(todo.totals[k]), t(f"quality.{k}_help")) for k in KINDS])
 
@@ -35,7 +35,7 @@ def fix_link(ids: pl.Series) -> pl.Series:
 
 link = st.column_config.LinkColumn(t("quality.fix"), display_text=t("quality.fix"), width="small")
 labels = {k: f"{t(f'quality.{k}')} ({number(todo.totals[k])})" for k in KINDS}
-missing_tab, stale_tab, duplicates_tab, outside_tab = st.tabs(
+missing_tab, stale_tab, duplicates_tab, outside_tab, inactive_tab = st.tabs(
     list(labels.values()), default=labels.get(st.query_params.get("tab"))
 )
 
@@ -108,5 +108,17 @@ with outside_tab:
         city=t("directory.col_city"),
         problem=t("bulk.problem"),
     )
+with inactive_tab:
+    frame = todo.inactive.with_columns(fix_link(todo.inactive["id"]))
+    listing(
+        frame,
+        ["fix", "name", "city", "last_accepted", "member_since"],
+        fix=link,
+        name=t("directory.col_name"),
+        city=t("directory.col_city"),
+        last_accepted=st.column_config.NumberColumn(t("reports.col_last_accepted"), format="%d"),
+        member_since=st.column_config.NumberColumn(t("reports.col_member_since"), format="%d"),
+    )
+    st.caption(t("quality.inactive_help"))
 if any(todo.totals[k] > len(getattr(todo, k)) for k in todo.totals):
     st.caption(t("quality.truncated", limit=number(500)))

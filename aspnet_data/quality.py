@@ -14,7 +14,7 @@ from datetime import datetime
 import polars as pl
 import shapely
 
-from . import gazetteer, reference
+from . import gazetteer, reference, reports
 from .dashboard import QUALITY_FIELDS, STALE_AFTER
 from .db import Database, quote_ident, utc_now
 from .permissions import Actor, require
@@ -71,7 +71,8 @@ class Todo:
     stale: pl.DataFrame  # id, name, city, updated_at
     duplicates: pl.DataFrame  # id_a, name_a, id_b, name_b, city, similarity
     outside: pl.DataFrame  # id, name, city, latitude, longitude, problem
-    totals: dict[str, int]  # missing, stale, duplicates, outside
+    inactive: pl.DataFrame  # id, name, city, last_accepted, member_since (reports.inactive)
+    totals: dict[str, int]  # missing, stale, duplicates, outside, inactive
 
 
 def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = None, limit: int = 500) -> Todo:
@@ -84,6 +85,9 @@ def todo(db: Database, actor: Actor, network: str, *, now: datetime | None = Non
         "stale": _stale(db, network, now),
         "duplicates": _duplicates(db, network),
         "outside": _outside(db, network),
+        # Members without an accepted annual report in the two latest closed cycles, whatever
+        # UNESCO decided about them: the coordinator is the one who chases their reports.
+        "inactive": reports.inactive(db, actor, network, today=now.date(), pending_only=False).drop("network"),
     }
     totals = {key: frame.height for key, frame in lists.items()}
     cut = {key: frame.head(max(limit, 0)) for key, frame in lists.items()}

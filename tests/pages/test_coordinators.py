@@ -179,6 +179,21 @@ def test_quality_page_lists_items_with_links_to_their_form(signed_in, scratch_co
     assert int(at.metric[0].value.replace(",", "")) >= 1
 
 
+def test_quality_page_lists_members_not_reporting(signed_in, scratch_copy):
+    with open_database(scratch_copy) as db:
+        network, school, count = db.rows(
+            "SELECT network, min(id), count(*) FROM institutions WHERE status = 'member' AND NOT EXISTS "
+            "(SELECT 1 FROM reports r WHERE r.institution_id = institutions.id AND r.state = 'accepted' "
+            "AND r.year IN (2025, 2026)) AND year_joined <= 2024 GROUP BY network ORDER BY count(*) DESC LIMIT 1"
+        )[0]
+    at = signed_in(f"coord.{network.lower()}", "app_pages/quality.py", tab="inactive")
+    assert at.tabs[-1].label.startswith("Not reporting (")
+    table = at.tabs[-1].dataframe[0].value
+    assert f"manage?edit={school}" in set(table["fix"])
+    assert {m.label: m.value for m in at.metric}["Not reporting"] == str(len(table))
+    assert len(table) >= count
+
+
 def test_manage_opens_the_form_named_in_the_link(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     with open_database(scratch_copy) as db:

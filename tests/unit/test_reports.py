@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from aspnet_data import accounts, focal_points, membership, national_report, reporting, reports
+from aspnet_data import accounts, focal_points, membership, national_report, quality, reporting, reports
+from aspnet_data import todo as todo_summary
 from aspnet_data.db import open_database
 from aspnet_data.errors import Conflict, NotFound, PermissionDenied, TransitionRefused, ValidationFailed
 from aspnet_data.permissions import Actor
@@ -345,6 +346,22 @@ def test_inactive_members_are_those_without_an_accepted_report_in_the_two_closed
     assert 0 < pending.height < listed.height  # most were reviewed already in the demo
     network = pending["network"][0]
     assert set(reports.inactive(db, ADMIN, network, today=TODAY)["network"]) == {network}
+
+
+def test_the_coordinators_data_quality_list_holds_the_networks_inactive_members_even_when_reviewed(db):
+    pending = reports.inactive(db, ADMIN, today=TODAY)
+    school, network = pending["id"][0], pending["network"][0]
+    coordinator = Actor(f"coord.{network.lower()}", "coordinator", network)
+    reports.review_inactive(db, ADMIN, school, "keep", today=TODAY)
+    todo = quality.todo(db, coordinator, network, now=NOW)
+    everyone = reports.inactive(db, ADMIN, network, today=TODAY, pending_only=False)
+    assert school in todo.inactive["id"].to_list()  # UNESCO kept it; its coordinator still chases the report
+    assert todo.inactive["id"].to_list() == everyone["id"].to_list()
+    assert todo.totals["inactive"] == everyone.height
+    assert todo_summary.summary(db, coordinator, now=NOW).quality["inactive"] == everyone.height
+    other = next(code for code in pending["network"].to_list() if code != network)
+    with pytest.raises(PermissionDenied):
+        quality.todo(db, coordinator, other, now=NOW)
 
 
 def test_unesco_keeps_contacts_or_withdraws_an_inactive_member_audited(db):
