@@ -1,20 +1,25 @@
-"""Message board for National Coordinators and UNESCO staff: channels, folded threads, mentions."""
+"""Message board for National Coordinators and UNESCO staff: channels, folded threads, mentions.
+Schools' focal points read their network's channel for schools here, once it is open."""
 
 import streamlit as st
 
 from aspnet_data import board
+from aspnet_data.permissions import can
 from ui import data, message_board
 from ui.auth import current_actor
 from ui.i18n import t
 
 actor = current_actor()
-if actor.role not in ("coordinator", "admin"):
+if not can(actor, "read_board", actor.network, institution=actor.institution):
     st.error(t("manage.not_allowed"))
     st.stop()
 db = data.db()
 st.title(t("board.title"))
 
 channels = board.channels(db, actor)
+if channels.height == 0:  # a focal point whose coordinator has not opened the schools' channel
+    st.info(t("board.no_schools_channel"), icon=":material/forum:")
+    st.stop()
 slugs = channels["slug"].to_list()
 rows = {row["slug"]: row for row in channels.iter_rows(named=True)}
 titles, captions = message_board.channel_labels(channels)
@@ -40,12 +45,16 @@ with left:
         message_board.new_channel_form()
 channel = rows[slug]
 seen = message_board.seen_when_opened(slug, channel["id"])
+writes = board.can_read(db, actor, channel["id"], write=True)
 
 with right:
     st.subheader(titles[slug])
     if query.strip():
         message_board.search_results(query)
-    message_board.new_thread_form(channel)
+    if writes:
+        message_board.new_thread_form(channel)
+    elif channel["kind"] == "schools":
+        st.caption(t("board.schools_read_only"))
 
     @st.fragment(run_every=5)
     def live_threads() -> None:
@@ -55,7 +64,7 @@ with right:
         if threads.height == 0:
             st.caption(t("board.empty"))
         for row in threads.iter_rows(named=True):
-            message_board.thread_card(row, channel_id=channel["id"], seen=seen)
+            message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes)
         more = threads.height >= board.THREADS_PER_PAGE * pages
         if more and st.button(t("board.older"), icon=":material/history:"):
             st.session_state[f"board_pages_{slug}"] = pages + 1

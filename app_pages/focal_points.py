@@ -1,18 +1,21 @@
 """Focal points: the coordinator invites a school's focal point (a one-time link by mail), sees
-who keeps which school and ends an access; and reads, and may undo, the schools' own changes."""
+who keeps which school and ends an access; reads, and may undo, the schools' own changes;
+decides the schools' requests to change their themes or levels; and opens the board's channel
+for the network's schools."""
 
 import polars as pl
 import streamlit as st
 
-from aspnet_data import editing, focal_points
+from aspnet_data import board, change_requests, editing, focal_points
 from aspnet_data.directory import Selection
 from aspnet_data.errors import FieldError, PermissionDenied, ValidationFailed
 from aspnet_data.vocab import LANGUAGES
+from ui import change_requests as change_forms
 from ui import data, network_forms
 from ui.auth import current_actor
 from ui.coordinators import pick_network
 from ui.forms import FormState, field_errors, summary
-from ui.i18n import LANGUAGE_NAMES, current_language, t
+from ui.i18n import LANGUAGE_NAMES, current_language, link_params, t
 from ui.safe import md
 from ui.tables import height_for
 
@@ -22,7 +25,16 @@ countries = dict(data.network_countries(lang))
 db, actor = data.db(), current_actor()
 st.title(t("focal.title", country=md(countries.get(network, network))))
 st.caption(t("focal.intro"))
-people_tab, changes_tab = st.tabs([t("focal.tab_people"), t("focal.tab_changes")])
+waiting = change_requests.pending(db, actor, network).height
+tab_labels = {
+    "people": t("focal.tab_people"),
+    "changes": t("focal.tab_changes"),
+    "requests": t("focal.tab_requests") + (f" ({waiting})" if waiting else ""),
+    "channel": t("focal.tab_channel"),
+}
+people_tab, changes_tab, requests_tab, channel_tab = st.tabs(
+    list(tab_labels.values()), default=tab_labels.get(st.query_params.get("tab"))
+)
 
 with people_tab:
     people = focal_points.focal_points(db, actor, network)
@@ -138,3 +150,27 @@ with people_tab:
 with changes_tab:
     st.caption(t("focal.changes_help"))
     network_forms.history(network, countries, action=editing.SCHOOL_UPDATE, key="undo")
+
+with requests_tab:
+    change_forms.decisions(db, actor, network)
+
+with channel_tab:
+    st.caption(t("focal.channel_help"))
+    opened = board.schools_channel(db, network)
+    if opened is None:
+        if st.button(t("focal.channel_open"), type="primary", icon=":material/forum:"):
+            board.open_schools_channel(
+                db, actor, network, title=t("board.channel_schools", country=countries.get(network, network))
+            )
+            st.rerun()
+    else:
+        st.success(
+            t("focal.channel_is_open", title=t("board.channel_schools", country=md(countries.get(network, network)))),
+            icon=":material/forum:",
+        )
+        st.page_link(
+            "app_pages/board.py",
+            label=t("focal.channel_go"),
+            icon=":material/edit:",
+            query_params=link_params({"channel": f"schools-{network.lower()}"}),
+        )

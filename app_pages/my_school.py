@@ -1,12 +1,12 @@
 """My school: a focal point keeps their school's public details up to date (audited; the
-network's coordinator sees each change and may undo it), writes the annual report and sees
-where the school stands."""
+network's coordinator sees each change and may undo it), asks the coordinator to change its
+themes or levels, writes the annual report and sees where the school stands."""
 
 import streamlit as st
 
 from aspnet_data import editing, membership
 from aspnet_data.permissions import can
-from ui import annual_report, data, network_forms
+from ui import annual_report, change_requests, data, network_forms
 from ui.auth import current_actor, current_user
 from ui.i18n import current_language, link_params, t
 from ui.layout import url_tabs
@@ -41,11 +41,17 @@ profile = data.network_profile(record["network"])
 contact = safe_email(profile.network.get("coordinator_email") if profile else None)
 if contact:
     st.caption(t("my_school.coordinator_contact", email=contact))
-tabs = url_tabs({"details": t("my_school.details"), "report": t("report.title")}, key="my_school_tab")
+tabs = url_tabs(
+    {"details": t("my_school.details"), "themes": t("my_school.themes"), "report": t("report.title")},
+    key="my_school_tab",
+)
 if tabs["details"].open:
     with tabs["details"]:
         st.caption(t("my_school.details_help"))
         network_forms.institution_form(record["network"], record, school=True)
+if tabs["themes"].open:
+    with tabs["themes"]:
+        change_requests.school_form(db, actor, record)
 if tabs["report"].open:
     with tabs["report"]:
         st.caption(t("report.intro"))

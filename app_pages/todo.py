@@ -69,6 +69,8 @@ def quality_box() -> None:
         if count:
             link("quality", t(f"todo.quality_{kind}", count=count), ":material/arrow_forward:", tab=kind)
     link("quality", t("todo.open_quality"), ":material/checklist:")
+    if todo.change_requests:
+        link("focal_points", t("todo.change_requests", count=todo.change_requests), ":material/rule:", tab="requests")
 
 
 def accounts_box() -> None:

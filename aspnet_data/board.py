@@ -3,7 +3,9 @@
 Who reads and writes where: everyone signed in as coordinator or admin reads and writes the
 all-coordinators and topical channels; a regional channel is for its region's coordinators;
 a project channel for the coordinators of networks taking part in the project (and its
-owner). UNESCO admins go everywhere. Message text is stored exactly as written; the pages
+owner); a network's channel for its schools, once its coordinator opened it, is written by
+the coordinator and read by the focal points of the network's schools. UNESCO admins go
+everywhere. Message text is stored exactly as written; the pages
 escape it when they show it.
 """
 
@@ -16,7 +18,7 @@ import polars as pl
 
 from . import audit
 from .db import Cursor, Database, utc_now
-from .errors import EditWindowPassed, FieldError, NotFound, RateLimited, ValidationFailed
+from .errors import EditWindowPassed, FieldError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from .permissions import Actor, can, require
 from .text import clean_line, has_visible
 from .validation import clean_text
@@ -34,43 +36,55 @@ def _audience_sql() -> str:
     all-coordinators and topical channels, their region's, and their projects'."""
     return """(c.kind IN ('all', 'topic')
             OR (c.kind = 'region' AND c.region = (SELECT region FROM countries WHERE iso3 = $me_network))
+            OR (c.kind = 'schools' AND c.network = $me_network)
             OR (c.kind = 'project' AND (
                 EXISTS (SELECT 1 FROM projects p WHERE p.id = c.project_id AND p.network = $me_network)
                 OR EXISTS (SELECT 1 FROM project_members m JOIN institutions i ON i.id = m.institution_id
                            WHERE m.project_id = c.project_id AND m.state = 'member' AND i.network = $me_network))))"""
 
 
+_SCHOOLS_SQL = "(c.kind = 'schools' AND c.network = $me_network)"
+
+
 def _readable_sql(actor: Actor) -> tuple[str, dict[str, object]]:
-    """WHERE over `channels c` for the channels ``actor`` may read (``read_channel``): every
-    channel, those of the actor's audience, or none."""
+    """WHERE over `channels c` for the channels ``actor`` may read: every channel, those of the
+    actor's audience (``read_channel``), their network's channel for schools (a focal point:
+    ``read_schools_channel``), or none."""
     if can(actor, "read_channel"):
         return "true", {}
-    if not can(actor, "read_channel", member=True):
-        return "false", {}
-    return _audience_sql(), {"me_network": actor.network}
+    if can(actor, "read_channel", member=True):
+        return _audience_sql(), {"me_network": actor.network}
+    if can(actor, "read_schools_channel", institution=actor.institution):
+        return _SCHOOLS_SQL, {"me_network": actor.network}
+    return "false", {}
 
 
-def _in_audience(db: Database, actor: Actor, channel_id: int) -> bool:
-    """Whether the channel is for the coordinators of the actor's network; NotFound when there
-    is no such channel."""
+def _may(db: Database, actor: Actor, channel_id: int, *, write: bool) -> bool:
+    """Whether ``actor`` may read (``write``: post in) the channel; NotFound when there is no
+    such channel. A focal point reads their network's channel for schools and writes nowhere."""
     found = db.rows(
-        f"SELECT {_audience_sql()} FROM channels c WHERE c.id = $id", {"id": channel_id, "me_network": actor.network}
+        f"SELECT {_audience_sql()}, {_SCHOOLS_SQL} FROM channels c WHERE c.id = $id",
+        {"id": channel_id, "me_network": actor.network},
     )
     if not found:
         raise NotFound(channel_id)
-    return bool(found[0][0])
+    audience, schools = (bool(v) for v in found[0])
+    if can(actor, "read_channel", member=audience):
+        return True
+    return not write and can(actor, "read_schools_channel", institution=actor.institution if schools else None)
 
 
-def can_read(db: Database, actor: Actor, channel_id: int) -> bool:
-    """Whether ``actor`` may read (and post in) the channel (False when there is no such channel)."""
+def can_read(db: Database, actor: Actor, channel_id: int, *, write: bool = False) -> bool:
+    """Whether ``actor`` may read (``write``: post in) the channel (False when there is no such channel)."""
     try:
-        return can(actor, "read_channel", member=_in_audience(db, actor, channel_id))
+        return _may(db, actor, channel_id, write=write)
     except NotFound:
         return False
 
 
-def _require_read(db: Database, actor: Actor, channel_id: int) -> None:
-    require(actor, "read_channel", member=_in_audience(db, actor, channel_id))
+def _require_read(db: Database, actor: Actor, channel_id: int, *, write: bool = False) -> None:
+    if not _may(db, actor, channel_id, write=write):
+        raise PermissionDenied("read_channel" if not write else "post_message", None)
 
 
 def mention_terms(actor: Actor) -> list[str]:
@@ -103,7 +117,7 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
     mention, mention_params = _mention_sql(actor)
     # Only unread messages are joined: a reader who keeps up touches a few rows, not the board.
     return db.query(
-        f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id,
+        f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id, c.network,
                    count(m.id) AS unread,
                    count(m.id) FILTER (WHERE {mention}) AS mentions
             FROM channels c
@@ -111,8 +125,9 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
             LEFT JOIN messages m ON m.channel_id = c.id AND m.id > coalesce(r.last_read_id, 0)
                  AND m.author <> $me AND m.deleted_at IS NULL AND m.hidden_reason IS NULL
             WHERE {where}
-            GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id
-            ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'region' THEN 1 WHEN 'topic' THEN 2 ELSE 3 END, c.title""",
+            GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id, c.network
+            ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'schools' THEN 1 WHEN 'region' THEN 2 WHEN 'topic' THEN 3
+                     ELSE 4 END, c.title""",
         params | mention_params | {"me": actor.username or ""},
     )
 
@@ -253,7 +268,7 @@ def post(
     db: Database, actor: Actor, channel_id: int, body: str, *, thread_id: int | None = None, now: datetime | None = None
 ) -> int:
     """Post a message (or a reply to ``thread_id``); returns its id."""
-    _require_read(db, actor, channel_id)
+    _require_read(db, actor, channel_id, write=True)
     stamp = now
     text = clean_text(body) or ""
     if not has_visible(text):
@@ -415,6 +430,43 @@ def create_channel(db: Database, actor: Actor, *, slug: str, title: str) -> int:
             [new_id, slug, shown, actor.username, when],
         )
         audit.record(cur, actor, "channel.create", "channels", new_id, after={"slug": slug, "title": shown}, when=when)
+        return int(new_id)
+
+    return db.write(write)
+
+
+def schools_channel(db: Database, network: str) -> int | None:
+    """The id of the network's channel for its schools, if its coordinator opened one."""
+    return db.scalar("SELECT max(id) FROM channels WHERE kind = 'schools' AND network = ?", [network])
+
+
+def open_schools_channel(db: Database, actor: Actor, network: str, *, title: str) -> int:
+    """Open the network's channel for its schools (its coordinator or an admin), where the
+    coordinator writes and the focal points of the network's schools read; returns its id (the
+    existing one if it is open already). Audited."""
+    require(actor, "open_schools_channel", network)
+    shown = clean_line(title).strip()[:120]
+    if not has_visible(shown):
+        raise ValidationFailed([FieldError("title", "required")])
+    if not db.scalar("SELECT count(*) FROM networks WHERE iso3 = ?", [network]):
+        raise NotFound(network)
+    opened = schools_channel(db, network)
+    if opened is not None:
+        return int(opened)
+
+    def write(cur: Cursor) -> int:
+        found = cur.execute("SELECT id FROM channels WHERE kind = 'schools' AND network = ?", [network]).fetchall()
+        if found:
+            return int(found[0][0])
+        new_id = cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0]
+        when = utc_now()
+        cur.execute(
+            "INSERT INTO channels (id, slug, kind, title, network, created_by, created_at) "
+            "VALUES (?, ?, 'schools', ?, ?, ?, ?)",
+            [new_id, f"schools-{network.lower()}", shown, network, actor.username, when],
+        )
+        after = {"network": network, "title": shown}
+        audit.record(cur, actor, "channel.open_schools", "channels", new_id, after=after, when=when)
         return int(new_id)
 
     return db.write(write)

@@ -327,6 +327,7 @@ ID_SEQUENCES = {
     "membership_events": "membership_event_id_seq",
     "reports": "report_id_seq",
     "report_activities": "report_activity_id_seq",
+    "change_requests": "change_request_id_seq",
 }
 
 

@@ -70,6 +70,8 @@ ACTIONS: dict[str, set[str]] = {
     "manage_focal_points": {"admin", OWN},  # invite, list, end; read and undo the schools' changes
     "edit_school_details": {"admin", OWN, SCHOOL},
     "read_my_school": {SCHOOL},  # the My school page
+    "request_school_change": {SCHOOL},  # ask to change the school's themes or levels ...
+    "decide_school_change": {"admin", OWN},  # ... which its coordinator approves or declines
     # The annual report: the school writes it, its coordinator accepts or returns it and compiles
     # the national report; UNESCO reviews members that stopped reporting.
     "read_report": {"admin", "analyst", OWN, SCHOOL},
@@ -79,8 +81,10 @@ ACTIONS: dict[str, set[str]] = {
     "review_inactive": {"admin"},
     "set_report_cycle": {"admin"},
     # The message board.
-    "read_board": {"admin", OWN},  # the board page (channels say who reads what: read_channel)
+    "read_board": {"admin", OWN, SCHOOL},  # the board page (channels say who reads what: read_channel)
     "read_channel": {"admin", MEMBER},  # read and post in a channel of one's audience
+    "read_schools_channel": {SCHOOL},  # a focal point reads their network's channel for schools
+    "open_schools_channel": {"admin", OWN},  # the network's channel for its schools
     "edit_message": {OWNER},  # one's own message, for a while after posting it
     "hide_message": {"admin"},  # moderation, with a reason shown in its place
     "create_channel": {"admin"},  # topical channels

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict, cast
 
-from . import applications, board, editing, quality
+from . import applications, board, change_requests, editing, quality
 from .db import Database, utc_now
 from .editing import HistoryEntry
 from .permissions import Actor, can, require
@@ -55,6 +55,7 @@ class TodoSummary:
     quality: dict[str, int] | None = None  # coordinators: missing, stale, duplicates, outside
     accounts: list[HeldAccount] = field(default_factory=list)  # admins: locked or disabled accounts
     accounts_total: int = 0
+    change_requests: int = 0  # coordinators: schools asking to change their themes or levels
 
 
 def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: int = 5) -> TodoSummary:
@@ -91,4 +92,5 @@ def summary(db: Database, actor: Actor, *, now: datetime | None = None, shown: i
         quality=None if network is None else quality.todo(db, actor, network, now=now, limit=0).totals,
         accounts=held,
         accounts_total=held_total,
+        change_requests=0 if network is None else change_requests.pending(db, actor, network).height,
     )

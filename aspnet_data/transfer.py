@@ -48,6 +48,7 @@ TABLES = (
     "report_scores",
     "report_reminders",
     "inactive_reviews",
+    "change_requests",
     "meta",
 )
 # Meta keys that belong to one database (not copied): the PostgreSQL change feed's bookkeeping.

@@ -29,6 +29,9 @@ def channel_title(row: dict) -> str:
     """A channel's name: the whole network's, a region's (in the interface language) or its title."""
     if row["kind"] == "all":
         return t("board.channel_all")
+    if row["kind"] == "schools" and row.get("network"):
+        country = dict(data.network_countries(current_language())).get(row["network"], row["network"])
+        return t("board.channel_schools", country=country)
     regions = data.region_names(current_language())
     return regions.get(row["region"], row["title"]) if row["kind"] == "region" else row["title"]
 
@@ -231,13 +234,14 @@ def controls(row: dict, *, moderate: bool = True) -> None:
                 )
 
 
-def thread_card(row: dict, *, channel_id: int, seen: int) -> None:
-    """A thread: its first message (folded to a preview), and on opening its replies and a
-    reply box."""
+def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True) -> None:
+    """A thread: its first message (folded to a preview), and on opening its replies and
+    (``replies``: for those who write in the channel) a reply box."""
     thread = row["thread"]
     with st.container(border=True):
         head = st.container()
-        label = t("board.replies", count=row["replies"]) if row["replies"] else t("board.reply")
+        idle = "board.reply" if replies else "board.read"
+        label = t("board.replies", count=row["replies"]) if row["replies"] else t(idle)
         if row["replies"]:
             label += " · " + t("board.last_reply", when=when(row["activity"], hours=False))
         folded = st.expander(
@@ -272,6 +276,8 @@ def thread_card(row: dict, *, channel_id: int, seen: int) -> None:
                     body(reply, folded=False)
                     controls(reply)
                     notice(("message", reply["id"]))
+            if not replies:
+                return
             with st.form(f"reply_{thread}", border=False):
                 st.text_area(
                     t("board.your_reply"),

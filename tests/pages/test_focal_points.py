@@ -1,12 +1,20 @@
 """AppTest of the schools' focal points: the coordinator's Focal points page (invite, list,
 undo a school's change), the invitation's Welcome page, and My school, in three languages."""
 
+import json
+
 import pytest
 
-from aspnet_data import accounts, editing, focal_points
+from aspnet_data import accounts, board, editing, focal_points
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
+from ..conftest import ROOT
+
+CATALOGS = {
+    lang: json.loads((ROOT / "ui" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+    for lang in ("en", "fr", "es")
+}
 PASSWORD = "Garden-and-river-7"
 TITLES = {"en": "Focal points of the schools of", "fr": "Points focaux des établissements", "es": "Puntos focales"}
 SEND = {"en": "Send the invitation", "fr": "Envoyer l'invitation", "es": "Enviar la invitación"}
@@ -155,3 +163,60 @@ def test_a_focal_point_asks_to_join_a_project_space_with_their_school(app_as, sc
             )
             == "requested"
         )
+
+
+ASK = {"en": "Ask for the change", "fr": "Demander le changement", "es": "Pedir el cambio"}
+APPROVE = {"en": "Approve", "fr": "Accepter", "es": "Aprobar"}
+DECLINE = {"en": "Decline", "fr": "Refuser", "es": "Rechazar"}
+OPEN_CHANNEL = {"en": "Open the channel", "fr": "Ouvrir le canal", "es": "Abrir el canal"}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_a_school_asks_to_change_its_themes_and_the_coordinator_decides(app_as, scratch_copy, lang):
+    username, school, network = a_focal_point(scratch_copy)
+    with open_database(scratch_copy) as db:
+        before = editing.institution_record(db, school)
+    at = app_as("app_pages/my_school.py", username, lang=lang, tab="themes")
+    themes = at.multiselect(key="change_request_themes")
+    assert themes.value == before["themes"]
+    for code in before["themes"]:
+        themes.unselect(code)
+    press(at, ASK[lang])
+    assert [e.value for e in at.error]  # nothing chosen: said under the field and in the summary
+    wanted = ["heritage"] if before["themes"] != ["heritage"] else ["esd"]
+    at.multiselect(key="change_request_themes").select(wanted[0])
+    at.text_area(key="change_request_comment").input("<b>Our heritage club</b> started in May.")
+    press(at, ASK[lang])
+    assert at.success and not at.error, [e.value for e in at.error]
+    assert at.dataframe[0].value["state"].tolist() == [CATALOGS[lang]["my_school.request_state.pending"]]
+    with open_database(scratch_copy) as db:
+        assert editing.institution_record(db, school)["themes"] == before["themes"]  # until the coordinator says so
+    coordinator = app_as("app_pages/focal_points.py", f"coord.{network.lower()}", lang=lang, tab="requests")
+    assert coordinator.tabs[2].label.endswith("(1)")
+    assert "<b>Our heritage club</b> started in May." in [c.value.replace("\\", "") for c in coordinator.caption]
+    press(coordinator, DECLINE[lang])
+    assert [e.value for e in coordinator.error] == [CATALOGS[lang]["error.required"]]  # a reason is needed
+    press(coordinator, APPROVE[lang])
+    assert coordinator.success and not coordinator.error
+    with open_database(scratch_copy) as db:
+        assert editing.institution_record(db, school)["themes"] == wanted
+    at = app_as("app_pages/my_school.py", username, lang=lang, tab="themes")
+    assert at.dataframe[0].value["state"].tolist() == [CATALOGS[lang]["my_school.request_state.approved"]]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_coordinator_opens_the_schools_channel_and_its_focal_points_read_it(app_as, scratch_copy, lang):
+    username, _, network = a_focal_point(scratch_copy)
+    at = app_as("app_pages/board.py", username, lang=lang)
+    assert [i.value for i in at.info] == [CATALOGS[lang]["board.no_schools_channel"]]
+    coordinator = app_as("app_pages/focal_points.py", f"coord.{network.lower()}", lang=lang, tab="channel")
+    press(coordinator, OPEN_CHANNEL[lang])
+    assert coordinator.success
+    with open_database(scratch_copy) as db:
+        channel = board.schools_channel(db, network)
+        board.post(db, Actor(f"coord.{network.lower()}", "coordinator", network), channel, "Reports are due soon.")
+    at = app_as("app_pages/board.py", username, lang=lang)
+    assert [r.value for r in at.radio] == [f"schools-{network.lower()}"] and len(at.radio[0].options) == 1
+    assert any("Reports are due soon" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert not [f for f in at.text_area if f.key == "board_new"]  # focal points read, never write
+    assert CATALOGS[lang]["board.schools_read_only"] in [c.value for c in at.caption]

@@ -123,5 +123,5 @@ def test_the_menus_hold_what_each_role_uses():
         "bulk",
         "account",
     ]
-    assert pages_for("focal_point") == ["my_school", "account"]
+    assert pages_for("focal_point") == ["my_school", "board", "account"]  # the board: their schools channel
     assert pages_for("admin") == [*pages_for("coordinator"), "users"]

@@ -19,6 +19,7 @@ import pytest
 from aspnet_data import (
     accounts,
     bulk,
+    change_requests,
     editing,
     focal_points,
     membership,
@@ -151,6 +152,17 @@ def post_as(w: World, role: str, channel: int) -> int:
     # Two minutes apart, so the rate limit (10 a minute) never interferes.
     when = utc_now() + timedelta(minutes=2 * next(_counter))
     return boards.post(w.db, w.actors[role], channel, f"Message {next(_counter)}", now=when)
+
+
+def schools_channel(w: World) -> int:
+    """A's channel for its schools (opened by its coordinator the first time it is asked for)."""
+    return boards.open_schools_channel(w.db, w.actors["own"], w.a, title="Schools of A")
+
+
+def other_themes(w: World, iid: int) -> list[str]:
+    """Themes other than the school's, to ask for."""
+    current = editing.institution_record(w.db, iid)["themes"]
+    return ["esd"] if current != ["esd"] else ["esd", "heritage"]
 
 
 def posted(w: World, message: int):
@@ -582,6 +594,43 @@ OPERATIONS = {
         {"admin"},
         lambda w: post_as(w, "other", w.all_channel),
         lambda w, actor, mid: boards.hide(w.db, actor, mid, "Off topic"),
+    ),
+    "board.open_schools_channel(of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: boards.open_schools_channel(w.db, actor, w.a, title="Schools of A"),
+    ),
+    "board.thread_messages(schools of A)": (
+        {"own", "focal", "admin"},
+        lambda w: post_as(w, "own", schools_channel(w)),
+        lambda w, actor, thread: boards.thread_messages(w.db, actor, thread),
+    ),
+    "board.post(schools of A)": (  # its focal points read it, only the coordinator writes
+        {"own", "admin"},
+        schools_channel,
+        lambda w, actor, channel: boards.post(w.db, actor, channel, "News", now=utc_now() + timedelta(days=60)),
+    ),
+    "change_requests.request(the focal point's school)": (
+        {"focal"},
+        None,
+        lambda w, actor, _: change_requests.request(w.db, actor, w.institution, themes=other_themes(w, w.institution)),
+    ),
+    "change_requests.request(another school of A)": (
+        set(),
+        new_institution,
+        lambda w, actor, iid: change_requests.request(w.db, actor, iid, themes=other_themes(w, iid)),
+    ),
+    "change_requests.pending(of A)": (
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: change_requests.pending(w.db, actor, w.a),
+    ),
+    "change_requests.decide(approve)": (
+        {"own", "admin"},
+        lambda w: change_requests.request(
+            w.db, w.actors["focal"], w.institution, themes=other_themes(w, w.institution)
+        ),
+        lambda w, actor, rid: change_requests.decide(w.db, actor, rid, approve=True),
     ),
     "board.create_channel": (
         {"admin"},

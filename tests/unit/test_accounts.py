@@ -180,7 +180,7 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "read_quality": {"analyst", "own coordinator", "admin"},
     "read_todo": {"own coordinator", "admin"},
     "review": {"own coordinator", "admin"},
-    "read_board": {"own coordinator", "admin"},
+    "read_board": {"own coordinator", "admin"},  # and a focal point, for their network's channel for schools
     "own_account": {"analyst", "own coordinator", "admin"},
     "act_as_applicant": set(),  # only with the reference code and email (see below)
     "decide_application": {"admin"},
@@ -188,6 +188,8 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "decide_membership": {"admin"},
     "set_candidacy_period": {"admin"},
     "read_channel": {"admin"},  # coordinators: in a channel of their audience (below)
+    "read_schools_channel": set(),  # a focal point, in their network's channel for schools (below)
+    "open_schools_channel": {"own coordinator", "admin"},
     "edit_message": set(),  # only one's own (below)
     "hide_message": {"admin"},
     "create_channel": {"admin"},
@@ -197,6 +199,8 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "manage_focal_points": {"own coordinator", "admin"},
     "edit_school_details": {"own coordinator", "admin"},  # and the school's focal point (below)
     "read_my_school": set(),  # the school's focal point only (below)
+    "request_school_change": set(),  # the school's focal point only (below)
+    "decide_school_change": {"own coordinator", "admin"},
     "read_report": {"analyst", "own coordinator", "admin"},  # and the school's focal point (below)
     "write_report": {"own coordinator", "admin"},  # and the school's focal point (below)
     "decide_report": {"own coordinator", "admin"},
@@ -213,6 +217,9 @@ FOCAL_POINT_ON_OWN_SCHOOL = {
     "add_to_project",
     "read_report",
     "write_report",
+    "read_board",
+    "read_schools_channel",
+    "request_school_change",
 }
 
 

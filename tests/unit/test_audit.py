@@ -12,6 +12,7 @@ import pytest
 
 from aspnet_data import accounts, audit, board, bulk, editing, projects
 from aspnet_data import applications as apps
+from aspnet_data import db as db_module
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.permissions import Actor
 
@@ -171,25 +172,38 @@ def test_a_bulk_file_is_recorded_row_by_row_in_order(tmp_path):
 
 
 @pytest.mark.duckdb_only
-def test_migration_009_turns_stored_null_texts_into_sql_null(scratch_copy):
-    with open_database(scratch_copy) as db:
-        db.write(
-            lambda cur: cur.execute(
-                "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) VALUES "
-                "(now(), 'x', 'message.hide', 'messages', '1', 'null', '{\"reason\": \"r\"}'), "
-                "(now(), 'x', 'message.delete', 'messages', '2', '{\"body\": \"b\"}', 'null')"
+def test_migration_009_turns_stored_null_texts_into_sql_null(tmp_path, monkeypatch):
+    path = tmp_path / "v8.duckdb"
+    shipped = db_module.migrations()
+    with monkeypatch.context() as patched:  # a file made by a release whose last migration was 008
+        patched.setattr(db_module, "migrations", lambda: [m for m in shipped if m[0] <= 8])
+        with open_database(path, create=True) as db:
+            assert db.schema_version() == 8
+            db.write(
+                lambda cur: cur.execute(
+                    "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, before, after) VALUES "
+                    "(now(), 'x', 'message.hide', 'messages', '1', 'null', '{\"reason\": \"r\"}'), "
+                    "(now(), 'x', 'message.delete', 'messages', '2', '{\"body\": \"b\"}', 'null')"
+                )
             )
-        )
-        # As a file last migrated by 008: migration 009 runs at the next opening (and those after it).
-        db.write(lambda cur: cur.execute("DELETE FROM schema_migrations WHERE version >= 9"))
-        later = ("inactive_reviews", "report_reminders", "report_scores", "report_activities", "reports")
-        for table in (*later, "import_mappings", "membership_events", "invitations"):  # what later migrations create
-            db.write(lambda cur, table=table: cur.execute(f"DROP TABLE {table}"))
-        for sequence in ("membership_event_id_seq", "report_id_seq", "report_activity_id_seq"):
-            db.write(lambda cur, sequence=sequence: cur.execute(f"DROP SEQUENCE {sequence}"))
-    with open_database(scratch_copy) as db:
+            db.write(  # and a message on the board, which later migrations rebuild around
+                lambda cur: cur.execute(
+                    "INSERT INTO users (username, display_name, role, password_hash, created_at) "
+                    "VALUES ('coord.x', 'X', 'coordinator', 'h', now()); "
+                    "INSERT INTO channels (id, slug, kind, title, created_by, created_at) "
+                    "VALUES (1, 'general', 'all', 'General', 'coord.x', now()); "
+                    "INSERT INTO messages (id, channel_id, author, body, created_at) "
+                    "VALUES (1, 1, 'coord.x', 'Kept', now())"
+                )
+            )
+    # Opened by this release: 009 and every later migration run.
+    with open_database(path) as db:
+        assert db.schema_version() == db_module.latest_schema_version()
         rows = db.rows(
             "SELECT entity_id, before IS NULL, after IS NULL FROM audit_log WHERE actor = 'x' ORDER BY entity_id"
         )
         assert rows == [("1", True, False), ("2", False, True)]
         assert not db.scalar("SELECT count(*) FROM audit_log WHERE CAST(before AS VARCHAR) = 'null'")
+        assert db.rows("SELECT c.slug, c.network, m.body FROM messages m JOIN channels c ON c.id = m.channel_id") == [
+            ("general", None, "Kept")
+        ]
