@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import audit, certificates, demo_board, demo_names, demo_reports, membership, reference
+from . import audit, certificates, demo_board, demo_names, demo_reports, demo_schools, membership, reference
 from .db import Cursor, Database, Schema, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
@@ -154,6 +154,10 @@ def build(
     channels, messages, reads = gen.board(users, projects, members, inst, networks, max(120, institutions // 20))
     membership_events = gen.membership(inst)
     focal_users, invitations, school_changes = gen.focal_points(inst, networks)
+    schools = demo_schools.build(seed + 53, as_of, networks, inst, focal_users, channels, messages)
+    inst = inst.update(schools.pop("approved"), on="id")
+    channels = pl.concat([channels, schools.pop("channels")], how="diagonal")
+    messages = pl.concat([messages, schools.pop("messages")], how="diagonal")
     say("annual reports")
     report_frames = demo_reports.build(inst, networks, as_of=as_of, seed=seed + 41)
 
@@ -170,6 +174,7 @@ def build(
         "channel_reads": reads,
         "membership_events": membership_events,
         "invitations": invitations,
+        **schools,
         **report_frames,
     }
 

@@ -129,7 +129,18 @@ def test_accounts_projects_and_board_have_life(db):
         )
         >= 1
     )
-    assert db.scalar("SELECT count(DISTINCT kind) FROM channels") == 4
+    assert db.scalar("SELECT count(DISTINCT kind) FROM channels") == 5
+    schools = db.rows("SELECT network FROM channels WHERE kind = 'schools'")
+    assert {"FRA", "ESP", "KEN"} <= {n for (n,) in schools} and 40 < len(schools) < 110
+    assert db.scalar("SELECT min(n) FROM (SELECT count(m.id) AS n FROM channels c LEFT JOIN messages m "
+                     "ON m.channel_id = c.id WHERE c.kind = 'schools' GROUP BY c.id) AS news") >= 2  # fmt: skip
+    states = dict(db.rows("SELECT state, count(*) FROM change_requests GROUP BY state"))
+    assert set(states) == {"pending", "approved", "declined"} and states["pending"] > states["declined"]
+    assert not db.scalar(  # an approved request shows in the school's record
+        "SELECT count(*) FROM change_requests r JOIN institutions i ON i.id = r.institution_id "
+        "WHERE r.state = 'approved' AND ((r.themes IS NOT NULL AND i.themes <> r.themes) "
+        "OR (r.levels IS NOT NULL AND i.levels <> r.levels))"
+    )
     assert db.scalar("SELECT count(*) FROM messages") >= 120
     assert db.scalar("SELECT count(*) FROM messages WHERE thread_id IS NOT NULL") > 0
 
