@@ -350,10 +350,13 @@ class _Generator:
             return [0] * n
         pop = networks.join(self.countries.select("iso3", "population"), on="iso3", how="left")["population"]
         region_factor = networks["region"].replace_strict(_REGION_WEIGHT, default=1.0).to_numpy()
+        # Mostly the country's size (its square root: hundreds of schools in the most populous
+        # countries, a handful in small states) and its region's habit of the network, with a
+        # little chance on top.
         weights = (
-            self.np.lognormal(mean=0.0, sigma=1.25, size=n)
+            self.np.lognormal(mean=0.0, sigma=0.45, size=n)
             * region_factor
-            * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.35)
+            * np.power(pop.fill_null(1e6).to_numpy() + 1e5, 0.5)
         )
         # The largest national network holds about 11% of all schools (Japan's, with ~1,100
         # of ~10,000, in reality).

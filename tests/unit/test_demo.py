@@ -166,3 +166,18 @@ def test_demo_passwords_verify(db):
     for role, password in demo.DEMO_PASSWORDS.items():
         stored = db.scalar("SELECT password_hash FROM users WHERE role = ? LIMIT 1", [role])
         assert bcrypt.checkpw(password.encode(), stored.encode())
+
+
+@pytest.mark.parametrize("seed", [demo.DEFAULT_SEED, 1, 2])
+def test_network_sizes_follow_the_countries_sizes(seed):
+    gen = demo._Generator(seed=seed, as_of=demo.DEFAULT_AS_OF)
+    networks = gen.networks()
+    sizes = pl.DataFrame({"iso3": networks["iso3"], "n": gen._network_sizes(networks, 10_000)}).join(
+        gen.countries.select("iso3", "population"), on="iso3"
+    )
+    assert sizes["n"].sum() == 10_000 and sizes["n"].min() >= 1
+    assert sizes["n"].max() == pytest.approx(1_100, rel=0.05)  # the largest holds about 11%, as Japan's does
+    populous = sizes.sort("population", descending=True).head(20)
+    small = sizes.filter(pl.col("population") < 1_000_000)  # small states: a handful each
+    assert populous["n"].min() >= sizes["n"].median() and populous["n"].median() >= 4 * sizes["n"].median()
+    assert small["n"].max() <= 50 and small["n"].median() <= 15
