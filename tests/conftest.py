@@ -27,15 +27,33 @@ os.environ["ASPNET_REMINDERS"] = "off"
 BACKENDS = [b for b in os.environ.get("ASPNET_TEST_BACKENDS", "duckdb,postgres").split(",") if b]
 
 
-def pytest_collection_modifyitems(items):
+def _backend(item) -> str | None:
+    return getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+
+
+def pytest_collection_modifyitems(config, items):
     """A test marked duckdb_only (a DuckDB migration, the file-based commands) runs on DuckDB
-    only; one marked postgres_only (several processes on one database) on PostgreSQL only."""
+    only; one marked postgres_only (several processes on one database) on PostgreSQL only.
+
+    Page tests (AppTest) run on the embedded file; on PostgreSQL only those marked
+    both_engines (a write seen by the next run, one journey per page that writes): the pages
+    call the same data-layer functions, whose own tests run on both engines."""
+    pages = ROOT / "tests" / "pages"
+    dropped = [
+        item
+        for item in items
+        if _backend(item) == "postgres"
+        and item.path.is_relative_to(pages)
+        and not item.get_closest_marker("both_engines")
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        kept = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in kept]
     for item in items:
-        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        backend = _backend(item)
         if item.get_closest_marker("duckdb_only") and backend == "postgres":
             item.add_marker(pytest.mark.skip(reason="about the DuckDB file only"))
-        if item.get_closest_marker("one_engine") and backend == "postgres":
-            item.add_marker(pytest.mark.skip(reason="the embedded file's run covers it (same data-layer calls)"))
         if item.get_closest_marker("postgres_only") and backend == "duckdb":
             item.add_marker(pytest.mark.skip(reason="several processes share only a PostgreSQL database"))
 

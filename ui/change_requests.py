@@ -3,7 +3,6 @@ point's form and list on My school, and the coordinator's decisions on the Focal
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from aspnet_data import change_requests
@@ -16,7 +15,6 @@ from . import data
 from .forms import FormState, field_errors, summary
 from .i18n import level_labels, named, t, theme_labels
 from .safe import md
-from .tables import height_for
 
 
 def _asked(row: dict) -> str:
@@ -67,26 +65,13 @@ def school_form(db: Database, actor: Actor, record: dict) -> None:
     if mine.is_empty():
         return
     st.subheader(t("my_school.requests"), anchor=False)
-    shown = pl.DataFrame(
-        {
-            "day": mine["requested_at"].dt.strftime("%Y-%m-%d"),
-            "asked": [_asked(row) for row in mine.iter_rows(named=True)],
-            "state": [t(f"my_school.request_state.{s}") for s in mine["state"]],
-            "reason": mine["reason"].fill_null(""),
-        }
-    )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        height=height_for(shown),
-        column_config={
-            "day": t("my_school.col_day"),
-            "asked": t("my_school.col_asked"),
-            "state": t("my_school.col_state"),
-            "reason": t("my_school.col_reason"),
-        },
-    )
+    badge = {"pending": "orange", "approved": "green", "declined": "red"}
+    for row in mine.iter_rows(named=True):
+        state = t(f"my_school.request_state.{row['state']}")
+        line = f":{badge[row['state']]}-badge[{state}] {row['requested_at']:%Y-%m-%d} · {md(_asked(row))}"
+        if row["reason"]:
+            line += f"  \n{t('my_school.col_reason')}: {md(row['reason'])}"
+        st.markdown(line)
 
 
 def _decide(db: Database, actor: Actor, row: dict, approve: bool) -> None:

@@ -23,7 +23,6 @@ from .conftest import look_up, run_app
 
 # The roles and pages through the permission matrix: the same calls on either engine, whose
 # PostgreSQL run the data-layer suite (tests/unit/test_access_matrix.py) makes.
-pytestmark = pytest.mark.one_engine
 
 ROLES = ("anonymous", "analyst", "own", "other", "admin")
 NAV = "not in this role's navigation"

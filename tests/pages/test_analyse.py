@@ -181,6 +181,7 @@ def test_country_brief_with_an_unknown_code_warns(page):
     assert not at.metric
 
 
+@pytest.mark.both_engines
 def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch):
     import streamlit as st
     from streamlit.testing.v1 import AppTest

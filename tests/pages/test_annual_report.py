@@ -114,6 +114,7 @@ def pick_report(at, name: str) -> None:
     box.select(next(label for label in box.options if label.startswith(name))).run()
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_the_coordinator_returns_a_report_with_a_comment_then_accepts_it(app_as, scratch_copy, lang):
     rid, name = _submitted(scratch_copy, "FRA")

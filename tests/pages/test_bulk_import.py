@@ -1,6 +1,8 @@
 """AppTest of the bulk update with a national list in its own format: columns and values mapped
 in the page, matches rejected, the preview and the apply."""
 
+import pytest
+
 from aspnet_data import bulk_mapping
 from aspnet_data.db import open_database
 from ui.safe import md
@@ -26,6 +28,7 @@ def metric(at, label):
     return int(found.value.replace(",", ""))
 
 
+@pytest.mark.both_engines
 def test_a_french_ministry_list_is_mapped_previewed_and_applied_in_the_page(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         made = national_lists.french_ministry_csv(db)

@@ -64,6 +64,7 @@ def test_a_number_typed_loosely_is_found(page, db):
     assert at.success and f"(institution?id={school['id']})" in markdown_text(at)
 
 
+@pytest.mark.both_engines
 def test_the_certificate_of_a_school_that_withdrew_says_it_is_no_longer_valid(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         school = member_with_number(db, "RWA")

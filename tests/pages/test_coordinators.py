@@ -88,6 +88,7 @@ def test_a_valid_profile_edit_is_saved_and_audited(signed_in, scratch_copy):
         assert db.scalar("SELECT actor FROM audit_log WHERE action = 'network.update' ORDER BY id DESC LIMIT 1") == name
 
 
+@pytest.mark.both_engines
 def test_saving_over_a_newer_version_shows_both_versions(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     at = signed_in(name, "app_pages/manage.py")
@@ -247,6 +248,7 @@ def test_page_access_matrix(signed_in, scratch_copy, script, role):
     assert shown == (role in PAGE_ACCESS[script]), (role, script, titles)
 
 
+@pytest.mark.both_engines
 def test_board_page_lists_readable_channels_and_posts(signed_in, scratch_copy):
     name, network = coordinator(scratch_copy)
     at = signed_in(name, "app_pages/board.py")

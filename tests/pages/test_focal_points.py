@@ -101,6 +101,7 @@ def test_a_made_up_link_says_so_and_shows_no_form(app_as):
     assert at.error and "not valid" in at.error[0].value and not welcome_form(at)
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_my_school_saves_the_public_details_and_the_coordinator_undoes_the_change(app_as, scratch_copy, lang):
     username, school, network = a_focal_point(scratch_copy)
@@ -188,7 +189,7 @@ def test_a_school_asks_to_change_its_themes_and_the_coordinator_decides(app_as, 
     at.text_area(key="change_request_comment").input("<b>Our heritage club</b> started in May.")
     press(at, ASK[lang])
     assert at.success and not at.error, [e.value for e in at.error]
-    assert at.dataframe[0].value["state"].tolist() == [CATALOGS[lang]["my_school.request_state.pending"]]
+    assert any(CATALOGS[lang]["my_school.request_state.pending"] in m.value for m in at.markdown)
     with open_database(scratch_copy) as db:
         assert editing.institution_record(db, school)["themes"] == before["themes"]  # until the coordinator says so
     coordinator = app_as("app_pages/focal_points.py", f"coord.{network.lower()}", lang=lang, tab="requests")
@@ -201,7 +202,7 @@ def test_a_school_asks_to_change_its_themes_and_the_coordinator_decides(app_as, 
     with open_database(scratch_copy) as db:
         assert editing.institution_record(db, school)["themes"] == wanted
     at = app_as("app_pages/my_school.py", username, lang=lang, tab="themes")
-    assert at.dataframe[0].value["state"].tolist() == [CATALOGS[lang]["my_school.request_state.approved"]]
+    assert any(CATALOGS[lang]["my_school.request_state.approved"] in m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -87,6 +87,7 @@ def test_largest_networks_named_in_the_chosen_language(page, db, lang):
     assert (table.iloc[0, 0], int(table.iloc[0, 2])) == expected
 
 
+@pytest.mark.both_engines
 def test_a_write_shows_on_the_next_rerun(scratch_copy, monkeypatch):
     """Cached figures key on the data version: a write anywhere is seen on the next rerun."""
     from streamlit.testing.v1 import AppTest

@@ -3,6 +3,8 @@ with its timeline, and the reviewers' decision page."""
 
 import re
 
+import pytest
+
 from aspnet_data import applications as apps
 from aspnet_data import reference
 from aspnet_data.db import open_database
@@ -43,6 +45,7 @@ def summary_count(at) -> int:
     return int(re.match(r"(\d+) fields? needs? attention", line).group(1))
 
 
+@pytest.mark.both_engines
 def test_a_valid_application_gets_a_reference_code_and_a_summary(app_as, scratch_copy):
     at = app_as("app_pages/apply.py")
     fill(at)
@@ -236,6 +239,7 @@ def test_the_coordinator_queue_is_oldest_first_with_overdue_badges(app_as, scrat
     assert not at.checkbox
 
 
+@pytest.mark.both_engines
 def test_a_decision_starts_unchosen_says_when_a_comment_is_needed_and_moves_on(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         username, network = db.rows(

@@ -31,6 +31,7 @@ def click(at, label, form=None):
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.both_engines
 def test_a_saved_institution_says_so_under_its_form_with_the_fields_changed(app_env):
     path, name, network, school = app_env
     at = run_app(path, "app_pages/manage.py", username=name, query={"edit": str(school)})

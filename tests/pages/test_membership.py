@@ -71,6 +71,7 @@ def test_unesco_declines_without_a_reason_is_refused_next_to_the_field(app_as, s
         assert membership.standing(db, waiting["id"]).proposed_on is not None  # nothing stored
 
 
+@pytest.mark.both_engines
 def test_unesco_confirms_and_gets_the_certificate_number(app_as, scratch_copy):
     with open_database(scratch_copy) as db:
         waiting = membership.proposals(db, ADMIN).row(0, named=True)

@@ -13,7 +13,6 @@ from .conftest import run_app
 
 # The roles and pages through the permission matrix: the same calls on either engine, whose
 # PostgreSQL run the data-layer suite (tests/unit/test_access_matrix.py) makes.
-pytestmark = pytest.mark.one_engine
 
 USERS = {"anonymous": None, "analyst": "analyst", "coordinator": None, "focal_point": None, "admin": "admin"}
 CATALOG = json.loads((ROOT / "ui" / "locales" / "en.json").read_text(encoding="utf-8"))

@@ -56,6 +56,7 @@ def test_an_analyst_who_logs_in_stays_where_they_were(app_env):
     assert not at.exception and at.title[0].value != "To do"
 
 
+@pytest.mark.both_engines
 def test_the_coordinators_to_do_counts_and_links_what_waits(app_env):
     with open_database(app_env) as db:
         (name, network), _ = two_coordinators(db)
