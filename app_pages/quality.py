@@ -109,14 +109,16 @@ with outside_tab:
         problem=t("bulk.problem"),
     )
 with inactive_tab:
-    frame = todo.inactive.with_columns(fix_link(todo.inactive["id"]))
+    frame = todo.inactive.with_columns(
+        fix_link(todo.inactive["id"]), pl.col("last_accepted").cast(pl.String).fill_null("—")
+    )  # as the Annual reports page lists them
     listing(
         frame,
         ["fix", "name", "city", "last_accepted", "member_since"],
         fix=link,
         name=t("directory.col_name"),
         city=t("directory.col_city"),
-        last_accepted=st.column_config.NumberColumn(t("reports.col_last_accepted"), format="%d"),
+        last_accepted=t("reports.col_last_accepted"),
         member_since=st.column_config.NumberColumn(t("reports.col_member_since"), format="%d"),
     )
     st.caption(t("quality.inactive_help"))

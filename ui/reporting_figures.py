@@ -166,7 +166,8 @@ def tab(figures: reporting.Reporting, countries: pl.DataFrame, inactive: int | N
             .agg((pl.col("average") * pl.col("reports")).sum() / pl.col("reports").sum())
             .with_columns(
                 pl.col("region").replace_strict(regions, default=pl.col("region")).alias("region_name"),
-                pl.col("theme").replace_strict({c: t(f"theme.{c}") for c in THEMES}).alias("theme_name"),
+                # Short names: half the page leaves no room for the long ones.
+                pl.col("theme").replace_strict({c: t(f"theme_short.{c}") for c in THEMES}).alias("theme_name"),
                 pl.col("average").round(1).cast(pl.String).alias("label"),
             )
         )
@@ -180,7 +181,7 @@ def tab(figures: reporting.Reporting, countries: pl.DataFrame, inactive: int | N
                 row_title=None,
                 column_title=None,
                 row_order=[regions[r] for r in REGIONS if r in regions],
-                column_order=[t(f"theme.{c}") for c in THEMES],
+                column_order=[t(f"theme_short.{c}") for c in THEMES],
                 percent=False,
             )
             if scores.height
@@ -229,7 +230,9 @@ def trend(figures: reporting.Reporting) -> None:
         .mark_bar()
         .encode(
             x=alt.X("school_year:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("share:Q", title=t("dash.report_share"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            # No axis title: a long one squeezes the plot (Streamlit fits the chart to its
+            # height); the heading and the tooltip name the share.
+            y=alt.Y("share:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             color=alt.Color(
                 "kind:N",
                 title=None,

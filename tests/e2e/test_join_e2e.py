@@ -16,8 +16,8 @@ from .test_coordinators_e2e import log_in
 pytestmark = pytest.mark.e2e
 
 # A member of the Portuguese network of the test network: the new school's name is close to it.
-LOOKALIKE = "Escola Básica Machado de Assis"
-NAME = "Escola Básica Machado de Assis do Porto"
+LOOKALIKE, LOOKALIKE_TOWN = "Colégio Machado de Assis", "Figueira da Foz"
+NAME = "Colégio Machado de Assis do Porto"
 CONTACT, CONTACT_EMAIL = "Ana Ribeira", "ana.ribeira@mail.example"
 SCHOOL_EMAIL = "secretaria@machado-assis-porto.example"
 
@@ -130,7 +130,7 @@ def test_apply_track_recommend_approve_and_the_public_profile(server, browser, d
             assert f"({coordinator}) recommended it to UNESCO." in text
         # The look-alike member opens on its profile (in a new tab).
         with context.expect_page() as opened:
-            main.get_by_role("link", name=f"{LOOKALIKE} (Porto)").click()
+            main.get_by_role("link", name=f"{LOOKALIKE} ({LOOKALIKE_TOWN})").click()
         profile = opened.value
         profile.wait_for_url(re.compile(rf"/institution\?id={lookalike_id}$"), timeout=30_000)
         profile.get_by_role("heading", name=LOOKALIKE).wait_for(timeout=30_000)
