@@ -290,8 +290,9 @@ def _funnel(db: Database, sel: Selection, now: datetime) -> pl.DataFrame:
         ),
         entered AS (
             SELECT region, stage, count(DISTINCT application_id) AS entered,
+                   -- whole days elapsed (not calendar dates crossed: a day's wait begun at 23:00 is 0)
                    median(CASE WHEN stage IN ({waiting})
-                               THEN date_diff('day', occurred_at, coalesce(left_at, $now)) END) AS median_days
+                               THEN floor(epoch(coalesce(left_at, $now) - occurred_at) / 86400) END) AS median_days
             FROM events GROUP BY ALL
         ),
         current AS (

@@ -11,6 +11,7 @@ from aspnet_data import reports
 from aspnet_data.db import open_database, utc_now
 from aspnet_data.permissions import Actor, pages_for
 from ui.i18n import translate
+from ui.safe import md
 
 SUBMIT = {"en": "Submit the report", "fr": "Soumettre le rapport", "es": "Enviar el informe"}
 ADD = {"en": "Add an activity", "fr": "Ajouter une activité", "es": "Añadir una actividad"}
@@ -109,6 +110,16 @@ def _submitted(path, network: str) -> int:
         return found.id, db.scalar("SELECT name FROM institutions WHERE id = ?", [iid])
 
 
+def _a_network_with_silent_members(path) -> str:
+    """The network with the most members that never reported."""
+    with open_database(path) as db:
+        return db.scalar(
+            "SELECT network FROM institutions i WHERE status = 'member' "
+            "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.institution_id = i.id) "
+            "GROUP BY network ORDER BY count(*) DESC, network LIMIT 1"
+        )
+
+
 def pick_report(at, name: str) -> None:
     box = at.selectbox(key="reports_pick")
     box.select(next(label for label in box.options if label.startswith(name))).run()
@@ -117,8 +128,9 @@ def pick_report(at, name: str) -> None:
 @pytest.mark.both_engines
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_the_coordinator_returns_a_report_with_a_comment_then_accepts_it(app_as, scratch_copy, lang):
-    rid, name = _submitted(scratch_copy, "FRA")
-    at = app_as("app_pages/reports.py", "coord.fra", session={"lang": lang})
+    network = _a_network_with_silent_members(scratch_copy)
+    rid, name = _submitted(scratch_copy, network)
+    at = app_as("app_pages/reports.py", f"coord.{network.lower()}", session={"lang": lang})
     pick_report(at, name)
     press(at, RETURN[lang])  # without a comment: refused next to it
     assert errors(at)
@@ -133,7 +145,7 @@ def test_the_coordinator_returns_a_report_with_a_comment_then_accepts_it(app_as,
         reports.submit(db, Actor("admin", "admin"), found.institution_id, found.year,
                        {"activities": found.activities, "scores": found.scores, "contacts_confirmed": True},
                        version=found.version)  # fmt: skip
-    at = app_as("app_pages/reports.py", "coord.fra", session={"lang": lang})
+    at = app_as("app_pages/reports.py", f"coord.{network.lower()}", session={"lang": lang})
     pick_report(at, name)
     press(at, ACCEPT[lang])
     with open_database(scratch_copy) as db:
@@ -199,9 +211,9 @@ def test_accepted_activities_show_on_the_public_profile(page, _demo_file, lang):
         )
     at = page("app_pages/institution.py", lang=lang, id=str(iid))
     shown = " ".join(m.value for m in at.markdown)
-    assert title.replace("'", "\\'") in shown or title in shown
+    assert md(title) in shown  # as text (markdown's characters escaped)
     if draft_title and draft_title != title:
-        assert draft_title not in shown
+        assert md(draft_title) not in shown
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])

@@ -334,7 +334,10 @@ WORDS = {
 
 
 def language_of(text: str) -> str:
-    """The language with the most of its common words in ``text`` (independent of the generator)."""
+    """The language with the most of its common words in ``text`` (independent of the generator);
+    Spanish's own punctuation settles it."""
+    if "¿" in text or "¡" in text:
+        return "es"
     words = [w.strip(".,;:!?¿¡()'\"") for w in text.lower().replace("'", " ").split()]
     return max(WORDS, key=lambda lang: sum(w in WORDS[lang] for w in words))
 

@@ -360,11 +360,13 @@ def test_a_members_certificate_carries_its_number_date_and_verification_link(db,
 
 
 def test_a_name_in_another_script_is_printed_in_its_latin_spelling(db):
-    school = db.query(
+    schools = db.query(
         "SELECT i.id, i.name, i.name_latin FROM institutions i JOIN countries c ON c.iso3 = i.network "
         "WHERE i.status = 'member' AND c.script NOT IN ('Latn') AND i.name <> i.name_latin "
-        "ORDER BY i.id LIMIT 1"
-    ).row(0, named=True)
+        "ORDER BY i.id LIMIT 100"
+    )
+    # A Latin spelling the fonts hold (letters outside them: the test below).
+    school = next(row for row in schools.iter_rows(named=True) if row["name_latin"].isascii())
     text = text_of(certificates.certificate_pdf(db, school["id"], "en"))
     assert " ".join(school["name_latin"].split()) in text
 

@@ -26,7 +26,7 @@ from aspnet_data.permissions import Actor
 
 CHILD = Path(__file__).resolve().parent.parent / "crash_child.py"
 KILLS = 4
-NET = "RWA"  # a network of the test database with a country outline
+NET = "CHN"  # the largest network of the test database (it has a country outline)
 NEW_ROWS, UPDATES, WITHDRAWALS = 1500, 100, 3
 ADMIN = Actor("admin", "admin")
 TABLES = [

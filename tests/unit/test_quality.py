@@ -278,18 +278,19 @@ def test_withdrawn_institutions_are_never_listed(scratch):
 
 
 def test_limit_truncates_each_list_and_totals_keep_the_full_count(scratch):
+    # The largest network of the test demo: more than three items in every list.
     for _ in range(4):
-        nowhere = pick(scratch, "RUS", where="latitude IS NOT NULL")
+        nowhere = pick(scratch, "CHN", where="latitude IS NOT NULL")
         execute(scratch, "UPDATE institutions SET latitude = NULL WHERE id = ?", [nowhere])
-    full = run(scratch, "RUS")
-    cut = run(scratch, "RUS", limit=3)
+    full = run(scratch, "CHN")
+    cut = run(scratch, "CHN", limit=3)
     assert cut.totals == full.totals
     assert all(total > 3 for total in full.totals.values())
-    for name in ("missing", "stale", "duplicates", "outside"):
+    for name in ("missing", "stale", "duplicates", "outside", "inactive"):
         frame = getattr(cut, name)
         assert frame.height == min(3, full.totals[name])
         assert frame.equals(getattr(full, name).head(3))
-    assert run(scratch, "RUS", limit=0).missing.height == 0
+    assert run(scratch, "CHN", limit=0).missing.height == 0
 
 
 def test_a_huge_city_is_compared_within_a_bounded_window(scratch):
