@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -81,14 +82,15 @@ def build(
     after theirs), the change requests, and ``approved``: the themes and levels of the schools
     whose request was approved (their record shows them); as {name: frame}."""
     py = random.Random(seed)
-    languages = dict(zip(networks["iso3"], networks["language"], strict=True))
-    channel_rows, message_rows = [], []
-    next_channel = int(channels["id"].max() or 0) + 1
-    next_message = int(messages["id"].max() or 0) + 1 if messages.height else 1
+    languages: dict[str, str] = dict(zip(networks["iso3"], networks["language"], strict=True))
+    channel_rows: list[dict[str, Any]] = []
+    message_rows: list[dict[str, Any]] = []
+    next_channel = (channels["id"].max() or 0) + 1  # type: ignore[operator]
+    next_message = (messages["id"].max() or 0) + 1  # type: ignore[operator]
     for iso3 in sorted(networks["iso3"]):
         if iso3 not in ALWAYS and py.random() >= SCHOOLS_CHANNEL_SHARE:
             continue
-        lang = languages.get(iso3) if languages.get(iso3) in ("fr", "es") else "en"
+        lang = languages[iso3] if languages.get(iso3) in ("fr", "es") else "en"
         opened = as_of - timedelta(days=py.randrange(120, 400))
         channel_rows.append(
             {
@@ -123,7 +125,7 @@ def build(
     schools = inst.filter(pl.col("id").is_in(active["institution_id"].implode()))
     records = {r["id"]: r for r in schools.select("id", "network", "themes", "levels", "status").iter_rows(named=True)}
     approved: dict[int, dict] = {}
-    requests = []
+    requests: list[dict[str, Any]] = []
     for user in active.iter_rows(named=True):
         school = records.get(user["institution_id"])
         if school is None or school["status"] == "withdrawn" or py.random() >= REQUEST_SHARE:
