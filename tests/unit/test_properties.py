@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aspnet_data import accounts, board, editing, projects, validation
+from aspnet_data import accounts, board, change_requests, editing, focal_points, projects, validation
 from aspnet_data import applications as apps
 from aspnet_data.errors import FieldError
 from aspnet_data.permissions import Actor
@@ -599,6 +599,34 @@ def test_review_comments_are_stored_verbatim_or_refused(db, school, comment, to)
         return
     assert moved.stage == to
     assert moved.events[-1]["comment"] == clean(comment)
+
+
+@pytest.fixture(scope="module")
+def focal(db, school):
+    """The focal point of ``school``."""
+    coordinator = school[2]
+    invitation = focal_points.invite(db, coordinator, school[0], display_name="Prop Focal", email="prop@school.example")
+    return focal_points.accept(db, invitation.token, "prop@school.example", "Garden-and-river-7").actor
+
+
+@settings(FAST, max_examples=30)
+@given(
+    themes=st.one_of(st.none(), st.lists(st.one_of(st.sampled_from(THEMES), hostile_text), max_size=4), hostile_text),
+    levels=st.one_of(st.none(), st.lists(st.one_of(st.sampled_from(LEVELS), hostile_text), max_size=4)),
+    comment=st.one_of(st.none(), hostile_text),
+)
+def test_a_change_request_stores_what_was_asked_or_nothing(db, school, focal, themes, levels, comment):
+    before = db.checksums([*TABLES, "change_requests"])
+    try:
+        rid = change_requests.request(db, focal, school[0], themes=themes, levels=levels, comment=comment)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("themes", "levels", "comment", "form"))
+        assert db.checksums([*TABLES, "change_requests"]) == before
+        return
+    stored = db.rows("SELECT themes, levels, comment, state FROM change_requests WHERE id = ?", [rid])[0]
+    assert stored[2] == clean(comment) and stored[3] == "pending"
+    assert (stored[0] is None or set(stored[0]) <= set(THEMES)) and (stored[1] is None or set(stored[1]) <= set(LEVELS))
+    assert stored[0] is not None or stored[1] is not None
 
 
 # -- board ----------------------------------------------------------------------------------------
