@@ -37,14 +37,18 @@ def pytest_collection_modifyitems(config, items):
 
     Page tests (AppTest) run on the embedded file; on PostgreSQL only those marked
     both_engines (a write seen by the next run, one journey per page that writes): the pages
-    call the same data-layer functions, whose own tests run on both engines."""
+    call the same data-layer functions, whose own tests run on both engines. A test marked
+    analytic_copy reads only through ``db.analytics``, the same DuckDB SQL on both engines (the
+    copy keeping up with PostgreSQL is tests/unit/test_postgres.py's): embedded only."""
     pages = ROOT / "tests" / "pages"
     dropped = [
         item
         for item in items
         if _backend(item) == "postgres"
-        and item.path.is_relative_to(pages)
-        and not item.get_closest_marker("both_engines")
+        and (
+            (item.path.is_relative_to(pages) and not item.get_closest_marker("both_engines"))
+            or item.get_closest_marker("analytic_copy")
+        )
     ]
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -131,6 +131,7 @@ def searched(frame: pl.DataFrame, q: str) -> int:
 # -- directory, map and dashboard: the URL --------------------------------------------------
 
 
+@pytest.mark.analytic_copy
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_url_values_are_dropped_with_a_notice(hostile_db, unfiltered, payload):
     countries = [c for (c,) in hostile_db.rows("SELECT iso3 FROM networks")]
@@ -151,6 +152,7 @@ def test_hostile_url_values_are_dropped_with_a_notice(hostile_db, unfiltered, pa
     assert sel.values("theme") == ("esd",) and len(notices) == 1
 
 
+@pytest.mark.analytic_copy
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_search_finds_only_what_the_words_match(hostile_db, frame, payload):
     sel, _, _ = parse_params({"q": [payload]}, countries=[])
@@ -167,6 +169,7 @@ def test_hostile_search_finds_only_what_the_words_match(hostile_db, frame, paylo
     assert len(tile.points) + sum(c["institutions"] for c in tile.cells) <= expected
 
 
+@pytest.mark.analytic_copy
 @pytest.mark.parametrize("payload", INJECTIONS, ids=IDS)
 def test_hostile_facet_values_are_bound_as_values(hostile_db, payload):
     """A caller that skips parse_params still cannot widen a selection: every value is a parameter."""
@@ -181,6 +184,7 @@ def test_hostile_facet_values_are_bound_as_values(hostile_db, payload):
     assert dash.active == 0 and sum(dash.by_status.values()) == 0
 
 
+@pytest.mark.analytic_copy
 @pytest.mark.parametrize("payload", INJECTIONS[:12] + INJECTIONS[-6:])
 def test_hostile_language_and_sort_never_reach_sql(hostile_db, payload):
     english = directory.list_institutions(hostile_db, Selection(), lang="en")
@@ -189,6 +193,7 @@ def test_hostile_language_and_sort_never_reach_sql(hostile_db, payload):
         directory.list_institutions(hostile_db, Selection(sort=payload))
 
 
+@pytest.mark.analytic_copy
 def test_dashboard_of_hostile_url_equals_the_unfiltered_one(hostile_db):
     countries = [c for (c,) in hostile_db.rows("SELECT iso3 FROM networks")]
     params = dict.fromkeys([f.key for f in FACETS] + list(URL_SINGLE), INJECTIONS[:8])
