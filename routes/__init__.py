@@ -2,10 +2,13 @@
 
 from starlette.routing import Route
 
+from .health import healthz, readyz
 from .map_data import countries_shaded, outlines, tile
 
 ROUTES = [
     Route("/tiles/{z:int}/{x:int}/{y:int}.json", tile, methods=["GET"]),
     Route("/outlines.json", outlines, methods=["GET"]),
     Route("/countries.json", countries_shaded, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
 ]
