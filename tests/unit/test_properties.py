@@ -46,8 +46,10 @@ TABLES = [
     "outbox",
 ]
 
+# Writes: 40 random inputs per engine each run (besides the explicit examples); validators
+# that touch no database: 150.
 FAST = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
