@@ -188,12 +188,13 @@ def compile_report(db: Database, actor: Actor, network: str, year: int) -> Natio
         accepted,
     )
     order = {theme: k for k, theme in enumerate(THEMES)}
-    activities = activities.with_columns(
-        pl.struct("name", "name_latin")
-        .map_elements(lambda s: display_name(s["name"], s["name_latin"]), return_dtype=pl.String)
-        .alias("school"),
-        pl.col("theme").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("theme_order"),
-    ).sort("theme_order", "school", "position")
+    activities = (
+        _with_school_names(activities)
+        .with_columns(
+            pl.col("theme").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("theme_order"),
+        )
+        .sort("theme_order", "school", "position")
+    )
     # An activity with several themes is listed under each; the totals count it once.
     totals = analytics.query(
         """SELECT count(*) AS activities, coalesce(sum(a.pupils), 0) AS pupils,
@@ -234,6 +235,22 @@ def compile_report(db: Database, actor: Actor, network: str, year: int) -> Natio
         days=days,
         scores=scores,
     )
+
+
+def _with_school_names(activities: pl.DataFrame) -> pl.DataFrame:
+    """``activities`` with the school's printed name (:func:`display_name`) as ``school``:
+    worked out once per school rather than once per activity (a large network lists some
+    hundred thousand activities of a few tens of thousands of schools), and without Python
+    for a name in ASCII, which is printed as it is."""
+    names = activities.select("name", "name_latin").unique()
+    ascii = names["name"].str.contains(r"^[\x00-\x7F]*$")
+    plain, foreign = names.filter(ascii), names.filter(~ascii)
+    names = pl.concat([
+        plain.with_columns(pl.col("name").alias("school")),
+        foreign.with_columns(pl.Series("school", [display_name(n, latin) for n, latin in foreign.iter_rows()],
+                                       dtype=pl.String)),
+    ])  # fmt: skip
+    return activities.join(names, on=["name", "name_latin"], how="left", nulls_equal=True)
 
 
 def _lang(lang: str) -> str:

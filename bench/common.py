@@ -48,8 +48,7 @@ def generator_version() -> str:
     """Changes whenever the demo generator or the schema changes."""
     digest = hashlib.sha256()
     for source in [
-        ROOT / "aspnet_data" / "demo.py",
-        ROOT / "aspnet_data" / "demo_names.py",
+        *sorted((ROOT / "aspnet_data").glob("demo*.py")),  # demo.py and its parts (names, reports, board, ...)
         *sorted((ROOT / "aspnet_data" / "migrations").glob("*.sql")),
     ]:
         digest.update(source.read_bytes())

@@ -10,7 +10,9 @@ floor, the application queues, a 5,000-row bulk upload, every page's rerun, peak
 memory), then Datasette on a SQLite copy (bench/peer.py), then the board, then 20
 browsers at once against a real server (bench/load.py), a 5,000-row national list in a
 ministry's own format imported into the largest network (bench/imports.py, also in
-bench/results/imports.md), the membership queues (bench/membership.py, membership.md).
+bench/results/imports.md), the membership queues (bench/membership.py, membership.md), the
+annual reports: the reporting tab, the review queues, the national report (bench/reports.py,
+reports.md).
 Results go to bench/results/latest.md and latest.json.
 """
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import imports
 import membership
+import reports
 from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT, save_results
 
 HERE = Path(__file__).resolve().parent
@@ -401,6 +404,7 @@ def main() -> None:
     caps = [child("capacity.py", size) for size in args.capacity_sizes.split(",") if size]
     imports_ = [child("imports.py", str(size)) for size in sizes]
     memberships = [child("membership.py", str(size)) for size in sizes]
+    reports_ = [child("reports.py", str(size)) for size in sizes]
     loads = (
         []
         if args.no_load
@@ -416,6 +420,7 @@ def main() -> None:
     )
     save_results("imports", imports_, imports.markdown)
     save_results("membership", memberships, membership.markdown)
+    save_results("reports", reports_, reports.markdown)
     text = (
         markdown(results, peers, board, loads)
         + postgres_markdown(pgs)
@@ -424,6 +429,8 @@ def main() -> None:
         + imports.markdown(imports_)
         + "\n"
         + membership.markdown(memberships)
+        + "\n"
+        + reports.markdown(reports_)
     )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
