@@ -377,7 +377,8 @@ def facet_counts(db: Database, sel: Selection) -> FacetCounts:
     return FacetCounts(total=total, counts=counts)
 
 
-def _order_by(sel: Selection, lang: str) -> str:
+def order_sql(sel: Selection, lang: str) -> str:
+    """The ORDER BY of a selection over `institutions AS i` joined to `countries AS c` (ties by id)."""
     column = SORTS[sel.sort].format(lang=lang if lang in ("en", "fr", "es") else "en")
     direction = "DESC" if sel.descending else "ASC"
     return f"{column} {direction} NULLS LAST, i.id"
@@ -396,12 +397,18 @@ def list_institutions(
                i.levels, i.themes, i.status, i.year_joined, i.ownership
         FROM institutions i JOIN countries c ON c.iso3 = i.network
         WHERE {w.sql()}
-        ORDER BY {_order_by(sel, lang)}
+        ORDER BY {order_sql(sel, lang)}
         LIMIT {int(page_size)} OFFSET {int((page - 1) * page_size)}
         """,
         w.params,
         _PAGE_SCHEMA,
     )
+
+
+def count(db: Database, sel: Selection) -> int:
+    """How many institutions the selection holds (the directory's total)."""
+    w = _where(db, sel)
+    return int(db.analytics.rows(f"SELECT count(*) FROM institutions i WHERE {w.sql()}", w.params)[0][0])
 
 
 EXPORT_COLUMNS = (
@@ -440,7 +447,7 @@ def export_frame(db: Database, sel: Selection, *, lang: str = "en") -> pl.DataFr
         JOIN countries c ON c.iso3 = i.network
         JOIN regions r ON r.code = c.region
         WHERE {w.sql()}
-        ORDER BY {_order_by(sel, lang)}
+        ORDER BY {order_sql(sel, lang)}
         """,
         w.params,
     )

@@ -71,6 +71,18 @@ SETTINGS: tuple[Setting, ...] = (
         "(each school is reminded once per year and kind, whichever replica runs first); `off`: only "
         "`python -m aspnet_data reminders` does (e.g. from cron).",
     ),
+    Setting(
+        "ASPNET_API_RATE",
+        120,
+        "Requests a minute that one client (an IP address) may make to the open-data API, in bursts of as "
+        "many; past that it is answered 429 with Retry-After. Counted by each app process; 0 turns it off.",
+    ),
+    Setting(
+        "ASPNET_DUMPS_DIR",
+        "data/dumps",
+        "Where the open-data bulk files are written (made again when the data changes); relative to the "
+        "project folder unless absolute.",
+    ),
     Setting("ASPNET_SMTP_HOST", None, "Mail server for the outbox; unset, mail stays in the outbox."),
     Setting("ASPNET_SMTP_PORT", 587, "Mail server port (STARTTLS)."),
     Setting("ASPNET_SMTP_USER", None, "Mail server login, if it needs one."),
@@ -111,6 +123,11 @@ def database_path(environ: Mapping[str, str] | None = None) -> str:
         return str(url)
     given = str(value("ASPNET_DB", environ))
     return str(ROOT / given) if given == _BY_NAME["ASPNET_DB"].default else given
+
+
+def dumps_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder of the open-data bulk files."""
+    return ROOT / str(value("ASPNET_DUMPS_DIR", environ))
 
 
 def public_url(environ: Mapping[str, str] | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from starlette.routing import Route
 
+from .api import MOUNT as API
 from .health import healthz, readyz
 from .map_data import countries_shaded, outlines, tile
 
@@ -11,4 +12,5 @@ ROUTES = [
     Route("/countries.json", countries_shaded, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
+    API,
 ]

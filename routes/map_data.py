@@ -99,13 +99,19 @@ def _cell(row: dict, z: int, lang: str) -> dict:
 
 def kept(key: tuple, make) -> bytes:
     """``make()`` as compact JSON, computed once per key and kept for every visitor."""
+    return kept_bytes(key, lambda: json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def kept_bytes(key: tuple, make) -> bytes:
+    """The bytes ``make()`` returns, computed once per key and kept for every visitor (the
+    least recently used answers go first past 64 MB)."""
     global _kept_bytes
     with _lock:
         body = _kept.get(key)
         if body is not None:
             _kept.move_to_end(key)
             return body
-    body = json.dumps(make(), ensure_ascii=False, separators=(",", ":")).encode()
+    body = make()
     with _lock:
         if key not in _kept:
             _kept[key] = body
