@@ -78,6 +78,9 @@ def _app() -> None:
             st.Page(
                 "app_pages/projects.py", title=t("nav.projects"), icon=":material/diversity_3:", url_path="projects"
             ),
+            st.Page(
+                "app_pages/open_data.py", title=t("nav.open_data"), icon=":material/dataset:", url_path="open-data"
+            ),
             # Profiles open from links (they need ?code= or ?id=), so they stay out of the menu.
             st.Page(
                 "app_pages/network.py",

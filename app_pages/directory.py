@@ -1,15 +1,16 @@
 """Directory: search and facets over every institution, one page of rows, exports."""
 
 import math
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
 
-from aspnet_data import directory
+from aspnet_data import directory, open_data
 from aspnet_data.permissions import can
 from ui import data, filters
 from ui.auth import current_actor
-from ui.i18n import current_language, level_labels, number, render, t, theme_labels
+from ui.i18n import current_language, level_labels, link_params, number, page_href, render, t, theme_labels
 from ui.tables import linked_table
 
 lang = current_language()
@@ -116,6 +117,11 @@ export_buttons(
     rows=counts.total,
     icon=":material/download:",
 )
+# The same selection from the public API (its parameters are the directory's own), for clicking:
+# relative, so it opens on whichever address serves this page.
+api_query = urlencode(link_params(directory.to_params(sel)), doseq=True)
+api_link = f"{open_data.BASE}/institutions" + (f"?{api_query}" if api_query else "")
+st.caption(t("directory.open_data", api=api_link, page=page_href("open-data")))
 if can(actor, "export_full"):
     st.markdown(f"**{t('directory.full_export')}**")
     st.caption(t("directory.full_export_help"))

@@ -24,6 +24,7 @@ PUBLIC = {
     "directory": "directory",
     "networks": "networks",
     "projects": "projects",
+    "open-data": "open_data",
     "apply": "apply",
     "application-status": "status",
     "dashboard": "dashboard",
