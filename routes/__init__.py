@@ -3,6 +3,7 @@
 from starlette.routing import Route
 
 from .api import MOUNT as API
+from .embed import deck_js, embed_map, map_js
 from .health import healthz, readyz
 from .map_data import countries_shaded, outlines, tile
 
@@ -12,5 +13,8 @@ ROUTES = [
     Route("/countries.json", countries_shaded, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
+    Route("/embed/map", embed_map, methods=["GET"]),
+    Route("/embed/deck.js", deck_js, methods=["GET"]),
+    Route("/embed/map.js", map_js, methods=["GET"]),
     API,
 ]
