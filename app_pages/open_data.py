@@ -95,15 +95,11 @@ with curl:
 with python:
     st.caption(t("open_data.python_tables"))
     st.code(
-        f"""from urllib.request import urlopen
-
-import polars as pl
+        f"""import polars as pl
 
 BASE = "{api}"
 
-with urlopen(f"{{BASE}}{table}") as answer:
-    schools = pl.read_csv(answer.read())
-
+schools = pl.read_csv(f"{{BASE}}{table}")
 network = pl.read_parquet(f"{{BASE}}{dump}")""",
         language="python",
     )

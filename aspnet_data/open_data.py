@@ -615,12 +615,12 @@ def _coverage(db: Database, req: Request, part: str, point: tuple[str, str] | No
     frame = getattr(board, part)
     if part == "by_country":
         lang = req.lang
-        capitals = db.analytics.query("SELECT iso3, capital_lat, capital_lon FROM countries")
-        frame = (
-            frame.rename({f"name_{lang}": "country"})
-            .drop([c for c in frame.columns if c.startswith("name_") and c != f"name_{lang}"])
-            .join(capitals, on="iso3", how="left")
+        frame = frame.rename({f"name_{lang}": "country"}).drop(
+            [c for c in frame.columns if c.startswith("name_") and c != f"name_{lang}"]
         )
+        if "capital_lat" not in frame.columns:
+            capitals = db.analytics.query("SELECT iso3, capital_lat, capital_lon FROM countries")
+            frame = frame.join(capitals, on="iso3", how="left")
     return Table(frame, req.endpoint.key, point=point)
 
 

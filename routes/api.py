@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -183,7 +184,33 @@ def _data(request: Request, endpoint: open_data.Endpoint, fmt: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": CACHING, **_SAFE}
     if fmt in ("csv", "parquet"):
         headers["Content-Disposition"] = f'attachment; filename="aspnet-{endpoint.name}.{fmt}"'
-    return Response(body, media_type=open_data.MEDIA_TYPES[fmt], headers=headers)
+    return ranged(request, body, open_data.MEDIA_TYPES[fmt], headers)
+
+
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+
+
+def ranged(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    """The answer, or the part of it a ``Range: bytes=a-b`` header asks for (206): readers such
+    as polars' ``read_csv(url)`` and ``read_parquet(url)`` fetch a file by ranges."""
+    headers = {**headers, "Accept-Ranges": "bytes"}
+    asked = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    found = _RANGE.match(asked.strip()) if asked else None
+    if asked is None or (if_range and if_range != headers.get("ETag")):
+        return Response(body, media_type=media_type, headers=headers)
+    size = len(body)
+    if found is None or not (found.group(1) or found.group(2)):
+        return Response(body, media_type=media_type, headers=headers)  # several ranges, or a malformed one
+    if found.group(1):
+        start = int(found.group(1))
+        end = min(int(found.group(2)), size - 1) if found.group(2) else size - 1
+    else:  # the last n bytes
+        start, end = max(0, size - int(found.group(2))), size - 1
+    if start >= size or start > end:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(body[start : end + 1], status_code=206, media_type=media_type, headers=headers)
 
 
 def _endpoint(endpoint: open_data.Endpoint, fmt: str):

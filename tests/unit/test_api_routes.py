@@ -74,6 +74,26 @@ def test_the_directorys_own_link_gives_its_rows_in_every_format(client, db):
 
 
 @pytest.mark.analytic_copy
+def test_answers_come_in_byte_ranges_as_readers_of_remote_files_ask(client):
+    whole = client.get("/api/v1/institutions.parquet?country=FRA")
+    assert whole.headers["accept-ranges"] == "bytes"
+    size = len(whole.content)
+    head = client.get("/api/v1/institutions.parquet?country=FRA", headers={"Range": "bytes=0-99"})
+    assert head.status_code == 206 and head.content == whole.content[:100]
+    assert head.headers["content-range"] == f"bytes 0-99/{size}"
+    tail = client.get("/api/v1/institutions.parquet?country=FRA", headers={"Range": "bytes=-8"})
+    assert tail.status_code == 206 and tail.content == whole.content[-8:] and tail.content.endswith(b"PAR1")
+    rest = client.get("/api/v1/institutions.parquet?country=FRA", headers={"Range": f"bytes={size - 10}-"})
+    assert rest.content == whole.content[-10:]
+    beyond = client.get("/api/v1/institutions.parquet?country=FRA", headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    stale = client.get(
+        "/api/v1/institutions.parquet?country=FRA", headers={"Range": "bytes=0-9", "If-Range": '"0-old"'}
+    )
+    assert stale.status_code == 200 and stale.content == whole.content  # changed since: the whole answer
+
+
+@pytest.mark.analytic_copy
 def test_next_links_lead_through_every_page(client, db):
     url, seen = "/api/v1/institutions?country=FRA&per_page=10", []
     while url:
