@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import http.server
+import io
+import json
+import re
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from .conftest import _free_port, screenshot
+import polars as pl
+from playwright.sync_api import expect
+
+from aspnet_data import directory
+from aspnet_data.directory import Selection, facet_counts
+
+from .conftest import _free_port, screenshot, settle
+from .test_annual_report_e2e import choose
 
 
 @contextmanager
@@ -81,4 +94,57 @@ def test_another_site_embeds_the_map_and_cannot_frame_the_app(browser, server):
     assert page_headers["x-frame-options"] == "SAMEORIGIN"
     embed_headers = page.request.get(f"{server}/embed/map").headers
     assert embed_headers["content-security-policy"] == "frame-ancestors *" and "x-frame-options" not in embed_headers
+    context.close()
+
+
+def test_a_researcher_downloads_the_bulk_file_copies_the_embed_code_and_follows_the_directorys_api_link(
+    server, browser, db
+):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/open-data?lang=es")
+    settle(page)
+    expect(page.get_by_role("heading", name="Datos abiertos")).to_be_visible()
+    # The whole network as CSV, from the link on the page: what the manifest says it is.
+    with page.expect_download(timeout=30_000) as saved:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    body = Path(saved.value.path()).read_bytes()
+    manifest = json.loads(page.request.get(f"{server}/api/v1/dumps/manifest.json").body())
+    entry = manifest["files"]["institutions.csv"]
+    assert hashlib.sha256(body).hexdigest() == entry["sha256"] and len(body) == entry["bytes"]
+    rows = pl.read_csv(io.BytesIO(body))
+    public = db.scalar("SELECT count(*) FROM institutions WHERE status <> 'withdrawn'")
+    assert rows.height == entry["rows"] == public
+    # The embed code follows the form: a country typed and chosen, a theme, the countries view.
+    choose(page, "Países", "espa", "España")
+    page.get_by_role("button", name="Ciudadanía mundial", exact=False).first.click()
+    settle(page)
+    page.get_by_text("Países", exact=True).last.click()
+    code = page.locator("[data-testid='stCode']").filter(has_text="<iframe").inner_text()
+    src = html.unescape(re.search(r'src="([^"]+)"', code).group(1))  # the code is HTML: &amp; in it
+    assert src.startswith(f"{server}/embed/map?")
+    assert parse_qs(urlparse(src).query) == {"country": ["ESP"], "theme": ["gced"], "lang": ["es"]}
+    preview = page.frame_locator("iframe[title]").last
+    preview.locator("canvas").first.wait_for(timeout=30_000)
+    assert "España" not in code  # codes, not names, in the address
+    screenshot(page, "open-data-1400-es")
+    page.set_viewport_size({"width": 390, "height": 1800})
+    settle(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "open-data-390-es")
+    # The directory's own selection, opened in the API from the directory's link.
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.goto(f"{server}/directory?country=FRA&theme=esd&lang=es")
+    settle(page)
+    sel = Selection().with_values("country", ["FRA"]).with_values("theme", ["esd"])
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="Esta selección como datos abiertos (API)").click()
+    answer = opened.value
+    answer.wait_for_load_state()
+    listed = json.loads(answer.locator("body").inner_text())
+    assert listed["total"] == facet_counts(db, sel).total
+    assert [r["id"] for r in listed["institutions"]][:25] == directory.list_institutions(db, sel, lang="es")[
+        "id"
+    ].to_list()
+    assert {r["country"] for r in listed["institutions"]} == {"Francia"}
     context.close()
