@@ -50,6 +50,8 @@ defaults
     # A request for a replica that does not answer is tried again, the last time on another.
     retries 3
     option redispatch
+    # The visitor's address for the replicas (the open-data API counts each client's requests).
+    option forwardfor
 
 frontend atlas
     bind 127.0.0.1:{port}
