@@ -19,9 +19,12 @@ from aspnet_data.db import open_database
 from routes import ROUTES, api
 
 from ..conftest import use_database
+from ..pages.test_hostile_params import PAYLOADS
 from .test_injection import INJECTIONS
 
-SAMPLE = INJECTIONS[:8] + INJECTIONS[-6:]
+# The data layer's injection list and the pages' hostile URL values, once each.
+HOSTILE = list(dict.fromkeys(INJECTIONS + PAYLOADS))
+SAMPLE = INJECTIONS[:8] + INJECTIONS[-6:] + PAYLOADS[-1:]
 
 
 @pytest.fixture()
@@ -140,7 +143,7 @@ def test_hostile_values_in_every_parameter_are_refused_or_bound_never_a_500(clie
     base = endpoint.path.replace("{id}", "3").replace("{iso3}", "FRA")
     for param in endpoint.params:
         # Values checked against a list need only a sample; free text and codes get every payload.
-        payloads = INJECTIONS if param.name in ("q", "country", "id", "iso3", "cursor") else SAMPLE
+        payloads = HOSTILE if param.name in ("q", "country", "id", "iso3", "cursor") else SAMPLE
         for payload in payloads:
             if param.where == "path":
                 url, query = f"/api/v1{endpoint.path.replace('{' + param.name + '}', '')}", {}
