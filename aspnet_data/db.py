@@ -328,6 +328,7 @@ ID_SEQUENCES = {
     "reports": "report_id_seq",
     "report_activities": "report_activity_id_seq",
     "change_requests": "change_request_id_seq",
+    "message_reports": "message_report_id_seq",
 }
 
 

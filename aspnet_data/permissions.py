@@ -25,7 +25,8 @@ OWNER = "owner"  # the user who owns the record (``owner``: a project's owner, a
 MEMBER = "member"  # a coordinator whose network takes part (``member=True``: a channel's audience)
 APPLICANT = "applicant"  # the applicant, who proved it with the reference code and email (``applicant=True``)
 SCHOOL = "school"  # a focal point, on their own school (``institution``)
-RELATIONS = frozenset({OWN, OWNER, MEMBER, APPLICANT, SCHOOL})
+PARTICIPANT = "participant"  # a signed-in user taking part in a direct conversation (``participant=True``)
+RELATIONS = frozenset({OWN, OWNER, MEMBER, APPLICANT, SCHOOL, PARTICIPANT})
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ ACTIONS: dict[str, set[str]] = {
     "edit_message": {OWNER},  # one's own message, for a while after posting it
     "hide_message": {"admin"},  # moderation, with a reason shown in its place
     "create_channel": {"admin"},  # topical channels
+    # Direct conversations: only their members read them; an administrator reads a message of
+    # one only when one of its members reported it.
+    "start_conversation": {"admin", "coordinator"},
+    "read_conversation": {PARTICIPANT},  # read and write in a conversation one takes part in
+    "report_message": {PARTICIPANT},
+    "moderate_reported": {"admin"},  # read and hide a reported message of a conversation
     # Project spaces.
     "create_project": {"admin", "coordinator"},
     # A school of one's network (on another network's project: a request); a focal point asks
@@ -123,6 +130,7 @@ def can(
     member: bool = False,
     applicant: bool = False,
     institution: int | None = None,
+    participant: bool = False,
 ) -> bool:
     """Whether ``actor`` may do ``action``.
 
@@ -131,6 +139,7 @@ def can(
     :param member: whether the actor's network takes part in what the action concerns (``member``)
     :param applicant: whether the actor proved they are the applicant (``applicant``)
     :param institution: the institution the action concerns (``school``: the focal point's own)
+    :param participant: whether the actor takes part in the conversation concerned (``participant``)
     :raises KeyError: for an action that is not in :data:`ACTIONS`
     """
     allowed = ACTIONS[action]
@@ -148,6 +157,7 @@ def can(
             and actor.institution is not None
             and actor.institution == institution
         )
+        or (PARTICIPANT in allowed and actor.username is not None and participant)
     )
 
 
@@ -160,9 +170,19 @@ def require(
     member: bool = False,
     applicant: bool = False,
     institution: int | None = None,
+    participant: bool = False,
 ) -> None:
     """Refuse unless :func:`can`: raises :class:`~aspnet_data.errors.PermissionDenied`."""
-    if not can(actor, action, network, owner=owner, member=member, applicant=applicant, institution=institution):
+    if not can(
+        actor,
+        action,
+        network,
+        owner=owner,
+        member=member,
+        applicant=applicant,
+        institution=institution,
+        participant=participant,
+    ):
         raise PermissionDenied(action, network)
 
 
@@ -175,7 +195,7 @@ def may_ever(role: str | None, action: str) -> bool:
         role in allowed
         or (role == "coordinator" and bool({OWN, MEMBER} & allowed))
         or (role == "focal_point" and SCHOOL in allowed)
-        or (role is not None and OWNER in allowed)
+        or (role is not None and bool({OWNER, PARTICIPANT} & allowed))
     )
 
 

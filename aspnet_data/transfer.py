@@ -39,6 +39,8 @@ TABLES = (
     "channels",
     "messages",
     "channel_reads",
+    "channel_members",
+    "message_reports",
     "outbox",
     "import_mappings",
     "membership_events",

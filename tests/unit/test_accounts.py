@@ -193,6 +193,10 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "edit_message": set(),  # only one's own (below)
     "hide_message": {"admin"},
     "create_channel": {"admin"},
+    "start_conversation": {"own coordinator", "other coordinator", "admin"},
+    "read_conversation": set(),  # its members only (below)
+    "report_message": set(),  # a member of the conversation only (below)
+    "moderate_reported": {"admin"},
     "create_project": {"own coordinator", "other coordinator", "admin"},
     "add_to_project": {"own coordinator", "admin"},
     "decide_project_request": {"admin"},  # and the project's owner (below)
@@ -238,6 +242,10 @@ def test_relations_in_the_matrix(role):
     assert not can(actor, "edit_message", owner="someone.else")
     # A channel's audience: coordinators whose network it is for (admins read every channel).
     assert can(actor, "read_channel", member=True) == (role in ("own coordinator", "other coordinator", "admin"))
+    # A direct conversation: whoever takes part in it, signed in, and nobody by role.
+    for action in ("read_conversation", "report_message"):
+        assert can(actor, action, participant=True) == (actor.username is not None)
+        assert not can(actor, action)
     # The applicant, proved by reference code and email, and nobody by role.
     assert can(actor, "act_as_applicant", "FRA", applicant=True)
     assert not can(actor, "act_as_applicant", "FRA")
