@@ -5,7 +5,9 @@ all-coordinators and topical channels; a regional channel is for its region's co
 a project channel for the coordinators of networks taking part in the project (and its
 owner); a network's channel for its schools, once its coordinator opened it, is written by
 the coordinator and read by the focal points of the network's schools. UNESCO admins go
-everywhere. Message text is stored exactly as written; the pages
+everywhere but into direct conversations: a conversation (kind 'direct') is read and written by
+its members only, whoever they are; an admin reads one of its messages only when a member
+reported it, to hide it or leave it. Message text is stored exactly as written; the pages
 escape it when they show it.
 """
 
@@ -20,7 +22,7 @@ from . import audit
 from .db import Cursor, Database, utc_now
 from .errors import EditWindowPassed, FieldError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from .permissions import Actor, can, require
-from .text import clean_line, has_visible
+from .text import clean_line, fold, has_visible
 from .validation import clean_text
 
 MAX_LENGTH = 4000
@@ -49,27 +51,41 @@ _SCHOOLS_SQL = "(c.kind = 'schools' AND c.network = $me_network)"
 def _readable_sql(actor: Actor) -> tuple[str, dict[str, object]]:
     """WHERE over `channels c` for the channels ``actor`` may read: every channel, those of the
     actor's audience (``read_channel``), their network's channel for schools (a focal point:
-    ``read_schools_channel``), or none."""
+    ``read_schools_channel``), or none; and the direct conversations they take part in
+    (``read_conversation``), which nobody else reads."""
+    params: dict[str, object] = {}
     if can(actor, "read_channel"):
-        return "true", {}
-    if can(actor, "read_channel", member=True):
-        return _audience_sql(), {"me_network": actor.network}
-    if can(actor, "read_schools_channel", institution=actor.institution):
-        return _SCHOOLS_SQL, {"me_network": actor.network}
-    return "false", {}
+        shared = "true"
+    elif can(actor, "read_channel", member=True):
+        shared, params = _audience_sql(), {"me_network": actor.network}
+    elif can(actor, "read_schools_channel", institution=actor.institution):
+        shared, params = _SCHOOLS_SQL, {"me_network": actor.network}
+    else:
+        shared = "false"
+    if not can(actor, "read_conversation", participant=True):
+        return f"(c.kind <> 'direct' AND {shared})", params
+    return f"(CASE WHEN c.kind = 'direct' THEN {_PARTICIPANT_SQL} ELSE {shared} END)", params | {
+        "me_user": actor.username
+    }
+
+
+_PARTICIPANT_SQL = "EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = c.id AND cm.username = $me_user)"
 
 
 def _may(db: Database, actor: Actor, channel_id: int, *, write: bool) -> bool:
     """Whether ``actor`` may read (``write``: post in) the channel; NotFound when there is no
-    such channel. A focal point reads their network's channel for schools and writes nowhere."""
+    such channel. A focal point reads their network's channel for schools and writes nowhere;
+    a conversation is its members' alone."""
     found = db.rows(
-        f"SELECT {_audience_sql()}, {_SCHOOLS_SQL} FROM channels c WHERE c.id = $id",
-        {"id": channel_id, "me_network": actor.network},
+        f"SELECT c.kind, {_audience_sql()}, {_SCHOOLS_SQL}, {_PARTICIPANT_SQL} FROM channels c WHERE c.id = $id",
+        {"id": channel_id, "me_network": actor.network, "me_user": actor.username or ""},
     )
     if not found:
         raise NotFound(channel_id)
-    audience, schools = (bool(v) for v in found[0])
-    if can(actor, "read_channel", member=audience):
+    kind, audience, schools, participant = found[0]
+    if kind == "direct":
+        return can(actor, "read_conversation", participant=bool(participant))
+    if can(actor, "read_channel", member=bool(audience)):
         return True
     return not write and can(actor, "read_schools_channel", institution=actor.institution if schools else None)
 
@@ -118,6 +134,8 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
     # Only unread messages are joined: a reader who keeps up touches a few rows, not the board.
     return db.query(
         f"""SELECT c.id, c.slug, c.kind, c.title, c.region, c.project_id, c.network,
+                   CASE WHEN c.kind = 'direct' THEN (SELECT max(x.id) FROM messages x WHERE x.channel_id = c.id)
+                   END AS last_id,
                    count(m.id) AS unread,
                    count(m.id) FILTER (WHERE {mention}) AS mentions
             FROM channels c
@@ -127,7 +145,7 @@ def channels(db: Database, actor: Actor) -> pl.DataFrame:
             WHERE {where}
             GROUP BY c.id, c.slug, c.kind, c.title, c.region, c.project_id, c.network
             ORDER BY CASE c.kind WHEN 'all' THEN 0 WHEN 'schools' THEN 1 WHEN 'region' THEN 2 WHEN 'topic' THEN 3
-                     ELSE 4 END, c.title""",
+                     WHEN 'project' THEN 4 ELSE 5 END, c.title, c.id""",
         params | mention_params | {"me": actor.username or ""},
     )
 
@@ -376,7 +394,8 @@ def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None 
 
 
 def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
-    """UNESCO admins hide a message, with a reason shown in its place."""
+    """UNESCO admins hide a message, with a reason shown in its place; in a conversation, only
+    a message one of its members reported (its reports are then closed)."""
     require(actor, "hide_message")
     reason = clean_line(reason)
     if not has_visible(reason):
@@ -384,6 +403,18 @@ def hide(db: Database, actor: Actor, message_id: int, reason: str) -> None:
     now = utc_now()
 
     def write(cur: Cursor):
+        kind = cur.execute(
+            "SELECT c.kind FROM messages m JOIN channels c ON c.id = m.channel_id WHERE m.id = ?", [message_id]
+        ).fetchall()
+        if kind and kind[0][0] == "direct":
+            require(actor, "moderate_reported")
+            if not _reported_open(cur, message_id):
+                raise PermissionDenied("moderate_reported", None)
+            cur.execute(
+                "UPDATE message_reports SET resolved_by = ?, resolved_at = ? "
+                "WHERE message_id = ? AND resolved_at IS NULL",
+                [actor.username, now, message_id],
+            )
         hidden = cur.execute(
             "UPDATE messages SET hidden_reason = ? WHERE id = ?", [reason[:300], message_id]
         ).fetchall()[0][0]
@@ -470,3 +501,201 @@ def open_schools_channel(db: Database, actor: Actor, network: str, *, title: str
         return int(new_id)
 
     return db.write(write)
+
+
+# -- direct conversations ----------------------------------------------------------------
+
+MAX_MEMBERS = 20  # people in one conversation, its starter included
+CONVERSATION_ROLES = ("admin", "coordinator")  # who may be found and added
+
+
+def people(
+    db: Database, actor: Actor, *, q: str = "", network: str | None = None, role: str | None = None, limit: int = 50
+) -> pl.DataFrame:
+    """Who ``actor`` may start a conversation with (active coordinators and UNESCO staff, not
+    themselves), found by words of their name or user name, their network or their role."""
+    require(actor, "start_conversation")
+    conditions = ["NOT u.disabled", "u.role IN ('admin', 'coordinator')", "u.username <> $me"]
+    params: dict[str, object] = {"me": actor.username, "limit": max(1, min(int(limit), 200))}
+    for k, word in enumerate(fold(q).split()[:5]):
+        conditions.append(f"(strpos(lower(u.display_name), $w{k}) > 0 OR strpos(lower(u.username), $w{k}) > 0)")
+        params[f"w{k}"] = word[:60]
+    if network:
+        conditions.append("u.network = $network")
+        params["network"] = network
+    if role in CONVERSATION_ROLES:
+        conditions.append("u.role = $role")
+        params["role"] = role
+    return db.query(
+        f"""SELECT u.username, u.display_name, u.role, u.network
+            FROM users u WHERE {" AND ".join(conditions)}
+            ORDER BY u.role <> 'admin', u.network NULLS FIRST, u.display_name, u.username LIMIT $limit""",
+        params,
+    )
+
+
+def conversation_members(db: Database, actor: Actor, channel_ids: list[int]) -> dict[int, list[dict]]:
+    """The members (user name, display name, network) of each conversation ``actor`` is in."""
+    if not channel_ids or not actor.username:
+        return {}
+    ids = [int(i) for i in channel_ids][:500]
+    marks = ", ".join(f"$c{k}" for k in range(len(ids)))
+    rows = db.query(
+        f"""SELECT cm.channel_id, cm.username, coalesce(u.display_name, cm.username) AS display_name, u.network
+            FROM channel_members cm LEFT JOIN users u ON u.username = cm.username
+            WHERE cm.channel_id IN ({marks})
+              AND EXISTS (SELECT 1 FROM channel_members me WHERE me.channel_id = cm.channel_id AND me.username = $me)
+            ORDER BY cm.channel_id, coalesce(u.display_name, cm.username)""",
+        {f"c{k}": v for k, v in enumerate(ids)} | {"me": actor.username},
+    )
+    out: dict[int, list[dict]] = {}
+    for row in rows.iter_rows(named=True):
+        out.setdefault(row.pop("channel_id"), []).append(row)
+    return out
+
+
+def start_conversation(
+    db: Database, actor: Actor, members: list[str], body: str, *, title: str = "", now: datetime | None = None
+) -> tuple[int, int]:
+    """Start a conversation with ``members`` (user names) with a first message: (channel id,
+    thread id). With one other person and no title, their existing conversation is used."""
+    require(actor, "start_conversation")
+    wanted = sorted({(m or "").strip() for m in members if (m or "").strip()} - {actor.username or ""})
+    if not wanted:
+        raise ValidationFailed([FieldError("members", "required")])
+    if len(wanted) + 1 > MAX_MEMBERS:
+        raise ValidationFailed([FieldError("members", "too_many", {"max": MAX_MEMBERS - 1})])
+    marks = ", ".join(f"$u{k}" for k in range(len(wanted)))
+    known = {
+        name
+        for (name,) in db.rows(
+            f"SELECT username FROM users WHERE username IN ({marks}) AND NOT disabled "
+            "AND role IN ('admin', 'coordinator')",
+            {f"u{k}": v for k, v in enumerate(wanted)},
+        )
+    }
+    if set(wanted) - known:
+        raise ValidationFailed([FieldError("members", "unknown_user")])
+    shown = clean_line(title).strip()[:120]
+    text = clean_text(body) or ""
+    if not has_visible(text):
+        raise ValidationFailed([FieldError("body", "required")])
+    if len(text) > MAX_LENGTH:
+        raise ValidationFailed([FieldError("body", "too_long", {"max": MAX_LENGTH})])
+    everyone = sorted({*wanted, actor.username or ""})
+    if len(wanted) == 1 and not shown:
+        existing = _pair(db, everyone)
+        if existing is not None:
+            return existing, post(db, actor, existing, text, now=now)
+
+    def write(cur: Cursor) -> int:
+        new_id = int(cur.sql("SELECT nextval('channel_id_seq')").fetchall()[0][0])
+        when = now or utc_now()
+        cur.execute(
+            "INSERT INTO channels (id, slug, kind, title, created_by, created_at) VALUES (?, ?, 'direct', ?, ?, ?)",
+            [new_id, f"conversation-{new_id}", shown, actor.username, when],
+        )
+        for name in everyone:
+            cur.execute("INSERT INTO channel_members VALUES (?, ?, ?, ?)", [new_id, name, actor.username, when])
+        audit.record(
+            cur, actor, "conversation.start", "channels", new_id, after={"members": everyone, "title": shown}, when=when
+        )
+        return new_id
+
+    channel_id = db.write(write)
+    return channel_id, post(db, actor, channel_id, text, now=now)
+
+
+def _pair(db: Database, pair: list[str]) -> int | None:
+    """The untitled conversation of exactly these two people, if they have one."""
+    found = db.scalar(
+        """SELECT min(c.id) FROM channels c
+           WHERE c.kind = 'direct' AND c.title = ''
+             AND (SELECT count(*) FROM channel_members m WHERE m.channel_id = c.id) = 2
+             AND EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.username = $a)
+             AND EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = c.id AND m.username = $b)""",
+        {"a": pair[0], "b": pair[1]},
+    )
+    return None if found is None else int(found)
+
+
+def _message_channel(db: Database, message_id: int) -> tuple[int, str]:
+    found = db.rows(
+        "SELECT m.channel_id, c.kind FROM messages m JOIN channels c ON c.id = m.channel_id WHERE m.id = ?",
+        [message_id],
+    )
+    if not found:
+        raise NotFound(message_id)
+    return int(found[0][0]), str(found[0][1])
+
+
+def report(db: Database, actor: Actor, message_id: int, reason: str) -> None:
+    """A member of a conversation reports one of its messages to UNESCO's moderators (once per
+    member and message); only then may an admin read it. Audited."""
+    channel_id, kind = _message_channel(db, message_id)
+    member = kind == "direct" and bool(
+        db.scalar(
+            "SELECT count(*) FROM channel_members WHERE channel_id = ? AND username = ?",
+            [channel_id, actor.username or ""],
+        )
+    )
+    require(actor, "report_message", participant=member)
+    why = clean_line(reason).strip()[:300]
+    if not has_visible(why):
+        raise ValidationFailed([FieldError("reason", "required")])
+
+    def write(cur: Cursor) -> None:
+        if cur.execute(
+            "SELECT count(*) FROM message_reports WHERE message_id = ? AND reported_by = ?",
+            [message_id, actor.username],
+        ).fetchall()[0][0]:
+            return
+        when = utc_now()
+        new_id = cur.sql("SELECT nextval('message_report_id_seq')").fetchall()[0][0]
+        cur.execute(
+            "INSERT INTO message_reports (id, message_id, reported_by, reason, reported_at) VALUES (?, ?, ?, ?, ?)",
+            [new_id, message_id, actor.username, why, when],
+        )
+        audit.record(cur, actor, "message.report", "messages", message_id, after={"reason": why}, when=when)
+
+    db.write(write)
+
+
+def reported(db: Database, actor: Actor) -> pl.DataFrame:
+    """Messages of conversations that a member reported and no moderator has dealt with yet,
+    oldest report first, with what was written and why it was reported (admins)."""
+    require(actor, "moderate_reported")
+    return db.query(
+        """SELECT r.message_id, min(r.reported_at) AS reported_at, count(*) AS reports,
+                  string_agg(r.reason, ' | ' ORDER BY r.reported_at) AS reasons,
+                  m.author, u.display_name, m.body, m.created_at, m.channel_id
+           FROM message_reports r JOIN messages m ON m.id = r.message_id LEFT JOIN users u ON u.username = m.author
+           WHERE r.resolved_at IS NULL AND m.deleted_at IS NULL AND m.hidden_reason IS NULL
+           GROUP BY r.message_id, m.author, u.display_name, m.body, m.created_at, m.channel_id
+           ORDER BY min(r.reported_at), r.message_id""",
+    )
+
+
+def _reported_open(cur: Cursor, message_id: int) -> bool:
+    return bool(
+        cur.execute(
+            "SELECT count(*) FROM message_reports WHERE message_id = ? AND resolved_at IS NULL", [message_id]
+        ).fetchall()[0][0]
+    )
+
+
+def dismiss_report(db: Database, actor: Actor, message_id: int) -> None:
+    """An admin leaves a reported message as it is: its reports are closed. Audited."""
+    require(actor, "moderate_reported")
+
+    def write(cur: Cursor) -> None:
+        if not _reported_open(cur, message_id):
+            raise NotFound(message_id)
+        when = utc_now()
+        cur.execute(
+            "UPDATE message_reports SET resolved_by = ?, resolved_at = ? WHERE message_id = ? AND resolved_at IS NULL",
+            [actor.username, when, message_id],
+        )
+        audit.record(cur, actor, "message.report_dismissed", "messages", message_id, when=when)
+
+    db.write(write)

@@ -159,6 +159,27 @@ def schools_channel(w: World) -> int:
     return boards.open_schools_channel(w.db, w.actors["own"], w.a, title="Schools of A")
 
 
+def conversation(w: World) -> int:
+    """A titled conversation between A's coordinator and B's (a new one each time)."""
+    when = utc_now() + timedelta(minutes=2 * next(_counter))
+    started, _ = boards.start_conversation(
+        w.db, w.actors["own"], [w.actors["other"].username], "Shall we talk?", title=f"Talk {next(_counter)}", now=when
+    )
+    return started
+
+
+def conversation_message(w: World) -> int:
+    """A message of B's coordinator in a conversation with A's."""
+    return post_as(w, "other", conversation(w))
+
+
+def reported_message(w: World) -> int:
+    """A message of a conversation that A's coordinator reported."""
+    message = conversation_message(w)
+    boards.report(w.db, w.actors["own"], message, "Insulting")
+    return message
+
+
 def other_themes(w: World, iid: int) -> list[str]:
     """Themes other than the school's, to ask for."""
     current = editing.institution_record(w.db, iid)["themes"]
@@ -631,6 +652,60 @@ OPERATIONS = {
             w.db, w.actors["focal"], w.institution, themes=other_themes(w, w.institution)
         ),
         lambda w, actor, rid: change_requests.decide(w.db, actor, rid, approve=True),
+    ),
+    "board.people": (
+        {"own", "other", "admin"},
+        None,
+        lambda w, actor, _: boards.people(w.db, actor, q="coord"),
+    ),
+    "board.start_conversation": (
+        {"own", "other", "admin"},
+        None,
+        lambda w, actor, _: boards.start_conversation(
+            w.db,
+            actor,
+            ["admin", w.actors["own"].username],
+            "Hello",
+            title=f"Group {next(_counter)}",
+            now=utc_now() + timedelta(days=90, minutes=2 * next(_counter)),
+        ),
+    ),
+    "board.thread_messages(a conversation of A and B)": (  # its members only: not even an admin
+        {"own", "other"},
+        conversation_message,
+        lambda w, actor, thread: boards.thread_messages(w.db, actor, thread),
+    ),
+    "board.post(a conversation of A and B)": (
+        {"own", "other"},
+        conversation,
+        lambda w, actor, channel: boards.post(
+            w.db, actor, channel, "Reply", now=utc_now() + timedelta(days=120, minutes=2 * next(_counter))
+        ),
+    ),
+    "board.report(a message of a conversation of A and B)": (
+        {"own", "other"},
+        conversation_message,
+        lambda w, actor, mid: boards.report(w.db, actor, mid, "Spam"),
+    ),
+    "board.reported": (
+        {"admin"},
+        None,
+        lambda w, actor, _: boards.reported(w.db, actor),
+    ),
+    "board.hide(a reported message of a conversation)": (
+        {"admin"},
+        reported_message,
+        lambda w, actor, mid: boards.hide(w.db, actor, mid, "Insult"),
+    ),
+    "board.hide(an unreported message of a conversation)": (  # moderation only on a member's report
+        set(),
+        conversation_message,
+        lambda w, actor, mid: boards.hide(w.db, actor, mid, "Curious"),
+    ),
+    "board.dismiss_report": (
+        {"admin"},
+        reported_message,
+        lambda w, actor, mid: boards.dismiss_report(w.db, actor, mid),
     ),
     "board.create_channel": (
         {"admin"},
