@@ -1,6 +1,8 @@
-"""Message board for National Coordinators and UNESCO staff: channels, folded threads, mentions.
-Schools' focal points read their network's channel for schools here, once it is open."""
+"""Message board for National Coordinators and UNESCO staff: channels, folded threads, mentions,
+and direct conversations beside the channels. Schools' focal points read their network's
+channel for schools here, once it is open."""
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data import board
@@ -17,6 +19,13 @@ db = data.db()
 st.title(t("board.title"))
 
 channels = board.channels(db, actor)
+# The shared channels first, then the person's conversations, the latest first.
+channels = pl.concat(
+    [
+        channels.filter(pl.col("kind") != "direct"),
+        channels.filter(pl.col("kind") == "direct").sort("last_id", descending=True),
+    ]
+)
 if channels.height == 0:  # a focal point whose coordinator has not opened the schools' channel
     st.info(t("board.no_schools_channel"), icon=":material/forum:")
     st.stop()
@@ -41,14 +50,20 @@ with left:
     if st.query_params.get("channel") != slug:
         st.query_params["channel"] = slug
     query = st.text_input(t("board.search"), key="board_search", max_chars=200)
+    if can(actor, "start_conversation"):
+        message_board.new_conversation_form()
     if actor.role == "admin":
         message_board.new_channel_form()
+        message_board.reported_queue()
 channel = rows[slug]
 seen = message_board.seen_when_opened(slug, channel["id"])
 writes = board.can_read(db, actor, channel["id"], write=True)
 
+direct = channel["kind"] == "direct"
 with right:
     st.subheader(titles[slug])
+    if direct:
+        message_board.conversation_caption(channel)
     if query.strip():
         message_board.search_results(query)
     if writes:
@@ -64,7 +79,7 @@ with right:
         if threads.height == 0:
             st.caption(t("board.empty"))
         for row in threads.iter_rows(named=True):
-            message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes)
+            message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct)
         more = threads.height >= board.THREADS_PER_PAGE * pages
         if more and st.button(t("board.older"), icon=":material/history:"):
             st.session_state[f"board_pages_{slug}"] = pages + 1

@@ -25,8 +25,14 @@ _CHANNEL, _NOTICE, _OPEN_THREADS = "board_channel", "board_notice", "board_open_
 _SEARCH, _NEW = "board_search", "board_new"
 
 
-def channel_title(row: dict) -> str:
-    """A channel's name: the whole network's, a region's (in the interface language) or its title."""
+def channel_title(row: dict, members: dict[int, list[dict]] | None = None) -> str:
+    """A channel's name: the whole network's, a region's (in the interface language) or its
+    title; a conversation's, its title or the names of the others in it."""
+    if row["kind"] == "direct":
+        others = [
+            m["display_name"] for m in (members or {}).get(row["id"], []) if m["username"] != current_actor().username
+        ]
+        return row["title"] or ", ".join(others) or t("board.conversation")
     if row["kind"] == "all":
         return t("board.channel_all")
     if row["kind"] == "schools" and row.get("network"):
@@ -44,7 +50,10 @@ def channel_labels(channels: pl.DataFrame) -> tuple[dict[str, str], list[str]]:
     short name, so the chosen channel stays chosen.
     """
     rows = channels.to_dicts()
-    titles = {row["slug"]: md(channel_title(row)) for row in rows}
+    direct = [row["id"] for row in rows if row["kind"] == "direct"]
+    members = board.conversation_members(data.db(), current_actor(), direct) if direct else {}
+    icon = {"direct": ":material/chat: "}
+    titles = {row["slug"]: icon.get(row["kind"], "") + md(channel_title(row, members)) for row in rows}
     repeated = Counter(titles.values())
     titles = {slug: f"{title} · {md(slug)}" if repeated[title] > 1 else title for slug, title in titles.items()}
     captions = [
@@ -148,6 +157,8 @@ def change(action: str, message_id: int) -> None:
             board.edit(db, actor, message_id, st.session_state.get(f"edit_{message_id}", ""))
         elif action == "delete":
             board.delete(db, actor, message_id)
+        elif action == "report":
+            board.report(db, actor, message_id, st.session_state.get(f"report_{message_id}", ""))
         else:
             board.hide(db, actor, message_id, st.session_state.get(f"reason_{message_id}", ""))
     except (ValidationFailed, PermissionDenied, NotFound) as problem:
@@ -155,7 +166,14 @@ def change(action: str, message_id: int) -> None:
         return
     notify(
         ("message", message_id),
-        t({"save": "board.saved", "delete": "board.deleted_notice", "hide": "board.hidden_notice"}[action]),
+        t(
+            {
+                "save": "board.saved",
+                "delete": "board.deleted_notice",
+                "hide": "board.hidden_notice",
+                "report": "board.reported_notice",
+            }[action]
+        ),
     )
 
 
@@ -204,16 +222,18 @@ def body(row: dict, *, folded: bool) -> None:
         st.markdown(message_markdown(row["body"]))
 
 
-def controls(row: dict, *, moderate: bool = True) -> None:
+def controls(row: dict, *, moderate: bool = True, direct: bool = False) -> None:
     """Edit or delete one's own message within the edit window; UNESCO admins hide any message
-    (in an open thread: a folded one stays a quiet summary)."""
+    (in an open thread: a folded one stays a quiet summary). In a conversation, admins do not
+    moderate: its members report a message to them instead."""
     actor = current_actor()
     mid = row["id"]
     own_recent = (
         row["author"] == actor.username and not row["deleted"] and utc_now() - row["created_at"] <= board.EDIT_WINDOW
     )
-    can_hide = moderate and actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
-    if not (own_recent or can_hide):
+    can_hide = not direct and moderate and actor.role == "admin" and not row["deleted"] and not row["hidden_reason"]
+    can_report = direct and row["author"] != actor.username and not row["deleted"] and not row["hidden_reason"]
+    if not (own_recent or can_hide or can_report):
         return
     with st.container(horizontal=True):
         if own_recent:
@@ -232,9 +252,14 @@ def controls(row: dict, *, moderate: bool = True) -> None:
                     on_click=change,
                     args=("hide", mid),
                 )
+        if can_report:
+            with st.popover(t("board.report"), icon=":material/flag:"):
+                st.caption(t("board.report_help"))
+                st.text_input(t("board.reason"), key=f"report_{mid}", max_chars=300)
+                st.button(t("board.report_send"), key=f"report_send_{mid}", on_click=change, args=("report", mid))
 
 
-def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True) -> None:
+def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, direct: bool = False) -> None:
     """A thread: its first message (folded to a preview), and on opening its replies and
     (``replies``: for those who write in the channel) a reply box."""
     thread = row["thread"]
@@ -265,7 +290,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True) 
                 )
             )
             body(first, folded=not folded.open)
-            controls(first, moderate=bool(folded.open))
+            controls(first, moderate=bool(folded.open), direct=direct)
             notice(("message", first["id"]))
         if not folded.open:
             return
@@ -274,7 +299,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True) 
                 with st.container(border=True):
                     st.markdown(byline(reply, new=t("board.new") if reply["new"] else "", mentioned=reply["mentioned"]))
                     body(reply, folded=False)
-                    controls(reply)
+                    controls(reply, direct=direct)
                     notice(("message", reply["id"]))
             if not replies:
                 return
@@ -298,7 +323,12 @@ def search_results(query: str) -> None:
     st.caption(t("board.results", count=found.height))
     for hit in found.iter_rows(named=True):
         with st.container(border=True):
-            where = channel_title({"kind": hit["kind"], "region": hit["region"], "title": hit["channel"]})
+            where = channel_title(
+                {"kind": hit["kind"], "region": hit["region"], "title": hit["channel"], "id": hit["channel_id"]},
+                board.conversation_members(data.db(), current_actor(), [hit["channel_id"]])
+                if hit["kind"] == "direct"
+                else None,
+            )
             st.markdown(
                 f"**{md(where)}** · {md(hit['display_name'] or hit['author'])} · "
                 f"{when(hit['created_at'], hours=False)}  \n" + message_markdown(board.preview(hit["body"])[0])
@@ -339,3 +369,100 @@ def new_thread_form(channel: dict) -> None:
             on_click=post_thread,
             args=(channel["id"], channel_title(channel)),
         )
+
+
+# -- direct conversations ---------------------------------------------------------------------
+
+
+def person_label(person: dict) -> str:
+    """A person as the list of people shows them: name, network (or UNESCO), role; typing any
+    of these finds them."""
+    countries = dict(data.network_countries(current_language()))
+    where = countries.get(person["network"], person["network"]) if person["network"] else "UNESCO"
+    return f"{person['display_name']} · {where} · {t('role.' + person['role'])}"
+
+
+def start_conversation() -> None:
+    """Callback: start the conversation the form describes, then open it."""
+    db, actor = data.db(), current_actor()
+    try:
+        channel, _ = board.start_conversation(
+            db,
+            actor,
+            st.session_state.get("conversation_people") or [],
+            st.session_state.get("conversation_first", ""),
+            title=st.session_state.get("conversation_title", ""),
+        )
+    except (ValidationFailed, board.RateLimited, PermissionDenied) as problem:
+        notify(("conversation",), refusal(problem), "error")
+        return
+    slug = db.scalar("SELECT slug FROM channels WHERE id = ?", [channel])
+    st.session_state[_CHANNEL] = slug
+    st.query_params["channel"] = slug
+    # Opened as it is started, so the notice below stays (opening a channel clears notices).
+    st.session_state["board_open_channel"], st.session_state["board_seen"] = slug, 0
+    for key in ("conversation_people", "conversation_title", "conversation_first"):
+        st.session_state.pop(key, None)
+    notify(("new",), t("board.conversation_started"))
+
+
+def new_conversation_form() -> None:
+    """Start a conversation with one or several people, found by name, network or role."""
+    people = board.people(data.db(), current_actor(), limit=1000)
+    labels = {row["username"]: person_label(row) for row in people.iter_rows(named=True)}
+    with st.popover(t("board.new_conversation"), icon=":material/chat:", width="stretch"):
+        st.multiselect(
+            t("board.conversation_people"),
+            list(labels),
+            format_func=labels.get,
+            key="conversation_people",
+            placeholder=t("board.conversation_people_placeholder"),
+            help=t("board.conversation_people_help"),
+            max_selections=board.MAX_MEMBERS - 1,
+        )
+        st.text_input(t("board.conversation_title"), key="conversation_title", max_chars=120)
+        st.text_area(t("board.conversation_first"), key="conversation_first", max_chars=board.MAX_LENGTH, height=100)
+        notice(("conversation",))
+        st.button(t("board.conversation_start"), type="primary", icon=":material/send:", on_click=start_conversation)
+
+
+def conversation_caption(channel: dict) -> None:
+    """Who reads this conversation: its members, and nobody else."""
+    members = board.conversation_members(data.db(), current_actor(), [channel["id"]]).get(channel["id"], [])
+    names = ", ".join(md(m["display_name"]) for m in members)
+    st.caption(t("board.conversation_private", names=names))
+
+
+def moderate(message_id: int, leave: bool) -> None:
+    """Callback: an admin hides a reported message (with a reason) or leaves it."""
+    db, actor = data.db(), current_actor()
+    try:
+        if leave:
+            board.dismiss_report(db, actor, message_id)
+        else:
+            board.hide(db, actor, message_id, st.session_state.get(f"reported_reason_{message_id}", ""))
+    except (ValidationFailed, PermissionDenied, NotFound) as problem:
+        notify(("reported", message_id), refusal(problem), "error")
+        return
+    notify(("reported",), t("board.left_notice" if leave else "board.hidden_notice"))
+
+
+def reported_queue() -> None:
+    """Admins: messages of conversations that their members reported, to hide or leave."""
+    waiting = board.reported(data.db(), current_actor())
+    label = t("board.reported_title", count=waiting.height)
+    with st.expander(label, icon=":material/flag:", expanded=False):
+        notice(("reported",))
+        if waiting.height == 0:
+            st.caption(t("board.reported_none"))
+        for row in waiting.iter_rows(named=True):
+            mid = row["message_id"]
+            with st.container(border=True):
+                st.markdown(f"**{md(row['display_name'] or row['author'])}** · {when(row['created_at'])}")
+                st.markdown(message_markdown(row["body"]))
+                st.caption(t("board.reported_reasons", count=row["reports"], reasons=md(row["reasons"])))
+                st.text_input(t("board.reason"), key=f"reported_reason_{mid}", max_chars=300)
+                with st.container(horizontal=True):
+                    st.button(t("board.hide_button"), key=f"reported_hide_{mid}", on_click=moderate, args=(mid, False))
+                    st.button(t("board.leave"), key=f"reported_leave_{mid}", on_click=moderate, args=(mid, True))
+                notice(("reported", mid))

@@ -1,0 +1,67 @@
+"""AppTest of direct conversations on the board: started from the form, listed for its members
+only, reported by a member and moderated by an admin from the reported queue."""
+
+import pytest
+
+from aspnet_data import board
+from aspnet_data.db import open_database
+from aspnet_data.permissions import Actor
+
+from ..conftest import two_coordinators
+
+
+@pytest.fixture()
+def pair(scratch_copy):
+    with open_database(scratch_copy) as db:
+        (a, _), (b, _) = two_coordinators(db)
+        names = dict(db.rows("SELECT username, display_name FROM users WHERE username IN (?, ?)", [a, b]))
+    return a, b, names
+
+
+def start(app_as, who: str, whom: str, text: str, *, lang: str = "en"):
+    at = app_as("app_pages/board.py", who, lang=lang)
+    at.multiselect(key="conversation_people").set_value([whom])
+    at.text_area(key="conversation_first").input(text)
+    label = {"en": "Start the conversation", "fr": "Commencer la conversation"}[lang]
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.both_engines
+def test_a_coordinator_starts_a_conversation_that_only_its_members_see(app_as, pair, scratch_copy):
+    a, b, names = pair
+    at = start(app_as, a, b, "Could you share the translated ESD toolkit?", lang="fr")
+    slug = at.radio(key="board_channel").value
+    assert slug.startswith("conversation-") and at.query_params["channel"] == slug
+    assert f"Seuls ses membres lisent cette conversation : {names[a]}, {names[b]}." in [
+        c.value for c in at.caption
+    ] or (f"Seuls ses membres lisent cette conversation : {names[b]}, {names[a]}." in [c.value for c in at.caption])
+    assert "Conversation commencée : elle est ouverte ci-dessous." in [s.value for s in at.success]
+    other = app_as("app_pages/board.py", b)
+    listed = [o for o in other.radio(key="board_channel").options if o.startswith(":material/chat:")]
+    assert listed == [f":material/chat: {names[a]}"]  # named after the other person in it
+    admin = app_as("app_pages/board.py", "admin")
+    assert not [o for o in admin.radio(key="board_channel").options if names[a] in o and names[b] in o]
+
+
+def test_a_member_reports_a_message_and_an_admin_hides_it_from_the_queue(app_as, pair, scratch_copy):
+    a, b, _ = pair
+    with open_database(scratch_copy) as db:
+        channel, thread = board.start_conversation(db, Actor(a, "coordinator"), [b], "Rude words here")
+        slug = db.scalar("SELECT slug FROM channels WHERE id = ?", [channel])
+    at = app_as("app_pages/board.py", b, channel=slug)
+    at.text_input(key=f"report_{thread}").input("Insulting")
+    next(button for button in at.button if button.key == f"report_send_{thread}").click()
+    at.run()
+    assert "Reported: UNESCO's moderators will look at it." in [s.value for s in at.success]
+    admin = app_as("app_pages/board.py", "admin")
+    assert any(e.label == "Reported messages (1)" for e in admin.expander)
+    admin.text_input(key=f"reported_reason_{thread}").input("Insult")
+    next(button for button in admin.button if button.key == f"reported_hide_{thread}").click()
+    admin.run()
+    assert not admin.exception
+    with open_database(scratch_copy) as db:
+        assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [thread]) == "Insult"
+    assert any(e.label == "Reported messages (0)" for e in admin.expander)
