@@ -26,6 +26,14 @@ channels = pl.concat(
         channels.filter(pl.col("kind") == "direct").sort("last_id", descending=True),
     ]
 )
+
+
+def listing(found: pl.DataFrame) -> tuple:
+    """What the channel list shows: which channels, and their unread counts."""
+    return tuple(sorted(zip(found["id"].to_list(), found["unread"].to_list(), found["mentions"].to_list())))
+
+
+drawn = listing(channels)
 if channels.height == 0:  # a focal point whose coordinator has not opened the schools' channel
     st.info(t("board.no_schools_channel"), icon=":material/forum:")
     st.stop()
@@ -87,6 +95,10 @@ with right:
         # Once what is new has been shown: the side panel and the channel list then count
         # only what is still unread elsewhere.
         if board.mark_read(db, actor, channel["id"]):
+            st.rerun()
+        # A new conversation, or something new elsewhere: the channel list and its counts are
+        # drawn again too.
+        if listing(board.channels(db, actor)) != drawn:
             st.rerun()
 
     live_threads()
