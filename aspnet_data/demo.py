@@ -21,7 +21,17 @@ import numpy as np
 import polars as pl
 import shapely
 
-from . import audit, certificates, demo_board, demo_names, demo_reports, demo_schools, membership, reference
+from . import (
+    audit,
+    certificates,
+    demo_board,
+    demo_conversations,
+    demo_names,
+    demo_reports,
+    demo_schools,
+    membership,
+    reference,
+)
 from .db import Cursor, Database, Schema, advance_sequences
 from .errors import DatabaseError
 from .text import fold, slug
@@ -158,6 +168,12 @@ def build(
     inst = inst.update(schools.pop("approved"), on="id")
     channels = pl.concat([channels, schools.pop("channels")], how="diagonal")
     messages = pl.concat([messages, schools.pop("messages")], how="diagonal")
+    talks = demo_conversations.build(
+        seed + 59, as_of, users, channels, messages, count=max(8, min(60, institutions // 200))
+    )
+    channels = pl.concat([channels, talks.pop("channels")], how="diagonal")
+    messages = pl.concat([messages, talks.pop("messages")], how="diagonal")
+    reads = pl.concat([reads, talks.pop("channel_reads")], how="diagonal")
     say("annual reports")
     report_frames = demo_reports.build(inst, networks, as_of=as_of, seed=seed + 41)
 
@@ -172,6 +188,7 @@ def build(
         "channels": channels,
         "messages": messages,
         "channel_reads": reads,
+        "channel_members": talks.pop("channel_members"),
         "membership_events": membership_events,
         "invitations": invitations,
         **schools,

@@ -414,7 +414,7 @@ def new_conversation_form() -> None:
         st.multiselect(
             t("board.conversation_people"),
             list(labels),
-            format_func=labels.get,
+            format_func=lambda username: labels[username],
             key="conversation_people",
             placeholder=t("board.conversation_people_placeholder"),
             help=t("board.conversation_people_help"),
