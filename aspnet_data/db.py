@@ -329,6 +329,8 @@ ID_SEQUENCES = {
     "report_activities": "report_activity_id_seq",
     "change_requests": "change_request_id_seq",
     "message_reports": "message_report_id_seq",
+    "files": "file_id_seq",
+    "project_materials": "material_id_seq",
 }
 
 

@@ -63,6 +63,21 @@ class ValidationFailed(AtlasError, ValueError):
         self.errors = errors
 
 
+class FileRefused(FieldError):
+    """An uploaded file that is not stored, and why: ``code`` (``executable``, ``archive``,
+    ``too_large``, ``quota``...; see :data:`aspnet_data.files.REFUSALS`) names a text of the
+    interface under ``files.refused_<code>`` (:attr:`key`), ``params`` the values it names.
+    ``field`` is the form's field for the file ("file" unless told)."""
+
+    def __init__(self, code: str, params: Mapping[str, Any] | None = None, *, field: str = "file") -> None:
+        super().__init__(field, code, params)
+
+    @property
+    def key(self) -> str:
+        """The interface text's key (``files.refused_<code>``)."""
+        return f"files.refused_{self.code}"
+
+
 class Conflict(AtlasError):
     """Someone saved the record since it was read: ``current`` is what is stored now."""
 

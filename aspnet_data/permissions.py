@@ -101,6 +101,14 @@ ACTIONS: dict[str, set[str]] = {
     # for their own school.
     "add_to_project": {"admin", OWN, SCHOOL},
     "decide_project_request": {"admin", OWNER},  # accept or decline a school asking to join
+    # Files (aspnet_data/files.py). A project space's materials are read by those who take part
+    # in it (its networks' coordinators, the focal points of its schools) and by UNESCO's staff;
+    # a material its project's owner made public, by anyone.
+    "read_materials": {"admin", "analyst", MEMBER, SCHOOL},
+    "add_material": {"admin", MEMBER},  # a coordinator of a network taking part
+    "publish_material": {"admin", OWNER},  # the project's owner
+    "delete_material": {"admin", OWNER},  # who added it, or the project's owner
+    "attach_file": {OWNER},  # to one's own message, while one may still edit it
 }
 
 # The private pages (url path -> the action that opens them), in menu order. A role sees a

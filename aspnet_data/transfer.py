@@ -41,6 +41,9 @@ TABLES = (
     "channel_reads",
     "channel_members",
     "message_reports",
+    "files",
+    "message_files",
+    "project_materials",
     "outbox",
     "import_mappings",
     "membership_events",
@@ -56,6 +59,8 @@ TABLES = (
 # Meta keys that belong to one database (not copied): the PostgreSQL change feed's bookkeeping.
 _LOCAL_META = ("changes_kept_from",)
 BATCH = 20_000
+# Rows read at a time from a table holding files (up to 10 MB each) rather than BATCH.
+SMALL_BATCHES = {"files": 8}
 
 
 class TargetNotEmpty(DatabaseError):
@@ -104,15 +109,16 @@ def _batches(cur: Any, table: str, names: list[str]) -> Iterator[list[tuple]]:
     """The rows of ``table`` in key order, a batch at a time, as ``cur`` sees them."""
     order = ", ".join(quote_ident(k) for k in _keys(cur, table))
     select = f"SELECT {', '.join(quote_ident(c) for c in names)} FROM {quote_ident(table)} ORDER BY {order}"
+    size = SMALL_BATCHES.get(table, BATCH)
     if _is_duckdb(cur):
         result = cur.execute(select)
-        while rows := result.fetchmany(BATCH):
+        while rows := result.fetchmany(size):
             yield rows
         return
     with _pg_connection(cur) as conn, conn.cursor(name=f"read_{table}") as named:
-        named.itersize = BATCH
+        named.itersize = size
         named.execute(select)
-        while rows := named.fetchmany(BATCH):
+        while rows := named.fetchmany(size):
             yield rows
 
 
@@ -128,6 +134,8 @@ def _pg_connection(cur: Any) -> Iterator[Any]:
 
 
 def _normal(value: object) -> object:
+    if isinstance(value, bytes | bytearray | memoryview):  # a file's content: its digest, not a copy of it
+        return ("bytes", hashlib.blake2b(bytes(value), digest_size=16).hexdigest())
     if isinstance(value, float):
         return "nan" if math.isnan(value) else repr(value)
     if isinstance(value, datetime | date):

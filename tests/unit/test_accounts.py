@@ -211,6 +211,11 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "compile_national_report": {"analyst", "own coordinator", "admin"},
     "review_inactive": {"admin"},
     "set_report_cycle": {"admin"},
+    "read_materials": {"analyst", "admin"},  # and those who take part in the project space (below)
+    "add_material": {"admin"},  # and coordinators of its networks (below)
+    "publish_material": {"admin"},  # and the project's owner (below)
+    "delete_material": {"admin"},  # and who added it, or the project's owner (below)
+    "attach_file": set(),  # to one's own message only (below)
 }
 # What a focal point may do on their own school (7), action by action; on any other school, or
 # without naming one, only what EXPECTED gives them (nothing but their school's page).
@@ -224,6 +229,7 @@ FOCAL_POINT_ON_OWN_SCHOOL = {
     "read_board",
     "read_schools_channel",
     "request_school_change",
+    "read_materials",
 }
 
 
@@ -239,6 +245,13 @@ def test_relations_in_the_matrix(role):
     # The owner of a project or the author of a message: whoever they are, signed in.
     assert can(actor, "edit_message", owner=actor.username) == (actor.username is not None)
     assert can(actor, "decide_project_request", owner=actor.username) == (actor.username is not None)
+    for action in ("attach_file", "publish_material", "delete_material"):
+        assert can(actor, action, owner=actor.username) == (actor.username is not None)
+    assert not can(actor, "attach_file", owner="someone.else")
+    # A project space's materials: its networks' coordinators add and read them (staff read them).
+    readers = ("own coordinator", "other coordinator", "admin", "analyst")
+    assert can(actor, "read_materials", member=True) == (role in readers)
+    assert can(actor, "add_material", member=True) == (role in ("own coordinator", "other coordinator", "admin"))
     assert not can(actor, "edit_message", owner="someone.else")
     # A channel's audience: coordinators whose network it is for (admins read every channel).
     assert can(actor, "read_channel", member=True) == (role in ("own coordinator", "other coordinator", "admin"))
