@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from . import files
+from .db import Schema
 from .text import fold
 
 PROJECTS_WITH_MATERIALS = 8
@@ -189,7 +190,7 @@ def build(
                     "search_text": fold(f"{title} {description} {found.name}"),
                 }
             )
-    file_schema = {
+    file_schema: Schema = {
         "id": pl.Int64,
         "sha256": pl.String,
         "name": pl.String,
@@ -201,7 +202,7 @@ def build(
         "uploaded_at": pl.Datetime("us"),
         "network": pl.String,
     }
-    material_schema = {
+    material_schema: Schema = {
         "id": pl.Int64,
         "project_id": pl.Int64,
         "file_id": pl.Int64,
