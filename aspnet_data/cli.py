@@ -19,7 +19,7 @@ from typing import NoReturn
 import duckdb
 import psycopg
 
-from . import demo, pg, reports, settings, transfer
+from . import demo, notifications, pg, reports, settings, transfer
 from .db import Database, _first_line, advance_sequences, latest_schema_version, open_database, quote_ident
 from .errors import AtlasError, DatabaseError, FieldError
 
@@ -110,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(p)
 
     p = sub.add_parser(
+        "notify",
+        help="queue the e-mail of mentions and direct messages in the outbox: --kind instant for those who "
+        "chose at once (run it every minute), --kind daily for the daily digests (run it daily); one mail per "
+        "person with something new",
+    )
+    add_db(p)
+    p.add_argument("--kind", choices=("instant", "daily"), required=True, help="which run")
+
+    p = sub.add_parser(
         "copy", help="copy a whole database into an empty one: a DuckDB file into PostgreSQL, or back (verified)"
     )
     p.add_argument("--from", dest="source", type=_target, required=True, help="database file or postgresql:// URL")
@@ -135,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             "user": _user,
             "migrate": _migrate,
             "reminders": _reminders,
+            "notify": _notify,
             "copy": _copy,
         }[args.command](args)
     except (CliError, DatabaseError) as exc:
@@ -418,7 +428,8 @@ def _reader(path: Path, fmt: str, columns: list[tuple[str, str]]) -> str:
     if fmt == "parquet":
         return f"read_parquet('{_sql_path(path)}')"
     spec = ", ".join(f"'{c}': '{t}'" for c, t in columns)
-    return f"read_csv('{_sql_path(path)}', header=true, columns={{{spec}}}, nullstr='')"
+    # COPY writes NULL as nothing and an empty text as "": read them back as they were.
+    return f"read_csv('{_sql_path(path)}', header=true, columns={{{spec}}}, nullstr='', allow_quoted_nulls=false)"
 
 
 def _sql_path(path: Path) -> str:
@@ -433,6 +444,15 @@ def _reminders(args) -> int:
     with open_database(args.db) as database:
         sent = reports.send_reminders(database, public_url=settings.public_url())
     print(f"queued {sent:,} reminder{'s' if sent != 1 else ''} in the outbox")
+    return 0
+
+
+def _notify(args) -> int:
+    if not pg.is_url(args.db) and not Path(args.db).exists():
+        raise CliError(f"no database at {args.db}")
+    with open_database(args.db) as database:
+        sent = notifications.run(database, kind=args.kind)
+    print(f"queued {sent:,} {args.kind} notification{'s' if sent != 1 else ''} in the outbox")
     return 0
 
 

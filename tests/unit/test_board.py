@@ -427,8 +427,8 @@ def build_board(path, seed, institutions=600):
         return (
             summary,
             database.query(
-                "SELECT m.* FROM messages m JOIN channels c ON c.id = m.channel_id WHERE c.kind <> 'schools' "
-                "ORDER BY m.id"
+                "SELECT m.* FROM messages m JOIN channels c ON c.id = m.channel_id "
+                "WHERE c.kind NOT IN ('schools', 'direct') ORDER BY m.id"
             ),
             database.query("SELECT * FROM channel_reads ORDER BY ALL"),
         )

@@ -129,7 +129,15 @@ def test_accounts_projects_and_board_have_life(db):
         )
         >= 1
     )
-    assert db.scalar("SELECT count(DISTINCT kind) FROM channels") == 5
+    assert db.scalar("SELECT count(DISTINCT kind) FROM channels") == 6
+    # Conversations between coordinators, read by their members (each has two or more).
+    talks = db.rows(
+        "SELECT c.id, c.title, count(DISTINCT cm.username), count(DISTINCT m.id) FROM channels c "
+        "JOIN channel_members cm ON cm.channel_id = c.id JOIN messages m ON m.channel_id = c.id "
+        "WHERE c.kind = 'direct' GROUP BY c.id, c.title"
+    )
+    assert len(talks) >= 8 and all(members >= 2 and posts >= 1 for _, _, members, posts in talks)
+    assert any(title for title, *_ in (row[1:] for row in talks))  # some titled groups
     schools = db.rows("SELECT network FROM channels WHERE kind = 'schools'")
     assert {"FRA", "ESP", "KEN"} <= {n for (n,) in schools} and 40 < len(schools) < 110
     assert db.scalar("SELECT min(n) FROM (SELECT count(m.id) AS n FROM channels c LEFT JOIN messages m "
