@@ -28,6 +28,7 @@ from . import (
     demo_conversations,
     demo_files,
     demo_names,
+    demo_notifications,
     demo_reports,
     demo_schools,
     membership,
@@ -178,10 +179,14 @@ def build(
     say("annual reports")
     report_frames = demo_reports.build(inst, networks, as_of=as_of, seed=seed + 41)
 
+    everyone = pl.concat([users, focal_users], how="diagonal").with_columns(pl.col("disabled").fill_null(False))
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
         "institutions": inst,
-        "users": pl.concat([users, focal_users], how="diagonal").with_columns(pl.col("disabled").fill_null(False)),
+        "users": everyone,
+        "notification_settings": demo_notifications.settings(
+            everyone, int(messages["id"].max() or 0), seed=seed + 61, as_of=as_of
+        ),
         "applications": apps,
         "application_events": events,
         "projects": projects,

@@ -95,6 +95,9 @@ ACTIONS: dict[str, set[str]] = {
     "read_conversation": {PARTICIPANT},  # read and write in a conversation one takes part in
     "report_message": {PARTICIPANT},
     "moderate_reported": {"admin"},  # read and hide a reported message of a conversation
+    # E-mail of one's mentions and direct messages (at once, a daily digest or never): for
+    # whoever has a board; an unsubscribe link needs no sign-in (its signed token names the user).
+    "email_notifications": {"admin", OWN, SCHOOL},
     # Project spaces.
     "create_project": {"admin", "coordinator"},
     # A school of one's network (on another network's project: a request); a focal point asks

@@ -72,6 +72,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`python -m aspnet_data reminders` does (e.g. from cron).",
     ),
     Setting(
+        "ASPNET_NOTIFICATIONS",
+        "on",
+        "`on`: each app process e-mails people what the message board holds for them (mentions, direct "
+        "messages), in the background: every minute to those who chose at once, once a day to those who "
+        "chose a daily digest (one mail per person and run, whichever replica runs first); `off`: only "
+        "`python -m aspnet_data notify --kind instant` (and `--kind daily`) does, e.g. from cron.",
+    ),
+    Setting(
         "ASPNET_API_RATE",
         120,
         "Requests a minute that one client (an IP address) may make to the open-data API, in bursts of as "

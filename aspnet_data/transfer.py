@@ -31,6 +31,7 @@ TABLES = (
     "certificates",
     "users",
     "sessions",
+    "notification_settings",
     "audit_log",
     "applications",
     "application_events",

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The app's own daily reminders would add mail to the outbox of every database a test opens;
 # the tests of reminders call them themselves (and one checks the daily run).
 os.environ["ASPNET_REMINDERS"] = "off"
+# Likewise the e-mail of mentions and direct messages (tests/unit/test_notifications.py runs it).
+os.environ["ASPNET_NOTIFICATIONS"] = "off"
 
 BACKENDS = [b for b in os.environ.get("ASPNET_TEST_BACKENDS", "duckdb,postgres").split(",") if b]
 

@@ -24,6 +24,7 @@ from aspnet_data import (
     focal_points,
     membership,
     national_report,
+    notifications,
     projects,
     quality,
     reporting,
@@ -711,6 +712,16 @@ OPERATIONS = {
         {"admin"},
         None,
         lambda w, actor, _: boards.create_channel(w.db, actor, slug=f"topic-{next(_counter)}", title="Topic"),
+    ),
+    "notifications.mode": (  # whoever has a board, on their own account
+        {"own", "other", "focal", "admin"},
+        None,
+        lambda w, actor, _: notifications.mode(w.db, actor),
+    ),
+    "notifications.set_mode": (
+        {"own", "other", "focal", "admin"},
+        None,
+        lambda w, actor, _: notifications.set_mode(w.db, actor, ("instant", "daily", "never")[next(_counter) % 3]),
     ),
     "projects.create_project": (
         {"own", "other", "admin"},

@@ -197,6 +197,7 @@ EXPECTED = {  # action -> roles allowed on network FRA
     "read_conversation": set(),  # its members only (below)
     "report_message": set(),  # a member of the conversation only (below)
     "moderate_reported": {"admin"},
+    "email_notifications": {"own coordinator", "admin"},  # and a focal point (below): whoever has a board
     "create_project": {"own coordinator", "other coordinator", "admin"},
     "add_to_project": {"own coordinator", "admin"},
     "decide_project_request": {"admin"},  # and the project's owner (below)
@@ -229,6 +230,7 @@ FOCAL_POINT_ON_OWN_SCHOOL = {
     "read_board",
     "read_schools_channel",
     "request_school_change",
+    "email_notifications",
     "read_materials",
 }
 
