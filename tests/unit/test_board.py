@@ -344,12 +344,13 @@ def language_of(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo_board(module_db):
-    """The coordinators' conversations (the schools' channels hold their coordinator's news)."""
+    """The coordinators' threads in the shared channels (the schools' channels hold their
+    coordinator's news; direct conversations are demo_conversations', tested in test_demo)."""
     return module_db.query(
         """SELECT m.id, coalesce(m.thread_id, m.id) AS thread, m.thread_id, m.channel_id, c.kind, c.region,
                   c.project_id, m.author, u.role, u.network, u.language, m.body, m.created_at
            FROM messages m JOIN channels c ON c.id = m.channel_id JOIN users u ON u.username = m.author
-           WHERE c.kind <> 'schools' ORDER BY m.id"""
+           WHERE c.kind NOT IN ('schools', 'direct') ORDER BY m.id"""
     ).to_dicts()
 
 
