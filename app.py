@@ -110,6 +110,14 @@ def _app() -> None:
                 url_path="certificate",
                 visibility="hidden",
             ),
+            # From the link at the foot of every e-mail of mentions (?token=): no sign-in needed.
+            st.Page(
+                "app_pages/unsubscribe.py",
+                title=t("nav.unsubscribe"),
+                icon=":material/unsubscribe:",
+                url_path="unsubscribe",
+                visibility="hidden",
+            ),
         ],
         t("nav.join"): [
             st.Page("app_pages/apply.py", title=t("nav.apply"), icon=":material/how_to_reg:", url_path="apply"),

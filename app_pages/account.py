@@ -1,8 +1,9 @@
-"""My account: change my password (required after a reset)."""
+"""My account: change my password (required after a reset); choose how mentions and direct messages
+reach me by e-mail."""
 
 import streamlit as st
 
-from aspnet_data import accounts
+from aspnet_data import accounts, notifications
 from aspnet_data.errors import FieldError
 from ui import data
 from ui.auth import current_user
@@ -42,3 +43,26 @@ with st.form("password_form", clear_on_submit=True):
         st.rerun()
 if st.session_state.pop("pw_done", False):
     st.success(t("account.changed"))
+
+if notifications.may_be_notified(user.actor):
+    st.subheader(t("account.notify_title"))
+    st.caption(t("account.notify_help"))
+    if not user.email:
+        st.info(t("account.notify_no_email"), icon=":material/mail:")
+    current = notifications.mode(data.db(), user.actor)
+    labels = {mode: t(f"account.notify_{mode}") for mode in notifications.MODES}
+    with st.form("notify_form"):
+        chosen = st.radio(
+            t("account.notify_choice"),
+            notifications.MODES,
+            index=notifications.MODES.index(current),
+            format_func=labels.__getitem__,
+            key="notify_mode",
+        )
+        if st.form_submit_button(t("form.save"), key="notify_save"):
+            notifications.set_mode(data.db(), user.actor, chosen)
+            st.session_state["notify_done"] = chosen
+            st.rerun()
+    saved = st.session_state.pop("notify_done", None)
+    if saved:
+        st.success(t(f"account.notify_saved_{saved}"), icon=":material/check_circle:")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
+import traceback
 from datetime import date
 
 import polars as pl
@@ -23,6 +25,7 @@ from aspnet_data import (
     directory,
     mail,
     maps,
+    notifications,
     profiles,
     quality,
     reference,
@@ -235,7 +238,9 @@ _daily_done: set[tuple[str, date]] = set()  # (database, day) whose daily jobs t
 
 def daily_jobs() -> None:
     """Once a day per process and database, in a background thread: the annual-report reminders
-    (ASPNET_REMINDERS=daily). The page never waits for them; a failure is retried the next day."""
+    (ASPNET_REMINDERS=daily). The page never waits for them; a failure is retried the next day.
+    Also starts the e-mail of mentions and direct messages (:func:`notification_jobs`)."""
+    notification_jobs()
     if settings.text("ASPNET_REMINDERS") != "daily":
         return
     key = (db_path(), utc_now().date())
@@ -252,6 +257,35 @@ def _send_reminders(database: Database, public_url: str) -> None:
     with contextlib.suppress(AtlasError, OSError):
         if reports.send_reminders(database, public_url=public_url) and mail.configured():
             mail.deliver(database)
+
+
+_notifying: set[str] = set()  # databases whose e-mail of mentions this process sends
+
+
+def notification_jobs() -> None:
+    """Once per process and database (ASPNET_NOTIFICATIONS=on): a background thread that mails
+    mentions and direct messages, every minute to those who chose at once and once a day to
+    those who chose a digest (aspnet_data.notifications.Schedule)."""
+    if settings.text("ASPNET_NOTIFICATIONS") != "on":
+        return
+    path = db_path()
+    with _daily_lock:
+        if path in _notifying:
+            return
+        _notifying.add(path)
+    threading.Thread(target=_notify, args=(path,), name="aspnet-notifications", daemon=True).start()
+
+
+def _notify(path: str) -> None:
+    schedule = notifications.Schedule()
+    while True:
+        try:
+            database = _open(path)  # opened again if it was closed meanwhile
+            if schedule.tick(database) and mail.configured():
+                mail.deliver(database)
+        except Exception:  # PostgreSQL away, a mail server down: said in the log, tried again next minute
+            traceback.print_exc()
+        time.sleep(notifications.INSTANT_EVERY)
 
 
 @st.cache_resource(show_spinner=False)

@@ -30,9 +30,15 @@ PUBLIC = {
     "dashboard": "dashboard",
     "brief": "brief",
 }
-# Profiles open from links (they need ?code=, ?id= or ?number=), as does an invitation's page
-# (?invitation=): registered, not in the menu.
-PROFILES = {"network": "network", "institution": "institution", "certificate": "certificate", "welcome": "welcome"}
+# Profiles open from links (they need ?code=, ?id= or ?number=), as do an invitation's page
+# (?invitation=) and a mail's unsubscribe page (?token=): registered, not in the menu.
+PROFILES = {
+    "network": "network",
+    "institution": "institution",
+    "certificate": "certificate",
+    "welcome": "welcome",
+    "unsubscribe": "unsubscribe",
+}
 
 
 def menu(role: str) -> dict[str, str]:
