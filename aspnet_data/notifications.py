@@ -257,8 +257,10 @@ def recipients(db: Database, kind: str, *, now: datetime | None = None) -> list[
     terms = [(row["username"], term) for row in due for term in board.mention_terms(_actor(row))]
     latest = dict(
         db.rows(
-            """WITH who AS (SELECT unnest($users) AS username, unnest($since) AS since),
-                    terms AS (SELECT unnest($term_users) AS username, unnest($terms) AS term),
+            """WITH who AS (SELECT unnest(CAST($users AS VARCHAR[])) AS username,
+                                unnest(CAST($since AS BIGINT[])) AS since),
+                    terms AS (SELECT unnest(CAST($term_users AS VARCHAR[])) AS username,
+                                  unnest(CAST($terms AS VARCHAR[])) AS term),
                     recent AS (
                         SELECT m.id, m.channel_id, m.author, lower(m.body) AS body FROM messages m
                         WHERE m.id > $first AND m.created_at >= $from
