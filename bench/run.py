@@ -12,7 +12,8 @@ browsers at once against a real server (bench/load.py), a 5,000-row national lis
 ministry's own format imported into the largest network (bench/imports.py, also in
 bench/results/imports.md), the membership queues (bench/membership.py, membership.md), the
 annual reports: the reporting tab, the review queues, the national report (bench/reports.py,
-reports.md).
+reports.md), the open-data API over HTTP beside Datasette's (bench/api.py, api.md; alone:
+``--only-api``).
 Results go to bench/results/latest.md and latest.json.
 """
 
@@ -28,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import api
 import imports
 import membership
 import reports
@@ -387,6 +389,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated network sizes")
     parser.add_argument("--no-peer", action="store_true", help="skip the Datasette comparison")
     parser.add_argument("--no-load", action="store_true", help="skip the browsers-at-once run")
+    parser.add_argument("--no-api", action="store_true", help="skip the open-data API run")
+    parser.add_argument("--only-api", action="store_true", help="run the open-data API part alone (api.md)")
     parser.add_argument("--load-sizes", default="10000,1000000")
     parser.add_argument("--sessions", default="20")
     parser.add_argument(
@@ -397,6 +401,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.only_api:
+        apis = [child("api.py", str(size)) for size in sizes]
+        save_results("api", apis, api.markdown)
+        print(api.markdown(apis))
+        return
     results = [child("scenarios.py", str(size)) for size in sizes]
     peers = {} if args.no_peer else {size: child("peer.py", str(size))["datasette"] for size in sizes}
     board = child("scenarios.py", "board")["board"]
@@ -405,6 +414,7 @@ def main() -> None:
     imports_ = [child("imports.py", str(size)) for size in sizes]
     memberships = [child("membership.py", str(size)) for size in sizes]
     reports_ = [child("reports.py", str(size)) for size in sizes]
+    apis = [] if args.no_api else [child("api.py", str(size)) for size in sizes]
     loads = (
         []
         if args.no_load
@@ -421,6 +431,8 @@ def main() -> None:
     save_results("imports", imports_, imports.markdown)
     save_results("membership", memberships, membership.markdown)
     save_results("reports", reports_, reports.markdown)
+    if apis:
+        save_results("api", apis, api.markdown)
     text = (
         markdown(results, peers, board, loads)
         + postgres_markdown(pgs)
@@ -431,6 +443,7 @@ def main() -> None:
         + membership.markdown(memberships)
         + "\n"
         + reports.markdown(reports_)
+        + ("\n" + api.markdown(apis) if apis else "")
     )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
