@@ -51,6 +51,7 @@ def project_page(project: dict) -> None:
         project_spaces.requests(project, members)
     if actor.role in ("coordinator", "focal_point") and project["status"] != "closed":
         project_spaces.add_school_form(project, members)
+    project_spaces.materials(project)
     st.subheader(t("projects.updates"))
     project_spaces.updates(project)
 

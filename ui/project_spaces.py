@@ -1,5 +1,6 @@
 """The project spaces' glue: the list of projects, the form that creates one, a project's
-heading, its schools, the requests to join it, a coordinator's school added to it, its updates.
+heading, its schools, the requests to join it, a coordinator's school added to it, its
+materials (files shared with those who take part, some with everyone), its updates.
 """
 
 from __future__ import annotations
@@ -9,20 +10,24 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from aspnet_data import board, projects
+from aspnet_data import board, files, projects
 from aspnet_data.directory import Selection
-from aspnet_data.errors import PermissionDenied, ValidationFailed
+from aspnet_data.errors import FieldError, FileRefused, NotFound, PermissionDenied, ValidationFailed
+from aspnet_data.permissions import Actor, can
 from aspnet_data.vocab import PROJECT_STATUSES, THEMES
 
-from . import data, map_charts
+from . import attachments, data, map_charts
 from .auth import current_actor
-from .forms import FormState, field_errors
+from .forms import FormState, field_errors, message
 from .i18n import current_language, language_name, link_params, t
 from .join import language_options
 from .safe import md, message_markdown
 from .tables import linked_table
 
 CREATE = FormState("project")
+MATERIAL = FormState(
+    "material", fields=("title", "description", "language", "theme", "public"), entries=("done", "round")
+)
 
 
 def _countries() -> dict[str, str]:
@@ -200,3 +205,157 @@ def updates(project: dict) -> None:
         icon=":material/forum:",
         query_params=link_params(channel=f"project-{project['id']}"),
     )
+
+
+# -- materials ----------------------------------------------------------------------------------
+
+
+def materials(project: dict) -> None:
+    """The project's materials, newest first, found by words; each with its preview, what it
+    is, who shared it and when, and its download; the form that adds one for those who may."""
+    db, actor = data.db(), current_actor()
+    st.subheader(t("materials.title"))
+    done = MATERIAL.pop("done")
+    if done:
+        st.success(t("materials.added", title=md(done)), icon=":material/task_alt:")
+    q = st.text_input(t("materials.search"), key="materials_q", placeholder=t("materials.search_placeholder"))
+    listed = files.materials(db, actor, project["id"], q=q)
+    if not files.may_read_materials(db, actor, project["id"]):
+        st.caption(t("materials.public_only"))
+    if listed.height == 0:
+        st.caption(t("materials.none_found") if q.strip() else t("materials.none"))
+    countries = _countries()
+    for row in listed.iter_rows(named=True):
+        _material(project, row, countries)
+    if files.may_add_material(db, actor, project["id"]):
+        add_material_form(project)
+
+
+def _material(project: dict, row: dict, countries: dict[str, str]) -> None:
+    actor = current_actor()
+    with st.container(border=True, key=f"material_{row['id']}"):
+        if row["preview"]:
+            picture, text = st.columns([1, 3], vertical_alignment="top")
+            picture.image(row["preview"], width="stretch")
+        else:
+            text = st.container()
+        badges = [f":blue-badge[{t('theme.' + row['theme'])}]"] if row["theme"] else []
+        if row["language"]:
+            badges.append(f":gray-badge[{md(language_name(row['language']))}]")
+        if row["public"]:
+            badges.append(f":green-badge[{t('materials.public')}]")
+        who = md(row["display_name"] or row["added_by"])
+        where = md(countries.get(row["network"], row["network"]) if row["network"] else "UNESCO")
+        with text:
+            st.markdown(f"**{md(row['title'])}** " + " ".join(badges))
+            if row["description"]:
+                st.markdown(message_markdown(row["description"]))
+            st.caption(
+                t(
+                    "materials.byline",
+                    name=md(row["name"]),
+                    size=attachments.size_text(row["size"]),
+                    who=who,
+                    where=where,
+                    when=f"{row['added_at']:%Y-%m-%d}",
+                )
+            )
+            buttons = st.container(horizontal=True)
+            with buttons:
+                attachments.download_button(
+                    files.file_infos([row])[0], key=f"material_file_{row['id']}", label=t("materials.download")
+                )
+                _material_actions(project, row, actor)
+
+
+def _material_actions(project: dict, row: dict, actor: Actor) -> None:
+    """Public or not (the project's owner), delete (who added it, the project's owner)."""
+    db = data.db()
+    owned = {**row, "owner": project["owner"]}
+    if can(actor, "publish_material", owner=project["owner"]) and st.button(
+        t("materials.make_private") if row["public"] else t("materials.make_public"),
+        key=f"material_public_{row['id']}",
+        icon=":material/lock:" if row["public"] else ":material/public:",
+    ):
+        files.set_public(db, actor, row["id"], not row["public"])
+        st.rerun()
+    if files.may_delete_material(actor, owned):
+        with st.popover(t("materials.delete"), icon=":material/delete:"):
+            st.caption(t("materials.delete_confirm", title=md(row["title"])))
+            if st.button(t("materials.delete"), key=f"material_delete_{row['id']}", type="primary"):
+                try:
+                    files.delete_material(db, actor, row["id"])
+                except (NotFound, PermissionDenied):
+                    st.toast(t("manage.not_allowed"))
+                st.rerun()
+
+
+def _quota_line(actor: Actor) -> str:
+    quota = files.quota(data.db(), actor)
+    whose = (
+        t("materials.quota_network", country=md(_countries().get(actor.network, actor.network)))
+        if actor.network
+        else t("materials.quota_own")
+    )
+    return t(
+        "materials.quota",
+        whose=whose,
+        used=attachments.size_text(quota.used),
+        quota=attachments.size_text(quota.limit),
+    )
+
+
+def add_material_form(project: dict) -> None:
+    """Share a file with the project: its title, what it is, its language and theme; the
+    project's owner may make it public. Limits and the quota stated; problems under their fields."""
+    db, actor = data.db(), current_actor()
+    errors = MATERIAL.errors
+    round_ = MATERIAL.get("round", 0)
+    with st.expander(t("materials.add"), icon=":material/upload_file:", expanded=bool(errors)):
+        st.caption(attachments.limits() + " " + _quota_line(actor))
+        with st.form("material_add"):
+            chosen = attachments.uploader(f"material_upload_{round_}", label=t("materials.file"), multiple=False)
+            for error in [e for e in errors if e.field == "file"][:1]:
+                text = attachments.refusal_text(error) if isinstance(error, FileRefused) else message(error)
+                st.error(text, icon=":material/block:")
+            st.text_input(t("materials.field_title"), max_chars=files.TITLE_LENGTH, key=MATERIAL.key("title"))
+            field_errors(errors, "title")
+            st.text_area(t("field.description"), max_chars=files.DESCRIPTION_LENGTH, key=MATERIAL.key("description"))
+            field_errors(errors, "description")
+            language, theme = st.columns(2)
+            spoken = list(dict.fromkeys([*(project["languages"] or []), *language_options([])]))
+            language.selectbox(
+                t("materials.language"),
+                spoken,
+                index=None,
+                format_func=language_name,
+                placeholder=t("apply.languages_placeholder"),
+                key=MATERIAL.key("language"),
+            )
+            field_errors(errors, "language")
+            theme.selectbox(
+                t("facet.theme"),
+                list(project["themes"] or THEMES),
+                index=None,
+                format_func=lambda c: t(f"theme.{c}"),
+                placeholder=t("materials.theme_placeholder"),
+                key=MATERIAL.key("theme"),
+            )
+            field_errors(errors, "theme")
+            if can(actor, "publish_material", owner=project["owner"]):
+                st.checkbox(t("materials.field_public"), key=MATERIAL.key("public"), help=t("materials.public_help"))
+            if st.form_submit_button(t("materials.share"), type="primary", icon=":material/upload:"):
+                values = MATERIAL.values
+                try:
+                    if not chosen:
+                        raise ValidationFailed([FieldError("file", "required")])
+                    files.add_material(db, actor, project["id"], chosen[0], values)
+                except ValidationFailed as failed:
+                    MATERIAL.errors = failed.errors
+                except FileRefused as refused:
+                    MATERIAL.errors = [refused]
+                else:
+                    MATERIAL.reset()
+                    MATERIAL.set("done", values["title"])
+                    MATERIAL.set("round", round_ + 1)  # a new, empty file chooser
+                st.rerun()
