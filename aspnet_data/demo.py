@@ -185,7 +185,7 @@ def build(
         "institutions": inst,
         "users": everyone,
         "notification_settings": demo_notifications.settings(
-            everyone, int(messages["id"].max() or 0), seed=seed + 61, as_of=as_of
+            everyone, int(messages.select(pl.col("id").max()).item() or 0), seed=seed + 61, as_of=as_of
         ),
         "applications": apps,
         "application_events": events,

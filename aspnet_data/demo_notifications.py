@@ -12,7 +12,8 @@ import polars as pl
 from .permissions import may_ever
 
 # Most people keep the daily digest; some want every message at once, some none.
-MIX = (("daily", 0.55), ("instant", 0.25), ("never", 0.20))
+MODES = ("daily", "instant", "never")
+WEIGHTS = (0.55, 0.25, 0.20)
 
 
 def settings(users: pl.DataFrame, last_message: int, *, seed: int, as_of: datetime) -> pl.DataFrame:
@@ -20,7 +21,6 @@ def settings(users: pl.DataFrame, last_message: int, *, seed: int, as_of: dateti
     watermark at ``last_message`` (the demo's messages are not news), the secret of their
     unsubscribe link derived from the seed."""
     rng = random.Random(seed)
-    modes, weights = zip(*MIX, strict=True)
     names = sorted(
         name
         for name, role in zip(users["username"], users["role"], strict=True)
@@ -29,7 +29,7 @@ def settings(users: pl.DataFrame, last_message: int, *, seed: int, as_of: dateti
     return pl.DataFrame(
         {
             "username": names,
-            "mode": [rng.choices(modes, weights)[0] for _ in names],
+            "mode": [rng.choices(MODES, WEIGHTS)[0] for _ in names],
             "notified_through": [last_message] * len(names),
             "secret": [hashlib.sha256(f"{seed}:{name}:unsubscribe".encode()).hexdigest()[:32] for name in names],
             "updated_at": [as_of] * len(names),
