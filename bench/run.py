@@ -14,6 +14,8 @@ bench/results/imports.md), the membership queues (bench/membership.py, membershi
 annual reports: the reporting tab, the review queues, the national report (bench/reports.py,
 reports.md), the open-data API over HTTP beside Datasette's (bench/api.py, api.md; alone:
 ``--only-api``).
+The e-mail of mentions and direct messages: a daily digest for every coordinator with 100,000
+direct messages, at the smallest size (bench/notifications.py, notifications.md).
 Results go to bench/results/latest.md and latest.json.
 """
 
@@ -32,6 +34,7 @@ from pathlib import Path
 import api
 import imports
 import membership
+import notifications
 import reports
 from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT, save_results
 
@@ -414,6 +417,7 @@ def main() -> None:
     imports_ = [child("imports.py", str(size)) for size in sizes]
     memberships = [child("membership.py", str(size)) for size in sizes]
     reports_ = [child("reports.py", str(size)) for size in sizes]
+    notices = [child("notifications.py", str(min(sizes)))]
     apis = [] if args.no_api else [child("api.py", str(size)) for size in sizes]
     loads = (
         []
@@ -431,6 +435,7 @@ def main() -> None:
     save_results("imports", imports_, imports.markdown)
     save_results("membership", memberships, membership.markdown)
     save_results("reports", reports_, reports.markdown)
+    save_results("notifications", notices, notifications.markdown)
     if apis:
         save_results("api", apis, api.markdown)
     text = (
@@ -443,6 +448,8 @@ def main() -> None:
         + membership.markdown(memberships)
         + "\n"
         + reports.markdown(reports_)
+        + "\n"
+        + notifications.markdown(notices)
         + ("\n" + api.markdown(apis) if apis else "")
     )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
