@@ -3,10 +3,11 @@
 Whoever has a board (coordinators, UNESCO admins, schools' focal points) chooses on My account
 how they hear of it: at once (the ``instant`` run, every minute or so), a daily digest (the
 ``daily`` run, one mail a day at most; a user who never chose gets this) or never. A mail lists
-what is new for them (:func:`pending`): mentions of them in the channels they read, as the
-board counts them (:func:`aspnet_data.board.channels`, :func:`aspnet_data.board.mention_terms`),
-and the messages of their direct conversations; never their own messages, deleted or hidden
-ones, ones they have read on the board, or ones an earlier mail told them of.
+what is new for them (:func:`news`, :func:`pending`): mentions of them, by the board's terms
+(:func:`aspnet_data.board.mention_terms`), in the channels the board lets them read
+(:func:`aspnet_data.board.can_read`), and the messages of their direct conversations; never
+their own messages, deleted or hidden ones, ones they have read on the board, or ones an
+earlier mail told them of.
 
 :func:`run` queues one mail per person with something new through the outbox, in their
 language, and moves their watermark (``notified_through``, the last message a mail told them

@@ -44,7 +44,7 @@ SEED = 2026
 VIEWS = {
     "run": "daily run for every coordinator: notifications.run (compose, then queue)",
     "compose": "… who is due, what is new for each, the mails written (notifications.compose)",
-    "recipients": "… … of which who is due and may have something (notifications.recipients)",
+    "recipients": "… … of which who is due: mode, address, a digest not yet today (notifications.recipients)",
     "queue": "… the mails queued, watermarks moved, in one transaction (notifications.queue)",
     "pending": "what is new for one coordinator (notifications.pending), over every coordinator",
     "instant_idle": "instant run a minute later, nothing new (notifications.run)",
