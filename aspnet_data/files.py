@@ -309,6 +309,8 @@ def _zipped(data: bytes) -> str:
                 if any(n.startswith(("Basic/", "Scripts/")) for n in names):
                     raise FileRefused("macros")
                 return code
+    except FileRefused:  # a ValueError too: not to be taken for a damaged zip below
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, OSError) as exc:
         raise FileRefused("damaged") from exc
     raise FileRefused("archive")
