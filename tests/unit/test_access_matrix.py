@@ -21,6 +21,7 @@ from aspnet_data import (
     bulk,
     change_requests,
     editing,
+    files,
     focal_points,
     membership,
     national_report,
@@ -283,6 +284,27 @@ def an_inactive_member(w: World) -> int:
             "year_joined": 2000,
         },
     )
+
+
+def a_material(w: World, *, public: bool = False) -> int:
+    """A material of A's project, added by its owner (A's coordinator)."""
+    return files.add_material(
+        w.db,
+        w.actors["own"],
+        w.project,
+        files.Upload("notes.txt", b"Rivers, week 1"),
+        {"title": f"Material {next(_counter)}", "public": public},
+    )
+
+
+def material_file(w: World, material: int) -> int:
+    return w.db.scalar("SELECT file_id FROM project_materials WHERE id = ?", [material])
+
+
+def attached_file(w: World, role: str, channel: int) -> int:
+    """A file on a new message of ``role`` in ``channel``."""
+    message = post_as(w, role, channel)
+    return files.attach(w.db, w.actors[role], message, files.Upload("plan.txt", b"Plan"), now=posted(w, message))
 
 
 def draft_of_focal_school(w: World, actor: Actor) -> None:
@@ -722,6 +744,62 @@ OPERATIONS = {
         {"own", "other", "focal", "admin"},
         None,
         lambda w, actor, _: notifications.set_mode(w.db, actor, ("instant", "daily", "never")[next(_counter) % 3]),
+    ),
+    "files.add_material(project of A)": (  # its networks' coordinators: here A's only
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: files.add_material(
+            w.db, actor, w.project, files.Upload("a.txt", b"Notes"), {"title": f"Notes {next(_counter)}"}
+        ),
+    ),
+    "files.add_material(public, project of A)": (  # the project's owner makes it public
+        {"own", "admin"},
+        None,
+        lambda w, actor, _: files.add_material(
+            w.db, actor, w.project, files.Upload("a.txt", b"Open"), {"title": "Open", "public": True}
+        ),
+    ),
+    "files.download(a material of A's project)": (  # those taking part, and UNESCO's staff
+        {"own", "focal", "analyst", "admin"},
+        lambda w: material_file(w, a_material(w)),
+        lambda w, actor, file_id: files.download(w.db, actor, file_id),
+    ),
+    "files.download(a public material of A's project)": (
+        set(ROLES),
+        lambda w: material_file(w, a_material(w, public=True)),
+        lambda w, actor, file_id: files.download(w.db, actor, file_id),
+    ),
+    "files.set_public(a material of A's project)": (
+        {"own", "admin"},
+        a_material,
+        lambda w, actor, material: files.set_public(w.db, actor, material, True),
+    ),
+    "files.delete_material(a material of A's project)": (
+        {"own", "admin"},
+        a_material,
+        lambda w, actor, material: files.delete_material(w.db, actor, material),
+    ),
+    "files.attach(own's message)": (
+        {"own"},
+        lambda w: post_as(w, "own", w.all_channel),
+        lambda w, actor, mid: files.attach(w.db, actor, mid, files.Upload("a.txt", b"x"), now=posted(w, mid)),
+    ),
+    "files.attach(own's message, after its 15 minutes)": (
+        set(),
+        lambda w: post_as(w, "own", w.all_channel),
+        lambda w, actor, mid: files.attach(
+            w.db, actor, mid, files.Upload("a.txt", b"x"), now=posted(w, mid) + boards.EDIT_WINDOW * 2
+        ),
+    ),
+    "files.download(a file of a message in A's project channel)": (
+        {"own", "admin"},
+        lambda w: attached_file(w, "own", w.project_channel),
+        lambda w, actor, file_id: files.download(w.db, actor, file_id),
+    ),
+    "files.download(a file in a conversation of A and B)": (  # its members only: not even an admin
+        {"own", "other"},
+        lambda w: attached_file(w, "other", conversation(w)),
+        lambda w, actor, file_id: files.download(w.db, actor, file_id),
     ),
     "projects.create_project": (
         {"own", "other", "admin"},
