@@ -45,13 +45,13 @@ if st.session_state.pop("pw_done", False):
     st.success(t("account.changed"))
 
 if notifications.may_be_notified(user.actor):
-    st.subheader(t("account.notify_title"))
-    st.caption(t("account.notify_help"))
-    if not user.email:
-        st.info(t("account.notify_no_email"), icon=":material/mail:")
     current = notifications.mode(data.db(), user.actor)
     labels = {mode: t(f"account.notify_{mode}") for mode in notifications.MODES}
     with st.form("notify_form"):
+        st.subheader(t("account.notify_title"))
+        st.caption(t("account.notify_help"))
+        if not user.email:
+            st.info(t("account.notify_no_email"), icon=":material/mail:")
         chosen = st.radio(
             t("account.notify_choice"),
             notifications.MODES,
