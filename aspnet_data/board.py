@@ -382,13 +382,17 @@ def edit(db: Database, actor: Actor, message_id: int, body: str, *, now: datetim
 
 
 def delete(db: Database, actor: Actor, message_id: int, *, now: datetime | None = None) -> None:
-    """Delete one's own message within fifteen minutes (soft: kept, audited, no longer shown)."""
+    """Delete one's own message within fifteen minutes (soft: kept, audited, no longer shown),
+    and its files with it."""
     now = now or utc_now()
     message = _own_recent(db, actor, message_id, now)
 
     def write(cur: Cursor) -> None:
+        from . import files  # files reads the board's rules: imported here, not at the top
+
         cur.execute("UPDATE messages SET deleted_at = ? WHERE id = ?", [now, message_id])
         audit.record(cur, actor, "message.delete", "messages", message_id, {"body": message["body"]}, when=now)
+        files.delete_for_message(cur, message_id, actor)  # its files go with it
 
     db.write(write)
 

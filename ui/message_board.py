@@ -12,11 +12,11 @@ from datetime import datetime
 import polars as pl
 import streamlit as st
 
-from aspnet_data import board
+from aspnet_data import board, files
 from aspnet_data.db import utc_now
-from aspnet_data.errors import EditWindowPassed, NotFound, PermissionDenied, ValidationFailed
+from aspnet_data.errors import EditWindowPassed, FileRefused, NotFound, PermissionDenied, ValidationFailed
 
-from . import data
+from . import attachments, data
 from .auth import current_actor
 from .i18n import current_language, t
 from .safe import md, message_markdown
@@ -128,25 +128,81 @@ def refusal(problem: Exception) -> str:
 # -- callbacks ---------------------------------------------------------------------------------
 
 
+def _uploads(where: str) -> list[files.Upload]:
+    """The files chosen in the form ``where`` (its uploader's key changes after each post, so
+    that a posted form starts empty)."""
+    chosen = st.session_state.get(_upload_key(where)) or []
+    return [files.Upload(f.name, f.getvalue()) for f in (chosen if isinstance(chosen, list) else [chosen])]
+
+
+def _upload_key(where: str) -> str:
+    return f"attach_{where}_{st.session_state.get(f'attach_round_{where}', 0)}"
+
+
+def _checked(uploads: list[files.Upload], where: tuple) -> bool:
+    """True when every file may be kept (checked by content, and within the quota); else says
+    why under the form, and nothing is posted."""
+    for upload in uploads:
+        try:
+            files.inspect(upload)
+        except FileRefused as problem:
+            notify(where, f"{md(upload.name)}: {attachments.refusal_text(problem)}", "error")
+            return False
+    needed = sum(len(u.data) for u in uploads)
+    room = files.quota(data.db(), current_actor())
+    if uploads and needed > room.left:
+        mb = files.MB
+        full = FileRefused(
+            "quota", {"used_mb": f"{room.used / mb:.1f}", "quota_mb": room.limit // mb, "size_mb": f"{needed / mb:.1f}"}
+        )
+        notify(where, attachments.refusal_text(full), "error")
+        return False
+    return True
+
+
+def _attach(message_id: int, uploads: list[files.Upload], where: tuple, done: str) -> None:
+    """Attach the checked files to the message just posted; say what happened under the form."""
+    for upload in uploads:
+        try:
+            files.attach(data.db(), current_actor(), message_id, upload)
+        except (FileRefused, PermissionDenied, NotFound) as problem:
+            why = attachments.refusal_text(problem) if isinstance(problem, FileRefused) else refusal(problem)
+            notify(where, t("board.posted_without_file", name=md(upload.name), reason=why), "error")
+            return
+    notify(where, done)
+
+
+def _reset_uploader(where: str) -> None:
+    st.session_state[f"attach_round_{where}"] = st.session_state.get(f"attach_round_{where}", 0) + 1
+
+
 def post_thread(channel_id: int, title: str) -> None:
+    uploads = _uploads("new")
+    if not _checked(uploads, ("new",)):
+        return
     try:
-        board.post(data.db(), current_actor(), channel_id, st.session_state.get(_NEW, ""))
+        message_id = board.post(data.db(), current_actor(), channel_id, st.session_state.get(_NEW, ""))
     except (ValidationFailed, board.RateLimited, PermissionDenied) as problem:
         notify(("new",), refusal(problem), "error")
         return
     st.session_state[_NEW] = ""
-    notify(("new",), t("board.posted_thread", channel=title))
+    _reset_uploader("new")
+    _attach(message_id, uploads, ("new",), t("board.posted_thread", channel=title))
 
 
 def post_reply(channel_id: int, thread: int) -> None:
-    key = f"reply_text_{thread}"
+    key, where = f"reply_text_{thread}", f"reply_{thread}"
+    uploads = _uploads(where)
+    if not _checked(uploads, ("reply", thread)):
+        return
     try:
-        board.post(data.db(), current_actor(), channel_id, st.session_state.get(key, ""), thread_id=thread)
+        message_id = board.post(data.db(), current_actor(), channel_id, st.session_state.get(key, ""), thread_id=thread)
     except (ValidationFailed, board.RateLimited, PermissionDenied, NotFound) as problem:
         notify(("reply", thread), refusal(problem), "error")
         return
     st.session_state[key] = ""
-    notify(("reply", thread), t("board.posted_reply"))
+    _reset_uploader(where)
+    _attach(message_id, uploads, ("reply", thread), t("board.posted_reply"))
 
 
 def change(action: str, message_id: int) -> None:
@@ -280,6 +336,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
         messages = (
             board.thread_messages(data.db(), current_actor(), thread, seen=seen).to_dicts() if folded.open else [row]
         )
+        shared = files.message_attachments(data.db(), current_actor(), [m["id"] for m in messages])
         first = messages[0]
         with head:
             st.markdown(
@@ -290,6 +347,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
                 )
             )
             body(first, folded=not folded.open)
+            attachments.show(shared.get(first["id"], []), key=f"files_{first['id']}")
             controls(first, moderate=bool(folded.open), direct=direct)
             notice(("message", first["id"]))
         if not folded.open:
@@ -299,6 +357,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
                 with st.container(border=True):
                     st.markdown(byline(reply, new=t("board.new") if reply["new"] else "", mentioned=reply["mentioned"]))
                     body(reply, folded=False)
+                    attachments.show(shared.get(reply["id"], []), key=f"files_{reply['id']}")
                     controls(reply, direct=direct)
                     notice(("message", reply["id"]))
             if not replies:
@@ -311,6 +370,7 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
                     height=100,
                     help=t("board.mention_help"),
                 )
+                attachments.uploader(_upload_key(f"reply_{thread}"), label=t("board.attach"))
                 notice(("reply", thread))
                 st.form_submit_button(
                     t("board.post_reply"), icon=":material/reply:", on_click=post_reply, args=(channel_id, thread)
@@ -361,6 +421,7 @@ def new_thread_form(channel: dict) -> None:
         st.text_area(
             t("board.new_thread"), max_chars=board.MAX_LENGTH, key=_NEW, height=100, help=t("board.mention_help")
         )
+        attachments.uploader(_upload_key("new"), label=t("board.attach"))
         notice(("new",))
         st.form_submit_button(
             t("board.post"),
