@@ -8,17 +8,40 @@ from streamlit.testing.v1 import AppTest
 from ..conftest import ROOT, use_database
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _components_looked_up_once():
+    """A server looks for installed Streamlit components (reading every installed package's
+    metadata) once, when it starts; AppTest does it at the first run of each AppTest, a tenth
+    of a second of CPU each time. Nothing is installed while the tests run: here too, once per
+    process."""
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(found))
+        yield
+
+
 def run_app(
-    db_path, script: str, *, username: str | None = None, session: dict | None = None, query: dict | None = None
+    db_path,
+    script: str | None,
+    *,
+    username: str | None = None,
+    session: dict | None = None,
+    query: dict | None = None,
 ) -> AppTest:
-    """The whole app (app.py) on ``script``, optionally signed in as ``username``."""
+    """The whole app (app.py) on ``script`` (None: the page it opens on), optionally signed in
+    as ``username``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     if username:
         from aspnet_data import accounts
         from aspnet_data.db import open_database
 
         with open_database(db_path) as db:
-            accounts.open_session(db, username, 1234.5)
+            # A database shared by several tests keeps the session the first one opened: opening
+            # it again would write, and a write starts every cached reader afresh.
+            if accounts.check_session(db, username, 1234.5) is None:
+                accounts.open_session(db, username, 1234.5)
         at.session_state["authentication_status"] = True
         at.session_state["username"] = username
         at.session_state["auth_stamp"] = 1234.5
@@ -27,8 +50,9 @@ def run_app(
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()  # st.navigation registers the pages (custom url_paths) on the first run
-    at.switch_page(script)
-    at.run()
+    if script is not None:
+        at.switch_page(script)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -127,9 +127,12 @@ def marked(demo_path, tmp_path_factory):
 
 
 @pytest.fixture()
-def open_as(marked, tmp_path, monkeypatch):
-    """``open_as(role, script, **query)`` -> AppTest, or None when the page is not in the role's navigation."""
-    path = copy_of(marked["path"], tmp_path)
+def open_as(marked, monkeypatch):
+    """``open_as(role, script, **query)`` -> AppTest, or None when the page is not in the role's navigation.
+
+    All open pages in the module's one copy: opening a page writes at most a session or a
+    visit, which no test here reads."""
+    path = marked["path"]
     use_database(monkeypatch, path)
     monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
 

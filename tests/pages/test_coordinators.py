@@ -8,7 +8,8 @@ from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 from ui.safe import md
 
-from ..conftest import ROOT
+from ..conftest import ROOT, copy_of, use_database
+from .conftest import run_app
 
 
 @pytest.fixture()
@@ -218,19 +219,27 @@ PAGE_ACCESS = {  # page -> roles that get its content for network of the "own" c
 }
 
 
+@pytest.fixture(scope="module")
+def matrix_copy(demo_path, tmp_path_factory):
+    """One copy for the access matrix's page opens (they write at most a session)."""
+    return copy_of(demo_path, tmp_path_factory.mktemp("page_access"))
+
+
 @pytest.mark.parametrize("script", sorted(PAGE_ACCESS))
 @pytest.mark.parametrize("role", ["anonymous", "analyst", "own", "other", "admin"])
-def test_page_access_matrix(signed_in, scratch_copy, script, role):
+def test_page_access_matrix(matrix_copy, monkeypatch, script, role):
     """Every role against every coordinators' page, through the app as a browser would reach it."""
-    own_user, own_network = coordinator(scratch_copy)
-    with open_database(scratch_copy) as db:
+    use_database(monkeypatch, matrix_copy)
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+    own_user, own_network = coordinator(matrix_copy)
+    with open_database(matrix_copy) as db:
         other_user = db.scalar(
             "SELECT min(username) FROM users WHERE role = 'coordinator' AND network <> ?", [own_network]
         )
         own_country = db.scalar("SELECT name_en FROM countries WHERE iso3 = ?", [own_network])
     username = {"anonymous": None, "analyst": "analyst", "own": own_user, "other": other_user, "admin": "admin"}[role]
     try:
-        at = signed_in(username, script, code=own_network)
+        at = run_app(matrix_copy, script, username=username, query={"code": own_network})
     except ValueError:  # not in this user's navigation at all
         assert role not in PAGE_ACCESS[script]
         return

@@ -8,7 +8,7 @@ import pytest
 
 from aspnet_data.permissions import PAGES, pages_for
 
-from ..conftest import ROOT, use_database
+from ..conftest import ROOT, copy_of, use_database
 from .conftest import run_app
 
 # The roles and pages through the permission matrix: the same calls on either engine, whose
@@ -46,19 +46,27 @@ def menu(role: str) -> dict[str, str]:
     return {**PUBLIC, **{path: path for path in pages_for(None if role == "anonymous" else role)}}
 
 
-@pytest.fixture()
-def open_page(scratch_copy, monkeypatch):
-    use_database(monkeypatch, scratch_copy)
-    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+@pytest.fixture(scope="module")
+def menu_copy(demo_path, tmp_path_factory):
+    """One writable copy of the test network for the module (opening a page writes at most a
+    session or a visit), and the coordinator and focal point who open pages in it."""
     from aspnet_data.db import open_database
 
-    with open_database(scratch_copy) as db:
+    path = copy_of(demo_path, tmp_path_factory.mktemp("menu"))
+    with open_database(path) as db:
         coordinator = db.scalar("SELECT min(username) FROM users WHERE role = 'coordinator'")
         focal = db.scalar("SELECT min(username) FROM users WHERE role = 'focal_point' AND NOT disabled")
+    return path, {**USERS, "coordinator": coordinator, "focal_point": focal}
 
-    def run(role: str, script: str):
-        username = {"coordinator": coordinator, "focal_point": focal}.get(role, USERS[role])
-        return run_app(scratch_copy, f"app_pages/{script}.py", username=username)
+
+@pytest.fixture()
+def open_page(menu_copy, monkeypatch):
+    path, users = menu_copy
+    use_database(monkeypatch, path)
+    monkeypatch.setenv("ASPNET_COOKIE_SECRET", "test-secret-for-apptest-0123456789abcdef")
+
+    def run(role: str, script: str | None):
+        return run_app(path, script and f"app_pages/{script}.py", username=users[role])
 
     return run
 
@@ -79,7 +87,7 @@ def open_url_path(at, path: str) -> None:
 
 @pytest.mark.parametrize("role", list(USERS))
 def test_the_router_registers_the_roles_menu_and_a_refusal_for_every_other_private_page(open_page, role):
-    at = open_page(role, "home")
+    at = open_page(role, None)
     scripts = {
         info["url_pathname"]: info["script_path"].removeprefix(str(ROOT / "app_pages") + "/").removesuffix(".py")
         for info in at._registered_pages.values()
@@ -105,9 +113,9 @@ def test_each_page_of_a_roles_menu_opens_without_an_error_or_a_refusal(open_page
     "role, path", [(role, path) for role in USERS for path in PAGES if path not in menu(role)], ids=str
 )
 def test_a_private_page_outside_a_roles_menu_is_refused(open_page, role, path):
+    at = open_page(role, None)  # the home page, where the app opens
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        open_page(role, path)
-    at = open_page(role, "home")
+        at.switch_page(f"app_pages/{path}.py")
     open_url_path(at, path)
     expected = CATALOG["auth.sign_in_needed"] if role == "anonymous" else CATALOG["auth.no_access"]
     assert said(at) == [expected]
