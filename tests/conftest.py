@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from aspnet_data import demo, pg, transfer
+from aspnet_data import accounts, demo, pg, transfer
 from aspnet_data.db import close_shared, open_database
 from ops import postgres
 
@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ["ASPNET_REMINDERS"] = "off"
 # Likewise the e-mail of mentions and direct messages (tests/unit/test_notifications.py runs it).
 os.environ["ASPNET_NOTIFICATIONS"] = "off"
+
+# The cost of the hashes the app makes (what tests/unit/test_accounts.py pins).
+APP_BCRYPT_ROUNDS = accounts.BCRYPT_ROUNDS
 
 BACKENDS = [b for b in os.environ.get("ASPNET_TEST_BACKENDS", "duckdb,postgres").split(",") if b]
 
@@ -93,6 +96,18 @@ class _Postgres:
             postgres.stop(self.folder, mode="immediate")
             # Hundreds of test databases: removed in the background, not waited for.
             subprocess.Popen(["rm", "-rf", str(self.folder)], start_new_session=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    """Passwords the tests set (accounts created, invitations accepted, passwords changed) are
+    hashed at bcrypt's lowest cost: each costs a millisecond instead of a quarter of a second.
+    The demo's accounts keep their hashes, and so does the one an unknown user's login is
+    checked against, so refusals cost what they cost in the app (test_accounts.py compares
+    them). The browser tests' servers are processes of their own, at the app's cost."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "BCRYPT_ROUNDS", 4)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from aspnet_data.db import open_database, utc_now
 from aspnet_data.errors import FieldError
 from aspnet_data.permissions import ACTIONS, ANONYMOUS, PAGES, RELATIONS, Actor, PermissionDenied, can
 
+from ..conftest import APP_BCRYPT_ROUNDS
+
 ADMIN = Actor("admin", "admin")
 
 
@@ -38,6 +40,17 @@ def test_wrong_password_and_unknown_user_are_refused_alike(db):
     with pytest.raises(accounts.LoginRefused) as unknown:
         accounts.authenticate(db, "nobody.here", "not-the-password-1")
     assert wrong.value.reason == unknown.value.reason == "invalid"
+
+
+def test_a_password_is_stored_as_a_bcrypt_hash_of_cost_12(db, monkeypatch):
+    """The app's cost (the rest of the suite hashes at the lowest one: see tests/conftest.py)."""
+    monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", APP_BCRYPT_ROUNDS)
+    accounts.create_user(
+        db, ADMIN, username="cost.check", display_name="Cost", role="analyst", password="a long password 2026"
+    )
+    stored = db.scalar("SELECT password_hash FROM users WHERE username = 'cost.check'")
+    assert APP_BCRYPT_ROUNDS == 12 and stored.startswith("$2b$12$")
+    assert accounts.authenticate(db, "cost.check", "a long password 2026").username == "cost.check"
 
 
 def test_unknown_user_takes_as_long_as_a_wrong_password(db):

@@ -737,9 +737,9 @@ def test_project_creation_stores_what_was_accepted_or_nothing(db, school, change
 
 @pytest.fixture(scope="module", autouse=True)
 def cheap_hashes():
-    """The fewest bcrypt rounds, so that a hundred accounts take a second, not a minute."""
+    """The fewest bcrypt rounds for the unknown user's check too (the suite's conftest lowers
+    them for the passwords set), so that a hundred logins take a second, not a minute."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts, "BCRYPT_ROUNDS", 4)
         patch.setattr(accounts, "_DUMMY_HASH", accounts.bcrypt.hashpw(b"not a password", accounts.bcrypt.gensalt(4)))
         yield
 
