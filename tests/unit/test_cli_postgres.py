@@ -166,19 +166,18 @@ def test_a_wrong_password_is_one_line(_postgres):
         _postgres.admin("DROP ROLE atlas_pw")
 
 
-def test_user_add_into_postgres_then_the_account_signs_in(empty_pg, _demo_file):
+def test_user_add_into_postgres_then_the_account_signs_in(demo_pg, _postgres):
     from aspnet_data import accounts
 
-    code, _, err = run("copy", "--from", _demo_file, "--to", empty_pg)
-    assert code == 0, err
+    url = _postgres.new_database(demo_pg.rsplit("/", 1)[1])  # the network as the command line copied it
     env = {**__import__("os").environ, "ASPNET_NEW_PASSWORD": "a long new password 2026"}
     code, out, err = run(
-        "user", "add", "--db", empty_pg, "--username", "ops.admin", "--name", "Ops", "--role", "admin", env=env
+        "user", "add", "--db", url, "--username", "ops.admin", "--name", "Ops", "--role", "admin", env=env
     )
     assert code == 0, err
-    with open_database(empty_pg) as db:
+    with open_database(url) as db:
         assert accounts.authenticate(db, "ops.admin", "a long new password 2026").username == "ops.admin"
     code, _, err = run(
-        "user", "add", "--db", empty_pg, "--username", "ops.admin", "--name", "Ops", "--role", "admin", env=env
+        "user", "add", "--db", url, "--username", "ops.admin", "--name", "Ops", "--role", "admin", env=env
     )
     assert code == 1 and "taken" in err
