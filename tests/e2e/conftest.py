@@ -34,6 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+# Settings of every server the browser tests start (serving() and the replicas' cluster): no
+# watching of the app's files for changes to rerun on. Nothing changes them during a test, and
+# the watch each session sets up was half of the server's work for a page load (half a second
+# of CPU) and most of what an open page cost it while idle.
+SERVER_ENVIRONMENT = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +72,7 @@ def serving(db_path: Path, secret: str = "e2e-test-secret", *, settings: dict[st
     env = {
         "ASPNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **os.environ,
+        **SERVER_ENVIRONMENT,
         "ASPNET_DB": str(db_path),
         "ASPNET_COOKIE_SECRET": secret,
         **(settings or {}),
@@ -177,6 +183,22 @@ class Watched:
         path = urlparse(response.url).path
         if response.status >= 400 and not (response.status == 404 and _BASE_PATH_PROBES.search(path)):
             self.failures.append(f"{response.status} {response.url}")
+
+
+@pytest.fixture(autouse=True)
+def _close_the_tests_pages(request):
+    """Close every browser context a test opened and left open (a journey ends with several,
+    and one that fails closes none): an open Streamlit page keeps its browser and its server
+    busy, a tenth of a CPU each, for as long as the browser runs."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    before = set(browser.contexts)
+    yield
+    for context in browser.contexts:
+        if context not in before:
+            context.close()
 
 
 @pytest.fixture()
