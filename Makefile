@@ -61,16 +61,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Lint first; then the browser tests, two files at a time (each file runs a real server and
-# Chromium, and mostly waits on them), while the data-layer and page tests run beside them in
-# two processes too (their report follows the browser tests'). Every part runs; make fails if
-# any failed.
+# Lint, the browser tests and the data-layer and page tests run side by side on the machine's
+# CPUs: the browser tests two files at a time (each file runs a real server and Chromium, and
+# mostly waits on them); lint and the data-layer and page tests (in two processes) at a lower
+# priority, so that they take the CPU the browser tests leave while these wait, and never hold
+# a browser test up past its timeouts. Their reports follow the browser tests'. Every part
+# runs; make fails if any failed.
 test: dev chromium servers node_modules/.installed
 	@mkdir -p test-artifacts; \
-	$(MAKE) --no-print-directory lint; lint=$$?; \
-	$(PY) -m pytest -q -n 2 --durations=15 tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
+	nice -n 10 $(MAKE) --no-print-directory lint > test-artifacts/lint.log 2>&1 & lint_pid=$$!; \
+	nice -n 10 $(PY) -m pytest -q -n 2 --durations=15 tests/unit tests/pages > test-artifacts/unit.log 2>&1 & unit_pid=$$!; \
 	$(PY) -m pytest -n 2 --dist loadfile --durations=15 -m "not screenshots" tests/e2e; e2e=$$?; \
+	wait $$lint_pid; lint=$$?; \
 	wait $$unit_pid; unit=$$?; \
+	echo "== lint (test-artifacts/lint.log) =="; cat test-artifacts/lint.log; \
 	echo "== data-layer and page tests (test-artifacts/unit.log) =="; \
 	grep -v '^\.*  *\[ *[0-9]*%\]$$' test-artifacts/unit.log | tail -n 200; \
 	test $$lint -eq 0 -a $$unit -eq 0 -a $$e2e -eq 0
