@@ -255,6 +255,13 @@ def test_each_refusal_names_its_reason_and_stores_nothing(world, what):
     assert db.checksums(world["tables"]) == before
 
 
+def test_a_pdf_whose_stream_spells_a_script_by_chance_is_kept():
+    # Compressed bytes spell "/JS" about once in 20 MB: only the objects outside streams count.
+    noise = b"\x9c/JS \x00/Launch\x01" * 50
+    data = b"%PDF-1.7\n1 0 obj << /Length 900 >>\nstream\n" + noise + b"\nendstream\nendobj\n%%EOF\n"
+    assert files.inspect(Upload("scan.pdf", data)).code == "pdf"
+
+
 def test_a_declared_content_past_the_limit_is_a_zip_bomb(monkeypatch):
     import random
 
