@@ -123,6 +123,11 @@ class Database:
         cur.complete()  # the rest of the result, if any, is dropped
         return rows[0][0] if rows else None
 
+    def blob(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> bytes | None:
+        """The first value of a read, as bytes (a stored file's content), or None."""
+        value = self.scalar(sql, params)
+        return None if value is None else bytes(value)
+
     def table_exists(self, name: str) -> bool:
         return bool(
             self.scalar(

@@ -820,10 +820,9 @@ def download(db: Database, actor: Actor, file_id: int) -> tuple[str, str, bytes]
     if not may_download(db, actor, file_id):
         raise PermissionDenied("read_materials")
     name, media_type, sha256 = found[0]
-    content = db.scalar("SELECT content FROM files WHERE id = ? AND deleted_at IS NULL", [file_id])
-    if content is None:
+    data = db.blob("SELECT content FROM files WHERE id = ? AND deleted_at IS NULL", [file_id])
+    if data is None:
         raise NotFound(file_id)
-    data = bytes(content)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise NotFound(file_id)  # a damaged file is not handed out as if it were the one uploaded
     return name, media_type, data

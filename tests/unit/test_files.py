@@ -436,9 +436,9 @@ def test_the_focal_point_of_a_school_outside_the_project_reads_only_public_mater
 
 def test_the_quota_counts_the_network_and_refuses_past_it(world, monkeypatch):
     db, own = world["db"], world["actors"]["own"]
-    used = files.quota(db, own).used
-    monkeypatch.setattr(files, "QUOTA", used + 100)
-    share(world, data=b"x" * 60)
+    used = {role: files.quota(db, world["actors"][role]).used for role in ("own", "member", "admin")}
+    monkeypatch.setattr(files, "QUOTA", max(used.values()) + 100)
+    share(world, data=b"x" * (files.QUOTA - used["own"] - 40))  # 40 bytes of room left
     before = db.checksums(world["tables"])
     with pytest.raises(FileRefused) as refused:
         share(world, data=b"y" * 60)

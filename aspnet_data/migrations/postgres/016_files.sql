@@ -15,6 +15,9 @@ CREATE TABLE files (
     network      TEXT,
     deleted_at   TIMESTAMP
 );
+-- Kept out of line without compression: PDF, images and office files are compressed already,
+-- and trying again made the upload of a 10 MB photograph take 1.8 times as long (260 ms, 148 without).
+ALTER TABLE files ALTER COLUMN content SET STORAGE EXTERNAL;
 CREATE INDEX files_quota_idx ON files (network, uploaded_by) WHERE deleted_at IS NULL;
 
 CREATE TABLE message_files (
