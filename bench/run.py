@@ -16,6 +16,8 @@ reports.md), the open-data API over HTTP beside Datasette's (bench/api.py, api.m
 ``--only-api``).
 The e-mail of mentions and direct messages: a daily digest for every coordinator with 100,000
 direct messages, at the smallest size (bench/notifications.py, notifications.md).
+Shared files: a 10 MB PDF and a 10 MB photograph uploaded to a project space and downloaded, on the
+embedded file and on PostgreSQL, at the smallest size (bench/files.py, files.md).
 Results go to bench/results/latest.md and latest.json.
 """
 
@@ -32,6 +34,7 @@ import time
 from pathlib import Path
 
 import api
+import files
 import imports
 import membership
 import notifications
@@ -417,6 +420,7 @@ def main() -> None:
     imports_ = [child("imports.py", str(size)) for size in sizes]
     memberships = [child("membership.py", str(size)) for size in sizes]
     reports_ = [child("reports.py", str(size)) for size in sizes]
+    shared = [child("files.py", str(min(sizes)))]
     notices = [child("notifications.py", str(min(sizes)))]
     apis = [] if args.no_api else [child("api.py", str(size)) for size in sizes]
     loads = (
@@ -435,6 +439,7 @@ def main() -> None:
     save_results("imports", imports_, imports.markdown)
     save_results("membership", memberships, membership.markdown)
     save_results("reports", reports_, reports.markdown)
+    save_results("files", shared, files.markdown)
     save_results("notifications", notices, notifications.markdown)
     if apis:
         save_results("api", apis, api.markdown)
@@ -448,6 +453,8 @@ def main() -> None:
         + membership.markdown(memberships)
         + "\n"
         + reports.markdown(reports_)
+        + "\n"
+        + files.markdown(shared)
         + "\n"
         + notifications.markdown(notices)
         + ("\n" + api.markdown(apis) if apis else "")

@@ -101,6 +101,7 @@ def show(found: Sequence[files.FileInfo], key: str) -> None:
             [picture for picture, _ in previews],
             width=min(240, 720 // len(previews)),
             caption=[name for _, name in previews],
+            alt=[t("files.preview_alt", name=name) for _, name in previews],  # plain text: no markdown
         )
     for info in found:
         download_button(info, key=f"{key}_{info.id}")

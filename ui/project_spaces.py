@@ -236,7 +236,7 @@ def _material(project: dict, row: dict, countries: dict[str, str]) -> None:
     with st.container(border=True, key=f"material_{row['id']}"):
         if row["preview"]:
             picture, text = st.columns([1, 3], vertical_alignment="top")
-            picture.image(row["preview"], width="stretch")
+            picture.image(row["preview"], width="stretch", alt=t("files.preview_alt", name=row["name"]))
         else:
             text = st.container()
         badges = [f":blue-badge[{t('theme.' + row['theme'])}]"] if row["theme"] else []
