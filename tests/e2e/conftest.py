@@ -168,6 +168,9 @@ def browser():
 # Opened on a deep link (/map), Streamlit's client first looks for its server under the
 # page's path (/map/_stcore/health), gets 404 and falls back to the root: not a failure.
 _BASE_PATH_PROBES = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
+# The map cancels the tiles it no longer needs when the view moves on before they arrive
+# (a zoom by the wheel passes several levels): the browser reports those as aborted.
+_CANCELLED_TILE = re.compile(r"/tiles/\d+/\d+/\d+\.json")
 
 
 class Watched:
@@ -176,8 +179,13 @@ class Watched:
     def __init__(self, page):
         self.page = page
         self.failures: list[str] = []
-        page.on("requestfailed", lambda r: self.failures.append(f"{r.method} {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
+
+    def _failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED" and _CANCELLED_TILE.search(urlparse(request.url).path):
+            return
+        self.failures.append(f"{request.method} {request.url} {request.failure}")
 
     def _response(self, response) -> None:
         path = urlparse(response.url).path
