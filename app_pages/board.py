@@ -65,6 +65,7 @@ with left:
         message_board.reported_queue()
 channel = rows[slug]
 seen = message_board.seen_when_opened(slug, channel["id"])
+focus = message_board.thread_from_url(slug)
 writes = board.can_read(db, actor, channel["id"], write=True)
 
 direct = channel["kind"] == "direct"
@@ -84,7 +85,12 @@ with right:
         """Refreshes every few seconds: new messages appear without reloading the page."""
         pages = st.session_state.get(f"board_pages_{slug}", 1)
         threads = board.thread_list(db, actor, channel["id"], seen=seen, limit=board.THREADS_PER_PAGE * pages)
-        if threads.height == 0:
+        if focus is not None and focus not in threads["thread"].to_list():
+            # Older than the page's threads (or of another page): drawn first, on its own.
+            for row in board.thread_list(db, actor, channel["id"], seen=seen, thread=focus).iter_rows(named=True):
+                st.caption(t("board.linked_thread"))
+                message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct)
+        elif threads.height == 0:
             st.caption(t("board.empty"))
         for row in threads.iter_rows(named=True):
             message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct)

@@ -194,8 +194,10 @@ def thread_list(
     seen: int | None = None,
     before: datetime | None = None,
     limit: int = THREADS_PER_PAGE,
+    thread: int | None = None,
 ) -> pl.DataFrame:
-    """A page of threads folded to their first message, newest activity first.
+    """A page of threads folded to their first message, newest activity first (``thread``: only
+    that one, when it is of this channel, wherever it is in the pages).
 
     One row per thread: its first message (``id`` = ``thread``, author, network, time, body
     or why it is not shown), ``activity`` (its latest message's time), ``replies``, ``new``
@@ -207,7 +209,8 @@ def thread_list(
     return db.query(
         f"""WITH t AS (
                SELECT coalesce(thread_id, id) AS thread, max(created_at) AS activity
-               FROM messages WHERE channel_id = $channel GROUP BY 1),
+               FROM messages WHERE channel_id = $channel
+                    AND (CAST($thread AS BIGINT) IS NULL OR id = $thread OR thread_id = $thread) GROUP BY 1),
              page AS (SELECT * FROM t WHERE CAST($before AS TIMESTAMP) IS NULL OR activity < $before
                       ORDER BY activity DESC, thread DESC LIMIT $limit),
              counts AS (
@@ -229,6 +232,7 @@ def thread_list(
             "channel": channel_id,
             "before": before,
             "limit": limit,
+            "thread": thread,
             "me": actor.username or "",
             "seen": last_read(db, actor, channel_id) if seen is None else seen,
         }

@@ -625,9 +625,14 @@ def _conversation_label(lang: str, title: str, others: list[str]) -> str:
     return _text(lang, "conversation", names=names) if names else _text(lang, "conversation_alone")
 
 
-def board_link(slug: str, language: str = "en") -> str:
-    """The board's address opening the channel ``slug`` (the page reads ?channel=)."""
-    query = {"channel": slug} | ({"lang": language} if language != "en" else {})
+def board_link(slug: str, language: str = "en", thread: int | None = None) -> str:
+    """The board's address opening the channel ``slug`` and in it, unfolded, ``thread`` (the
+    page reads ?channel= and ?thread=)."""
+    query = (
+        {"channel": slug}
+        | ({"thread": str(thread)} if thread is not None else {})
+        | ({"lang": language} if language != "en" else {})
+    )
     return f"{settings.public_url()}/board?{urlencode(query)}"
 
 
@@ -644,11 +649,14 @@ def _mail(lang: str, kind: str, name: str, new: New, token: str) -> tuple[str, s
         groups.setdefault(item.channel_id, []).append(item)
     for items in groups.values():
         lines.append(items[0].channel)
-        for item in items:
+        for k, item in enumerate(items):
             mention = _text(lang, "mention") if item.mention and item.kind != "direct" else ""
             when = f"{item.written_at:%Y-%m-%d %H:%M}"
             lines += [_text(lang, "line", author=item.author, when=when, mention=mention), f"  {item.excerpt}"]
-        lines += [_text(lang, "open", link=board_link(items[0].slug, lang)), ""]
+            # A link after the last message of each thread (of the run listed): it opens that thread.
+            if k + 1 == len(items) or items[k + 1].thread_id != item.thread_id:
+                lines += [_text(lang, "open", link=board_link(item.slug, lang, item.thread_id))]
+        lines += [""]
     if new.total > len(new.items):
         lines += [_text(lang, "more", new.total - len(new.items), link=board_link_home(lang)), ""]
     account = f"{settings.public_url()}/account" + (f"?lang={lang}" if lang != "en" else "")

@@ -23,6 +23,7 @@ from .safe import md, message_markdown
 
 _CHANNEL, _NOTICE, _OPEN_THREADS = "board_channel", "board_notice", "board_open_threads"
 _SEARCH, _NEW = "board_search", "board_new"
+_FOCUS, _LINKED = "board_focus", "board_linked"
 
 
 def channel_title(row: dict, members: dict[int, list[dict]] | None = None) -> str:
@@ -84,8 +85,23 @@ def channel_from_url(slugs: list[str]) -> tuple[str, bool]:
 
 
 def channel_picked() -> None:
-    """Callback: a channel picked from the list goes into the URL."""
+    """Callback: a channel picked from the list goes into the URL (without the thread a link
+    had opened in the previous one)."""
     st.query_params["channel"] = st.session_state[_CHANNEL]
+    st.query_params.pop("thread", None)
+
+
+def thread_from_url(slug: str) -> int | None:
+    """The thread to show first in the channel ``slug``: the one a link named (?thread=, as the
+    e-mail's links do), unfolded when the link is opened, or the one a search result opened;
+    the page draws it first when it is not among the threads it lists."""
+    raw = st.query_params.get("thread", "")
+    if raw.isdigit() and st.session_state.get(_LINKED) != (slug, raw):
+        st.session_state[_LINKED] = (slug, raw)
+        st.session_state[_FOCUS] = (slug, int(raw))
+        st.session_state.setdefault(_OPEN_THREADS, set()).add(int(raw))
+    focus = st.session_state.get(_FOCUS)
+    return focus[1] if focus and focus[0] == slug else None
 
 
 def seen_when_opened(slug: str, channel_id: int) -> int:
@@ -235,6 +251,8 @@ def change(action: str, message_id: int) -> None:
 
 def open_found(slug: str, thread: int) -> None:
     st.query_params["channel"] = slug
+    st.query_params.pop("thread", None)
+    st.session_state[_FOCUS] = (slug, thread)
     st.session_state.setdefault(_OPEN_THREADS, set()).add(thread)
     st.session_state[_SEARCH] = ""
 

@@ -1,9 +1,11 @@
 """AppTest of direct conversations on the board: started from the form, listed for its members
 only, reported by a member and moderated by an admin from the reported queue."""
 
+from urllib.parse import parse_qsl, urlparse
+
 import pytest
 
-from aspnet_data import board
+from aspnet_data import board, notifications
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
@@ -65,3 +67,31 @@ def test_a_member_reports_a_message_and_an_admin_hides_it_from_the_queue(app_as,
     with open_database(scratch_copy) as db:
         assert db.scalar("SELECT hidden_reason FROM messages WHERE id = ?", [thread]) == "Insult"
     assert any(e.label == "Reported messages (0)" for e in admin.expander)
+
+
+def test_a_mails_link_opens_its_thread_unfolded_even_past_the_first_page(app_as, pair, scratch_copy):
+    a, b, _ = pair
+    with open_database(scratch_copy) as db:
+        channel, first = board.start_conversation(db, Actor(a, "coordinator"), [b], "The toolkit, chapter one")
+        slug = db.scalar("SELECT slug FROM channels WHERE id = ?", [channel])
+        # A page of newer threads after it (written directly: the board's rate limit is per minute).
+
+        def write(cur) -> None:
+            for k in range(board.THREADS_PER_PAGE):
+                cur.execute(
+                    "INSERT INTO messages (id, channel_id, author, body, created_at) "
+                    "VALUES (nextval('message_id_seq'), ?, ?, ?, now() + to_seconds(?))",
+                    [channel, a, f"Newer message {k}", k + 1],
+                )
+
+        db.write(write)
+    link = notifications.board_link(slug, thread=first)
+    at = app_as("app_pages/board.py", b, **dict(parse_qsl(urlparse(link).query)))
+    assert not at.exception
+    assert "The thread of the link you followed" in [c.value for c in at.caption]
+    assert at.expander(key=f"thread_{first}").proto.expanded
+    # Picking it from the page's list again later shows the channel's own pages only.
+    plain = app_as("app_pages/board.py", b, channel=slug)
+    assert "The thread of the link you followed" not in [c.value for c in plain.caption]
+    shown = [e.key for e in plain.expander if (e.key or "").startswith("thread_")]
+    assert len(shown) == board.THREADS_PER_PAGE and f"thread_{first}" not in shown

@@ -275,9 +275,9 @@ def test_a_mail_in_the_readers_language_lists_each_message_with_its_link(db, peo
     db.write(lambda cur: cur.execute("UPDATE users SET language = 'fr' WHERE username = ?", [b.username]))
     choose(db, b, "instant")
     ours = conversation(db, [a.username, b.username], title="Jumelage")
-    message(db, ours, a.username, "Première ligne\n\nDeuxième ligne " + "très longue " * 40)
+    first = message(db, ours, a.username, "Première ligne\n\nDeuxième ligne " + "très longue " * 40)
     everyone = channel_of(db, "all")
-    message(db, everyone, a.username, f"Merci @{b.username} !")
+    thanks = message(db, everyone, a.username, f"Merci @{b.username} !")
     assert notifications.run(db, later(), "instant") == 1
     subject, body = outbox(db, email_of(db, b))[0]
     author = accounts.get_user(db, a.username).display_name
@@ -287,10 +287,26 @@ def test_a_mail_in_the_readers_language_lists_each_message_with_its_link(db, peo
     assert f"- {author}, le " in body and "(vous mentionne)" in body
     assert "Première ligne Deuxième ligne très longue" in body and "…" in body  # an excerpt, on one line
     slug = db.scalar("SELECT slug FROM channels WHERE id = ?", [everyone])
-    assert f"https://atlas.example.org/board?channel=conversation-{ours}&lang=fr" in body
-    assert f"https://atlas.example.org/board?channel={slug}&lang=fr" in body
+    # Each link opens its message's thread, unfolded.
+    assert f"https://atlas.example.org/board?channel=conversation-{ours}&thread={first}&lang=fr" in body
+    assert f"https://atlas.example.org/board?channel={slug}&thread={thanks}&lang=fr" in body
     assert "https://atlas.example.org/account?lang=fr" in body
     assert re.search(r"https://atlas\.example\.org/unsubscribe\?token=\S+&lang=fr", body)
+
+
+def test_each_thread_gets_one_link_after_its_last_message(db, people):
+    a, b = people["a"], people["b"]
+    choose(db, b, "instant")
+    ours = conversation(db, [a.username, b.username])
+    question = boards.post(db, a, ours, "Shall we meet online?", now=later())
+    boards.post(db, a, ours, "On Tuesday, say?", thread_id=question, now=later())
+    other = boards.post(db, a, ours, "Here is the toolkit.", now=later())
+    assert notifications.run(db, later(), "instant") == 1
+    _, body = outbox(db, email_of(db, b))[0]
+    links = re.findall(r"/board\?channel=conversation-\d+&thread=(\d+)", body)
+    assert links == [str(question), str(other)]
+    # The question's link comes after its reply, the last message of its thread.
+    assert body.index("On Tuesday") < body.index(f"thread={question}") < body.index("Here is the toolkit")
 
 
 def test_a_long_list_shows_the_newest_and_counts_the_rest(db, people):
