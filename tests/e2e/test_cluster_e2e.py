@@ -158,7 +158,7 @@ def test_a_crashed_replicas_visitor_comes_back_from_the_other_still_signed_in(cl
     try:
         cluster.kill(crashed)
         page.reload()
-        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
         assert page.get_by_role("link", name="To do").is_visible()
         assert replica_of(context) != crashed
     finally:

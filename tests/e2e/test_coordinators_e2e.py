@@ -18,7 +18,7 @@ def log_in(page, server, username, password):
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
     # The cookie component writes the cookie shortly after the rerun that signed in.
     for _ in range(50):
         if any(c["name"] == COOKIE for c in page.context.cookies()):
@@ -39,7 +39,7 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     cookies = [c for c in context.cookies() if c["name"] == COOKIE]
     assert cookies, context.cookies()
     page.reload()
-    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
     screenshot(page, "signed-in")
 
     page.get_by_role("button", name="Log out").click()
@@ -137,7 +137,7 @@ def test_a_private_link_asks_to_log_in_and_opens_after_login(server, browser, db
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(demo.DEMO_PASSWORDS["coordinator"])
     page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+    page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
     settle(page)
     assert page.url.endswith("/review")
     assert page.get_by_text("This page is for National Coordinators").count() == 0

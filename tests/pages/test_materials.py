@@ -28,7 +28,7 @@ def space(_demo_file):
     network that takes no part in it."""
     from aspnet_data.db import open_database
 
-    with open_database(_demo_file, read_only=True) as db:
+    with open_database(_demo_file) as db:
         project, owner = db.rows(
             """SELECT p.id, p.owner FROM projects p
                WHERE EXISTS (SELECT 1 FROM project_materials m WHERE m.project_id = p.id AND m.public)

@@ -100,6 +100,6 @@ def test_the_embed_snippet_follows_the_countries_theme_view_and_language_chosen(
 
 def test_the_directory_links_its_selection_in_the_api_and_the_open_data_page(page):
     at = page("app_pages/directory.py", lang="fr", theme="esd", country="FRA")
-    [line] = [c.value for c in at.caption if "/api/v1/institutions" in c.value]
+    [line] = [m.value for m in at.markdown if "/api/v1/institutions" in m.value]
     assert "(/api/v1/institutions?country=FRA&theme=esd&lang=fr)" in line
     assert "(open-data?lang=fr)" in line
