@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The e-mail of mentions and direct messages: a daily digest run for every coordinator.
+"""The e-mail of mentions and direct messages: a daily digest run for every coordinator; and
+the board's list and one conversation opened with those 100,000 direct messages.
 
     .venv/bin/python bench/notifications.py 10000 out.json   # one size (run.py calls it so)
     .venv/bin/python bench/notifications.py --write           # 10k into bench/results/notifications.*
@@ -32,7 +33,7 @@ from common import ROOT, database, percentiles, save_results
 
 sys.path.insert(0, str(ROOT))
 
-from aspnet_data import accounts, notifications  # noqa: E402
+from aspnet_data import accounts, board, notifications  # noqa: E402
 from aspnet_data.db import advance_sequences, open_database, utc_now  # noqa: E402
 
 DIRECT_MESSAGES = 100_000
@@ -48,6 +49,9 @@ VIEWS = {
     "queue": "… the mails queued, watermarks moved, in one transaction (notifications.queue)",
     "pending": "what is new for one coordinator (notifications.pending), over every coordinator",
     "instant_idle": "instant run a minute later, nothing new (notifications.run)",
+    "channels": "the board's list for one coordinator with conversations and unread counts (board.channels)",
+    "conversation": "the busiest conversation opened: its first page of threads (board.thread_list), by each member",
+    "thread": "one thread of it opened (board.thread_messages)",
 }
 
 
@@ -193,6 +197,38 @@ def measure(path: Path) -> dict:
             totals.append(new.total)
         out["pending"] = percentiles(pending) | {"new_median": sorted(totals)[len(totals) // 2], "new_max": max(totals)}
 
+        # The board as a coordinator opens it: the list of channels and conversations with what
+        # is unread (all of it here), then the busiest conversation and one of its threads.
+        listing, sizes, unread = [], [], []
+        for name in coordinators:
+            actor = accounts.get_user(db, name).actor
+            started = time.perf_counter()
+            found = board.channels(db, actor)
+            listing.append((time.perf_counter() - started) * 1000)
+            sizes.append(int((found["kind"] == "direct").sum()))
+            unread.append(int(found["unread"].sum()))
+        out["channels"] = percentiles(listing) | {"conversations_max": max(sizes), "unread_max": max(unread)}
+        busiest, count = db.rows(
+            "SELECT m.channel_id, count(*) FROM messages m JOIN channels c ON c.id = m.channel_id "
+            "WHERE c.kind = 'direct' GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+        )[0]
+        members = [n for (n,) in db.rows("SELECT username FROM channel_members WHERE channel_id = ?", [busiest])]
+        opened = []
+        for _ in range(3):
+            for name in members:
+                actor = accounts.get_user(db, name).actor
+                started = time.perf_counter()
+                page = board.thread_list(db, actor, busiest)
+                opened.append((time.perf_counter() - started) * 1000)
+        out["conversation"] = percentiles(opened) | {"messages": int(count), "shown": page.height}
+        first = int(page["thread"][0])
+        reading = []
+        for _ in range(20):
+            started = time.perf_counter()
+            board.thread_messages(db, actor, first)
+            reading.append((time.perf_counter() - started) * 1000)
+        out["thread"] = percentiles(reading) | {"messages": int(count)}
+
         # A minute after the digests went, everyone on "at once": nothing new for anyone.
         notifications.run(db, now, "daily")
         db.write(lambda cur: cur.execute("UPDATE notification_settings SET mode = 'instant' WHERE mode = 'daily'"))
@@ -217,12 +253,18 @@ def _size(key: str, m: dict) -> str:
         return f"{m['mails']:,} mails (at most {m['listed_max']} messages listed in one)"
     if key == "recipients":
         return f"{m['due']:,} coordinators"
+    if key == "channels":
+        return f"up to {m['conversations_max']:,} conversations and {m['unread_max']:,} unread messages"
+    if key == "conversation":
+        return f"{m['shown']} threads shown of {m['messages']:,} messages"
+    if key == "thread":
+        return f"in a conversation of {m['messages']:,} messages"
     return f"{m['mails']:,} mails"
 
 
 def markdown(results: list[dict]) -> str:
     lines = [
-        "## E-mail of mentions and direct messages (p50 / p95)",
+        "## Direct messages: their e-mail, the board's list and a conversation (p50 / p95)",
         "",
         f"Every coordinator in {results[0]['conversations']:,} conversations ({results[0]['members']:,} memberships), "
         f"{DIRECT_MESSAGES:,} direct messages of the last six days (one in fifty mentions someone) and "
