@@ -180,6 +180,9 @@ def build(
     report_frames = demo_reports.build(inst, networks, as_of=as_of, seed=seed + 41)
 
     everyone = pl.concat([users, focal_users], how="diagonal").with_columns(pl.col("disabled").fill_null(False))
+    shared = demo_files.build(seed + 67, as_of, projects, members, inst, users)
+    sent = demo_files.conversation_files(shared["files"].height + 1, messages, channels, users)
+    shared = {**shared, "files": pl.concat([shared["files"], sent["files"]]), "message_files": sent["message_files"]}
     frames = {
         "networks": networks.drop("region", "language", "script", "name_en"),
         "institutions": inst,
@@ -191,7 +194,7 @@ def build(
         "application_events": events,
         "projects": projects,
         "project_members": members,
-        **demo_files.build(seed + 67, as_of, projects, members, inst, users),
+        **shared,
         "channels": channels,
         "messages": messages,
         "channel_reads": reads,

@@ -1,4 +1,5 @@
-"""The demo's shared files: a few materials in the first project spaces, some of them public.
+"""The demo's shared files: a few materials in the first project spaces, some of them public,
+and the translated toolkit sent in a few conversations.
 
 Lesson plans as PDF (fpdf2), posters as PNG (Pillow) and a table of measurements as CSV,
 all made here from the seed, so the same seed gives the same bytes. Each goes through
@@ -21,6 +22,18 @@ from .db import Schema
 from .text import fold
 
 PROJECTS_WITH_MATERIALS = 8
+_FILE_SCHEMA: Schema = {
+    "id": pl.Int64,
+    "sha256": pl.String,
+    "name": pl.String,
+    "media_type": pl.String,
+    "size": pl.Int64,
+    "content": pl.Binary,
+    "preview": pl.Binary,
+    "uploaded_by": pl.String,
+    "uploaded_at": pl.Datetime("us"),
+    "network": pl.String,
+}
 
 _LESSONS = {
     "en": (
@@ -190,18 +203,6 @@ def build(
                     "search_text": fold(f"{title} {description} {found.name}"),
                 }
             )
-    file_schema: Schema = {
-        "id": pl.Int64,
-        "sha256": pl.String,
-        "name": pl.String,
-        "media_type": pl.String,
-        "size": pl.Int64,
-        "content": pl.Binary,
-        "preview": pl.Binary,
-        "uploaded_by": pl.String,
-        "uploaded_at": pl.Datetime("us"),
-        "network": pl.String,
-    }
     material_schema: Schema = {
         "id": pl.Int64,
         "project_id": pl.Int64,
@@ -216,6 +217,52 @@ def build(
         "search_text": pl.String,
     }
     return {
-        "files": pl.DataFrame(file_rows, schema=file_schema),
+        "files": pl.DataFrame(file_rows, schema=_FILE_SCHEMA),
         "project_materials": pl.DataFrame(material_rows, schema=material_schema),
+    }
+
+
+CONVERSATIONS_WITH_FILES = 6
+_TOOLKIT = {"en": "ESD toolkit", "fr": "Boîte à outils EDD", "es": "Guía EDS"}
+
+
+def conversation_files(
+    first_id: int, messages: pl.DataFrame, channels: pl.DataFrame, users: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """The translated toolkit sent in a few conversations: a PDF in the conversation's language
+    attached to the message that says it is on its way (demo_conversations' first exchange),
+    files of its author's network. Rows for ``files`` (ids from ``first_id``) and ``message_files``."""
+    from .demo_conversations import EXCHANGES
+
+    sending = {exchanges[0][1][-1]: lang for lang, exchanges in EXCHANGES.items()}
+    direct = channels.filter(pl.col("kind") == "direct")["id"]
+    found = (
+        messages.filter(pl.col("channel_id").is_in(direct.implode()) & pl.col("body").is_in(list(sending)))
+        .sort("id")
+        .head(CONVERSATIONS_WITH_FILES)
+    )
+    network_of = dict(zip(users["username"].to_list(), users["network"].to_list()))
+    file_rows, links = [], []
+    for k, message in enumerate(found.iter_rows(named=True)):
+        lang = sending[message["body"]]
+        data = _pdf(_TOOLKIT[lang], lang, message["created_at"])
+        checked = files.inspect(files.Upload(f"{_TOOLKIT[lang]}.pdf", data))
+        file_rows.append(
+            {
+                "id": first_id + k,
+                "sha256": checked.sha256,
+                "name": checked.name,
+                "media_type": checked.media_type,
+                "size": checked.size,
+                "content": data,
+                "preview": checked.preview,
+                "uploaded_by": message["author"],
+                "uploaded_at": message["created_at"],
+                "network": network_of.get(message["author"]),
+            }
+        )
+        links.append({"message_id": message["id"], "file_id": first_id + k})
+    return {
+        "files": pl.DataFrame(file_rows, schema=_FILE_SCHEMA),
+        "message_files": pl.DataFrame(links, schema={"message_id": pl.Int64, "file_id": pl.Int64}),
     }

@@ -677,3 +677,31 @@ def test_hostile_material_searches_find_only_what_the_words_match(world, searcha
     assert expected.height <= files.MATERIALS_SHOWN
     assert sorted(found["id"]) == sorted(expected["id"])
     assert db.checksums(world["tables"]) == searchable
+
+
+def test_the_demos_conversations_carry_the_toolkit_their_members_download(db):
+    """The demo's conversations where the translated toolkit is on its way carry it: a PDF
+    its members download byte for byte, that nobody outside the conversation reads."""
+    sent = db.rows(
+        """SELECT mf.message_id, mf.file_id, m.channel_id, m.author FROM message_files mf
+           JOIN messages m ON m.id = mf.message_id JOIN channels c ON c.id = m.channel_id
+           WHERE c.kind = 'direct' ORDER BY 1"""
+    )
+    assert 1 <= len(sent) <= 6
+    for message, file_id, channel, author in sent:
+        members = [n for (n,) in db.rows("SELECT username FROM channel_members WHERE channel_id = ?", [channel])]
+        assert author in members
+        reader = next(n for n in members if n != author)
+        actor = accounts.get_user(db, reader).actor
+        [info] = files.message_attachments(db, actor, [message])[message]
+        name, media_type, content = files.download(db, actor, file_id)
+        assert media_type == "application/pdf" and name.endswith(".pdf") and content.startswith(b"%PDF")
+        assert info.name == name
+        outsider = db.scalar(
+            "SELECT username FROM users WHERE role = 'coordinator' AND username NOT IN "
+            "(SELECT username FROM channel_members WHERE channel_id = ?) ORDER BY 1 LIMIT 1",
+            [channel],
+        )
+        assert files.message_attachments(db, accounts.get_user(db, outsider).actor, [message]) == {}
+        with pytest.raises(PermissionDenied):
+            files.download(db, accounts.get_user(db, outsider).actor, file_id)
