@@ -305,6 +305,12 @@ def json_size(value) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
 
 
+# The narrowest map a page draws: the main column on a phone (390 px less its margins). Maps
+# that must show every one of a few places frame them for this width, so that none is left
+# outside on a phone (on a wide screen they show more land around them).
+NARROWEST_MAP = 360
+
+
 def zoom_for(
     bounds: tuple[float, float, float, float] | None, *, width: int = 900, height: int = 520
 ) -> tuple[float, float, float]:

@@ -265,9 +265,11 @@ def build_deck(
     *,
     choropleth: bool,
     height_zoom: tuple[float, float, float] | None = None,
+    height: int = 520,
 ) -> pdk.Deck:
-    """The map: countries coloured by count (``choropleth``), or the land and ``view``'s schools."""
-    lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds)
+    """The map: countries coloured by count (``choropleth``), or the land and ``view``'s schools
+    (all of them in view on a phone too, in a map ``height`` pixels high)."""
+    lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds, width=maps.NARROWEST_MAP, height=height)
     if not choropleth:
         return pdk.Deck(
             layers=[
@@ -414,7 +416,7 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     ]
     lats, lons = [r["lat"] for r in rows], [r["lon"] for r in rows]
     bounds = (min(lats), min(lons), max(lats), max(lons)) if rows else None
-    lat, lon, zoom = maps.zoom_for(bounds, width=800, height=360)
+    lat, lon, zoom = maps.zoom_for(bounds, width=maps.NARROWEST_MAP, height=360)
     return pdk.Deck(
         layers=[
             land_layer(),
@@ -500,7 +502,7 @@ def schools_map(schools: pl.DataFrame, *, key: str, height: int) -> None:
     view = maps.MapView(len(rows), rows, bounds)
     counts = data.country_counts(Selection().with_values("country", list(set(schools["network"]))))
     event = st.pydeck_chart(
-        build_deck(view, counts, name_column(), choropleth=False),
+        build_deck(view, counts, name_column(), choropleth=False, height=height),
         height=height,
         on_select="rerun",
         selection_mode="single-object",

@@ -1,5 +1,7 @@
 """Map data stays small at any size; profiles show public fields and refuse bad codes."""
 
+import math
+
 import polars as pl
 import pytest
 
@@ -170,3 +172,30 @@ def test_the_list_of_networks_counts_each_networks_schools(db):
     active = (networks["members"] + networks["candidates"]).to_list()
     assert active == sorted(active, reverse=True)
     assert networks.filter(networks["iso3"] == "DEU")["country"][0] == "Allemagne"
+
+
+def _pixels(lat: float, lon: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel coordinates (512-pixel tiles, as deck.gl's) of a place at ``zoom``."""
+    scale = 512 * 2**zoom
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2
+    return (lon + 180) / 360 * scale, y * scale
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        (0.08249, 32.4736, 11.56194, 43.10666),  # a project's schools in Uganda and Djibouti
+        (43.3, -4.8, 51.0, 8.2),  # mainland France
+        (-34.9, -73.5, 12.4, -34.8),  # South America
+        (59.9, 10.7, 59.95, 10.8),  # two schools in one town
+    ],
+)
+@pytest.mark.parametrize("height", [360, 380, 520])
+def test_framed_places_are_all_on_a_phones_map(bounds, height):
+    """A map framed for the narrowest screen shows each corner of what it frames inside it."""
+    lat, lon, zoom = maps.zoom_for(bounds, width=maps.NARROWEST_MAP, height=height)
+    cx, cy = _pixels(lat, lon, zoom)
+    south, west, north, east = bounds
+    for corner in ((south, west), (south, east), (north, west), (north, east)):
+        x, y = _pixels(*corner, zoom)
+        assert abs(x - cx) <= maps.NARROWEST_MAP / 2 and abs(y - cy) <= height / 2, (corner, zoom)
