@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import string
+import unicodedata
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,18 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aspnet_data import accounts, board, change_requests, editing, focal_points, projects, validation
+from aspnet_data import (
+    accounts,
+    board,
+    change_requests,
+    editing,
+    files,
+    focal_points,
+    languages,
+    notifications,
+    projects,
+    validation,
+)
 from aspnet_data import applications as apps
 from aspnet_data.errors import FieldError
 from aspnet_data.permissions import Actor
@@ -918,3 +930,302 @@ def test_a_saved_change_reverts_exactly_through_its_audit_row(db, school, change
     assert reverted["version"] == saved["version"] + 1
     changes = editing.history(db, ADMIN, network=network, entity="institutions", entity_id=sid, limit=2)
     assert [c["action"] for c in changes] == ["institution.revert", "institution.update"]
+
+
+# -- direct conversations --------------------------------------------------------------------------
+
+CONVERSATION_TABLES = [*TABLES, "channel_members", "message_reports"]
+
+
+def but_meta(checksums: dict) -> dict:
+    """Every table's checksum but that of ``meta``, whose data version each write moves, even
+    one that finds nothing to change."""
+    return {table: value for table, value in checksums.items() if table != "meta"}
+
+
+@pytest.fixture(scope="module")
+def talkers(db):
+    """A coordinator who starts conversations, and the two coordinators they write to."""
+    names = [
+        u
+        for (u,) in db.rows(
+            "SELECT username FROM users WHERE role = 'coordinator' AND NOT disabled ORDER BY username LIMIT 3"
+        )
+    ]
+    return accounts.get_user(db, names[0]).actor, names[1:]
+
+
+def untitled_pair(db, a: str, b: str) -> int | None:
+    """The untitled conversation of exactly these two people, if there is one."""
+    return db.scalar(
+        """SELECT min(c.id) FROM channels c
+           WHERE c.kind = 'direct' AND c.title = '' AND c.id IN (
+               SELECT channel_id FROM channel_members GROUP BY channel_id
+               HAVING count(*) = 2 AND count(*) FILTER (WHERE username IN (?, ?)) = 2)""",
+        [a, b],
+    )
+
+
+@FAST
+@given(
+    body=st.one_of(st.none(), hostile_text),
+    title=st.one_of(st.none(), hostile_text),
+    group=st.booleans(),
+    stray=st.one_of(st.none(), hostile_text),
+)
+@example(body="Hello", title=None, group=False, stray=None)
+@example(body="Hello again", title=" \t", group=False, stray=" ")  # the pair's conversation is kept
+@example(body="\u200b\u202e", title="Toolkit", group=True, stray=None)
+def test_a_conversation_starts_with_what_was_accepted_or_nothing(db, talkers, body, title, group, stray):
+    starter, others = talkers
+    wanted = others if group else others[:1]
+    members = [*wanted, *([stray] if stray is not None else [])]
+    unknown = stray is not None and stray.strip() not in ("", starter.username, *others)
+    shown = clean_line(title).strip()[:120]
+    pair = untitled_pair(db, starter.username, others[0])
+    before = db.checksums(CONVERSATION_TABLES)
+    try:
+        channel, thread = board.start_conversation(db, starter, members, body, title=title, now=tick())
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("members", "body"))
+        assert [e.field for e in failed.errors] == ["members" if unknown else "body"]
+        assert db.checksums(CONVERSATION_TABLES) == before
+        assert unknown or not has_visible(clean(body)) or len(clean(body)) > board.MAX_LENGTH
+        return
+    assert not unknown and has_visible(clean(body)) and len(clean(body)) <= board.MAX_LENGTH
+    everyone = sorted([starter.username, *wanted])
+    assert db.rows("SELECT kind, title FROM channels WHERE id = ?", [channel]) == [("direct", shown)]
+    assert sorted(u for (u,) in db.rows("SELECT username FROM channel_members WHERE channel_id = ?", [channel])) == (
+        everyone
+    )
+    assert db.rows("SELECT channel_id, thread_id, author, body FROM messages WHERE id = ?", [thread]) == [
+        (channel, None, starter.username, clean(body))
+    ]
+    after = db.checksums(CONVERSATION_TABLES)
+    assert after["messages"][0] == before["messages"][0] + 1
+    started = db.rows(
+        "SELECT after FROM audit_log WHERE action = 'conversation.start' AND entity_id = ?", [str(channel)]
+    )
+    if not group and not shown and pair is not None:  # two people keep one untitled conversation
+        assert channel == pair and after["channels"] == before["channels"]
+    else:
+        assert after["channels"][0] == before["channels"][0] + 1
+        assert [json.loads(a) for (a,) in started] == [{"members": everyone, "title": shown}]
+
+
+@pytest.fixture(scope="module")
+def reporting(db, talkers):
+    """A conversation of two coordinators: one of them reports what the other writes."""
+    reporter, others = talkers
+    author = accounts.get_user(db, others[0]).actor
+    channel, _ = board.start_conversation(
+        db, reporter, [author.username], "About the toolkit", title="Reports", now=tick()
+    )
+    return reporter, author, channel
+
+
+@FAST
+@given(reason=st.one_of(st.none(), hostile_text), exists=st.booleans())
+def test_a_report_stores_its_reason_as_cleaned_or_nothing(db, reporting, reason, exists):
+    reporter, author, channel = reporting
+    message = board.post(db, author, channel, "Is this rude?", now=tick()) if exists else 10**12
+    why = clean_line(reason).strip()[:300]
+    before = db.checksums(CONVERSATION_TABLES)
+    try:
+        board.report(db, reporter, message, reason)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("reason",))
+        assert not has_visible(why)
+        assert db.checksums(CONVERSATION_TABLES) == before
+        return
+    except editing.NotFound:
+        assert not exists and db.checksums(CONVERSATION_TABLES) == before
+        return
+    assert exists and has_visible(why)
+    assert db.rows("SELECT reported_by, reason, resolved_at FROM message_reports WHERE message_id = ?", [message]) == [
+        (reporter.username, why, None)
+    ]
+    audit = db.rows("SELECT action, after FROM audit_log WHERE entity = 'messages' AND entity_id = ?", [str(message)])
+    assert [(a, json.loads(after)) for a, after in audit] == [("message.report", {"reason": why})]
+    reported = db.checksums(CONVERSATION_TABLES)
+    assert {t for t in CONVERSATION_TABLES if reported[t] != before[t]} == {"message_reports", "audit_log", "meta"}
+    board.report(db, reporter, message, "Reported again")  # once per member and message
+    assert but_meta(db.checksums(CONVERSATION_TABLES)) == but_meta(reported)
+    # A moderator leaves it as it is: its report is closed, once.
+    board.dismiss_report(db, ADMIN, message)
+    assert db.rows("SELECT resolved_by FROM message_reports WHERE message_id = ?", [message]) == [("admin",)]
+    dismissed = db.checksums(CONVERSATION_TABLES)
+    with pytest.raises(editing.NotFound):
+        board.dismiss_report(db, ADMIN, message)
+    assert db.checksums(CONVERSATION_TABLES) == dismissed
+
+
+# -- shared files ----------------------------------------------------------------------------------
+
+FILE_TABLES = [*TABLES, "files", "project_materials", "message_files"]
+MATERIAL_VALUES = {
+    "title": hostile_text,
+    "description": st.one_of(st.none(), hostile_text),
+    "language": st.one_of(
+        st.none(),
+        st.sampled_from(["fr", "French", "anglais", "swa", "FR", " es ", "fra", "xx", "Klingon", "", "   "]),
+        hostile_text,
+    ),
+    "theme": st.one_of(st.none(), st.sampled_from([*THEMES, "ESD", " esd", "esd\n", ""]), hostile_text),
+}
+hostile_file_name = st.one_of(
+    hostile_text,
+    st.lists(
+        st.sampled_from(
+            ["..", "/", "\\", "C:", "\u202e", "\u2066", "\u200b", "\u061c", "\x00", "\n", "\x85", "CON", "<>:|?*"]
+            + [".exe", ".pdf", ".txt", ".csv", ".PDF", "é", "北京", " ", "."]
+        ),
+        max_size=20,
+    ).map("".join),
+)
+
+
+@pytest.fixture(scope="module")
+def space(db):
+    """A project space, its owner (a coordinator, who shares files in it) and small valid files
+    of each kind that is kept as text or PDF, by the kind they are."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("Helvetica", size=12)
+    document.cell(text="Rivers of the Sahel")
+    project, owner = db.rows(
+        "SELECT p.id, u.username FROM projects p JOIN users u ON u.username = p.owner AND u.network = p.network "
+        "WHERE u.role = 'coordinator' AND NOT u.disabled ORDER BY p.id LIMIT 1"
+    )[0]
+    contents = {
+        "text": "Week 1: rivers, 12 km – école".encode(),
+        "csv": b"week,level\n1,2.5\n2,2.7\n",
+        "pdf": bytes(document.output()),
+    }
+    return project, accounts.get_user(db, owner).actor, contents
+
+
+def material_problems(values: dict) -> set[str]:
+    """The fields add_material refuses, by its documented rules, computed apart from it."""
+    title, description = clean(values.get("title")), clean(values.get("description"))
+    language, theme = values.get("language"), values.get("theme") or None
+    return {
+        field
+        for field, wrong in (
+            ("title", not has_visible(title) or len(title) > files.TITLE_LENGTH),
+            ("description", description is not None and len(description) > files.DESCRIPTION_LENGTH),
+            ("language", bool(language) and languages.parse(str(language)) is None),
+            ("theme", theme is not None and theme not in THEMES),
+        )
+        if wrong
+    }
+
+
+@settings(FAST, max_examples=30)
+@given(
+    changes=overrides(MATERIAL_VALUES, max_size=4), name=hostile_file_name, kind=st.sampled_from(["text", "csv", "pdf"])
+)
+@example(changes={"language": "   "}, name="notes.txt", kind="text")
+@example(changes={"theme": "ESD"}, name="../../etc/passwd", kind="text")
+@example(changes={}, name="C:\\Users\\ana/report\u202efdp.exe", kind="pdf")
+@example(changes={"title": "\u200b\u2066"}, name="CON.pdf", kind="pdf")
+def test_a_material_stores_what_was_accepted_or_nothing(db, space, changes, name, kind):
+    project, owner, contents = space
+    values, data = {"title": "Rivers of the Sahel", **changes}, contents[kind]
+    problems = material_problems(values)
+    before, used = db.checksums(FILE_TABLES), files.quota(db, owner).used
+    try:
+        material = files.add_material(db, owner, project, files.Upload(name, data), values)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, tuple(MATERIAL_VALUES))
+        assert {e.field for e in failed.errors} == problems
+        assert db.checksums(FILE_TABLES) == before and files.quota(db, owner).used == used
+        return
+    assert not problems
+    language = values.get("language")
+    row = db.rows(
+        "SELECT title, description, language, theme, file_id FROM project_materials WHERE id = ?", [material]
+    )[0]
+    assert row[:4] == (
+        clean(values["title"]),
+        clean(values.get("description")),
+        languages.parse(str(language)) if language else None,
+        values.get("theme") or None,
+    )
+    stored, _, content = files.download(db, owner, row[4])
+    assert content == data
+    assert stored == files.inspect(files.Upload(name, data)).name
+    assert 0 < len(stored) <= files.MAX_NAME and stored == stored.strip()
+    assert stored.endswith(files.KINDS["pdf" if kind == "pdf" else "text"].extensions)
+    # No path, and no control, invisible or right-to-left character, in what is stored.
+    assert not any(ch in "/\\" or unicodedata.category(ch).startswith("C") for ch in stored), stored
+    assert files.quota(db, owner).used == used + len(data)
+    after = db.checksums(FILE_TABLES)
+    assert after["files"][0] == before["files"][0] + 1
+    assert after["project_materials"][0] == before["project_materials"][0] + 1
+    assert after["message_files"] == before["message_files"]
+
+
+# -- e-mail notifications ----------------------------------------------------------------------------
+
+NOTIFICATION_TABLES = [*TABLES, "notification_settings"]
+
+
+@pytest.fixture(scope="module")
+def subscribers(db):
+    """A coordinator who has a mail setting (the demo's), and a new UNESCO admin who never chose."""
+    coordinator = db.scalar(
+        "SELECT min(s.username) FROM notification_settings s JOIN users u ON u.username = s.username "
+        "WHERE u.role = 'coordinator' AND NOT u.disabled"
+    )
+    newcomer = accounts.create_user(
+        db, ADMIN, username="mail.newcomer", display_name="Mail Newcomer", role="admin", password="Garden-and-river-7"
+    )
+    return [accounts.get_user(db, coordinator).actor, newcomer.actor]
+
+
+@FAST
+@given(
+    chosen=st.one_of(
+        st.sampled_from(notifications.MODES),
+        st.sampled_from(["INSTANT", " daily", "never\n", "Never", "weekly", "none", "", "daily\x00"]),
+        hostile_text,
+        st.none(),
+        st.integers(),
+    ),
+    who=st.sampled_from([0, 1]),
+)
+@example(chosen="daily", who=1)  # the default, chosen by one who never chose: their row is made
+@example(chosen="never", who=0)
+@example(chosen="never", who=0)  # the same again: nothing to write
+@example(chosen=" never", who=0)
+def test_a_mail_mode_is_stored_only_when_offered(db, subscribers, chosen, who):
+    actor = subscribers[who]
+    had = db.rows("SELECT mode FROM notification_settings WHERE username = ?", [actor.username])
+    before = db.checksums(NOTIFICATION_TABLES)
+    try:
+        notifications.set_mode(db, actor, chosen)
+    except editing.ValidationFailed as failed:
+        assert_clear(failed.errors, ("mode",))
+        assert chosen not in notifications.MODES
+        assert db.checksums(NOTIFICATION_TABLES) == before
+        return
+    assert isinstance(chosen, str) and chosen in notifications.MODES
+    assert notifications.mode(db, actor) == chosen
+    assert db.rows("SELECT mode FROM notification_settings WHERE username = ?", [actor.username]) == [(chosen,)]
+    if had == [(chosen,)]:  # nothing to change: nothing written (but the data version)
+        assert but_meta(db.checksums(NOTIFICATION_TABLES)) == but_meta(before)
+        return
+    action, old, new = db.rows(
+        "SELECT action, before, after FROM audit_log WHERE entity = 'users' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+        [actor.username],
+    )[0]
+    assert (action, json.loads(old), json.loads(new)) == (
+        "notifications.mode",
+        {"mode": had[0][0] if had else notifications.DEFAULT_MODE},
+        {"mode": chosen},
+    )
+    after = db.checksums(NOTIFICATION_TABLES)
+    assert {t for t in NOTIFICATION_TABLES if after[t] != before[t]} == {"notification_settings", "audit_log", "meta"}
