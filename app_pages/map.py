@@ -64,8 +64,9 @@ if pick is not None:
 legend, reset = st.columns([4, 1], vertical_alignment="center")
 with legend:
     countries = data.country_counts(sel)
-    map_charts.legend(mode == "countries", countries, groups=True)
-    st.caption(t("map.how_countries" if mode == "countries" else "map.how_schools"))
+    each = mode == "schools" and maps.draws_each(data.db(), sel)
+    map_charts.legend(mode == "countries", countries, groups=not each)
+    st.caption(t("map.how_countries" if mode == "countries" else "map.how_each" if each else "map.how_schools"))
 if view.centred and reset.button(t("map.reset"), icon=":material/zoom_out_map:", key="map_reset"):
     show(maps.View(mode))
     map_charts.redraw("map_chart")

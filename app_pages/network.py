@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data.directory import Selection
-from aspnet_data.maps import zoom_for
+from aspnet_data.maps import draws_each, zoom_for
 from aspnet_data.profiles import parse_code
 from aspnet_data.vocab import LEVELS, THEMES
 from ui import charts, data, map_charts
@@ -129,7 +129,7 @@ pick = map_charts.explorable_map(sel, centre=centre, key="network_map", height=4
 if pick is not None:
     st.session_state["network_map_view"] = (code, map_charts.zoom_into(pick))
     st.rerun()
-map_charts.legend(False, groups=True)
+map_charts.legend(False, groups=not draws_each(data.db(), sel))
 
 st.subheader(t("network.institutions"))
 rows = data.institutions_page(sel, 1, lang)

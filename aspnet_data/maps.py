@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from . import reference
+from . import reference, settings
 from .db import Database
 from .directory import Notice, Selection, where_sql
 from .vocab import THEMES
@@ -129,9 +129,11 @@ _LOCATED_KEPT = 4  # selections; a million schools take 24 MB each
 
 
 def forget_located() -> None:
-    """Drop the selections' schools kept for tiles (they are read again on the next tile)."""
+    """Drop the selections' schools kept for the map (they are read again on the next request)."""
     with _LOCATED_LOCK:
         _LOCATED.clear()
+    with _EACH_LOCK:
+        _EACH.clear()
 
 
 def _located(db: Database, sel: Selection) -> pl.DataFrame:
@@ -154,6 +156,55 @@ def _located(db: Database, sel: Selection) -> pl.DataFrame:
         _LOCATED[key] = found
         while len(_LOCATED) > _LOCATED_KEPT:
             _LOCATED.popitem(last=False)
+    return found
+
+
+def draws_each(db: Database, sel: Selection) -> bool:
+    """Whether the world map draws each of the selection's schools at once, at every zoom (up
+    to ASPNET_MAP_POINTS of them), rather than tiles of numbered groups."""
+    return _located(db, sel).height <= settings.number("ASPNET_MAP_POINTS")
+
+
+_EACH: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_EACH_LOCK = threading.Lock()
+_EACH_KEPT = 4  # selections of at most ASPNET_MAP_POINTS schools: a few MB each
+_EACH_SCHEMA = {
+    "id": pl.Int64,
+    "name": pl.String,
+    "city": pl.String,
+    "colour": pl.String,
+    "lat": pl.Float64,
+    "lon": pl.Float64,
+}
+
+
+def each_school(db: Database, sel: Selection) -> pl.DataFrame:
+    """Every located school of the selection as the world map draws it one by one: id, name,
+    city, colour (its one theme, or 'several'), lat and lon rounded to 4 decimals (11 m, finer
+    than a pixel below street level); empty past ASPNET_MAP_POINTS (the map loads tiles then).
+    Read once per data version and selection."""
+    if not draws_each(db, sel):
+        return pl.DataFrame(schema=_EACH_SCHEMA)
+    key = (db.path, id(db), db.data_version, sel)
+    with _EACH_LOCK:
+        found = _EACH.get(key)
+        if found is not None:
+            _EACH.move_to_end(key)
+            return found
+    where, params = where_sql(db, sel)
+    found = db.analytics.query(
+        f"""SELECT i.id, i.name, i.city,
+                   CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END AS colour,
+                   round(i.latitude::DOUBLE, 4) AS lat, round(i.longitude::DOUBLE, 4) AS lon
+            FROM institutions i
+            WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL
+            ORDER BY i.id""",
+        params,
+    )
+    with _EACH_LOCK:
+        _EACH[key] = found
+        while len(_EACH) > _EACH_KEPT:
+            _EACH.popitem(last=False)
     return found
 
 

@@ -91,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Where the open-data bulk files are written (made again when the data changes); relative to the "
         "project folder unless absolute.",
     ),
+    Setting(
+        "ASPNET_MAP_POINTS",
+        50_000,
+        "Up to this many schools in a selection, the world map draws each of them at every zoom (loaded "
+        "at once, about 30 bytes a school as sent); past it, numbered groups that split as one zooms in.",
+    ),
     Setting("ASPNET_SMTP_HOST", None, "Mail server for the outbox; unset, mail stays in the outbox."),
     Setting("ASPNET_SMTP_PORT", 587, "Mail server port (STARTTLS)."),
     Setting("ASPNET_SMTP_USER", None, "Mail server login, if it needs one."),

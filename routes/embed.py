@@ -108,7 +108,8 @@ def _page(db, version: int, query: dict[str, list[str]], lang: str, mode: str) -
     sel, _, _ = directory.parse_params(query, countries=networks, page_keys=("view",))
     total, bounds = maps.selection_extent(db, sel)
     centre = maps.zoom_for(bounds, width=600, height=420)
-    deck = world_deck(sel, mode=mode, centre=centre, lang=lang, version=version)
+    each = mode == "schools" and maps.draws_each(db, sel)
+    deck = world_deck(sel, mode=mode, centre=centre, lang=lang, version=version, each=each)
     params = {k: v for k, v in directory.to_params(sel).items() if k not in ("sort", "page")}
     back = "map?" + urlencode({**params, **({"view": [mode]} if mode != "schools" else {}), "lang": [lang]}, doseq=True)
     # JSON inside <script>: "</" and "<!--" must not end or open anything.

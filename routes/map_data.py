@@ -7,6 +7,10 @@ or per grid cell when the tile is full: see aspnet_data.maps.map_tile), with its
 size and tooltip ready to draw. Tiles are public data: the same filters as the directory,
 members and candidates only unless the status filter asks for more.
 
+GET /points.json?<selection>&c=<colour>&lang=..&v=..: up to ASPNET_MAP_POINTS schools, the world
+map draws each of them at every zoom instead: the selection's schools of one colour (a theme,
+or 'several'), each as its position, id and tooltip only (about 30 bytes a school as sent).
+
 GET /outlines.json: the land, drawn under every map (the same for everyone, kept by browsers).
 GET /countries.json?<selection>&lang=..&v=..: the outlines shaded by the selection's count per
 country, with a tooltip, for the map's countries view.
@@ -189,6 +193,30 @@ def _tile(request: Request) -> Response:
     return _answer(request, body, version)
 
 
+def each_school(frame, colour: str, lang: str) -> bytes:
+    """The schools of one colour as the world map draws them one by one: a JSON array of
+    {"p": [lon, lat], "i": id, "tip": tooltip}, the colour being the layer's (one layer a colour)."""
+    click = translate(lang, "map.school_click")
+    rows = frame.filter(frame["colour"] == colour)
+    out = [
+        {"p": [lon, lat], "i": id_, "tip": f"{name}\n{city}\n{click}" if city else f"{name}\n{click}"}
+        for id_, name, city, lat, lon in rows.select("id", "name", "city", "lat", "lon").iter_rows()
+    ]
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _points(request: Request) -> Response:
+    colour = request.query_params.get("c", "")
+    if colour not in COLOURS:
+        return JSONResponse({"error": f"no colour {colour!r}: one of {', '.join(COLOURS)}"}, status_code=404)
+    path, db, sel, lang = _request(request)
+    version = db.data_version
+    body = kept_bytes(
+        (path, version, "each", sel, colour, lang), lambda: each_school(maps.each_school(db, sel), colour, lang)
+    )
+    return _answer(request, body, version)
+
+
 def _countries(request: Request) -> Response:
     path, db, sel, lang = _request(request)
     version = db.data_version
@@ -197,6 +225,10 @@ def _countries(request: Request) -> Response:
 
 async def tile(request: Request) -> Response:
     return await run_in_threadpool(_tile, request)
+
+
+async def points(request: Request) -> Response:
+    return await run_in_threadpool(_points, request)
 
 
 async def countries_shaded(request: Request) -> Response:

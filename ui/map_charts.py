@@ -120,6 +120,30 @@ def schools_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
     )
 
 
+def each_school_layers(sel: Selection, lang: str, version: int) -> list[pdk.Layer]:
+    """The selection's schools one by one, a layer a colour (each colour's schools loaded once,
+    drawn at every zoom): for selections of up to ASPNET_MAP_POINTS schools."""
+    query = map_query(sel, lang, version)
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            f"./points.json?{query}&c={code}",
+            id=f"schools-{code}",
+            get_position="p",
+            get_fill_color=colour,
+            get_radius=5,
+            radius_units='"pixels"',
+            radius_min_pixels=2,
+            stroked=True,
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=0.5,
+            pickable=True,
+            auto_highlight=True,
+        )
+        for code, colour in COLOURS.items()
+    ]
+
+
 def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
     """Countries shaded by the selection's count (a click opens the network's profile).
 
@@ -140,11 +164,22 @@ def countries_layer(sel: Selection, lang: str, version: int) -> pdk.Layer:
     )
 
 
-def world_deck(sel: Selection, *, mode: str, centre: tuple[float, float, float], lang: str, version: int) -> pdk.Deck:
-    """The world map: land, then schools (tiles) or countries (shaded by count, the borders
-    drawn again over the shading)."""
+def world_deck(
+    sel: Selection,
+    *,
+    mode: str,
+    centre: tuple[float, float, float],
+    lang: str,
+    version: int,
+    each: bool = False,
+) -> pdk.Deck:
+    """The world map: land, then schools or countries (shaded by count, the borders drawn again
+    over the shading). Schools: each of them (``each``: see maps.draws_each), or tiles of
+    numbered groups that split as one zooms in."""
     if mode == "countries":
         layers = [land_layer(), countries_layer(sel, lang, version), land_layer(filled=False)]
+    elif each:
+        layers = [land_layer(), *each_school_layers(sel, lang, version)]
     else:
         layers = [land_layer(), schools_layer(sel, lang, version)]
     lat, lon, zoom = centre
@@ -184,6 +219,8 @@ def picked(event: PydeckState | None) -> Pick | None:
         props = item.get("properties") or {}
         if layer == "institutions" and item.get("id") is not None:
             return Pick("school", id=int(item["id"]))
+        if layer.startswith("schools-") and item.get("i") is not None:
+            return Pick("school", id=int(item["i"]))
         if layer == "schools" and props.get("id") is not None:
             return Pick("school", id=int(props["id"]))
         if layer == "schools" and props.get("bbox"):
@@ -204,7 +241,14 @@ def explorable_map(
     the map opens on the view the page then asks for.
     """
     drawn = st.session_state.setdefault(f"{key}_drawn", 0)
-    deck = world_deck(sel, mode=mode, centre=centre, lang=current_language(), version=data.version_key()[1])
+    deck = world_deck(
+        sel,
+        mode=mode,
+        centre=centre,
+        lang=current_language(),
+        version=data.version_key()[1],
+        each=mode == "schools" and maps.draws_each(data.db(), sel),
+    )
     event = st.pydeck_chart(
         deck, height=height, on_select="rerun", selection_mode="single-object", key=f"{key}_{drawn}", alt=alt
     )

@@ -1,9 +1,11 @@
-"""The world map walked in a real browser: from the world down to one school, a click on a group
-zooms into it, a click on a school or a country opens its profile, the view lives in the URL."""
+"""The world map walked in a real browser: every school of the network drawn one by one from the
+world view on, a click on a school or a country opens its profile, the view lives in the URL;
+past ASPNET_MAP_POINTS schools, from the world down to one school, a click on a group zooms into it."""
 
 import contextlib
 import math
 import re
+import shutil
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from aspnet_data import maps
 from aspnet_data.directory import Selection
 
-from .conftest import click_map, screenshot, settle
+from .conftest import click_map, screenshot, serving, settle
 
 pytestmark = pytest.mark.e2e
 DECK = "[data-testid='stDeckGlJsonChart']"
@@ -55,6 +57,31 @@ class Tiles:
         return [f for zoom, body in self.seen if z is None or zoom == z for f in body["features"]]
 
 
+class EachSchool:
+    """The schools a page loaded to draw one by one (/points.json, one answer a colour)."""
+
+    def __init__(self, page):
+        self.seen: dict[int, dict] = {}
+        self.answers = 0
+        page.on("response", self._response)
+
+    def _response(self, response):
+        if urlparse(response.url).path == "/points.json" and response.ok:
+            with contextlib.suppress(Exception):
+                self.seen.update({school["i"]: school for school in response.json()})
+                self.answers += 1
+
+
+@pytest.fixture(scope="module")
+def grouped(demo_path, tmp_path_factory):
+    """The app on the test network with a limit of 200 schools drawn one by one: the world view
+    then groups them, as it does past 50,000."""
+    db_copy = tmp_path_factory.mktemp("grouped") / "aspnet.duckdb"
+    shutil.copy(demo_path, db_copy)
+    with serving(db_copy, settings={"ASPNET_MAP_POINTS": "200"}) as url:
+        yield url
+
+
 def canvas_of(page):
     canvas = page.locator(f"{DECK} canvas").first
     canvas.wait_for(timeout=30_000)
@@ -63,7 +90,36 @@ def canvas_of(page):
     return canvas.bounding_box()
 
 
-def test_from_the_world_a_click_on_a_group_zooms_in_until_single_schools(server, web, db):
+def test_the_world_view_draws_every_school_one_by_one_and_names_each(server, web, db):
+    page = web.page
+    each = EachSchool(page)
+    page.goto(server + "/map")
+    box = canvas_of(page)
+    located = dict(
+        db.rows("SELECT id, name FROM institutions WHERE status IN ('member', 'candidate') AND latitude IS NOT NULL")
+    )
+    assert each.answers == 4 and sorted(each.seen) == sorted(located)
+    assert page.get_by_text("Each dot is an institution, coloured by its priority themes").is_visible()
+    # The school farthest from any other is alone under the pointer even at the world's zoom.
+    places = [(s["i"], s["p"][1], s["p"][0]) for s in each.seen.values()]
+
+    def nearest(place):
+        return min((place[1] - o[1]) ** 2 + (place[2] - o[2]) ** 2 for o in places if o[0] != place[0])
+
+    school, lat, lon = max(places, key=nearest)
+    total, bounds = maps.selection_extent(db, Selection())
+    centre = maps.zoom_for(bounds, width=900, height=520)
+    x, y = on_screen(box, centre, lat, lon)
+    tip = tooltip_at(page, x, y)
+    assert tip.startswith(located[school]) and "Click to open its profile" in tip
+    screenshot(page, "map-world-each")
+    click_map(page, x, y, re.compile(rf"/institution\?id={school}\b"))
+    page.get_by_role("heading", level=1, name=located[school]).wait_for(timeout=30_000)
+    assert web.failures == []
+
+
+def test_from_the_world_a_click_on_a_group_zooms_in_until_single_schools(grouped, web, db):
+    server = grouped
     page = web.page
     tiles = Tiles(page)
     page.goto(server + "/map")
@@ -140,11 +196,11 @@ def test_in_the_countries_view_a_click_on_a_country_opens_its_network(server, we
 def test_the_map_on_a_phone_in_spanish(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 1600}, is_mobile=True, has_touch=True)
     page = context.new_page()
-    tiles = Tiles(page)
+    each = EachSchool(page)
     page.goto(f"{server}/map?lang=es&region=LAC")
     canvas_of(page)
-    page.get_by_text("Los círculos numerados agrupan instituciones cercanas").wait_for(timeout=30_000)
-    tips = [f["properties"]["tip"] for f in tiles.features()]
+    page.get_by_text("Cada punto es una institución").wait_for(timeout=30_000)
+    tips = [school["tip"] for school in each.seen.values()]
     assert tips and all(("Haga clic" in tip) for tip in tips)
     screenshot(page, "map-phone-es")
     context.close()

@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
+from aspnet_data import maps
 from routes import ROUTES
 from routes.embed import FramingPolicy
 
@@ -29,19 +30,30 @@ def deck_of(page: str) -> dict:
     return json.loads(re.search(r'<script type="application/json" id="deck">(.*?)</script>', page, re.S).group(1))
 
 
-def test_the_embed_page_draws_the_selections_map_and_links_back(client, db):
+def test_the_embed_page_draws_the_selections_map_and_links_back(client, db, monkeypatch):
     answer = client.get("/embed/map?country=FRA&theme=esd&lang=fr")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     assert answer.headers["content-security-policy"] == "frame-ancestors *"
     assert "x-frame-options" not in answer.headers
     page = answer.text
     deck = deck_of(page)
-    tiles = next(layer for layer in deck["layers"] if layer["@@type"] == "TileLayer")
-    assert tiles["data"].startswith("./tiles/{z}/{x}/{y}.json?country=FRA&theme=esd&lang=fr")
-    assert f"v={db.data_version}" in tiles["data"] and "mapStyle" not in deck
+    # The test network's selection is small: each of its schools, a layer a colour.
+    each = [layer for layer in deck["layers"] if layer["id"].startswith("schools-")]
+    assert [layer["@@type"] for layer in each] == ["ScatterplotLayer"] * 4
+    assert each[0]["data"].startswith("./points.json?country=FRA&theme=esd&lang=fr")
+    assert f"v={db.data_version}" in each[0]["data"] and "mapStyle" not in deck
     assert '<a href="map?country=FRA&amp;theme=esd&amp;lang=fr"' in page and '<html lang="fr">' in page
     assert '<base href="../">' in page and 'src="embed/deck.js?v=' in page
     assert "<script>" not in page  # no inline script: the deck is data, drawn by embed/map.js
+    # Past ASPNET_MAP_POINTS schools, tiles of numbered groups.
+    monkeypatch.setenv("ASPNET_MAP_POINTS", "10")
+    maps.forget_located()
+    tiles = next(
+        layer
+        for layer in deck_of(client.get("/embed/map?country=FRA&lang=fr").text)["layers"]
+        if layer["@@type"] == "TileLayer"
+    )
+    assert tiles["data"].startswith("./tiles/{z}/{x}/{y}.json?country=FRA&lang=fr")
     countries = deck_of(client.get("/embed/map?view=countries").text)
     assert [layer["id"] for layer in countries["layers"]] == ["land", "countries", "borders"]
 

@@ -84,3 +84,66 @@ def test_countries_are_shaded_by_the_selections_count(client, db):
     assert set(shaded) == set(counts["iso3"])
     france = counts.filter(counts["iso3"] == "FRA").row(0, named=True)
     assert shaded["FRA"]["tip"].startswith(f"{france['name_es']}: ") and len(shaded["FRA"]["fill"]) == 4
+
+
+def test_up_to_the_limit_the_world_map_gets_every_school_of_the_selection_by_colour(client, db):
+    version = db.data_version
+    sel = Selection().with_values("country", ["FRA", "KEN"])
+    expected = [
+        (sid, themes[0] if len(themes) == 1 else "several", name, lat, lon)
+        for sid, themes, name, lat, lon in db.rows(
+            """SELECT id, themes, name, latitude, longitude FROM institutions
+               WHERE network IN ('FRA', 'KEN') AND status IN ('member', 'candidate')
+                 AND latitude IS NOT NULL ORDER BY id"""
+        )
+    ]
+    assert maps.draws_each(db, sel) and expected
+    got = {}
+    for colour in ("esd", "gced", "heritage", "several"):
+        answer = client.get(f"/points.json?country=FRA&country=KEN&c={colour}&lang=es&v={version}")
+        assert answer.status_code == 200 and "immutable" in answer.headers["cache-control"]
+        for school in answer.json():
+            assert set(school) == {"p", "i", "tip"}
+            got[school["i"]] = (colour, school)
+    assert sorted(got) == [row[0] for row in expected]
+    for sid, colour, name, lat, lon in expected:
+        drawn_colour, school = got[sid]
+        assert drawn_colour == colour and school["p"] == pytest.approx([lon, lat], abs=0.00005 + 1e-9)
+        assert school["tip"].startswith(name + "\n") and school["tip"].endswith("Haga clic para abrir su ficha")
+
+
+def test_past_the_limit_the_world_map_gets_no_school_one_by_one(client, db, monkeypatch):
+    monkeypatch.setenv("ASPNET_MAP_POINTS", "10")
+    assert not maps.draws_each(db, Selection())
+    assert client.get(f"/points.json?c=esd&v={db.data_version}").json() == []
+    assert client.get("/points.json?c=purple").status_code == 404
+
+
+def test_fifty_thousand_schools_one_by_one_are_sent_in_under_2_mb():
+    """The compact form of each school (position to 4 decimals, id, name, town and what a click
+    does; the colour is its layer's), gzipped as the server sends it, for 50,000 schools with
+    names and towns of the demo's kind."""
+    import gzip
+    import random
+
+    import polars as pl
+
+    from routes.map_data import each_school
+
+    rng = random.Random(7)
+    words = ["Primary", "Secondary", "School", "Lycée", "Colegio", "Escuela", "Saint", "Community", "Public"]
+    towns = [f"Town{k}" for k in range(3000)]
+    frame = pl.DataFrame(
+        {
+            "id": list(range(1, 50_001)),
+            "name": [" ".join(rng.choices(words, k=3)) + f" {rng.randrange(1, 300)}" for _ in range(50_000)],
+            "city": [rng.choice(towns) for _ in range(50_000)],
+            "colour": [rng.choice(["esd", "gced", "heritage", "several"]) for _ in range(50_000)],
+            "lat": [round(rng.uniform(-50, 70), 4) for _ in range(50_000)],
+            "lon": [round(rng.uniform(-180, 180), 4) for _ in range(50_000)],
+        }
+    )
+    bodies = [each_school(frame, colour, "fr") for colour in ("esd", "gced", "heritage", "several")]
+    assert sum(len(json.loads(b)) for b in bodies) == 50_000
+    sent = sum(len(gzip.compress(b, 6)) for b in bodies)
+    assert sent + len(gzip.compress(json.dumps(maps.display_outlines()).encode(), 6)) < 2_000_000
