@@ -129,11 +129,13 @@ def markdown(results: list[dict], peers: dict[int, dict], board: dict | None, lo
         cells = []
         for r in results:
             m = r["map"][name]
+            sent = m.get("sent_bytes", m["json_bytes"])
             cells.append(
-                f"{_cell(m)} · ×{m['ratio_p95']:g} floor · {m['kind']} {m['items']:,} · {m['json_bytes'] / 1e6:.2f} MB"
+                f"{_cell(m)} · ×{m['ratio_p95']:g} floor · {m['kind']} {m['items']:,} · "
+                f"{sent / 1e6:.2f} MB sent ({m['json_bytes'] / 1e6:.2f} MB of JSON)"
             )
-            if m["json_bytes"] > TARGETS["map_bytes"]:
-                misses.append(f"map '{name}' {m['json_bytes'] / 1e6:.2f} MB at {r['institutions']:,}")
+            if sent > TARGETS["map_bytes"]:
+                misses.append(f"map '{name}' {sent / 1e6:.2f} MB sent at {r['institutions']:,}")
             limit = _limit(TARGETS["map_ms"], r["institutions"])
             if limit and m["p95_ms"] > limit:
                 misses.append(f"map '{name}' p95 {m['p95_ms']} ms at {r['institutions']:,} (target {limit})")
@@ -344,7 +346,11 @@ def summary(results: list[dict], peers: dict, board: dict | None, loads: list[di
         ),
         row("Datasette ÷ directory (p50, its slowest ratio)", "≥ 5 at 1M", datasette),
         row("map data built, p95", "≤ 300 ms at 1M", lambda r: f"{worst(r, 'map'):.0f} ms"),
-        row("map JSON sent", "≤ 2 MB", lambda r: f"{max(m['json_bytes'] for m in r['map'].values()) / 1e6:.2f} MB"),
+        row(
+            "map data sent (gzip, as the server sends it)",
+            "≤ 2 MB",
+            lambda r: f"{max(m.get('sent_bytes', m['json_bytes']) for m in r['map'].values()) / 1e6:.2f} MB",
+        ),
         row(
             "dashboard, every aggregate, p95",
             "≤ 150 ms at 10k, ≤ 1.5 s at 1M",

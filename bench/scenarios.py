@@ -12,6 +12,7 @@ the time no app layer on this database could beat.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -41,7 +42,7 @@ from common import (
 from aspnet_data import applications, board, bulk, dashboard, directory, maps
 from aspnet_data.db import Database, open_database
 from aspnet_data.permissions import Actor
-from routes.map_data import features
+from routes.map_data import COLOURS, each_school, features
 
 
 class Recorder:
@@ -121,6 +122,8 @@ def reads(path: Path) -> dict:
     for name, sel in DASHBOARD_VIEWS.items():
         out["dashboard"][name] = ours_and_floor(db, raw, lambda d, sel=sel: dashboard.dashboard(d, sel), repeat=10)
     outlines = maps.json_size(maps.display_outlines())
+    # What the browser receives: the app's server sends JSON gzipped (Streamlit's middleware).
+    outlines_sent = len(gzip.compress(json.dumps(maps.display_outlines(), separators=(",", ":")).encode(), 6))
     for name, sel in MAP_VIEWS.items():
         # One view of the world map: the 4 x 3 tiles of 512 px around the selection's centre, as
         # a first visitor after a change loads them (the selection's schools read afresh).
@@ -140,12 +143,32 @@ def reads(path: Path) -> dict:
             maps.forget_located()
             return [maps.map_tile(d, sel, z, x, y) for x, y in tiles]
 
+        if maps.draws_each(db, sel):
+            # Up to ASPNET_MAP_POINTS schools: each of them, one answer a colour, for every zoom.
+
+            def view(d, sel=sel):
+                maps.forget_located()
+                frame = maps.each_school(d, sel)
+                return [each_school(frame, colour, "en") for colour in COLOURS]
+
+            result = ours_and_floor(db, raw, view, repeat=10)
+            bodies = view(db)
+            out["map"][name] = result | {
+                "kind": "schools one by one",
+                "items": sum(len(json.loads(b)) for b in bodies),
+                "json_bytes": sum(map(len, bodies)) + outlines,
+                "sent_bytes": sum(len(gzip.compress(b, 6)) for b in bodies) + outlines_sent,
+            }
+            continue
+
         result = ours_and_floor(db, raw, view, repeat=10)
         drawn = view(db)
+        bodies = [json.dumps(features(t, "en"), ensure_ascii=False, separators=(",", ":")).encode() for t in drawn]
         out["map"][name] = result | {
             "kind": f"{len(tiles)} tiles at zoom {z}",
             "items": sum(len(t.points) + len(t.cells) for t in drawn),
-            "json_bytes": sum(maps.json_size(features(t, "en")) for t in drawn) + outlines,
+            "json_bytes": sum(map(len, bodies)) + outlines,
+            "sent_bytes": sum(len(gzip.compress(b, 6)) for b in bodies) + outlines_sent,
         }
     # The application queues: the busiest network's coordinator, and UNESCO's decisions.
     network = db.scalar(
