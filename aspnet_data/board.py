@@ -204,6 +204,8 @@ def thread_list(
     (messages by others after ``seen``, by default where ``actor`` stopped reading) and
     ``mentions`` (its messages that mention ``actor``). Only the page's threads are counted."""
     _require_read(db, actor, channel_id)
+    if thread is not None and not 0 < thread < 2**63:
+        thread = 0  # no message has it (and the database's BIGINT holds it)
     mention, mention_params = _mention_sql(actor)
     visible = "m.deleted_at IS NULL AND m.hidden_reason IS NULL"
     return db.query(
@@ -526,7 +528,10 @@ def people(
     conditions = ["NOT u.disabled", "u.role IN ('admin', 'coordinator')", "u.username <> $me"]
     params: dict[str, object] = {"me": actor.username, "limit": max(1, min(int(limit), 200))}
     for k, word in enumerate(fold(q).split()[:5]):
-        conditions.append(f"(strpos(lower(u.display_name), $w{k}) > 0 OR strpos(lower(u.username), $w{k}) > 0)")
+        # Folded on both sides: "rodriguez" and "Rodríguez" find Ana Rodríguez.
+        conditions.append(
+            f"(strpos(strip_accents(lower(u.display_name)), $w{k}) > 0 OR strpos(lower(u.username), $w{k}) > 0)"
+        )
         params[f"w{k}"] = word[:60]
     if network:
         conditions.append("u.network = $network")

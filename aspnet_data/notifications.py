@@ -459,7 +459,9 @@ def _valid(db: Database, token: str) -> tuple[str, str, str] | None:
         "WHERE s.username = ?",
         [username],
     )
-    if not found or not hmac.compare_digest(unsubscribe_token(username, found[0][0]), str(token or "")):
+    # Compared as bytes: compare_digest refuses text with characters outside ASCII (an edited link).
+    expected = unsubscribe_token(username, found[0][0]).encode() if found else b""
+    if not found or not hmac.compare_digest(expected, str(token or "").encode("utf-8", "surrogatepass")):
         return None
     return username, found[0][1], found[0][0]
 

@@ -15,6 +15,7 @@ import streamlit as st
 from aspnet_data import board, files
 from aspnet_data.db import utc_now
 from aspnet_data.errors import EditWindowPassed, FileRefused, NotFound, PermissionDenied, ValidationFailed
+from aspnet_data.profiles import parse_id
 
 from . import attachments, data
 from .auth import current_actor
@@ -96,10 +97,11 @@ def thread_from_url(slug: str) -> int | None:
     e-mail's links do), unfolded when the link is opened, or the one a search result opened;
     the page draws it first when it is not among the threads it lists."""
     raw = st.query_params.get("thread", "")
-    if raw.isdigit() and st.session_state.get(_LINKED) != (slug, raw):
+    linked = parse_id(raw)  # ASCII digits, at most 15 of them: anything else is no thread
+    if linked is not None and st.session_state.get(_LINKED) != (slug, raw):
         st.session_state[_LINKED] = (slug, raw)
-        st.session_state[_FOCUS] = (slug, int(raw))
-        st.session_state.setdefault(_OPEN_THREADS, set()).add(int(raw))
+        st.session_state[_FOCUS] = (slug, linked)
+        st.session_state.setdefault(_OPEN_THREADS, set()).add(linked)
     focus = st.session_state.get(_FOCUS)
     return focus[1] if focus and focus[0] == slug else None
 

@@ -95,3 +95,11 @@ def test_a_mails_link_opens_its_thread_unfolded_even_past_the_first_page(app_as,
     assert "The thread of the link you followed" not in [c.value for c in plain.caption]
     shown = [e.key for e in plain.expander if (e.key or "").startswith("thread_")]
     assert len(shown) == board.THREADS_PER_PAGE and f"thread_{first}" not in shown
+
+
+@pytest.mark.parametrize("thread", ["²", "99999999999999999999", "-1", "12a", ""])
+def test_an_edited_thread_in_the_link_opens_the_channel_as_it_is(app_as, pair, thread):
+    a, _, _ = pair
+    at = app_as("app_pages/board.py", a, thread=thread)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "The thread of the link you followed" not in [c.value for c in at.caption]

@@ -132,3 +132,15 @@ def test_a_member_reports_a_message_and_only_then_an_admin_hides_it(module_db, p
         boards.hide(db, admin, other, "After the report was closed")
     actions = [r for (r,) in db.rows("SELECT action FROM audit_log WHERE entity_id IN (?, ?)", [str(rude), str(other)])]
     assert {"message.report", "message.hide", "message.report_dismissed"} <= set(actions)
+
+
+def test_a_name_with_accents_is_found_typed_with_or_without_them(module_db, people):
+    db, a, b = module_db, people["a"], people["b"]
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE users SET display_name = 'Ana Rodríguez Núñez' WHERE username = ?", [b.username]
+        )
+    )
+    for typed in ("Rodríguez", "rodriguez", "RODRIGUEZ", "núñez ana", "Nunez"):
+        assert b.username in boards.people(db, a, q=typed)["username"].to_list(), typed
+    assert b.username not in boards.people(db, a, q="Rodrigues")["username"].to_list()
