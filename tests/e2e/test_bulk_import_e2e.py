@@ -13,7 +13,7 @@ from aspnet_data.db import open_database
 from .. import national_lists
 from .conftest import screenshot, serving, settle
 from .test_coordinators_e2e import log_in
-from .test_map_e2e import Tiles, canvas_of, on_screen, tooltip_at
+from .test_map_e2e import EachSchool, canvas_of, on_screen, tooltip_at
 
 pytestmark = pytest.mark.e2e
 
@@ -80,12 +80,12 @@ def test_a_ministry_list_is_mapped_applied_and_its_schools_are_on_the_map_at_the
     name, town = made.new[1]
     ((found, lat, lon),) = gazetteer.place("FRA", [town]).rows()
     assert found
-    tiles = Tiles(page)
+    each = EachSchool(page)
     page.goto(f"{server}/map?lat={lat}&lon={lon}&zoom=14")
     box = canvas_of(page)
-    ours = [f for f in tiles.features() if f["properties"].get("tip", "").startswith(name)]
-    assert ours, f"{name} is in the map's tiles around {town}"
-    got_lon, got_lat = ours[0]["geometry"]["coordinates"]
+    ours = [school for school in each.seen.values() if school["tip"].startswith(name)]
+    assert ours, f"{name} is among the schools the map draws"
+    got_lon, got_lat = ours[0]["p"]
     assert abs(got_lat - lat) < 1e-4 and abs(got_lon - lon) < 1e-4
     x, y = on_screen(box, (lat, lon, 14), lat, lon)
     assert tooltip_at(page, x, y).startswith(name)

@@ -68,7 +68,7 @@ def test_another_site_embeds_the_map_and_cannot_frame_the_app(browser, server):
             embed.locator("canvas").first.wait_for(timeout=30_000)
             frame = next(f for f in page.frames if "/embed/map" in f.url)
             frame.wait_for_function(
-                "() => [...performance.getEntriesByType('resource')].some(e => e.name.includes('/tiles/'))",
+                "() => [...performance.getEntriesByType('resource')].some(e => e.name.includes('/points.json'))",
                 timeout=30_000,
             )
             page.wait_for_timeout(1500)
