@@ -18,6 +18,8 @@ The e-mail of mentions and direct messages: a daily digest for every coordinator
 direct messages, at the smallest size (bench/notifications.py, notifications.md).
 Shared files: a 10 MB PDF and a 10 MB photograph uploaded to a project space and downloaded, on the
 embedded file and on PostgreSQL, at the smallest size (bench/files.py, files.md).
+Page speed: every public page and the main coordinator pages in headless Chromium beside a bare
+Streamlit page of the same content (bench/pages.py, pages.md; ``--pages-sizes``).
 Results go to bench/results/latest.md and latest.json.
 """
 
@@ -38,6 +40,7 @@ import files
 import imports
 import membership
 import notifications
+import pages
 import reports
 from common import DASHBOARD_VIEWS, DIRECTORY_VIEWS, MAP_VIEWS, REPEAT, RESULTS, ROOT, save_results
 
@@ -411,6 +414,7 @@ def main() -> None:
     parser.add_argument(
         "--capacity-sizes", default="10000", help="sizes served by 1 and 2 replicas behind HAProxy ('' for none)"
     )
+    parser.add_argument("--pages-sizes", default="10000", help="sizes of the page-speed run in Chromium ('' for none)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.only_api:
@@ -434,6 +438,7 @@ def main() -> None:
         if args.no_load
         else [child("load.py", size, "--sessions", args.sessions) for size in args.load_sizes.split(",")]
     )
+    speeds = [child("pages.py", size) for size in args.pages_sizes.split(",") if size]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(
         json.dumps(
@@ -449,6 +454,8 @@ def main() -> None:
     save_results("notifications", notices, notifications.markdown)
     if apis:
         save_results("api", apis, api.markdown)
+    if speeds:
+        save_results("pages", speeds, pages.markdown)
     text = (
         markdown(results, peers, board, loads)
         + postgres_markdown(pgs)
@@ -464,6 +471,7 @@ def main() -> None:
         + "\n"
         + notifications.markdown(notices)
         + ("\n" + api.markdown(apis) if apis else "")
+        + ("\n" + pages.markdown(speeds) if speeds else "")
     )
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
     if len(results) == 3 and peers and loads:  # a full run: its summary goes to the README
