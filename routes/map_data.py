@@ -11,6 +11,10 @@ GET /points.json?<selection>&c=<colour>&lang=..&v=..: up to ASPNET_MAP_POINTS sc
 map draws each of them at every zoom instead: the selection's schools of one colour (a theme,
 or 'several'), each as its position, id and tooltip only (about 30 bytes a school as sent).
 
+GET /shaded.json?values=FRA:12,KEN:3.5&lang=..: the outlines, the countries named shaded by their
+value (the dashboard's and the reports' maps: the values travel in the address, so any replica
+answers it and browsers keep it).
+
 GET /outlines.json: the land, drawn under every map (the same for everyone, kept by browsers).
 GET /countries.json?<selection>&lang=..&v=..: the outlines shaded by the selection's count per
 country, with a tooltip, for the map's countries view.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 
@@ -36,7 +41,7 @@ from aspnet_data.db import shared_database
 from aspnet_data.settings import database_path
 from aspnet_data.vocab import LANGUAGES
 from ui.i18n import format_number, translate
-from ui.palette import SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
+from ui.palette import LAND, SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 CELL_COLOUR = [0, 90, 150]
 COLOURS = {code: hex_to_rgb(colour) for code, colour in THEME_COLORS.items()} | {"several": hex_to_rgb(SEVERAL_COLOR)}
@@ -217,6 +222,48 @@ def _points(request: Request) -> Response:
     return _answer(request, body, version)
 
 
+_VALUE = re.compile(r"\A([A-Z]{3}):(-?[0-9]{1,12}(?:\.[0-9]{1,6})?)\Z")
+MAX_SHADED = 300  # countries in one address
+
+
+def parse_values(raw: str) -> dict[str, float]:
+    """ "FRA:12,KEN:3.5" as {"FRA": 12.0, "KEN": 3.5}; whatever is not ISO3:number is left out."""
+    found = {}
+    for part in raw.split(",")[:MAX_SHADED]:
+        match = _VALUE.match(part.strip())
+        if match:
+            found[match.group(1)] = float(match.group(2))
+    return found
+
+
+def shaded(db, values: dict[str, float], lang: str) -> dict:
+    """The outlines, each country of ``values`` shaded by its value (the map's classes) with a
+    tooltip of its name and value; the others are land."""
+    names = dict(db.analytics.rows(f"SELECT iso3, name_{lang} FROM countries"))
+    breaks = breaks_for(list(values.values()))
+    extra = {
+        iso3: {
+            "fill": choropleth_colour(value, breaks),
+            "tip": translate(lang, "map.country_tip", country=names[iso3], count=value),
+        }
+        for iso3, value in values.items()
+        if iso3 in names
+    }
+    collection = maps.outlines_with(extra)
+    for feature in collection["features"]:
+        feature["properties"].setdefault("fill", LAND)
+        feature["properties"].setdefault("tip", "")
+    return collection
+
+
+def _shaded(request: Request) -> Response:
+    path, db, _, lang = _request(request)
+    values = parse_values(request.query_params.get("values", ""))
+    key = (path, "shaded", tuple(sorted(values.items())), lang)
+    # The answer depends on the values in its address alone (and the release's outlines).
+    return _answer(request, kept(key, lambda: shaded(db, values, lang)), None)
+
+
 def _countries(request: Request) -> Response:
     path, db, sel, lang = _request(request)
     version = db.data_version
@@ -229,6 +276,10 @@ async def tile(request: Request) -> Response:
 
 async def points(request: Request) -> Response:
     return await run_in_threadpool(_points, request)
+
+
+async def countries_valued(request: Request) -> Response:
+    return await run_in_threadpool(_shaded, request)
 
 
 async def countries_shaded(request: Request) -> Response:

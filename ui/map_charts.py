@@ -21,13 +21,21 @@ from aspnet_data.vocab import THEMES
 
 from . import data
 from .i18n import current_language, level_labels, link_params, name_column, number, t, theme_labels
-from .palette import CHOROPLETH, SEVERAL_COLOR, SWATCH_RING, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
+from .palette import (
+    BORDER,
+    CHOROPLETH,
+    LAND,
+    SEVERAL_COLOR,
+    SWATCH_RING,
+    THEME_COLORS,
+    breaks_for,
+    choropleth_colour,
+    hex_to_rgb,
+)
 
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
 # is fetched from the internet; the page's URL is the base of this relative path.
 BLANK_STYLE = "./app/static/blank-style.json"
-LAND = [236, 239, 241]
-BORDER = [160, 170, 180]
 COLOURS = {code: hex_to_rgb(THEME_COLORS[code]) for code in THEMES} | {"several": hex_to_rgb(SEVERAL_COLOR)}
 
 
@@ -304,91 +312,31 @@ def point_rows(view: maps.MapView) -> list[dict]:
 
 def build_deck(
     view: maps.MapView,
-    countries: pl.DataFrame,
-    name_column: str,
     *,
-    choropleth: bool,
     height_zoom: tuple[float, float, float] | None = None,
     height: int = 520,
 ) -> pdk.Deck:
-    """The map: countries coloured by count (``choropleth``), or the land and ``view``'s schools
-    (all of them in view on a phone too, in a map ``height`` pixels high)."""
+    """The land and ``view``'s schools (all of them in view on a phone too, in a map ``height``
+    pixels high)."""
     lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds, width=maps.NARROWEST_MAP, height=height)
-    if not choropleth:
-        return pdk.Deck(
-            layers=[
-                land_layer(),
-                pdk.Layer(
-                    "ScatterplotLayer",
-                    point_rows(view),
-                    id="institutions",
-                    get_position=["lon", "lat"],
-                    get_fill_color="colour",
-                    get_radius="radius",
-                    radius_units='"pixels"',
-                    stroked=True,
-                    get_line_color=[255, 255, 255],
-                    line_width_min_pixels=0.5,
-                    pickable=True,
-                    auto_highlight=True,
-                ),
-            ],
-            initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
-            map_style=BLANK_STYLE,
-            map_provider=None,
-            tooltip={"text": "{tip}"},
-        )
-    counts = dict(zip(countries["iso3"], countries["institutions"]))
-    names = dict(zip(countries["iso3"], countries[name_column]))
-    breaks = breaks_for(list(counts.values()))
-    extra = {}
-    for iso3, count in counts.items():
-        extra[iso3] = {
-            "tip": t("map.country_tip", country=names[iso3], count=count),
-            "fill": choropleth_colour(count, breaks),
-        }
-    outlines = maps.outlines_with(extra)
-    for feature in outlines["features"]:
-        feature["properties"].setdefault("fill", LAND)
-        feature["properties"].setdefault("tip", "")
-    # Networks whose country has no outline (tiny island states) still show, as a dot.
-    missing = countries.filter(~pl.col("has_outline"))
-    layers = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            outlines,
-            id="countries",
-            stroked=True,
-            filled=True,
-            pickable=True,
-            get_fill_color="properties.fill",
-            get_line_color=BORDER,
-            line_width_min_pixels=0.5,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            [
-                {
-                    "lat": r["capital_lat"],
-                    "lon": r["capital_lon"],
-                    "fill": choropleth_colour(r["institutions"], breaks),
-                    "tip": extra[r["iso3"]]["tip"],
-                }
-                for r in missing.iter_rows(named=True)
-            ],
-            id="small-countries",
-            get_position=["lon", "lat"],
-            get_fill_color="fill",
-            get_radius=7,
-            radius_units='"pixels"',
-            stroked=True,
-            get_line_color=[60, 60, 60],
-            line_width_min_pixels=1,
-            pickable=True,
-        ),
-    ]
     return pdk.Deck(
-        layers=layers,
+        layers=[
+            land_layer(),
+            pdk.Layer(
+                "ScatterplotLayer",
+                point_rows(view),
+                id="institutions",
+                get_position=["lon", "lat"],
+                get_fill_color="colour",
+                get_radius="radius",
+                radius_units='"pixels"',
+                stroked=True,
+                get_line_color=[255, 255, 255],
+                line_width_min_pixels=0.5,
+                pickable=True,
+                auto_highlight=True,
+            ),
+        ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
         map_style=BLANK_STYLE,
         map_provider=None,
@@ -509,10 +457,70 @@ def countries_map(
     )
     deck = prepared(
         (*data.version_key(), *cache_key, current_language()),
-        lambda: build_deck(empty_view(), shaded, name, choropleth=True),
+        lambda: shaded_deck(shaded, name, version=data.version_key()[1]),
     )
     st.pydeck_chart(deck, height=height, alt=alt)
     legend(True, shaded, title=legend_title)
+
+
+def shaded_deck(shaded: pl.DataFrame, name_column: str, *, version: int) -> pdk.Deck:
+    """Countries shaded by ``shaded``'s institutions column: the outlines fetched with their
+    values in the address (./shaded.json, kept by the browser), not sent in the page, so the
+    page carries a few kilobytes instead of every outline; the countries without an outline
+    (tiny island states) as dots at their capital."""
+    values = dict(zip(shaded["iso3"].to_list(), shaded["institutions"].to_list()))
+    breaks = breaks_for(list(values.values()))
+    names = dict(zip(shaded["iso3"].to_list(), shaded[name_column].to_list()))
+    lang = current_language()
+    query = urlencode({"values": shaded_values(values), "lang": lang, "v": version})
+    missing = shaded.filter(~pl.col("has_outline"))
+    lat, lon, zoom = maps.zoom_for(None)
+    return pdk.Deck(
+        layers=[
+            pdk.Layer(
+                "GeoJsonLayer",
+                f"./shaded.json?{query}",
+                id="countries",
+                stroked=True,
+                filled=True,
+                pickable=True,
+                get_fill_color="properties.fill",
+                get_line_color=BORDER,
+                line_width_min_pixels=0.5,
+            ),
+            pdk.Layer(
+                "ScatterplotLayer",
+                [
+                    {
+                        "lat": r["capital_lat"],
+                        "lon": r["capital_lon"],
+                        "fill": choropleth_colour(values[r["iso3"]], breaks),
+                        "tip": t("map.country_tip", country=names[r["iso3"]], count=values[r["iso3"]]),
+                    }
+                    for r in missing.iter_rows(named=True)
+                ],
+                id="small-countries",
+                get_position=["lon", "lat"],
+                get_fill_color="fill",
+                get_radius=7,
+                radius_units='"pixels"',
+                stroked=True,
+                get_line_color=[60, 60, 60],
+                line_width_min_pixels=1,
+                pickable=True,
+            ),
+        ],
+        initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
+        map_style=BLANK_STYLE,
+        map_provider=None,
+        tooltip={"text": "{tip}"},
+    )
+
+
+def shaded_values(values: dict[str, float | int | None]) -> str:
+    """``{"FRA": 12, "KEN": 3.5}`` as the address of ./shaded.json reads it: "FRA:12,KEN:3.5"."""
+    given = sorted((iso3, value) for iso3, value in values.items() if value is not None)
+    return ",".join(f"{iso3}:" + f"{value:.6f}".rstrip("0").rstrip(".") for iso3, value in given)
 
 
 def schools_map(schools: pl.DataFrame, *, key: str, height: int) -> None:
@@ -544,9 +552,8 @@ def schools_map(schools: pl.DataFrame, *, key: str, height: int) -> None:
         else None
     )
     view = maps.MapView(len(rows), rows, bounds)
-    counts = data.country_counts(Selection().with_values("country", list(set(schools["network"]))))
     event = st.pydeck_chart(
-        build_deck(view, counts, name_column(), choropleth=False, height=height),
+        build_deck(view, height=height),
         height=height,
         on_select="rerun",
         selection_mode="single-object",

@@ -74,3 +74,8 @@ def shade(share: float) -> str:
     share = min(1.0, max(0.0, share))
     low, high = hex_to_rgb(HEAT_LOW), hex_to_rgb(HEAT_HIGH)
     return "#" + "".join(f"{round(a + (b - a) * share):02X}" for a, b in zip(low, high))
+
+
+# The maps' land under everything, and the borders drawn over it (RGB).
+LAND = [236, 239, 241]
+BORDER = [160, 170, 180]

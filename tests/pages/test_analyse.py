@@ -2,6 +2,7 @@
 signed-in staff) and of the country brief."""
 
 import json
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -207,3 +208,23 @@ def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch
         )
     at.run()
     assert len(calls) == 2
+
+
+def test_the_dashboards_country_map_names_its_values_not_its_outlines(page, db):
+    """The map's outlines are fetched by the browser (./shaded.json, its values in the address):
+    the page itself carries a few kilobytes, not the 2.7 MB of every country's outline."""
+    at = page("app_pages/dashboard.py", region="EUR")
+    [deck] = list(at.get("deck_gl_json_chart"))
+    spec = json.loads(deck.proto.json)
+    assert len(deck.proto.json) < 20_000
+    [countries] = [layer for layer in spec["layers"] if layer["id"] == "countries"]
+    values = parse_qs(urlparse(countries["data"]).query)["values"][0]
+    counts = dict(
+        db.rows(
+            "SELECT network, count(*) FROM institutions i JOIN countries c ON c.iso3 = i.network "
+            "WHERE c.region = 'EUR' AND i.status IN ('member', 'candidate') AND list_contains(i.themes, 'esd') "
+            "GROUP BY 1"
+        )
+    )
+    shown = dict(part.split(":") for part in values.split(","))
+    assert {k: float(v) for k, v in shown.items() if float(v)} == {k: float(v) for k, v in counts.items()}

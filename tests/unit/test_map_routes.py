@@ -147,3 +147,38 @@ def test_fifty_thousand_schools_one_by_one_are_sent_in_under_2_mb():
     assert sum(len(json.loads(b)) for b in bodies) == 50_000
     sent = sum(len(gzip.compress(b, 6)) for b in bodies)
     assert sent + len(gzip.compress(json.dumps(maps.display_outlines()).encode(), 6)) < 2_000_000
+
+
+def test_the_shaded_outlines_carry_each_named_countrys_class_and_tooltip(client):
+    answer = client.get("/shaded.json?values=FRA:120,KEN:3.5,BRA:0&lang=fr")
+    assert answer.status_code == 200 and "max-age" in answer.headers["cache-control"]
+    props = {f["properties"]["iso3"]: f["properties"] for f in answer.json()["features"]}
+    assert props["FRA"]["tip"].startswith("France") and "120" in props["FRA"]["tip"]
+    assert props["KEN"]["tip"].startswith("Kenya") and "3,5" in props["KEN"]["tip"]
+    assert props["FRA"]["fill"] != props["BRA"]["fill"]
+    # A country not named is land, without a tooltip.
+    assert props["DEU"]["tip"] == "" and props["DEU"]["fill"] == [236, 239, 241]
+
+
+@pytest.mark.parametrize(
+    "raw, parsed",
+    [
+        ("FRA:12,KEN:3.5", {"FRA": 12.0, "KEN": 3.5}),
+        ("fra:1,FRANCE:2,FR:3,FRA:x,:4,FRA:1e9", {}),
+        ("FRA:1;DROP TABLE countries,KEN:2", {"KEN": 2.0}),
+        ("", {}),
+    ],
+)
+def test_values_in_the_shaded_address_are_iso3_and_a_number_or_left_out(raw, parsed):
+    from routes.map_data import parse_values
+
+    assert parse_values(raw) == parsed
+
+
+def test_hostile_shaded_addresses_answer_the_bare_outlines(client):
+    from .test_injection import INJECTIONS
+
+    bare = client.get("/shaded.json").json()
+    for payload in INJECTIONS:
+        answer = client.get("/shaded.json", params={"values": payload, "lang": payload})
+        assert answer.status_code == 200 and answer.json() == bare
