@@ -26,7 +26,9 @@ Order: one warm-up load per page (caches warm, as on a server in use; the tables
 columns, the maps' features and the forms' fields are read from it and given to the floor), one
 instrumented load (CDP: bytes of every response, websocket frames parsed as Streamlit's
 ForwardMsg to count script runs, when each arrived), then LOADS timed loads, pages and floors
-taken in turn round after round so that a change in the machine's load falls on both.
+taken in turn round after round so that a change in the machine's load falls on both. Nothing is
+written meanwhile: every write bumps the data version, which drops every cached read of every
+session, so the save on My network and the login are timed afterwards, in rounds of their own.
 Interactions (a facet pill on the directory, a dashboard tab, zooming the map with the wheel, a
 save on My network, the login) are timed in the same contexts after each load, from the press
 (pointerdown or wheel, in the page) until the new content is on screen and the run finished; the
@@ -490,6 +492,7 @@ def act_save_floor(page) -> None:
     page.get_by_role("button", name="Save", exact=True).click()
 
 
+WRITES = {"save"}  # interactions that write to the database
 INTERACTIONS: dict[str, tuple[str, Callable, Callable]] = {
     # key: (label, the app's action, the floor's action)
     "facet": ("directory: a theme pill clicked, until the table is drawn again", act_facet, act_facet_floor),
@@ -551,6 +554,10 @@ class Bench:
             out["ms"] = settled(page)
             out["server_cpu_ms"] = round((cpu_seconds(pid) - cpu) * 1000)
             out["browser_cpu_ms"] = round((browser_cpu(servers) - bcpu) * 1000)
+            out["data_version"] = page.evaluate(
+                "() => ((document.querySelector(\"[data-testid='stMain']\") || {}).textContent || '')"
+                ".match(/data version (\\d+)/)?.[1] || null"
+            )
             if page.locator("[data-testid='stException']").count():
                 self.errors.append(f"app exception on {path}")
             if traffic:
@@ -732,11 +739,16 @@ def _run(
             raise RuntimeError("the coordinator could not log in: " + "; ".join(bench.errors))
         act_of = {key: app_act for key, (_, app_act, _) in INTERACTIONS.items()}
 
-        # Warm-up: each page once (its caches, its shape), then each floor once.
+        # Interactions that write come last (see below): every write bumps the data version, and
+        # with it every cached read of every session is dropped (ui/data.versioned).
+        reads = {key: a for key, a in act_of.items() if key not in WRITES}
+
+        # Warm-up: each page once (its caches, its shape), then each floor once. The first visit to
+        # the board marks its messages read (a write): the instrumented loads warm up again after.
         for t in pages:
-            out = bench.visit(t.path, t.ready(), signed_in=t.signed_in, shape=True, act=act_of.get(t.interaction))
+            out = bench.visit(t.path, t.ready(), signed_in=t.signed_in, shape=True, act=reads.get(t.interaction))
             t.shape = out.get("shape") or {}
-            print(f"  warm-up {t.label}: {out['ms']} ms, shape {t.shape}", file=sys.stderr, flush=True)
+            _log(f"warm-up {t.label}: {out['ms']} ms, shape {t.shape}")
         floors: dict[str, Floor] = {}
         floor_acts: dict[str, Callable] = {}
         for t in pages:
@@ -764,26 +776,42 @@ def _run(
         profiles = {}
         for t in pages:
             profiles[t.label] = bench.visit(
-                t.path, t.ready(), signed_in=t.signed_in, profile=True, act=act_of.get(t.interaction)
+                t.path, t.ready(), signed_in=t.signed_in, profile=True, act=reads.get(t.interaction)
             )
-        profiles["login"] = bench.login(profile=True)
         floor_profiles = {
             f.key: bench.visit(f.path, f.ready(), floor=True, profile=True, act=floor_acts.get(f.key))
             for f in floors.values()
         }
 
-        # The timed loads, round after round.
+        # The timed loads, round after round: nothing written meanwhile.
         app_samples: dict[str, list[dict]] = defaultdict(list)
         floor_samples: dict[str, list[dict]] = defaultdict(list)
         for round_ in range(loads):
-            print(f"  round {round_ + 1} of {loads}", file=sys.stderr, flush=True)
+            _log(f"round {round_ + 1} of {loads}")
             for t in pages:
                 app_samples[t.label].append(
-                    bench.visit(t.path, t.ready(), signed_in=t.signed_in, act=act_of.get(t.interaction))
+                    bench.visit(t.path, t.ready(), signed_in=t.signed_in, act=reads.get(t.interaction))
                 )
-            app_samples["login"].append(bench.login())
             for f in floors.values():
                 floor_samples[f.key].append(bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key)))
+        versions = sorted({s["data_version"] for v in app_samples.values() for s in v if s.get("data_version")})
+
+        # Then the writes: a save on My network (the page opened just before it, right after the
+        # previous write, is timed too: its caches were dropped) and the login, in turn.
+        writes = [t for t in pages if t.interaction in WRITES]
+        for t in writes:
+            bench.visit(t.path, t.ready(), signed_in=t.signed_in, act=act_of[t.interaction])
+            profiles[t.label + " (write)"] = bench.visit(
+                t.path, t.ready(), signed_in=t.signed_in, profile=True, act=act_of[t.interaction]
+            )
+        profiles["login"] = bench.login(profile=True)
+        for round_ in range(loads):
+            _log(f"writes, round {round_ + 1} of {loads}")
+            for t in writes:
+                app_samples[t.label + " (write)"].append(
+                    bench.visit(t.path, t.ready(), signed_in=t.signed_in, act=act_of[t.interaction])
+                )
+            app_samples["login"].append(bench.login())
         browser.close()
 
     def summary(samples: list[dict], prof: dict) -> dict:
@@ -812,13 +840,16 @@ def _run(
             "floor": t.floor,
             **summary(app_samples[t.label], profiles[t.label]),
         }
+        key = t.label + (" (write)" if t.interaction in WRITES else "")
+        if t.interaction in WRITES:
+            out_pages[t.label]["after_a_write"] = _stats([s["ms"] for s in app_samples[key]])
         if t.interaction:
             label = INTERACTIONS[t.interaction][0]
             out_interactions[label] = {
                 "page": t.label,
                 "floor": t.floor,
                 "floor_action": FLOOR_INTERACTIONS[floors[t.floor].kind],
-                **interaction(app_samples[t.label], profiles[t.label]),
+                **interaction(app_samples[key], profiles[key]),
             }
     out_interactions["coordinator: log in, until To do is on screen"] = {
         "page": "home",
@@ -841,6 +872,7 @@ def _run(
         "pages": out_pages,
         "interactions": out_interactions,
         "floors": out_floors,
+        "data_versions_during_timed_loads": versions,
         "errors": sorted(set(bench.errors)),
         "error_count": len(bench.errors),
     }
@@ -925,11 +957,25 @@ def markdown(results: list[dict]) -> str:
                 f"| {label} | {_time(m)} | {m['floor']} | {_time(f)} | {_ratio(m, f)} | {_bytes(m['traffic'])} | "
                 f"{_runs(m['traffic'])} | {m['server_cpu_ms'] if m['server_cpu_ms'] is not None else '—'} |"
             )
+        versions = r.get("data_versions_during_timed_loads") or []
+        lines += [
+            "",
+            f"Data version read on the pages during the timed loads: {', '.join(map(str, versions)) or '—'}"
+            + (" (unchanged: no write dropped the caches between loads)." if len(versions) == 1 else "."),
+        ]
+        for label, m in r["pages"].items():
+            if m.get("after_a_write"):
+                lines.append(
+                    f"{label} opened right after a write (a save or a login: every write bumps the data version, "
+                    f"so every cached read is dropped): {_time({'time': m['after_a_write']})} s, against "
+                    f"{_time(m)} s warm."
+                )
         lines += [
             "",
             "Interactions: from the press (pointerdown, or the first wheel event, in the page) until the new "
             "content is on screen and the run finished; the floor's, a bare widget on the floor page that "
-            "reruns it and draws the same kind of content again.",
+            "reruns it and draws the same kind of content again. The writes (the save, the login) are timed "
+            "after all the page loads, in rounds of their own.",
             "",
             "| interaction | app median / p95 | floor: what | floor median / p95 | ratio | script runs | "
             "kB HTTP / websocket | server CPU ms, app / floor |",
