@@ -16,7 +16,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,51 +123,36 @@ def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
     return Tile(z, x, y, _points(db, alone), rows)
 
 
-_LOCATED: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-_LOCATED_LOCK = threading.Lock()
-_LOCATED_KEPT = 4  # selections; a million schools take 24 MB each
+class _SelectionFrames:
+    """Frames read once per database, data version and selection, shared by every visitor; past
+    ``kept`` selections the least recently used goes."""
+
+    def __init__(self, kept: int) -> None:
+        self._frames: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self._kept = kept
+
+    def get(self, db: Database, sel: Selection, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        key = (db.path, id(db), db.data_version, sel)
+        with self._lock:
+            found = self._frames.get(key)
+            if found is not None:
+                self._frames.move_to_end(key)
+                return found
+        found = read()
+        with self._lock:
+            self._frames[key] = found
+            while len(self._frames) > self._kept:
+                self._frames.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
 
 
-def forget_located() -> None:
-    """Drop the selections' schools kept for the map (they are read again on the next request)."""
-    with _LOCATED_LOCK:
-        _LOCATED.clear()
-    with _EACH_LOCK:
-        _EACH.clear()
-
-
-def _located(db: Database, sel: Selection) -> pl.DataFrame:
-    """(id, lat, lon) of the selection's schools that have a location, read once per data
-    version and selection: the tiles of one view then cost a filter in memory each, instead
-    of the selection's whole WHERE (a search, list filters) over the table every time."""
-    key = (db.path, id(db), db.data_version, sel)
-    with _LOCATED_LOCK:
-        found = _LOCATED.get(key)
-        if found is not None:
-            _LOCATED.move_to_end(key)
-            return found
-    where, params = where_sql(db, sel)
-    found = db.analytics.query(
-        f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
-        f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL",
-        params,
-    )
-    with _LOCATED_LOCK:
-        _LOCATED[key] = found
-        while len(_LOCATED) > _LOCATED_KEPT:
-            _LOCATED.popitem(last=False)
-    return found
-
-
-def draws_each(db: Database, sel: Selection) -> bool:
-    """Whether the world map draws each of the selection's schools at once, at every zoom (up
-    to ASPNET_MAP_POINTS of them), rather than tiles of numbered groups."""
-    return _located(db, sel).height <= settings.number("ASPNET_MAP_POINTS")
-
-
-_EACH: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-_EACH_LOCK = threading.Lock()
-_EACH_KEPT = 4  # selections of at most ASPNET_MAP_POINTS schools: a few MB each
+_LOCATED = _SelectionFrames(4)  # selections; a million schools take 24 MB each
+_EACH = _SelectionFrames(4)  # selections of at most ASPNET_MAP_POINTS schools: a few MB each
 _EACH_SCHEMA = {
     "id": pl.Int64,
     "name": pl.String,
@@ -178,6 +163,34 @@ _EACH_SCHEMA = {
 }
 
 
+def forget_located() -> None:
+    """Drop the selections' schools kept for the map (they are read again on the next request)."""
+    _LOCATED.clear()
+    _EACH.clear()
+
+
+def _located(db: Database, sel: Selection) -> pl.DataFrame:
+    """(id, lat, lon) of the selection's schools that have a location, read once per data
+    version and selection: the tiles of one view then cost a filter in memory each, instead
+    of the selection's whole WHERE (a search, list filters) over the table every time."""
+
+    def read() -> pl.DataFrame:
+        where, params = where_sql(db, sel)
+        return db.analytics.query(
+            f"SELECT i.id, i.latitude::DOUBLE AS lat, i.longitude::DOUBLE AS lon FROM institutions i "
+            f"WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL",
+            params,
+        )
+
+    return _LOCATED.get(db, sel, read)
+
+
+def draws_each(db: Database, sel: Selection) -> bool:
+    """Whether the world map draws each of the selection's schools at once, at every zoom (up
+    to ASPNET_MAP_POINTS of them), rather than tiles of numbered groups."""
+    return _located(db, sel).height <= settings.number("ASPNET_MAP_POINTS")
+
+
 def each_school(db: Database, sel: Selection) -> pl.DataFrame:
     """Every located school of the selection as the world map draws it one by one: id, name,
     city, colour (its one theme, or 'several'), lat and lon rounded to 4 decimals (11 m, finer
@@ -185,27 +198,20 @@ def each_school(db: Database, sel: Selection) -> pl.DataFrame:
     Read once per data version and selection."""
     if not draws_each(db, sel):
         return pl.DataFrame(schema=_EACH_SCHEMA)
-    key = (db.path, id(db), db.data_version, sel)
-    with _EACH_LOCK:
-        found = _EACH.get(key)
-        if found is not None:
-            _EACH.move_to_end(key)
-            return found
-    where, params = where_sql(db, sel)
-    found = db.analytics.query(
-        f"""SELECT i.id, i.name, i.city,
-                   CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END AS colour,
-                   round(i.latitude::DOUBLE, 4) AS lat, round(i.longitude::DOUBLE, 4) AS lon
-            FROM institutions i
-            WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL
-            ORDER BY i.id""",
-        params,
-    )
-    with _EACH_LOCK:
-        _EACH[key] = found
-        while len(_EACH) > _EACH_KEPT:
-            _EACH.popitem(last=False)
-    return found
+
+    def read() -> pl.DataFrame:
+        where, params = where_sql(db, sel)
+        return db.analytics.query(
+            f"""SELECT i.id, i.name, i.city,
+                       CASE WHEN len(i.themes) = 1 THEN i.themes[1] ELSE 'several' END AS colour,
+                       round(i.latitude::DOUBLE, 4) AS lat, round(i.longitude::DOUBLE, 4) AS lon
+                FROM institutions i
+                WHERE {where} AND i.latitude IS NOT NULL AND i.longitude IS NOT NULL
+                ORDER BY i.id""",
+            params,
+        )
+
+    return _EACH.get(db, sel, read)
 
 
 def _points(db: Database, ids: list[int]) -> list[dict]:

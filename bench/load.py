@@ -73,15 +73,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+    """The app served from the database ``path``: (process, base URL)."""
+    return start_streamlit(ROOT / "serve.py", {"ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "bench-load-secret"})
+
+
+def start_streamlit(script: Path, settings: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` on a free port with the bench's options and ``settings`` added to
+    this process's environment, once it answers its health check: (process, base URL)."""
     port = free_port()
-    env = {**os.environ, "ASPNET_DB": str(path), "ASPNET_COOKIE_SECRET": "bench-load-secret"}
+    env = {**os.environ, **settings}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "serve.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",
@@ -107,7 +114,7 @@ def start_server(path: Path) -> tuple[subprocess.Popen, str]:
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.kill()
-            raise RuntimeError("the app server did not start")
+            raise RuntimeError(f"{script.name} did not start")
         time.sleep(0.3)
 
 

@@ -59,7 +59,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 from common import ROOT, database, percentiles, save_results
-from load import CHROMIUM, CHROMIUM_ARGS, PROBES, cpu_seconds, free_port, start_server
+from load import CHROMIUM, CHROMIUM_ARGS, PROBES, cpu_seconds, start_server, start_streamlit
 
 from aspnet_data import demo
 from aspnet_data.db import open_database
@@ -237,41 +237,7 @@ def floor_for(target: Target) -> Floor:
 def start_floor(data: Path, outlines: Path) -> tuple[subprocess.Popen, str]:
     """bench/floor/app.py with the app server's options (load.start_server's), from the same
     folder (so the same .streamlit/config.toml: theme, static serving)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(FLOOR_APP),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "BENCH_FLOOR_DATA": str(data), "BENCH_FLOOR_OUTLINES": str(outlines)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("the floor server did not start")
-        time.sleep(0.3)
+    return start_streamlit(FLOOR_APP, {"BENCH_FLOOR_DATA": str(data), "BENCH_FLOOR_OUTLINES": str(outlines)})
 
 
 def stop(proc: subprocess.Popen) -> None:
