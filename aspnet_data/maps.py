@@ -369,9 +369,10 @@ NARROWEST_MAP = 360
 
 
 def zoom_for(
-    bounds: tuple[float, float, float, float] | None, *, width: int = 900, height: int = 520
+    bounds: tuple[float, float, float, float] | None, *, width: int = 900, height: int = 520, lowest: float = 0.6
 ) -> tuple[float, float, float]:
-    """(latitude, longitude, zoom) that frames ``bounds`` in a map of about width x height pixels."""
+    """(latitude, longitude, zoom) that frames ``bounds`` in a map of about width x height pixels,
+    never below ``lowest`` (the whole world at 0.6 fills a page-wide map)."""
     if not bounds:
         return 20.0, 10.0, 1.0
     south, west, north, east = bounds
@@ -381,4 +382,4 @@ def zoom_for(
     lon_span = max(east - west, 0.02)
     lat_span = max((north - south) * stretch, 0.02)
     zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span))) - 0.4
-    return lat, (west + east) / 2, round(max(0.6, min(11.0, zoom)), 2)
+    return lat, (west + east) / 2, round(max(lowest, min(11.0, zoom)), 2)

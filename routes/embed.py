@@ -64,16 +64,32 @@ PAGE = """<!DOCTYPE html>
 </footer>
 <script type="application/json" id="deck">{deck}</script>
 <script type="application/json" id="tooltip">{tooltip}</script>
+<script type="application/json" id="fit">{fit}</script>
 <script src="embed/deck.js?v={bundle}"></script>
 <script src="embed/map.js?v={bundle}"></script>
 </body>
 </html>
 """
 
+# The frame's size is known only in the browser: the zoom that frames the selection in a
+# FIT_SIDE x FIT_SIDE map is sent, and the page moves it by the frame's own size (one zoom level
+# per doubling of the narrower side), so a phone-wide frame shows the same extent as a wide one.
+FIT_SIDE = 512
+
 # Draws the deck described in the page (kept out of the HTML, so the page runs no inline script).
 START = """(function () {
   var spec = JSON.parse(document.getElementById("deck").textContent);
   var tooltip = JSON.parse(document.getElementById("tooltip").textContent);
+  var fit = JSON.parse(document.getElementById("fit").textContent);
+  var box = document.getElementById("map").getBoundingClientRect();
+  if (fit && box.width > 0 && box.height > 0) {
+    var view = spec.initialViewState;
+    var zoom = fit.zoom + Math.min(Math.log2(box.width / fit.side), Math.log2(box.height / fit.side));
+    view.zoom = Math.round(Math.max(-1, Math.min(11, zoom)) * 100) / 100;
+    view.minZoom = Math.min(view.minZoom === undefined ? 0 : view.minZoom, view.zoom);
+    // A frame taller than wide shows the whole world above blank sea, not a world as tall as it.
+    (spec.views || []).forEach(function (v) { if (v.controller === true) { v.controller = {normalize: false}; } });
+  }
   createDeck({container: document.getElementById("map"), jsonInput: spec, tooltip: tooltip});
 })();
 """
@@ -108,6 +124,9 @@ def _page(db, version: int, query: dict[str, list[str]], lang: str, mode: str) -
     sel, _, _ = directory.parse_params(query, countries=networks, page_keys=("view",))
     total, bounds = maps.selection_extent(db, sel)
     centre = maps.zoom_for(bounds, width=600, height=420)
+    fit = None
+    if bounds:
+        fit = {"zoom": maps.zoom_for(bounds, width=FIT_SIDE, height=FIT_SIDE, lowest=-1)[2], "side": FIT_SIDE}
     each = mode == "schools" and maps.draws_each(db, sel)
     deck = world_deck(sel, mode=mode, centre=centre, lang=lang, version=version, each=each)
     params = {k: v for k, v in directory.to_params(sel).items() if k not in ("sort", "page")}
@@ -126,6 +145,7 @@ def _page(db, version: int, query: dict[str, list[str]], lang: str, mode: str) -
         open=html.escape(translate(lang, "embed.open")),
         deck=spec,
         tooltip=json.dumps(deck._tooltip),
+        fit=json.dumps(fit),
         bundle=digest,
     )
 

@@ -97,6 +97,37 @@ def test_another_site_embeds_the_map_and_cannot_frame_the_app(browser, server):
     context.close()
 
 
+def test_a_phone_wide_frame_shows_the_whole_world(browser, server):
+    """A network-wide map in a frame narrower than it is tall: every continent inside the frame,
+    blank sea at both sides, not a world as tall as the frame cut off at its edges."""
+    from PIL import Image
+
+    host = f"""<!DOCTYPE html><html lang="fr"><body style="margin:0">
+    <iframe id="map" src="{server}/embed/map?view=countries&lang=fr" width="390" height="640"
+            style="border:0" title="Carte du réseau"></iframe></body></html>"""
+    with other_site(host) as site:
+        context = browser.new_context(viewport={"width": 390, "height": 800})
+        page = context.new_page()
+        page.goto(f"{site}/")
+        page.frame_locator("#map").locator("canvas").first.wait_for(timeout=30_000)
+        frame = next(f for f in page.frames if "/embed/map" in f.url)
+        frame.wait_for_function(
+            "() => [...performance.getEntriesByType('resource')].some(e => e.name.includes('/shaded.json')"
+            " || e.name.includes('/outlines.json'))",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(2500)
+        picture = Image.open(io.BytesIO(page.locator("#map").screenshot())).convert("RGB")
+        screenshot(page, "embed-world-390")
+        context.close()
+    width, height = picture.size
+    map_height = height - 40  # the footer's 2 rem
+    inked = [x for x in range(width) if any(sum(picture.getpixel((x, y))) < 700 for y in range(0, map_height, 3))]
+    assert inked, "nothing drawn"
+    # Land from near one side to near the other, and a margin of sea at both.
+    assert 0 < inked[0] < width * 0.2 and width * 0.8 < inked[-1] < width - 1
+
+
 def test_a_researcher_downloads_the_bulk_file_copies_the_embed_code_and_follows_the_directorys_api_link(
     server, browser, db
 ):

@@ -83,3 +83,21 @@ def test_only_the_embed_may_be_framed_by_other_sites(client):
         assert answer.headers["x-frame-options"] == "SAMEORIGIN"
     api = client.get("/api/v1/figures")
     assert "x-frame-options" not in api.headers and "content-security-policy" not in api.headers
+
+
+def fit_of(page: str) -> dict | None:
+    return json.loads(re.search(r'<script type="application/json" id="fit">(.*?)</script>', page, re.S).group(1))
+
+
+def test_the_embed_frames_its_selection_for_the_frame_it_is_given(client):
+    # The page sends the zoom that frames the selection in a 512-pixel square; embed/map.js moves
+    # it by the frame's own size, so a phone-wide frame shows the same extent as a wide one.
+    world, france = fit_of(client.get("/embed/map").text), fit_of(client.get("/embed/map?country=FRA").text)
+    assert world["side"] == france["side"] == 512
+    # The whole network spans the world: in 512 pixels that is below zoom 0, which the page may go
+    # to (the lowest the app's own maps use, 0.6, would cut the world off in a 390-pixel frame).
+    assert -1 <= world["zoom"] < 0 < france["zoom"]
+    assert fit_of(client.get("/embed/map?q=zzzznothingmatches").text) is None  # no school: the world view
+    script = client.get("/embed/map.js").text
+    assert "fit.zoom + Math.min(Math.log2(box.width / fit.side), Math.log2(box.height / fit.side))" in script
+    assert "normalize: false" in script
