@@ -18,7 +18,6 @@ import polars as pl
 import streamlit as st
 
 from aspnet_data import (
-    accounts,
     board,
     briefs,
     descriptions,
@@ -303,9 +302,3 @@ def unread_summary(database: Database, actor) -> tuple[int, int]:
     """(unread messages, unread mentions) over the channels the user reads, for the side panel."""
     channels = board.channels(database, actor)
     return int(channels["unread"].sum()), int(channels["mentions"].sum())
-
-
-@versioned(ttl=3600, max_entries=4)
-def login_users(database: Database):
-    """Accounts the login form knows (cached: built on every run of every page)."""
-    return accounts.list_users(database)
