@@ -455,10 +455,9 @@ def new_thread_form(channel: dict) -> None:
 # -- direct conversations ---------------------------------------------------------------------
 
 
-def person_label(person: dict) -> str:
+def person_label(person: dict, countries: dict[str, str]) -> str:
     """A person as the list of people shows them: name, network (or UNESCO), role; typing any
-    of these finds them."""
-    countries = dict(data.network_countries(current_language()))
+    of these finds them. ``countries``: the networks' names in the page's language."""
     where = countries.get(person["network"], person["network"]) if person["network"] else "UNESCO"
     return f"{person['display_name']} · {where} · {t('role.' + person['role'])}"
 
@@ -490,7 +489,9 @@ def start_conversation() -> None:
 def new_conversation_form() -> None:
     """Start a conversation with one or several people, found by name, network or role."""
     people = board.people(data.db(), current_actor(), limit=1000)
-    labels = {row["username"]: person_label(row) for row in people.iter_rows(named=True)}
+    # The countries' names once for the list (up to 1,000 people), not once a person.
+    countries = dict(data.network_countries(current_language()))
+    labels = {row["username"]: person_label(row, countries) for row in people.iter_rows(named=True)}
     with st.popover(t("board.new_conversation"), icon=":material/chat:", width="stretch"):
         st.multiselect(
             t("board.conversation_people"),

@@ -103,3 +103,17 @@ def test_an_edited_thread_in_the_link_opens_the_channel_as_it_is(app_as, pair, t
     at = app_as("app_pages/board.py", a, thread=thread)
     assert not at.exception, [e.value for e in at.exception]
     assert "The thread of the link you followed" not in [c.value for c in at.caption]
+
+
+def test_the_people_to_write_to_are_named_with_their_country_in_the_pages_language(app_as, pair, scratch_copy):
+    from ui.i18n import translate
+
+    a, b, names = pair
+    with open_database(scratch_copy) as db:
+        country = db.scalar(
+            "SELECT c.name_es FROM users u JOIN countries c ON c.iso3 = u.network WHERE u.username = ?", [b]
+        )
+    at = app_as("app_pages/board.py", a, lang="es")
+    options = at.multiselect(key="conversation_people").options
+    assert f"{names[b]} · {country} · {translate('es', 'role.coordinator')}" in options
+    assert any(o.endswith(f"· UNESCO · {translate('es', 'role.admin')}") for o in options)
