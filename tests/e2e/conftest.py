@@ -204,9 +204,33 @@ def _close_the_tests_pages(request):
     browser = request.getfixturevalue("browser")
     before = set(browser.contexts)
     yield
-    for context in browser.contexts:
+    report = getattr(request.node, "call_report", None)
+    for number, context in enumerate(browser.contexts):
+        if report is not None and report.failed:
+            _keep_what_the_pages_showed(request.node.name, number, context)
         if context not in before:
             context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_report = report
+    return report
+
+
+def _keep_what_the_pages_showed(test: str, number: int, context) -> None:
+    """A failed test's open pages, as they were, in test-artifacts/failed/ (with their URLs)."""
+    folder = ARTIFACTS / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, page in enumerate(context.pages):
+        name = f"{re.sub(r'[^A-Za-z0-9_-]+', '-', test)[:120]}-{number}-{index}"
+        try:
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True, timeout=10_000)
+            (folder / f"{name}.txt").write_text(page.url + "\n", encoding="utf-8")
+        except Exception as error:  # a page that died with the test: its failure says enough
+            (folder / f"{name}.txt").write_text(f"{page.url}\n{error}\n", encoding="utf-8")
 
 
 @pytest.fixture()

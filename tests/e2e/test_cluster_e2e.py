@@ -159,7 +159,8 @@ def test_a_crashed_replicas_visitor_comes_back_from_the_other_still_signed_in(cl
         cluster.kill(crashed)
         page.reload()
         page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
-        assert page.get_by_role("link", name="To do").is_visible()
+        # The menu comes after the sidebar's "Signed in as" in the same run: waited for.
+        page.get_by_role("link", name="To do").wait_for(timeout=30_000)
         assert replica_of(context) != crashed
     finally:
         cluster.start_replica(crashed)

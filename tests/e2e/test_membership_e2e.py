@@ -12,7 +12,7 @@ from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
 from .conftest import screenshot, serving, settle
-from .test_coordinators_e2e import log_in
+from .test_coordinators_e2e import log_in, log_out
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +55,7 @@ def test_a_candidate_past_its_period_is_proposed_confirmed_and_its_certificate_v
     settle(page)
     assert page.get_by_text(f"#{school['id']} ").count() == 0  # no longer in the coordinator's queue
     screenshot(page, "membership-proposed")
-    page.get_by_role("button", name="Log out").click()
-    settle(page)
+    log_out(page)
 
     log_in(page, url, "admin", demo.DEMO_PASSWORDS["admin"])
     page.goto(url + "/membership?lang=fr")
