@@ -78,7 +78,7 @@ CHART = f"{MAIN} .vega-embed canvas, {MAIN} .vega-embed svg.marks"
 SAVE_BUTTON = f"{MAIN} [data-testid='stBaseButton-primary']"
 H1 = f"{MAIN} h1"
 # What the maps fetch themselves (routes/map_data.py): a map is drawn once these have arrived.
-MAP_DATA = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|countries\.json)")
+MAP_DATA = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|countries\.json|land-style\.json)")
 SCHOOLS = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json)")  # what a map draws schools from
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -104,7 +104,7 @@ INIT = r"""(() => {
   }
   // When the content was on screen: the readiness test's moment, or a map's last draw after it.
   B.at = () => (B.since === null ? null : B.cfg.drawn ? Math.max(B.since, B.gl.last) : B.since);
-  const DATA = /\/(tiles\/\d+\/\d+\/\d+\.json|points\.json|outlines\.json|countries\.json)/;
+  const DATA = /\/(tiles\/\d+\/\d+\/\d+\.json|points\.json|outlines\.json|countries\.json|land-style\.json)/;
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
     const promise = fetch0.apply(this, arguments);

@@ -5,12 +5,13 @@ from starlette.routing import Route
 from .api import MOUNT as API
 from .embed import deck_js, embed_map, map_js
 from .health import healthz, readyz
-from .map_data import countries_shaded, countries_valued, outlines, points, tile
+from .map_data import basemap, countries_shaded, countries_valued, outlines, points, tile
 
 ROUTES = [
     Route("/tiles/{z:int}/{x:int}/{y:int}.json", tile, methods=["GET"]),
     Route("/points.json", points, methods=["GET"]),
     Route("/outlines.json", outlines, methods=["GET"]),
+    Route("/land-style.json", basemap, methods=["GET"]),
     Route("/shaded.json", countries_valued, methods=["GET"]),
     Route("/countries.json", countries_shaded, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),

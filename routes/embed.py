@@ -128,7 +128,7 @@ def _page(db, version: int, query: dict[str, list[str]], lang: str, mode: str) -
     if bounds:
         fit = {"zoom": maps.zoom_for(bounds, width=FIT_SIDE, height=FIT_SIDE, lowest=-1)[2], "side": FIT_SIDE}
     each = mode == "schools" and maps.draws_each(db, sel)
-    deck = world_deck(sel, mode=mode, centre=centre, lang=lang, version=version, each=each)
+    deck = world_deck(sel, mode=mode, centre=centre, lang=lang, version=version, each=each, basemap=False)
     params = {k: v for k, v in directory.to_params(sel).items() if k not in ("sort", "page")}
     back = "map?" + urlencode({**params, **({"view": [mode]} if mode != "schools" else {}), "lang": [lang]}, doseq=True)
     # JSON inside <script>: "</" and "<!--" must not end or open anything.

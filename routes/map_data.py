@@ -16,6 +16,11 @@ value (the dashboard's and the reports' maps: the values travel in the address, 
 answers it and browsers keep it).
 
 GET /outlines.json: the land, drawn under every map (the same for everyone, kept by browsers).
+GET /land-style.json: the basemap of the app's own maps: the sea, and the land (the outlines
+inside the style) filled and bordered, drawn by the chart's map library (Streamlit's pydeck chart draws a
+mapbox-gl style under the deck). It cuts the outlines into tiles simplified for each zoom in
+its web workers, where deck.gl draws every vertex of every border as a path on the page's own
+thread: about 1.7 s of each map's load in a browser without a graphics card.
 GET /countries.json?<selection>&lang=..&v=..: the outlines shaded by the selection's count per
 country, with a tooltip, for the map's countries view.
 
@@ -41,7 +46,7 @@ from aspnet_data.db import shared_database
 from aspnet_data.settings import database_path
 from aspnet_data.vocab import LANGUAGES
 from ui.i18n import format_number, translate
-from ui.palette import LAND, SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
+from ui.palette import BORDER, LAND, SEA, SEVERAL_COLOR, THEME_COLORS, breaks_for, choropleth_colour, hex_to_rgb
 
 CELL_COLOUR = [0, 90, 150]
 COLOURS = {code: hex_to_rgb(colour) for code, colour in THEME_COLORS.items()} | {"several": hex_to_rgb(SEVERAL_COLOR)}
@@ -284,6 +289,34 @@ async def countries_valued(request: Request) -> Response:
 
 async def countries_shaded(request: Request) -> Response:
     return await run_in_threadpool(_countries, request)
+
+
+def land_style() -> dict:
+    """The land basemap (a mapbox-gl style, version 8), the outlines inside it: one request, not
+    the style and then (once the library's worker has started) the outlines."""
+
+    def rgb(colour: list[int]) -> str:
+        return "rgb({}, {}, {})".format(*colour)
+
+    return {
+        "version": 8,
+        "name": "ASPnet Atlas land",
+        "sources": {"land": {"type": "geojson", "data": maps.display_outlines()}},
+        "layers": [
+            {"id": "sea", "type": "background", "paint": {"background-color": rgb(SEA)}},
+            {"id": "land", "type": "fill", "source": "land", "paint": {"fill-color": rgb(LAND)}},
+            {
+                "id": "borders",
+                "type": "line",
+                "source": "land",
+                "paint": {"line-color": rgb(BORDER), "line-width": 0.5},
+            },
+        ],
+    }
+
+
+async def basemap(request: Request) -> Response:
+    return _answer(request, kept(("land-style",), land_style), None)
 
 
 async def outlines(request: Request) -> Response:

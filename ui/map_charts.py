@@ -36,6 +36,9 @@ from .palette import (
 # Served by Streamlit's static file server ([server] enableStaticServing), so no basemap
 # is fetched from the internet; the page's URL is the base of this relative path.
 BLANK_STYLE = "./app/static/blank-style.json"
+# The sea and the land as the chart's map library draws them (routes/map_data.py): the maps
+# that show schools or places on the land draw it so, deck.gl only what is on top.
+LAND_STYLE = "./land-style.json"
 COLOURS = {code: hex_to_rgb(THEME_COLORS[code]) for code in THEMES} | {"several": hex_to_rgb(SEVERAL_COLOR)}
 
 
@@ -87,8 +90,9 @@ def map_query(sel: Selection, lang: str, version: int) -> str:
 
 
 def land_layer(*, filled: bool = True) -> pdk.Layer:
-    """Every country's outline, drawn under the schools (loaded once, then from the browser's
-    cache); only the borders (``filled=False``) over a layer that shades the countries."""
+    """Every country's outline drawn by deck.gl (loaded once, then from the browser's cache):
+    the land of a deck drawn without the chart's basemap (the embedded map), or only the
+    borders (``filled=False``) over a layer that shades the countries."""
     return pdk.Layer(
         "GeoJsonLayer",
         OUTLINES_URL,
@@ -180,20 +184,23 @@ def world_deck(
     lang: str,
     version: int,
     each: bool = False,
+    basemap: bool = True,
 ) -> pdk.Deck:
     """The world map: land, then schools or countries (shaded by count, the borders drawn again
     over the shading). Schools: each of them (``each``: see maps.draws_each), or tiles of
-    numbered groups that split as one zooms in."""
+    numbered groups that split as one zooms in. The land is the chart's basemap
+    (:data:`LAND_STYLE`), or (``basemap=False``, for a page without one) a layer of the deck."""
+    land = [] if basemap else [land_layer()]
     if mode == "countries":
-        layers = [land_layer(), countries_layer(sel, lang, version), land_layer(filled=False)]
+        layers = [*land, countries_layer(sel, lang, version), land_layer(filled=False)]
     elif each:
-        layers = [land_layer(), *each_school_layers(sel, lang, version)]
+        layers = [*land, *each_school_layers(sel, lang, version)]
     else:
-        layers = [land_layer(), schools_layer(sel, lang, version)]
+        layers = [*land, schools_layer(sel, lang, version)]
     lat, lon, zoom = centre
     return pdk.Deck(
         layers=layers,
-        map_style=BLANK_STYLE,
+        map_style=LAND_STYLE if basemap else BLANK_STYLE,
         map_provider=None,
         tooltip={"text": "{tip}"},
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=17),
@@ -321,7 +328,6 @@ def build_deck(
     lat, lon, zoom = height_zoom or maps.zoom_for(view.bounds, width=maps.NARROWEST_MAP, height=height)
     return pdk.Deck(
         layers=[
-            land_layer(),
             pdk.Layer(
                 "ScatterplotLayer",
                 point_rows(view),
@@ -338,7 +344,7 @@ def build_deck(
             ),
         ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
-        map_style=BLANK_STYLE,
+        map_style=LAND_STYLE,
         map_provider=None,
         tooltip={"text": "{tip}"},
     )
@@ -379,7 +385,6 @@ def spot_deck(lat: float, lon: float, tip: str, *, zoom: float = 4.5) -> pdk.Dec
     """One place marked on the land (an institution's profile)."""
     return pdk.Deck(
         layers=[
-            land_layer(),
             pdk.Layer(
                 "ScatterplotLayer",
                 [{"lat": lat, "lon": lon, "tip": tip}],
@@ -395,7 +400,7 @@ def spot_deck(lat: float, lon: float, tip: str, *, zoom: float = 4.5) -> pdk.Dec
             ),
         ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-        map_style=BLANK_STYLE,
+        map_style=LAND_STYLE,
         map_provider=None,
         tooltip={"text": "{tip}"},
     )
@@ -411,7 +416,6 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
     lat, lon, zoom = maps.zoom_for(bounds, width=maps.NARROWEST_MAP, height=360)
     return pdk.Deck(
         layers=[
-            land_layer(),
             pdk.Layer(
                 "ScatterplotLayer",
                 rows,
@@ -428,7 +432,7 @@ def town_picker(towns: pl.DataFrame) -> pdk.Deck:
             ),
         ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom),
-        map_style=BLANK_STYLE,
+        map_style=LAND_STYLE,
         map_provider=None,
         tooltip={"text": "{tip}"},
     )

@@ -76,6 +76,8 @@ def shade(share: float) -> str:
     return "#" + "".join(f"{round(a + (b - a) * share):02X}" for a, b in zip(low, high))
 
 
-# The maps' land under everything, and the borders drawn over it (RGB).
+# The maps' sea (static/blank-style.json's background), the land under everything, and the
+# borders drawn over it (RGB).
+SEA = [214, 230, 242]
 LAND = [236, 239, 241]
 BORDER = [160, 170, 180]

@@ -185,6 +185,10 @@ class Watched:
     def _failed(self, request) -> None:
         if request.failure == "net::ERR_ABORTED" and _CANCELLED_TILE.search(urlparse(request.url).path):
             return
+        # The map library's worker, loaded from a blob of the page's own script, is cut off by
+        # the next navigation when it is still starting: nothing the server answered.
+        if request.failure == "net::ERR_ABORTED" and request.url.startswith("blob:"):
+            return
         self.failures.append(f"{request.method} {request.url} {request.failure}")
 
     def _response(self, response) -> None:

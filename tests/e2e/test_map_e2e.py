@@ -181,6 +181,57 @@ def test_a_click_on_a_school_opens_its_profile(server, web, db):
     assert web.failures == []
 
 
+def land_drawn(page, selector: str, attempts: int = 30) -> dict[str, int]:
+    """Pixels of the chart at ``selector`` that are sea, land and border (the basemap's own
+    colours, ui.palette), once the land has arrived and been drawn."""
+    import io
+
+    from PIL import Image
+
+    from ui.palette import BORDER, LAND, SEA
+
+    def near(pixel, colour, by=6):
+        return all(abs(a - b) <= by for a, b in zip(pixel, colour))
+
+    counts = {}
+    for _ in range(attempts):
+        picture = Image.open(io.BytesIO(page.locator(selector).first.screenshot())).convert("RGB")
+        pixels = list(picture.getdata())
+        counts = {
+            "sea": sum(near(p, SEA) for p in pixels),
+            "land": sum(near(p, LAND) for p in pixels),
+            # A border half a pixel wide is drawn lighter than its colour: anything grey between.
+            "border": sum(
+                max(p) - min(p) <= 24 and sum(BORDER) - 30 <= sum(p) <= sum(LAND) - 30 and not near(p, SEA, 10)
+                for p in pixels
+            ),
+        }
+        if counts["land"] and counts["border"]:
+            break
+        page.wait_for_timeout(500)
+    return counts
+
+
+def test_the_land_and_its_borders_are_drawn_under_a_school_and_the_world(server, web, db):
+    """The land is the chart's basemap (/land-style.json, the outlines inside it), drawn by the
+    chart's map library under an institution's spot and under the world map's schools."""
+    school = db.scalar(
+        "SELECT id FROM institutions WHERE status = 'member' AND network = 'KEN' AND latitude IS NOT NULL LIMIT 1"
+    )
+    page = web.page
+    page.goto(f"{server}/institution?id={school}")
+    page.locator(f"{DECK} canvas").first.wait_for(timeout=30_000)
+    settle(page)
+    spot = land_drawn(page, DECK)
+    assert spot["land"] > 10_000 and spot["border"] > 50, spot
+    screenshot(page, "institution-land")
+    page.goto(f"{server}/map")
+    canvas_of(page)
+    world = land_drawn(page, DECK)
+    assert world["land"] > 20_000 and world["sea"] > 20_000 and world["border"] > 200, world
+    assert web.failures == []
+
+
 def test_in_the_countries_view_a_click_on_a_country_opens_its_network(server, web):
     page = web.page
     page.goto(f"{server}/map?view=countries&lat=46.6&lon=2.4&zoom=4")

@@ -113,6 +113,26 @@ def test_institution_profile(page, db, lang):
     assert CATALOGS[lang]["institution.pupils"] in markdown_text(at)
 
 
+def test_the_maps_of_schools_and_places_draw_their_land_as_the_charts_basemap(page, db):
+    """The land comes with the chart's style (./land-style.json): the decks of the map, both
+    profiles and a project space carry only what is drawn on top of it."""
+    school = db.scalar("SELECT id FROM institutions WHERE status = 'member' AND latitude IS NOT NULL LIMIT 1")
+    space = db.scalar("SELECT id FROM projects ORDER BY id LIMIT 1")
+    pages = [
+        ("app_pages/map.py", {}),
+        ("app_pages/network.py", {"code": "FRA"}),
+        ("app_pages/institution.py", {"id": str(school)}),
+        ("app_pages/projects.py", {"id": str(space)}),
+    ]
+    for script, params in pages:
+        at = page(script, **params)
+        decks = [json.loads(deck.proto.json) for deck in at.get("deck_gl_json_chart")]
+        assert decks, script
+        for deck in decks:
+            assert deck["mapStyle"] == "./land-style.json", script
+            assert all("outlines.json" not in str(layer.get("data")) for layer in deck["layers"]), script
+
+
 @pytest.mark.parametrize("raw", ["abc", "-1", "999999999", "1; DROP TABLE institutions", ""])
 def test_unknown_institution_is_a_clear_message(page, raw):
     at = page("app_pages/institution.py", id=raw)

@@ -77,6 +77,29 @@ def test_outlines_are_served_once_for_everyone(client):
     assert answer.json() == json.loads(json.dumps(maps.display_outlines()))
 
 
+def test_the_land_basemap_draws_the_outlines_in_the_palettes_colours(client):
+    from pathlib import Path
+
+    from ui.palette import BORDER, LAND, SEA
+
+    answer = client.get("/land-style.json")
+    assert answer.status_code == 200 and "max-age=86400" in answer.headers["cache-control"]
+    style = answer.json()
+    assert style["version"] == 8
+    # The outlines inside the style: one request, the map library's worker given them at once.
+    assert style["sources"] == {"land": {"type": "geojson", "data": json.loads(json.dumps(maps.display_outlines()))}}
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    assert [layer["id"] for layer in style["layers"]] == ["sea", "land", "borders"]  # drawn in this order
+    assert layers["sea"]["paint"]["background-color"] == "rgb({}, {}, {})".format(*SEA)
+    assert layers["land"]["paint"]["fill-color"] == "rgb({}, {}, {})".format(*LAND)
+    assert layers["borders"]["paint"]["line-color"] == "rgb({}, {}, {})".format(*BORDER)
+    assert {layers[k]["source"] for k in ("land", "borders")} == {"land"}
+    # The blank style of the shaded maps is the same sea.
+    blank = json.loads((Path(__file__).parents[2] / "static" / "blank-style.json").read_text(encoding="utf-8"))
+    sea = blank["layers"][0]["paint"]["background-color"]
+    assert [int(sea[i : i + 2], 16) for i in (1, 3, 5)] == SEA
+
+
 def test_countries_are_shaded_by_the_selections_count(client, db):
     body = client.get("/countries.json?region=EUR&lang=es").json()
     counts = maps.country_counts(db, Selection().with_values("region", ["EUR"]))
