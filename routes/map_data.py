@@ -17,10 +17,12 @@ answers it and browsers keep it).
 
 GET /outlines.json: the land, drawn under every map (the same for everyone, kept by browsers).
 GET /land-style.json: the basemap of the app's own maps: the sea, and the land (the outlines
-inside the style) filled and bordered, drawn by the chart's map library (Streamlit's pydeck chart draws a
-mapbox-gl style under the deck). It cuts the outlines into tiles simplified for each zoom in
-its web workers, where deck.gl draws every vertex of every border as a path on the page's own
-thread: about 1.7 s of each map's load in a browser without a graphics card.
+inside the style) filled and bordered; /shaded-style.json?values=..: the same with the countries
+of /shaded.json in their colours (the deck over it only picks the tooltips). Both are drawn by
+the chart's map library (Streamlit's pydeck chart draws a mapbox-gl style under the deck), which
+cuts the outlines into tiles simplified for each zoom in its web workers; deck.gl drew every
+vertex of every border as a path on the page's own thread: about 1.7 s of each map's load in a
+browser without a graphics card.
 GET /countries.json?<selection>&lang=..&v=..: the outlines shaded by the selection's count per
 country, with a tooltip, for the map's countries view.
 
@@ -261,12 +263,13 @@ def shaded(db, values: dict[str, float], lang: str) -> dict:
     return collection
 
 
-def _shaded(request: Request) -> Response:
+def _shaded(request: Request, style: bool = False) -> Response:
     path, db, _, lang = _request(request)
     values = parse_values(request.query_params.get("values", ""))
-    key = (path, "shaded", tuple(sorted(values.items())), lang)
+    make = shaded_style if style else shaded
+    key = (path, "shaded-style" if style else "shaded", tuple(sorted(values.items())), lang)
     # The answer depends on the values in its address alone (and the release's outlines).
-    return _answer(request, kept(key, lambda: shaded(db, values, lang)), None)
+    return _answer(request, kept(key, lambda: make(db, values, lang)), None)
 
 
 def _countries(request: Request) -> Response:
@@ -287,32 +290,58 @@ async def countries_valued(request: Request) -> Response:
     return await run_in_threadpool(_shaded, request)
 
 
+async def countries_valued_style(request: Request) -> Response:
+    return await run_in_threadpool(_shaded, request, True)
+
+
 async def countries_shaded(request: Request) -> Response:
     return await run_in_threadpool(_countries, request)
 
 
-def land_style() -> dict:
-    """The land basemap (a mapbox-gl style, version 8), the outlines inside it: one request, not
-    the style and then (once the library's worker has started) the outlines."""
+def _rgb(colour: list[int]) -> str:
+    """[r, g, b] or [r, g, b, alpha 0-255] as CSS."""
+    if len(colour) == 4:
+        return "rgba({}, {}, {}, {:.3f})".format(*colour[:3], colour[3] / 255)
+    return "rgb({}, {}, {})".format(*colour)
 
-    def rgb(colour: list[int]) -> str:
-        return "rgb({}, {}, {})".format(*colour)
 
+def _style(name: str, data: dict, fill) -> dict:
+    """A mapbox-gl style (version 8): the sea, ``data``'s polygons filled with ``fill`` (a colour
+    or an expression), and their borders; the GeoJSON inside the style (one request, not the
+    style and then, once the library's worker has started, its data)."""
     return {
         "version": 8,
-        "name": "ASPnet Atlas land",
-        "sources": {"land": {"type": "geojson", "data": maps.display_outlines()}},
+        "name": name,
+        "sources": {"land": {"type": "geojson", "data": data}},
         "layers": [
-            {"id": "sea", "type": "background", "paint": {"background-color": rgb(SEA)}},
-            {"id": "land", "type": "fill", "source": "land", "paint": {"fill-color": rgb(LAND)}},
+            {"id": "sea", "type": "background", "paint": {"background-color": _rgb(SEA)}},
+            {"id": "land", "type": "fill", "source": "land", "paint": {"fill-color": fill}},
             {
                 "id": "borders",
                 "type": "line",
                 "source": "land",
-                "paint": {"line-color": rgb(BORDER), "line-width": 0.5},
+                "paint": {"line-color": _rgb(BORDER), "line-width": 0.5},
             },
         ],
     }
+
+
+def land_style() -> dict:
+    """The land basemap: every country in the land's colour."""
+    return _style("ASPnet Atlas land", maps.display_outlines(), _rgb(LAND))
+
+
+def shaded_style(db, values: dict[str, float], lang: str) -> dict:
+    """The basemap of a shaded map (/shaded-style.json): each country of ``values`` in its class's
+    colour, the others land (what /shaded.json holds, less its tooltips: the deck picks those)."""
+    collection = shaded(db, values, lang)
+    coloured = [
+        {"type": "Feature", "geometry": f["geometry"], "properties": {"colour": _rgb(f["properties"]["fill"])}}
+        for f in collection["features"]
+    ]
+    return _style(
+        "ASPnet Atlas shaded", {"type": "FeatureCollection", "features": coloured}, ["to-color", ["get", "colour"]]
+    )
 
 
 async def basemap(request: Request) -> Response:

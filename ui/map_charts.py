@@ -469,9 +469,10 @@ def countries_map(
 
 def shaded_deck(shaded: pl.DataFrame, name_column: str, *, version: int) -> pdk.Deck:
     """Countries shaded by ``shaded``'s institutions column: the outlines fetched with their
-    values in the address (./shaded.json, kept by the browser), not sent in the page, so the
-    page carries a few kilobytes instead of every outline; the countries without an outline
-    (tiny island states) as dots at their capital."""
+    values in the address, not sent in the page (the page carries a few kilobytes instead of
+    every outline): the basemap draws them in their colours (./shaded-style.json), the deck
+    picks their tooltips (./shaded.json), both kept by the browser; the countries without an
+    outline (tiny island states) as dots at their capital."""
     values = dict(zip(shaded["iso3"].to_list(), shaded["institutions"].to_list()))
     breaks = breaks_for(list(values.values()))
     names = dict(zip(shaded["iso3"].to_list(), shaded[name_column].to_list()))
@@ -481,16 +482,16 @@ def shaded_deck(shaded: pl.DataFrame, name_column: str, *, version: int) -> pdk.
     lat, lon, zoom = maps.zoom_for(None)
     return pdk.Deck(
         layers=[
+            # The colours and borders are the basemap's (./shaded-style.json): this layer, drawn
+            # transparent, only finds the country under the pointer for its tooltip.
             pdk.Layer(
                 "GeoJsonLayer",
                 f"./shaded.json?{query}",
                 id="countries",
-                stroked=True,
+                stroked=False,
                 filled=True,
                 pickable=True,
-                get_fill_color="properties.fill",
-                get_line_color=BORDER,
-                line_width_min_pixels=0.5,
+                get_fill_color=[0, 0, 0, 0],
             ),
             pdk.Layer(
                 "ScatterplotLayer",
@@ -515,7 +516,7 @@ def shaded_deck(shaded: pl.DataFrame, name_column: str, *, version: int) -> pdk.
             ),
         ],
         initial_view_state=pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom, min_zoom=0.3, max_zoom=14),
-        map_style=BLANK_STYLE,
+        map_style=f"./shaded-style.json?{query}",
         map_provider=None,
         tooltip={"text": "{tip}"},
     )

@@ -276,3 +276,36 @@ def test_screenshots_of_the_analysts_pages(server, browser, db, width):
         assert page.locator("[data-testid='stException']").count() == 0, name
         screenshot(page, name)
     context.close()
+
+
+def test_the_dashboards_country_map_shades_the_countries_and_names_them_under_the_pointer(server, web, db):
+    """The shading and the borders are the chart's basemap (/shaded-style.json); the deck over
+    it, drawn transparent, still tells the country and its count under the pointer."""
+    from PIL import Image
+
+    from ui.palette import LAND, SEA
+
+    from .test_map_e2e import on_screen, tooltip_at
+
+    page = web.page
+    page.goto(f"{server}/dashboard?lang=fr")
+    deck = page.locator("[data-testid='stDeckGlJsonChart']").first
+    deck.locator("canvas").first.wait_for(timeout=30_000)
+    deck.scroll_into_view_if_needed()
+    settle(page)
+    box = deck.bounding_box()
+    x, y = on_screen(box, (20.0, 10.0, 1.0), 46.6, 2.4)  # the map's world view (maps.zoom_for(None))
+    tip = ""
+    for _ in range(20):
+        tip = tooltip_at(page, x, y)
+        if tip:
+            break
+        page.wait_for_timeout(500)
+    assert tip.startswith("France"), tip
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] - 2)  # the tooltip out of the way
+    page.wait_for_timeout(300)
+    picture = Image.open(io.BytesIO(deck.screenshot())).convert("RGB")
+    france = picture.getpixel((int(x - box["x"]), int(y - box["y"])))
+    assert all(abs(a - b) > 12 for a, b in zip(france, LAND)) and france != tuple(SEA), france  # shaded
+    screenshot(page, "dashboard-country-map-fr")
+    assert web.failures == []

@@ -219,6 +219,9 @@ def test_the_dashboards_country_map_names_its_values_not_its_outlines(page, db):
     assert len(deck.proto.json) < 20_000
     [countries] = [layer for layer in spec["layers"] if layer["id"] == "countries"]
     values = parse_qs(urlparse(countries["data"]).query)["values"][0]
+    # The basemap draws the same countries' colours; the deck's layer only picks the tooltips.
+    assert spec["mapStyle"] == "./shaded-style.json?" + urlparse(countries["data"]).query
+    assert countries["getFillColor"] == [0, 0, 0, 0] and countries["pickable"]
     counts = dict(
         db.rows(
             "SELECT network, count(*) FROM institutions i JOIN countries c ON c.iso3 = i.network "

@@ -183,6 +183,32 @@ def test_the_shaded_outlines_carry_each_named_countrys_class_and_tooltip(client)
     assert props["DEU"]["tip"] == "" and props["DEU"]["fill"] == [236, 239, 241]
 
 
+def test_the_shaded_basemap_colours_each_country_as_its_tooltip_layer_classes_it(client):
+    query = "values=FRA:120,KEN:3.5,BRA:0&lang=fr"
+    style = client.get(f"/shaded-style.json?{query}")
+    assert style.status_code == 200 and "max-age" in style.headers["cache-control"]
+    style = style.json()
+    fills = {
+        f["properties"]["iso3"]: f["properties"]["fill"] for f in client.get(f"/shaded.json?{query}").json()["features"]
+    }
+    features = style["sources"]["land"]["data"]["features"]
+    assert len(features) == len(fills)
+    colours = [f["properties"]["colour"] for f in features]
+    expected = [
+        "rgba({}, {}, {}, {:.3f})".format(*fill[:3], fill[3] / 255)
+        if len(fill) == 4
+        else "rgb({}, {}, {})".format(*fill)
+        for fill in fills.values()
+    ]
+    assert colours == expected  # the same countries in the same order
+    assert len(set(colours)) >= 3 and "rgb(236, 239, 241)" in colours  # three classes, and land
+    layers = {layer["id"]: layer for layer in style["layers"]}
+    assert layers["land"]["paint"]["fill-color"] == ["to-color", ["get", "colour"]]
+    assert layers["borders"]["type"] == "line"
+    # What the address does not name, as /shaded.json: left out.
+    assert client.get("/shaded-style.json?values=<script>").json() == client.get("/shaded-style.json").json()
+
+
 @pytest.mark.parametrize(
     "raw, parsed",
     [
