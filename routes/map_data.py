@@ -345,7 +345,8 @@ def shaded_style(db, values: dict[str, float], lang: str) -> dict:
 
 
 async def basemap(request: Request) -> Response:
-    return _answer(request, kept(("land-style",), land_style), None)
+    body = await run_in_threadpool(kept, ("land-style",), land_style)
+    return _answer(request, body, None)
 
 
 async def outlines(request: Request) -> Response:
