@@ -54,7 +54,8 @@ def _app() -> None:
         auth, user, unavailable = None, current_user(), True
     # Where a login from a public page lands: what waits for the user (To do), or their school.
     landing = next((p for p in ("todo", "my_school") if user and p in pages_for(user.role)), None)
-    if landing and just_signed_in():
+    login_run = bool(landing) and just_signed_in()
+    if login_run:
         start_landing()
     if not unavailable:
         daily_jobs()
@@ -180,7 +181,7 @@ def _app() -> None:
     # A login from a public page (or the side panel's box) opens To do (a focal point's: My
     # school); a private page followed by link before logging in stays open.
     if landing in private:
-        land_after_login(nav.url_path, private[landing], private_paths=set(PAGES))
+        land_after_login(nav.url_path, private[landing], private_paths=set(PAGES), login_run=login_run)
     nav.run()
 
 

@@ -31,12 +31,13 @@ def start_landing() -> None:
     st.session_state[_LANDING] = {"runs": 0, "start": None, "reached": None}
 
 
-def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) -> None:
+def land_after_login(current: str, todo: st.Page, *, private_paths: set[str], login_run: bool) -> None:
     """Take a user who just logged in on a public page to ``todo``; a private page (a link
     followed before logging in) stays open.
 
-    Not in the run that signed in: that run must reach the browser, which sets the login
-    cookie. The cookie component then asks for a rerun or two of the page the login started
+    Not in the run that signed in (``login_run``): that run must reach the browser, which sets
+    the login cookie. Any later run lands, counted or not: the cookie's rerun can cut the login
+    run short before it got here. The cookie component then asks for a rerun or two of the page the login started
     from, sometimes after To do is shown: those runs, within a moment of reaching To do, go
     back there; any other page, or the starting page opened later, stays open.
     """
@@ -50,7 +51,7 @@ def land_after_login(current: str, todo: st.Page, *, private_paths: set[str]) ->
         landing["reached"] = landing["reached"] or time.monotonic()
     elif current in private_paths or landing["runs"] > 8 or not stale:
         del st.session_state[_LANDING]
-    elif landing["runs"] > 1:
+    elif not login_run:  # any later run: the login run itself may have been cut short before here
         st.switch_page(todo)
 
 
