@@ -7,16 +7,16 @@ bare Streamlit page of the same kind of content measured in the same run.
 
 The app server is started on a copy of the cached demo network (bench/load.py's start_server:
 logins and saves write to the copy, never to bench/cache/), the floor (bench/floor/app.py) on
-another free port with the same server options (headless, no usage statistics, no file
-watcher, the same .streamlit/config.toml). Every load is a fresh browser context (its own cache,
-cookies and Streamlit session). Time to content, read with performance.now() in the page (from
-the navigation's start): until the page's content element is visible (the table's canvas, the
-dashboard's first chart, ...) AND Streamlit has finished running the script (stApp's
-data-test-script-state "notRunning", no status widget), the moment this became true and stayed
-true for a second (a rerun in that second starts the count again). A map is on screen once its
-data requests (schools, outlines) have arrived and its last WebGL draw call is made (deck.gl and
-maplibre draw only when something changed: a second without a draw call ends the wait). The
-floor is timed the same way, by the same code.
+another free port with the same server options (headless, no usage statistics, the same
+.streamlit/config.toml: no file watcher, no magic, as `make run` serves). Every load is a fresh
+browser context (its own cache, cookies and Streamlit session). Time to content, read with
+performance.now() in the page (from the navigation's start): until the page's content element is
+visible (the table's canvas, the dashboard's first chart, ...) AND Streamlit has finished
+running the script (stApp's data-test-script-state "notRunning", no status widget), the moment
+this became true and stayed true for a second (a rerun in that second starts the count again). A
+map is on screen once its data requests (schools, outlines) have arrived and its last WebGL draw
+call is made (deck.gl and maplibre draw only when something changed: a second without a draw
+call ends the wait). The floor is timed the same way, by the same code.
 
 Coordinator pages open with the session cookie of one login as coord.fra, put in each fresh
 context (Playwright's storage_state): a returning coordinator opening the page. The login itself
@@ -661,9 +661,6 @@ def measure(size: int, loads: int = LOADS, only: list[str] | None = None) -> dic
             institution = db.scalar(
                 "SELECT id FROM institutions WHERE status = 'member' AND network = 'FRA' ORDER BY hash(id) LIMIT 1"
             )
-        # The servers the browser tests start watch no files (tests/e2e/conftest.py): nor do these
-        # two (start_server and start_floor pass this process's environment on).
-        os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
         app_proc, app = start_server(copy)
         try:
             # The land every map draws, as the app sends it, for the floor's diagnostic map.

@@ -34,11 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-# Settings of every server the browser tests start (serving() and the replicas' cluster): no
-# watching of the app's files for changes to rerun on. Nothing changes them during a test, and
-# the watch each session sets up was half of the server's work for a page load (half a second
-# of CPU) and most of what an open page cost it while idle.
-SERVER_ENVIRONMENT = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +67,6 @@ def serving(db_path: Path, secret: str = "e2e-test-secret", *, settings: dict[st
     env = {
         "ASPNET_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **os.environ,
-        **SERVER_ENVIRONMENT,
         "ASPNET_DB": str(db_path),
         "ASPNET_COOKIE_SECRET": secret,
         **(settings or {}),

@@ -24,7 +24,7 @@ from ops import postgres
 from ops.cluster import Cluster
 
 from ..conftest import ROOT
-from .conftest import SERVER_ENVIRONMENT, _free_port, download, settle
+from .conftest import _free_port, download, settle
 from .test_coordinators_e2e import log_in
 
 pytestmark = pytest.mark.e2e
@@ -44,16 +44,13 @@ def cluster(tmp_path_factory):
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     nodes = Cluster(tmp_path_factory.mktemp("cluster"), 2, _free_port(), url, secret="cluster-e2e-secret")
     nodes.pg_folder = pg_folder
-    with pytest.MonkeyPatch.context() as patch:  # the replicas (a crashed one restarted too) take these settings
-        for name, value in SERVER_ENVIRONMENT.items():
-            patch.setenv(name, value)
-        try:
-            nodes.start()
-            yield nodes
-        finally:
-            nodes.stop()
-            postgres.stop(pg_folder, mode="immediate")
-            shutil.rmtree(pg_folder, ignore_errors=True)
+    try:
+        nodes.start()
+        yield nodes
+    finally:
+        nodes.stop()
+        postgres.stop(pg_folder, mode="immediate")
+        shutil.rmtree(pg_folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
