@@ -10,5 +10,9 @@ from starlette.middleware import Middleware
 
 from routes import ROUTES
 from routes.embed import FramingPolicy
+from routes.nodelay import send_without_delay
+
+# uvicorn imports this module before it accepts a connection: each one then sends at once.
+send_without_delay()
 
 app = st.App("app.py", routes=ROUTES, middleware=[Middleware(FramingPolicy)])

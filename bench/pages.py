@@ -234,10 +234,12 @@ def floor_for(target: Target) -> Floor:
 # -- the servers ------------------------------------------------------------------------------
 
 
-def start_floor(data: Path, outlines: Path) -> tuple[subprocess.Popen, str]:
+def start_floor(data: Path, outlines: Path, *, stock: bool = False) -> tuple[subprocess.Popen, str]:
     """bench/floor/app.py with the app server's options (load.start_server's), from the same
-    folder (so the same .streamlit/config.toml: theme, static serving)."""
-    return start_streamlit(FLOOR_APP, {"BENCH_FLOOR_DATA": str(data), "BENCH_FLOOR_OUTLINES": str(outlines)})
+    folder (so the same .streamlit/config.toml: theme, static serving), its connections sending
+    at once as the app's do (routes/nodelay.py); ``stock``: as Streamlit serves it, without."""
+    settings = {"BENCH_FLOOR_DATA": str(data), "BENCH_FLOOR_OUTLINES": str(outlines)}
+    return start_streamlit(FLOOR_APP, settings | ({} if stock else {"BENCH_FLOOR_NODELAY": "1"}))
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -668,14 +670,18 @@ def measure(size: int, loads: int = LOADS, only: list[str] | None = None) -> dic
             with urllib.request.urlopen(app + "/outlines.json", timeout=60) as response:
                 outlines.write_bytes(response.read())
             floor_proc, floor = start_floor(data, outlines)
+            stock_proc, stock = start_floor(data, outlines, stock=True)
         except BaseException:
             stop(app_proc)
+            with contextlib.suppress(NameError):
+                stop(floor_proc)
             raise
         try:
-            result = _run(app, floor, app_proc.pid, floor_proc.pid, institution, loads, only)
+            result = _run(app, floor, app_proc.pid, floor_proc.pid, institution, loads, only, (stock, stock_proc.pid))
         finally:
             stop(app_proc)
             stop(floor_proc)
+            stop(stock_proc)
     return {
         "institutions": size,
         "loads": loads,
@@ -689,7 +695,14 @@ def measure(size: int, loads: int = LOADS, only: list[str] | None = None) -> dic
 
 
 def _run(
-    app: str, floor: str, app_pid: int, floor_pid: int, institution: int, loads: int, only: list[str] | None
+    app: str,
+    floor: str,
+    app_pid: int,
+    floor_pid: int,
+    institution: int,
+    loads: int,
+    only: list[str] | None,
+    stock: tuple[str, int],
 ) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -697,6 +710,8 @@ def _run(
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         bench = Bench(browser, app, floor, app_pid, floor_pid)
+        # The same floor pages as Streamlit serves them (no TCP_NODELAY): loads only, for comparison.
+        stock_bench = Bench(browser, stock[0], stock[0], stock[1], stock[1])
         bench.login()  # warm-up, and the cookie of the signed-in pages
         if bench.state is None:
             raise RuntimeError("the coordinator could not log in: " + "; ".join(bench.errors))
@@ -734,6 +749,7 @@ def _run(
             diagnostics[land.key] = "the map's floor with the app's country outlines under the points (inline)"
         for f in floors.values():
             bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key))
+            stock_bench.visit(f.path, f.ready(), floor=True)
 
         # One instrumented load of each (bytes, frames, runs), untimed.
         profiles = {}
@@ -749,6 +765,7 @@ def _run(
         # The timed loads, round after round: nothing written meanwhile.
         app_samples: dict[str, list[dict]] = defaultdict(list)
         floor_samples: dict[str, list[dict]] = defaultdict(list)
+        stock_samples: dict[str, list[dict]] = defaultdict(list)
         for round_ in range(loads):
             _log(f"round {round_ + 1} of {loads}")
             for t in pages:
@@ -757,6 +774,7 @@ def _run(
                 )
             for f in floors.values():
                 floor_samples[f.key].append(bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key)))
+                stock_samples[f.key].append(stock_bench.visit(f.path, f.ready(), floor=True))
         versions = sorted({s["data_version"] for v in app_samples.values() for s in v if s.get("data_version")})
 
         # Then the writes: a save on My network (the page opened just before it, right after the
@@ -828,6 +846,10 @@ def _run(
             **summary(floor_samples[f.key], floor_profiles[f.key]),
             "interaction": interaction(floor_samples[f.key], floor_profiles[f.key]) if f.key in floor_acts else None,
             "diagnostic": diagnostics.get(f.key),
+            "stock": {
+                "time": _stats([x["ms"] for x in stock_samples[f.key]]),
+                "server_cpu_ms": _median([x.get("server_cpu_ms") for x in stock_samples[f.key]]),
+            },
         }
     return {
         "user": USER,
@@ -836,8 +858,8 @@ def _run(
         "interactions": out_interactions,
         "floors": out_floors,
         "data_versions_during_timed_loads": versions,
-        "errors": sorted(set(bench.errors)),
-        "error_count": len(bench.errors),
+        "errors": sorted(set(bench.errors + stock_bench.errors)),
+        "error_count": len(bench.errors) + len(stock_bench.errors),
     }
 
 
@@ -902,23 +924,28 @@ def markdown(results: list[dict]) -> str:
             f"page's content is visible and Streamlit's script run has finished, held for {r['quiet_ms']} ms (a "
             "map: once its data requests have arrived and its last WebGL draw call was made). The floor "
             "(bench/floor/app.py) is a bare Streamlit page of the same kind of content, served by a second "
-            "server with the same options and timed the same way in the same rounds; ratio = app median ÷ "
-            "floor median. Bytes of one instrumented load, kB: "
+            "server with the same options, its connections sending at once as the app's do (TCP_NODELAY, "
+            "routes/nodelay.py), and timed the same way in the same rounds; ratio = app median ÷ floor median. "
+            "Stock floor: the same floor page served by a third server as Streamlit ships it (its "
+            "connections without TCP_NODELAY: each small response waits for the browser's delayed "
+            "acknowledgement, up to 40 ms), loads only. Bytes of one instrumented load, kB: "
             "HTTP on the wire (Streamlit's own scripts included: every context starts with an empty cache) / "
             f"websocket frames received. Script runs: Streamlit runs of the script for that load. Coordinator "
             f"pages: {r['user']}, {r['signed_in_by']}. Machine: {r['cpus']} CPUs, load average "
             f"{r['load_average_before'][0]:g} before and {r['load_average_after'][0]:g} after (1-minute); "
             f"the run took {r['wall_s']:,} s.",
             "",
-            "| page | app median / p95 | floor (kind) | floor median / p95 | ratio | kB HTTP / websocket | "
-            "script runs | server CPU ms |",
-            "|---|---|---|---|---|---|---|---|",
+            "| page | app median / p95 | floor (kind) | floor median / p95 | ratio | stock floor median / p95 "
+            "| ratio to the stock floor | kB HTTP / websocket | script runs | server CPU ms |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, m in r["pages"].items():
             f = floors.get(m["floor"])
+            stock = (f or {}).get("stock")
             lines.append(
-                f"| {label} | {_time(m)} | {m['floor']} | {_time(f)} | {_ratio(m, f)} | {_bytes(m['traffic'])} | "
-                f"{_runs(m['traffic'])} | {m['server_cpu_ms'] if m['server_cpu_ms'] is not None else '—'} |"
+                f"| {label} | {_time(m)} | {m['floor']} | {_time(f)} | {_ratio(m, f)} | {_time(stock)} | "
+                f"{_ratio(m, stock)} | {_bytes(m['traffic'])} | {_runs(m['traffic'])} | "
+                f"{m['server_cpu_ms'] if m['server_cpu_ms'] is not None else '—'} |"
             )
         versions = r.get("data_versions_during_timed_loads") or []
         lines += [

@@ -1,7 +1,8 @@
 """The floor of bench/pages.py: a bare Streamlit page of one kind of content per URL.
 
     streamlit run bench/floor/app.py     # BENCH_FLOOR_DATA: a Parquet file of institutions'
-                                         # rows; BENCH_FLOOR_OUTLINES: the app's /outlines.json
+                                         # rows; BENCH_FLOOR_OUTLINES: the app's /outlines.json;
+                                         # BENCH_FLOOR_NODELAY=1: TCP_NODELAY as the app sets it
 
 Nothing but Streamlit drawing what an ASPnet Atlas page draws, so that the page's time to
 content can be read against what Streamlit itself needs for the same kind of content, in the
@@ -34,6 +35,13 @@ import pydeck as pdk
 import streamlit as st
 
 st.set_page_config(page_title="Floor", layout="wide")
+
+if os.environ.get("BENCH_FLOOR_NODELAY") == "1":
+    # Diagnostic: the floor's connections sent at once, as the app's are (routes/nodelay.py).
+    # Set from the first run on: every later browser context's connections have it.
+    from routes.nodelay import send_without_delay
+
+    send_without_delay()
 
 DATA = pl.read_parquet(os.environ["BENCH_FLOOR_DATA"])
 view = st.query_params.get("view", "metrics")
