@@ -16,9 +16,10 @@ kept per base URL, since its links name the server, so it is made again and its 
 same), warm (the same request again, uncompressed) and warm with ``Accept-Encoding: gzip``
 (what browsers and HTTP libraries send: the server compresses on every request). The usual way
 to get a new answer, a new query string, is timed too for /institutions in JSON (per_page 99,
-98, ... on each request). Each request opens a new connection: on a kept-alive connection the
-server's responses wait about 40 ms for the client's delayed ACK (Streamlit's listening socket
-is made without TCP_NODELAY); that wait is measured on its own, beside a bare uvicorn.
+98, ... on each request). Each request opens a new connection; kept-alive connections are timed
+on their own, beside a bare uvicorn: Streamlit's listening socket is made without TCP_NODELAY,
+which routes/nodelay.py sets on every connection (without it each response waited about 40 ms
+for the client's delayed ACK).
 
 Bulk files: the first request for the manifest on a new server writes them (the work of the
 first request after a data change); the manifest is then removed twice to time the work
@@ -705,7 +706,7 @@ def markdown(results: list[dict]) -> str:
         )
         + ".",
         "",
-        "### A kept-alive connection waits about 40 ms per request",
+        "### A kept-alive connection against a new one per request",
         "",
         f"The same warm request {WARM_REPEAT} times on one kept-alive connection and on a new connection each "
         "time, p50 / p95 ms:",
@@ -724,10 +725,10 @@ def markdown(results: list[dict]) -> str:
         )
     lines += [
         "",
-        "Every route of the server, /healthz too: Streamlit binds its listening socket itself with protocol 0, "
-        "and asyncio sets TCP_NODELAY only on sockets whose protocol is TCP, so a response written in two parts "
-        "waits for the client's delayed ACK (about 40 ms on Linux). A bare uvicorn over a socket made the same "
-        "way answers a keep-alive GET in "
+        "Streamlit binds its listening socket itself with protocol 0, and asyncio sets TCP_NODELAY only on "
+        "sockets whose protocol is TCP, so without routes/nodelay.py (which sets it on every connection) a "
+        "response written in two parts waits for the client's delayed ACK (about 40 ms on Linux). A bare "
+        "uvicorn over a socket made the same way answers a keep-alive GET in "
         + "; ".join(
             f"{_ms(r['bare_uvicorn']['protocol_0'])} ms, over one made with IPPROTO_TCP in "
             f"{_ms(r['bare_uvicorn']['ipproto_tcp'])} ms"
