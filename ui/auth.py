@@ -30,6 +30,7 @@ COOKIE_NAME = "aspnet_atlas_session"
 SECRET_FILE = Path(__file__).resolve().parent.parent / ".cookie_secret"
 _USER, _STAMP, _REFUSAL, _FRESH = "auth_user", "auth_stamp", "auth_refusal", "auth_fresh"
 _JUST_SIGNED_IN = "auth_just_signed_in"
+LOGIN_BOX = "login_box"  # the side panel's login box: open or closed
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,6 +141,32 @@ def _refuse(auth: stauth.Authenticate, message_key: str) -> None:
     st.session_state["auth_message"] = message_key
 
 
+def _login_form(auth: stauth.Authenticate) -> None:
+    """The login form in the open box, and why the last attempt was refused."""
+    try:
+        auth.login(
+            location="main",
+            key="login",
+            fields={
+                "Form name": t("auth.title"),
+                "Username": t("auth.username"),
+                "Password": t("auth.password"),
+                "Login": t("auth.submit"),
+                "Captcha": "Captcha",
+            },
+        )
+    except stauth.LoginError:
+        st.session_state["authentication_status"] = False
+    refusal = st.session_state.get(_REFUSAL)
+    if st.session_state.get("authentication_status") is False and refusal is not None:
+        if refusal.reason == "locked":
+            st.error(t("auth.locked", until=refusal.until.strftime("%H:%M")))
+        else:
+            st.error(t(f"auth.{refusal.reason}"))
+    if st.session_state.get("auth_message"):
+        st.info(t(st.session_state.pop("auth_message")))
+
+
 def sign_in(auth: stauth.Authenticate) -> User | None:
     """Draw the login box (sidebar) or confirm the session; return the signed-in user."""
     db = data.db()
@@ -150,33 +177,20 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
             return None
         st.session_state[_USER] = user
         return user
-    with st.sidebar.expander(
-        t("auth.box"),
-        icon=":material/login:",
-        expanded=bool(st.session_state.get(_REFUSAL) or st.session_state.get("auth_message")),
-    ):
-        try:
-            auth.login(
-                location="main",
-                key="login",
-                fields={
-                    "Form name": t("auth.title"),
-                    "Username": t("auth.username"),
-                    "Password": t("auth.password"),
-                    "Login": t("auth.submit"),
-                    "Captcha": "Captcha",
-                },
-            )
-        except stauth.LoginError:
-            st.session_state["authentication_status"] = False
-        refusal = st.session_state.get(_REFUSAL)
-        if st.session_state.get("authentication_status") is False and refusal is not None:
-            if refusal.reason == "locked":
-                st.error(t("auth.locked", until=refusal.until.strftime("%H:%M")))
-            else:
-                st.error(t(f"auth.{refusal.reason}"))
-        if st.session_state.get("auth_message"):
-            st.info(t(st.session_state.pop("auth_message")))
+    # The form is drawn only while the box is open (opening it reruns): a visitor who never logs
+    # in gets no text fields, whose code the browser would otherwise load with every page. A
+    # message (a refused password, an ended session) opens it, through its state: ``expanded``
+    # is part of the box's identity, and a box that changed it would be a new, closed one (the
+    # login typed into it lost).
+    if st.session_state.get(_REFUSAL) or st.session_state.get("auth_message"):
+        st.session_state[LOGIN_BOX] = True
+    box = st.sidebar.expander(t("auth.box"), icon=":material/login:", key=LOGIN_BOX, on_change="rerun")
+    if not box.open:
+        # The cookie a returning visitor brings is still read, with no form drawn.
+        auth.login(location="unrendered")
+    else:
+        with box:
+            _login_form(auth)
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state["username"]

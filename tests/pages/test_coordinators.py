@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from aspnet_data import accounts, board, editing
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
+from ui.auth import LOGIN_BOX
 from ui.safe import md
 
 from ..conftest import ROOT, copy_of, use_database
@@ -27,6 +28,17 @@ def test_anonymous_visitors_get_a_login_box_and_no_coordinator_section(signed_in
     at = signed_in(None)
     assert at.sidebar.expander and "Log in (coordinators, UNESCO, schools)" in at.sidebar.expander[0].label
     assert not any("Signed in as" in c.value for c in at.sidebar.caption)
+
+
+def test_the_login_form_is_drawn_once_the_box_is_opened(signed_in):
+    at = signed_in(None)
+    # Closed, the box holds no form: a visitor's page loads no text fields' code.
+    assert not at.sidebar.expander[0].proto.expanded
+    assert not at.sidebar.text_input and not at.sidebar.button
+    at.session_state[LOGIN_BOX] = True  # the visitor opens it: a rerun draws the form
+    at.run()
+    assert [w.label for w in at.sidebar.text_input] == ["User name", "Password"]
+    assert [b.label for b in at.sidebar.button] == ["Log in"]
 
 
 def test_a_revoked_session_is_refused(signed_in, scratch_copy):

@@ -5,6 +5,8 @@ from streamlit.testing.v1 import AppTest
 
 from aspnet_data import accounts, applications, demo, editing
 from aspnet_data.db import open_database
+from ui.auth import LOGIN_BOX
+from ui.i18n import translate
 
 from ..conftest import ROOT, forget_school_changes, two_coordinators, use_database
 from .conftest import run_app
@@ -19,6 +21,7 @@ def app_env(scratch_copy, monkeypatch):
 
 def log_in_with_the_form(username: str, password: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state[LOGIN_BOX] = True  # the visitor opened the login box (its form is drawn then)
     at.run()
     at.sidebar.text_input[0].input(username)
     at.sidebar.text_input[1].input(password)
@@ -148,3 +151,17 @@ def test_the_login_reads_only_the_account_typed_never_the_list_of_all(app_env, m
     assert any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
     at.run()  # the next run confirms the session from the account alone
     assert not at.exception and any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
+
+
+def test_a_login_typed_into_the_box_a_message_opened_goes_through(app_env):
+    # The box opened by itself to say why (an ended session); the message is gone in the run of
+    # the login, and the box must still be the same, open one for the login typed into it.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["auth_message"] = "auth.session_ended"
+    at.run()
+    assert [i.value for i in at.sidebar.info] == [translate("en", "auth.session_ended")]
+    at.sidebar.text_input[0].input("analyst")
+    at.sidebar.text_input[1].input(demo.DEMO_PASSWORDS["analyst"])
+    next(b for b in at.sidebar.button if b.label == "Log in").click().run()
+    assert not at.exception
+    assert any(c.value.startswith("Signed in as") for c in at.sidebar.caption)
