@@ -11,7 +11,7 @@ from ui.auth import current_actor
 from ui.i18n import current_language, t
 from ui.layout import as_of_caption, url_tabs
 
-TABS = ("coverage", "gaps", "change", "applications", "reporting")  # ?tab= values, in tab order
+TABS = ("coverage", "countries", "gaps", "change", "applications", "reporting")  # ?tab= values, in tab order
 STAFF_TABS = {"applications", "reporting"}
 
 lang = current_language()
@@ -61,6 +61,10 @@ if tabs["coverage"].open:
             alt_text=t("dash.theme_by_level"),
         )
 
+# The country map in a tab of its own: the map library is loaded only by those who open it, not
+# with every first view of the dashboard.
+if tabs["countries"].open:
+    with tabs["countries"]:
         st.subheader(t("dash.theme_map"))
         pick, measure = st.columns(2)
         theme = pick.selectbox(

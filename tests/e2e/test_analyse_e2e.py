@@ -192,7 +192,7 @@ def test_chart_numbers_read_in_the_interface_language(server, web):
 
 def test_a_tables_csv_is_what_the_table_shows_in_the_interface_language(server, web, db):
     page = web.page
-    page.goto(f"{server}/dashboard?lang=fr&region=EUR")
+    page.goto(f"{server}/dashboard?lang=fr&region=EUR&tab=countries")
     page.get_by_role("heading", name="Où chaque thème est retenu").wait_for(timeout=30_000)
     settle(page)
     box = panel(page).locator("[data-testid='stDownloadButton']").filter(has_text="Télécharger en CSV").last
@@ -261,16 +261,18 @@ def test_screenshots_of_the_analysts_pages(server, browser, db, width):
     # Streamlit scrolls inside its own container: a viewport as tall as the page shows all of it.
     context = browser.new_context(viewport={"width": width, "height": 6000 if width < 600 else 2800})
     page = context.new_page()
-    for name, path in (
-        (f"dashboard-fr-coverage-{width}", "/dashboard?lang=fr"),
-        (f"dashboard-fr-gaps-{width}", "/dashboard?lang=fr&tab=gaps"),
-        (f"dashboard-fr-change-{width}", "/dashboard?lang=fr&tab=change"),
-        (f"brief-es-{width}", f"/brief?code={iso3}&lang=es"),
-        (f"network-es-{width}", f"/network?code={iso3}&lang=es"),
+    charts, deck = f"{CHART} svg", "[data-testid='stDeckGlJsonChart'] canvas"
+    for name, path, drawn in (
+        (f"dashboard-fr-coverage-{width}", "/dashboard?lang=fr", charts),
+        (f"dashboard-fr-countries-{width}", "/dashboard?lang=fr&tab=countries", deck),
+        (f"dashboard-fr-gaps-{width}", "/dashboard?lang=fr&tab=gaps", charts),
+        (f"dashboard-fr-change-{width}", "/dashboard?lang=fr&tab=change", charts),
+        (f"brief-es-{width}", f"/brief?code={iso3}&lang=es", charts),
+        (f"network-es-{width}", f"/network?code={iso3}&lang=es", charts),
     ):
         page.goto(server + path)
         page.get_by_role("heading", level=1).first.wait_for(timeout=30_000)
-        page.locator(f"{CHART} svg").first.wait_for(timeout=30_000)
+        page.locator(drawn).first.wait_for(timeout=30_000)
         settle(page)
         page.wait_for_timeout(800)
         assert page.locator("[data-testid='stException']").count() == 0, name
@@ -289,6 +291,7 @@ def test_the_dashboards_country_map_shades_the_countries_and_names_them_under_th
 
     page = web.page
     page.goto(f"{server}/dashboard?lang=fr")
+    page.get_by_role("tab", name="Par pays").click()  # the map has a tab of its own
     deck = page.locator("[data-testid='stDeckGlJsonChart']").first
     deck.locator("canvas").first.wait_for(timeout=30_000)
     deck.scroll_into_view_if_needed()

@@ -46,7 +46,12 @@ def test_dashboard_headline_follows_the_filters(page, db, lang, query):
         expected.without_network.filter(expected.without_network["unesco_status"] == "member").height, lang
     )
     # The public gets the aggregate coverage; the applications are for signed-in staff.
-    assert [tab.label for tab in at.tabs] == [cat["dash.tab_coverage"], cat["dash.tab_gaps"], cat["dash.tab_change"]]
+    assert [tab.label for tab in at.tabs] == [
+        cat["dash.tab_coverage"],
+        cat["dash.tab_countries"],
+        cat["dash.tab_gaps"],
+        cat["dash.tab_change"],
+    ]
     assert cat["dash.staff_note"] in [c.value for c in at.caption]
 
 
@@ -73,6 +78,8 @@ def test_only_the_open_tab_is_computed(page):
     first = page("app_pages/dashboard.py")
     subheaders = [h.value for h in first.subheader]
     assert cat["dash.theme_by_region"] in subheaders and cat["dash.members_by_region"] not in subheaders
+    # The first view draws no map (its library is loaded only when its tab is opened).
+    assert cat["dash.theme_map"] not in subheaders and not list(first.get("deck_gl_json_chart"))
     change = page("app_pages/dashboard.py", session={"dash_tab": cat["dash.tab_change"]})
     subheaders = [h.value for h in change.subheader]
     assert cat["dash.members_by_region"] in subheaders and cat["dash.theme_by_region"] not in subheaders
@@ -80,7 +87,12 @@ def test_only_the_open_tab_is_computed(page):
 
 @pytest.mark.parametrize(
     "tab, heading",
-    [("coverage", "dash.theme_by_region"), ("gaps", "dash.states_without_title"), ("change", "dash.members_by_region")],
+    [
+        ("coverage", "dash.theme_by_region"),
+        ("countries", "dash.theme_map"),
+        ("gaps", "dash.states_without_title"),
+        ("change", "dash.members_by_region"),
+    ],
 )
 def test_a_link_opens_its_tab(page, tab, heading):
     cat = CATALOGS["fr"]
@@ -110,7 +122,7 @@ def test_switching_tabs_writes_the_tab_in_the_url(page):
     assert not url(at, "tab") and url(at, "region") == ["EUR"]
 
 
-@pytest.mark.parametrize("tab", ["coverage", "gaps", "change"])
+@pytest.mark.parametrize("tab", ["coverage", "countries", "gaps", "change"])
 def test_a_region_filter_shows_only_that_region(page, tab):
     at = page("app_pages/dashboard.py", region="AFR", tab=tab)
     regional = [d.value for d in at.dataframe if "Region" in d.value.columns]
@@ -213,7 +225,7 @@ def test_rerun_comes_from_cache_and_a_write_recomputes(scratch_copy, monkeypatch
 def test_the_dashboards_country_map_names_its_values_not_its_outlines(page, db):
     """The map's outlines are fetched by the browser (./shaded.json, its values in the address):
     the page itself carries a few kilobytes, not the 2.7 MB of every country's outline."""
-    at = page("app_pages/dashboard.py", region="EUR")
+    at = page("app_pages/dashboard.py", region="EUR", tab="countries")
     [deck] = list(at.get("deck_gl_json_chart"))
     spec = json.loads(deck.proto.json)
     assert len(deck.proto.json) < 20_000
