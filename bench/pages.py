@@ -567,7 +567,8 @@ class Bench:
     def login(self, *, profile: bool = False) -> dict:
         """coord.fra logs in from the home page's side panel; timed from the press on "Log in"
         until To do is on screen. Keeps the session's cookie for the signed-in pages."""
-        cfg = {"selector": "[data-testid='stSidebar'] [data-testid='stForm']"}
+        # The login box (its form is drawn once it is opened).
+        cfg = {"selector": "[data-testid='stSidebar'] [data-testid='stExpander']"}
         context, page = self._context(cfg)
         out: dict = {"interaction_ms": None}
         try:
