@@ -186,8 +186,12 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
         st.session_state[LOGIN_BOX] = True
     box = st.sidebar.expander(t("auth.box"), icon=":material/login:", key=LOGIN_BOX, on_change="rerun")
     if not box.open:
-        # The cookie a returning visitor brings is still read, with no form drawn.
-        auth.login(location="unrendered")
+        # The cookie a returning visitor brings is still read, with no form drawn (a cookie of
+        # an account that is gone is refused as the form's path refuses it).
+        try:
+            auth.login(location="unrendered")
+        except stauth.LoginError:
+            st.session_state["authentication_status"] = False
     else:
         with box:
             _login_form(auth)

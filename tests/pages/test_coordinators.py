@@ -420,3 +420,14 @@ def test_coordinator_creates_a_project(signed_in, scratch_copy):
     assert not at.exception
     with open_database(scratch_copy) as db:
         assert db.scalar("SELECT owner FROM projects WHERE title = 'Oceans in the Classroom'") == name
+
+
+def test_a_cookie_of_an_account_that_is_gone_is_refused_with_the_box_closed(signed_in, monkeypatch):
+    from streamlit_authenticator.controllers.cookie_controller import CookieController
+
+    # A browser still holding the signed cookie of an account since deleted.
+    monkeypatch.setattr(CookieController, "get_cookie", lambda self: {"username": "no.such.user", "exp_date": 1e12})
+    at = signed_in(None)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.sidebar.expander[0].proto.expanded and not at.sidebar.text_input
+    assert not any("Signed in as" in c.value for c in at.sidebar.caption)
