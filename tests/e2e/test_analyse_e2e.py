@@ -75,9 +75,10 @@ def test_dashboard_charts_draw_and_the_filtered_link_reproduces_the_view(server,
     for tab in page.locator("[data-testid='stTab']").all():
         tab.click()
         settle(page)
-        page.wait_for_timeout(600)
         panel = page.locator("[data-testid='stTabs'] [role='tabpanel']:visible")
-        assert panel.locator(f"{CHART}").count() > 0 or panel.locator("[data-testid='stDataFrame']").count() > 0
+        # A chart or a table in every tab (By country's wait for its map's library to load).
+        panel.locator(f"{CHART}, [data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(600)
         screenshot(page, f"dashboard-{tab.inner_text().lower().replace(' ', '-')}")
     assert web.failures == []
 
