@@ -17,7 +17,9 @@ def test_home_shows_figures_and_switches_language(server, web, db):
     page.goto(server + "/")
     page.get_by_text("National networks", exact=True).first.wait_for(timeout=30_000)
     active = stats.overview(db).active
+    # The menu says "National networks" too: the figure itself is waited for.
     metric = page.locator("[data-testid='stMetric']", has_text="Active institutions")
+    metric.wait_for(timeout=30_000)
     assert f"{active:,}" in metric.inner_text()
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for()
     screenshot(page, "home-en")
@@ -26,6 +28,8 @@ def test_home_shows_figures_and_switches_language(server, web, db):
     page.get_by_role("option", name="Français").click()
     page.get_by_text("Réseaux nationaux", exact=True).first.wait_for(timeout=30_000)
     assert re.search(r"[?&]lang=fr\b", page.url)
+    # The menu turns French before the figures are drawn again: the French figure is waited for.
+    page.locator("[data-testid='stMetric']", has_text="Établissements actifs").wait_for(timeout=30_000)
     assert "Établissements actifs" in page.locator("[data-testid='stMetric']").all_inner_texts()[1]
     screenshot(page, "home-fr")
     settle(page)
