@@ -664,25 +664,22 @@ def measure(size: int, loads: int = LOADS, only: list[str] | None = None) -> dic
             institution = db.scalar(
                 "SELECT id FROM institutions WHERE status = 'member' AND network = 'FRA' ORDER BY hash(id) LIMIT 1"
             )
-        app_proc, app = start_server(copy)
+        servers: list[subprocess.Popen] = []  # every server started, stopped whatever happens
         try:
+            app_proc, app = start_server(copy)
+            servers.append(app_proc)
             # The land every map draws, as the app sends it, for the floor's diagnostic map.
             outlines = Path(tmp) / "outlines.json"
             with urllib.request.urlopen(app + "/outlines.json", timeout=60) as response:
                 outlines.write_bytes(response.read())
             floor_proc, floor = start_floor(data, outlines)
+            servers.append(floor_proc)
             stock_proc, stock = start_floor(data, outlines, stock=True)
-        except BaseException:
-            stop(app_proc)
-            with contextlib.suppress(NameError):
-                stop(floor_proc)
-            raise
-        try:
+            servers.append(stock_proc)
             result = _run(app, floor, app_proc.pid, floor_proc.pid, institution, loads, only, (stock, stock_proc.pid))
         finally:
-            stop(app_proc)
-            stop(floor_proc)
-            stop(stock_proc)
+            for proc in servers:
+                stop(proc)
     return {
         "institutions": size,
         "loads": loads,
