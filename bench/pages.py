@@ -61,6 +61,9 @@ from urllib.parse import urlencode, urlparse
 from common import ROOT, database, percentiles, save_results
 from load import CHROMIUM, CHROMIUM_ARGS, PROBES, cpu_seconds, start_server, start_streamlit
 
+sys.path.insert(0, str(ROOT / "bench" / "floor"))
+import replay  # noqa: E402 - bench/floor/replay.py: the recordings' format
+
 from aspnet_data import demo
 from aspnet_data.db import open_database
 
@@ -68,7 +71,7 @@ LOADS = 7
 QUIET_MS = 1000  # content on screen and the run finished, for this long
 TIMEOUT_MS = int(os.environ.get("BENCH_PAGES_TIMEOUT_MS", 120_000))
 VIEWPORT = {"width": 1280, "height": 900}
-FLOOR_APP = ROOT / "bench" / "floor" / "app.py"
+FLOOR_SERVER = ROOT / "bench" / "floor" / "serve.py"  # app.py, and the replays' map data
 USER = "coord.fra"
 MAIN = "[data-testid='stMain']"
 TABLE = f"{MAIN} [data-testid='stDataFrame'] canvas"
@@ -79,6 +82,11 @@ SAVE_BUTTON = f"{MAIN} [data-testid='stBaseButton-primary']"
 H1 = f"{MAIN} h1"
 # What the maps fetch themselves (routes/map_data.py): a map is drawn once these have arrived.
 MAP_DATA = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|countries\.json|land-style\.json)")
+# What a page fetches beside its messages, answered by the replay floor from its recording
+# (bench/floor/serve.py's routes).
+FETCHED = re.compile(
+    r"^/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|land-style\.json|shaded(-style)?\.json|countries\.json)$"
+)
 SCHOOLS = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json)")  # what a map draws schools from
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -167,6 +175,7 @@ class Target:
     height: int = 520  # a map's height in px
     interaction: str | None = None
     floor: str = ""  # the floor's key, set after the warm-up
+    replay: str = ""  # its replay floor's key, set after its instrumented load
     shape: dict = field(default_factory=dict)
 
     def ready(self) -> dict:
@@ -198,12 +207,19 @@ class Floor:
     key: str
     kind: str
     params: dict
+    cfg: dict | None = None  # a replay: its page's readiness test
+
+    @property
+    def replay(self) -> bool:
+        return self.kind == "replay"
 
     @property
     def path(self) -> str:
         return "/?" + urlencode({"view": self.kind, **self.params})
 
     def ready(self) -> dict:
+        if self.cfg is not None:
+            return self.cfg
         selector = {
             "metrics": f"{MAIN} [data-testid='stMetric']",
             "table": TABLE,
@@ -234,12 +250,18 @@ def floor_for(target: Target) -> Floor:
 # -- the servers ------------------------------------------------------------------------------
 
 
-def start_floor(data: Path, outlines: Path, *, stock: bool = False) -> tuple[subprocess.Popen, str]:
-    """bench/floor/app.py with the app server's options (load.start_server's), from the same
-    folder (so the same .streamlit/config.toml: theme, static serving), its connections sending
-    at once as the app's do (routes/nodelay.py); ``stock``: as Streamlit serves it, without."""
-    settings = {"BENCH_FLOOR_DATA": str(data), "BENCH_FLOOR_OUTLINES": str(outlines)}
-    return start_streamlit(FLOOR_APP, settings | ({} if stock else {"BENCH_FLOOR_NODELAY": "1"}))
+def start_floor(data: Path, outlines: Path, replays: Path, *, stock: bool = False) -> tuple[subprocess.Popen, str]:
+    """bench/floor/app.py, served as the app is (st.App: bench/floor/serve.py, which answers
+    the replays' map data from ``replays``), with the app server's options (load.start_server's),
+    from the same folder (so the same .streamlit/config.toml: theme, static serving), its
+    connections sending at once as the app's do (routes/nodelay.py); ``stock``: as Streamlit
+    serves it, without."""
+    settings = {
+        "BENCH_FLOOR_DATA": str(data),
+        "BENCH_FLOOR_OUTLINES": str(outlines),
+        "BENCH_FLOOR_REPLAY": str(replays),
+    }
+    return start_streamlit(FLOOR_SERVER, settings | ({} if stock else {"BENCH_FLOOR_NODELAY": "1"}))
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -325,6 +347,23 @@ class Traffic:
 
     def mark(self) -> tuple[int, int, int]:
         return len(self.http), len(self.frames), self.sent
+
+    def recording(self) -> tuple[list[bytes], dict]:
+        """What the replay floor sends again: the menu and the deltas received so far, and the
+        page's title and icon."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        kept, config = [], {}
+        for _, payload in self.frames:
+            data = base64.b64decode(payload)
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            kind = msg.WhichOneof("type")
+            if kind in ("delta", "navigation"):
+                kept.append(data)
+            elif kind == "page_config_changed":
+                config = {"page_title": msg.page_config_changed.title, "page_icon": msg.page_config_changed.favicon}
+        return kept, config
 
     def summary(self, since: tuple[int, int, int] = (0, 0, 0)) -> dict:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -508,14 +547,17 @@ class Bench:
         profile: bool = False,
         shape: bool = False,
         act: Callable | None = None,
+        record: Path | None = None,
     ) -> dict:
-        """One load in a fresh context, then (``act``) one interaction; None where it failed."""
+        """One load in a fresh context, then (``act``) one interaction; None where it failed.
+        ``record`` (with ``profile``): the load recorded there for its replay floor."""
         base, pid = (self.floor, self.floor_pid) if floor else (self.app, self.app_pid)
         context, page = self._context(cfg, signed_in)
         out: dict = {"ms": None}
         try:
             traffic = Traffic(context, page) if profile else None
             tiles = _tiles(page) if shape else {}
+            fetched = _fetched(page) if record else {}
             servers = {self.app_pid, self.floor_pid}
             cpu, bcpu = cpu_seconds(pid), browser_cpu(servers)
             page.goto(base + path, wait_until="commit")
@@ -539,6 +581,9 @@ class Bench:
                 )
             if shape:
                 out["shape"] = probe(page) | {"requests": len(tiles), "features": sum(tiles.values())}
+            if record and traffic:
+                messages, config = traffic.recording()
+                replay.write(record, messages, config, fetched)
             if act:
                 mark = traffic.mark() if traffic else None
                 try:
@@ -619,6 +664,24 @@ def _tiles(page) -> dict[str, int]:
     return seen
 
 
+def _fetched(page) -> dict[str, dict]:
+    """The answers a page fetched beside its messages (FETCHED), by address, for its replay."""
+    got: dict[str, dict] = {}
+
+    def response(r) -> None:
+        where = urlparse(r.url)
+        if FETCHED.search(where.path) and r.ok:
+            with contextlib.suppress(Exception):  # an answer the map cancelled
+                address = where.path + (f"?{where.query}" if where.query else "")
+                got[address] = {
+                    "type": r.headers.get("content-type", "application/json"),
+                    "body": base64.b64encode(r.body()).decode(),
+                }
+
+    page.on("response", response)
+    return got
+
+
 def probe(page) -> dict:
     """The content's shape: the first table's rows and columns, the visible form fields."""
     return page.evaluate(
@@ -672,11 +735,15 @@ def measure(size: int, loads: int = LOADS, only: list[str] | None = None) -> dic
             outlines = Path(tmp) / "outlines.json"
             with urllib.request.urlopen(app + "/outlines.json", timeout=60) as response:
                 outlines.write_bytes(response.read())
-            floor_proc, floor = start_floor(data, outlines)
+            replays = Path(tmp) / "replays"
+            replays.mkdir()
+            floor_proc, floor = start_floor(data, outlines, replays)
             servers.append(floor_proc)
-            stock_proc, stock = start_floor(data, outlines, stock=True)
+            stock_proc, stock = start_floor(data, outlines, replays, stock=True)
             servers.append(stock_proc)
-            result = _run(app, floor, app_proc.pid, floor_proc.pid, institution, loads, only, (stock, stock_proc.pid))
+            result = _run(
+                app, floor, app_proc.pid, floor_proc.pid, institution, loads, only, (stock, stock_proc.pid), replays
+            )
         finally:
             for proc in servers:
                 stop(proc)
@@ -701,6 +768,7 @@ def _run(
     loads: int,
     only: list[str] | None,
     stock: tuple[str, int],
+    replays: Path,
 ) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -749,12 +817,22 @@ def _run(
             bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key))
             stock_bench.visit(f.path, f.ready(), floor=True)
 
-        # One instrumented load of each (bytes, frames, runs), untimed.
+        # One instrumented load of each (bytes, frames, runs), untimed; the app's pages recorded in
+        # it for their replay floors (bench/floor/replay.py).
         profiles = {}
         for t in pages:
+            slug = re.sub(r"\W+", "-", t.label).strip("-")
             profiles[t.label] = bench.visit(
-                t.path, t.ready(), signed_in=t.signed_in, profile=True, act=reads.get(t.interaction)
+                t.path,
+                t.ready(),
+                signed_in=t.signed_in,
+                profile=True,
+                act=reads.get(t.interaction),
+                record=replays / slug,
             )
+            t.replay = f"replay: {t.label}"
+            floors[t.replay] = Floor(t.replay, "replay", {"page": slug}, cfg=t.ready())
+            bench.visit(floors[t.replay].path, floors[t.replay].ready(), floor=True)  # its warm-up
         floor_profiles = {
             f.key: bench.visit(f.path, f.ready(), floor=True, profile=True, act=floor_acts.get(f.key))
             for f in floors.values()
@@ -772,7 +850,8 @@ def _run(
                 )
             for f in floors.values():
                 floor_samples[f.key].append(bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key)))
-                stock_samples[f.key].append(stock_bench.visit(f.path, f.ready(), floor=True))
+                if not f.replay:
+                    stock_samples[f.key].append(stock_bench.visit(f.path, f.ready(), floor=True))
         versions = sorted({s["data_version"] for v in app_samples.values() for s in v if s.get("data_version")})
 
         # Then the writes: a save on My network (the page opened just before it, right after the
@@ -817,6 +896,7 @@ def _run(
             "content": t.selector + (" + the map's data requests finished" if t.data else ""),
             "shape": t.shape,
             "floor": t.floor,
+            "replay": t.replay,
             **summary(app_samples[t.label], profiles[t.label]),
         }
         key = t.label + (" (write)" if t.interaction in WRITES else "")
@@ -926,7 +1006,12 @@ def markdown(results: list[dict]) -> str:
             "routes/nodelay.py), and timed the same way in the same rounds; ratio = app median ÷ floor median. "
             "Stock floor: the same floor page served by a third server as Streamlit ships it (its "
             "connections without TCP_NODELAY: each small response waits for the browser's delayed "
-            "acknowledgement, up to 40 ms), loads only. Bytes of one instrumented load, kB: "
+            "acknowledgement, up to 40 ms), loads only. Replay: the page itself drawn again by a bare "
+            "Streamlit script (bench/floor/replay.py) from what the app sent for it in the instrumented load "
+            "(the same menu, the same elements in the same order, its maps' data answered from that load's "
+            "recording), served by the floor's server and timed by the page's own test: what Streamlit "
+            "needs to show exactly this page, with none of the app's code running (its login check, "
+            "reads, translations, reruns); its ratio is the app's own share. Bytes of one instrumented load, kB: "
             "HTTP on the wire (Streamlit's own scripts included: every context starts with an empty cache) / "
             f"websocket frames received. Script runs: Streamlit runs of the script for that load. Coordinator "
             f"pages: {r['user']}, {r['signed_in_by']}. Machine: {r['cpus']} CPUs, load average "
@@ -934,15 +1019,18 @@ def markdown(results: list[dict]) -> str:
             f"the run took {r['wall_s']:,} s.",
             "",
             "| page | app median / p95 | floor (kind) | floor median / p95 | ratio | stock floor median / p95 "
-            "| ratio to the stock floor | kB HTTP / websocket | script runs | server CPU ms |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| ratio to the stock floor | replay median / p95 | ratio to the replay | kB HTTP / websocket "
+            "| script runs | server CPU ms |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, m in r["pages"].items():
             f = floors.get(m["floor"])
             stock = (f or {}).get("stock")
+            again = floors.get(m.get("replay", ""))
             lines.append(
                 f"| {label} | {_time(m)} | {m['floor']} | {_time(f)} | {_ratio(m, f)} | {_time(stock)} | "
-                f"{_ratio(m, stock)} | {_bytes(m['traffic'])} | {_runs(m['traffic'])} | "
+                f"{_ratio(m, stock)} | {_time(again)} | {_ratio(m, again)} | {_bytes(m['traffic'])} | "
+                f"{_runs(m['traffic'])} | "
                 f"{m['server_cpu_ms'] if m['server_cpu_ms'] is not None else '—'} |"
             )
         versions = r.get("data_versions_during_timed_loads") or []

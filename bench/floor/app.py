@@ -17,6 +17,9 @@ same environment (the same server options, the same browser):
     ?view=chart                          a bar chart (Altair) and its table folded under it in the
                                          first of two tabs, the table in the second
     ?view=form&inputs=6&areas=6          text fields, text areas, a select box and a Save button
+    ?view=replay&page=<slug>             a page of the app drawn again from what the app sent for it
+                                         (replay.py; BENCH_FLOOR_REPLAY: the recordings), served by
+                                         serve.py, which answers the page's map data too
 
 Each view but the text has one widget whose click reruns the page and draws the same kind of
 content again (the floor of an interaction): the table's filter pills (another slice of the same
@@ -27,6 +30,7 @@ Parquet file at every run, as a bare page reads its data at import.
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import altair as alt
@@ -34,7 +38,15 @@ import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-st.set_page_config(page_title="Floor", layout="wide")
+view = st.query_params.get("view", "metrics")
+if view == "replay":
+    sys.path.insert(0, str(Path(__file__).parent))
+    import replay
+
+    slug = st.query_params.get("page", "")
+    st.set_page_config(layout="wide", **replay.config(slug))
+else:
+    st.set_page_config(page_title="Floor", layout="wide")
 
 if os.environ.get("BENCH_FLOOR_NODELAY") == "1":
     # Diagnostic: the floor's connections sent at once, as the app's are (routes/nodelay.py).
@@ -43,8 +55,11 @@ if os.environ.get("BENCH_FLOOR_NODELAY") == "1":
 
     send_without_delay()
 
+if view == "replay":
+    replay.replay(slug)
+    st.stop()
+
 DATA = pl.read_parquet(os.environ["BENCH_FLOOR_DATA"])
-view = st.query_params.get("view", "metrics")
 
 
 def number(name: str, default: int) -> int:
