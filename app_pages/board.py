@@ -92,8 +92,11 @@ with right:
                 message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct)
         elif threads.height == 0:
             st.caption(t("board.empty"))
+        shared = message_board.page_attachments(threads)
         for row in threads.iter_rows(named=True):
-            message_board.thread_card(row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct)
+            message_board.thread_card(
+                row, channel_id=channel["id"], seen=seen, replies=writes, direct=direct, shared=shared
+            )
         more = threads.height >= board.THREADS_PER_PAGE * pages
         if more and st.button(t("board.older"), icon=":material/history:"):
             st.session_state[f"board_pages_{slug}"] = pages + 1

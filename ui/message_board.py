@@ -38,7 +38,7 @@ def channel_title(row: dict, members: dict[int, list[dict]] | None = None) -> st
     if row["kind"] == "all":
         return t("board.channel_all")
     if row["kind"] == "schools" and row.get("network"):
-        country = dict(data.network_countries(current_language())).get(row["network"], row["network"])
+        country = data.network_names(current_language()).get(row["network"], row["network"])
         return t("board.channel_schools", country=country)
     regions = data.region_names(current_language())
     return regions.get(row["region"], row["title"]) if row["kind"] == "region" else row["title"]
@@ -277,7 +277,7 @@ def when(moment: datetime, *, hours: bool = True) -> str:
 
 def byline(row: dict, *, new: str, mentioned: bool) -> str:
     """Who wrote it, from which network, when; badges for what is new and what mentions the reader."""
-    countries = dict(data.network_countries(current_language()))
+    countries = data.network_names(current_language())
     who = md(row["display_name"] or row["author"])
     where = md(countries.get(row["network"], row["network"]) if row["network"] else "UNESCO")
     edited = f" · {t('board.edited')}" if row["edited_at"] else ""
@@ -335,9 +335,18 @@ def controls(row: dict, *, moderate: bool = True, direct: bool = False) -> None:
                 st.button(t("board.report_send"), key=f"report_send_{mid}", on_click=change, args=("report", mid))
 
 
-def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, direct: bool = False) -> None:
+def thread_card(
+    row: dict,
+    *,
+    channel_id: int,
+    seen: int,
+    replies: bool = True,
+    direct: bool = False,
+    shared: dict[int, list] | None = None,
+) -> None:
     """A thread: its first message (folded to a preview), and on opening its replies and
-    (``replies``: for those who write in the channel) a reply box."""
+    (``replies``: for those who write in the channel) a reply box. ``shared``: the files of the
+    page's first messages, read once for the page (``page_attachments``)."""
     thread = row["thread"]
     with st.container(border=True):
         head = st.container()
@@ -356,7 +365,8 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
         messages = (
             board.thread_messages(data.db(), current_actor(), thread, seen=seen).to_dicts() if folded.open else [row]
         )
-        shared = files.message_attachments(data.db(), current_actor(), [m["id"] for m in messages])
+        if folded.open or shared is None:
+            shared = files.message_attachments(data.db(), current_actor(), [m["id"] for m in messages])
         first = messages[0]
         with head:
             st.markdown(
@@ -395,6 +405,12 @@ def thread_card(row: dict, *, channel_id: int, seen: int, replies: bool = True, 
                 st.form_submit_button(
                     t("board.post_reply"), icon=":material/reply:", on_click=post_reply, args=(channel_id, thread)
                 )
+
+
+def page_attachments(threads: pl.DataFrame) -> dict[int, list]:
+    """The files of a page of threads' first messages, in one read (each card's replies are
+    read when it is opened)."""
+    return files.message_attachments(data.db(), current_actor(), threads["id"].to_list())
 
 
 def search_results(query: str) -> None:
@@ -490,7 +506,7 @@ def new_conversation_form() -> None:
     """Start a conversation with one or several people, found by name, network or role."""
     people = board.people(data.db(), current_actor(), limit=1000)
     # The countries' names once for the list (up to 1,000 people), not once a person.
-    countries = dict(data.network_countries(current_language()))
+    countries = data.network_names(current_language())
     labels = {row["username"]: person_label(row, countries) for row in people.iter_rows(named=True)}
     with st.popover(t("board.new_conversation"), icon=":material/chat:", width="stretch"):
         st.multiselect(

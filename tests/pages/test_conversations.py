@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from aspnet_data import board, notifications
+from aspnet_data import board, files, notifications
 from aspnet_data.db import open_database
 from aspnet_data.permissions import Actor
 
@@ -117,3 +117,26 @@ def test_the_people_to_write_to_are_named_with_their_country_in_the_pages_langua
     options = at.multiselect(key="conversation_people").options
     assert f"{names[b]} · {country} · {translate('es', 'role.coordinator')}" in options
     assert any(o.endswith(f"· UNESCO · {translate('es', 'role.admin')}") for o in options)
+
+
+def test_each_folded_thread_shows_its_own_files_and_its_authors_country(app_as, pair, scratch_copy):
+    a, b, names = pair
+    with open_database(scratch_copy) as db:
+        author = Actor(a, "coordinator")
+        channel, first = board.start_conversation(db, author, [b], "The lesson plans, first term")
+        second = board.post(db, author, channel, "And the second term's")
+        board.post(db, author, channel, "No file with this one")
+        files.attach(db, author, first, files.Upload("first-term.txt", b"week one: rivers"))
+        files.attach(db, author, second, files.Upload("second-term.txt", b"week one: forests, week two: seas"))
+        slug = db.scalar("SELECT slug FROM channels WHERE id = ?", [channel])
+        country = db.scalar(
+            "SELECT c.name_en FROM users u JOIN countries c ON c.iso3 = u.network WHERE u.username = ?", [a]
+        )
+    at = app_as("app_pages/board.py", b, channel=slug)
+    assert not at.exception, [e.value for e in at.exception]
+    # The page's files are read once for its cards: each card, newest first, shows its own
+    # (the last post has none), each once.
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == ["second\\-term\\.txt (1\u00a0kB)", "first\\-term\\.txt (1\u00a0kB)"], labels
+    bylines = [m.value for m in at.markdown if m.value.startswith(f"**{names[a]}**")]
+    assert len(bylines) == 3 and all(f" · {country} · " in line for line in bylines), bylines
