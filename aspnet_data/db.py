@@ -79,6 +79,11 @@ class Database:
 
     dialect = "duckdb"
 
+    # Writes committed through this object (each bumps the data version): a reader that kept
+    # the version for a while (ui/data.data_version, for one script run) reads it again once
+    # this has moved.
+    commits = 0
+
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
@@ -164,6 +169,7 @@ class Database:
                         [utc_now().isoformat(timespec="seconds")],
                     )
                     cur.execute("COMMIT")
+                    self.commits += 1
                     return result
                 except duckdb.TransactionException as exc:
                     _rollback(cur)

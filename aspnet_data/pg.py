@@ -384,6 +384,7 @@ class PostgresDatabase(Database):
                         self._local.cursor = None
                     conn.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(version)])
                 self._wrote(version)
+                self.commits += 1
                 return result
             except _RETRYABLE:
                 if attempt == retries:
@@ -406,6 +407,7 @@ class PostgresDatabase(Database):
                 self._local.cursor = None
             conn.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(version)])
         self._wrote(version)
+        self.commits += 1
 
     @staticmethod
     def _take_version(conn: psycopg.Connection) -> int:

@@ -16,6 +16,7 @@ from datetime import date
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from aspnet_data import (
     board,
@@ -52,9 +53,31 @@ def db() -> Database:
     return _open(db_path())
 
 
+_RUN_VERSION = "_aspnet_data_version"
+
+
+def data_version() -> int:
+    """The data version, read once a script run: every cached read keys on it, and a page of
+    twenty reads asked the database for it twenty times. Read again after a write through this
+    process's database (its ``commits`` moved), so a run that saves reads what it saved; a
+    write by another process shows from the next run on."""
+    database = db()
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return database.data_version
+    commits = database.commits  # before the version: a write in between is read again next time
+    kept = getattr(ctx, _RUN_VERSION, None)
+    # ctx.cursors is a new dict at the start of every run (fragment runs too).
+    if kept is not None and kept[0] is ctx.cursors and kept[1] == commits:
+        return kept[2]
+    version = database.data_version
+    setattr(ctx, _RUN_VERSION, (ctx.cursors, commits, version))
+    return version
+
+
 def version_key() -> tuple[str, int]:
     """(database file, data version): part of the key of anything cached from the data."""
-    return db_path(), db().data_version
+    return db_path(), data_version()
 
 
 def versioned(*, ttl: int = 600, max_entries: int = 64):
@@ -70,7 +93,7 @@ def versioned(*, ttl: int = 600, max_entries: int = 64):
 
         @functools.wraps(reader)
         def call(*args):
-            return cached(db_path(), db().data_version, *args)
+            return cached(db_path(), data_version(), *args)
 
         return call
 
@@ -104,6 +127,14 @@ def _networks(database: Database):
 
 def network_codes() -> list[str]:
     return _networks()["iso3"].to_list()
+
+
+@versioned(ttl=3600, max_entries=8)
+def network_names(database: Database, lang: str) -> dict[str, str]:
+    """iso3 -> country name in ``lang`` of every national network (a message's byline looks its
+    author's network up: one lookup table per run, not a sorted list per message)."""
+    frame = _networks()
+    return dict(zip(frame["iso3"], frame[f"name_{lang}"]))
 
 
 def network_countries(lang: str) -> list[tuple[str, str]]:
