@@ -18,6 +18,11 @@ map is on screen once its data requests (schools, outlines) have arrived and its
 call is made (deck.gl and maplibre draw only when something changed: a second without a draw
 call ends the wait). The floor is timed the same way, by the same code.
 
+Each page also gets a replay floor (bench/floor/replay.py): what the app sent for it in its
+instrumented load (its menu, its elements in order, its maps' answers) is recorded, and a bare
+Streamlit script sends the same again; timed with the page's own readiness test, it is what
+Streamlit needs to show exactly that page with none of the app's code running.
+
 Coordinator pages open with the session cookie of one login as coord.fra, put in each fresh
 context (Playwright's storage_state): a returning coordinator opening the page. The login itself
 is timed as an interaction (from the press on "Log in" until To do is on screen).
