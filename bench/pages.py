@@ -215,7 +215,7 @@ class Floor:
     cfg: dict | None = None  # a replay: its page's readiness test
 
     @property
-    def replay(self) -> bool:
+    def is_replay(self) -> bool:
         return self.kind == "replay"
 
     @property
@@ -855,7 +855,7 @@ def _run(
                 )
             for f in floors.values():
                 floor_samples[f.key].append(bench.visit(f.path, f.ready(), floor=True, act=floor_acts.get(f.key)))
-                if not f.replay:
+                if not f.is_replay:
                     stock_samples[f.key].append(stock_bench.visit(f.path, f.ready(), floor=True))
         versions = sorted({s["data_version"] for v in app_samples.values() for s in v if s.get("data_version")})
 

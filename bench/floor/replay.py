@@ -102,7 +102,7 @@ def answer(request: Request) -> Response:
     """A recorded answer at its address (path and query), from any recorded page."""
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     for recorded in sorted(folder().glob("*.json")):
-        got = json.loads(recorded.read_text(encoding="utf-8"))["data"].get(wanted)
+        got = _recorded(recorded.stem)[1]["data"].get(wanted)  # each recording parsed once
         if got is not None:
             return Response(base64.b64decode(got["body"]), media_type=got["type"])
     return Response(status_code=404)
