@@ -11,8 +11,9 @@ from starlette.middleware import Middleware
 from routes import ROUTES
 from routes.embed import FramingPolicy
 from routes.nodelay import send_without_delay
+from routes.server_base import ServerBase
 
 # uvicorn imports this module before it accepts a connection: each one then sends at once.
 send_without_delay()
 
-app = st.App("app.py", routes=ROUTES, middleware=[Middleware(FramingPolicy)])
+app = st.App("app.py", routes=ROUTES, middleware=[Middleware(ServerBase), Middleware(FramingPolicy)])

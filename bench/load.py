@@ -10,8 +10,7 @@ cookies and websocket, so its own Streamlit session), and open the directory, th
 and an institution's profile in turn. Timed: from the navigation until the content is
 on screen (the directory's table, the map's canvas, the profile's title). Errors:
 exceptions shown by the app, JavaScript errors, failed requests and any HTTP status of
-400 or more (except the 404s of Streamlit's base-path probe on a deep link, and requests
-the browser cancels itself when the next page is opened). The
+400 or more (except requests the browser cancels itself when the next page is opened). The
 server's memory is read with every session still open; its peak is the kernel's
 high-water mark.
 """
@@ -22,14 +21,12 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 from common import ROOT, database, percentiles
 
@@ -46,7 +43,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-PROBES = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 TIMEOUT_MS = 180_000
 
 
@@ -142,7 +138,7 @@ async def visit(
     )
 
     def response(r) -> None:
-        if r.status >= 400 and not (r.status == 404 and PROBES.search(urlparse(r.url).path)):
+        if r.status >= 400:
             errors.append(f"{r.status} {r.url}")
 
     page.on("response", response)
