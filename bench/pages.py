@@ -64,7 +64,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 from common import ROOT, database, percentiles, save_results
-from load import CHROMIUM, CHROMIUM_ARGS, PROBES, cpu_seconds, start_server, start_streamlit
+from load import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, start_server, start_streamlit
 
 sys.path.insert(0, str(ROOT / "bench" / "floor"))
 import replay  # noqa: E402 - bench/floor/replay.py: the recordings' format
@@ -90,7 +90,8 @@ MAP_DATA = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|co
 # What a page fetches beside its messages, answered by the replay floor from its recording
 # (bench/floor/serve.py's routes).
 FETCHED = re.compile(
-    r"^/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|land-style\.json|shaded(-style)?\.json|countries\.json)$"
+    r"^/(tiles/\d+/\d+/\d+\.json|points\.json|outlines\.json|land-style\.json|shaded(-style)?\.json|countries\.json"
+    r"|media/[\w.-]+)$"  # and the files of its download buttons (registered by the replay)
 )
 SCHOOLS = re.compile(r"/(tiles/\d+/\d+/\d+\.json|points\.json)")  # what a map draws schools from
 CLK = os.sysconf("SC_CLK_TCK")
@@ -536,7 +537,7 @@ class Bench:
         page.on("pageerror", lambda exc: self.errors.append(f"javascript: {exc}"))
 
         def response(r) -> None:
-            if r.status >= 400 and not (r.status == 404 and PROBES.search(urlparse(r.url).path)):
+            if r.status >= 400:
                 self.errors.append(f"{r.status} {r.url.replace(where, 'app')}")
 
         page.on("response", response)

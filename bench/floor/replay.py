@@ -13,7 +13,8 @@ map's schools and land), into BENCH_FLOOR_REPLAY:
 ``replay(slug)`` draws the same menu (st.navigation with the same pages, sections and icons) and
 sends the same deltas from the script's run, so the browser gets what it got from the app
 without any of the app's code running: no login check, no data layer, no translations.
-``answer`` serves the recorded answers at the same addresses. What is left between the app and
+``answer`` serves the recorded answers at the same addresses; a download button's file is
+served by the floor's own media files. What is left between the app and
 this floor is the app's own time: its run, its reads, its reruns, its answers.
 """
 
@@ -67,15 +68,16 @@ def replay(slug: str) -> None:
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-    messages, _ = _recorded(slug)
+    messages, recorded = _recorded(slug)
 
     def draw() -> None:
         ctx = get_script_run_ctx()
-        for msg in messages:
+        for at, msg in enumerate(messages):
             if msg.WhichOneof("type") == "delta":
                 copy = ForwardMsg()
                 copy.CopyFrom(msg)
                 copy.ClearField("hash")  # computed again as it is sent, for this session
+                _with_its_file(copy, recorded["data"], f"replay-{slug}-{at}")
                 ctx.enqueue(copy)
 
     menu = next(m.navigation for m in messages if m.WhichOneof("type") == "navigation")
@@ -92,6 +94,22 @@ def replay(slug: str) -> None:
             )
         )
     st.navigation(sections, expanded=menu.expanded).run()
+
+
+def _with_its_file(msg, data: dict[str, dict], coordinates: str) -> None:
+    """A download button's file, recorded from the app's /media/ address, served again by this
+    server's media files (at an address of its own: the app's is not this server's)."""
+    from streamlit.runtime import Runtime
+
+    element = msg.delta.new_element
+    if element.WhichOneof("type") != "download_button" or not element.download_button.url.startswith("/media/"):
+        return
+    got = data.get(element.download_button.url)
+    if got is None:
+        return
+    element.download_button.url = Runtime.instance().media_file_mgr.add(
+        base64.b64decode(got["body"]), got["type"], coordinates, is_for_static_download=True
+    )
 
 
 def _nothing() -> None:
