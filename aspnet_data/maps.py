@@ -14,9 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +23,7 @@ import polars as pl
 from . import reference, settings
 from .db import Database
 from .directory import Notice, Selection, where_sql
+from .kept import KeptFrames
 from .vocab import THEMES
 
 TILE_GRID = 8  # cells per side of a tile too full to show each school (64 px each)
@@ -123,36 +122,8 @@ def map_tile(db: Database, sel: Selection, z: int, x: int, y: int) -> Tile:
     return Tile(z, x, y, _points(db, alone), rows)
 
 
-class _SelectionFrames:
-    """Frames read once per database, data version and selection, shared by every visitor; past
-    ``kept`` selections the least recently used goes."""
-
-    def __init__(self, kept: int) -> None:
-        self._frames: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
-        self._lock = threading.Lock()
-        self._kept = kept
-
-    def get(self, db: Database, sel: Selection, read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-        key = (db.path, id(db), db.data_version, sel)
-        with self._lock:
-            found = self._frames.get(key)
-            if found is not None:
-                self._frames.move_to_end(key)
-                return found
-        found = read()
-        with self._lock:
-            self._frames[key] = found
-            while len(self._frames) > self._kept:
-                self._frames.popitem(last=False)
-        return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self._frames.clear()
-
-
-_LOCATED = _SelectionFrames(4)  # selections; a million schools take 24 MB each
-_EACH = _SelectionFrames(4)  # selections of at most ASPNET_MAP_POINTS schools: a few MB each
+_LOCATED = KeptFrames(4)  # selections; a million schools take 24 MB each
+_EACH = KeptFrames(4)  # selections of at most ASPNET_MAP_POINTS schools: a few MB each
 _EACH_SCHEMA = {
     "id": pl.Int64,
     "name": pl.String,

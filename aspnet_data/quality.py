@@ -17,6 +17,7 @@ import shapely
 from . import gazetteer, reference, reports
 from .dashboard import QUALITY_FIELDS, STALE_AFTER
 from .db import Database, quote_ident, utc_now
+from .kept import KeptFrames
 from .permissions import Actor, require
 from .text import fold
 
@@ -173,7 +174,18 @@ def _tokens(folded: pl.Expr) -> pl.Expr:
     return pl.when(words.list.len() > 0).then(words).otherwise(pl.concat_list(pl.lit("=") + folded))
 
 
+# Comparing every school's names with its neighbours' is the dearest of the lists (0.1 s for a
+# network of 10,000 schools) and only a write changes it: kept per network and data version.
+_DUPLICATES = KeptFrames(32)
+
+
 def _duplicates(db: Database, network: str) -> pl.DataFrame:
+    """Pairs (id_a < id_b, similarity) of likely duplicates, most similar first; computed once
+    per data version and network (the To do's count and the quality page read the same)."""
+    return _DUPLICATES.get(db, network, lambda: _find_duplicates(db, network))
+
+
+def _find_duplicates(db: Database, network: str) -> pl.DataFrame:
     """Pairs (id_a < id_b, similarity) of likely duplicates, most similar first.
 
     Memory stays bounded on a network of 100,000 schools: candidates are generated and

@@ -315,3 +315,17 @@ def test_a_huge_city_is_compared_within_a_bounded_window(scratch):
     # Every school is paired with its WINDOW next neighbours in name order, not with all 119 others.
     assert in_town.height == sum(min(quality.WINDOW, identical - 1 - k) for k in range(identical))
     assert in_town.height < identical * (identical - 1) // 2
+
+
+def test_duplicates_are_compared_once_per_data_version(scratch, monkeypatch):
+    """The To do and the quality page read the same pairs: compared again only after a write."""
+    compared = []
+    find = quality._find_duplicates
+    monkeypatch.setattr(quality, "_find_duplicates", lambda db, network: compared.append(network) or find(db, network))
+    first = run(scratch, "ESP")
+    assert run(scratch, "ESP", limit=0).totals["duplicates"] == first.totals["duplicates"] and compared == ["ESP"]
+    school = pick(scratch, "ESP", ids(first.duplicates, "id_a") | ids(first.duplicates, "id_b"))
+    copy_school(scratch, school)  # entered twice
+    again = run(scratch, "ESP")
+    assert compared == ["ESP", "ESP"] and again.totals["duplicates"] == first.totals["duplicates"] + 1
+    assert {school} <= ids(again.duplicates, "id_a") | ids(again.duplicates, "id_b")
