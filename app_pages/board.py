@@ -18,7 +18,7 @@ if not can(actor, "read_board", actor.network, institution=actor.institution):
 db = data.db()
 st.title(t("board.title"))
 
-channels = board.channels(db, actor)
+channels = data.board_channels(actor)
 # The shared channels first, then the person's conversations, the latest first.
 channels = pl.concat(
     [
@@ -80,11 +80,15 @@ with right:
     elif channel["kind"] == "schools":
         st.caption(t("board.schools_read_only"))
 
+    # The channel list this run drew was read a moment ago: only the fragment's own runs, every
+    # few seconds, read it again to see whether it changed.
+    listed_by_this_run = [True]
+
     @st.fragment(run_every=5)
     def live_threads() -> None:
         """Refreshes every few seconds: new messages appear without reloading the page."""
         pages = st.session_state.get(f"board_pages_{slug}", 1)
-        threads = board.thread_list(db, actor, channel["id"], seen=seen, limit=board.THREADS_PER_PAGE * pages)
+        threads = data.board_threads(actor, channel["id"], seen, board.THREADS_PER_PAGE * pages)
         if focus is not None and focus not in threads["thread"].to_list():
             # Older than the page's threads (or of another page): drawn first, on its own.
             for row in board.thread_list(db, actor, channel["id"], seen=seen, thread=focus).iter_rows(named=True):
@@ -107,7 +111,9 @@ with right:
             st.rerun()
         # A new conversation, or something new elsewhere: the channel list and its counts are
         # drawn again too.
-        if listing(board.channels(db, actor)) != drawn:
+        if listed_by_this_run:
+            listed_by_this_run.pop()
+        elif listing(data.board_channels(actor)) != drawn:
             st.rerun()
 
     live_threads()

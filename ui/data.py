@@ -329,7 +329,19 @@ def towns(iso3: str):
 
 
 @versioned(max_entries=512)
-def unread_summary(database: Database, actor) -> tuple[int, int]:
+def board_channels(database: Database, actor) -> pl.DataFrame:
+    """The channels ``actor`` reads, with their unread counts (checked in aspnet_data). A message
+    posted or read moves the data version: the counts are read again then, and only then."""
+    return board.channels(database, actor)
+
+
+def unread_summary(actor) -> tuple[int, int]:
     """(unread messages, unread mentions) over the channels the user reads, for the side panel."""
-    channels = board.channels(database, actor)
+    channels = board_channels(actor)
     return int(channels["unread"].sum()), int(channels["mentions"].sum())
+
+
+@versioned(max_entries=512)
+def board_threads(database: Database, actor, channel_id: int, seen: int | None, limit: int) -> pl.DataFrame:
+    """A page of a channel's folded threads for ``actor`` (board.thread_list, checked there)."""
+    return board.thread_list(database, actor, channel_id, seen=seen, limit=limit)

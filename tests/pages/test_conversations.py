@@ -140,3 +140,34 @@ def test_each_folded_thread_shows_its_own_files_and_its_authors_country(app_as, 
     assert labels == ["second\\-term\\.txt (1\u00a0kB)", "first\\-term\\.txt (1\u00a0kB)"], labels
     bylines = [m.value for m in at.markdown if m.value.startswith(f"**{names[a]}**")]
     assert len(bylines) == 3 and all(f" · {country} · " in line for line in bylines), bylines
+
+
+def test_the_board_reads_its_channels_and_threads_again_only_when_something_changed(
+    app_as, pair, scratch_copy, monkeypatch
+):
+    a, b, _ = pair
+    reads = []
+    for name in ("channels", "thread_list"):
+        original = getattr(board, name)
+        monkeypatch.setattr(board, name, lambda *args, _o=original, _n=name, **kw: reads.append(_n) or _o(*args, **kw))
+    at = app_as("app_pages/board.py", a)
+    opened = at.radio(key="board_channel").value
+    assert {"channels", "thread_list"} <= set(reads)
+    reads.clear()
+    at.run()  # nothing new: the channel list and the page of threads come from the cache
+    assert reads == [] and at.radio(key="board_channel").value == opened
+
+    def actor_of(db, username):
+        network = db.scalar("SELECT network FROM users WHERE username = ?", [username])
+        return Actor(username, "coordinator", network)
+
+    with open_database(scratch_copy) as db:
+        listed = board.channels(db, actor_of(db, a))
+        topic = next(r for r in listed.iter_rows(named=True) if r["kind"] == "topic" and r["slug"] != opened)
+        board.post(db, actor_of(db, b), topic["id"], "A new thread in a channel A has not opened")
+    reads.clear()
+    at.run()
+    assert "channels" in reads  # the post moved the data version
+    radio = at.radio(key="board_channel")
+    caption = dict(zip(radio.options, radio.proto.captions))[next(o for o in radio.options if topic["title"] in o)]
+    assert radio.value == opened and caption.startswith(f"{topic['unread'] + 1} unread"), caption
