@@ -80,10 +80,6 @@ with right:
     elif channel["kind"] == "schools":
         st.caption(t("board.schools_read_only"))
 
-    # The channel list this run drew was read a moment ago: only the fragment's own runs, every
-    # few seconds, read it again to see whether it changed.
-    listed_by_this_run = [True]
-
     @st.fragment(run_every=5)
     def live_threads() -> None:
         """Refreshes every few seconds: new messages appear without reloading the page."""
@@ -110,10 +106,8 @@ with right:
         if board.mark_read(db, actor, channel["id"]):
             st.rerun()
         # A new conversation, or something new elsewhere: the channel list and its counts are
-        # drawn again too.
-        if listed_by_this_run:
-            listed_by_this_run.pop()
-        elif listing(data.board_channels(actor)) != drawn:
+        # drawn again too (a cached read: in the run that drew the list, the same one).
+        if listing(data.board_channels(actor)) != drawn:
             st.rerun()
 
     live_threads()
