@@ -66,7 +66,7 @@ with left:
 channel = rows[slug]
 seen = message_board.seen_when_opened(slug, channel["id"])
 focus = message_board.thread_from_url(slug)
-writes = board.can_read(db, actor, channel["id"], write=True)
+writes = data.board_may_post(actor, channel["id"])
 
 direct = channel["kind"] == "direct"
 with right:
@@ -102,8 +102,9 @@ with right:
             st.session_state[f"board_pages_{slug}"] = pages + 1
             st.rerun(scope="fragment")
         # Once what is new has been shown: the side panel and the channel list then count
-        # only what is still unread elsewhere.
-        if board.mark_read(db, actor, channel["id"]):
+        # only what is still unread elsewhere (a cached read first: with nothing written since
+        # the last run, nothing is read).
+        if data.board_unread_beyond(actor, channel["id"]) and board.mark_read(db, actor, channel["id"]):
             st.rerun()
         # A new conversation, or something new elsewhere: the channel list and its counts are
         # drawn again too (a cached read: in the run that drew the list, the same one).

@@ -330,18 +330,24 @@ def post(
     return db.write(write)
 
 
+def unread_beyond(db: Database, actor: Actor, channel_id: int) -> int:
+    """The id of the channel's latest message if ``actor`` has not read up to it, else 0."""
+    top, seen = db.rows(
+        "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = $c), "
+        "(SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = $c AND username = $u)",
+        {"c": channel_id, "u": actor.username},
+    )[0]
+    return top if top > seen else 0
+
+
 def mark_read(db: Database, actor: Actor, channel_id: int) -> bool:
     """Remember that ``actor`` has seen the channel up to its latest message; True if that
     changed anything.
 
     Writes (and so bumps the data version that every cache keys on) only when there is
     something new: the board's page calls this every few seconds."""
-    top, seen = db.rows(
-        "SELECT (SELECT coalesce(max(id), 0) FROM messages WHERE channel_id = $c), "
-        "(SELECT coalesce(max(last_read_id), 0) FROM channel_reads WHERE channel_id = $c AND username = $u)",
-        {"c": channel_id, "u": actor.username},
-    )[0]
-    if top <= seen:
+    top = unread_beyond(db, actor, channel_id)
+    if not top:
         return False
     db.write(
         lambda cur: cur.execute(

@@ -23,6 +23,7 @@ from aspnet_data import (
     briefs,
     descriptions,
     directory,
+    files,
     mail,
     maps,
     notifications,
@@ -345,3 +346,28 @@ def unread_summary(actor) -> tuple[int, int]:
 def board_threads(database: Database, actor, channel_id: int, seen: int | None, limit: int) -> pl.DataFrame:
     """A page of a channel's folded threads for ``actor`` (board.thread_list, checked there)."""
     return board.thread_list(database, actor, channel_id, seen=seen, limit=limit)
+
+
+@versioned(max_entries=512)
+def board_may_post(database: Database, actor, channel_id: int) -> bool:
+    """Whether ``actor`` posts in the channel (board.can_read with write, checked there)."""
+    return board.can_read(database, actor, channel_id, write=True)
+
+
+@versioned(max_entries=512)
+def board_unread_beyond(database: Database, actor, channel_id: int) -> int:
+    """The channel's latest message if ``actor`` has not read up to it, else 0 (board.unread_beyond).
+    The board's live part asks every few seconds; read again only once something was written."""
+    return board.unread_beyond(database, actor, channel_id)
+
+
+@versioned(max_entries=512)
+def board_attachments(database: Database, actor, message_ids: tuple[int, ...]) -> dict:
+    """The files of a page of messages (files.message_attachments, checked there)."""
+    return files.message_attachments(database, actor, message_ids)
+
+
+@versioned(max_entries=256)
+def conversation_people(database: Database, actor) -> pl.DataFrame:
+    """Whom ``actor`` may start a conversation with (board.people, checked there)."""
+    return board.people(database, actor, limit=1000)

@@ -410,7 +410,7 @@ def thread_card(
 def page_attachments(threads: pl.DataFrame) -> dict[int, list]:
     """The files of a page of threads' first messages, in one read (each card's replies are
     read when it is opened)."""
-    return files.message_attachments(data.db(), current_actor(), threads["id"].to_list())
+    return data.board_attachments(current_actor(), tuple(threads["id"].to_list()))
 
 
 def search_results(query: str) -> None:
@@ -504,7 +504,7 @@ def start_conversation() -> None:
 
 def new_conversation_form() -> None:
     """Start a conversation with one or several people, found by name, network or role."""
-    people = board.people(data.db(), current_actor(), limit=1000)
+    people = data.conversation_people(current_actor())
     # The countries' names once for the list (up to 1,000 people), not once a person.
     countries = data.network_names(current_language())
     labels = {row["username"]: person_label(row, countries) for row in people.iter_rows(named=True)}

@@ -147,14 +147,17 @@ def test_the_board_reads_its_channels_and_threads_again_only_when_something_chan
 ):
     a, b, _ = pair
     reads = []
-    for name in ("channels", "thread_list"):
-        original = getattr(board, name)
-        monkeypatch.setattr(board, name, lambda *args, _o=original, _n=name, **kw: reads.append(_n) or _o(*args, **kw))
+    # What a board page reads: its channels, a page of threads, whether one posts there, whether
+    # something is left to mark read, whom one may write to, the page's files.
+    spied = [(board, n) for n in ("channels", "thread_list", "can_read", "unread_beyond", "people")]
+    for module, name in [*spied, (files, "message_attachments")]:
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _o=original, _n=name, **kw: reads.append(_n) or _o(*args, **kw))
     at = app_as("app_pages/board.py", a)
     opened = at.radio(key="board_channel").value
-    assert {"channels", "thread_list"} <= set(reads)
+    assert {"channels", "thread_list", "can_read", "unread_beyond", "people", "message_attachments"} <= set(reads)
     reads.clear()
-    at.run()  # nothing new: the channel list and the page of threads come from the cache
+    at.run()  # nothing new: every one of them comes from the cache
     assert reads == [] and at.radio(key="board_channel").value == opened
 
     def actor_of(db, username):
@@ -167,7 +170,7 @@ def test_the_board_reads_its_channels_and_threads_again_only_when_something_chan
         board.post(db, actor_of(db, b), topic["id"], "A new thread in a channel A has not opened")
     reads.clear()
     at.run()
-    assert "channels" in reads  # the post moved the data version
+    assert {"channels", "unread_beyond"} <= set(reads)  # the post moved the data version
     radio = at.radio(key="board_channel")
     caption = dict(zip(radio.options, radio.proto.captions))[next(o for o in radio.options if topic["title"] in o)]
     assert radio.value == opened and caption.startswith(f"{topic['unread'] + 1} unread"), caption

@@ -283,9 +283,12 @@ def test_marking_read_says_whether_anything_was_new(db):
     general = channel(db, "all")
     board.mark_read(db, b, general)
     assert board.mark_read(db, b, general) is False
-    board.post(db, a, general, "news")
+    assert board.unread_beyond(db, b, general) == 0
+    news = board.post(db, a, general, "news")
+    assert board.unread_beyond(db, b, general) == news  # what the page asks before it writes
     assert board.mark_read(db, b, general) is True
     assert board.last_read(db, b, general) == db.scalar("SELECT max(id) FROM messages WHERE channel_id = ?", [general])
+    assert board.unread_beyond(db, b, general) == 0
 
 
 @pytest.mark.parametrize(
