@@ -2,13 +2,14 @@
 disabled, create accounts, disable and re-enable them, unlock them, assign networks, reset
 passwords."""
 
+import polars as pl
 import streamlit as st
 
 from aspnet_data import accounts
 from aspnet_data.permissions import can
 from ui import data, user_admin
 from ui.auth import current_actor
-from ui.i18n import current_language, t
+from ui.i18n import current_language, number, t
 
 actor = current_actor()
 if not can(actor, "manage_users"):
@@ -20,8 +21,16 @@ st.title(t("users.title"))
 query = st.text_input(
     t("users.search"), key="users_q", placeholder=t("users.search_placeholder"), icon=":material/search:"
 )
-users = accounts.user_list(data.db(), actor, query)
-st.caption(t("users.found", count=users.height))
+found = accounts.user_list(data.db(), actor, query)
+matches = int(found["matches"][0]) if found.height else 0
+users = found.drop("matches")
+linked = st.query_params.get("user")  # from To do: listed even when it is not among the first
+if linked and linked not in users["username"].to_list():
+    account = accounts.user_list(data.db(), actor, linked).filter(pl.col("username") == linked)
+    users = pl.concat([account.drop("matches"), users])
+st.caption(t("users.found", count=matches))
+if found.height < matches:
+    st.caption(t("users.first_listed", shown=number(found.height)))
 row = user_admin.accounts_table(users, countries)
 st.caption(t("users.table_help"))
 names = users["username"].to_list()
@@ -33,12 +42,10 @@ with manage_col, st.container(border=True):
     if not names:
         st.info(t("users.none_found"), icon=":material/person_search:")
     else:
-        chosen = st.selectbox(
-            t("users.pick"),
-            names,
-            key="users_pick",
-            format_func=lambda u: f"{users.row(names.index(u), named=True)['display_name']} ({u})",
-        )
+        # Each label looked up, not searched for: with every account of a large network listed,
+        # a search per option took minutes.
+        labels = {u: f"{d} ({u})" for u, d in zip(names, users["display_name"].to_list())}
+        chosen = st.selectbox(t("users.pick"), names, key="users_pick", format_func=labels.__getitem__)
         target = users.row(names.index(chosen), named=True)
         user_admin.summary(target)
         user_admin.actions(target, countries)

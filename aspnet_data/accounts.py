@@ -79,12 +79,20 @@ def list_users(db: Database) -> list[User]:
     return [User(*row) for row in db.rows(f"SELECT {_USER_COLUMNS} FROM users ORDER BY role, username")]
 
 
-def user_list(db: Database, actor: Actor, q: str = "", *, now: datetime | None = None) -> pl.DataFrame:
+USERS_LISTED = 1000  # the users page lists this many accounts at most: a search finds the others
+
+
+def user_list(
+    db: Database, actor: Actor, q: str = "", *, now: datetime | None = None, limit: int | None = None
+) -> pl.DataFrame:
     """Accounts for the users page (admins), optionally those whose name, user name, email or
-    network (its code or the country's name in English, French or Spanish) contains ``q``.
+    network (its code or the country's name in English, French or Spanish) contains ``q``: the
+    first ``limit`` (by default USERS_LISTED: admins, then coordinators, then the others, by user
+    name).
 
     Columns: username, display_name, email, role, network, disabled, must_change_password,
-    locked_until (only while the lock holds), last_login (the latest session opened).
+    locked_until (only while the lock holds), last_login (the latest session opened), matches
+    (how many accounts match in all, listed or not).
     """
     require(actor, "manage_users")
     now = now or utc_now()
@@ -94,13 +102,17 @@ def user_list(db: Database, actor: Actor, q: str = "", *, now: datetime | None =
     return db.query(
         """SELECT u.username, u.display_name, u.email, u.role, u.network, u.disabled, u.must_change_password,
                   CASE WHEN u.locked_until > $now THEN u.locked_until END AS locked_until,
-                  (SELECT max(s.created_at) FROM sessions s WHERE s.username = u.username) AS last_login
-           FROM users u LEFT JOIN countries c ON c.iso3 = u.network
-           WHERE $q = '' OR strip_accents(concat_ws(chr(31), u.username, u.display_name, u.email, u.network,
-                                                   c.name_en, c.name_fr, c.name_es))
-                            ILIKE strip_accents($p) ESCAPE '\\'
+                  (SELECT max(s.created_at) FROM sessions s WHERE s.username = u.username) AS last_login,
+                  matches
+           FROM (SELECT u.*, count(*) OVER () AS matches
+                 FROM users u LEFT JOIN countries c ON c.iso3 = u.network
+                 WHERE $q = '' OR strip_accents(concat_ws(chr(31), u.username, u.display_name, u.email, u.network,
+                                                         c.name_en, c.name_fr, c.name_es))
+                                  ILIKE strip_accents($p) ESCAPE '\\'
+                 ORDER BY CASE u.role WHEN 'admin' THEN 0 WHEN 'coordinator' THEN 1 ELSE 2 END, u.username
+                 LIMIT $limit) u
            ORDER BY CASE u.role WHEN 'admin' THEN 0 WHEN 'coordinator' THEN 1 ELSE 2 END, u.username""",
-        {"now": now, "q": text, "p": pattern},
+        {"now": now, "q": text, "p": pattern, "limit": max(1, int(USERS_LISTED if limit is None else limit))},
     )
 
 

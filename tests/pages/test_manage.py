@@ -155,6 +155,21 @@ def test_the_users_page_opens_the_account_named_in_the_link(app_env):
     assert at.selectbox(key="users_pick").value == name
 
 
+def test_the_users_page_lists_the_first_accounts_says_so_and_opens_a_linked_one_beyond(app_env, monkeypatch):
+    path, _, _, _ = app_env
+    monkeypatch.setattr(accounts, "USERS_LISTED", 4)
+    with open_database(path) as db:
+        everyone = db.scalar("SELECT count(*) FROM users")
+        last = accounts.user_list(db, ADMIN, limit=everyone)["username"][-1]  # listed last of all
+    at = run_app(path, "app_pages/users.py", username="admin")
+    captions = [c.value for c in at.caption]
+    assert f"{everyone:,} accounts" in captions
+    assert "The first 4 are listed: search by name, user name, email or network to find the others." in captions
+    assert len(at.dataframe[0].value) == 4 and len(at.selectbox(key="users_pick").options) == 4
+    at = run_app(path, "app_pages/users.py", username="admin", query={"user": last})  # a link from To do
+    assert at.selectbox(key="users_pick").value == last
+
+
 @pytest.mark.parametrize("lang, mark", [("en", "In Spanish"), ("fr", "En espagnol"), ("es", None)])
 def test_the_public_profile_shows_a_translation_or_the_original_marked_with_its_language(app_env, lang, mark):
     path, name, network, _ = app_env

@@ -423,6 +423,16 @@ def test_users_are_found_by_name_user_name_email_or_network(db, what):
     assert found.height < db.scalar("SELECT count(*) FROM users")
 
 
+def test_the_user_list_holds_the_first_accounts_and_counts_them_all(db):
+    everyone = db.scalar("SELECT count(*) FROM users")
+    first = accounts.user_list(db, ADMIN, limit=3)
+    assert first.height == 3 and first["matches"].to_list() == [everyone] * 3
+    assert first["username"].to_list() == accounts.user_list(db, ADMIN)["username"].to_list()[:3]
+    assert first["role"][0] == "admin"  # admins first, then coordinators, then the others
+    coordinators = db.scalar("SELECT count(*) FROM users WHERE role = 'coordinator'")
+    assert accounts.user_list(db, ADMIN, "coord.", limit=2)["matches"][0] == coordinators
+
+
 @pytest.mark.parametrize("query", ["%", "_", "\\", "'; DROP TABLE users; --", "zzzz-nobody"])
 def test_a_search_with_wildcards_or_quotes_finds_nothing_and_breaks_nothing(db, query):
     assert accounts.user_list(db, ADMIN, query).height == 0
