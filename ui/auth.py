@@ -184,17 +184,19 @@ def sign_in(auth: stauth.Authenticate) -> User | None:
     # login typed into it lost).
     if st.session_state.get(_REFUSAL) or st.session_state.get("auth_message"):
         st.session_state[LOGIN_BOX] = True
-    box = st.sidebar.expander(t("auth.box"), icon=":material/login:", key=LOGIN_BOX, on_change="rerun")
-    if not box.open:
-        # The cookie a returning visitor brings is still read, with no form drawn (a cookie of
-        # an account that is gone is refused as the form's path refuses it).
+    if not st.session_state.get(LOGIN_BOX):
+        # The box closed (or not drawn yet): the cookie a returning visitor brings is read first,
+        # with no form drawn (a cookie of an account that is gone is refused as the form's path
+        # refuses it), so that a person it signs in is not shown a login box.
         try:
             auth.login(location="unrendered")
         except stauth.LoginError:
             st.session_state["authentication_status"] = False
-    else:
-        with box:
-            _login_form(auth)
+    if not st.session_state.get("authentication_status"):
+        box = st.sidebar.expander(t("auth.box"), icon=":material/login:", key=LOGIN_BOX, on_change="rerun")
+        if box.open:
+            with box:
+                _login_form(auth)
     if not st.session_state.get("authentication_status"):
         return None
     username = st.session_state["username"]

@@ -55,6 +55,9 @@ def test_login_cookie_reload_logout_and_a_copied_cookie(server, browser, db):
     assert cookies, context.cookies()
     page.reload()
     page.get_by_text("Signed in as").first.wait_for(timeout=30_000)
+    settle(page)
+    # Signed in again by the cookie: no login box beside "Signed in as".
+    assert not page.get_by_text("Log in (coordinators, UNESCO, schools)", exact=True).is_visible()
     screenshot(page, "signed-in")
 
     page.get_by_role("button", name="Log out").click()
