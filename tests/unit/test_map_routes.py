@@ -172,6 +172,30 @@ def test_fifty_thousand_schools_one_by_one_are_sent_in_under_2_mb():
     assert sent + len(gzip.compress(json.dumps(maps.display_outlines()).encode(), 6)) < 2_000_000
 
 
+def test_each_school_of_a_colour_is_a_point_with_its_id_and_a_tooltip_of_its_name_and_town():
+    import polars as pl
+
+    from routes.map_data import each_school
+
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "name": ['École "Les Acacias"', "مدرسة النور", "Back\\slash\ttab", "Other colour"],
+            "city": ["Saint-Étienne", None, "", "Lyon"],
+            "colour": ["esd", "esd", "esd", "gced"],
+            "lat": [45.4397, 24.4539, -1.2921, 45.764],
+            "lon": [4.3872, 54.3773, 36.8219, 4.8357],
+        }
+    )
+    click = "Cliquez pour ouvrir sa fiche"
+    assert json.loads(each_school(frame, "esd", "fr")) == [
+        {"p": [4.3872, 45.4397], "i": 1, "tip": f'École "Les Acacias"\nSaint-Étienne\n{click}'},
+        {"p": [54.3773, 24.4539], "i": 2, "tip": f"مدرسة النور\n{click}"},  # no town: name and the click
+        {"p": [36.8219, -1.2921], "i": 3, "tip": f"Back\\slash\ttab\n{click}"},
+    ]
+    assert json.loads(each_school(frame, "several", "fr")) == []
+
+
 def test_the_shaded_outlines_carry_each_named_countrys_class_and_tooltip(client):
     answer = client.get("/shaded.json?values=FRA:120,KEN:3.5,BRA:0&lang=fr")
     assert answer.status_code == 200 and "max-age" in answer.headers["cache-control"]
